@@ -1,0 +1,39 @@
+# armsbridge: `make demo` runs the product on demo data, `make test` runs the whole suite.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test test-fast bench lint migration clean
+
+$(STAMP): pyproject.toml $(wildcard package.json) $(wildcard package-lock.json)
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	if [ -f package.json ]; then npm ci --no-audit --no-fund --silent && $(BIN)/python -m armsbridge.web.vendor; fi
+	touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv and install everything the product and its tests need
+
+demo: setup  ## build the demo store from the synthetic world and run the product
+	$(BIN)/armsbridge demo
+
+test: setup  ## run the whole test suite (PostgreSQL too when a server is reachable)
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+test-fast: setup  ## the suite without browser and slow tests
+	$(BIN)/pytest -n 2 -m "not browser and not slow"
+
+bench: setup  ## run every benchmark; figures go to bench/results/
+	for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+migration: setup  ## rewrite the initial migration from the models (pre-release schema only)
+	$(BIN)/python -c "from armsbridge.db.service import regenerate_initial as r; r('sqlite:///var/.migration.db')"
+	rm -f var/.migration.db*
+
+clean:
+	rm -rf $(VENV) var node_modules src/armsbridge/web/static/vendor

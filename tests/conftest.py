@@ -1,0 +1,86 @@
+"""Shared fixtures: every database test runs on SQLite and on PostgreSQL when one is reachable.
+
+Each test session gets its own PostgreSQL database (created and dropped here), so parallel runs
+never see each other's rows; each test runs in a transaction that is rolled back.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from armsbridge.db.engine import make_engine
+from armsbridge.db.registry import load_all_models
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def _pg_admin_url() -> str | None:
+    url = os.environ.get("ARMSBRIDGE_TEST_DATABASE_URL", DEFAULT_PG)
+    try:
+        probe = create_engine(url, connect_args={"connect_timeout": 3})
+        with probe.connect() as conn:
+            conn.execute(text("select 1"))
+        probe.dispose()
+        return url
+    except Exception:  # noqa: BLE001 - any failure means "no server here"
+        if os.environ.get("CI") or os.environ.get("ARMSBRIDGE_TEST_DATABASE_URL"):
+            raise
+        return None
+
+
+_PG_ADMIN = _pg_admin_url()
+ENGINES = ["sqlite"] + (["postgresql"] if _PG_ADMIN else [])
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """URL of a fresh PostgreSQL database for this test session (dropped afterwards)."""
+    if not _PG_ADMIN:
+        pytest.skip("no PostgreSQL server reachable")
+    name = f"armsbridge_t_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(_PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(_PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """URL of an empty store: a SQLite file, then a PostgreSQL database when reachable."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+@pytest.fixture(scope="session")
+def engine(db_url: str) -> Iterator[Engine]:
+    """An engine on a store whose tables were created from the models."""
+    eng = make_engine(db_url)
+    load_all_models().metadata.create_all(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session inside a transaction that is rolled back after the test."""
+    connection = engine.connect()
+    outer = connection.begin()
+    sess = Session(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    try:
+        yield sess
+    finally:
+        sess.close()
+        if outer.is_active:
+            outer.rollback()
+        connection.close()
