@@ -1,0 +1,198 @@
+"""Append to and verify the hash-chained audit log; every act on personal data passes here."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from armsbridge.audit.models import AuditEntry, AuditHead
+
+GENESIS = "0" * 64
+ACTIONS = (
+    "consult",
+    "search",
+    "create",
+    "change",
+    "erase",
+    "disclose",
+    "export",
+    "import",
+    "match",
+    "review",
+    "login",
+    "login_failed",
+    "logout",
+    "admin",
+)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
+    """Return the SHA-256 of the previous hash and the entry's canonical JSON."""
+    canonical = json.dumps(_jsonable(fields), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+
+
+def _hashed_fields(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "seq": entry.seq,
+        "at": entry.at.replace(tzinfo=entry.at.tzinfo or timezone.utc),
+        "actor": entry.actor,
+        "action": entry.action,
+        "record_type": entry.record_type,
+        "record_id": entry.record_id,
+        "jurisdiction": entry.jurisdiction,
+        "why": entry.why,
+        "recipient": entry.recipient,
+        "before": entry.before,
+        "after": entry.after,
+        "details": entry.details,
+    }
+
+
+def _lock_head(session: Session) -> tuple[int, str]:
+    stmt = (
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(seq=AuditHead.seq + 1)
+        .returning(AuditHead.seq, AuditHead.last_hash)
+    )
+    row = session.execute(stmt).first()
+    if row is None:
+        try:
+            with session.begin_nested():
+                session.execute(insert(AuditHead).values(id=1, seq=0, last_hash=GENESIS))
+        except IntegrityError:
+            pass  # another transaction created the head first
+        row = session.execute(stmt).first()
+    assert row is not None
+    return int(row[0]), str(row[1])
+
+
+def log_event(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    record_type: str | None = None,
+    record_id: int | None = None,
+    jurisdiction: str | None = None,
+    why: str | None = None,
+    recipient: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry to the chain inside the caller's transaction and return it."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    seq, prev_hash = _lock_head(session)
+    entry = AuditEntry(
+        seq=seq,
+        at=datetime.now(timezone.utc).replace(microsecond=0),
+        actor=actor,
+        action=action,
+        record_type=record_type,
+        record_id=record_id,
+        jurisdiction=jurisdiction,
+        why=why,
+        recipient=recipient,
+        before=_jsonable(before) if before is not None else None,
+        after=_jsonable(after) if after is not None else None,
+        details=_jsonable(details) if details is not None else None,
+        prev_hash=prev_hash,
+        hash="",
+    )
+    entry.hash = entry_hash(prev_hash, _hashed_fields(entry))
+    session.add(entry)
+    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=entry.hash))
+    session.flush()
+    return entry
+
+
+@dataclass
+class VerifyResult:
+    """Outcome of a chain verification: entries checked and every problem found."""
+
+    checked: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when the chain is intact."""
+        return not self.problems
+
+
+def _entries(session: Session) -> Iterator[AuditEntry]:
+    yield from session.execute(
+        select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=1000)
+    ).scalars()
+
+
+def verify_chain(session: Session) -> VerifyResult:
+    """Recompute the chain; report altered, removed, inserted or reordered entries."""
+    result = VerifyResult()
+    prev_hash, expected_seq = GENESIS, 1
+    for entry in _entries(session):
+        result.checked += 1
+        if entry.seq != expected_seq:
+            result.problems.append(f"entry {expected_seq} is missing (next found: {entry.seq})")
+        if entry.prev_hash != prev_hash:
+            result.problems.append(f"entry {entry.seq} does not follow entry {entry.seq - 1}")
+        if entry_hash(entry.prev_hash, _hashed_fields(entry)) != entry.hash:
+            result.problems.append(f"entry {entry.seq} was altered after it was written")
+        prev_hash, expected_seq = entry.hash, entry.seq + 1
+    head = session.get(AuditHead, 1)
+    if head is not None and (head.seq != expected_seq - 1 or head.last_hash != prev_hash):
+        result.problems.append(
+            f"the log ends at entry {expected_seq - 1} but {head.seq} were written: "
+            "entries were removed from the end"
+        )
+    return result
+
+
+def query_entries(
+    session: Session,
+    *,
+    actor: str | None = None,
+    action: str | None = None,
+    record_type: str | None = None,
+    record_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 500,
+) -> list[AuditEntry]:
+    """Return entries matching every given filter, newest first."""
+    stmt = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
+    if actor:
+        stmt = stmt.where(AuditEntry.actor == actor)
+    if action:
+        stmt = stmt.where(AuditEntry.action == action)
+    if record_type:
+        stmt = stmt.where(AuditEntry.record_type == record_type)
+    if record_id is not None:
+        stmt = stmt.where(AuditEntry.record_id == record_id)
+    if since:
+        stmt = stmt.where(AuditEntry.at >= since)
+    if until:
+        stmt = stmt.where(AuditEntry.at <= until)
+    return list(session.execute(stmt).scalars())
