@@ -16,11 +16,12 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default="",
-        description="SQLAlchemy URL of the store; empty means SQLite (WAL) at var_dir/armsbridge.db. "
-        "PostgreSQL: postgresql+psycopg://user@host:5432/dbname",
+        description="SQLAlchemy URL of the store; empty means SQLite (WAL) at "
+        "var_dir/armsbridge.db. PostgreSQL: postgresql+psycopg://user@host:5432/dbname",
     )
     var_dir: Path = Field(
-        default=Path("var"), description="Folder for the default SQLite store, attachments, reports."
+        default=Path("var"),
+        description="Folder for the default SQLite store, attachments, reports.",
     )
     jurisdiction: str = Field(
         default="XK", description="Jurisdiction code of this node (XK Kosovo, MK North Macedonia)."

@@ -12,8 +12,13 @@ from armsbridge.audit.models import AuditEntry
 def _fill(session, n: int = 5) -> None:  # noqa: ANN001
     for i in range(n):
         service.log_event(
-            session, actor="ana", action="consult", record_type="person", record_id=i + 1,
-            jurisdiction="XK", why="case 12/2024",
+            session,
+            actor="ana",
+            action="consult",
+            record_type="person",
+            record_id=i + 1,
+            jurisdiction="XK",
+            why="case 12/2024",
         )
 
 

@@ -41,8 +41,18 @@ def export(
 ) -> None:
     """Write audit entries as CSV."""
     factory = make_sessionmaker(engine_from_settings(get_settings()))
-    columns = ["seq", "at", "actor", "action", "record_type", "record_id", "jurisdiction", "why",
-               "recipient", "hash"]
+    columns = [
+        "seq",
+        "at",
+        "actor",
+        "action",
+        "record_type",
+        "record_id",
+        "jurisdiction",
+        "why",
+        "recipient",
+        "hash",
+    ]
     with session_scope(factory) as session:
         entries = service.query_entries(session, actor=actor, action=action, limit=limit)
         handle = out.open("w", newline="", encoding="utf-8") if out else sys.stdout

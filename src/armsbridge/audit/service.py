@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -36,7 +36,7 @@ ACTIONS = (
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).isoformat()
+        return value.astimezone(UTC).isoformat()
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict):
@@ -55,7 +55,7 @@ def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
 def _hashed_fields(entry: AuditEntry) -> dict[str, Any]:
     return {
         "seq": entry.seq,
-        "at": entry.at.replace(tzinfo=entry.at.tzinfo or timezone.utc),
+        "at": entry.at.replace(tzinfo=entry.at.tzinfo or UTC),
         "actor": entry.actor,
         "action": entry.action,
         "record_type": entry.record_type,
@@ -108,7 +108,7 @@ def log_event(
     seq, prev_hash = _lock_head(session)
     entry = AuditEntry(
         seq=seq,
-        at=datetime.now(timezone.utc).replace(microsecond=0),
+        at=datetime.now(UTC).replace(microsecond=0),
         actor=actor,
         action=action,
         record_type=record_type,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+
 from armsbridge.db.engine import make_engine
 from armsbridge.db.registry import load_all_models
 
