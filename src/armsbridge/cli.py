@@ -55,19 +55,11 @@ _register_domains()
 def main() -> None:
     """Run the CLI; a user error prints its message and exits 2, never a traceback."""
     try:
-        app(standalone_mode=False)
+        app()
     except UserError as exc:
         err_console.print(f"[red]error:[/red] {exc}")
         sys.exit(2)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err_console.print("aborted")
-        sys.exit(1)
-    except Exception as exc:  # noqa: BLE001
-        import click
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
+
+if __name__ == "__main__":
+    main()
