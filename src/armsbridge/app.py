@@ -1,0 +1,210 @@
+"""The web application: `create_app(settings)` builds it; nothing is opened at import time."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import secrets
+from html import escape
+from pathlib import Path
+from types import ModuleType
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Mount
+
+from armsbridge.auth.dependencies import LoginRequired, route_permission
+from armsbridge.db.engine import engine_from_settings
+from armsbridge.db.session import make_sessionmaker
+from armsbridge.errors import Fault, UserError, ValidationFailed
+from armsbridge.settings import Settings, get_settings
+
+log = logging.getLogger("armsbridge.web")
+
+STATIC_DIR = Path(__file__).parent / "web" / "static"
+
+# Domains whose `api` and `pages` modules (when they exist) each expose a `router`; listed once.
+WEB_DOMAINS = (
+    "web",
+    "auth",
+    "records",
+    "search",
+    "imports",
+    "audit",
+    "firearms",
+    "names",
+    "matching",
+    "exchange",
+    "analysis",
+    "monitoring",
+    "capacity",
+    "indicators",
+)
+
+# Paths FastAPI itself serves; they carry no data, so they need no permission.
+OPENAPI_URL = "/api/openapi.json"
+FRAMEWORK_PATHS = frozenset({OPENAPI_URL})
+
+
+def load_secret_key(settings: Settings) -> str:
+    """Return settings.secret_key, or the key kept in var_dir/secret.key (created if missing)."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = Path(settings.var_dir) / "secret.key"
+    if path.exists():
+        key = path.read_text(encoding="utf-8").strip()
+        if key:
+            return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return key
+
+
+def _import_optional(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if not exc.name or not (name == exc.name or name.startswith(exc.name + ".")):
+            raise
+        return None
+
+
+def include_domain_routers(app: FastAPI, domains: tuple[str, ...] = WEB_DOMAINS) -> list[str]:
+    """Include the `router` of every existing armsbridge.<domain>.api/.pages; return their names."""
+    included = []
+    for domain in domains:
+        for part in ("api", "pages"):
+            module = _import_optional(f"armsbridge.{domain}.{part}")
+            if module is not None and hasattr(module, "router"):
+                app.include_router(module.router)
+                included.append(module.__name__)
+    return included
+
+
+def iter_routes(app: FastAPI) -> list[RouteContext]:
+    """Return every route the app serves, routers included, with its effective dependencies."""
+    return list(iter_route_contexts(app.routes))
+
+
+def check_route_permissions(app: FastAPI) -> None:
+    """Refuse to start if any route serves without a declared permission (default deny)."""
+    missing = []
+    for route in iter_routes(app):
+        if isinstance(route.original_route, APIRoute):
+            if route_permission(route) is None:
+                missing.append(f"{sorted(route.methods or ())} {route.path}")
+        elif route.path in FRAMEWORK_PATHS or isinstance(route.original_route, Mount):
+            continue
+        else:
+            missing.append(f"{route.path} (a bare route: declare it on an APIRouter)")
+    if missing:
+        raise Fault(
+            "routes without a declared permission (use require(action) or public): "
+            + "; ".join(missing)
+        )
+
+
+def _wants_json(request: Request) -> bool:
+    return (
+        request.url.path.startswith("/api/")
+        or "application/json" in request.headers.get("accept", "").split(",")[0]
+    )
+
+
+def render_error_page(
+    request: Request, status: int, message: str, reference: str | None
+) -> Response:
+    """Render an error for a browser: the web layer's template when present, else plain HTML."""
+    web_errors = _import_optional("armsbridge.web.errors")
+    if web_errors is not None and hasattr(web_errors, "render_error"):
+        try:
+            return web_errors.render_error(request, status, message, reference)
+        except Exception:  # noqa: BLE001 - fall back to the plain page below
+            log.exception("error template failed")
+    ref = f"<p>Reference: <code>{escape(reference)}</code></p>" if reference else ""
+    body = (
+        "<!doctype html><html><head><meta charset='utf-8'><title>armsbridge</title></head>"
+        f"<body><h1>{status}</h1><p>{escape(message)}</p>{ref}<p><a href='/'>Home</a></p>"
+        "</body></html>"
+    )
+    return HTMLResponse(body, status_code=status)
+
+
+def _user_error(request: Request, exc: UserError) -> Response:
+    if isinstance(exc, LoginRequired) and not _wants_json(request):
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+    if _wants_json(request):
+        content: dict[str, object] = {"error": str(exc)}
+        if isinstance(exc, ValidationFailed):
+            content["problems"] = exc.problems
+        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, LoginRequired) else None
+        return JSONResponse(content, status_code=exc.status_code, headers=headers)
+    return render_error_page(request, exc.status_code, str(exc), None)
+
+
+def _fault(request: Request, exc: Exception) -> Response:
+    reference = secrets.token_hex(4).upper()
+    log.error("fault %s on %s %s", reference, request.method, request.url.path, exc_info=exc)
+    message = "The node failed to answer. Give this reference to your administrator."
+    if _wants_json(request):
+        return JSONResponse({"error": message, "reference": reference}, status_code=500)
+    return render_error_page(request, 500, message, reference)
+
+
+def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+    if _wants_json(request):
+        return JSONResponse(
+            {"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers
+        )
+    return render_error_page(request, exc.status_code, str(exc.detail), None)
+
+
+def _request_invalid(request: Request, exc: RequestValidationError) -> Response:
+    problems = [
+        {
+            "field": ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query")),
+            "value": str(err.get("input", ""))[:200],
+            "expected": str(err.get("msg", "")),
+        }
+        for err in exc.errors()
+    ]
+    message = "; ".join(f"{p['field']}: {p['expected']}" for p in problems) or "invalid request"
+    if _wants_json(request):
+        return JSONResponse({"error": message, "problems": problems}, status_code=422)
+    return render_error_page(request, 422, message, None)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """User errors answer with their status and message; anything else is a 500 with a reference."""
+    app.add_exception_handler(UserError, _user_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _request_invalid)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _fault)
+
+
+def create_app(settings: Settings | None = None, *, engine=None) -> FastAPI:  # noqa: ANN001
+    """Build the node's web application: store, error handlers, every domain's routers."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title="armsbridge",
+        version="0.1.0",
+        openapi_url=OPENAPI_URL,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.secret_key = load_secret_key(settings)
+    app.state.engine = engine if engine is not None else engine_from_settings(settings)
+    app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    install_error_handlers(app)
+    app.state.routers = include_domain_routers(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
+    check_route_permissions(app)
+    return app

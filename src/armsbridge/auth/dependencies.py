@@ -1,0 +1,117 @@
+"""FastAPI dependencies: the request's database session, the current user, permissions, CSRF.
+
+Every route declares its permission with `dependencies=[Depends(require("record.read"))]` (or
+`Depends(public)` for the few pages anyone may open); create_app refuses to start otherwise.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from armsbridge.auth.permissions import Principal, known_action, role_allows
+from armsbridge.errors import PermissionDenied, UserError
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+PERMISSION_ATTR = "__armsbridge_permission__"
+
+
+class LoginRequired(UserError):
+    """The request carries no valid session or token; browsers are sent to the login page."""
+
+    status_code = 401
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """Yield the request's session; commit if the request succeeds, roll back if it raises."""
+    session = request.app.state.sessionmaker()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+# scope="function": the commit happens before the response is sent, so a failed commit is a 500,
+# never a success answer for data that was not stored.
+DB = Annotated[Session, Depends(get_db, scope="function")]
+
+
+def current_user(request: Request, db: DB) -> Principal | None:
+    """Return the signed-in user (session cookie or `Authorization: Bearer` token), or None."""
+    if "armsbridge_principal" in request.scope:
+        return request.scope["armsbridge_principal"]
+    from armsbridge.auth import service
+
+    principal = service.resolve_principal(db, request=request)
+    request.scope["armsbridge_principal"] = principal
+    return principal
+
+
+CurrentUser = Annotated[Principal | None, Depends(current_user)]
+
+
+async def check_csrf(request: Request, user: Principal | None) -> None:
+    """Refuse an unsafe request from a browser unless it carries the session's CSRF token."""
+    if request.method in SAFE_METHODS or (user is not None and user.via != "session"):
+        return
+    from armsbridge.auth import service
+
+    expected = service.csrf_token(request)
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if not sent or not hmac.compare_digest(sent, expected):
+        raise PermissionDenied("the form has expired or did not come from this site; reload it")
+
+
+def require(action: str) -> Any:
+    """Return a dependency that lets the request through only if the user's role allows `action`."""
+    if not known_action(action):
+        raise ValueError(f"unknown action {action!r}: declare it in auth/roles.yaml")
+
+    async def dependency(request: Request, user: CurrentUser) -> Principal:
+        if user is None:
+            raise LoginRequired("sign in first")
+        if not role_allows(user.role, action):
+            raise PermissionDenied(f"your role ({user.role}) may not do this ({action})")
+        await check_csrf(request, user)
+        return user
+
+    setattr(dependency, PERMISSION_ATTR, action)
+    dependency.__name__ = f"require_{action.replace('.', '_')}"
+    return dependency
+
+
+async def public(request: Request, user: CurrentUser) -> Principal | None:
+    """Declare a route open to anyone (login page, health); unsafe methods still need CSRF."""
+    await check_csrf(request, user)
+    return user
+
+
+setattr(public, PERMISSION_ATTR, "public")
+
+
+def route_permission(route: Any) -> str | None:
+    """Return the action a route declares ("public" for open routes), or None if none."""
+    pending = [route.dependant] if getattr(route, "dependant", None) is not None else []
+    while pending:
+        dependant = pending.pop()
+        action = getattr(dependant.call, PERMISSION_ATTR, None)
+        if action is not None:
+            return action
+        pending.extend(dependant.dependencies)
+    return None
