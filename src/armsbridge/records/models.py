@@ -26,6 +26,7 @@ from armsbridge.db.mixins import RecordMixin, utcnow
 # Partial dates (birth dates, event dates) are ISO text of 4, 7 or 10 characters: "1986",
 # "1986-03", "1986-03-14". They sort and compare as text and keep the precision that was known.
 PARTIAL_DATE = String(10)
+SERIAL_KEY = String(80).with_variant(String(80, collation="C"), "postgresql")
 
 
 def _ext_unique(table: str) -> tuple[UniqueConstraint]:
@@ -134,6 +135,12 @@ class Firearm(ItemMixin, Base):
     rules_version: Mapped[str | None] = mapped_column(String(40), default=None)
     trace_status: Mapped[str] = mapped_column(String(40), default="not_attempted")
     point_of_diversion: Mapped[str | None] = mapped_column(Text, default=None)
+    # Serial search keys (firearms.serial_search): misreading-folded serial and its reverse, in
+    # byte order on PostgreSQL so prefix ranges use the index.
+    serial_key: Mapped[str | None] = mapped_column(SERIAL_KEY, index=True, default=None)
+    serial_key_rev: Mapped[str | None] = mapped_column(SERIAL_KEY, index=True, default=None)
+    conversion_suspected: Mapped[bool] = mapped_column(Boolean, default=False)
+    conversion_evidence: Mapped[list[str] | None] = mapped_column(JSON, default=None)
 
 
 class AmmunitionLot(ItemMixin, Base):
