@@ -126,3 +126,20 @@ def person_phonetic_key(given: str | None, family: str | None) -> str:
     """Return an order-independent phonetic key of a person's names, sex suffix folded."""
     words = phonetic_key(given).split() + phonetic_key(family).split()
     return " ".join(sorted(_word_phonetic(_fold_family(w)) for w in words))
+
+
+_PATRONYMIC_PHRASE = re.compile(
+    r"^\s*(i\s+biri\s+i|e\s+bija\s+e|son\s+of|daughter\s+of|син\s+на|ќерка\s+на)\s+", re.I
+)
+
+
+def father_name_key(text: str | None) -> str:
+    """Return the key of a father's name, dropping 'i biri i ...' and the Albanian genitive."""
+    if not text:
+        return ""
+    stripped = _PATRONYMIC_PHRASE.sub("", text)
+    key = name_key(stripped)
+    if stripped != text:
+        # "i biri i Ramadanit": the father's name follows in the genitive (-it, -ut, -ës).
+        key = re.sub(r"(?<=[a-zA-Z]{3})(it|ut|es)$", "", key)
+    return key

@@ -1,0 +1,238 @@
+"""Splink settings per entity type: the comparisons (with their levels) and the blocking rules.
+
+Comparisons are written as level lists over the prepared columns (see prepare.py), so each
+level's label is the evidence an analyst reads ("names: same sound", "birth date: same year").
+Blocking rules are equi-joins on compact keys: each one keeps blocks small even for the most
+common names, and together they cover one-field errors (a typo in a name, a missing birth day).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+JW = "jaro_winkler_similarity"
+MODEL_VERSION = "2"
+
+
+def _lvl(sql: str, label: str, **extra: Any) -> dict[str, Any]:
+    return {"sql_condition": sql, "label_for_charts": label, **extra}
+
+
+def _null(*cols: str) -> dict[str, Any]:
+    cond = " OR ".join(f'"{c}_l" IS NULL OR "{c}_r" IS NULL' for c in cols)
+    return _lvl(cond, "missing", is_null_level=True)
+
+
+def _else() -> dict[str, Any]:
+    return _lvl("ELSE", "different")
+
+
+def name_comparison(tf: bool = False) -> dict[str, Any]:
+    """Compare whole names on the script-independent key, the sound key and Jaro-Winkler."""
+
+    def both(t: float) -> str:
+        return (
+            f'(({JW}("n1_l", "n1_r") >= {t} AND {JW}("n2_l", "n2_r") >= {t}) OR '
+            f'({JW}("n1_l", "n2_r") >= {t} AND {JW}("n2_l", "n1_r") >= {t}))'
+        )
+
+    exact = _lvl('"nk_l" = "nk_r"', "same name key")
+    if tf:
+        exact.update(tf_adjustment_column="nk", tf_adjustment_weight=1.0)
+    return {
+        "output_column_name": "name",
+        "comparison_description": "given and family name, any order, any script",
+        "comparison_levels": [
+            _null("nk"),
+            exact,
+            _lvl('"np_l" = "np_r"', "same sound key"),
+            _lvl(both(0.92), "both names nearly equal"),
+            _lvl(both(0.82), "both names similar"),
+            _lvl(
+                '"p1_l" = "p1_r" OR "p2_l" = "p2_r" OR "p1_l" = "p2_r" OR "p2_l" = "p1_r"',
+                "one name agrees",
+            ),
+            _else(),
+        ],
+    }
+
+
+def text_comparison(name: str, col: str, sound: str | None = None) -> dict[str, Any]:
+    """Compare a keyed text column: exact key, same sound, close spelling."""
+    levels = [_null(col), _lvl(f'"{col}_l" = "{col}_r"', "same key")]
+    if sound:
+        levels.append(_lvl(f'"{sound}_l" = "{sound}_r"', "same sound key"))
+    levels += [
+        _lvl(f'{JW}("{col}_l", "{col}_r") >= 0.9', "nearly equal"),
+        _lvl(f'{JW}("{col}_l", "{col}_r") >= 0.75', "similar"),
+        _else(),
+    ]
+    return {"output_column_name": name, "comparison_levels": levels}
+
+
+def birth_date_comparison() -> dict[str, Any]:
+    """Compare partial birth dates ('1986', '1986-03', '1986-03-12') without penalising gaps."""
+    compat = '(starts_with("bd_l", "bd_r") OR starts_with("bd_r", "bd_l"))'
+    shorter = 'least(length("bd_l"), length("bd_r"))'
+    return {
+        "output_column_name": "birth_date",
+        "comparison_levels": [
+            _null("bd"),
+            _lvl('"bd_l" = "bd_r" AND length("bd_l") = 10', "same full date"),
+            _lvl(f"{compat} AND {shorter} >= 7", "same month, day unknown on one side"),
+            _lvl(f"{compat}", "same year, month unknown on one side"),
+            _lvl(
+                'length("bd_l") = 10 AND length("bd_r") = 10 AND left("bd_l", 4) = left("bd_r", 4)'
+                ' AND substr("bd_l", 6, 2) = substr("bd_r", 9, 2)'
+                ' AND substr("bd_l", 9, 2) = substr("bd_r", 6, 2)',
+                "day and month swapped",
+            ),
+            _lvl('"byear_l" = "byear_r"', "same year, different day"),
+            _lvl('abs("byear_l" - "byear_r") <= 1', "years one apart"),
+            _else(),
+        ],
+    }
+
+
+def exact_comparison(name: str, col: str, label: str) -> dict[str, Any]:
+    """Compare one column for equality."""
+    return {
+        "output_column_name": name,
+        "comparison_levels": [_null(col), _lvl(f'"{col}_l" = "{col}_r"', label), _else()],
+    }
+
+
+def person_settings(present: set[str], *, link_type: str = "link_only") -> dict[str, Any]:
+    """Return Splink settings for persons, using only the features present in the data."""
+    comparisons = [name_comparison()]
+    if "fk" in present:
+        comparisons.append(text_comparison("father_name", "fk", "fp"))
+    if "bd" in present:
+        comparisons.append(birth_date_comparison())
+    if "sex" in present:
+        comparisons.append(exact_comparison("sex", "sex", "same sex"))
+    for name, col in (("birth_place", "bpk"), ("city", "cityk"), ("address", "addrk")):
+        if col in present:
+            comparisons.append(text_comparison(name, col))
+    for name, col, label in (
+        ("postcode", "postcode", "same postcode"),
+        ("region", "region", "same region"),
+        ("phone", "phone", "same phone number"),
+        ("document", "doc", "same document number"),
+    ):
+        if col in present:
+            comparisons.append(exact_comparison(name, col, label))
+    return {
+        "link_type": link_type,
+        "unique_id_column_name": "unique_id",
+        "probability_two_random_records_match": 1e-6,
+        "comparisons": comparisons,
+        "blocking_rules_to_generate_predictions": person_blocking(present),
+        "retain_matching_columns": True,
+        "retain_intermediate_calculation_columns": True,
+        "additional_columns_to_retain": ["script"],
+    }
+
+
+def person_blocking(present: set[str]) -> list[str]:
+    """Blocking rules for persons: each an equi-join on compact keys (see module doc)."""
+    rules = []
+    if "bd" in present:
+        rules += [
+            'l."np" = r."np" AND l."byear" = r."byear"',
+            'l."p1" = r."p1" AND l."bd" = r."bd"',
+            'l."p2" = r."p2" AND l."bd" = r."bd"',
+        ]
+    if "fk" in present:
+        rules += ['l."np" = r."np" AND l."fp" = r."fp"']
+        if "bd" in present:
+            rules += [
+                'l."p1" = r."p1" AND l."fp" = r."fp" AND l."byear" = r."byear"',
+                'l."p2" = r."p2" AND l."fp" = r."fp" AND l."byear" = r."byear"',
+            ]
+    if "doc" in present:
+        rules.append('l."doc" = r."doc"')
+    if "phone" in present:
+        rules.append('l."phone" = r."phone"')
+    if not rules or not ({"bd", "fk"} & present):
+        rules.append('l."np" = r."np"')
+    return rules
+
+
+def person_training_rules(present: set[str]) -> list[str]:
+    """Blocking rules for EM: one on names (trains the rest), one not on names (trains names)."""
+    rules = ['l."np" = r."np"']
+    if "bd" in present:
+        rules.append('l."bd" = r."bd" AND length(l."bd") = 10')
+    elif "fk" in present:
+        rules.append('l."fp" = r."fp"')
+    return rules
+
+
+def firearm_settings(*, link_type: str = "link_only") -> dict[str, Any]:
+    """Return Splink settings for firearms: normalised and partial serials, make, model, calibre."""
+    compat = (
+        'length("spat_l") = length("spat_r") AND ("spat_l" LIKE replace("spat_r", \'?\', \'_\')'
+        " OR \"spat_r\" LIKE replace(\"spat_l\", '?', '_'))"
+    )
+    serial = {
+        "output_column_name": "serial",
+        "comparison_levels": [
+            _null("spat"),
+            _lvl('"spat_l" = "spat_r" AND "sfull_l" IS NOT NULL', "same serial"),
+            _lvl(compat, "partial serial fits"),
+            _lvl(f'{JW}("spat_l", "spat_r") >= 0.9', "serial nearly equal"),
+            _lvl('"ssuf_l" = "ssuf_r" OR "spre_l" = "spre_r"', "serial start or end agrees"),
+            _else(),
+        ],
+    }
+    return {
+        "link_type": link_type,
+        "unique_id_column_name": "unique_id",
+        "probability_two_random_records_match": 1e-5,
+        "comparisons": [
+            serial,
+            text_comparison("make", "make"),
+            text_comparison("model", "model"),
+            exact_comparison("calibre", "calibre", "same calibre"),
+        ],
+        "blocking_rules_to_generate_predictions": [
+            'l."sfull" = r."sfull"',
+            'l."spre" = r."spre" AND l."make" = r."make"',
+            'l."ssuf" = r."ssuf" AND l."make" = r."make"',
+            'l."ssuf" = r."ssuf" AND l."slen" = r."slen"',
+        ],
+        "retain_matching_columns": True,
+        "retain_intermediate_calculation_columns": True,
+    }
+
+
+def vehicle_settings(*, link_type: str = "link_only") -> dict[str, Any]:
+    """Return Splink settings for vehicles: plates with look-alike letters, VIN, make, model."""
+    return {
+        "link_type": link_type,
+        "unique_id_column_name": "unique_id",
+        "probability_two_random_records_match": 1e-5,
+        "comparisons": [
+            text_comparison("plate", "plate"),
+            {
+                "output_column_name": "vin",
+                "comparison_levels": [
+                    _null("vin"),
+                    _lvl('"vin_l" = "vin_r"', "same VIN"),
+                    _lvl('"vin8_l" = "vin8_r"', "same last 8 of VIN"),
+                    _else(),
+                ],
+            },
+            text_comparison("make", "make"),
+            text_comparison("model", "model"),
+            exact_comparison("colour", "colour", "same colour"),
+        ],
+        "blocking_rules_to_generate_predictions": [
+            'l."plate" = r."plate"',
+            'l."vin8" = r."vin8"',
+            'left(l."plate", 4) = left(r."plate", 4) AND l."make" = r."make"',
+        ],
+        "retain_matching_columns": True,
+        "retain_intermediate_calculation_columns": True,
+    }

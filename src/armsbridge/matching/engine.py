@@ -1,0 +1,247 @@
+"""Run one linkage: prepare, train without labels (EM), predict, and explain each pair.
+
+The engine knows nothing of the store: it links DuckDB tables of raw columns, so the store run,
+the `link` command on an analyst's files, and the evaluation bench all share it.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+from splink import Linker
+
+from armsbridge.matching import comparisons as cmp
+from armsbridge.matching.backend import MatchEngineSettings, engine_settings, make_db_api
+from armsbridge.matching.prepare import prepare_firearms, prepare_persons, prepare_vehicles
+
+ENTITY_TYPES = ("person", "firearm", "vehicle")
+# Below this many records per side EM has too few pairs to learn from: the priors are used.
+MIN_RECORDS_TO_TRAIN = 2000
+
+# Prior m and u probabilities per (comparison, level label): what a level is worth before EM
+# has seen the data, and the whole model for small files. The last ("different") level of each
+# comparison takes the remainder.
+PRIORS: dict[str, dict[str, tuple[float, float]]] = {
+    "name": {
+        "same name key": (0.70, 0.00002),
+        "same sound key": (0.12, 0.00005),
+        "both names nearly equal": (0.08, 0.0003),
+        "both names similar": (0.05, 0.003),
+        "one name agrees": (0.03, 0.02),
+    },
+    "father_name": {
+        "same key": (0.80, 0.01),
+        "same sound key": (0.07, 0.002),
+        "nearly equal": (0.06, 0.005),
+        "similar": (0.03, 0.03),
+    },
+    "birth_date": {
+        "same full date": (0.65, 0.00005),
+        "same month, day unknown on one side": (0.10, 0.0005),
+        "same year, month unknown on one side": (0.12, 0.006),
+        "day and month swapped": (0.01, 0.00001),
+        "same year, different day": (0.05, 0.015),
+        "years one apart": (0.03, 0.03),
+    },
+    "sex": {"same sex": (0.98, 0.5)},
+    "birth_place": {"same key": (0.8, 0.05), "nearly equal": (0.1, 0.01), "similar": (0.04, 0.05)},
+    "city": {"same key": (0.8, 0.05), "nearly equal": (0.1, 0.01), "similar": (0.04, 0.05)},
+    "address": {"same key": (0.6, 0.001), "nearly equal": (0.2, 0.002), "similar": (0.1, 0.02)},
+    "postcode": {"same postcode": (0.85, 0.02)},
+    "region": {"same region": (0.9, 0.15)},
+    "phone": {"same phone number": (0.6, 0.00001)},
+    "document": {"same document number": (0.7, 0.000001)},
+    "serial": {
+        "same serial": (0.75, 0.000001),
+        "partial serial fits": (0.12, 0.00001),
+        "serial nearly equal": (0.08, 0.0001),
+        "serial start or end agrees": (0.03, 0.01),
+    },
+    "make": {"same key": (0.85, 0.1), "nearly equal": (0.05, 0.02), "similar": (0.03, 0.05)},
+    "model": {"same key": (0.8, 0.05), "nearly equal": (0.08, 0.02), "similar": (0.04, 0.05)},
+    "calibre": {"same calibre": (0.9, 0.15)},
+    "plate": {
+        "same key": (0.8, 0.000001),
+        "nearly equal": (0.12, 0.00005),
+        "similar": (0.04, 0.01),
+    },
+    "vin": {"same VIN": (0.85, 0.000001), "same last 8 of VIN": (0.1, 0.000005)},
+    "colour": {"same colour": (0.8, 0.1)},
+}
+
+
+@dataclass
+class LinkResult:
+    """What one linkage produced: the scored pairs (a DuckDB table) and the model that scored."""
+
+    con: duckdb.DuckDBPyConnection
+    predictions: str
+    model: dict[str, Any]
+    trained: bool
+    candidate_pairs: int
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def pairs(self, threshold: float = 0.0) -> list[tuple[str, str, float]]:
+        """Return (left_id, right_id, probability) at or above `threshold`, best first."""
+        rows = self.con.execute(
+            f"SELECT unique_id_l, unique_id_r, match_probability FROM {self.predictions} "
+            "WHERE match_probability >= ? ORDER BY match_probability DESC, unique_id_l, "
+            "unique_id_r",
+            [threshold],
+        ).fetchall()
+        return [(str(a), str(b), float(p)) for a, b, p in rows]
+
+
+def apply_priors(settings: dict[str, Any]) -> dict[str, Any]:
+    """Return a copy of `settings` with prior m/u probabilities on every comparison level."""
+    settings = copy.deepcopy(settings)
+    for comp in settings["comparisons"]:
+        priors = PRIORS.get(comp["output_column_name"], {})
+        levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        m_used = u_used = 0.0
+        for lv in levels[:-1]:
+            m, u = priors.get(lv["label_for_charts"], (0.05, 0.01))
+            lv["m_probability"], lv["u_probability"] = m, u
+            m_used, u_used = m_used + m, u_used + u
+        levels[-1]["m_probability"] = max(1.0 - m_used, 0.001)
+        levels[-1]["u_probability"] = max(1.0 - u_used, 0.001)
+    return settings
+
+
+def _present_columns(con: duckdb.DuckDBPyConnection, tables: list[str]) -> set[str]:
+    cols = [r[0] for r in con.execute(f"DESCRIBE {tables[0]}").fetchall()]
+    present = set(cols)
+    for t in tables:
+        counts = con.execute(
+            "SELECT " + ", ".join(f'count("{c}")' for c in cols) + f" FROM {t}"
+        ).fetchall()[0]
+        present &= {c for c, n in zip(cols, counts or (), strict=True) if n}
+    return present
+
+
+def _settings_for(entity: str, present: set[str], link_type: str) -> dict[str, Any]:
+    if entity == "person":
+        return cmp.person_settings(present, link_type=link_type)
+    if entity == "firearm":
+        return cmp.firearm_settings(link_type=link_type)
+    if entity == "vehicle":
+        return cmp.vehicle_settings(link_type=link_type)
+    raise ValueError(f"unknown entity type {entity!r}; expected one of {ENTITY_TYPES}")
+
+
+def _training_rules(entity: str, present: set[str]) -> list[str]:
+    if entity == "person":
+        return cmp.person_training_rules(present)
+    if entity == "firearm":
+        return ['l."sfull" = r."sfull"', 'l."make" = r."make" AND l."model" = r."model"']
+    return ['l."plate" = r."plate"', 'l."vin8" = r."vin8"']
+
+
+def link_tables(
+    con: duckdb.DuckDBPyConnection,
+    entity: str,
+    tables: list[str],
+    *,
+    threshold: float = 0.0,
+    model: dict[str, Any] | None = None,
+    train: bool | None = None,
+    settings: MatchEngineSettings | None = None,
+    progress: Callable[[str], None] | None = None,
+    evidence_columns: bool = True,
+) -> LinkResult:
+    """Link two tables (link_only) or deduplicate one, returning scored pairs and the model."""
+    import time
+
+    settings = settings or engine_settings()
+    say = progress or (lambda _msg: None)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    say("preparing keys")
+    prepare = {"person": prepare_persons, "firearm": prepare_firearms, "vehicle": prepare_vehicles}
+    prepared = prepare[entity](con, tables)
+    timings["prepare_s"] = time.perf_counter() - t0
+    link_type = "link_only" if len(tables) > 1 else "dedupe_only"
+    present = _present_columns(con, prepared)
+    if "nk" not in present and entity == "person":
+        present.add("nk")
+    splink_settings = model or apply_priors(_settings_for(entity, present, link_type))
+    if model is None and not evidence_columns:
+        splink_settings["retain_intermediate_calculation_columns"] = False
+        splink_settings["retain_matching_columns"] = False
+    db_api = make_db_api(con, settings)
+    frames = [db_api.register(t) for t in prepared]
+    linker = Linker(frames, splink_settings, log_level=logging.WARNING)
+    sizes = [con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in prepared]  # type: ignore[index]
+    do_train = (min(sizes) >= MIN_RECORDS_TO_TRAIN) if train is None else train
+    do_train = do_train and model is None
+    t1 = time.perf_counter()
+    if do_train:
+        say("training (EM, no labels)")
+        _train(linker, entity, present, settings.seed, sizes)
+    timings["train_s"] = time.perf_counter() - t1
+    t2 = time.perf_counter()
+    say("scoring candidate pairs")
+    df = linker.inference.predict(
+        threshold_match_probability=threshold or None, warning_mode="never"
+    )
+    timings["predict_s"] = time.perf_counter() - t2
+    n_pairs = con.execute(f"SELECT count(*) FROM {df.physical_name}").fetchall()[0][0]  # type: ignore[index]
+    model_json = linker.misc.save_model_to_json()
+    model_json["armsbridge"] = {
+        "model_version": cmp.MODEL_VERSION,
+        "entity": entity,
+        "seed": settings.seed,
+        "trained": do_train,
+        "sizes": sizes,
+    }
+    return LinkResult(con, df.physical_name, model_json, do_train, int(n_pairs), timings)
+
+
+def _train(linker: Linker, entity: str, present: set[str], seed: int, sizes: list[int]) -> None:
+    n = max(sizes)
+    exact = cmp.person_blocking(present)[:1] if entity == "person" else ['l."sfull" = r."sfull"']
+    if entity == "vehicle":
+        exact = ['l."vin" = r."vin"']
+    linker.training.estimate_probability_two_random_records_match(exact, recall=0.7)
+    linker.training.estimate_u_using_random_sampling(max_pairs=min(5e6, n * 20.0), seed=seed)
+    for rule in _training_rules(entity, present):
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, max_pairs=min(2e6, n * 4.0)
+            )
+        except Exception as exc:  # noqa: BLE001 - a rule with too few pairs keeps the priors
+            logging.getLogger(__name__).warning("EM on %s kept priors: %s", rule, exc)
+
+
+def evidence(model: dict[str, Any], row: dict[str, Any]) -> list[dict[str, Any]]:
+    """Explain one scored pair: per comparison, the level reached and its match weight."""
+    out = []
+    for comp in model["comparisons"]:
+        name = comp["output_column_name"]
+        gamma = row.get(f"gamma_{name}")
+        mw = row.get(f"mw_{name}")
+        if gamma is None:
+            continue
+        levels = comp["comparison_levels"]
+        # Splink numbers levels from the top: the null level is -1, the rest count down to 0.
+        non_null = [lv for lv in levels if not lv.get("is_null_level")]
+        if gamma == -1:
+            label = "missing"
+        else:
+            idx = len(non_null) - 1 - int(gamma)
+            label = non_null[idx]["label_for_charts"] if 0 <= idx < len(non_null) else str(gamma)
+        weight = float(mw) if mw is not None else 0.0
+        out.append(
+            {
+                "comparison": name,
+                "level": label,
+                "match_weight": round(weight, 2),
+                "agrees": weight > 0,
+            }
+        )
+    return out
