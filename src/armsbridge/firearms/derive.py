@@ -1,0 +1,107 @@
+"""Columns of a firearm record that follow from others: serial keys, calibre, legal category.
+
+Mapper events keep them current whenever a Firearm is written through the ORM; rows written in
+bulk (imports) are brought up to date by `service.refresh_firearms`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, event, insert, inspect
+from sqlalchemy.engine import Connection
+
+from armsbridge.errors import ValidationFailed
+from armsbridge.firearms.calibre import normalise_calibre
+from armsbridge.firearms.categories import categorize
+from armsbridge.firearms.schemas import CategoryResult, parse_facts
+from armsbridge.firearms.serials import fold_confusables, normalise_serial
+from armsbridge.records.models import Firearm
+
+GRAM = 3
+
+
+def serial_columns(serial_raw: str | None, serial_normalised: str | None = None) -> dict[str, Any]:
+    """Return serial_normalised, serial_key and serial_key_rev for a raw (or normalised) serial."""
+    normal = normalise_serial(serial_raw) if serial_raw else (serial_normalised or "")
+    key = fold_confusables(normal) if normal else ""
+    return {
+        "serial_normalised": normal or None,
+        "serial_key": key or None,
+        "serial_key_rev": key[::-1] or None,
+    }
+
+
+def serial_grams(key: str | None) -> set[str]:
+    """Return the trigrams of a folded serial key (none for keys shorter than three)."""
+    if not key:
+        return set()
+    return {key[i : i + GRAM] for i in range(len(key) - GRAM + 1)}
+
+
+def record_facts(firearm: Firearm) -> dict[str, Any]:
+    """Return the categorisation facts of a record: its `facts` JSON completed by its columns."""
+    facts = dict(firearm.facts or {})
+    if firearm.kind:
+        facts["kind"] = firearm.kind
+    if firearm.action:
+        facts["action"] = firearm.action
+    if firearm.conversion_kind == "auto_to_semi" and facts.get("converted_from_automatic") is None:
+        facts["converted_from_automatic"] = True
+    return facts
+
+
+def categorize_record(firearm: Firearm) -> CategoryResult:
+    """Categorise a firearm record from its columns and facts; bad stored facts are reported."""
+    try:
+        facts = parse_facts(record_facts(firearm), where=f"firearm {firearm.id or 'new'} facts")
+    except ValidationFailed as exc:
+        result = categorize({})
+        result.category = "undetermined"
+        result.point = None
+        result.reasons = [f"stored facts are invalid: {exc}"]
+        result.missing = sorted({p["field"] for p in exc.problems})
+        return result
+    return categorize(facts)
+
+
+def apply_derived(firearm: Firearm) -> None:
+    """Set the derived columns of a firearm from its raw columns (no database access)."""
+    for name, value in serial_columns(firearm.serial_raw, firearm.serial_normalised).items():
+        setattr(firearm, name, value)
+    if firearm.calibre:
+        firearm.calibre_normalised = normalise_calibre(firearm.calibre)
+    result = categorize_record(firearm)
+    firearm.category = result.category
+    firearm.category_point = result.point
+    firearm.category_reasons = result.reasons
+    firearm.category_missing = result.missing
+    firearm.rules_version = result.rules_version
+
+
+def write_grams(conn: Connection, firearm_id: int, key: str | None) -> None:
+    """Replace the trigram rows of one firearm."""
+    from armsbridge.firearms.models import FirearmSerialGram
+
+    table = FirearmSerialGram.__table__
+    conn.execute(delete(table).where(table.c.firearm_id == firearm_id))
+    grams = serial_grams(key)
+    if grams:
+        conn.execute(insert(table), [{"gram": g, "firearm_id": firearm_id} for g in sorted(grams)])
+
+
+@event.listens_for(Firearm, "before_insert")
+@event.listens_for(Firearm, "before_update")
+def _before_write(_mapper: Any, _conn: Connection, target: Firearm) -> None:
+    apply_derived(target)
+
+
+@event.listens_for(Firearm, "after_insert")
+def _after_insert(_mapper: Any, conn: Connection, target: Firearm) -> None:
+    write_grams(conn, target.id, target.serial_key)
+
+
+@event.listens_for(Firearm, "after_update")
+def _after_update(_mapper: Any, conn: Connection, target: Firearm) -> None:
+    if inspect(target).attrs.serial_key.history.has_changes():
+        write_grams(conn, target.id, target.serial_key)
