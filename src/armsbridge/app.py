@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Mount
 
 from armsbridge.auth.dependencies import LoginRequired, route_permission
+from armsbridge.auth.sessions import PreSessionMiddleware
 from armsbridge.db.engine import engine_from_settings
 from armsbridge.db.session import make_sessionmaker
 from armsbridge.errors import Fault, UserError, ValidationFailed
@@ -204,6 +205,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> FastAPI:  # 
     app.state.engine = engine if engine is not None else engine_from_settings(settings)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     install_error_handlers(app)
+    app.add_middleware(PreSessionMiddleware)
     app.state.routers = include_domain_routers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     check_route_permissions(app)

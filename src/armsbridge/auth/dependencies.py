@@ -34,6 +34,13 @@ def get_db(request: Request) -> Iterator[Session]:
     try:
         yield session
         session.commit()
+    except UserError as exc:
+        # A refused sign-in must still store its failed-attempt count and audit entry.
+        if getattr(exc, "keep_changes", False):
+            session.commit()
+        else:
+            session.rollback()
+        raise
     except BaseException:
         session.rollback()
         raise

@@ -1,0 +1,134 @@
+"""CLI: `armsbridge user add|disable|enable|reset|list|token` for administrators of the node."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from armsbridge.auth import service
+from armsbridge.db.engine import engine_from_settings
+from armsbridge.db.session import make_sessionmaker, session_scope
+from armsbridge.settings import get_settings
+
+console = Console()
+user_app = typer.Typer(
+    help="User accounts: add, disable, reset, list, API tokens.", no_args_is_help=True
+)
+ACTOR = "cli"
+
+
+def _factory():  # noqa: ANN202
+    return make_sessionmaker(engine_from_settings(get_settings()))
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+def _show_uri(uri: str | None) -> None:
+    if uri:
+        console.print("Second factor: add this account to an authenticator app (scan or paste):")
+        console.print(uri, soft_wrap=True, markup=False)
+
+
+@user_app.command("add")
+def add(
+    username: str = typer.Argument(..., help="Login name (no spaces)."),
+    role: str = typer.Option(..., help="Role: " + ", ".join(service.role_names())),
+    jurisdiction: str = typer.Option(None, help="XK or MK (default: this node's)."),
+    name: str = typer.Option("", "--name", help="Display name."),
+    language: str = typer.Option("en", help="en, sq, mk or sr."),
+    totp: bool = typer.Option(False, "--totp", help="Require a TOTP code (always for admins)."),
+    password_stdin: bool = typer.Option(False, help="Read the password from standard input."),
+) -> None:
+    """Create an account; prints the TOTP provisioning URI for administrators."""
+    password = _read_password(password_stdin)
+    with session_scope(_factory()) as session:
+        created = service.create_user(
+            session,
+            username=username,
+            password=password,
+            role=role,
+            jurisdiction=jurisdiction or get_settings().jurisdiction,
+            display_name=name,
+            language=language,
+            with_totp=totp,
+            actor=ACTOR,
+        )
+        console.print(f"user {username} created ({role}, {created.user.jurisdiction})")
+        _show_uri(created.provisioning_uri)
+
+
+@user_app.command("disable")
+def disable(username: str = typer.Argument(...)) -> None:
+    """Disable an account and close its sessions (its records and log entries stay)."""
+    with session_scope(_factory()) as session:
+        service.set_disabled(session, username=username, disabled=True, actor=ACTOR)
+    console.print(f"user {username} disabled")
+
+
+@user_app.command("enable")
+def enable(username: str = typer.Argument(...)) -> None:
+    """Enable a disabled account again."""
+    with session_scope(_factory()) as session:
+        service.set_disabled(session, username=username, disabled=False, actor=ACTOR)
+    console.print(f"user {username} enabled")
+
+
+@user_app.command("reset")
+def reset(
+    username: str = typer.Argument(...),
+    password: bool = typer.Option(True, "--password/--no-password", help="Set a new password."),
+    totp: bool = typer.Option(False, "--totp", help="Issue a new TOTP secret."),
+    password_stdin: bool = typer.Option(False, help="Read the password from standard input."),
+) -> None:
+    """Unlock an account; set a new password and/or a new second factor."""
+    new_password = _read_password(password_stdin) if password else None
+    with session_scope(_factory()) as session:
+        result = service.reset_user(
+            session, username=username, password=new_password, new_totp=totp, actor=ACTOR
+        )
+        console.print(f"user {username} reset (unlocked)")
+        _show_uri(result.provisioning_uri)
+
+
+@user_app.command("list")
+def list_(show_all: bool = typer.Option(True, "--all/--active", help="Include disabled.")) -> None:
+    """List accounts with role, jurisdiction, second factor and state."""
+    table = Table("user", "name", "role", "jurisdiction", "2FA", "state", "last login")
+    with session_scope(_factory()) as session:
+        for user in service.list_users(session):
+            if user.disabled and not show_all:
+                continue
+            state = "disabled" if user.disabled else ("locked" if user.locked_until else "active")
+            table.add_row(
+                user.username,
+                user.display_name,
+                user.role,
+                user.jurisdiction,
+                "yes" if user.totp_secret else "no",
+                state,
+                user.last_login_at.strftime("%Y-%m-%d %H:%M") if user.last_login_at else "",
+            )
+    console.print(table)
+
+
+@user_app.command("token")
+def token(
+    username: str = typer.Argument(...),
+    name: str = typer.Option(..., "--name", help="What the token is for (a script's name)."),
+) -> None:
+    """Create an API token for scripts (`Authorization: Bearer ...`); it is shown once."""
+    with session_scope(_factory()) as session:
+        raw = service.create_api_token(session, username=username, name=name)
+    console.print(raw, markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `user` group."""
+    app.add_typer(user_app, name="user")
