@@ -1,0 +1,102 @@
+"""CLI: `armsbridge import MAPPING FILE` and the list of shipped mapping profiles."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from armsbridge.db.engine import engine_from_settings
+from armsbridge.db.session import make_sessionmaker, session_scope
+from armsbridge.imports.profile import PROFILES_DIR, load_profile
+from armsbridge.imports.schemas import ImportReport
+from armsbridge.imports.service import import_file
+from armsbridge.settings import get_settings
+
+console = Console()
+_SHOW_ERRORS = 20
+
+
+def import_command(
+    mapping: str = typer.Argument(..., help="A shipped profile name or a profile file (.yaml)."),
+    file: Path = typer.Argument(..., help="The export to import (.csv or .xlsx)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Validate everything, write nothing."),
+    quarantine: Path | None = typer.Option(
+        None, "--quarantine", help="Where to write rejected rows (CSV); default under var/."
+    ),
+    actor: str = typer.Option("", "--actor", help="Who imports (default: the system user)."),
+) -> None:
+    """Import an export through a mapping profile; rejected rows go to a quarantine CSV."""
+    profile = load_profile(mapping)
+    who = actor or f"cli:{getpass.getuser()}"
+    factory = make_sessionmaker(engine_from_settings(get_settings()))
+    with Progress(
+        TextColumn(f"[bold]{file.name}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("import", total=None)
+
+        def advance(done: int, total: int | None) -> None:
+            bar.update(task, advance=done, total=total)
+
+        with session_scope(factory) as session:
+            report = import_file(
+                session,
+                profile=profile,
+                path=file,
+                actor=who,
+                dry_run=dry_run,
+                quarantine_path=quarantine,
+                progress=advance,
+            )
+    _print_report(report)
+    if report.rows_quarantined:
+        raise typer.Exit(1)
+
+
+def _print_report(report: ImportReport) -> None:
+    mode = "dry run (nothing written)" if report.dry_run else "imported"
+    console.print(
+        f"{report.file} ({report.encoding or 'xlsx'}) via {report.profile}: {mode} — "
+        f"{report.rows_read} rows read, {report.rows_imported} valid, "
+        f"{report.rows_quarantined} quarantined"
+    )
+    types = sorted(set(report.created) | set(report.updated))
+    if types:
+        table = Table(
+            "record type",
+            "created" if not report.dry_run else "would create",
+            "updated" if not report.dry_run else "would update",
+        )
+        for rtype in types:
+            table.add_row(
+                rtype, str(report.created.get(rtype, 0)), str(report.updated.get(rtype, 0))
+            )
+        console.print(table)
+    for error in report.errors[:_SHOW_ERRORS]:
+        console.print(f"  [red]{error}[/red]", highlight=False)
+    if len(report.errors) > _SHOW_ERRORS:
+        console.print(f"  ... and {len(report.errors) - _SHOW_ERRORS} more")
+    if report.quarantine_path:
+        console.print(f"quarantine report: {report.quarantine_path}")
+
+
+def profiles_command() -> None:
+    """List the shipped mapping profiles."""
+    for path in sorted(PROFILES_DIR.glob("*.yaml")):
+        profile = load_profile(path)
+        console.print(f"{profile.name:28} {profile.description}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add `import` and `import-profiles` to the root command."""
+    app.command("import")(import_command)
+    app.command("import-profiles")(profiles_command)

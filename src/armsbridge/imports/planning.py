@@ -1,0 +1,145 @@
+"""Turn one row into the records and links it will write, or into the errors that stop it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from armsbridge.errors import ValidationFailed
+from armsbridge.imports.profile import (
+    Profile,
+    RecordSpec,
+    Source,
+    is_empty,
+    render,
+    template_columns,
+)
+from armsbridge.imports.schemas import RowError
+from armsbridge.records.validation import prepare_values, type_fields, validate_values
+from armsbridge.vocab.service import enum_values
+
+RecordKey = tuple[str, str, str]  # (record type, jurisdiction, external_ref)
+EXTRA_CELLS = "\x00extra"
+
+
+@dataclass
+class PlannedRecord:
+    """A record of one row, validated and normalised, not yet written."""
+
+    spec: RecordSpec
+    key: RecordKey
+    values: dict[str, Any]
+
+
+@dataclass
+class PlannedLink:
+    """A link of one row between two records known by their keys."""
+
+    kind: str
+    source: RecordKey
+    target: RecordKey
+    values: dict[str, Any]
+
+
+@dataclass
+class RowPlan:
+    """Everything one valid row writes, and the stored records it needs to find."""
+
+    number: int
+    raw: dict[str, Any]
+    records: dict[str, PlannedRecord] = field(default_factory=dict)
+    links: list[PlannedLink] = field(default_factory=list)
+    needs: list[tuple[RecordKey, str]] = field(default_factory=list)  # (key, columns)
+
+
+def _columns_of(source: Source | None) -> str:
+    if source is None:
+        return ""
+    if source.value is not None and not source.referenced_columns():
+        return "(constant)"
+    return ", ".join(source.referenced_columns())
+
+
+def _column_for(spec: RecordSpec, field_name: str, profile: Profile) -> str:
+    if field_name == "external_ref":
+        return ", ".join(template_columns(spec.key))
+    if field_name == "jurisdiction":
+        return _columns_of(profile.jurisdiction) or "(profile jurisdiction)"
+    source = spec.fields.get(field_name)
+    return _columns_of(source) or f"({spec.type}.{field_name})"
+
+
+def plan_row(
+    profile: Profile, number: int, raw: dict[str, Any], file: str
+) -> RowPlan | list[RowError]:
+    """Return the row's plan, or every error found in it (the row is then quarantined)."""
+    errors: list[RowError] = []
+
+    def err(column: str, value: Any, expected: str) -> None:
+        errors.append(RowError(file, number, column, "" if value is None else str(value), expected))
+
+    if EXTRA_CELLS in raw:
+        err(
+            "",
+            "; ".join(map(str, raw[EXTRA_CELLS])),
+            "part of a column: the row has more cells than the header",
+        )
+    jurisdiction = profile.jurisdiction.extract(raw)
+    jurisdiction = "" if jurisdiction is None else str(jurisdiction).strip().upper()
+    if jurisdiction not in enum_values("jurisdictions"):
+        err(_columns_of(profile.jurisdiction), jurisdiction, "a jurisdiction (XK or MK)")
+        return errors
+    plan = RowPlan(number, raw)
+    for spec in profile.records:
+        if any(is_empty(raw.get(col)) for col in spec.when):
+            continue
+        key = render(spec.key, raw)
+        if key is None:
+            empty = [c for c in template_columns(spec.key) if is_empty(raw.get(c))]
+            err(", ".join(empty), "", f"a value: it makes the reference of the {spec.alias} record")
+            continue
+        data: dict[str, Any] = {"jurisdiction": jurisdiction, "external_ref": key}
+        for fname, source in spec.fields.items():
+            data[fname] = source.extract(raw)
+        required = type_fields(spec.type)
+        for fname, alias in spec.foreign.items():
+            if alias not in plan.records and required.get(fname, {}).get("required"):
+                err("", "", f"a {alias} record in the same row ({spec.type}.{fname} needs it)")
+        try:
+            values = prepare_values(spec.type, data, not_required=spec.foreign)
+        except ValidationFailed as exc:
+            for p in exc.problems:
+                col = _column_for(spec, p["field"], profile)
+                err(col, p["value"], f"{p['expected']} ({spec.type}.{p['field']})")
+            continue
+        if values.get("source_ref") is None:
+            values.pop("source_ref", None)
+        plan.records[spec.alias] = PlannedRecord(spec, (spec.type, jurisdiction, key), values)
+    for link in profile.links:
+        ends: list[RecordKey] = []
+        link_needs: list[tuple[RecordKey, str]] = []
+        for end in (link.source, link.target):
+            if end.alias is not None:
+                planned = plan.records.get(end.alias)
+                if planned is not None:
+                    ends.append(planned.key)
+                continue
+            ref = render(end.key or "", raw)
+            if ref is not None:
+                assert end.type is not None
+                key3 = (end.type, jurisdiction, ref)
+                ends.append(key3)
+                link_needs.append((key3, ", ".join(template_columns(end.key or ""))))
+        if len(ends) < 2:
+            continue
+        data = {name: src.extract(raw) for name, src in link.attributes.items()}
+        try:
+            values = validate_values("link", data, partial=True)
+        except ValidationFailed as exc:
+            for p in exc.problems:
+                col = _columns_of(link.attributes.get(p["field"]))
+                err(col, p["value"], f"{p['expected']} (link {link.kind}.{p['field']})")
+            continue
+        plan.needs.extend(link_needs)
+        plan.links.append(PlannedLink(link.kind, ends[0], ends[1], values))
+    return errors or plan

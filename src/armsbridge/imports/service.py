@@ -1,0 +1,316 @@
+"""Import a CSV/XLSX export through a mapping profile: whole rows or none, one transaction."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
+from datetime import date, datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from armsbridge.audit.service import log_event
+from armsbridge.errors import UserError
+from armsbridge.imports.planning import EXTRA_CELLS, PlannedLink, RecordKey, RowPlan, plan_row
+from armsbridge.imports.profile import Profile, load_profile
+from armsbridge.imports.readers import open_table
+from armsbridge.imports.schemas import ImportReport, RowError
+from armsbridge.records.bulk import bulk_write
+from armsbridge.records.service import link_key, status_change_problem
+from armsbridge.records.validation import model_for
+from armsbridge.settings import get_settings
+
+Progress = Callable[[int, int | None], None]  # (rows just done, estimated total)
+_LOOKUP_CHUNK = 500
+_NEW = -1  # id of a record a dry run would create
+
+
+def file_sha256(path: Path) -> str:
+    """Return the SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _batches(rows: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    it = iter(rows)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def import_file(
+    session: Session,
+    *,
+    profile: Profile | str | Path,
+    path: str | Path,
+    actor: str,
+    dry_run: bool = False,
+    quarantine_path: str | Path | None = None,
+    progress: Progress | None = None,
+    batch_size: int | None = None,
+) -> ImportReport:
+    """Import every valid row of `path`; quarantine the others with their reasons.
+
+    Valid rows are written inside one savepoint: a failure anywhere undoes the whole file.
+    A dry run validates and resolves everything and writes nothing to the store. Never commits.
+    """
+    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    path = Path(path)
+    table = open_table(
+        path,
+        encoding=prof.encoding,
+        delimiter=prof.delimiter,
+        sheet=prof.sheet,
+        header_row=prof.header_row,
+    )
+    missing = [c for c in prof.columns() if c not in table.header]
+    if missing:
+        raise UserError(
+            f"{path.name}: column(s) {', '.join(missing)} required by profile {prof.name} are "
+            f"missing (the file has: {', '.join(h for h in table.header if h)})"
+        )
+    report = ImportReport(
+        file=path.name, profile=prof.name, sha256=file_sha256(path), dry_run=dry_run
+    )
+    report.encoding = table.encoding
+    run = _FileImport(session, prof, report, actor=actor, dry_run=dry_run)
+    size = batch_size or get_settings().import_batch_size
+    with nullcontext() if dry_run else session.begin_nested():
+        for batch in _batches(table.rows, size):
+            run.batch(batch)
+            if progress:
+                progress(len(batch), table.total)
+        report.created, report.updated = run.counts()
+        if not dry_run:
+            log_event(
+                session,
+                actor=actor,
+                action="import",
+                jurisdiction=prof.jurisdiction.value,
+                details=report.summary(),
+            )
+    if run.quarantined:
+        target = Path(quarantine_path) if quarantine_path else _default_quarantine(path)
+        write_quarantine(target, table.header, run.quarantined)
+        report.quarantine_path = target
+    return report
+
+
+def _default_quarantine(path: Path) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return get_settings().var_dir / "quarantine" / f"{path.stem}-{stamp}.csv"
+
+
+def write_quarantine(
+    target: Path, header: list[str], rows: list[tuple[int, dict[str, Any], list[RowError]]]
+) -> None:
+    """Write the quarantined rows as CSV: row number, reasons, then the row as it was read."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    columns = [h for h in header if h]
+    with target.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["row", "errors", *columns])
+        for number, raw, errors in rows:
+            reasons = " | ".join(
+                f"{e.column or '(row)'}: {e.value!r} is not {e.expected}" for e in errors
+            )
+            cells = [_as_text(raw.get(c)) for c in columns]
+            if EXTRA_CELLS in raw:
+                cells.extend(raw[EXTRA_CELLS])
+            writer.writerow([number, reasons, *cells])
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return str(value)
+
+
+class _FileImport:
+    """State of one file's import across batches: keys already resolved to ids, counts."""
+
+    def __init__(
+        self, session: Session, profile: Profile, report: ImportReport, *, actor: str, dry_run: bool
+    ) -> None:
+        self.session, self.profile, self.report = session, profile, report
+        self.actor, self.dry_run = actor, dry_run
+        self.known: dict[RecordKey, int] = {}
+        self.case_status: dict[RecordKey, str] = {}
+        self.created: dict[str, set[RecordKey]] = defaultdict(set)
+        self.updated: dict[str, set[RecordKey]] = defaultdict(set)
+        self.quarantined: list[tuple[int, dict[str, Any], list[RowError]]] = []
+
+    def counts(self) -> tuple[Any, Any]:
+        """Return (created, updated) record counts per type."""
+        from collections import Counter
+
+        created = Counter({t: len(keys) for t, keys in self.created.items() if keys})
+        updated = Counter(
+            {t: len(keys - self.created[t]) for t, keys in self.updated.items() if keys}
+        )
+        return created, +updated
+
+    def _quarantine(self, number: int, raw: dict[str, Any], errors: list[RowError]) -> None:
+        self.quarantined.append((number, raw, errors))
+        self.report.errors.extend(errors)
+        self.report.rows_quarantined += 1
+
+    def batch(self, rows: list[tuple[int, dict[str, Any]]]) -> None:
+        """Validate, resolve and write one batch of rows."""
+        plans: list[RowPlan] = []
+        for number, raw in rows:
+            self.report.rows_read += 1
+            result = plan_row(self.profile, number, raw, self.report.file)
+            if isinstance(result, list):
+                self._quarantine(number, raw, result)
+            else:
+                plans.append(result)
+        wanted = [r.key for p in plans for r in p.records.values()]
+        wanted += [k for p in plans for k, _ in p.needs]
+        self._lookup(wanted)
+        accepted = self._accept(plans)
+        self.report.rows_imported += len(accepted)
+        self._write_records(accepted)
+        self._write_links(accepted)
+
+    def _lookup(self, keys: Iterable[RecordKey]) -> None:
+        groups: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for key in keys:
+            if key not in self.known:
+                groups[(key[0], key[1])].add(key[2])
+        for (rtype, jur), refs in groups.items():
+            model = model_for(rtype)
+            cols = [model.id, model.external_ref]
+            if rtype == "case":
+                cols.append(model.status)
+            ordered = sorted(refs)
+            for start in range(0, len(ordered), _LOOKUP_CHUNK):
+                chunk = ordered[start : start + _LOOKUP_CHUNK]
+                stmt = select(*cols).where(model.jurisdiction == jur, model.external_ref.in_(chunk))
+                for row in self.session.execute(stmt):
+                    self.known[(rtype, jur, row[1])] = row[0]
+                    if rtype == "case":
+                        self.case_status[(rtype, jur, row[1])] = row[2]
+
+    def _accept(self, plans: list[RowPlan]) -> list[RowPlan]:
+        accepted: list[RowPlan] = []
+        pending: set[RecordKey] = set()
+        for plan in plans:
+            errors = []
+            for key, columns in plan.needs:
+                if key not in self.known and key not in pending:
+                    errors.append(
+                        RowError(
+                            self.report.file,
+                            plan.number,
+                            columns,
+                            key[2],
+                            f"the reference of a {key[0]} of {key[1]} already stored or "
+                            "imported by an earlier row",
+                        )
+                    )
+            for rec in plan.records.values():
+                status = rec.values.get("status") if rec.key[0] == "case" else None
+                current = self.case_status.get(rec.key)
+                if status and current and status != current:
+                    problem = status_change_problem(current, status)
+                    if problem:
+                        errors.append(RowError(self.report.file, plan.number, "", status, problem))
+            if errors:
+                self._quarantine(plan.number, plan.raw, errors)
+                continue
+            accepted.append(plan)
+            pending.update(r.key for r in plan.records.values())
+        return accepted
+
+    def _write_records(self, plans: list[RowPlan]) -> None:
+        for spec in self.profile.records:
+            inserts: dict[RecordKey, dict[str, Any]] = {}
+            updates: dict[int, dict[str, Any]] = {}
+            for plan in plans:
+                rec = plan.records.get(spec.alias)
+                if rec is None:
+                    continue
+                values = dict(rec.values)
+                for fname, alias in spec.foreign.items():
+                    other = plan.records.get(alias)
+                    values[fname] = self.known.get(other.key) if other else None
+                if rec.key in self.known:
+                    self.updated[spec.type].add(rec.key)
+                    changes = {k: v for k, v in values.items() if v is not None}
+                    for k in ("jurisdiction", "external_ref", "source_ref"):
+                        changes.pop(k, None)
+                    updates.setdefault(self.known[rec.key], {}).update(changes)
+                elif rec.key in inserts:
+                    inserts[rec.key].update({k: v for k, v in values.items() if v is not None})
+                else:
+                    values.setdefault("source_ref", f"{self.report.file} row {plan.number}")
+                    inserts[rec.key] = values
+            self._store(spec.type, inserts, updates)
+
+    def _store(
+        self, rtype: str, inserts: dict[RecordKey, dict[str, Any]], updates: dict[int, dict]
+    ) -> None:
+        self.created[rtype].update(inserts)
+        if self.dry_run:
+            self.known.update(dict.fromkeys(inserts, _NEW))
+            return
+        update_rows = [{"id": rid, **vals} for rid, vals in updates.items() if rid != _NEW and vals]
+        if not inserts and not update_rows:
+            return
+        ids = bulk_write(
+            self.session,
+            record_type=rtype,
+            inserts=list(inserts.values()),
+            updates=update_rows,
+            actor=self.actor,
+        )
+        for (jur, ref), rid in ids.items():
+            self.known[(rtype, jur, ref)] = rid
+        for key, vals in inserts.items():
+            if rtype == "case":
+                self.case_status[key] = vals.get("status") or "reported"
+
+    def _write_links(self, plans: list[RowPlan]) -> None:
+        planned: dict[RecordKey, PlannedLink] = {}
+        for plan in plans:
+            for link in plan.links:
+                ref = link_key(link.kind, link.source[0], link.source[2], *link.target[0::2])
+                key = ("link", link.source[1], ref)
+                if key in planned:
+                    planned[key].values.update(
+                        {k: v for k, v in link.values.items() if v is not None}
+                    )
+                else:
+                    planned[key] = PlannedLink(link.kind, link.source, link.target, link.values)
+        self._lookup(planned)
+        inserts: dict[RecordKey, dict[str, Any]] = {}
+        updates: dict[int, dict[str, Any]] = {}
+        for key, link in planned.items():
+            if key in self.known:
+                self.updated["link"].add(key)
+                changes = {k: v for k, v in link.values.items() if v is not None}
+                updates[self.known[key]] = changes
+                continue
+            inserts[key] = {
+                "jurisdiction": key[1],
+                "external_ref": key[2],
+                "kind": link.kind,
+                "from_type": link.source[0],
+                "from_id": self.known[link.source],
+                "to_type": link.target[0],
+                "to_id": self.known[link.target],
+                "source_ref": self.report.file,
+                **link.values,
+            }
+        self._store("link", inserts, updates)

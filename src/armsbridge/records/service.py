@@ -1,0 +1,272 @@
+"""The one way to write records: validate against the schema, normalise, audit. Never commits."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from armsbridge.audit.service import log_event
+from armsbridge.errors import Conflict, NotFound, ValidationFailed
+from armsbridge.records.models import Case, CaseStatusChange, Link
+from armsbridge.records.validation import model_for, prepare_values, record_as_dict
+from armsbridge.vocab.service import load_enums
+from armsbridge.vocab.values import parse_date
+
+# --- single-record writes -----------------------------------------------------------------------
+
+
+def get_record(session: Session, *, record_type: str, record_id: int) -> Any:
+    """Return the record of `record_type` with `record_id`, or raise NotFound."""
+    record = session.get(model_for(record_type), record_id)
+    if record is None:
+        raise NotFound(f"{record_type} {record_id} does not exist")
+    return record
+
+
+def find_by_ref(
+    session: Session, *, record_type: str, jurisdiction: str, external_ref: str
+) -> Any | None:
+    """Return the record a jurisdiction knows by `external_ref`, or None."""
+    model = model_for(record_type)
+    stmt = select(model).where(
+        model.jurisdiction == jurisdiction, model.external_ref == external_ref
+    )
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def create_record(
+    session: Session, *, record_type: str, data: Mapping[str, Any], actor: str
+) -> Any:
+    """Validate, normalise and add a record; log its creation; return it (flushed, with id)."""
+    values = prepare_values(record_type, data)
+    ref = values.get("external_ref")
+    if ref and find_by_ref(
+        session, record_type=record_type, jurisdiction=values["jurisdiction"], external_ref=ref
+    ):
+        raise Conflict(f"{record_type} {ref!r} already exists in {values['jurisdiction']}")
+    record = model_for(record_type)(**values, created_by=actor, updated_by=actor)
+    session.add(record)
+    session.flush()
+    if isinstance(record, Case):
+        _initial_status(session, record, actor)
+    log_event(
+        session,
+        actor=actor,
+        action="create",
+        record_type=record_type,
+        record_id=record.id,
+        jurisdiction=record.jurisdiction,
+        after=record_as_dict(record),
+    )
+    return record
+
+
+def update_record(
+    session: Session, *, record_type: str, record_id: int, data: Mapping[str, Any], actor: str
+) -> Any:
+    """Change the given fields of a record; log before/after of what changed; return it."""
+    record = get_record(session, record_type=record_type, record_id=record_id)
+    if "jurisdiction" in data and data["jurisdiction"] != record.jurisdiction:
+        raise Conflict(f"{record_type} {record_id}: the owning jurisdiction cannot change")
+    if isinstance(record, Case) and "status" in data and data["status"] != record.status:
+        raise Conflict("a case's status changes only through a status change (with its date)")
+    before_all = record_as_dict(record)
+    values = prepare_values(record_type, data, partial=True, current=before_all)
+    changed = {k: v for k, v in values.items() if before_all.get(k) != v}
+    if not changed:
+        return record
+    for key, value in changed.items():
+        setattr(record, key, value)
+    record.updated_by = actor
+    session.flush()
+    log_event(
+        session,
+        actor=actor,
+        action="change",
+        record_type=record_type,
+        record_id=record.id,
+        jurisdiction=record.jurisdiction,
+        before={k: before_all.get(k) for k in changed},
+        after=changed,
+    )
+    return record
+
+
+def upsert_record(
+    session: Session, *, record_type: str, data: Mapping[str, Any], actor: str
+) -> tuple[Any, bool]:
+    """Create the record, or update the one with the same jurisdiction + external_ref.
+
+    Returns (record, created).
+    """
+    jurisdiction, ref = data.get("jurisdiction"), data.get("external_ref")
+    if not jurisdiction or not ref:
+        raise ValidationFailed(
+            f"{record_type}: an upsert needs jurisdiction and external_ref",
+            [{"field": "external_ref", "value": str(ref or ""), "expected": "a reference"}],
+        )
+    existing = find_by_ref(
+        session, record_type=record_type, jurisdiction=str(jurisdiction), external_ref=str(ref)
+    )
+    if existing is None:
+        return create_record(session, record_type=record_type, data=data, actor=actor), True
+    rest = {k: v for k, v in data.items() if k not in ("jurisdiction", "external_ref")}
+    if isinstance(existing, Case) and "status" in rest:
+        status = rest.pop("status")
+        if status and status != existing.status:
+            add_status_change(
+                session, case_id=existing.id, status=status, changed_on=date.today(), actor=actor
+            )
+    record = update_record(
+        session, record_type=record_type, record_id=existing.id, data=rest, actor=actor
+    )
+    return record, False
+
+
+# --- case status history ------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _status_rules() -> tuple[dict[str, int], frozenset[str]]:
+    spec = load_enums()["case_statuses"]
+    terminal = frozenset(spec.get("terminal", []))
+    ranks: dict[str, int] = {}
+    rank = 0
+    for code in spec["values"]:
+        ranks[str(code)] = rank
+        if code not in terminal:
+            rank += 1
+    return ranks, terminal
+
+
+def status_change_problem(current: str | None, new: str) -> str | None:
+    """Return why a case may not move from `current` to `new`, or None when it may."""
+    ranks, terminal = _status_rules()
+    if new not in ranks:
+        return f"{new!r} is not a case status (one of {', '.join(ranks)})"
+    if current in terminal:
+        return f"the case already has its verdict ({current}); its status cannot change"
+    if current == new:
+        return f"the case is already {current}"
+    if current is not None and ranks[new] <= ranks.get(current, -1):
+        return f"a case cannot go back from {current} to {new}"
+    return None
+
+
+def add_status_change(
+    session: Session,
+    *,
+    case_id: int,
+    status: str,
+    changed_on: date | str,
+    actor: str,
+    court_reference: str | None = None,
+    note: str | None = None,
+) -> CaseStatusChange:
+    """Move a case forward to `status` on `changed_on`; refuse going back or past a verdict."""
+    case = get_record(session, record_type="case", record_id=case_id)
+    problem = status_change_problem(case.status, status)
+    if problem:
+        raise Conflict(f"case {case.reference}: {problem}")
+    when = changed_on if isinstance(changed_on, date) else parse_date(changed_on, field="date")
+    last = max((h.changed_on for h in case.history), default=None)
+    if last is not None and when < last:
+        raise Conflict(
+            f"case {case.reference}: {when.isoformat()} is before the last status change "
+            f"({last.isoformat()})"
+        )
+    before = {"status": case.status, "court_reference": case.court_reference}
+    change = CaseStatusChange(
+        status=status,
+        changed_on=when,
+        court_reference=court_reference,
+        note=note,
+        recorded_by=actor,
+    )
+    case.history.append(change)
+    case.status = status
+    if court_reference:
+        case.court_reference = court_reference
+    case.updated_by = actor
+    session.flush()
+    log_event(
+        session,
+        actor=actor,
+        action="change",
+        record_type="case",
+        record_id=case.id,
+        jurisdiction=case.jurisdiction,
+        before=before,
+        after={"status": status, "changed_on": when, "court_reference": case.court_reference},
+    )
+    return change
+
+
+def _initial_status(session: Session, case: Case, actor: str) -> None:
+    session.add(
+        CaseStatusChange(
+            case_id=case.id,
+            status=case.status or "reported",
+            changed_on=case.opened_on or date.today(),
+            court_reference=case.court_reference,
+            recorded_by=actor,
+        )
+    )
+    session.flush()
+    session.refresh(case, ["history"])
+
+
+# --- links --------------------------------------------------------------------------------------
+
+
+def link_key(kind: str, from_type: str, from_ref: str, to_type: str, to_ref: str) -> str:
+    """Return the external_ref of a link: the same two records and kind always give the same."""
+    text = "\x1f".join((kind, from_type, from_ref, to_type, to_ref))
+    return "lk-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:40]
+
+
+def _ref(record: Any) -> str:
+    return record.external_ref or f"#{record.id}"
+
+
+def link_records(
+    session: Session,
+    *,
+    kind: str,
+    from_type: str,
+    from_id: int,
+    to_type: str,
+    to_id: int,
+    actor: str,
+    role: str | None = None,
+    valid_from: str | None = None,
+    valid_to: str | None = None,
+    confidence: float | None = None,
+    source_ref: str | None = None,
+) -> Link:
+    """Link two existing records (idempotent: the same kind between the same two is one link)."""
+    source = get_record(session, record_type=from_type, record_id=from_id)
+    target = get_record(session, record_type=to_type, record_id=to_id)
+    key = link_key(kind, from_type, _ref(source), to_type, _ref(target))
+    data = {
+        "jurisdiction": source.jurisdiction,
+        "external_ref": key,
+        "kind": kind,
+        "from_type": from_type,
+        "from_id": from_id,
+        "to_type": to_type,
+        "to_id": to_id,
+        "role": role,
+        "valid_from": valid_from,
+        "valid_to": valid_to,
+        "confidence": confidence,
+        "source_ref": source_ref,
+    }
+    link, _ = upsert_record(session, record_type="link", data=data, actor=actor)
+    return link

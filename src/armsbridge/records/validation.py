@@ -1,0 +1,157 @@
+"""Record types and their values: schema validation and the normalised columns of each type."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Mapping
+from functools import cache
+from typing import Any
+
+from sqlalchemy import inspect as sa_inspect
+
+from armsbridge.db.mixins import RecordMixin
+from armsbridge.errors import UserError, ValidationFailed
+from armsbridge.firearms.calibre import normalise_calibre
+from armsbridge.firearms.serials import normalise_serial
+from armsbridge.names.keys import person_name_key
+from armsbridge.records.identifiers import normalise_phone, normalise_plate
+from armsbridge.records.models import RECORD_MODELS
+from armsbridge.vocab.service import load_record_schema, record_fields
+from armsbridge.vocab.values import coerce_value
+
+# Columns the service computes from others; never set directly by a caller or an import.
+DERIVED_FIELDS: dict[str, tuple[str, ...]] = {
+    "firearm": ("serial_normalised", "calibre_normalised"),
+    "vehicle": ("plate_normalised",),
+    "phone": ("e164",),
+    "person": ("name_key",),
+}
+
+
+# --- record types -------------------------------------------------------------------------------
+
+
+@cache
+def model_for(record_type: str) -> type[RecordMixin]:
+    """Return the table class of a record type (records.yaml `model`, else RECORD_MODELS)."""
+    types = load_record_schema()["record_types"]
+    if record_type not in types:
+        raise UserError(f"unknown record type {record_type!r}; known: {', '.join(types)}")
+    target = types[record_type].get("model")
+    if not target:
+        return RECORD_MODELS[record_type]
+    module_name, _, class_name = str(target).partition(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+@cache
+def type_fields(record_type: str) -> dict[str, dict[str, Any]]:
+    """Return {field: spec} of a record type, common fields included (cached)."""
+    return record_fields(record_type)
+
+
+def record_type_names() -> list[str]:
+    """Return every record type name of the schema, in schema order."""
+    return list(load_record_schema()["record_types"])
+
+
+def record_as_dict(record: Any) -> dict[str, Any]:
+    """Return the column values of a record (for audit before/after and exports)."""
+    return {c.key: getattr(record, c.key) for c in sa_inspect(type(record)).column_attrs}
+
+
+# --- validation and normalisation ---------------------------------------------------------------
+
+
+def _message(record_type: str, problems: list[dict[str, str]]) -> str:
+    parts = [f"{p['field']}: {p['value']!r} is not {p['expected']}" for p in problems]
+    return f"{record_type}: " + "; ".join(parts)
+
+
+def validate_values(
+    record_type: str,
+    data: Mapping[str, Any],
+    *,
+    partial: bool = False,
+    not_required: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Coerce every value to its schema type; raise one ValidationFailed listing every problem."""
+    fields = type_fields(record_type)
+    problems: list[dict[str, str]] = []
+    values: dict[str, Any] = {}
+    for name, raw in data.items():
+        spec = fields.get(name)
+        if spec is None:
+            problems.append(
+                {"field": name, "value": str(raw), "expected": f"a field of {record_type}"}
+            )
+            continue
+        try:
+            values[name] = coerce_value(spec, raw, field=name)
+        except ValidationFailed as exc:
+            problems.extend(exc.problems)
+    if not partial:
+        skip = set(not_required)
+        for name, spec in fields.items():
+            if spec.get("required") and name not in data and name not in skip:
+                problems.append(
+                    {"field": name, "value": "", "expected": "a value (the field is required)"}
+                )
+    if problems:
+        raise ValidationFailed(_message(record_type, problems), problems)
+    return values
+
+
+def derived_values(
+    record_type: str,
+    values: Mapping[str, Any],
+    *,
+    jurisdiction: str | None,
+    current: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Return the normalised columns that follow from `values` (serial, calibre, plate, ...)."""
+    out: dict[str, Any] = {}
+    if record_type == "firearm":
+        if "serial_raw" in values:
+            out["serial_normalised"] = normalise_serial(values["serial_raw"]) or None
+        if "calibre" in values:
+            out["calibre_normalised"] = normalise_calibre(values["calibre"])
+    elif record_type == "vehicle" and "plate_raw" in values:
+        out["plate_normalised"] = normalise_plate(values["plate_raw"])
+    elif record_type == "phone" and "number_raw" in values:
+        e164, region = normalise_phone(
+            values["number_raw"],
+            jurisdiction=jurisdiction,
+            country=values.get("country"),
+            field="number_raw",
+        )
+        out["e164"] = e164
+        if not values.get("country") and region:
+            out["country"] = region
+    elif record_type == "person" and ("given_name" in values or "family_name" in values):
+        merged = {**(current or {}), **values}
+        key = person_name_key(merged.get("given_name"), merged.get("family_name"))
+        out["name_key"] = key or None
+    return out
+
+
+def prepare_values(
+    record_type: str,
+    data: Mapping[str, Any],
+    *,
+    partial: bool = False,
+    current: Mapping[str, Any] | None = None,
+    not_required: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Validate `data` and add the normalised columns; the dict a write stores."""
+    derived = set(DERIVED_FIELDS.get(record_type, ()))
+    if derived & set(data):
+        field = sorted(derived & set(data))[0]
+        raise ValidationFailed(
+            f"{record_type}: {field} is computed from the raw value and cannot be set",
+            [{"field": field, "value": str(data[field]), "expected": "no value (computed)"}],
+        )
+    values = validate_values(record_type, data, partial=partial, not_required=not_required)
+    jurisdiction = values.get("jurisdiction") or (current or {}).get("jurisdiction")
+    values.update(derived_values(record_type, values, jurisdiction=jurisdiction, current=current))
+    return values
