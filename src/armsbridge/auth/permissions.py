@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
+from sqlalchemy import Select, and_, exists, false, or_, select
+from sqlalchemy.orm import aliased
 
 ROLES_FILE = Path(__file__).parent / "roles.yaml"
 
@@ -69,3 +72,131 @@ def hidden_subject_roles(role: str) -> set[str]:
     """Return the data-subject roles (victim, witness, ...) whose persons `role` may not see."""
     spec = (load_roles()["roles"].get(role) or {}).get("records") or {}
     return set(spec.get("hidden_subject_roles") or [])
+
+
+# Handling codes any user of the owner jurisdiction may see; the others (H2, H3) need case
+# membership or an explicit grant.
+OPEN_HANDLING_CODES = ("H0", "H1")
+WRITE_ACTIONS = frozenset({"write", "create", "update", "record.create", "record.update"})
+
+
+def _mode(action: str) -> str:
+    return "write" if action in WRITE_ACTIONS else "read"
+
+
+def _type_of(model: type) -> str:
+    from armsbridge.records.models import RECORD_MODELS
+
+    for name, cls in RECORD_MODELS.items():
+        if cls is model:
+            return name
+    raise ValueError(f"{model!r} is not a record model: restrict() applies to records only")
+
+
+def restrict(
+    stmt: Select, user: Principal | None, action: str, *, model: type | None = None
+) -> Select:
+    """Narrow a query of records to the rows `user` may see (action "record.read") or write.
+
+    Rules, all of which must hold (docs/admin/users-and-roles.md): the role may see/write the
+    record type; the record belongs to the user's jurisdiction; H2/H3 records need membership of
+    a case the record belongs to or an explicit grant; records of restricted cases need
+    membership; roles with hidden data-subject roles do not see those persons and links.
+    """
+    from armsbridge.auth.models import AccessGrant, CaseMember
+    from armsbridge.records.models import Case, Link
+
+    if model is None:
+        model = stmt.column_descriptions[0]["entity"]
+    if model is None:
+        raise ValueError("restrict() needs model= for a statement without an entity")
+    record_type = _type_of(model)
+    mode = _mode(action)
+    if user is None or record_type not in record_types_for(user.role, mode):
+        return stmt.where(false())
+    if known_action(action) and not role_allows(user.role, action):
+        return stmt.where(false())
+    table: Any = model
+    user_cases = select(CaseMember.case_id).where(CaseMember.user_id == user.id)
+
+    def case_hidden(case_id: Any) -> Any:
+        """True when `case_id` names a restricted case the user is not a member of."""
+        return exists(
+            select(Case.id).where(
+                Case.id == case_id, Case.restricted.is_(True), Case.id.not_in(user_cases)
+            )
+        )
+
+    grant = exists(
+        select(AccessGrant.id).where(
+            AccessGrant.record_type == record_type,
+            AccessGrant.record_id == table.id,
+            AccessGrant.user_id == user.id,
+            or_(AccessGrant.expires_on.is_(None), AccessGrant.expires_on >= date.today()),
+        )
+    )
+    membership = [grant]
+    conditions = [table.jurisdiction == user.jurisdiction]
+    if record_type == "case":
+        membership.append(table.id.in_(user_cases))
+        conditions.append(or_(table.restricted.is_(False), table.id.in_(user_cases)))
+    elif record_type == "link":
+        membership.append(and_(table.from_type == "case", table.from_id.in_(user_cases)))
+        membership.append(and_(table.to_type == "case", table.to_id.in_(user_cases)))
+        conditions.append(or_(table.from_type != "case", ~case_hidden(table.from_id)))
+        conditions.append(or_(table.to_type != "case", ~case_hidden(table.to_id)))
+    else:
+        if hasattr(table, "case_id"):
+            membership.append(table.case_id.in_(user_cases))
+            conditions.append(or_(table.case_id.is_(None), ~case_hidden(table.case_id)))
+        linked = aliased(Link)
+        membership.append(
+            exists(
+                select(linked.id).where(
+                    or_(
+                        and_(
+                            linked.from_type == record_type,
+                            linked.from_id == table.id,
+                            linked.to_type == "case",
+                            linked.to_id.in_(user_cases),
+                        ),
+                        and_(
+                            linked.to_type == record_type,
+                            linked.to_id == table.id,
+                            linked.from_type == "case",
+                            linked.from_id.in_(user_cases),
+                        ),
+                    )
+                )
+            )
+        )
+    conditions.append(or_(table.handling_code.in_(OPEN_HANDLING_CODES), *membership))
+    hidden = hidden_subject_roles(user.role)
+    if hidden and record_type == "link":
+        conditions.append(or_(table.role.is_(None), table.role.not_in(hidden)))
+    elif hidden and record_type == "person":
+        conditions.append(~_only_hidden_roles(table, hidden))
+    return stmt.where(*conditions)
+
+
+def _only_hidden_roles(person: Any, hidden: set[str]) -> Any:
+    """True for persons recorded only as hidden data subjects (e.g. only as victims/witnesses)."""
+    from armsbridge.records.models import Link
+
+    def has_role(condition: Any) -> Any:
+        link = aliased(Link)
+        return exists(
+            select(link.id).where(
+                or_(
+                    and_(link.from_type == "person", link.from_id == person.id),
+                    and_(link.to_type == "person", link.to_id == person.id),
+                ),
+                condition(link),
+            )
+        )
+
+    hidden_list = sorted(hidden)
+    return and_(
+        has_role(lambda link: link.role.in_(hidden_list)),
+        ~has_role(lambda link: and_(link.role.is_not(None), link.role.not_in(hidden_list))),
+    )
