@@ -1,0 +1,184 @@
+"""Indicators report as PDF (fpdf2): summary table, then per group the figures, charts, tables.
+
+Charts are horizontal bars drawn with fpdf2's own primitives: a bar chart of a handful of
+categories needs no plotting library, and the PDF stays small and text-searchable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fpdf import FPDF
+from fpdf.fonts import FontFace
+
+from armsbridge.indicators.xlsx import display_value, flatten
+
+# A Unicode TrueType font, so Albanian and Macedonian (Cyrillic) titles print as written.
+FONT_CANDIDATES = (
+    (
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
+    ),
+    ("/usr/share/fonts/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf"),
+    ("/usr/share/fonts/TTF/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans-Bold.ttf"),
+)
+BAR = (31, 78, 121)
+BAR_NUM = (112, 173, 71)
+MAX_BARS = 14
+
+
+class _Report(FPDF):
+    def __init__(self, title: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.report_title = title
+        self.font_name, self.unicode = "helvetica", False
+        for regular, bold in FONT_CANDIDATES:
+            if Path(regular).exists() and Path(bold).exists():
+                self.add_font("DejaVu", "", regular)
+                self.add_font("DejaVu", "B", bold)
+                self.font_name, self.unicode = "DejaVu", True
+                break
+        self.set_auto_page_break(auto=True, margin=15)
+
+    def text_of(self, value: Any) -> str:
+        text = "" if value is None else str(value)
+        return text if self.unicode else text.encode("latin-1", "replace").decode("latin-1")
+
+    def footer(self) -> None:
+        self.set_y(-12)
+        self.set_font(self.font_name, "", 8)
+        self.cell(0, 8, self.text_of(f"{self.report_title} - page {self.page_no()}"), align="C")
+
+
+def _bar_chart(pdf: _Report, title: str, pairs: list[tuple[str, Any]], numerators: dict) -> None:
+    pairs = [(label, value) for label, value in pairs if isinstance(value, (int, float))][:MAX_BARS]
+    if len(pairs) < 2:
+        return
+    height = 6 + 6 * len(pairs)
+    if pdf.get_y() + height > pdf.h - 20:
+        pdf.add_page()
+    pdf.set_font(pdf.font_name, "B", 9)
+    pdf.cell(0, 6, pdf.text_of(title), new_x="LMARGIN", new_y="NEXT")
+    top, left, label_w, bar_w = pdf.get_y(), pdf.l_margin, 55, 100
+    biggest = max(v for _, v in pairs) or 1
+    pdf.set_font(pdf.font_name, "", 8)
+    for index, (label, value) in enumerate(pairs):
+        y = top + index * 6
+        pdf.set_xy(left, y)
+        pdf.cell(label_w, 5, pdf.text_of(label[:34]), align="R")
+        pdf.set_fill_color(*BAR)
+        pdf.rect(left + label_w + 2, y + 0.5, max(0.3, bar_w * value / biggest), 4, style="F")
+        if label in numerators:
+            pdf.set_fill_color(*BAR_NUM)
+            width = max(0.3, bar_w * numerators[label] / biggest)
+            pdf.rect(left + label_w + 2, y + 1.5, width, 2, style="F")
+        pdf.set_xy(left + label_w + 4 + bar_w * value / biggest, y)
+        shown = f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
+        if label in numerators:
+            shown = f"{numerators[label]:,} of {shown}"
+        pdf.cell(30, 5, shown)
+    pdf.set_y(top + 6 * len(pairs) + 3)
+
+
+def _table(pdf: _Report, rows: list[list[str]], widths: tuple[int, ...]) -> None:
+    pdf.set_font(pdf.font_name, "", 8)
+    headings = FontFace(emphasis="BOLD", color=255, fill_color=BAR)
+    with pdf.table(
+        col_widths=widths,
+        headings_style=headings,
+        line_height=5,
+        text_align="LEFT",
+        width=sum(widths),
+        align="LEFT",
+    ) as table:
+        for values in rows:
+            row = table.row()
+            for value in values:
+                row.cell(pdf.text_of(value))
+    pdf.ln(3)
+
+
+def _indicator(pdf: _Report, ind: dict[str, Any]) -> None:
+    if pdf.get_y() > pdf.h - 60:
+        pdf.add_page()
+    pdf.set_font(pdf.font_name, "B", 11)
+    pdf.multi_cell(0, 6, pdf.text_of(ind["title"]), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(pdf.font_name, "", 10)
+    pdf.cell(
+        0,
+        6,
+        pdf.text_of(f"{ind['id']}: {display_value(ind)} ({ind['unit']})"),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    ratio = ind["unit"] == "proportion"
+    charted = False
+    table_rows = [
+        ["breakdown", "part", "denominator" if ratio else "value", "numerator" if ratio else ""]
+    ]
+    for dimension, tree in ind["breakdown"].items():
+        pairs = flatten(tree)
+        numerators = dict(flatten(ind.get("numerator_breakdown", {}).get(dimension, {})))
+        if not charted and "/" not in dimension and len(pairs) > 1:
+            _bar_chart(pdf, f"by {dimension}", pairs, numerators if ratio else {})
+            charted = True
+        for label, value in pairs:
+            table_rows.append(
+                [dimension, label, f"{value}", f"{numerators.get(label, 0)}" if ratio else ""]
+            )
+    if len(table_rows) > 1:
+        _table(pdf, table_rows, (40, 80, 30, 30))
+
+
+def write_indicators_pdf(report: dict[str, Any], path: Path) -> Path:
+    """Write the report as a PDF: title, summary table, then each group with charts and tables."""
+    period = report["period"]
+    scope = period["jurisdiction"] or "XK and MK (regional)"
+    title = f"Indicators {period['from'] or '...'} to {period['to'] or '...'}, {scope}"
+    pdf = _Report(title)
+    pdf.add_page()
+    pdf.set_font(pdf.font_name, "B", 16)
+    pdf.multi_cell(
+        0, 9, pdf.text_of("Indicators computed from the records"), new_x="LMARGIN", new_y="NEXT"
+    )
+    pdf.set_font(pdf.font_name, "", 10)
+    pdf.multi_cell(
+        0,
+        6,
+        pdf.text_of(
+            f"Period: {period['from'] or '...'} to {period['to'] or '...'}. "
+            f"Jurisdiction: {scope}. Definitions version {report.get('definitions_version', '')}. "
+            "Roadmap goal/KPI labels are editable and marked unverified where their wording "
+            "is not confirmed."
+        ),
+        new_x="LMARGIN",
+        new_y="NEXT",
+    )
+    pdf.ln(2)
+    summary = [["indicator", "value", "Roadmap goal / KPI"]]
+    for ind in report["indicators"]:
+        rt = ind.get("reports_to") or {}
+        goals = ", ".join(rt.get("goals") or []) or "-"
+        label = f"G {goals} / KPI {', '.join(rt.get('kpis') or []) or '-'}"
+        if rt.get("sdg"):
+            label += f" / SDG {rt['sdg']}"
+        if not rt.get("verified"):
+            label += " (unverified)"
+        summary.append([ind["title"], display_value(ind), label])
+    _table(pdf, summary, (95, 45, 50))
+    by_group: dict[str, list[dict[str, Any]]] = {}
+    for ind in report["indicators"]:
+        by_group.setdefault(ind["group"], []).append(ind)
+    for group, indicators in by_group.items():
+        pdf.add_page()
+        pdf.set_font(pdf.font_name, "B", 14)
+        pdf.multi_cell(
+            0, 8, pdf.text_of(report["groups"].get(group, group)), new_x="LMARGIN", new_y="NEXT"
+        )
+        for ind in indicators:
+            _indicator(pdf, ind)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pdf.output(str(path))
+    return path
