@@ -1,0 +1,90 @@
+"""HTML forms built from the record-type schema: widgets, submitted values, errors per field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from armsbridge.records.labels import field_label
+from armsbridge.records.validation import DERIVED_FIELDS, type_fields
+from armsbridge.vocab.service import enum_values
+
+# Fields a form never shows: computed ones and the provenance kept by the system.
+HIDDEN = {"external_ref", "source_ref"}
+
+
+def form_fields(
+    record_type: str,
+    *,
+    values: dict[str, Any] | None = None,
+    problems: list[dict[str, str]] | None = None,
+    editing: bool = False,
+) -> list[dict[str, Any]]:
+    """Return one dict per field to draw: name, label, widget, options, value, error."""
+    values = values or {}
+    errors: dict[str, str] = {}
+    for problem in problems or []:
+        errors.setdefault(problem.get("field", ""), problem.get("expected", ""))
+    derived = set(DERIVED_FIELDS.get(record_type, ()))
+    out = []
+    for name, spec in type_fields(record_type).items():
+        if name in derived or name in HIDDEN or (editing and name == "jurisdiction"):
+            continue
+        kind = spec.get("type", "text")
+        widget = {
+            "enum": "select",
+            "bool": "checkbox",
+            "date": "date",
+            "int": "number",
+            "float": "number",
+        }.get(kind, "text")
+        if kind == "text" and not spec.get("max_length"):
+            widget = "textarea"
+        value = values.get(name)
+        if isinstance(value, list):
+            value = ", ".join(str(v) for v in value)
+        if hasattr(value, "isoformat"):
+            value = value.isoformat()
+        out.append(
+            {
+                "name": name,
+                "label": field_label(name),
+                "widget": widget,
+                "type": kind,
+                "required": bool(spec.get("required")),
+                "options": enum_values(spec["enum"]) if kind == "enum" else None,
+                "value": "" if value is None else value,
+                "error": errors.get(name),
+                "hint": "yyyy, yyyy-mm, dd.mm.yyyy" if kind == "partial_date" else None,
+                "step": "any" if kind == "float" else None,
+            }
+        )
+    return out
+
+
+def submitted_values(
+    record_type: str, form: Any, *, editing: bool = False, current: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Return the values a form sent, as the service expects them (blank fields left out).
+
+    When editing, a field that had a value and was emptied is sent as None (cleared).
+    """
+    current = current or {}
+    data: dict[str, Any] = {}
+    for field in form_fields(record_type, editing=editing):
+        name = field["name"]
+        if field["type"] == "bool":
+            checked = form.get(name) in ("on", "true", "1", "yes")
+            if checked or editing or name in form:
+                data[name] = checked
+            continue
+        raw = form.get(name)
+        text = raw.strip() if isinstance(raw, str) else ""
+        if text:
+            data[name] = (
+                [p.strip() for p in text.split(",") if p.strip()]
+                if (field["type"] == "list")
+                else text
+            )
+        elif editing and current.get(name) not in (None, "", []):
+            data[name] = None
+    return data

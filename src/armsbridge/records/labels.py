@@ -1,0 +1,115 @@
+"""Names shown for record types and fields; marked for translation with N_ (see web.i18n)."""
+
+from __future__ import annotations
+
+from armsbridge.web.navigation import N_
+
+# Record type -> (URL slug, singular label, plural label).
+TYPES: dict[str, tuple[str, str, str]] = {
+    "case": ("cases", N_("Case"), N_("Cases")),
+    "event": ("events", N_("Event"), N_("Events")),
+    "place": ("places", N_("Place"), N_("Places")),
+    "firearm": ("firearms", N_("Firearm"), N_("Firearms")),
+    "ammunition": ("ammunition", N_("Ammunition lot"), N_("Ammunition")),
+    "explosive": ("explosives", N_("Explosive"), N_("Explosives")),
+    "component": ("components", N_("Essential component"), N_("Essential components")),
+    "person": ("persons", N_("Person"), N_("Persons")),
+    "vehicle": ("vehicles", N_("Vehicle"), N_("Vehicles")),
+    "phone": ("phones", N_("Phone"), N_("Phones")),
+    "organisation": ("organisations", N_("Organisation"), N_("Organisations")),
+    "online_account": ("online-accounts", N_("Online account"), N_("Online accounts")),
+    "intel_report": ("intel-reports", N_("Intelligence report"), N_("Intelligence reports")),
+}
+SLUGS = {slug: name for name, (slug, _s, _p) in TYPES.items()}
+
+FIELDS: dict[str, str] = {
+    "jurisdiction": N_("Jurisdiction"),
+    "external_ref": N_("Reference in the source system"),
+    "source_ref": N_("Source"),
+    "handling_code": N_("Handling code"),
+    "retention_review_on": N_("Retention review on"),
+    "reference": N_("Reference"),
+    "kind": N_("Kind"),
+    "title": N_("Title"),
+    "summary": N_("Summary"),
+    "handling_restriction": N_("Handling restriction"),
+    "status": N_("Status"),
+    "opened_on": N_("Opened on"),
+    "court_reference": N_("Court reference"),
+    "restricted": N_("Restricted case"),
+    "occurred_on": N_("Date"),
+    "occurred_time": N_("Time"),
+    "description": N_("Description"),
+    "name": N_("Name"),
+    "municipality": N_("Municipality"),
+    "country": N_("Country"),
+    "latitude": N_("Latitude"),
+    "longitude": N_("Longitude"),
+    "crossing_code": N_("Crossing point"),
+    "make": N_("Make"),
+    "model": N_("Model"),
+    "action": N_("Action"),
+    "calibre": N_("Calibre"),
+    "serial_raw": N_("Serial number (as read)"),
+    "serial_normalised": N_("Serial number (normalised)"),
+    "markings": N_("Markings"),
+    "country_of_manufacture": N_("Country of manufacture"),
+    "year_of_manufacture": N_("Year of manufacture"),
+    "converted": N_("Converted"),
+    "conversion_kind": N_("Conversion"),
+    "category": N_("Legal category"),
+    "quantity": N_("Quantity"),
+    "projectile": N_("Projectile"),
+    "weight_kg": N_("Weight (kg)"),
+    "fits_make": N_("Fits make"),
+    "fits_model": N_("Fits model"),
+    "given_name": N_("Given name"),
+    "family_name": N_("Family name"),
+    "father_name": N_("Father's name"),
+    "script": N_("Script"),
+    "name_variants": N_("Other spellings"),
+    "sex": N_("Sex"),
+    "birth_date": N_("Date of birth"),
+    "birth_place": N_("Place of birth"),
+    "nationality": N_("Nationality"),
+    "plate_raw": N_("Plate (as read)"),
+    "plate_normalised": N_("Plate (normalised)"),
+    "registration_country": N_("Registration country"),
+    "vin": N_("VIN"),
+    "colour": N_("Colour"),
+    "number_raw": N_("Number (as written)"),
+    "e164": N_("Number (E.164)"),
+    "platform": N_("Platform"),
+    "handle": N_("Handle"),
+    "url": N_("Address (URL)"),
+    "text": N_("Text"),
+    "source_grade": N_("Source grade"),
+    "information_grade": N_("Information grade"),
+    "reported_on": N_("Reported on"),
+}
+
+
+def field_label(name: str) -> str:
+    """Return the (untranslated) label of a field, or its name made readable."""
+    return FIELDS.get(name, name.replace("_", " ").capitalize())
+
+
+def title_of(record_type: str, record: object) -> str:
+    """Return a short human title of a record for lists, links and headings."""
+    get = record.__dict__.get
+    if record_type == "person":
+        name = " ".join(x for x in (get("given_name"), get("family_name")) if x)
+        return name or f"#{get('id')}"
+    if record_type == "case":
+        return f"{get('reference')} {get('title') or ''}".strip()
+    if record_type == "firearm":
+        parts = [get("make"), get("model"), get("serial_raw")]
+        return " ".join(str(p) for p in parts if p) or f"#{get('id')}"
+    if record_type == "vehicle":
+        return " ".join(str(p) for p in (get("plate_raw"), get("make"), get("model")) if p)
+    if record_type == "phone":
+        return str(get("e164") or get("number_raw"))
+    for attr in ("name", "handle", "reference", "kind", "calibre", "model"):
+        if get(attr):
+            return str(get(attr))
+    return f"#{get('id')}"

@@ -1,0 +1,338 @@
+"""HTML pages of the records: search, a list and a page per record type, forms, attachments."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import func, select
+
+from armsbridge.audit.service import log_event
+from armsbridge.auth.dependencies import DB, require
+from armsbridge.auth.permissions import Principal, record_types_for, restrict
+from armsbridge.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from armsbridge.records import attachments, related, search, service
+from armsbridge.records.forms import form_fields, submitted_values
+from armsbridge.records.labels import SLUGS, TYPES, field_label, title_of
+from armsbridge.records.models import RECORD_MODELS, Attachment, Place
+from armsbridge.records.validation import record_as_dict
+from armsbridge.vocab.service import enum_values
+from armsbridge.web.templating import render
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+PAGE_SIZE = 50
+PERSONAL = {"person", "phone", "online_account", "intel_report"}
+
+Reader = Annotated[Principal, Depends(require("record.read"))]
+Creator = Annotated[Principal, Depends(require("record.create"))]
+Updater = Annotated[Principal, Depends(require("record.update"))]
+Searcher = Annotated[Principal, Depends(require("search"))]
+
+
+def record_type_of(slug: str, user: Principal, mode: str = "read") -> str:
+    """Return the record type of a URL slug the user's role may read (or write)."""
+    record_type = SLUGS.get(slug)
+    if record_type is None:
+        raise NotFound(f"no such kind of record: {slug}")
+    if record_type not in record_types_for(user.role, mode):
+        raise PermissionDenied(f"your role ({user.role}) may not see {TYPES[record_type][2]}")
+    return record_type
+
+
+def load(db: DB, user: Principal, record_type: str, record_id: int, action: str) -> Any:
+    """Return one record through restrict(); NotFound when it is missing or not the user's."""
+    model = RECORD_MODELS[record_type]
+    stmt = restrict(select(model).where(model.id == record_id), user, action)
+    record = db.scalars(stmt).first()
+    if record is None:
+        raise NotFound(f"{record_type} {record_id} does not exist or is not yours to see")
+    return record
+
+
+def href(record_type: str, record: Any) -> str:
+    """Return the page address of a record."""
+    return f"/records/{TYPES[record_type][0]}/{record.id}"
+
+
+def _common(extra: dict[str, Any]) -> dict[str, Any]:
+    return {"TYPES": TYPES, "href": href, "title_of": title_of, "field_label": field_label, **extra}
+
+
+@router.get("/search")
+def search_page(
+    request: Request,
+    db: DB,
+    user: Searcher,
+    q: str = "",
+    why: str = "",
+) -> Response:
+    """The one search box: persons (with a justification), serials, plates, phones."""
+    results = search.search(db, user=user, query=q, why=why) if q.strip() else None
+    return render(
+        request,
+        "records/search.html",
+        _common({"query": q, "why": why, "results": results}),
+    )
+
+
+@router.get("/records/{slug}")
+def list_page(
+    request: Request, db: DB, user: Reader, slug: str, page: Annotated[int, Query(ge=1)] = 1
+) -> Response:
+    """A page listing the records of one type the user may read, newest first."""
+    record_type = record_type_of(slug, user)
+    model = RECORD_MODELS[record_type]
+    stmt = restrict(select(model), user, "record.read")
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = list(
+        db.scalars(stmt.order_by(model.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
+    )
+    if record_type in PERSONAL and rows:
+        log_event(
+            db,
+            actor=user.username,
+            action="consult",
+            record_type=record_type,
+            jurisdiction=user.jurisdiction,
+            details={"list": slug, "page": page, "ids": [r.id for r in rows]},
+        )
+    return render(
+        request,
+        "records/list.html",
+        _common(
+            {
+                "record_type": record_type,
+                "rows": rows,
+                "total": total,
+                "page": page,
+                "pages": max(1, -(-total // PAGE_SIZE)),
+                "can_create": record_type in record_types_for(user.role, "write"),
+            }
+        ),
+    )
+
+
+def _form(
+    request: Request,
+    record_type: str,
+    *,
+    values: dict[str, Any],
+    problems: list[dict[str, str]] | None = None,
+    message: str | None = None,
+    record: Any = None,
+) -> Response:
+    fields = form_fields(record_type, values=values, problems=problems, editing=record is not None)
+    known = {f["name"] for f in fields}
+    other = [p for p in problems or [] if p.get("field") not in known]
+    return render(
+        request,
+        "records/form.html",
+        _common(
+            {
+                "record_type": record_type,
+                "fields": fields,
+                "record": record,
+                "message": message,
+                "other_problems": other,
+            }
+        ),
+        status_code=422 if problems or message else 200,
+    )
+
+
+@router.get("/records/{slug}/new")
+def new_page(request: Request, user: Creator, slug: str) -> Response:
+    """An empty form for a new record of one type."""
+    record_type = record_type_of(slug, user, "write")
+    return _form(request, record_type, values={"jurisdiction": user.jurisdiction})
+
+
+@router.post("/records/{slug}/new")
+async def create_page(request: Request, db: DB, user: Creator, slug: str) -> Response:
+    """Create a record from the form; on bad input show the form again with each field's error."""
+    record_type = record_type_of(slug, user, "write")
+    form = await request.form()
+    data = submitted_values(record_type, form)
+    data["jurisdiction"] = user.jurisdiction
+    try:
+        with db.begin_nested():
+            record = service.create_record(
+                db, record_type=record_type, data=data, actor=user.username
+            )
+    except ValidationFailed as exc:
+        return _form(request, record_type, values=dict(form), problems=exc.problems)
+    except Conflict as exc:
+        return _form(request, record_type, values=dict(form), message=str(exc))
+    return RedirectResponse(href(record_type, record), status_code=303)
+
+
+@router.get("/records/{slug}/{record_id}")
+def record_page(
+    request: Request, db: DB, user: Reader, slug: str, record_id: int, why: str = ""
+) -> Response:
+    """One record with its fields, linked records, attachments (and a case's timeline)."""
+    record_type = record_type_of(slug, user)
+    record = load(db, user, record_type, record_id, "record.read")
+    log_event(
+        db,
+        actor=user.username,
+        action="consult",
+        record_type=record_type,
+        record_id=record.id,
+        jurisdiction=record.jurisdiction,
+        why=why.strip() or None,
+    )
+    links = related.linked(db, user=user, record_type=record_type, record_id=record.id)
+    ctx = related.context_of(db, user=user, record_type=record_type, record=record)
+    timeline = None
+    if record_type == "case":
+        place_ids = [e.place_id for e in ctx.get("events", []) if e.place_id]
+        places = related.visible(db, user=user, record_type="place", ids=place_ids)
+        timeline = related.timeline(record, ctx.get("events", []), places)
+    values = record_as_dict(record)
+    shown = [
+        (name, values.get(name))
+        for name in values
+        if name not in ("id", "facts") and values.get(name) not in (None, "", [])
+    ]
+    writable = record_type in record_types_for(user.role, "write")
+    return render(
+        request,
+        "records/record.html",
+        _common(
+            {
+                "record_type": record_type,
+                "record": record,
+                "shown": shown,
+                "links": links,
+                "ctx": ctx,
+                "timeline": timeline,
+                "attachments": attachments.attachments_of(
+                    db, record_type=record_type, record_id=record.id
+                ),
+                "can_edit": writable,
+                "statuses": enum_values("case_statuses") if record_type == "case" else {},
+                "Place": Place,
+            }
+        ),
+    )
+
+
+@router.get("/records/{slug}/{record_id}/edit")
+def edit_page(request: Request, db: DB, user: Updater, slug: str, record_id: int) -> Response:
+    """The form of an existing record, filled with its values."""
+    record_type = record_type_of(slug, user, "write")
+    record = load(db, user, record_type, record_id, "record.update")
+    return _form(request, record_type, values=record_as_dict(record), record=record)
+
+
+@router.post("/records/{slug}/{record_id}/edit")
+async def update_page(
+    request: Request, db: DB, user: Updater, slug: str, record_id: int
+) -> Response:
+    """Save the changed fields of a record; on bad input show the errors next to the fields."""
+    record_type = record_type_of(slug, user, "write")
+    record = load(db, user, record_type, record_id, "record.update")
+    form = await request.form()
+    data = submitted_values(record_type, form, editing=True, current=record_as_dict(record))
+    if record_type == "case":
+        data.pop("status", None)  # a case's status moves only through a dated status change
+    try:
+        with db.begin_nested():
+            service.update_record(
+                db, record_type=record_type, record_id=record.id, data=data, actor=user.username
+            )
+    except ValidationFailed as exc:
+        return _form(request, record_type, values=dict(form), problems=exc.problems, record=record)
+    except Conflict as exc:
+        return _form(request, record_type, values=dict(form), message=str(exc), record=record)
+    return RedirectResponse(href(record_type, record), status_code=303)
+
+
+@router.post("/records/cases/{record_id}/status")
+def case_status_page(
+    request: Request,
+    db: DB,
+    user: Updater,
+    record_id: int,
+    status: Annotated[str, Form()],
+    changed_on: Annotated[str, Form()],
+    court_reference: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+) -> Response:
+    """Move a case to its next status on a date (the history keeps every step)."""
+    case = load(db, user, "case", record_id, "record.update")
+    if status not in enum_values("case_statuses"):
+        raise ValidationFailed(
+            f"status: {status!r} is not a case status",
+            [{"field": "status", "value": status, "expected": "a case status"}],
+        )
+    service.add_status_change(
+        db,
+        case_id=case.id,
+        status=status,
+        changed_on=changed_on,
+        actor=user.username,
+        court_reference=court_reference.strip() or None,
+        note=note.strip() or None,
+    )
+    return RedirectResponse(href("case", case), status_code=303)
+
+
+@router.post("/records/{slug}/{record_id}/attachments")
+async def attach_page(
+    request: Request,
+    db: DB,
+    user: Updater,
+    slug: str,
+    record_id: int,
+    file: Annotated[UploadFile, File()],
+    description: Annotated[str, Form()] = "",
+) -> Response:
+    """Attach a photo or a document to a record; it is kept by its SHA-256."""
+    record_type = record_type_of(slug, user, "write")
+    record = load(db, user, record_type, record_id, "record.update")
+    attachments.add_attachment(
+        db,
+        var_dir=request.app.state.settings.var_dir,
+        record_type=record_type,
+        record=record,
+        filename=file.filename or "file",
+        content_type=file.content_type,
+        data=await file.read(),
+        actor=user.username,
+        description=description.strip() or None,
+    )
+    return RedirectResponse(href(record_type, record), status_code=303)
+
+
+@router.get("/records/attachments/{attachment_id}")
+def attachment_file(request: Request, db: DB, user: Reader, attachment_id: int) -> Response:
+    """Download an attachment of a record the user may read (the download is logged)."""
+    row = db.get(Attachment, attachment_id)
+    if row is None or row.record_type not in RECORD_MODELS:
+        raise NotFound(f"attachment {attachment_id} does not exist")
+    record_type_of(TYPES[row.record_type][0], user)
+    load(db, user, row.record_type, row.record_id, "record.read")
+    data = attachments.read_attachment(request.app.state.settings.var_dir, row)
+    log_event(
+        db,
+        actor=user.username,
+        action="consult",
+        record_type=row.record_type,
+        record_id=row.record_id,
+        jurisdiction=row.jurisdiction,
+        details={"attachment": row.id, "sha256": row.sha256},
+    )
+    inline = row.content_type.startswith("image/")
+    disposition = "inline" if inline else "attachment"
+    return Response(
+        data,
+        media_type=row.content_type,
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{row.filename}"',
+            "X-Content-SHA256": row.sha256,
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

@@ -1,0 +1,230 @@
+"""One search box: people across scripts and spellings, serials, plates and phone numbers.
+
+Names are compared on the script-independent name key (armsbridge.names.keys), so "Xhafer
+Bajrami" finds "Џафер Бајрами" and back; serials and plates on their normalised form (look-alike
+Cyrillic letters read as Latin, separators dropped, `?` for one unknown character and `*` for
+several); phones on E.164. Every query passes through restrict(); person searches need a
+justification and are logged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import Session
+
+from armsbridge.errors import ValidationFailed
+from armsbridge.firearms.serials import normalise_serial
+from armsbridge.names.keys import family_key, person_name_key
+from armsbridge.records.identifiers import normalise_phone, normalise_plate
+from armsbridge.records.models import Firearm, Person, Phone, Vehicle
+
+READ = "record.read"
+MAX_QUERY = 120
+_PHONE_TEXT = re.compile(r"\+?[\d\s().\-/]{6,}")
+_WILDCARDS = {"?": "_", "*": "%"}
+
+
+@dataclass
+class SearchResults:
+    """What one query found, per kind; None for a kind that was not searched."""
+
+    query: str
+    persons: list[Any] | None = None
+    firearms: list[Any] | None = None
+    vehicles: list[Any] | None = None
+    phones: list[Any] | None = None
+    needs_justification: bool = False
+    kinds: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """Return the number of records found across every kind."""
+        return sum(len(x or []) for x in (self.persons, self.firearms, self.vehicles, self.phones))
+
+
+def classify(query: str) -> list[str]:
+    """Return the kinds a query can be: "person", "serial", "plate", "phone" (in that order)."""
+    text = query.strip()
+    kinds: list[str] = []
+    digits = sum(ch.isdigit() for ch in text)
+    letters = sum(ch.isalpha() for ch in text)
+    if letters and not digits:
+        kinds.append("person")
+    wild = any(ch in text for ch in "?*")
+    if (digits or wild) and (len(normalise_serial(text)) >= 2 or wild):
+        kinds += ["serial", "plate"]
+    if digits >= 6 and _PHONE_TEXT.fullmatch(text):
+        kinds.append("phone")
+    return kinds
+
+
+def name_words(query: str) -> list[str]:
+    """Return the query's words as name keys, female forms folded (Petrovska -> petrovski)."""
+    return [w for w in family_key(query).split() if w]
+
+
+def _word_variants(word: str) -> list[str]:
+    # A "d" typed for đ/ђ/ѓ (Djordje -> Dorde) is stored under the key letter J; try both.
+    variants = [word]
+    if "d" in word:
+        variants.append(word.replace("d", "J"))
+    return variants
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _person_condition(words: list[str]) -> Any:
+    conditions = []
+    for word in words:
+        options = []
+        for variant in _word_variants(word):
+            escaped = _like_escape(variant)
+            options.append(Person.name_key.ilike(f"{escaped}%", escape="\\"))
+            options.append(Person.name_key.ilike(f"% {escaped}%", escape="\\"))
+        conditions.append(or_(*options))
+    return and_(*conditions)
+
+
+def identifier_pattern(query: str) -> str:
+    """Return a LIKE pattern for a serial or plate: normalised, `?` one and `*` any characters."""
+    parts = re.split(r"([?*])", query)
+    pattern = "".join(
+        _WILDCARDS[p] if p in _WILDCARDS else _like_escape(normalise_serial(p)) for p in parts
+    )
+    return f"%{pattern}%"
+
+
+def _restricted(stmt: Select[Any], user: Any) -> Select[Any]:
+    from armsbridge.auth.permissions import restrict
+
+    return restrict(stmt, user, READ)
+
+
+def search_persons(session: Session, *, user: Any, query: str, limit: int = 50) -> list[Any]:
+    """Return persons whose names match the query in any script, best match first."""
+    words = name_words(query)
+    if not words:
+        return []
+    stmt = select(Person).where(_person_condition(words)).limit(limit * 4)
+    rows = list(session.scalars(_restricted(stmt, user)))
+    target = " ".join(sorted(words))
+    exact = person_name_key(query, None)
+
+    def score(person: Person) -> tuple[int, float]:
+        key = person.name_key or ""
+        return (0 if key == exact else 1, -fuzz.token_sort_ratio(key.lower(), target.lower()))
+
+    rows.sort(key=score)
+    return rows[:limit]
+
+
+def search_firearms(session: Session, *, user: Any, query: str, limit: int = 50) -> list[Any]:
+    """Return firearms by serial: exact (misreading-tolerant), else containing the text."""
+    from armsbridge.firearms.serial_search import search_serials
+
+    def restricted(stmt: Select[Any]) -> Select[Any]:
+        return _restricted(stmt, user)
+
+    patterns = [query] if any(ch in query for ch in "?*") else [query, f"*{query}*"]
+    hits: list[dict[str, Any]] = []
+    for pattern in patterns:
+        try:
+            hits = search_serials(session, pattern=pattern, limit=limit, restrict=restricted)
+        except ValidationFailed:
+            return []
+        if hits:
+            break
+    ids = [h["id"] for h in hits]
+    if not ids:
+        return []
+    rows = {f.id: f for f in session.scalars(select(Firearm).where(Firearm.id.in_(ids)))}
+    return [rows[i] for i in ids if i in rows]
+
+
+def search_vehicles(session: Session, *, user: Any, query: str, limit: int = 50) -> list[Any]:
+    """Return vehicles whose normalised plate (or VIN) contains the query."""
+    pattern = identifier_pattern(query)
+    exact = normalise_plate(query)
+    stmt = (
+        select(Vehicle)
+        .where(
+            or_(
+                Vehicle.plate_normalised.like(pattern, escape="\\"),
+                Vehicle.vin.like(pattern, escape="\\"),
+            )
+        )
+        .order_by((Vehicle.plate_normalised == exact).desc(), Vehicle.plate_normalised)
+        .limit(limit)
+    )
+    return list(session.scalars(_restricted(stmt, user)))
+
+
+def phone_candidates(query: str) -> list[str]:
+    """Return the E.164 forms a typed number can have (national in XK or MK, or international)."""
+    found: list[str] = []
+    for jurisdiction in ("XK", "MK"):
+        try:
+            e164, _region = normalise_phone(query, jurisdiction=jurisdiction)
+        except ValidationFailed:
+            continue
+        if e164 and e164 not in found:
+            found.append(e164)
+    return found
+
+
+def search_phones(session: Session, *, user: Any, query: str, limit: int = 50) -> list[Any]:
+    """Return phones equal to the number in E.164, or ending with its digits."""
+    digits = "".join(ch for ch in query if ch.isdigit()).lstrip("0")
+    conditions = [Phone.e164.in_(phone_candidates(query))] if phone_candidates(query) else []
+    if len(digits) >= 6:
+        conditions.append(Phone.e164.like(f"%{digits}"))
+    if not conditions:
+        return []
+    stmt = select(Phone).where(or_(*conditions)).order_by(Phone.e164).limit(limit)
+    return list(session.scalars(_restricted(stmt, user)))
+
+
+def search(
+    session: Session, *, user: Any, query: str, why: str | None = None, limit: int = 50
+) -> SearchResults:
+    """Search every kind the query can be; persons only with a justification, which is logged."""
+    from armsbridge.audit.service import log_event
+    from armsbridge.auth.permissions import record_types_for
+
+    query = (query or "").strip()[:MAX_QUERY]
+    results = SearchResults(query=query, kinds=classify(query))
+    if not query:
+        return results
+    readable = record_types_for(user.role, "read")
+    if "person" in results.kinds and "person" in readable:
+        if why and why.strip():
+            results.persons = search_persons(session, user=user, query=query, limit=limit)
+            log_event(
+                session,
+                actor=user.username,
+                action="search",
+                record_type="person",
+                jurisdiction=user.jurisdiction,
+                why=why.strip(),
+                details={
+                    "query": query,
+                    "results": len(results.persons),
+                    "ids": [p.id for p in results.persons],
+                },
+            )
+        else:
+            results.needs_justification = True
+    if "serial" in results.kinds and "firearm" in readable:
+        results.firearms = search_firearms(session, user=user, query=query, limit=limit)
+    if "plate" in results.kinds and "vehicle" in readable:
+        results.vehicles = search_vehicles(session, user=user, query=query, limit=limit)
+    if "phone" in results.kinds and "phone" in readable:
+        results.phones = search_phones(session, user=user, query=query, limit=limit)
+    return results

@@ -1,0 +1,112 @@
+"""UI languages: Babel catalogs (en, sq, mk, sr) compiled in memory at start, localised formats.
+
+The `.po` catalogs under web/locales/ are the only translation files in the repository; they are
+compiled in memory the first time a language is used, so no `.mo` file is built or shipped.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
+from babel.support import NullTranslations, Translations
+
+LOCALES_DIR = Path(__file__).parent / "locales"
+DOMAIN = "messages"
+
+# UI language code -> (Babel locale used for dates and numbers, name in its own language).
+LANGUAGES: dict[str, tuple[str, str]] = {
+    "en": ("en_GB", "English"),
+    "sq": ("sq", "Shqip"),
+    "mk": ("mk", "Македонски"),
+    "sr": ("sr_Latn", "Srpski"),
+}
+DEFAULT_LANGUAGE = "en"
+
+
+def normalise_language(code: str | None) -> str:
+    """Return a supported UI language code for `code` ("sr-Latn" -> "sr"), else the default."""
+    if not code:
+        return DEFAULT_LANGUAGE
+    base = code.replace("-", "_").split("_")[0].lower()
+    return base if base in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def language_from_header(accept_language: str | None) -> str:
+    """Return the first supported language of an Accept-Language header, else the default."""
+    for part in (accept_language or "").split(","):
+        base = part.split(";")[0].strip().replace("-", "_").split("_")[0].lower()
+        if base in LANGUAGES:
+            return base
+    return DEFAULT_LANGUAGE
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def translations(language: str) -> NullTranslations:
+    """Return the gettext translations of `language`, compiled from its .po catalog."""
+    po_path = LOCALES_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if language == DEFAULT_LANGUAGE or not po_path.exists():
+        return NullTranslations()
+    with po_path.open("rb") as fh:
+        catalog = read_po(fh, locale=LANGUAGES[language][0])
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(fp=buffer, domain=DOMAIN)
+
+
+def babel_locale(language: str) -> Locale:
+    """Return the Babel locale for a UI language code."""
+    return Locale.parse(LANGUAGES[normalise_language(language)][0])
+
+
+class Formatter:
+    """Localised gettext and formats for one request, handed to templates as `fmt` and `_`."""
+
+    def __init__(self, language: str) -> None:
+        self.language = normalise_language(language)
+        self.locale = babel_locale(self.language)
+        self._t = translations(self.language)
+
+    def gettext(self, message: str, **values: Any) -> str:
+        """Translate `message` and fill its %(name)s placeholders."""
+        text = self._t.gettext(message)
+        return text % values if values else text
+
+    def ngettext(self, singular: str, plural: str, n: int, **values: Any) -> str:
+        """Translate a message with a count (the count is available as %(num)s)."""
+        text = self._t.ngettext(singular, plural, n)
+        values.setdefault("num", n)
+        return text % values
+
+    def date(self, value: date | datetime | str | None) -> str:
+        """Format a date (or a partial ISO date such as "1986" or "1986-03") for this language."""
+        if value is None or value == "":
+            return ""
+        if isinstance(value, str):
+            if len(value) == 10:
+                value = date.fromisoformat(value)
+            else:
+                return value  # partial dates keep their known precision as written
+        if isinstance(value, datetime):
+            return format_datetime(value, format="medium", locale=self.locale)
+        return format_date(value, format="medium", locale=self.locale)
+
+    def number(self, value: float | int | None) -> str:
+        """Format a number with this language's separators."""
+        if value is None:
+            return ""
+        return format_decimal(value, locale=self.locale)
+
+
+def all_catalogs() -> list[Path]:
+    """Return the .po catalog of every translated language (for checks and tests)."""
+    return sorted(LOCALES_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))

@@ -1,0 +1,60 @@
+"""The main navigation: one entry per area, shown only when its route exists and the role allows.
+
+Other domains add an entry by appending to NAV (path, label, action); labels are marked with N_
+so Babel extracts them, and are translated when the layout renders them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+    """Mark a message for extraction without translating it now."""
+    return message
+
+
+# (path, label, action the role needs). Order is the order shown.
+NAV: list[tuple[str, str, str]] = [
+    ("/", N_("Dashboard"), "dashboard.view"),
+    ("/search", N_("Search"), "search"),
+    ("/records/cases", N_("Cases"), "record.read"),
+    ("/records/persons", N_("Persons"), "record.read"),
+    ("/records/firearms", N_("Firearms"), "record.read"),
+    ("/records/vehicles", N_("Vehicles"), "record.read"),
+    ("/records/phones", N_("Phones"), "record.read"),
+    ("/imports", N_("Import"), "import.run"),
+    ("/matching", N_("Matching"), "record.read"),
+    ("/exchange", N_("Exchange"), "record.read"),
+    ("/analysis", N_("Analysis"), "record.read"),
+    ("/indicators", N_("Indicators"), "aggregate.read"),
+    ("/audit", N_("Audit log"), "audit.read"),
+    ("/admin/users", N_("Users"), "user.manage"),
+]
+
+
+def _route_paths(request: Request) -> set[str]:
+    paths = request.app.state.__dict__.get("_nav_paths")
+    if paths is None:
+        paths = {getattr(r, "path", "") for r in request.app.routes}
+        request.app.state._nav_paths = paths
+    return paths
+
+
+def nav_items(request: Request, user: Any) -> list[dict[str, Any]]:
+    """Return the entries this user may open: path, label, whether it is the current page."""
+    if user is None:
+        return []
+    from armsbridge.auth.permissions import role_allows
+
+    paths = _route_paths(request)
+    here = request.url.path
+    items = []
+    for path, label, action in NAV:
+        if path not in paths or not role_allows(user.role, action):
+            continue
+        current = here == path if path == "/" else here.startswith(path)
+        items.append({"path": path, "label": label, "current": current})
+    return items
