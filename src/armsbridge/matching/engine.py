@@ -85,13 +85,26 @@ class LinkResult:
     trained: bool
     candidate_pairs: int
     timings: dict[str, float] = field(default_factory=dict)
+    first_dataset: str = ""
 
     def pairs(self, threshold: float = 0.0) -> list[tuple[str, str, float]]:
         """Return (left_id, right_id, probability) at or above `threshold`, best first."""
+        # Splink may put either input on the left of a pair: turn each pair to input order.
+        cols = [r[0] for r in self.con.execute(f"DESCRIBE {self.predictions}").fetchall()]
+        if "source_dataset_l" in cols and self.first_dataset:
+            left = (
+                f"CASE WHEN source_dataset_l = '{self.first_dataset}' THEN unique_id_l "
+                "ELSE unique_id_r END"
+            )
+            right = (
+                f"CASE WHEN source_dataset_l = '{self.first_dataset}' THEN unique_id_r "
+                "ELSE unique_id_l END"
+            )
+        else:
+            left, right = "unique_id_l", "unique_id_r"
         rows = self.con.execute(
-            f"SELECT unique_id_l, unique_id_r, match_probability FROM {self.predictions} "
-            "WHERE match_probability >= ? ORDER BY match_probability DESC, unique_id_l, "
-            "unique_id_r",
+            f"SELECT {left} AS a, {right} AS b, match_probability FROM {self.predictions} "
+            "WHERE match_probability >= ? ORDER BY match_probability DESC, a, b",
             [threshold],
         ).fetchall()
         return [(str(a), str(b), float(p)) for a, b, p in rows]
@@ -174,11 +187,14 @@ def link_tables(
         splink_settings["retain_intermediate_calculation_columns"] = False
         splink_settings["retain_matching_columns"] = False
     db_api = make_db_api(con, settings)
-    frames = [db_api.register(t) for t in prepared]
+    frames = [db_api.register(t, dataset_display_name=t) for t in prepared]
     linker = Linker(frames, splink_settings, log_level=logging.WARNING)
     sizes = [con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in prepared]  # type: ignore[index]
     do_train = (min(sizes) >= MIN_RECORDS_TO_TRAIN) if train is None else train
     do_train = do_train and model is None
+    if model is None:
+        # Before training, expect about one true match per record of the larger side.
+        linker._settings_obj._probability_two_random_records_match = min(0.01, 1 / max(sizes))
     t1 = time.perf_counter()
     if do_train:
         say("training (EM, no labels)")
@@ -199,7 +215,9 @@ def link_tables(
         "trained": do_train,
         "sizes": sizes,
     }
-    return LinkResult(con, df.physical_name, model_json, do_train, int(n_pairs), timings)
+    return LinkResult(
+        con, df.physical_name, model_json, do_train, int(n_pairs), timings, prepared[0]
+    )
 
 
 def _train(linker: Linker, entity: str, present: set[str], seed: int, sizes: list[int]) -> None:

@@ -113,23 +113,23 @@ def prepare_persons(
     name_cols = ("given_name", "family_name", "full_name", "birth_place", "city", "address")
     union = " UNION ALL ".join(_union(s, name_cols) for s in sources)
     _map_distinct(
-        con, union, f"nm{suffix}", {"k": folded_key, "p": lambda r: sound_key(folded_key(r))}
+        con, union, f"map_nm{suffix}", {"k": folded_key, "p": lambda r: sound_key(folded_key(r))}
     )
     union_f = " UNION ALL ".join(_union(s, ["father_name"]) for s in sources)
     _map_distinct(
         con,
         union_f,
-        f"fa{suffix}",
+        f"map_fa{suffix}",
         {"k": father_name_key, "p": lambda r: sound_key(father_name_key(r))},
     )
     union_ph = " UNION ALL ".join(_union(s, ["phone"]) for s in sources)
-    _map_distinct(con, union_ph, f"ph{suffix}", {"e": normalise_phone})
+    _map_distinct(con, union_ph, f"map_ph{suffix}", {"e": normalise_phone})
     union_id = " UNION ALL ".join(_union(s, ["id_number"]) for s in sources)
-    _map_distinct(con, union_id, f"doc{suffix}", {"n": normalise_serial})
+    _map_distinct(con, union_id, f"map_doc{suffix}", {"n": normalise_serial})
     union_sc = " UNION ALL ".join(
         f"SELECT concat_ws(' ', given_name, family_name, full_name) AS v FROM {s}" for s in sources
     )
-    _map_distinct(con, union_sc, f"sc{suffix}", {"s": script_of})
+    _map_distinct(con, union_sc, f"map_sc{suffix}", {"s": script_of})
 
     out = []
     for src in sources:
@@ -153,16 +153,16 @@ WITH base AS (
     nullif(lower(trim(CAST(s.region AS VARCHAR))), '') AS region,
     ph.e AS phone, doc.n AS doc, sc.s AS script
   FROM {src} s
-  LEFT JOIN nm{x} g ON g.raw = CAST(s.given_name AS VARCHAR)
-  LEFT JOIN nm{x} f ON f.raw = CAST(s.family_name AS VARCHAR)
-  LEFT JOIN nm{x} fn ON fn.raw = CAST(s.full_name AS VARCHAR)
-  LEFT JOIN fa{x} fa ON fa.raw = CAST(s.father_name AS VARCHAR)
-  LEFT JOIN nm{x} bp ON bp.raw = CAST(s.birth_place AS VARCHAR)
-  LEFT JOIN nm{x} ci ON ci.raw = CAST(s.city AS VARCHAR)
-  LEFT JOIN nm{x} ad ON ad.raw = CAST(s.address AS VARCHAR)
-  LEFT JOIN ph{x} ph ON ph.raw = CAST(s.phone AS VARCHAR)
-  LEFT JOIN doc{x} doc ON doc.raw = CAST(s.id_number AS VARCHAR)
-  LEFT JOIN sc{x} sc ON sc.raw = concat_ws(' ', s.given_name, s.family_name, s.full_name)
+  LEFT JOIN map_nm{x} g ON g.raw = CAST(s.given_name AS VARCHAR)
+  LEFT JOIN map_nm{x} f ON f.raw = CAST(s.family_name AS VARCHAR)
+  LEFT JOIN map_nm{x} fn ON fn.raw = CAST(s.full_name AS VARCHAR)
+  LEFT JOIN map_fa{x} fa ON fa.raw = CAST(s.father_name AS VARCHAR)
+  LEFT JOIN map_nm{x} bp ON bp.raw = CAST(s.birth_place AS VARCHAR)
+  LEFT JOIN map_nm{x} ci ON ci.raw = CAST(s.city AS VARCHAR)
+  LEFT JOIN map_nm{x} ad ON ad.raw = CAST(s.address AS VARCHAR)
+  LEFT JOIN map_ph{x} ph ON ph.raw = CAST(s.phone AS VARCHAR)
+  LEFT JOIN map_doc{x} doc ON doc.raw = CAST(s.id_number AS VARCHAR)
+  LEFT JOIN map_sc{x} sc ON sc.raw = concat_ws(' ', s.given_name, s.family_name, s.full_name)
 ), toks AS (
   SELECT *,
     list_sort(list_filter(string_split(coalesce(kraw, ''), ' '), lambda t: t <> '')) AS kt,
@@ -182,9 +182,9 @@ FROM toks
 def prepare_firearms(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list[str]:
     """Prepare raw firearm tables (unique_id, serial, make, model, calibre)."""
     union = " UNION ALL ".join(_union(s, ["serial"]) for s in sources)
-    _map_distinct(con, union, "ser", {"pat": serial_pattern})
+    _map_distinct(con, union, "map_ser", {"pat": serial_pattern})
     union_mk = " UNION ALL ".join(_union(s, ["make", "model", "calibre"]) for s in sources)
-    _map_distinct(con, union_mk, "mk", {"k": _plain_key})
+    _map_distinct(con, union_mk, "map_fmk", {"k": _plain_key})
     out = []
     for src in sources:
         dst = f"{src}_prepared"
@@ -198,10 +198,10 @@ def prepare_firearms(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list
           length(ser.pat) AS slen,
           mk.k AS make, mo.k AS model, ca.k AS calibre
         FROM {src} s
-        LEFT JOIN ser ON ser.raw = CAST(s.serial AS VARCHAR)
-        LEFT JOIN mk ON mk.raw = CAST(s.make AS VARCHAR)
-        LEFT JOIN mk mo ON mo.raw = CAST(s.model AS VARCHAR)
-        LEFT JOIN mk ca ON ca.raw = CAST(s.calibre AS VARCHAR)
+        LEFT JOIN map_ser ser ON ser.raw = CAST(s.serial AS VARCHAR)
+        LEFT JOIN map_fmk mk ON mk.raw = CAST(s.make AS VARCHAR)
+        LEFT JOIN map_fmk mo ON mo.raw = CAST(s.model AS VARCHAR)
+        LEFT JOIN map_fmk ca ON ca.raw = CAST(s.calibre AS VARCHAR)
         """)
         out.append(dst)
     return out
@@ -224,11 +224,11 @@ def vin_key(raw: str | None) -> str:
 def prepare_vehicles(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list[str]:
     """Prepare raw vehicle tables (unique_id, plate, vin, make, model, colour)."""
     union = " UNION ALL ".join(_union(s, ["plate"]) for s in sources)
-    _map_distinct(con, union, "pl", {"k": plate_key})
+    _map_distinct(con, union, "map_pl", {"k": plate_key})
     union_v = " UNION ALL ".join(_union(s, ["vin"]) for s in sources)
-    _map_distinct(con, union_v, "vn", {"k": vin_key})
+    _map_distinct(con, union_v, "map_vn", {"k": vin_key})
     union_mk = " UNION ALL ".join(_union(s, ["make", "model", "colour"]) for s in sources)
-    _map_distinct(con, union_mk, "vmk", {"k": _plain_key})
+    _map_distinct(con, union_mk, "map_vmk", {"k": _plain_key})
     out = []
     for src in sources:
         dst = f"{src}_prepared"
@@ -238,11 +238,11 @@ def prepare_vehicles(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list
           CASE WHEN length(vn.k) >= 8 THEN right(vn.k, 8) END AS vin8,
           mk.k AS make, mo.k AS model, co.k AS colour
         FROM {src} s
-        LEFT JOIN pl ON pl.raw = CAST(s.plate AS VARCHAR)
-        LEFT JOIN vn ON vn.raw = CAST(s.vin AS VARCHAR)
-        LEFT JOIN vmk mk ON mk.raw = CAST(s.make AS VARCHAR)
-        LEFT JOIN vmk mo ON mo.raw = CAST(s.model AS VARCHAR)
-        LEFT JOIN vmk co ON co.raw = CAST(s.colour AS VARCHAR)
+        LEFT JOIN map_pl pl ON pl.raw = CAST(s.plate AS VARCHAR)
+        LEFT JOIN map_vn vn ON vn.raw = CAST(s.vin AS VARCHAR)
+        LEFT JOIN map_vmk mk ON mk.raw = CAST(s.make AS VARCHAR)
+        LEFT JOIN map_vmk mo ON mo.raw = CAST(s.model AS VARCHAR)
+        LEFT JOIN map_vmk co ON co.raw = CAST(s.colour AS VARCHAR)
         """)
         out.append(dst)
     return out

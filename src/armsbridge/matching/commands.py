@@ -1,0 +1,202 @@
+"""`armsbridge match` (over the store, with review) and `armsbridge link LEFT RIGHT --out PAIRS.csv`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from armsbridge.errors import UserError
+
+console = Console()
+match_app = typer.Typer(
+    help="Find records of the same person, firearm, vehicle or phone; review the suggestions.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+
+
+def _session_factory():  # type: ignore[no-untyped-def]
+    from armsbridge.db.engine import engine_from_settings
+    from armsbridge.db.session import make_sessionmaker
+    from armsbridge.settings import get_settings
+
+    return make_sessionmaker(engine_from_settings(get_settings()))
+
+
+@match_app.callback()
+def match_command(
+    ctx: typer.Context,
+    record_type: str = typer.Option(
+        "all", "--type", "-t", help="person, firearm, vehicle, phone, or all."
+    ),
+    actor: str = typer.Option("cli", "--as", help="User name recorded on the run."),
+) -> None:
+    """Run the matching engine over the store (every type unless --type is given)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from armsbridge.db.session import session_scope
+    from armsbridge.matching.service import MATCH_TYPES, run_match
+
+    types = list(MATCH_TYPES) if record_type == "all" else [record_type]
+    for t in types:
+        if t not in MATCH_TYPES:
+            raise UserError(f"--type {t!r}: expected all or one of {', '.join(MATCH_TYPES)}")
+    factory = _session_factory()
+    summary = Table("type", "records", "candidate pairs", "suggested", "accepted", "run")
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("matching", total=len(types))
+        for t in types:
+            with session_scope(factory) as session:
+                run = run_match(
+                    session,
+                    entity_type=t,
+                    actor=actor,
+                    progress=lambda msg, t=t: progress.update(task, description=f"{t}: {msg}"),
+                )
+                summary.add_row(
+                    t,
+                    str(run.records),
+                    str(run.candidate_pairs),
+                    str(run.suggested),
+                    str(run.accepted),
+                    str(run.id),
+                )
+            progress.advance(task)
+    console.print(summary)
+    console.print("Review the suggestions with: armsbridge match review")
+
+
+@match_app.command("review")
+def review_command(
+    record_type: str = typer.Option(None, "--type", "-t", help="Only this record type."),
+    limit: int = typer.Option(20, help="How many suggestions to show."),
+) -> None:
+    """List suggested matches that await a decision, with their evidence."""
+    from armsbridge.db.session import session_scope
+    from armsbridge.matching.service import review_queue
+
+    with session_scope(_session_factory()) as session:
+        queue = review_queue(session, entity_type=record_type, limit=limit)
+        if not queue:
+            console.print("Nothing to review.")
+            return
+        for m in queue:
+            _print_match(m)
+
+
+def _print_match(m) -> None:  # type: ignore[no-untyped-def]
+    console.print(
+        f"[bold]match {m.id}[/bold]  {m.entity_type} {m.left_id} ↔ {m.right_id}  "
+        f"probability {m.probability:.4f}  weight {m.match_weight:.1f}  [{m.status}]"
+    )
+    for ev in m.evidence:
+        sign = "[green]+[/green]" if ev["match_weight"] > 0 else "[red]−[/red]"
+        console.print(f"    {sign} {ev['comparison']}: {ev['level']} ({ev['match_weight']:+.1f})")
+
+
+def _decide(match_id: int, decision: str, actor: str, note: str | None) -> None:
+    from armsbridge.db.session import session_scope
+    from armsbridge.matching.service import decide
+
+    with session_scope(_session_factory()) as session:
+        m = decide(session, match_id=match_id, decision=decision, actor=actor, note=note)
+        _print_match(m)
+
+
+@match_app.command("show")
+def show_command(match_id: int) -> None:
+    """Show one suggested match and its evidence."""
+    from armsbridge.db.session import session_scope
+    from armsbridge.matching.service import get_match
+
+    with session_scope(_session_factory()) as session:
+        _print_match(get_match(session, match_id))
+
+
+@match_app.command("confirm")
+def confirm_command(
+    match_id: int, actor: str = typer.Option("cli", "--as"), note: str = typer.Option(None)
+) -> None:
+    """Confirm a match: the two records become one entity (a same_as link)."""
+    _decide(match_id, "confirm", actor, note)
+
+
+@match_app.command("reject")
+def reject_command(
+    match_id: int, actor: str = typer.Option("cli", "--as"), note: str = typer.Option(None)
+) -> None:
+    """Reject a match; later runs keep it rejected."""
+    _decide(match_id, "reject", actor, note)
+
+
+@match_app.command("unsure")
+def unsure_command(
+    match_id: int, actor: str = typer.Option("cli", "--as"), note: str = typer.Option(None)
+) -> None:
+    """Mark a match as unsure; it stays in the review queue."""
+    _decide(match_id, "unsure", actor, note)
+
+
+@match_app.command("undo")
+def undo_command(
+    match_id: int, actor: str = typer.Option("cli", "--as"), note: str = typer.Option(None)
+) -> None:
+    """Undo an accepted match: the records are separate entities again, each with its links."""
+    _decide(match_id, "undo", actor, note)
+
+
+def link_command(
+    left: Path = typer.Argument(..., help="Left file (CSV or XLSX)."),
+    right: Path = typer.Argument(..., help="Right file (CSV or XLSX)."),
+    out: Path = typer.Option(..., "--out", help="Where to write left_id,right_id,probability."),
+    id_left: str = typer.Option(
+        None, "--id-left", help="Id column of LEFT (default id/rec_id/unique_id)."
+    ),
+    id_right: str = typer.Option(None, "--id-right", help="Id column of RIGHT."),
+    field: list[str] = typer.Option(
+        None, "--field", help="ROLE=COL[+COL...][:FORMAT] for both files; repeat per role."
+    ),
+    field_left: list[str] = typer.Option(None, "--field-left", help="Same, LEFT only."),
+    field_right: list[str] = typer.Option(None, "--field-right", help="Same, RIGHT only."),
+    threshold: float = typer.Option(0.5, "--threshold", help="Lowest probability written."),
+) -> None:
+    """Link the person records of two files and write the pairs, most likely first."""
+    from armsbridge.matching.linkfiles import link_files
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("linking")
+        count = link_files(
+            left,
+            right,
+            out,
+            id_left=id_left,
+            id_right=id_right,
+            fields=field or [],
+            fields_left=field_left or [],
+            fields_right=field_right or [],
+            threshold=threshold,
+            progress=lambda msg: progress.update(task, description=msg),
+        )
+    console.print(f"{count} pairs at or above {threshold} written to {out}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `match` (with review subcommands) and `link` to the root command."""
+    app.add_typer(match_app, name="match")
+    app.command("link")(link_command)

@@ -1,0 +1,469 @@
+"""Match runs over the store, the review queue, decisions, undo, and entities built from matches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from armsbridge.errors import NotFound, ValidationFailed
+from armsbridge.matching.backend import MatchEngineSettings, duckdb_connection, engine_settings
+from armsbridge.matching.comparisons import MODEL_VERSION
+from armsbridge.matching.engine import evidence, link_tables
+from armsbridge.matching.models import DECISIONS, MatchDecision, MatchLink, MatchRun
+from armsbridge.matching.prepare import normalise_phone, table_from_rows
+from armsbridge.records.models import Firearm, IdentityDocument, Link, Person, Phone, Vehicle
+from armsbridge.settings import Settings, get_settings
+
+MATCH_TYPES = ("person", "firearm", "vehicle", "phone")
+ACCEPTED = ("auto_accepted", "confirmed")
+
+
+def _audit(session: Session, **fields: Any) -> None:
+    """Write to the audit log when the audit domain is installed."""
+    try:
+        from armsbridge.audit.service import log_event
+    except ImportError:  # pragma: no cover - the audit domain ships with every node
+        return
+    log_event(session, **fields)
+
+
+def _person_rows(session: Session) -> list[dict[str, object]]:
+    docs: dict[int, str] = {}
+    for pid, number in session.execute(
+        select(IdentityDocument.person_id, IdentityDocument.number).order_by(IdentityDocument.id)
+    ):
+        docs.setdefault(pid, number)
+    phones: dict[int, str] = {}
+    phone_numbers = dict(session.execute(select(Phone.id, Phone.number_raw)).all())
+    for ft, fid, tt, tid in session.execute(
+        select(Link.from_type, Link.from_id, Link.to_type, Link.to_id).where(
+            or_(
+                (Link.from_type == "person") & (Link.to_type == "phone"),
+                (Link.from_type == "phone") & (Link.to_type == "person"),
+            )
+        )
+    ):
+        pid, phid = (fid, tid) if ft == "person" else (tid, fid)
+        if phid in phone_numbers:
+            phones.setdefault(pid, phone_numbers[phid])
+    rows = []
+    for p in session.execute(select(Person)).scalars():
+        rows.append(
+            {
+                "unique_id": p.id,
+                "given_name": p.given_name,
+                "family_name": p.family_name,
+                "father_name": p.father_name,
+                "birth_date": p.birth_date,
+                "sex": p.sex,
+                "birth_place": p.birth_place,
+                "id_number": docs.get(p.id),
+                "phone": phones.get(p.id),
+            }
+        )
+    return rows
+
+
+def _firearm_rows(session: Session) -> list[dict[str, object]]:
+    return [
+        {
+            "unique_id": f.id,
+            "serial": f.serial_raw,
+            "make": f.make,
+            "model": f.model,
+            "calibre": f.calibre_normalised or f.calibre,
+        }
+        for f in session.execute(select(Firearm)).scalars()
+    ]
+
+
+def _vehicle_rows(session: Session) -> list[dict[str, object]]:
+    return [
+        {
+            "unique_id": v.id,
+            "plate": v.plate_raw or v.plate_normalised,
+            "vin": v.vin,
+            "make": v.make,
+            "model": v.model,
+            "colour": v.colour,
+        }
+        for v in session.execute(select(Vehicle)).scalars()
+    ]
+
+
+@dataclass
+class ScoredPair:
+    """One scored pair of store records with its evidence."""
+
+    left_id: int
+    right_id: int
+    probability: float
+    match_weight: float
+    evidence: list[dict[str, Any]]
+
+
+def _score_store(
+    session: Session,
+    entity: str,
+    engine: MatchEngineSettings,
+    threshold: float,
+    say: Callable[[str], None],
+) -> tuple[list[ScoredPair], dict[str, Any], bool, int, int]:
+    if entity == "phone":
+        return _score_phones(session)
+    loader = {"person": _person_rows, "firearm": _firearm_rows, "vehicle": _vehicle_rows}[entity]
+    say(f"reading {entity} records")
+    rows = loader(session)
+    if len(rows) < 2:
+        return (
+            [],
+            {"armsbridge": {"model_version": MODEL_VERSION, "entity": entity}},
+            False,
+            len(rows),
+            0,
+        )
+    con = duckdb_connection(engine)
+    table_from_rows(con, "store", entity, rows)
+    result = link_tables(con, entity, ["store"], threshold=threshold, settings=engine, progress=say)
+    cur = con.execute(
+        f"SELECT * FROM {result.predictions} WHERE match_probability >= ?", [threshold]
+    )
+    cols = [d[0] for d in cur.description]
+    pairs = []
+    for values in cur.fetchall():
+        row = dict(zip(cols, values, strict=True))
+        a, b = int(row["unique_id_l"]), int(row["unique_id_r"])
+        pairs.append(
+            ScoredPair(
+                min(a, b),
+                max(a, b),
+                float(row["match_probability"]),
+                float(row["match_weight"]),
+                evidence(result.model, row),
+            )
+        )
+    con.close()
+    return pairs, result.model, result.trained, len(rows), result.candidate_pairs
+
+
+def _score_phones(session: Session) -> tuple[list[ScoredPair], dict[str, Any], bool, int, int]:
+    # A phone number is an identifier: the same normalised number is the same phone. No model.
+    by_number: dict[str, list[int]] = {}
+    rows = session.execute(select(Phone.id, Phone.number_raw, Phone.e164, Phone.country)).all()
+    for pid, raw, e164, country in rows:
+        key = e164 or normalise_phone(raw, country or "XK")
+        if key:
+            by_number.setdefault(key, []).append(pid)
+    pairs = []
+    for number, ids in by_number.items():
+        ids.sort()
+        for i, a in enumerate(ids):
+            for b in ids[i + 1 :]:
+                ev = [
+                    {
+                        "comparison": "number",
+                        "level": f"same number {number}",
+                        "match_weight": 30.0,
+                        "agrees": True,
+                    }
+                ]
+                pairs.append(ScoredPair(a, b, 1.0, 30.0, ev))
+    model = {
+        "armsbridge": {
+            "model_version": MODEL_VERSION,
+            "entity": "phone",
+            "rule": "same E.164 number",
+        }
+    }
+    return pairs, model, False, len(rows), len(pairs)
+
+
+def latest_decisions(session: Session, entity: str) -> dict[tuple[int, int], MatchDecision]:
+    """Return the latest decision per pair of records of one type."""
+    out: dict[tuple[int, int], MatchDecision] = {}
+    stmt = (
+        select(MatchDecision)
+        .where(MatchDecision.entity_type == entity)
+        .order_by(MatchDecision.decided_at, MatchDecision.id)
+    )
+    for d in session.execute(stmt).scalars():
+        out[(d.left_id, d.right_id)] = d
+    return out
+
+
+def _status_for(probability: float, decision: MatchDecision | None, settings: Settings) -> str:
+    if decision is not None:
+        return {"confirm": "confirmed", "reject": "rejected", "undo": "undone", "unsure": "unsure"}[
+            decision.decision
+        ]
+    return "auto_accepted" if probability >= settings.match_auto_accept else "review"
+
+
+def _same_as(session: Session, entity: str, a: int, b: int, p: float, actor: str) -> Link:
+    jurisdiction = get_settings().jurisdiction
+    link = Link(
+        kind="same_as",
+        from_type=entity,
+        from_id=a,
+        to_type=entity,
+        to_id=b,
+        confidence=p,
+        jurisdiction=jurisdiction,
+        created_by=actor,
+        updated_by=actor,
+        source_ref="matching",
+    )
+    session.add(link)
+    session.flush()
+    return link
+
+
+def _existing_same_as(session: Session, entity: str, a: int, b: int) -> Link | None:
+    return (
+        session.execute(
+            select(Link).where(
+                Link.kind == "same_as",
+                Link.from_type == entity,
+                Link.to_type == entity,
+                or_(
+                    (Link.from_id == a) & (Link.to_id == b), (Link.from_id == b) & (Link.to_id == a)
+                ),
+            )
+        )
+        .scalars()
+        .first()
+    )
+
+
+def run_match(
+    session: Session,
+    *,
+    entity_type: str,
+    actor: str = "system",
+    settings: Settings | None = None,
+    engine: MatchEngineSettings | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> MatchRun:
+    """Match all records of one type in the store; store suggestions and accept sure ones."""
+    if entity_type not in MATCH_TYPES:
+        raise ValidationFailed(
+            f"unknown record type {entity_type!r}", [f"expected one of {', '.join(MATCH_TYPES)}"]
+        )
+    settings = settings or get_settings()
+    engine = engine or engine_settings()
+    say = progress or (lambda _m: None)
+    pairs, model, trained, n_records, n_candidates = _score_store(
+        session, entity_type, engine, settings.match_review, say
+    )
+    run = MatchRun(
+        entity_type=entity_type,
+        started_by=actor,
+        model_version=MODEL_VERSION,
+        model=model,
+        seed=engine.seed,
+        trained=trained,
+        records=n_records,
+        candidate_pairs=n_candidates,
+        auto_accept_threshold=settings.match_auto_accept,
+        review_threshold=settings.match_review,
+    )
+    session.add(run)
+    session.flush()
+    decisions = latest_decisions(session, entity_type)
+    say("storing suggestions")
+    accepted = 0
+    for pair in pairs:
+        decision = decisions.get((pair.left_id, pair.right_id))
+        status = _status_for(pair.probability, decision, settings)
+        link_id = None
+        if status in ACCEPTED:
+            existing = _existing_same_as(session, entity_type, pair.left_id, pair.right_id)
+            link = existing or _same_as(
+                session, entity_type, pair.left_id, pair.right_id, pair.probability, actor
+            )
+            link_id = link.id
+            accepted += 1
+        session.add(
+            MatchLink(
+                run_id=run.id,
+                entity_type=entity_type,
+                left_id=pair.left_id,
+                right_id=pair.right_id,
+                probability=pair.probability,
+                match_weight=pair.match_weight,
+                evidence=pair.evidence,
+                status=status,
+                same_as_link_id=link_id,
+            )
+        )
+    run.suggested = len(pairs)
+    run.accepted = accepted
+    from armsbridge.db.mixins import utcnow
+
+    run.finished_at = utcnow()
+    session.flush()
+    _audit(
+        session,
+        actor=actor,
+        action="match",
+        record_type=entity_type,
+        details={
+            "run_id": run.id,
+            "records": n_records,
+            "suggested": len(pairs),
+            "accepted": accepted,
+            "model_version": MODEL_VERSION,
+        },
+    )
+    return run
+
+
+def get_match(session: Session, match_id: int) -> MatchLink:
+    """Return one suggested match or raise NotFound."""
+    match = session.get(MatchLink, match_id)
+    if match is None:
+        raise NotFound(f"no match with id {match_id}")
+    return match
+
+
+def review_queue(
+    session: Session, *, entity_type: str | None = None, limit: int = 50
+) -> list[MatchLink]:
+    """Return suggestions of each type's latest run that await a decision, most likely first."""
+    latest = {
+        et: rid
+        for et, rid in session.execute(
+            select(MatchRun.entity_type, MatchRun.id).order_by(MatchRun.id)
+        )
+    }
+    if entity_type:
+        latest = {k: v for k, v in latest.items() if k == entity_type}
+    if not latest:
+        return []
+    stmt = (
+        select(MatchLink)
+        .where(MatchLink.run_id.in_(latest.values()), MatchLink.status.in_(("review", "unsure")))
+        .order_by(MatchLink.probability.desc(), MatchLink.id)
+        .limit(limit)
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def decide(
+    session: Session, *, match_id: int, decision: str, actor: str, note: str | None = None
+) -> MatchLink:
+    """Record an analyst's decision on a match (confirm, reject, unsure, undo) and apply it."""
+    if decision not in DECISIONS:
+        raise ValidationFailed(
+            f"unknown decision {decision!r}", [f"expected one of {', '.join(DECISIONS)}"]
+        )
+    match = get_match(session, match_id)
+    before = match.status
+    session.add(
+        MatchDecision(
+            entity_type=match.entity_type,
+            left_id=match.left_id,
+            right_id=match.right_id,
+            decision=decision,
+            decided_by=actor,
+            note=note,
+            match_link_id=match.id,
+        )
+    )
+    if decision == "confirm":
+        existing = _existing_same_as(session, match.entity_type, match.left_id, match.right_id)
+        link = existing or _same_as(
+            session, match.entity_type, match.left_id, match.right_id, match.probability, actor
+        )
+        match.same_as_link_id = link.id
+        match.status = "confirmed"
+    else:
+        # reject, unsure and undo all take the pair out of the entity; the records and their
+        # other links are untouched, so both entities get back exactly their own links.
+        session.execute(
+            delete(Link).where(
+                Link.kind == "same_as",
+                Link.from_type == match.entity_type,
+                Link.to_type == match.entity_type,
+                or_(
+                    (Link.from_id == match.left_id) & (Link.to_id == match.right_id),
+                    (Link.from_id == match.right_id) & (Link.to_id == match.left_id),
+                ),
+            )
+        )
+        match.same_as_link_id = None
+        match.status = {"reject": "rejected", "unsure": "unsure", "undo": "undone"}[decision]
+    session.flush()
+    _audit(
+        session,
+        actor=actor,
+        action="review",
+        record_type=match.entity_type,
+        record_id=match.left_id,
+        why=note,
+        before={"status": before},
+        after={"status": match.status},
+        details={
+            "match_id": match.id,
+            "left_id": match.left_id,
+            "right_id": match.right_id,
+            "decision": decision,
+        },
+    )
+    return match
+
+
+def undo(session: Session, *, match_id: int, actor: str, note: str | None = None) -> MatchLink:
+    """Undo an accepted match: the same_as link goes, and later runs do not re-accept it."""
+    return decide(session, match_id=match_id, decision="undo", actor=actor, note=note)
+
+
+def entity_members(session: Session, entity_type: str, record_id: int) -> set[int]:
+    """Return the ids of all records joined to `record_id` by accepted matches (itself too)."""
+    seen = {record_id}
+    frontier = [record_id]
+    while frontier:
+        rows = session.execute(
+            select(Link.from_id, Link.to_id).where(
+                Link.kind == "same_as",
+                Link.from_type == entity_type,
+                Link.to_type == entity_type,
+                or_(Link.from_id.in_(frontier), Link.to_id.in_(frontier)),
+            )
+        ).all()
+        frontier = []
+        for a, b in rows:
+            for x in (a, b):
+                if x not in seen:
+                    seen.add(x)
+                    frontier.append(x)
+    return seen
+
+
+def entity_links(session: Session, entity_type: str, record_id: int) -> list[Link]:
+    """Return the links (other than same_as) of every record in the entity of `record_id`."""
+    members = entity_members(session, entity_type, record_id)
+    stmt = (
+        select(Link)
+        .where(
+            Link.kind != "same_as",
+            or_(
+                (Link.from_type == entity_type) & Link.from_id.in_(members),
+                (Link.to_type == entity_type) & Link.to_id.in_(members),
+            ),
+        )
+        .order_by(Link.id)
+    )
+    return list(session.execute(stmt).scalars())
+
+
+def runs(session: Session, *, entity_type: str | None = None) -> Iterable[MatchRun]:
+    """Return match runs, newest first."""
+    stmt = select(MatchRun).order_by(MatchRun.id.desc())
+    if entity_type:
+        stmt = stmt.where(MatchRun.entity_type == entity_type)
+    return session.execute(stmt).scalars()

@@ -1,0 +1,203 @@
+"""The engine on small hand-built data: the same person across scripts matches, others do not."""
+
+from __future__ import annotations
+
+import json
+
+from armsbridge.matching.backend import duckdb_connection
+from armsbridge.matching.engine import evidence, link_tables
+from armsbridge.matching.prepare import serial_pattern, table_from_rows
+
+MK = [
+    {
+        "unique_id": "mk1",
+        "given_name": "Џафер",
+        "family_name": "Бајрами",
+        "father_name": "Рамадан",
+        "birth_date": "1986",
+        "birth_place": "Тетово",
+    },
+    {
+        "unique_id": "mk2",
+        "given_name": "Ѓорѓи",
+        "family_name": "Петровски",
+        "father_name": "Трајко",
+        "birth_date": "1979-05-02",
+    },
+    {
+        "unique_id": "mk3",
+        "given_name": "Елена",
+        "family_name": "Петровска",
+        "father_name": "Трајко",
+        "birth_date": "1983-11-20",
+    },
+    {
+        "unique_id": "mk4",
+        "given_name": "Арбен",
+        "family_name": "Красниќи",
+        "father_name": "Агим",
+        "birth_date": "1990-01-01",
+    },
+]
+XK = [
+    {
+        "unique_id": "xk1",
+        "given_name": "Xhafer",
+        "family_name": "Bajrami",
+        "father_name": "i biri i Ramadanit",
+        "birth_date": "1986-03",
+        "birth_place": "Tetovë",
+    },
+    # inverted order, Albanian spelling of a Macedonian name
+    {
+        "unique_id": "xk2",
+        "given_name": "Petrovski",
+        "family_name": "Gjorgji",
+        "father_name": "Trajko",
+        "birth_date": "1979-05-02",
+    },
+    {
+        "unique_id": "xk3",
+        "given_name": "Elena",
+        "family_name": "Petrovski",
+        "father_name": "Trajko",
+        "birth_date": "1983-11-20",
+    },
+    # same name as mk4, different father and birth: a different man
+    {
+        "unique_id": "xk4",
+        "given_name": "Arben",
+        "family_name": "Krasniqi",
+        "father_name": "Besim",
+        "birth_date": "1971-07-09",
+    },
+    # same family and father as mk1, different given name and year: his brother
+    {
+        "unique_id": "xk5",
+        "given_name": "Bekim",
+        "family_name": "Bajrami",
+        "father_name": "Ramadan",
+        "birth_date": "1988",
+    },
+]
+
+
+def _link(left, right, entity="person"):  # noqa: ANN001, ANN202
+    con = duckdb_connection()
+    table_from_rows(con, "mk", entity, left)
+    table_from_rows(con, "xk", entity, right)
+    return con, link_tables(con, entity, ["mk", "xk"])
+
+
+def test_same_people_across_scripts_match_and_others_do_not() -> None:
+    _, result = _link(MK, XK)
+    matched = {(a, b) for a, b, p in result.pairs(0.5)}
+    assert matched == {("mk1", "xk1"), ("mk2", "xk2"), ("mk3", "xk3")}
+
+
+def test_pairs_come_in_input_order_best_first() -> None:
+    _, result = _link(MK, XK)
+    pairs = result.pairs(0.0)
+    assert all(a.startswith("mk") and b.startswith("xk") for a, b, _ in pairs)
+    probs = [p for _, _, p in pairs]
+    assert probs == sorted(probs, reverse=True)
+
+
+def test_evidence_names_the_levels_that_agreed() -> None:
+    con, result = _link(MK, XK)
+    cur = con.execute(
+        f"SELECT * FROM {result.predictions} WHERE unique_id_l IN ('mk1', 'xk1') "
+        "AND unique_id_r IN ('mk1', 'xk1')"
+    )
+    row = dict(zip([d[0] for d in cur.description], cur.fetchall()[0], strict=True))
+    ev = {e["comparison"]: e for e in evidence(result.model, row)}
+    assert ev["name"]["level"] == "same name key" and ev["name"]["match_weight"] > 5
+    assert ev["father_name"]["level"] == "same key"
+    assert ev["birth_date"]["level"] == "same year, month unknown on one side"
+    assert ev["birth_place"]["agrees"]
+
+
+def test_model_is_saved_as_json_with_its_version() -> None:
+    _, result = _link(MK, XK)
+    text = json.dumps(result.model)
+    again = json.loads(text)
+    assert again["armsbridge"]["model_version"]
+    assert {c["output_column_name"] for c in again["comparisons"]} >= {"name", "birth_date"}
+
+
+def test_reproducible() -> None:
+    _, a = _link(MK, XK)
+    _, b = _link(MK, XK)
+    assert a.pairs(0.0) == b.pairs(0.0)
+
+
+def test_partial_serial_pattern_keeps_unknown_positions() -> None:
+    assert serial_pattern("K72?5") == "K72?5"
+    assert serial_pattern("k-72 45") == serial_pattern("К7245")
+    assert serial_pattern("A0I5") == serial_pattern("AO15")
+
+
+def test_firearms_with_misread_and_partial_serials_match() -> None:
+    left = [
+        {
+            "unique_id": "f1",
+            "serial": "ZK-10O234",
+            "make": "Zoraki",
+            "model": "914",
+            "calibre": "9mm PAK",
+        },
+        {
+            "unique_id": "f2",
+            "serial": "M70-44**1",
+            "make": "Zastava",
+            "model": "M70",
+            "calibre": "7.62x39",
+        },
+        {"unique_id": "f3", "serial": "551203", "make": "CZ", "model": "99", "calibre": "9x19"},
+    ]
+    right = [
+        {
+            "unique_id": "g1",
+            "serial": "ZK100234",
+            "make": "ZORAKI",
+            "model": "914",
+            "calibre": "9mm PAK",
+        },
+        {
+            "unique_id": "g2",
+            "serial": "M7044701",
+            "make": "Zastava",
+            "model": "M70",
+            "calibre": "7.62x39",
+        },
+        {
+            "unique_id": "g3",
+            "serial": "M7044702",
+            "make": "Zastava",
+            "model": "M70AB2",
+            "calibre": "7.62x39",
+        },
+        {"unique_id": "g4", "serial": "998812", "make": "CZ", "model": "99", "calibre": "9x19"},
+    ]
+    _, result = _link(left, right, "firearm")
+    best = {}
+    for a, b, p in result.pairs(0.5):
+        best.setdefault(a, b)
+    assert best.get("f1") == "g1"
+    assert best.get("f2") in {"g2", "g3"}
+    assert "f3" not in best
+
+
+def test_vehicles_with_cyrillic_lookalike_plates_match() -> None:
+    left = [
+        {"unique_id": "v1", "plate": "SK 1234 AB", "make": "VW", "model": "Golf"},
+        {"unique_id": "v2", "plate": "01-234-KA", "make": "Audi", "model": "A4"},
+    ]
+    right = [
+        {"unique_id": "w1", "plate": "ЅК-1234-АВ", "make": "Volkswagen", "model": "Golf"},
+        {"unique_id": "w2", "plate": "01-999-KA", "make": "Audi", "model": "A4"},
+    ]
+    _, result = _link(left, right, "vehicle")
+    matched = {(a, b) for a, b, _ in result.pairs(0.5)}
+    assert ("v1", "w1") in matched
+    assert ("v2", "w2") not in matched

@@ -1,0 +1,193 @@
+"""Match runs over the store: decisions survive re-runs, undo gives each entity its own links."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from armsbridge.errors import NotFound, ValidationFailed
+from armsbridge.matching.models import MatchLink, MatchRun
+from armsbridge.matching.service import (
+    decide,
+    entity_links,
+    entity_members,
+    review_queue,
+    run_match,
+    undo,
+)
+from armsbridge.records.models import Case, Link, Person
+from armsbridge.settings import Settings
+
+SETTINGS = Settings(match_auto_accept=0.99, match_review=0.3)
+
+
+def _person(session: Session, j: str, ref: str, **kw: str) -> Person:
+    p = Person(jurisdiction=j, external_ref=ref, **kw)
+    session.add(p)
+    session.flush()
+    return p
+
+
+@pytest.fixture
+def world(session: Session) -> dict[str, Person]:
+    people = {
+        "xhafer_mk": _person(
+            session,
+            "MK",
+            "p1",
+            given_name="Џафер",
+            family_name="Бајрами",
+            father_name="Рамадан",
+            birth_date="1986",
+            birth_place="Тетово",
+        ),
+        "xhafer_xk": _person(
+            session,
+            "XK",
+            "p2",
+            given_name="Xhafer",
+            family_name="Bajrami",
+            father_name="i biri i Ramadanit",
+            birth_date="1986-03-14",
+            birth_place="Tetovë",
+        ),
+        "bekim_xk": _person(
+            session,
+            "XK",
+            "p3",
+            given_name="Bekim",
+            family_name="Bajrami",
+            father_name="Ramadan",
+            birth_date="1988-02-01",
+        ),
+        "gjorgji_mk": _person(
+            session,
+            "MK",
+            "p4",
+            given_name="Ѓорѓи",
+            family_name="Петровски",
+            father_name="Трајко",
+            birth_date="1979-05-02",
+        ),
+        "gjorgji_xk": _person(
+            session,
+            "XK",
+            "p5",
+            given_name="Gjorgji",
+            family_name="Petrovski",
+            father_name="Trajko",
+            birth_date="1979",
+        ),
+    }
+    return people
+
+
+def _run(session: Session) -> MatchRun:
+    return run_match(session, entity_type="person", actor="tester", settings=SETTINGS)
+
+
+def _match(session: Session, run: MatchRun, a: Person, b: Person) -> MatchLink | None:
+    lo, hi = sorted((a.id, b.id))
+    return session.execute(
+        select(MatchLink).where(
+            MatchLink.run_id == run.id, MatchLink.left_id == lo, MatchLink.right_id == hi
+        )
+    ).scalar_one_or_none()
+
+
+def test_run_accepts_sure_matches_and_keeps_records(session: Session, world) -> None:  # noqa: ANN001
+    run = _run(session)
+    m = _match(session, run, world["xhafer_mk"], world["xhafer_xk"])
+    assert m is not None and m.status == "auto_accepted"
+    assert {e["comparison"] for e in m.evidence} >= {"name", "father_name", "birth_date"}
+    assert entity_members(session, "person", world["xhafer_mk"].id) == {
+        world["xhafer_mk"].id,
+        world["xhafer_xk"].id,
+    }
+    assert _match(session, run, world["xhafer_mk"], world["bekim_xk"]) is None
+    assert session.get(Person, world["xhafer_mk"].id).given_name == "Џафер"
+    assert run.model["armsbridge"]["model_version"]
+
+
+def test_decisions_survive_a_rerun(session: Session, world) -> None:  # noqa: ANN001
+    run1 = _run(session)
+    sure = _match(session, run1, world["xhafer_mk"], world["xhafer_xk"])
+    other = _match(session, run1, world["gjorgji_mk"], world["gjorgji_xk"])
+    assert sure is not None and other is not None
+    decide(session, match_id=sure.id, decision="reject", actor="analyst", note="brothers")
+    decide(session, match_id=other.id, decision="unsure", actor="analyst")
+    run2 = _run(session)
+    again = _match(session, run2, world["xhafer_mk"], world["xhafer_xk"])
+    assert again is not None and again.status == "rejected" and again.same_as_link_id is None
+    assert entity_members(session, "person", world["xhafer_mk"].id) == {world["xhafer_mk"].id}
+    unsure = _match(session, run2, world["gjorgji_mk"], world["gjorgji_xk"])
+    assert unsure is not None and unsure.status == "unsure"
+    assert unsure.id in {m.id for m in review_queue(session, entity_type="person")}
+    decide(session, match_id=unsure.id, decision="confirm", actor="analyst")
+    run3 = _run(session)
+    assert _match(session, run3, world["gjorgji_mk"], world["gjorgji_xk"]).status == "confirmed"
+
+
+def test_undo_restores_both_entities_links(session: Session, world) -> None:  # noqa: ANN001
+    a, b = world["xhafer_mk"], world["xhafer_xk"]
+    case_mk = Case(jurisdiction="MK", reference="MK-1", kind="seizure")
+    case_xk = Case(jurisdiction="XK", reference="XK-1", kind="seizure")
+    session.add_all([case_mk, case_xk])
+    session.flush()
+    la = Link(
+        jurisdiction="MK",
+        kind="involved_in",
+        from_type="person",
+        from_id=a.id,
+        to_type="case",
+        to_id=case_mk.id,
+    )
+    lb = Link(
+        jurisdiction="XK",
+        kind="involved_in",
+        from_type="person",
+        from_id=b.id,
+        to_type="case",
+        to_id=case_xk.id,
+    )
+    session.add_all([la, lb])
+    session.flush()
+    run = _run(session)
+    m = _match(session, run, a, b)
+    assert {x.id for x in entity_links(session, "person", a.id)} == {la.id, lb.id}
+    undo(session, match_id=m.id, actor="analyst", note="wrong man")
+    assert {x.id for x in entity_links(session, "person", a.id)} == {la.id}
+    assert {x.id for x in entity_links(session, "person", b.id)} == {lb.id}
+    assert session.get(Person, b.id) is not None
+    rerun = _run(session)
+    assert _match(session, rerun, a, b).status == "undone"
+    assert entity_members(session, "person", a.id) == {a.id}
+
+
+def test_decisions_are_audited(session: Session, world) -> None:  # noqa: ANN001
+    from armsbridge.audit.models import AuditEntry
+
+    run = _run(session)
+    m = _match(session, run, world["xhafer_mk"], world["xhafer_xk"])
+    decide(session, match_id=m.id, decision="reject", actor="analyst", note="checked ID card")
+    entries = (
+        session.execute(
+            select(AuditEntry).where(AuditEntry.action == "review", AuditEntry.actor == "analyst")
+        )
+        .scalars()
+        .all()
+    )
+    assert entries and entries[-1].details["decision"] == "reject"
+    assert entries[-1].why == "checked ID card"
+
+
+def test_bad_decision_and_unknown_match_are_user_errors(session: Session, world) -> None:  # noqa: ANN001
+    run = _run(session)
+    m = session.execute(select(MatchLink).where(MatchLink.run_id == run.id)).scalars().first()
+    with pytest.raises(ValidationFailed):
+        decide(session, match_id=m.id, decision="maybe", actor="a")
+    with pytest.raises(NotFound):
+        decide(session, match_id=10**9, decision="confirm", actor="a")
+    with pytest.raises(ValidationFailed):
+        run_match(session, entity_type="boat", settings=SETTINGS)
