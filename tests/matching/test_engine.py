@@ -181,7 +181,7 @@ def test_firearms_with_misread_and_partial_serials_match() -> None:
     ]
     _, result = _link(left, right, "firearm")
     best = {}
-    for a, b, p in result.pairs(0.5):
+    for a, b, _p in result.pairs(0.5):
         best.setdefault(a, b)
     assert best.get("f1") == "g1"
     assert best.get("f2") in {"g2", "g3"}

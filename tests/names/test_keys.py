@@ -149,3 +149,12 @@ def test_keys_are_ascii_letters_and_spaces(text: str) -> None:
     key = name_key(text)
     assert all(ch.isascii() and (ch.isalpha() or ch == " ") for ch in key)
     assert phonetic_key(text) == phonetic_key(text.upper())
+
+
+def test_father_name_in_albanian_genitive_phrase() -> None:
+    from armsbridge.names.keys import father_name_key
+
+    assert father_name_key("i biri i Ramadanit") == father_name_key("Рамадан") == "ramadan"
+    assert father_name_key("Ramadan") == "ramadan"
+    assert father_name_key("i biri i Agimit") == father_name_key("Agim")
+    assert father_name_key("Agit") == "agit"

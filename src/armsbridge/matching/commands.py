@@ -1,4 +1,4 @@
-"""`armsbridge match` (over the store, with review) and `armsbridge link LEFT RIGHT --out PAIRS.csv`."""
+"""Commands: `armsbridge match` over the store, with review, and `armsbridge link` of two files."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Link two files an analyst brings (CSV or XLSX): map their columns to roles, score, write pairs."""
+"""Link two files an analyst brings (CSV or XLSX): map columns to roles, score, write pairs."""
 
 from __future__ import annotations
 

@@ -39,7 +39,7 @@ def _person_rows(session: Session) -> list[dict[str, object]]:
         docs.setdefault(pid, number)
     phones: dict[int, str] = {}
     phone_numbers = dict(session.execute(select(Phone.id, Phone.number_raw)).all())
-    for ft, fid, tt, tid in session.execute(
+    for ft, fid, _tt, tid in session.execute(
         select(Link.from_type, Link.from_id, Link.to_type, Link.to_id).where(
             or_(
                 (Link.from_type == "person") & (Link.to_type == "phone"),
