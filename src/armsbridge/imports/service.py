@@ -97,6 +97,8 @@ def import_file(
                 jurisdiction=prof.jurisdiction.value,
                 details=report.summary(),
             )
+    run.quarantined.sort(key=lambda item: item[0])
+    report.errors.sort(key=lambda e: e.row)
     if run.quarantined:
         target = Path(quarantine_path) if quarantine_path else _default_quarantine(path)
         write_quarantine(target, table.header, run.quarantined)

@@ -175,7 +175,10 @@ def add_status_change(
     if problem:
         raise Conflict(f"case {case.reference}: {problem}")
     when = changed_on if isinstance(changed_on, date) else parse_date(changed_on, field="date")
-    last = max((h.changed_on for h in case.history), default=None)
+    # Without an opening date, the initial "reported" step carries the day of entry, which
+    # says nothing about when the case really moved; only later steps bound the date.
+    steps = [h for h in case.history if case.opened_on or h.status != "reported"]
+    last = max((h.changed_on for h in steps), default=None)
     if last is not None and when < last:
         raise Conflict(
             f"case {case.reference}: {when.isoformat()} is before the last status change "
