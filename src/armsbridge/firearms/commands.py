@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import sys
 from collections.abc import Iterator
@@ -11,11 +12,13 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from armsbridge.errors import UserError, ValidationFailed
 from armsbridge.firearms.categories import categorize as run_categorize
 from armsbridge.firearms.schemas import parse_facts
+from armsbridge.vocab.values import parse_date
 
 console = Console()
 firearm_app = typer.Typer(
@@ -72,6 +75,187 @@ def categorize(
     ]
     results = [run_categorize(f).model_dump() for f in facts]
     _print_json(results if isinstance(data, list) else results[0])
+
+
+def _actor(actor: str | None) -> str:
+    return actor or f"cli:{getpass.getuser()}"
+
+
+ACTOR = typer.Option(None, "--actor", help="Who records this (default: cli:<login>).")
+
+
+@firearm_app.command("identify")
+def identify(
+    make: str = typer.Option(None, help="Make as read (Zoraki, Zastava, ...)."),
+    model: str = typer.Option(None, help="Model as read (914, M70AB2, ...)."),
+    calibre: str = typer.Option(None, help="Calibre as marked (7,62x39mm, 9 mm P.A.K., ...)."),
+    markings: str = typer.Option(None, help="Marking text as read on the weapon."),
+) -> None:
+    """Tell what the reference data knows: model, calibre, blank/proof/conversion markings."""
+    from armsbridge.firearms.service import identify as run_identify
+
+    if not any((make, model, calibre, markings)):
+        raise UserError("give at least one of --make, --model, --calibre, --markings")
+    _print_json(run_identify(make=make, model=model, calibre=calibre, markings=markings))
+
+
+@firearm_app.command("search")
+def search(
+    pattern: str = typer.Argument(..., help="Serial, '?' for one unread character, '*' for any."),
+    jurisdiction: str = typer.Option(None, help="Only this jurisdiction (XK, MK)."),
+    limit: int = typer.Option(50, help="At most this many results."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Search firearms by a full or partial serial, tolerant of misread characters."""
+    from rich.table import Table
+
+    from armsbridge.firearms.service import search_serials
+
+    with _session() as session:
+        hits = search_serials(session, pattern=pattern, jurisdiction=jurisdiction, limit=limit)
+    if as_json:
+        _print_json(hits)
+        return
+    table = Table("id", "jur.", "serial as read", "make", "model", "misread", "score")
+    for h in hits:
+        table.add_row(
+            str(h["id"]),
+            h["jurisdiction"],
+            h["serial_raw"] or "",
+            h["make"] or "",
+            h["model"] or "",
+            str(h["misread_characters"]),
+            f"{h['score']:.2f}",
+        )
+    console.print(table)
+    console.print(f"{len(hits)} firearm(s)")
+
+
+@firearm_app.command("refresh")
+def refresh(
+    all_records: bool = typer.Option(False, "--all", help="Every firearm, not only stale ones."),
+) -> None:
+    """Recompute categories, serial index and conversion flags (after imports or rule changes)."""
+    from armsbridge.firearms.service import refresh_firearms
+    from armsbridge.records.models import Firearm
+
+    with _session() as session:
+        ids = list(session.scalars(select(Firearm.id))) if all_records else None
+        count = refresh_firearms(session, ids=ids)
+    console.print(f"{count} firearm(s) refreshed")
+
+
+@firearm_app.command("facts")
+def facts(
+    firearm_id: int = typer.Argument(..., help="Firearm record id."),
+    source: str = typer.Argument("-", help="JSON object of facts; '-' for stdin."),
+    replace: bool = typer.Option(False, help="Replace the stored facts instead of merging."),
+    actor: str = ACTOR,
+) -> None:
+    """Store categorisation facts on a firearm record and print its new category."""
+    from armsbridge.firearms.service import set_facts
+
+    data = _read_json(source)
+    if not isinstance(data, dict):
+        raise ValidationFailed("facts: expected one JSON object")
+    with _session() as session:
+        result = set_facts(
+            session, firearm_id=firearm_id, facts=data, actor=_actor(actor), merge=not replace
+        )
+    _print_json(result.model_dump())
+
+
+@trace_app.command("request")
+def trace_request(
+    firearm_id: int = typer.Argument(..., help="Firearm record id."),
+    sent_to: str = typer.Option(..., "--to", help="Who the request went to."),
+    sent_on: str = typer.Option(..., "--on", help="Date sent (dd.mm.yyyy or yyyy-mm-dd)."),
+    channel: str = typer.Option("other", help="iarms, interpol, manufacturer, importer, ..."),
+    reference: str = typer.Option(None, help="Reference of the request."),
+    actor: str = ACTOR,
+) -> None:
+    """Log a trace request sent for a firearm (its status becomes pending)."""
+    from armsbridge.firearms.service import add_trace_request
+
+    with _session() as session:
+        req = add_trace_request(
+            session,
+            firearm_id=firearm_id,
+            sent_to=sent_to,
+            sent_on=parse_date(sent_on, field="--on"),
+            channel=channel,
+            reference=reference,
+            actor=_actor(actor),
+        )
+        console.print(f"trace request {req.id} logged for firearm {firearm_id}")
+
+
+@trace_app.command("answer")
+def trace_answer(
+    request_id: int = typer.Argument(..., help="Trace request id."),
+    answered_on: str = typer.Option(..., "--on", help="Date of the answer."),
+    answer: str = typer.Option(..., help="The answer, as received."),
+    outcome: str = typer.Option("other", help="origin_established, partial, no_record, ..."),
+    point_of_diversion: str = typer.Option(None, help="Where it left the licit circuit."),
+    actor: str = ACTOR,
+) -> None:
+    """Record the answer to a trace request."""
+    from armsbridge.firearms.service import record_trace_answer
+
+    with _session() as session:
+        req = record_trace_answer(
+            session,
+            request_id=request_id,
+            answered_on=parse_date(answered_on, field="--on"),
+            answer=answer,
+            outcome=outcome,
+            point_of_diversion=point_of_diversion,
+            actor=_actor(actor),
+        )
+        console.print(f"answer recorded on trace request {req.id}")
+
+
+@trace_app.command("status")
+def trace_status(
+    firearm_id: int = typer.Argument(..., help="Firearm record id."),
+    status: str = typer.Argument(
+        ...,
+        help="not_attempted, pending, insufficient_information, "
+        "established_by_tracing, established_otherwise",
+    ),
+    point_of_diversion: str = typer.Option(None, help="Where it left the licit circuit."),
+    actor: str = ACTOR,
+) -> None:
+    """Set a firearm's trace status (an established origin needs its point of diversion)."""
+    from armsbridge.firearms.service import set_trace_status
+
+    with _session() as session:
+        f = set_trace_status(
+            session,
+            firearm_id=firearm_id,
+            status=status,
+            point_of_diversion=point_of_diversion,
+            actor=_actor(actor),
+        )
+        console.print(f"firearm {f.id}: {f.trace_status} ({f.point_of_diversion or 'no point'})")
+
+
+@trace_app.command("log")
+def trace_log(firearm_id: int = typer.Argument(..., help="Firearm record id.")) -> None:
+    """Print the trace requests of a firearm as JSON."""
+    from armsbridge.firearms.service import trace_log as run_log
+
+    with _session() as session:
+        _print_json(run_log(session, firearm_id=firearm_id))
+
+
+@trace_app.command("summary")
+def trace_summary(jurisdiction: str = typer.Option(None, help="XK or MK.")) -> None:
+    """Count firearms per trace status (SDG 16.4.2 disaggregation)."""
+    from armsbridge.firearms.service import trace_summary as run_summary
+
+    with _session() as session:
+        _print_json(run_summary(session, jurisdiction=jurisdiction))
 
 
 def register(app: typer.Typer) -> None:

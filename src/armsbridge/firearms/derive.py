@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, event, insert, inspect
+from sqlalchemy import delete, event, insert, inspect, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 from armsbridge.errors import ValidationFailed
 from armsbridge.firearms.calibre import normalise_calibre
 from armsbridge.firearms.categories import categorize
-from armsbridge.firearms.schemas import CategoryResult, parse_facts
+from armsbridge.firearms.schemas import OBSERVATIONS, CategoryResult, parse_facts
 from armsbridge.firearms.serials import fold_confusables, normalise_serial
 from armsbridge.records.models import Firearm
 
@@ -41,7 +42,7 @@ def serial_grams(key: str | None) -> set[str]:
 
 def record_facts(firearm: Firearm) -> dict[str, Any]:
     """Return the categorisation facts of a record: its `facts` JSON completed by its columns."""
-    facts = dict(firearm.facts or {})
+    facts = {k: v for k, v in (firearm.facts or {}).items() if k not in OBSERVATIONS}
     if firearm.kind:
         facts["kind"] = firearm.kind
     if firearm.action:
@@ -105,3 +106,58 @@ def _after_insert(_mapper: Any, conn: Connection, target: Firearm) -> None:
 def _after_update(_mapper: Any, conn: Connection, target: Firearm) -> None:
     if inspect(target).attrs.serial_key.history.has_changes():
         write_grams(conn, target.id, target.serial_key)
+
+
+# Conversion signs depend on other rows (live ammunition in the same event or case), so they are
+# checked after each flush for firearms whose identifying facts changed and for firearms sharing
+# an event or case with ammunition that was written.
+_CONVERSION_INPUTS = (
+    "make",
+    "model",
+    "calibre",
+    "markings",
+    "facts",
+    "event_id",
+    "case_id",
+    "converted",
+    "conversion_kind",
+)
+
+
+@event.listens_for(Session, "after_flush")
+def _collect_conversion_work(session: Session, _ctx: Any) -> None:
+    from armsbridge.records.models import AmmunitionLot
+
+    firearm_ids: set[int] = set(session.info.get("firearms_conversion_ids", set()))
+    scopes: set[tuple[str, int]] = set(session.info.get("firearms_conversion_scopes", set()))
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Firearm):
+            state = inspect(obj)
+            if obj in session.new or any(
+                state.attrs[name].history.has_changes() for name in _CONVERSION_INPUTS
+            ):
+                firearm_ids.add(obj.id)
+        elif isinstance(obj, AmmunitionLot):
+            if obj.event_id is not None:
+                scopes.add(("event_id", obj.event_id))
+            if obj.case_id is not None:
+                scopes.add(("case_id", obj.case_id))
+    if firearm_ids or scopes:
+        session.info["firearms_conversion_ids"] = firearm_ids
+        session.info["firearms_conversion_scopes"] = scopes
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _run_conversion_work(session: Session, _ctx: Any) -> None:
+    firearm_ids = session.info.pop("firearms_conversion_ids", set())
+    scopes = session.info.pop("firearms_conversion_scopes", set())
+    if not firearm_ids and not scopes:
+        return
+    from armsbridge.firearms.service import check_conversion
+
+    with session.no_autoflush:
+        ids = set(firearm_ids)
+        for column, value in scopes:
+            ids |= set(session.scalars(select(Firearm.id).where(getattr(Firearm, column) == value)))
+        for fid in sorted(i for i in ids if i is not None):
+            check_conversion(session, firearm_id=fid)

@@ -54,6 +54,13 @@ class FirearmFacts(BaseModel):
 
 FACT_NAMES: tuple[str, ...] = tuple(FirearmFacts.model_fields)
 
+# Observations a record's `facts` may hold besides the categorisation facts: signs of conversion.
+OBSERVATIONS: dict[str, str] = {
+    "barrel_drilled": "barrel drilled or bored out",
+    "barrel_replaced": "barrel replaced",
+    "barrel_obstruction_removed": "barrel obstruction removed",
+}
+
 
 class CategoryResult(BaseModel):
     """A legal category with its Annex point, reasons, missing facts and rules version."""

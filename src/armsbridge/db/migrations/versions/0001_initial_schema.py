@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 13:29:05.108056
+Create Date: 2026-11-28 13:33:21.387654
 """
 
 from __future__ import annotations
@@ -228,6 +228,42 @@ def upgrade() -> None:
         batch_op.create_index('ix_links_from', ['from_type', 'from_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_links_jurisdiction'), ['jurisdiction'], unique=False)
         batch_op.create_index('ix_links_to', ['to_type', 'to_id'], unique=False)
+
+    op.create_table('match_decisions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entity_type', sa.String(length=40), nullable=False),
+    sa.Column('left_id', sa.Integer(), nullable=False),
+    sa.Column('right_id', sa.Integer(), nullable=False),
+    sa.Column('decision', sa.String(length=20), nullable=False),
+    sa.Column('decided_by', sa.String(length=80), nullable=False),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('match_link_id', sa.Integer(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_match_decisions'))
+    )
+    with op.batch_alter_table('match_decisions', schema=None) as batch_op:
+        batch_op.create_index('ix_match_decisions_pair', ['entity_type', 'left_id', 'right_id'], unique=False)
+
+    op.create_table('match_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entity_type', sa.String(length=40), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('started_by', sa.String(length=80), nullable=False),
+    sa.Column('model_version', sa.String(length=20), nullable=False),
+    sa.Column('model', sa.JSON(), nullable=False),
+    sa.Column('seed', sa.Integer(), nullable=False),
+    sa.Column('trained', sa.Boolean(), nullable=False),
+    sa.Column('records', sa.Integer(), nullable=False),
+    sa.Column('candidate_pairs', sa.Integer(), nullable=False),
+    sa.Column('suggested', sa.Integer(), nullable=False),
+    sa.Column('accepted', sa.Integer(), nullable=False),
+    sa.Column('auto_accept_threshold', sa.Float(), nullable=False),
+    sa.Column('review_threshold', sa.Float(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_match_runs'))
+    )
+    with op.batch_alter_table('match_runs', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_match_runs_entity_type'), ['entity_type'], unique=False)
 
     op.create_table('online_accounts',
     sa.Column('platform', sa.String(length=40), nullable=False),
@@ -589,6 +625,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_identity_documents_number'), ['number'], unique=False)
         batch_op.create_index(batch_op.f('ix_identity_documents_person_id'), ['person_id'], unique=False)
 
+    op.create_table('match_links',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('run_id', sa.Integer(), nullable=False),
+    sa.Column('entity_type', sa.String(length=40), nullable=False),
+    sa.Column('left_id', sa.Integer(), nullable=False),
+    sa.Column('right_id', sa.Integer(), nullable=False),
+    sa.Column('probability', sa.Float(), nullable=False),
+    sa.Column('match_weight', sa.Float(), nullable=False),
+    sa.Column('evidence', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('same_as_link_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['run_id'], ['match_runs.id'], name=op.f('fk_match_links_run_id_match_runs'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_match_links')),
+    sa.UniqueConstraint('run_id', 'left_id', 'right_id', name='uq_match_links_run_pair')
+    )
+    with op.batch_alter_table('match_links', schema=None) as batch_op:
+        batch_op.create_index('ix_match_links_pair', ['entity_type', 'left_id', 'right_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_match_links_run_id'), ['run_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_match_links_status'), ['status'], unique=False)
+
     op.create_table('training_sessions',
     sa.Column('code', sa.String(length=80), nullable=False),
     sa.Column('training_id', sa.Integer(), nullable=False),
@@ -782,12 +839,50 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_firearms_serial_key_rev'), ['serial_key_rev'], unique=False)
         batch_op.create_index(batch_op.f('ix_firearms_serial_normalised'), ['serial_normalised'], unique=False)
 
+    op.create_table('firearm_serial_grams',
+    sa.Column('gram', sa.String(length=80).with_variant(sa.String(length=80, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('firearm_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['firearm_id'], ['firearms.id'], name=op.f('fk_firearm_serial_grams_firearm_id_firearms'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('gram', 'firearm_id', name=op.f('pk_firearm_serial_grams'))
+    )
+    with op.batch_alter_table('firearm_serial_grams', schema=None) as batch_op:
+        batch_op.create_index('ix_firearm_serial_grams_firearm', ['firearm_id'], unique=False)
+
+    op.create_table('trace_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('firearm_id', sa.Integer(), nullable=False),
+    sa.Column('jurisdiction', sa.String(length=2), nullable=False),
+    sa.Column('sent_to', sa.String(length=200), nullable=False),
+    sa.Column('channel', sa.String(length=40), nullable=False),
+    sa.Column('sent_on', sa.Date(), nullable=False),
+    sa.Column('reference', sa.String(length=120), nullable=True),
+    sa.Column('answered_on', sa.Date(), nullable=True),
+    sa.Column('answer', sa.Text(), nullable=True),
+    sa.Column('outcome', sa.String(length=40), nullable=True),
+    sa.Column('recorded_by', sa.String(length=80), nullable=False),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['firearm_id'], ['firearms.id'], name=op.f('fk_trace_requests_firearm_id_firearms'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_trace_requests'))
+    )
+    with op.batch_alter_table('trace_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_trace_requests_firearm_id'), ['firearm_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_trace_requests_jurisdiction'), ['jurisdiction'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     """Revert this revision."""
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('trace_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_trace_requests_jurisdiction'))
+        batch_op.drop_index(batch_op.f('ix_trace_requests_firearm_id'))
+
+    op.drop_table('trace_requests')
+    with op.batch_alter_table('firearm_serial_grams', schema=None) as batch_op:
+        batch_op.drop_index('ix_firearm_serial_grams_firearm')
+
+    op.drop_table('firearm_serial_grams')
     with op.batch_alter_table('firearms', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_firearms_serial_normalised'))
         batch_op.drop_index(batch_op.f('ix_firearms_serial_key_rev'))
@@ -834,6 +929,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_training_sessions_code'))
 
     op.drop_table('training_sessions')
+    with op.batch_alter_table('match_links', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_match_links_status'))
+        batch_op.drop_index(batch_op.f('ix_match_links_run_id'))
+        batch_op.drop_index('ix_match_links_pair')
+
+    op.drop_table('match_links')
     with op.batch_alter_table('identity_documents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_identity_documents_person_id'))
         batch_op.drop_index(batch_op.f('ix_identity_documents_number'))
@@ -925,6 +1026,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_online_accounts_external_ref'))
 
     op.drop_table('online_accounts')
+    with op.batch_alter_table('match_runs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_match_runs_entity_type'))
+
+    op.drop_table('match_runs')
+    with op.batch_alter_table('match_decisions', schema=None) as batch_op:
+        batch_op.drop_index('ix_match_decisions_pair')
+
+    op.drop_table('match_decisions')
     with op.batch_alter_table('links', schema=None) as batch_op:
         batch_op.drop_index('ix_links_to')
         batch_op.drop_index(batch_op.f('ix_links_jurisdiction'))

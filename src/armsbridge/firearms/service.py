@@ -1,0 +1,381 @@
+"""Firearms services: categorise records, spot conversions, identify, search serials, trace."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from armsbridge.audit.service import log_event
+from armsbridge.errors import NotFound, ValidationFailed
+from armsbridge.firearms.calibre import is_blank_calibre, lookup_calibre, normalise_calibre
+from armsbridge.firearms.categories import categorize, load_rules
+from armsbridge.firearms.derive import apply_derived, write_grams
+from armsbridge.firearms.models import TraceRequest
+from armsbridge.firearms.reference import lookup_model, parse_markings
+from armsbridge.firearms.schemas import OBSERVATIONS, CategoryResult, parse_facts
+from armsbridge.firearms.serial_search import search_serials
+from armsbridge.records.models import AmmunitionLot, Firearm
+from armsbridge.vocab.service import check_code, load_enums
+
+__all__ = [
+    "categorize_facts",
+    "categorize_firearm",
+    "set_facts",
+    "check_conversion",
+    "identify",
+    "refresh_firearms",
+    "search_serials",
+    "add_trace_request",
+    "record_trace_answer",
+    "set_trace_status",
+    "trace_log",
+    "trace_summary",
+]
+
+
+def _firearm(session: Session, firearm_id: int) -> Firearm:
+    firearm = session.get(Firearm, firearm_id)
+    if firearm is None:
+        raise NotFound(f"firearm {firearm_id} not found")
+    return firearm
+
+
+def categorize_facts(facts: dict[str, Any]) -> CategoryResult:
+    """Validate facts (unknown fields are an error) and return their legal category."""
+    return categorize(parse_facts(facts))
+
+
+def _stored(firearm: Firearm) -> CategoryResult:
+    return CategoryResult(
+        category=firearm.category or "undetermined",  # type: ignore[arg-type]
+        point=firearm.category_point,
+        reasons=list(firearm.category_reasons or []),
+        missing=list(firearm.category_missing or []),
+        rules_version=firearm.rules_version or load_rules().version,
+    )
+
+
+def categorize_firearm(session: Session, *, firearm_id: int) -> CategoryResult:
+    """Recompute and store the category of a firearm record from its columns and facts."""
+    firearm = _firearm(session, firearm_id)
+    apply_derived(firearm)
+    session.flush()
+    return _stored(firearm)
+
+
+def set_facts(
+    session: Session, *, firearm_id: int, facts: dict[str, Any], actor: str, merge: bool = True
+) -> CategoryResult:
+    """Store categorisation facts (and conversion observations) on a firearm and recategorise."""
+    firearm = _firearm(session, firearm_id)
+    observations = {k: v for k, v in facts.items() if k in OBSERVATIONS}
+    for key, value in observations.items():
+        if value is not None and not isinstance(value, bool):
+            raise ValidationFailed(
+                f"firearm {firearm_id}: {key} must be true or false",
+                [{"field": key, "value": repr(value), "expected": "true or false"}],
+            )
+    plain = {k: v for k, v in facts.items() if k not in OBSERVATIONS}
+    checked = parse_facts(plain, where=f"firearm {firearm_id} facts").model_dump(mode="json")
+    new = {**(firearm.facts or {})} if merge else {}
+    new.update({k: v for k, v in checked.items() if k in plain})
+    new.update(observations)
+    new = {k: v for k, v in new.items() if v is not None}
+    before = firearm.facts
+    firearm.facts = new
+    firearm.updated_by = actor
+    apply_derived(firearm)
+    check_conversion(session, firearm_id=firearm_id)
+    session.flush()
+    log_event(
+        session,
+        actor=actor,
+        action="change",
+        record_type="firearm",
+        record_id=firearm.id,
+        jurisdiction=firearm.jurisdiction,
+        before={"facts": before},
+        after={"facts": new, "category": firearm.category, "point": firearm.category_point},
+    )
+    return _stored(firearm)
+
+
+def _blank_signs(firearm: Firearm) -> list[str]:
+    signs = []
+    ref = lookup_model(firearm.make, firearm.model)
+    if ref and ref.blank_firing:
+        state = "" if ref.verified else ", unverified"
+        signs.append(
+            f"{firearm.make or ''} {firearm.model or ''}".strip()
+            + f": blank-firing model known to be converted ({ref.source}{state})"
+        )
+    if firearm.calibre and is_blank_calibre(firearm.calibre):
+        signs.append(f"calibre {firearm.calibre!r} is a blank cartridge")
+    for mark in parse_markings(firearm.markings):
+        if mark.blank and mark.kind != "calibre":
+            signs.append(f"marking {mark.text!r}: {mark.meaning}")
+    if (firearm.facts or {}).get("alarm_signal_device"):
+        signs.append("recorded as an alarm/signal device")
+    return signs
+
+
+def _conversion_signs(session: Session, firearm: Firearm) -> list[str]:
+    signs = []
+    for mark in parse_markings(firearm.markings):
+        if mark.conversion:
+            signs.append(f"marking {mark.text!r}: {mark.meaning}")
+    facts = firearm.facts or {}
+    signs += [f"{text} (recorded)" for key, text in OBSERVATIONS.items() if facts.get(key)]
+    if facts.get("alarm_signal_device") and facts.get("meets_alarm_signal_specs") is False:
+        signs.append("alarm/signal device that fails Implementing Directive 2019/69")
+    scopes = []
+    if firearm.event_id is not None:
+        scopes.append((AmmunitionLot.event_id == firearm.event_id, "same event"))
+    if firearm.case_id is not None:
+        scopes.append((AmmunitionLot.case_id == firearm.case_id, "same case"))
+    if scopes:
+        lots = session.scalars(
+            select(AmmunitionLot)
+            .where(or_(*(cond for cond, _ in scopes)))
+            .order_by(AmmunitionLot.id)
+        )
+        for lot in lots:
+            cal = lookup_calibre(lot.calibre)
+            if not lot.calibre or (cal and cal.blank):
+                continue
+            same_event = firearm.event_id is not None and lot.event_id == firearm.event_id
+            where = "same event" if same_event else "same case"
+            name = normalise_calibre(lot.calibre)
+            signs.append(
+                f"live ammunition {name} x{lot.quantity} (ammunition lot {lot.id}, {where})"
+            )
+    return signs
+
+
+def check_conversion(session: Session, *, firearm_id: int) -> list[str]:
+    """Flag a blank-firing weapon found with live ammunition or a modified barrel; give evidence."""
+    firearm = _firearm(session, firearm_id)
+    blank = _blank_signs(firearm)
+    converted = _conversion_signs(session, firearm)
+    recorded = firearm.converted and firearm.conversion_kind == "blank_to_live"
+    suspected = bool(blank and converted) or bool(recorded)
+    evidence = blank + converted if suspected else []
+    if recorded:
+        evidence.insert(0, "recorded as converted from blank-firing to live")
+    # Only write real changes, so checking after a flush does not dirty the record again.
+    if firearm.conversion_suspected != suspected:
+        firearm.conversion_suspected = suspected
+    if (firearm.conversion_evidence or None) != (evidence or None):
+        firearm.conversion_evidence = evidence or None
+    return evidence
+
+
+def identify(
+    *,
+    make: str | None = None,
+    model: str | None = None,
+    calibre: str | None = None,
+    markings: str | None = None,
+) -> dict[str, Any]:
+    """Tell what the reference data knows of a make/model, calibre and marking text."""
+    ref = lookup_model(make, model)
+    cal = lookup_calibre(calibre) if calibre else None
+    marks = parse_markings(markings)
+    blank = bool((ref and ref.blank_firing) or (cal and cal.blank) or any(m.blank for m in marks))
+    return {
+        "model": ref.as_dict() if ref else None,
+        "calibre": {
+            "text": calibre,
+            "normalised": normalise_calibre(calibre),
+            "blank": bool(cal and cal.blank),
+            "source": cal.source if cal else None,
+        }
+        if calibre
+        else None,
+        "markings": [m.__dict__ for m in marks],
+        "blank_firing": blank,
+        "conversion_signs": [m.text for m in marks if m.conversion],
+    }
+
+
+def refresh_firearms(session: Session, *, ids: list[int] | None = None, batch: int = 2000) -> int:
+    """Recompute derived columns, serial index and conversion flags (after bulk writes)."""
+    version = load_rules().version
+    stmt = select(Firearm.id)
+    if ids is not None:
+        stmt = stmt.where(Firearm.id.in_(ids))
+    else:
+        stmt = stmt.where(
+            or_(
+                Firearm.rules_version.is_(None),
+                Firearm.rules_version != version,
+                (Firearm.serial_key.is_(None) & Firearm.serial_normalised.is_not(None)),
+            )
+        )
+    todo = list(session.scalars(stmt.order_by(Firearm.id)))
+    for start in range(0, len(todo), batch):
+        chunk = todo[start : start + batch]
+        for firearm in session.scalars(select(Firearm).where(Firearm.id.in_(chunk))):
+            apply_derived(firearm)
+            check_conversion(session, firearm_id=firearm.id)
+        session.flush()
+        conn = session.connection()
+        for fid, key in session.execute(
+            select(Firearm.id, Firearm.serial_key).where(Firearm.id.in_(chunk))
+        ):
+            write_grams(conn, fid, key)
+    return len(todo)
+
+
+# --- tracing (SDG 16.4.2) -------------------------------------------------------------------
+
+
+def _established() -> set[str]:
+    return set(load_enums()["trace_statuses"].get("established", []))
+
+
+def _log_trace(session: Session, firearm: Firearm, actor: str, after: dict[str, Any]) -> None:
+    log_event(
+        session,
+        actor=actor,
+        action="change",
+        record_type="firearm",
+        record_id=firearm.id,
+        jurisdiction=firearm.jurisdiction,
+        after=after,
+    )
+
+
+def add_trace_request(
+    session: Session,
+    *,
+    firearm_id: int,
+    sent_to: str,
+    sent_on: date,
+    actor: str,
+    channel: str = "other",
+    reference: str | None = None,
+) -> TraceRequest:
+    """Log a trace request sent for a firearm; an untraced firearm becomes 'pending'."""
+    firearm = _firearm(session, firearm_id)
+    check_code("trace_channels", channel, field="channel")
+    if not sent_to.strip():
+        raise ValidationFailed(
+            "a trace request needs a recipient",
+            [{"field": "sent_to", "value": sent_to, "expected": "who the request was sent to"}],
+        )
+    request = TraceRequest(
+        firearm_id=firearm.id,
+        jurisdiction=firearm.jurisdiction,
+        sent_to=sent_to.strip(),
+        channel=channel,
+        sent_on=sent_on,
+        reference=reference,
+        recorded_by=actor,
+    )
+    session.add(request)
+    if firearm.trace_status not in _established():
+        firearm.trace_status = "pending"
+    session.flush()
+    _log_trace(
+        session,
+        firearm,
+        actor,
+        {"trace_request": request.id, "sent_to": request.sent_to, "status": firearm.trace_status},
+    )
+    return request
+
+
+def record_trace_answer(
+    session: Session,
+    *,
+    request_id: int,
+    answered_on: date,
+    answer: str,
+    actor: str,
+    outcome: str = "other",
+    point_of_diversion: str | None = None,
+) -> TraceRequest:
+    """Record the answer to a trace request; an established origin updates the firearm."""
+    request = session.get(TraceRequest, request_id)
+    if request is None:
+        raise NotFound(f"trace request {request_id} not found")
+    check_code("trace_outcomes", outcome, field="outcome")
+    if answered_on < request.sent_on:
+        raise ValidationFailed(
+            f"trace request {request_id}: answered on {answered_on} before it was sent",
+            [{"field": "answered_on", "value": str(answered_on), "expected": "on/after sent_on"}],
+        )
+    request.answered_on, request.answer, request.outcome = answered_on, answer, outcome
+    session.flush()
+    if outcome == "origin_established" and point_of_diversion:
+        set_trace_status(
+            session,
+            firearm_id=request.firearm_id,
+            status="established_by_tracing",
+            point_of_diversion=point_of_diversion,
+            actor=actor,
+        )
+    return request
+
+
+def set_trace_status(
+    session: Session,
+    *,
+    firearm_id: int,
+    status: str,
+    actor: str,
+    point_of_diversion: str | None = None,
+) -> Firearm:
+    """Set a firearm's trace status; an established origin needs its point of diversion."""
+    firearm = _firearm(session, firearm_id)
+    check_code("trace_statuses", status, field="status")
+    pod = point_of_diversion if point_of_diversion is not None else firearm.point_of_diversion
+    if status in _established() and not (pod or "").strip():
+        raise ValidationFailed(
+            f"firearm {firearm_id}: status {status} needs the point of diversion",
+            [
+                {
+                    "field": "point_of_diversion",
+                    "value": "",
+                    "expected": "where it left the licit circuit",
+                }
+            ],
+        )
+    firearm.trace_status = status
+    if point_of_diversion is not None:
+        firearm.point_of_diversion = point_of_diversion.strip() or None
+    firearm.updated_by = actor
+    session.flush()
+    _log_trace(
+        session,
+        firearm,
+        actor,
+        {"trace_status": status, "point_of_diversion": firearm.point_of_diversion},
+    )
+    return firearm
+
+
+def trace_log(session: Session, *, firearm_id: int) -> list[dict[str, Any]]:
+    """Return the trace requests of a firearm, oldest first."""
+    _firearm(session, firearm_id)
+    rows = session.scalars(
+        select(TraceRequest)
+        .where(TraceRequest.firearm_id == firearm_id)
+        .order_by(TraceRequest.sent_on, TraceRequest.id)
+    )
+    keys = ("id", "sent_to", "channel", "sent_on", "reference", "answered_on", "answer", "outcome")
+    return [{k: getattr(r, k) for k in keys} for r in rows]
+
+
+def trace_summary(session: Session, *, jurisdiction: str | None = None) -> dict[str, int]:
+    """Count firearms per trace status (every status listed, zeros included)."""
+    stmt = select(Firearm.trace_status, func.count()).group_by(Firearm.trace_status)
+    if jurisdiction:
+        stmt = stmt.where(Firearm.jurisdiction == jurisdiction)
+    counts = dict(session.execute(stmt).all())
+    statuses = load_enums()["trace_statuses"]["values"]
+    return {code: int(counts.get(code, 0)) for code in statuses}
