@@ -1,0 +1,158 @@
+"""`armsbridge link LEFT RIGHT --out PAIRS.csv` end to end, including its errors (exit 2)."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+ARMSBRIDGE = str(Path(sys.executable).with_name("armsbridge"))
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([ARMSBRIDGE, *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> tuple[Path, Path]:
+    left = tmp_path / "mk.csv"
+    left.write_text(
+        "id;ime;prezime;tatko;roden\n"
+        "m1;Џафер;Бајрами;Рамадан;14.03.1986\n"
+        "m2;Ѓорѓи;Петровски;Трајко;02.05.1979\n"
+        "m3;Арбен;Красниќи;Агим;01.01.1990\n",
+        encoding="utf-8",
+    )
+    right = tmp_path / "xk.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["rec_id", "emri", "mbiemri", "babai", "datelindja"])
+    ws.append(["k1", "Xhafer", "Bajrami", "Ramadan", "14/03/1986"])
+    ws.append(["k2", "Gjorgji", "Petrovski", "Trajko", "02/05/1979"])
+    ws.append(["k3", "Arben", "Krasniqi", "Besim", "09/07/1971"])
+    wb.save(right)
+    return left, right
+
+
+def test_link_writes_sorted_pairs(files: tuple[Path, Path], tmp_path: Path) -> None:
+    left, right = files
+    out = tmp_path / "pairs.csv"
+    proc = _run(
+        "link",
+        str(left),
+        str(right),
+        "--out",
+        str(out),
+        "--field-left",
+        "given_name=ime",
+        "--field-left",
+        "family_name=prezime",
+        "--field-left",
+        "father_name=tatko",
+        "--field-left",
+        "birth_date=roden:%d.%m.%Y",
+        "--field-right",
+        "given_name=emri",
+        "--field-right",
+        "family_name=mbiemri",
+        "--field-right",
+        "father_name=babai",
+        "--field-right",
+        "birth_date=datelindja:%d/%m/%Y",
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.reader(out.open(encoding="utf-8")))
+    assert rows[0] == ["left_id", "right_id", "probability"]
+    pairs = {(r[0], r[1]) for r in rows[1:]}
+    assert pairs == {("m1", "k1"), ("m2", "k2")}
+    probs = [float(r[2]) for r in rows[1:]]
+    assert probs == sorted(probs, reverse=True) and all(p >= 0.5 for p in probs)
+
+
+def test_same_column_names_with_field_and_joined_columns(tmp_path: Path) -> None:
+    left = tmp_path / "a.csv"
+    right = tmp_path / "b.csv"
+    left.write_text("id,first,last,year\n1,Elena,Petrovska,1983\n2,Ivan,Ivanov,1970\n")
+    right.write_text("id,first,last,year\n7,Елена,Петровски,1983\n8,Jovan,Jovanović,1960\n")
+    out = tmp_path / "p.csv"
+    proc = _run(
+        "link",
+        str(left),
+        str(right),
+        "--out",
+        str(out),
+        "--field",
+        "full_name=first+last",
+        "--field",
+        "birth_year=year",
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.reader(out.open(encoding="utf-8")))
+    assert [(r[0], r[1]) for r in rows[1:]] == [("1", "7")]
+
+
+def test_threshold_filters(files: tuple[Path, Path], tmp_path: Path) -> None:
+    left, right = files
+    out = tmp_path / "all.csv"
+    args = [
+        "--field-left",
+        "given_name=ime",
+        "--field-left",
+        "family_name=prezime",
+        "--field-right",
+        "given_name=emri",
+        "--field-right",
+        "family_name=mbiemri",
+    ]
+    proc = _run("link", str(left), str(right), "--out", str(out), "--threshold", "0.0", *args)
+    assert proc.returncode == 0, proc.stderr
+    n_all = len(out.read_text().splitlines())
+    proc = _run("link", str(left), str(right), "--out", str(out), "--threshold", "0.999", *args)
+    assert proc.returncode == 0
+    assert len(out.read_text().splitlines()) <= n_all
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--field-left", "given_name=vorname"], "column 'vorname'"),
+        (["--field", "nickname=ime"], "unknown role 'nickname'"),
+        (["--id-left", "nr"], "id column 'nr' not found"),
+        (
+            ["--field-left", "given_name=ime", "--field-left", "birth_date=roden:%Y-%m-%d"],
+            "does not match format",
+        ),
+    ],
+)
+def test_bad_mappings_are_clear_errors(
+    files: tuple[Path, Path], tmp_path: Path, extra: list[str], message: str
+) -> None:
+    left, right = files
+    proc = _run(
+        "link",
+        str(left),
+        str(right),
+        "--out",
+        str(tmp_path / "x.csv"),
+        "--field-right",
+        "given_name=emri",
+        *extra,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert message in " ".join(proc.stderr.split())
+    assert "Traceback" not in proc.stderr
+
+
+def test_missing_id_column_and_missing_file(tmp_path: Path) -> None:
+    left = tmp_path / "a.csv"
+    left.write_text("nr,full\n1,Ana Ilievska\n")
+    proc = _run(
+        "link", str(left), str(left), "--out", str(tmp_path / "o.csv"), "--field", "full_name=full"
+    )
+    assert proc.returncode == 2 and "no id column" in " ".join(proc.stderr.split())
+    proc = _run("link", str(tmp_path / "nope.csv"), str(left), "--out", str(tmp_path / "o.csv"))
+    assert proc.returncode == 2 and "no such file" in " ".join(proc.stderr.split())
