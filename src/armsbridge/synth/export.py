@@ -1,0 +1,506 @@
+"""What one police service records of the synthetic world, written in its own conventions."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from random import Random
+from typing import IO, Any
+
+from armsbridge.synth import noise
+from armsbridge.synth.entities import Firearm, Person, Phone, Place, Vehicle
+from armsbridge.synth.files import CONVENTIONS, EXTRA_FILES, FILES, encoding_of
+from armsbridge.synth.names import fit_encoding, load_data, name_book
+
+EXPORT_DATE = date(2025, 12, 31)
+_PREFIX = {
+    "XK": {
+        "person": "P",
+        "event": "N",
+        "firearm": "A",
+        "ammunition": "M",
+        "explosive": "E",
+        "vehicle": "V",
+        "phone": "T",
+        "organisation": "G",
+    },
+    "MK": {
+        "person": "L",
+        "event": "N",
+        "firearm": "O",
+        "ammunition": "M",
+        "explosive": "E",
+        "vehicle": "V",
+        "phone": "T",
+        "organisation": "G",
+    },
+}
+_UNITS = {
+    "XK": (
+        "DRP Prishtinë",
+        "DRP Ferizaj",
+        "DRP Gjilan",
+        "DRP Prizren",
+        "DRP Pejë",
+        "DRP Mitrovicë",
+        "DRP Gjakovë",
+        "Policia Kufitare",
+    ),
+    "MK": (
+        "СВР Скопје",
+        "СВР Тетово",
+        "СВР Куманово",
+        "СВР Гостивар",
+        "СВР Штип",
+        "СВР Битола",
+        "СВР Охрид",
+        "Гранична полиција",
+    ),
+}
+
+
+@dataclass(slots=True)
+class CaseRec:
+    """A case as recorded: its reference, kind and its status at the export date."""
+
+    ref: str
+    kind: str
+    status: str
+    opened: date
+
+
+@dataclass(slots=True)
+class EventRec:
+    """An event as recorded."""
+
+    ref: str
+    kind: str
+    when: date
+    case: CaseRec
+
+
+class JurisdictionExport:
+    """Writes one jurisdiction's export files; remembers, per story, which records it made."""
+
+    def __init__(self, jurisdiction: str, out: Path, truth: dict[str, Any]) -> None:
+        self.j = jurisdiction
+        self.i = 0 if jurisdiction == "XK" else 1
+        self.terms = load_data("terms.yaml")
+        self.book = name_book()
+        self.truth = truth
+        self.counts: dict[str, int] = {}
+        self.rows: dict[str, int] = {}
+        self.handles: list[IO[str]] = []
+        self.writers: dict[str, Any] = {}
+        self.enc: dict[str, str] = {}
+        folder = out / jurisdiction.lower()
+        folder.mkdir(parents=True, exist_ok=True)
+        delimiter = CONVENTIONS[jurisdiction]["delimiter"]
+        for spec in (*FILES, *EXTRA_FILES):
+            encoding = encoding_of(jurisdiction, spec.name)
+            handle = (folder / spec.name).open("w", encoding=encoding, newline="")
+            writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n")
+            writer.writerow(spec.header(jurisdiction))
+            self.handles.append(handle)
+            self.writers[spec.name] = writer
+            self.enc[spec.name] = encoding
+            self.rows[spec.name] = 0
+        self.new_story()
+
+    def close(self) -> None:
+        """Close every file."""
+        for handle in self.handles:
+            handle.close()
+
+    def new_story(self) -> None:
+        """Forget the records of the previous story (keeps memory bounded)."""
+        self.person_recs: dict[str, list[tuple[str, list[str]]]] = {}
+        self.phone_recs: dict[str, tuple[str, str]] = {}
+        self.vehicle_recs: dict[str, tuple[str, list[str]]] = {}
+        self.org_recs: dict[str, str] = {}
+        self.person_case: dict[tuple[str, str], str] = {}
+        self.seen: set[tuple[str, ...]] = set()
+
+    # --- helpers -------------------------------------------------------------------------------
+
+    def term(self, table: str, code: str) -> str:
+        """Return the label this service uses for `code` of `table` (terms.yaml)."""
+        return self.terms[table][code][self.i]
+
+    def _next(self, kind: str) -> str:
+        n = self.counts.get(kind, 0) + 1
+        self.counts[kind] = n
+        return f"{_PREFIX[self.j][kind]}-{n:07d}"
+
+    def _write(self, name: str, row: list[Any]) -> None:
+        enc = self.enc[name]
+        cells = ["" if v is None else fit_encoding(str(v), enc) for v in row]
+        self.writers[name].writerow(cells)
+        self.rows[name] += 1
+
+    def _date(self, day: date | None, rng: Random) -> str:
+        if day is None:
+            return ""
+        return noise.dmy(day, trailing_dot=self.j == "MK" and rng.random() < 0.2)
+
+    # --- cases and events -----------------------------------------------------------------------
+
+    def case(self, kind: str, opened: date, rng: Random, title: str) -> CaseRec:
+        """Record a case and its status history up to the export date."""
+        n = self.counts.get("case", 0) + 1
+        self.counts["case"] = n
+        if self.j == "XK":
+            ref = f"{opened.year}-KP-{n:06d}"
+        else:
+            ref = f"МВР-{n:06d}/{opened.year % 100:02d}"
+        history = _status_history(opened, rng)
+        court = ""
+        steps = []
+        for status, day in history:
+            if status == "indicted":
+                court = (
+                    f"PKR.nr.{rng.randrange(1, 900)}/{day.year % 100:02d}"
+                    if self.j == "XK"
+                    else f"К-{rng.randrange(1, 2000)}/{day.year % 100:02d}"
+                )
+            steps.append((status, day, court if status in _COURT_STEPS else ""))
+        status, last = history[-1]
+        code = rng.choices(("H0", "H1", "H2", "H3"), (70, 15, 12, 3))[0]
+        restriction = ""
+        if code == "H3":
+            restriction = (
+                "Vetëm për hetimin e përbashkët"
+                if self.j == "XK"
+                else "Само за заедничката истрага"
+            )
+        self._write(
+            "cases.csv",
+            [
+                ref,
+                self.term("case_kinds", kind),
+                title,
+                self.term("case_statuses", status),
+                self._date(last, rng),
+                self._date(opened, rng),
+                court,
+                code,
+                restriction,
+                rng.choice(_UNITS[self.j]),
+            ],
+        )
+        for step, day, step_court in steps:
+            self._write(
+                "case_status.csv",
+                [ref, self.term("case_statuses", step), self._date(day, rng), step_court],
+            )
+        return CaseRec(ref, kind, status, opened)
+
+    def event(
+        self, case: CaseRec, kind: str, when: date, place: Place, rng: Random, description: str
+    ) -> EventRec:
+        """Record an event of a case at a place."""
+        ref = self._next("event")
+        side = self.j.lower()
+        muni = place.municipality
+        lang = "mk" if side == "mk" else "sq"
+        if place.code:
+            pcode, pname, pkind = place.code, muni[lang], "border_crossing"
+            crossing, municipality = place.code, muni[f"{side}_municipality"]
+        else:
+            pcode = f"ADR-{ref}"
+            pname = f"{place.street}, {muni[lang]}"
+            pkind, crossing, municipality = "address", "", muni[lang]
+        occurred = self._date(when, rng) if rng.random() > 0.03 else f"{when.month:02d}.{when.year}"
+        time = f"{rng.randrange(0, 24):02d}:{rng.choice((0, 10, 15, 20, 30, 40, 45, 50)):02d}"
+        self._write(
+            "events.csv",
+            [
+                ref,
+                case.ref,
+                self.term("case_kinds", case.kind),
+                self.term("event_kinds", kind),
+                occurred,
+                time if rng.random() < 0.8 else "",
+                pcode,
+                pname,
+                self.term("place_kinds", pkind),
+                municipality,
+                f"{place.lat:.5f}",
+                f"{place.lon:.5f}",
+                crossing,
+                description,
+            ],
+        )
+        return EventRec(ref, kind, when, case)
+
+    # --- persons --------------------------------------------------------------------------------
+
+    def person(self, p: Person, case: CaseRec, role: str, rng: Random, group: str = "") -> str:
+        """Record a person's part in a case; reuse the person's record, now and then a new one."""
+        done = self.person_case.get((p.eid, case.ref))
+        if done:
+            return done
+        recs = self.person_recs.setdefault(p.eid, [])
+        if recs and (rng.random() > 0.25):
+            ref, fields = recs[0]
+        else:
+            ref, fields = self._next("person"), self._render_person(p, rng)
+            recs.append((ref, fields))
+            self.truth["persons"].writerow([p.eid, self.j, ref])
+        self.person_case[(p.eid, case.ref)] = ref
+        self._write(
+            "persons.csv",
+            [
+                ref,
+                case.ref,
+                self.term("roles", role),
+                *fields,
+                group if group and rng.random() < 0.9 else "",
+            ],
+        )
+        return ref
+
+    def person_ref(self, p: Person) -> str | None:
+        """Return the (first) record of a person in this export, if there is one."""
+        recs = self.person_recs.get(p.eid)
+        return recs[0][0] if recs else None
+
+    def _render_person(self, p: Person, rng: Random) -> list[str]:
+        book, j = self.book, self.j
+        cyr = j == "MK" and rng.random() < (0.92 if p.lang != "sq" else 0.82)
+        if j == "XK":
+            style = {
+                "sq": "sq",
+                "sr": rng.choices(("sr", "ascii", "sq"), (55, 30, 15))[0],
+                "mk": rng.choices(("sq", "mk", "sr"), (55, 30, 15))[0],
+            }[p.lang]
+        else:
+            style = {"sq": "sq", "sr": "sr", "mk": "mk"}[p.lang]
+        family = p.family
+        if p.sex == "F" and p.lang == "mk" and j == "XK" and rng.random() < 0.3:
+            family = family[:-1] + "и" if family.endswith("ка") else family.rstrip("а")
+
+        def write(name: str) -> str:
+            if cyr:
+                text = book.cyrillic(name, p.lang, rng)
+            else:
+                text = book.latin(name, p.lang, style)
+                if p.lang == "sq" and style == "sq":
+                    if "ë" in text and rng.random() < 0.3:
+                        text = text.replace("ë", rng.choice(("e", "")))
+                    if "ç" in text and rng.random() < 0.15:
+                        text = text.replace("ç", "c").replace("Ç", "C")
+                if p.lang == "sr" and style == "ascii" and rng.random() < 0.3:
+                    text = text.replace("Dj", "D").replace("dj", "d")
+            return noise.typo(text, rng) if rng.random() < 0.04 else text
+
+        given, fam = write(p.given), write(family)
+        father = write(p.father) if rng.random() < (0.75 if j == "XK" else 0.65) else ""
+        if rng.random() < 0.02:
+            given, fam = fam, given
+        if rng.random() < (0.08 if j == "XK" else 0.15):
+            given, fam, father = given.upper(), fam.upper(), father.upper()
+        place = ""
+        if rng.random() < 0.8:
+            key = "mk" if cyr else ("sr" if p.lang == "sr" else "sq")
+            place = p.birth_place[key]
+        nationality = self.term("countries", p.nationality) if rng.random() < 0.9 else ""
+        personal = p.personal_number if p.home == j and rng.random() < 0.7 else ""
+        nickname = p.nickname if p.nickname and rng.random() < 0.5 else ""
+        birth = noise.birth_date(p.birth, rng, trailing_dot_rate=0.2 if j == "MK" else 0.0)
+        return [
+            given,
+            fam,
+            father,
+            self.term("sexes", p.sex) if rng.random() < 0.97 else "",
+            birth,
+            place,
+            nationality,
+            personal,
+            nickname,
+            self.term("scripts", "Cyrl" if cyr else "Latn"),
+        ]
+
+    # --- items ----------------------------------------------------------------------------------
+
+    def firearm(
+        self, gun: Firearm, ev: EventRec, status: str, rng: Random, holder: str = ""
+    ) -> str:
+        """Record a firearm in an event (a new record each time it is recorded)."""
+        ref = self._next("firearm")
+        self.truth["firearms"].writerow([gun.eid, self.j, ref])
+        spec = gun.spec
+        cyr = self.j == "MK"
+        serial, note = noise.serial_as_read(gun.serial, rng, cyrillic=cyr)
+        markings = gun.markings
+        if note == "obliterated":
+            markings = (
+                "numri serik i gërvishtur" if self.j == "XK" else "изгребан сериски број"
+            ) + (f"; {markings}" if markings else "")
+        make = spec["make"]
+        model = str(spec["model"])
+        if cyr and rng.random() < 0.5:
+            make = self.book.cyrillic(make, "sr", rng)
+        if model.startswith("M") and rng.random() < (0.4 if cyr else 0.1):
+            model = "М" + model[1:] if cyr else model.replace("M", "M-", 1)
+        calibre = spec.get("live_calibre") if spec.get("converted") and rng.random() < 0.4 else None
+        calibre = (
+            rng.choice(load_data("firearms.yaml")["calibre_spellings"][calibre or spec["calibre"]])
+            if rng.random() < 0.92
+            else ""
+        )
+        converted = spec.get("converted")
+        noted = converted and rng.random() < 0.88
+        yes, no = ("Po", "Jo") if self.j == "XK" else ("да", "не")
+        self._write(
+            "firearms.csv",
+            [
+                ref,
+                ev.ref,
+                self.term("event_kinds", ev.kind),
+                ev.case.ref,
+                self.term("case_kinds", ev.case.kind),
+                self.term("firearm_kinds", spec["kind"]),
+                make,
+                model,
+                self.term("firearm_actions", spec["action"]) if rng.random() < 0.8 else "",
+                calibre,
+                serial,
+                markings,
+                self.term("countries", spec["country"]) if rng.random() < 0.6 else "",
+                gun.year if rng.random() < 0.4 else "",
+                self.term("firearm_statuses", status),
+                yes if noted else no,
+                self.term("conversion_kinds", converted) if noted else "",
+                holder,
+            ],
+        )
+        return ref
+
+    def ammunition(self, ev: EventRec, calibre: str, quantity: int, rng: Random) -> None:
+        """Record a lot of cartridges in an event."""
+        spelled = rng.choice(load_data("firearms.yaml")["calibre_spellings"][calibre])
+        self._write(
+            "ammunition.csv",
+            [
+                self._next("ammunition"),
+                ev.ref,
+                self.term("event_kinds", ev.kind),
+                ev.case.ref,
+                self.term("case_kinds", ev.case.kind),
+                spelled,
+                quantity,
+            ],
+        )
+
+    def explosive(self, ev: EventRec, spec: dict[str, Any], quantity: int, rng: Random) -> None:
+        """Record hand grenades or explosives in an event."""
+        weight = f"{rng.uniform(0.2, 5):.1f}" if spec.get("kg") else ""
+        self._write(
+            "explosives.csv",
+            [
+                self._next("explosive"),
+                ev.ref,
+                self.term("event_kinds", ev.kind),
+                ev.case.ref,
+                self.term("case_kinds", ev.case.kind),
+                self.term("explosive_kinds", spec["kind"]),
+                spec["model"],
+                quantity,
+                weight,
+            ],
+        )
+
+    def vehicle(self, v: Vehicle, ev: EventRec, rng: Random, driver: str = "") -> str:
+        """Record a vehicle in an event, with its owner and driver when this service knows them."""
+        known = self.vehicle_recs.get(v.eid)
+        if known is None:
+            ref = self._next("vehicle")
+            self.truth["vehicles"].writerow([v.eid, self.j, ref])
+            plate = noise.plate_as_read(v.plate, rng, cyrillic_keyboard=self.j == "MK")
+            fields = [
+                plate,
+                self.term("countries", v.country) if rng.random() < 0.85 else "",
+                noise.vin_as_read(v.vin, rng),
+                v.make,
+                v.model,
+                self.term("colours", v.colour) if rng.random() < 0.8 else "",
+            ]
+            known = (ref, fields)
+            self.vehicle_recs[v.eid] = known
+        ref, fields = known
+        owner = self.person_ref(v.owner) if v.owner else None
+        self._write(
+            "vehicles.csv", [ref, ev.ref, self._date(ev.when, rng), *fields, owner or "", driver]
+        )
+        return ref
+
+    def phone(self, ph: Phone, case: CaseRec, rng: Random, user: str = "") -> str:
+        """Record a number named in a case, with its user when known."""
+        known = self.phone_recs.get(ph.eid)
+        if known is None:
+            ref = self._next("phone")
+            self.truth["phones"].writerow([ph.eid, self.j, ref])
+            known = (ref, noise.phone_as_written(ph.national, ph.country, self.j, rng))
+            self.phone_recs[ph.eid] = known
+        ref, raw = known
+        if ("ph", ref, case.ref, user) not in self.seen:
+            self.seen.add(("ph", ref, case.ref, user))
+            country = self.term("countries", ph.country) if rng.random() < 0.5 else ""
+            self._write("phones.csv", [ref, case.ref, raw, country, user])
+        return ref
+
+    def call(self, a: Phone, b: Phone, first: date, last: date, count: int, rng: Random) -> None:
+        """Record call records between two numbers already recorded in this export."""
+        ra, rb = self.phone_recs.get(a.eid), self.phone_recs.get(b.eid)
+        if ra is None or rb is None or ("call", ra[0], rb[0]) in self.seen:
+            return
+        self.seen.add(("call", ra[0], rb[0]))
+        self._write(
+            "calls.csv",
+            [ra[0], ra[1], rb[0], rb[1], self._date(first, rng), self._date(last, rng), count],
+        )
+
+    def organisation(self, eid: str, name: str) -> str:
+        """Record a criminal group under this service's name for it."""
+        ref = self.org_recs.get(eid)
+        if ref is None:
+            ref = self._next("organisation")
+            self.org_recs[eid] = ref
+            self.truth["organisations"].writerow([eid, self.j, ref])
+            self._write(
+                "organisations.csv", [ref, name, self.term("organisation_kinds", "criminal_group")]
+            )
+        return ref
+
+
+_COURT_STEPS = {"indicted", "convicted", "acquitted", "dismissed"}
+
+
+def _status_history(opened: date, rng: Random) -> list[tuple[str, date]]:
+    """Play a case forward from its report; stop at the export date or at a verdict."""
+    steps = [("reported", opened)]
+    day = opened
+    plan = [
+        ("under_investigation", 0.92, 1, 25),
+        ("referred_to_prosecution", 0.8, 30, 240),
+        ("indicted", 0.8, 20, 180),
+    ]
+    for status, p, lo, hi in plan:
+        if rng.random() > p:
+            if status != "under_investigation" and rng.random() < 0.3:
+                day = day + timedelta(days=rng.randint(30, 300))
+                if day <= EXPORT_DATE:
+                    steps.append(("dismissed", day))
+            return steps
+        day = day + timedelta(days=rng.randint(lo, hi))
+        if day > EXPORT_DATE:
+            return steps
+        steps.append((status, day))
+    day = day + timedelta(days=rng.randint(90, 700))
+    if day <= EXPORT_DATE and rng.random() < 0.9:
+        verdict = rng.choices(("convicted", "acquitted", "dismissed"), (72, 14, 14))[0]
+        steps.append((verdict, day))
+    return steps
