@@ -267,7 +267,7 @@ def _sum_findings(
                     kind="parts_do_not_sum",
                     rows=[total.row] + [p.row for p in parts],
                     indicator=indicator,
-                    breakdown=_breakdown_text(dict(base)) + (";" if base else "") + f"{dim}=*",
+                    breakdown=_breakdown_text({**total.conditions, dim: "*"}),
                     claimed=f"{listed} = {_fmt(summed)}",
                     computed=f"total claimed {total.text}",
                     message=f"the parts by {dim} sum to {_fmt(summed)}, "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
@@ -139,6 +140,7 @@ def check_claims_command(
         None, "--jurisdiction", help="XK or MK; both if unset."
     ),
     definitions: Path | None = typer.Option(None, "--definitions", help="Definitions YAML."),
+    as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON."),
 ) -> None:
     """Check figures typed into a report against the records; exit 1 if any is inconsistent."""
     from armsbridge.indicators.claims import check_claims, read_claims
@@ -154,6 +156,12 @@ def check_claims_command(
             jurisdiction=_jurisdiction(jurisdiction),
             definitions=load_definitions(definitions),
         )
+    if as_json:
+        payload = {"claims": len(claims), "findings": [asdict(f) for f in findings]}
+        typer.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        if findings:
+            raise typer.Exit(1)
+        return
     if not findings:
         console.print(f"{len(claims)} claims checked: all consistent with the records")
         return

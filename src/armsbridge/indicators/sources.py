@@ -226,6 +226,7 @@ def _item_rows(session: Session, model: Any, jurisdiction: str | None) -> list[t
         when = partial_to_date(occurred_on) or opened_on or _day(item.created_at)
         base = {
             "item": item.id,
+            "event": item.event_id,
             "jurisdiction": item.jurisdiction,
             "context": CONTEXT_OF_EVENT.get(event_kind or "", event_kind),
             "_from": when,
