@@ -28,9 +28,8 @@ class LoginRequired(UserError):
     status_code = 401
 
 
-def get_db(request: Request) -> Iterator[Session]:
-    """Yield the request's session; commit if the request succeeds, roll back if it raises."""
-    session = request.app.state.sessionmaker()
+def run_in_transaction(session: Session) -> Iterator[Session]:
+    """Yield `session`; commit if the caller's block succeeds, roll back if it raises."""
     try:
         yield session
         session.commit()
@@ -44,6 +43,13 @@ def get_db(request: Request) -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """Yield the request's session; commit if the request succeeds, roll back if it raises."""
+    session = request.app.state.sessionmaker()
+    try:
+        yield from run_in_transaction(session)
     finally:
         session.close()
 
