@@ -1,0 +1,134 @@
+"""Audit log API for auditors: filter entries, export them as CSV (the export is itself logged)."""
+
+import csv
+import io
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from armsbridge.audit.service import ACTIONS, query_entries, verify_chain
+from armsbridge.auth.access import log_access
+from armsbridge.auth.dependencies import DB, require
+from armsbridge.auth.permissions import Principal
+
+router = APIRouter(prefix="/api/audit", tags=["audit"])
+
+EXPORT_COLUMNS = (
+    "seq",
+    "at",
+    "actor",
+    "action",
+    "record_type",
+    "record_id",
+    "jurisdiction",
+    "why",
+    "recipient",
+    "details",
+    "hash",
+)
+NoNul = Annotated[str, Field(max_length=80, pattern=r"^[^\x00]*$")]
+
+
+class AuditFilters(BaseModel):
+    """Which entries to return: every given criterion must hold."""
+
+    actor: NoNul | None = None
+    action: NoNul | None = None
+    record_type: NoNul | None = None
+    record_id: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: Annotated[int, Field(ge=1, le=100000)] = 500
+
+
+class AuditEntryOut(BaseModel):
+    """One audit entry."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    record_type: str | None
+    record_id: int | None
+    jurisdiction: str | None
+    why: str | None
+    recipient: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    details: dict[str, Any] | None
+    hash: str
+
+
+class ChainStatus(BaseModel):
+    """Result of checking the hash chain."""
+
+    ok: bool
+    checked: int
+    problems: list[str]
+
+
+def _entries(db: DB, filters: AuditFilters) -> list[Any]:
+    return query_entries(db, **filters.model_dump())
+
+
+@router.get("", response_model=list[AuditEntryOut], summary="Filter the audit log")
+def list_entries(
+    filters: Annotated[AuditFilters, Query()],
+    db: DB,
+    user: Annotated[Principal, Depends(require("audit.read"))],
+) -> Any:
+    """Return entries matching the filters, newest first."""
+    return [AuditEntryOut.model_validate(e) for e in _entries(db, filters)]
+
+
+@router.get("/actions", response_model=list[str], summary="Actions the log records")
+def actions(_: Annotated[Principal, Depends(require("audit.read"))]) -> Any:
+    """Return the names of the logged actions (for filter menus)."""
+    return list(ACTIONS)
+
+
+@router.get("/verify", response_model=ChainStatus, summary="Check the hash chain")
+def verify(db: DB, _: Annotated[Principal, Depends(require("audit.read"))]) -> Any:
+    """Recompute the chain and report altered, removed or reordered entries."""
+    result = verify_chain(db)
+    return ChainStatus(ok=result.ok, checked=result.checked, problems=result.problems)
+
+
+@router.get(
+    "/export.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+    summary="Export the audit log as CSV",
+)
+def export_csv(
+    filters: Annotated[AuditFilters, Query()],
+    db: DB,
+    user: Annotated[Principal, Depends(require("audit.export"))],
+) -> Response:
+    """Return matching entries as CSV; the export is logged with its filters."""
+    entries = _entries(db, filters)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    for entry in entries:
+        writer.writerow([getattr(entry, column) for column in EXPORT_COLUMNS])
+    log_access(
+        db,
+        user=user,
+        action="export",
+        record_type="audit_entry",
+        details={
+            "filters": filters.model_dump(mode="json", exclude_none=True),
+            "rows": len(entries),
+        },
+    )
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
+    )
