@@ -1,0 +1,171 @@
+"""Firearm records carry their category, conversion flag and trace status (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from armsbridge.errors import NotFound, ValidationFailed
+from armsbridge.firearms import service
+from armsbridge.firearms.categories import load_rules
+from armsbridge.firearms.models import FirearmSerialGram
+from armsbridge.records.models import AmmunitionLot, Case, Event, Firearm
+
+
+def _firearm(session: Session, **values) -> Firearm:
+    firearm = Firearm(jurisdiction=values.pop("jurisdiction", "XK"), **values)
+    session.add(firearm)
+    session.flush()
+    return firearm
+
+
+def test_a_record_is_categorised_when_written_and_again_when_its_facts_change(
+    session: Session,
+) -> None:
+    gun = _firearm(
+        session,
+        kind="pistol",
+        action="semi_automatic",
+        facts={"ignition": "centre_fire", "barrel_length_cm": 11},
+    )
+    assert gun.category == "undetermined" and gun.category_missing == ["magazine_capacity"]
+    result = service.set_facts(
+        session, firearm_id=gun.id, facts={"magazine_capacity": 21}, actor="t"
+    )
+    assert (result.category, result.point) == ("A", "A7(a)")
+    session.refresh(gun)
+    assert (gun.category, gun.category_point) == ("A", "A7(a)")
+    assert gun.rules_version == load_rules().version
+    assert gun.facts["barrel_length_cm"] == 11  # merged, not replaced
+    gun.action = "automatic"
+    session.flush()
+    assert gun.category_point == "A2"
+
+
+def test_setting_unknown_facts_is_refused_and_nothing_changes(session: Session) -> None:
+    gun = _firearm(session, action="automatic")
+    with pytest.raises(ValidationFailed, match="colour"):
+        service.set_facts(session, firearm_id=gun.id, facts={"colour": "red"}, actor="t")
+    assert gun.facts is None and gun.category_point == "A2"
+    with pytest.raises(NotFound):
+        service.categorize_firearm(session, firearm_id=999_999)
+
+
+def test_invalid_stored_facts_give_undetermined_with_the_reason(session: Session) -> None:
+    gun = _firearm(session, action="automatic", facts={"magazine_capacity": "lots"})
+    assert gun.category == "undetermined"
+    assert "magazine_capacity" in gun.category_missing
+    assert "invalid" in gun.category_reasons[0]
+
+
+def test_blank_pistol_seized_with_live_ammunition_is_flagged(session: Session) -> None:
+    event = Event(jurisdiction="MK", kind="seizure")
+    session.add(event)
+    session.flush()
+    gun = _firearm(
+        session, jurisdiction="MK", make="Ekol", model="Tuna", calibre="9mm PAK", event_id=event.id
+    )
+    assert gun.conversion_suspected is False
+    session.add(
+        AmmunitionLot(jurisdiction="MK", calibre="9 mm Kurz", quantity=20, event_id=event.id)
+    )
+    session.flush()
+    session.flush()
+    assert gun.conversion_suspected is True
+    assert any("live ammunition 9x17" in e for e in gun.conversion_evidence)
+    assert any("Ekol Tuna" in e for e in gun.conversion_evidence)
+
+
+def test_blank_ammunition_alone_raises_no_flag(session: Session) -> None:
+    case = Case(jurisdiction="XK", reference="C-1", kind="trafficking")
+    session.add(case)
+    session.flush()
+    gun = _firearm(session, make="Zoraki", model="914", case_id=case.id)
+    session.add(
+        AmmunitionLot(jurisdiction="XK", calibre="9 mm P.A.K.", quantity=50, case_id=case.id)
+    )
+    session.flush()
+    session.flush()
+    assert gun.conversion_suspected is False and gun.conversion_evidence is None
+
+
+def test_drilled_barrel_on_a_blank_weapon_is_flagged_but_not_on_a_military_rifle(
+    session: Session,
+) -> None:
+    blank = _firearm(session, markings="9mm P.A.K. PTB 1008, barrel drilled")
+    rifle = _firearm(session, make="Zastava", model="M70", markings="barrel drilled")
+    session.flush()
+    assert blank.conversion_suspected is True
+    assert rifle.conversion_suspected is False
+    gun = _firearm(session, make="Blow", model="F92")
+    service.set_facts(session, firearm_id=gun.id, facts={"barrel_replaced": True}, actor="t")
+    assert gun.conversion_suspected and "barrel replaced (recorded)" in gun.conversion_evidence
+
+
+def test_trace_request_answer_and_status(session: Session) -> None:
+    gun = _firearm(session, serial_raw="AB123")
+    assert gun.trace_status == "not_attempted"
+    req = service.add_trace_request(
+        session,
+        firearm_id=gun.id,
+        sent_to="INTERPOL iARMS",
+        sent_on=date(2026, 3, 1),
+        channel="iarms",
+        actor="t",
+    )
+    assert gun.trace_status == "pending"
+    with pytest.raises(ValidationFailed, match="before it was sent"):
+        service.record_trace_answer(
+            session, request_id=req.id, answered_on=date(2026, 2, 1), answer="x", actor="t"
+        )
+    service.record_trace_answer(
+        session,
+        request_id=req.id,
+        answered_on=date(2026, 4, 2),
+        answer="Sold 2019 in TR",
+        outcome="origin_established",
+        point_of_diversion="retail sale, Istanbul",
+        actor="t",
+    )
+    assert gun.trace_status == "established_by_tracing"
+    assert gun.point_of_diversion == "retail sale, Istanbul"
+    log = service.trace_log(session, firearm_id=gun.id)
+    assert [(r["sent_to"], r["outcome"]) for r in log] == [("INTERPOL iARMS", "origin_established")]
+
+
+def test_established_status_needs_a_point_of_diversion(session: Session) -> None:
+    gun = _firearm(session)
+    with pytest.raises(ValidationFailed, match="point of diversion"):
+        service.set_trace_status(
+            session, firearm_id=gun.id, status="established_otherwise", actor="t"
+        )
+    with pytest.raises(ValidationFailed, match="status"):
+        service.set_trace_status(session, firearm_id=gun.id, status="done", actor="t")
+    service.set_trace_status(
+        session,
+        firearm_id=gun.id,
+        status="established_otherwise",
+        point_of_diversion="theft from a licensed holder, 2015",
+        actor="t",
+    )
+    summary = service.trace_summary(session, jurisdiction="XK")
+    assert summary["established_otherwise"] >= 1 and set(summary) >= {"pending", "not_attempted"}
+
+
+def test_refresh_completes_rows_written_in_bulk(session: Session) -> None:
+    session.execute(
+        insert(Firearm),
+        [{"jurisdiction": "MK", "serial_normalised": "ZX9001", "action": "automatic"}],
+    )
+    gun = session.scalars(select(Firearm).where(Firearm.serial_normalised == "ZX9001")).one()
+    assert gun.serial_key is None
+    assert service.refresh_firearms(session) >= 1
+    session.refresh(gun)
+    assert gun.serial_key == "2X9001" and gun.category_point == "A2"
+    grams = session.scalars(
+        select(FirearmSerialGram.gram).where(FirearmSerialGram.firearm_id == gun.id)
+    )
+    assert set(grams) == {"2X9", "X90", "900", "001"}
