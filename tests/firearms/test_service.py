@@ -1,4 +1,4 @@
-"""Firearm records carry their category, conversion flag and trace status (SQLite and PostgreSQL)."""
+"""Firearm records carry their category, conversion flag and trace status (SQLite and PG)."""
 
 from __future__ import annotations
 
