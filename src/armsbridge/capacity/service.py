@@ -296,3 +296,22 @@ def campaign_summary(session: Session, *, jurisdiction: str | None = None) -> li
         }
         for c, n, views, impressions in session.execute(stmt)
     ]
+
+
+def list_operations(session: Session, *, jurisdiction: str | None = None) -> list[JointOperation]:
+    """Return joint operations, newest first (one per code: a joint one is recorded per side)."""
+    stmt = select(JointOperation).order_by(JointOperation.started_on.desc(), JointOperation.code)
+    if jurisdiction:
+        stmt = stmt.where(JointOperation.jurisdiction == jurisdiction)
+    seen: dict[str, JointOperation] = {}
+    for op in session.scalars(stmt):
+        seen.setdefault(op.code, op)
+    return list(seen.values())
+
+
+def list_products(session: Session, *, jurisdiction: str | None = None) -> list[KnowledgeProduct]:
+    """Return knowledge products by code."""
+    stmt = select(KnowledgeProduct).order_by(KnowledgeProduct.code)
+    if jurisdiction:
+        stmt = stmt.where(KnowledgeProduct.jurisdiction == jurisdiction)
+    return list(session.scalars(stmt))
