@@ -18,10 +18,18 @@ from armsbridge.auth.dependencies import DB, public, require
 from armsbridge.auth.permissions import Principal, load_roles
 from armsbridge.auth.sessions import create_session, end_session
 from armsbridge.web.i18n import normalise_language
+from armsbridge.web.navigation import N_
 from armsbridge.web.templating import LANGUAGE_COOKIE, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 PENDING_SECONDS = 300
+# Sign-in messages of the auth service, marked so the login page shows them translated.
+MESSAGES = (
+    N_("wrong user name, password or code"),
+    N_("too many failed sign-ins from this address; wait a few minutes"),
+    N_("this account needs a second factor; ask an administrator to reset it"),
+    N_("The sign-in took too long; start again."),
+)
 NO_STORE = {"Cache-Control": "no-store"}
 
 

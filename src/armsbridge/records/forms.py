@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from armsbridge.records.labels import field_label
-from armsbridge.records.validation import DERIVED_FIELDS, type_fields
+from armsbridge.records.validation import DERIVED_FIELDS, model_for, type_fields
 from armsbridge.vocab.service import enum_values
 
 # Fields a form never shows: computed ones and the provenance kept by the system.
@@ -69,6 +69,7 @@ def submitted_values(
     When editing, a field that had a value and was emptied is sent as None (cleared).
     """
     current = current or {}
+    columns = model_for(record_type).__table__.c
     data: dict[str, Any] = {}
     for field in form_fields(record_type, editing=editing):
         name = field["name"]
@@ -85,6 +86,11 @@ def submitted_values(
                 if (field["type"] == "list")
                 else text
             )
-        elif editing and current.get(name) not in (None, "", []):
+        elif (
+            editing
+            and current.get(name) not in (None, "", [])
+            and name in columns
+            and columns[name].nullable
+        ):
             data[name] = None
     return data

@@ -113,3 +113,49 @@ def title_of(record_type: str, record: object) -> str:
         if get(attr):
             return str(get(attr))
     return f"#{get('id')}"
+
+
+# Labels of enumerations shown on pages (vocab/enums.yaml), marked so the catalogs carry them.
+ENUM_LABELS = (
+    N_("Reported"),
+    N_("Under investigation"),
+    N_("Referred to prosecution"),
+    N_("Indicted"),
+    N_("Verdict - convicted"),
+    N_("Verdict - acquitted"),
+    N_("Verdict - dismissed"),
+    N_("Seizure"),
+    N_("Found"),
+    N_("Voluntary surrender"),
+    N_("Shooting"),
+    N_("Celebratory shooting"),
+    N_("Domestic violence"),
+    N_("Threat"),
+    N_("Robbery"),
+    N_("Public dispute"),
+    N_("Suicide"),
+    N_("Accident"),
+    N_("Other"),
+    N_("Owner of"),
+    N_("User of"),
+    N_("Seized from"),
+    N_("Found at"),
+    N_("Member of"),
+    N_("Associate of"),
+    N_("Called"),
+    N_("Travelled in"),
+    N_("Crossed at"),
+    N_("Part of"),
+    N_("Mentioned in"),
+)
+
+
+def display_value(record_type: str, name: str, value: object) -> object:
+    """Return an enumeration code as its (untranslated) label; other values unchanged."""
+    from armsbridge.records.validation import type_fields
+    from armsbridge.vocab.service import enum_values
+
+    spec = type_fields(record_type).get(name) or {}
+    if spec.get("type") == "enum" and isinstance(value, str):
+        return enum_values(spec["enum"]).get(value, value)
+    return value

@@ -14,7 +14,7 @@ from armsbridge.auth.permissions import Principal, record_types_for, restrict
 from armsbridge.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from armsbridge.records import attachments, related, search, service
 from armsbridge.records.forms import form_fields, submitted_values
-from armsbridge.records.labels import SLUGS, TYPES, field_label, title_of
+from armsbridge.records.labels import SLUGS, TYPES, display_value, field_label, title_of
 from armsbridge.records.models import RECORD_MODELS, Attachment, Place
 from armsbridge.records.validation import record_as_dict
 from armsbridge.vocab.service import enum_values
@@ -192,7 +192,7 @@ def record_page(
         timeline = related.timeline(record, ctx.get("events", []), places)
     values = record_as_dict(record)
     shown = [
-        (name, values.get(name))
+        (name, display_value(record_type, name, values.get(name)))
         for name in values
         if name not in ("id", "facts") and values.get(name) not in (None, "", [])
     ]
@@ -307,7 +307,7 @@ async def attach_page(
     return RedirectResponse(href(record_type, record), status_code=303)
 
 
-@router.get("/records/attachments/{attachment_id}")
+@router.get("/attachments/{attachment_id}")
 def attachment_file(request: Request, db: DB, user: Reader, attachment_id: int) -> Response:
     """Download an attachment of a record the user may read (the download is logged)."""
     row = db.get(Attachment, attachment_id)

@@ -98,11 +98,11 @@ def context_of(session: Session, *, user: Any, record_type: str, record: Any) ->
             place_id
         )
     if record_type == "case":
-        ctx["items"] = _by_fk(session, user, "case_id", record.id)
+        ctx["case_items"] = _by_fk(session, user, "case_id", record.id)
         stmt = select(Event).where(Event.case_id == record.id).order_by(Event.occurred_on)
         ctx["events"] = list(session.scalars(_restrict(stmt, user)))
     elif record_type == "event":
-        ctx["items"] = _by_fk(session, user, "event_id", record.id)
+        ctx["case_items"] = _by_fk(session, user, "event_id", record.id)
     elif record_type == "place":
         stmt = select(Event).where(Event.place_id == record.id).order_by(Event.occurred_on)
         ctx["events"] = list(session.scalars(_restrict(stmt.limit(200), user)))

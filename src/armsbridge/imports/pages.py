@@ -1,0 +1,185 @@
+"""Import wizard: upload a file, preview the mapping and the row errors (dry run), commit."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from itertools import islice
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+
+from armsbridge.auth.dependencies import DB, require
+from armsbridge.auth.permissions import Principal
+from armsbridge.errors import NotFound, UserError, ValidationFailed
+from armsbridge.imports.profile import PROFILES_DIR, Profile, load_profile
+from armsbridge.imports.readers import open_table
+from armsbridge.imports.service import import_file
+from armsbridge.web.templating import render
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+Importer = Annotated[Principal, Depends(require("import.run"))]
+PREVIEW_ROWS = 5
+MAX_UPLOAD = 50 * 1024 * 1024
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+_SAFE_NAME = re.compile(r"[^\w.\-]+", re.UNICODE)
+
+
+def profiles_for(user: Principal) -> list[Profile]:
+    """Return the shipped profiles the user may run: fixed to their jurisdiction or per row."""
+    found = []
+    for path in sorted(PROFILES_DIR.glob("*.yaml")):
+        try:
+            profile = load_profile(path)
+        except UserError:
+            continue
+        fixed = profile.jurisdiction.value
+        if fixed is None or fixed == user.jurisdiction:
+            found.append(profile)
+    return found
+
+
+def _upload_dir(request: Request, token: str) -> Path:
+    if not _TOKEN.match(token):
+        raise NotFound("no such upload")
+    return Path(request.app.state.settings.var_dir) / "uploads" / token
+
+
+def _load_upload(request: Request, user: Principal, token: str) -> tuple[Path, dict[str, Any]]:
+    folder = _upload_dir(request, token)
+    meta_path = folder / "upload.json"
+    if not meta_path.exists():
+        raise NotFound("no such upload (it may have been committed already)")
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    if meta["user"] != user.username:
+        raise NotFound("no such upload")
+    return folder / meta["filename"], meta
+
+
+def _profile(user: Principal, name: str) -> Profile:
+    for profile in profiles_for(user):
+        if profile.name == name:
+            return profile
+    raise ValidationFailed(
+        f"profile: {name!r} is not a mapping profile you may use",
+        [{"field": "profile", "value": name, "expected": "one of the listed profiles"}],
+    )
+
+
+@router.get("/imports")
+def wizard_start(request: Request, user: Importer) -> Response:
+    """Step 1: choose a mapping profile and the file to import."""
+    return render(request, "imports/upload.html", {"profiles": profiles_for(user), "error": None})
+
+
+@router.post("/imports")
+async def wizard_upload(
+    request: Request,
+    user: Importer,
+    profile: Annotated[str, Form()],
+    file: Annotated[UploadFile, File()],
+) -> Response:
+    """Keep the uploaded file under var_dir/uploads and go to the preview."""
+    chosen = _profile(user, profile)
+    data = await file.read()
+    if not data or len(data) > MAX_UPLOAD:
+        return render(
+            request,
+            "imports/upload.html",
+            {"profiles": profiles_for(user), "error": "The file is empty or too large."},
+            status_code=422,
+        )
+    token = secrets.token_urlsafe(18)
+    folder = _upload_dir(request, token)
+    folder.mkdir(parents=True)
+    name = _SAFE_NAME.sub("_", Path(file.filename or "upload.csv").name)[:120] or "upload.csv"
+    (folder / name).write_bytes(data)
+    meta = {"user": user.username, "profile": chosen.name, "filename": name}
+    (folder / "upload.json").write_text(json.dumps(meta), encoding="utf-8")
+    return RedirectResponse(f"/imports/{token}", status_code=303)
+
+
+def mapping_rows(profile: Profile, header: list[str]) -> list[dict[str, Any]]:
+    """Return one row per mapped field: record, field, the columns it reads, whether present."""
+    rows = []
+    for spec in profile.records:
+        for field_name, source in spec.fields.items():
+            columns = source.referenced_columns()
+            rows.append(
+                {
+                    "record": spec.alias,
+                    "type": spec.type,
+                    "field": field_name,
+                    "columns": columns,
+                    "constant": source.value if not columns else None,
+                    "missing": [c for c in columns if c not in header],
+                }
+            )
+    return rows
+
+
+@router.get("/imports/{token}")
+def wizard_preview(request: Request, db: DB, user: Importer, token: str) -> Response:
+    """Step 2 and 3: the mapping against the file's columns, a sample, and every row error."""
+    path, meta = _load_upload(request, user, token)
+    profile = _profile(user, meta["profile"])
+    table = open_table(
+        path,
+        encoding=profile.encoding,
+        delimiter=profile.delimiter,
+        sheet=profile.sheet,
+        header_row=profile.header_row,
+    )
+    sample = [values for _number, values in islice(table.rows, PREVIEW_ROWS)]
+    missing = [c for c in profile.columns() if c not in table.header]
+    report = error = None
+    if not missing:
+        try:
+            with db.begin_nested() as nested:
+                report = import_file(
+                    db,
+                    profile=profile,
+                    path=path,
+                    actor=user.username,
+                    dry_run=True,
+                    quarantine_path=path.parent / "dry-run-quarantine.csv",
+                )
+                nested.rollback()
+        except UserError as exc:
+            error = str(exc)
+    return render(
+        request,
+        "imports/preview.html",
+        {
+            "token": token,
+            "meta": meta,
+            "profile": profile,
+            "header": table.header,
+            "sample": sample,
+            "mapping": mapping_rows(profile, table.header),
+            "missing": missing,
+            "report": report,
+            "error": error,
+        },
+    )
+
+
+@router.post("/imports/{token}/commit")
+def wizard_commit(request: Request, db: DB, user: Importer, token: str) -> Response:
+    """Step 4: import the valid rows (all at once or none); bad rows go to quarantine."""
+    path, meta = _load_upload(request, user, token)
+    profile = _profile(user, meta["profile"])
+    quarantine = Path(request.app.state.settings.var_dir) / "quarantine" / f"{token}.csv"
+    report = import_file(
+        db,
+        profile=profile,
+        path=path,
+        actor=user.username,
+        dry_run=False,
+        quarantine_path=quarantine,
+    )
+    (path.parent / "upload.json").unlink()
+    return render(request, "imports/done.html", {"report": report, "profile": profile})
