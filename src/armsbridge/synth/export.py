@@ -136,7 +136,12 @@ class JurisdictionExport:
 
     def _write(self, name: str, row: list[Any]) -> None:
         enc = self.enc[name]
-        cells = ["" if v is None else fit_encoding(str(v), enc) for v in row]
+        cells = ["" if v is None else str(v) for v in row]
+        if not enc.startswith("utf"):
+            try:
+                "".join(cells).encode(enc)
+            except UnicodeEncodeError:
+                cells = [fit_encoding(c, enc) for c in cells]
         self.writers[name].writerow(cells)
         self.rows[name] += 1
 
