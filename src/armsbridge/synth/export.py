@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from random import Random
 from typing import IO, Any
@@ -13,8 +13,9 @@ from armsbridge.synth import noise
 from armsbridge.synth.entities import Firearm, Person, Phone, Place, Vehicle
 from armsbridge.synth.files import CONVENTIONS, EXTRA_FILES, FILES, encoding_of
 from armsbridge.synth.names import fit_encoding, load_data, name_book
+from armsbridge.synth.procedure import COURT_STEPS, status_history
+from armsbridge.synth.spelling import firearm_fields, person_fields
 
-EXPORT_DATE = date(2025, 12, 31)
 _PREFIX = {
     "XK": {
         "person": "P",
@@ -95,6 +96,7 @@ class JurisdictionExport:
         self.handles: list[IO[str]] = []
         self.writers: dict[str, Any] = {}
         self.enc: dict[str, str] = {}
+        self.kept: set[str] = set()
         folder = out / jurisdiction.lower()
         folder.mkdir(parents=True, exist_ok=True)
         delimiter = CONVENTIONS[jurisdiction]["delimiter"]
@@ -114,10 +116,21 @@ class JurisdictionExport:
         for handle in self.handles:
             handle.close()
 
+    def keep(self, p: Person) -> None:
+        """Remember this person's and phones' records across stories (suppliers of many groups)."""
+        self.kept.add(p.eid)
+        self.kept.update(ph.eid for ph in p.phones)
+
     def new_story(self) -> None:
-        """Forget the records of the previous story (keeps memory bounded)."""
-        self.person_recs: dict[str, list[tuple[str, list[str]]]] = {}
-        self.phone_recs: dict[str, tuple[str, str]] = {}
+        """Forget the records of the previous story (keeps memory bounded), except kept ones."""
+        old_persons = getattr(self, "person_recs", {})
+        old_phones = getattr(self, "phone_recs", {})
+        self.person_recs: dict[str, list[tuple[str, list[str]]]] = {
+            k: v for k, v in old_persons.items() if k in self.kept
+        }
+        self.phone_recs: dict[str, tuple[str, str]] = {
+            k: v for k, v in old_phones.items() if k in self.kept
+        }
         self.vehicle_recs: dict[str, tuple[str, list[str]]] = {}
         self.org_recs: dict[str, str] = {}
         self.person_case: dict[tuple[str, str], str] = {}
@@ -160,7 +173,7 @@ class JurisdictionExport:
             ref = f"{opened.year}-KP-{n:06d}"
         else:
             ref = f"МВР-{n:06d}/{opened.year % 100:02d}"
-        history = _status_history(opened, rng)
+        history = status_history(opened, rng)
         court = ""
         steps = []
         for status, day in history:
@@ -170,7 +183,7 @@ class JurisdictionExport:
                     if self.j == "XK"
                     else f"К-{rng.randrange(1, 2000)}/{day.year % 100:02d}"
                 )
-            steps.append((status, day, court if status in _COURT_STEPS else ""))
+            steps.append((status, day, court if status in COURT_STEPS else ""))
         status, last = history[-1]
         code = rng.choices(("H0", "H1", "H2", "H3"), (70, 15, 12, 3))[0]
         restriction = ""
@@ -251,7 +264,7 @@ class JurisdictionExport:
         if recs and (rng.random() > 0.25):
             ref, fields = recs[0]
         else:
-            ref, fields = self._next("person"), self._render_person(p, rng)
+            ref, fields = self._next("person"), person_fields(self, p, rng)
             recs.append((ref, fields))
             self.truth["persons"].writerow([p.eid, self.j, ref])
         self.person_case[(p.eid, case.ref)] = ref
@@ -272,62 +285,6 @@ class JurisdictionExport:
         recs = self.person_recs.get(p.eid)
         return recs[0][0] if recs else None
 
-    def _render_person(self, p: Person, rng: Random) -> list[str]:
-        book, j = self.book, self.j
-        cyr = j == "MK" and rng.random() < (0.92 if p.lang != "sq" else 0.82)
-        if j == "XK":
-            style = {
-                "sq": "sq",
-                "sr": rng.choices(("sr", "ascii", "sq"), (55, 30, 15))[0],
-                "mk": rng.choices(("sq", "mk", "sr"), (55, 30, 15))[0],
-            }[p.lang]
-        else:
-            style = {"sq": "sq", "sr": "sr", "mk": "mk"}[p.lang]
-        family = p.family
-        if p.sex == "F" and p.lang == "mk" and j == "XK" and rng.random() < 0.3:
-            family = family[:-1] + "и" if family.endswith("ка") else family.rstrip("а")
-
-        def write(name: str) -> str:
-            if cyr:
-                text = book.cyrillic(name, p.lang, rng)
-            else:
-                text = book.latin(name, p.lang, style)
-                if p.lang == "sq" and style == "sq":
-                    if "ë" in text and rng.random() < 0.3:
-                        text = text.replace("ë", rng.choice(("e", "")))
-                    if "ç" in text and rng.random() < 0.15:
-                        text = text.replace("ç", "c").replace("Ç", "C")
-                if p.lang == "sr" and style == "ascii" and rng.random() < 0.3:
-                    text = text.replace("Dj", "D").replace("dj", "d")
-            return noise.typo(text, rng) if rng.random() < 0.04 else text
-
-        given, fam = write(p.given), write(family)
-        father = write(p.father) if rng.random() < (0.75 if j == "XK" else 0.65) else ""
-        if rng.random() < 0.02:
-            given, fam = fam, given
-        if rng.random() < (0.08 if j == "XK" else 0.15):
-            given, fam, father = given.upper(), fam.upper(), father.upper()
-        place = ""
-        if rng.random() < 0.8:
-            key = "mk" if cyr else ("sr" if p.lang == "sr" else "sq")
-            place = p.birth_place[key]
-        nationality = self.term("countries", p.nationality) if rng.random() < 0.9 else ""
-        personal = p.personal_number if p.home == j and rng.random() < 0.7 else ""
-        nickname = p.nickname if p.nickname and rng.random() < 0.5 else ""
-        birth = noise.birth_date(p.birth, rng, trailing_dot_rate=0.2 if j == "MK" else 0.0)
-        return [
-            given,
-            fam,
-            father,
-            self.term("sexes", p.sex) if rng.random() < 0.97 else "",
-            birth,
-            place,
-            nationality,
-            personal,
-            nickname,
-            self.term("scripts", "Cyrl" if cyr else "Latn"),
-        ]
-
     # --- items ----------------------------------------------------------------------------------
 
     def firearm(
@@ -336,29 +293,7 @@ class JurisdictionExport:
         """Record a firearm in an event (a new record each time it is recorded)."""
         ref = self._next("firearm")
         self.truth["firearms"].writerow([gun.eid, self.j, ref])
-        spec = gun.spec
-        cyr = self.j == "MK"
-        serial, note = noise.serial_as_read(gun.serial, rng, cyrillic=cyr)
-        markings = gun.markings
-        if note == "obliterated":
-            markings = (
-                "numri serik i gërvishtur" if self.j == "XK" else "изгребан сериски број"
-            ) + (f"; {markings}" if markings else "")
-        make = spec["make"]
-        model = str(spec["model"])
-        if cyr and rng.random() < 0.5:
-            make = self.book.cyrillic(make, "sr", rng)
-        if model.startswith("M") and rng.random() < (0.4 if cyr else 0.1):
-            model = "М" + model[1:] if cyr else model.replace("M", "M-", 1)
-        calibre = spec.get("live_calibre") if spec.get("converted") and rng.random() < 0.4 else None
-        calibre = (
-            rng.choice(load_data("firearms.yaml")["calibre_spellings"][calibre or spec["calibre"]])
-            if rng.random() < 0.92
-            else ""
-        )
-        converted = spec.get("converted")
-        noted = converted and rng.random() < 0.88
-        yes, no = ("Po", "Jo") if self.j == "XK" else ("да", "не")
+        fields = firearm_fields(self, gun, status, rng)
         self._write(
             "firearms.csv",
             [
@@ -367,18 +302,7 @@ class JurisdictionExport:
                 self.term("event_kinds", ev.kind),
                 ev.case.ref,
                 self.term("case_kinds", ev.case.kind),
-                self.term("firearm_kinds", spec["kind"]),
-                make,
-                model,
-                self.term("firearm_actions", spec["action"]) if rng.random() < 0.8 else "",
-                calibre,
-                serial,
-                markings,
-                self.term("countries", spec["country"]) if rng.random() < 0.6 else "",
-                gun.year if rng.random() < 0.4 else "",
-                self.term("firearm_statuses", status),
-                yes if noted else no,
-                self.term("conversion_kinds", converted) if noted else "",
+                *fields,
                 holder,
             ],
         )
@@ -479,33 +403,3 @@ class JurisdictionExport:
                 "organisations.csv", [ref, name, self.term("organisation_kinds", "criminal_group")]
             )
         return ref
-
-
-_COURT_STEPS = {"indicted", "convicted", "acquitted", "dismissed"}
-
-
-def _status_history(opened: date, rng: Random) -> list[tuple[str, date]]:
-    """Play a case forward from its report; stop at the export date or at a verdict."""
-    steps = [("reported", opened)]
-    day = opened
-    plan = [
-        ("under_investigation", 0.92, 1, 25),
-        ("referred_to_prosecution", 0.8, 30, 240),
-        ("indicted", 0.8, 20, 180),
-    ]
-    for status, p, lo, hi in plan:
-        if rng.random() > p:
-            if status != "under_investigation" and rng.random() < 0.3:
-                day = day + timedelta(days=rng.randint(30, 300))
-                if day <= EXPORT_DATE:
-                    steps.append(("dismissed", day))
-            return steps
-        day = day + timedelta(days=rng.randint(lo, hi))
-        if day > EXPORT_DATE:
-            return steps
-        steps.append((status, day))
-    day = day + timedelta(days=rng.randint(90, 700))
-    if day <= EXPORT_DATE and rng.random() < 0.9:
-        verdict = rng.choices(("convicted", "acquitted", "dismissed"), (72, 14, 14))[0]
-        steps.append((verdict, day))
-    return steps

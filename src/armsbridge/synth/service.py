@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from armsbridge.errors import UserError
-from armsbridge.synth.export import EXPORT_DATE, JurisdictionExport
+from armsbridge.synth.export import JurisdictionExport
 from armsbridge.synth.files import (
     CONVENTIONS,
     EXTRA_FILES,
@@ -20,6 +20,7 @@ from armsbridge.synth.files import (
     encoding_of,
     profile_name,
 )
+from armsbridge.synth.procedure import EXPORT_DATE
 from armsbridge.synth.world import World
 
 GENERATOR_VERSION = "1"
@@ -42,7 +43,7 @@ def generate_world(
     for writer in truth.values():
         writer.writerow(["entity_id", "jurisdiction", "external_ref"])
     exports = {j: JurisdictionExport(j, out, truth) for j in JURISDICTIONS}
-    world = World(seed, exports)
+    world = World(seed, exports, persons)
     used = 0
     index = 0
     try:

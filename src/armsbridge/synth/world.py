@@ -5,43 +5,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from random import Random
 
-from armsbridge.synth.entities import Firearm, Person, Vehicle
+from armsbridge.synth.entities import Firearm, Person
 from armsbridge.synth.export import CaseRec, EventRec, JurisdictionExport
-from armsbridge.synth.people import END, START, Maker
+from armsbridge.synth.groups import play_group
+from armsbridge.synth.people import END, Maker
 
 OTHER = {"XK": "MK", "MK": "XK"}
 _STORIES = ("group", "courier", "local", "surrender", "found")
 _STORY_WEIGHTS = (8, 18, 55, 12, 7)
-_CODENAMES = {
-    "XK": (
-        "Shqiponja",
-        "Ujku",
-        "Gjarpri",
-        "Kobra",
-        "Kufiri",
-        "Hija",
-        "Stuhia",
-        "Mali",
-        "Rruga",
-        "Lumi",
-        "Guri",
-        "Zjarri",
-    ),
-    "MK": (
-        "Орел",
-        "Волк",
-        "Змија",
-        "Кобра",
-        "Граница",
-        "Сенка",
-        "Бура",
-        "Планина",
-        "Патот",
-        "Реката",
-        "Каменот",
-        "Оган",
-    ),
-}
 _LOCAL_KINDS = (
     "seizure",
     "celebratory_shooting",
@@ -85,10 +56,14 @@ _TEXT = {
 class World:
     """Plays the stories one after another and has each police service record what it saw."""
 
-    def __init__(self, seed: int, exports: dict[str, JurisdictionExport]) -> None:
+    def __init__(self, seed: int, exports: dict[str, JurisdictionExport], persons: int) -> None:
         self.seed = seed
         self.ex = exports
         self.make = Maker()
+        # Suppliers (gunsmiths converting alarm pistols) serve several groups: they tie the
+        # otherwise separate stories into one network. Their records outlive a story.
+        self.hub_target = max(2, persons // 2500)
+        self.hubs: list[Person] = []
 
     def story(self, index: int, budget: int) -> int:
         """Play story number `index` with at most `budget` new persons; return persons used."""
@@ -100,7 +75,10 @@ class World:
         kind = rng.choices(_STORIES, _STORY_WEIGHTS)[0]
         if kind == "group" and budget < 4:
             kind = "local"
-        getattr(self, f"_{kind}")(rng)
+        if kind == "group":
+            play_group(self, rng)
+        else:
+            getattr(self, f"_{kind}")(rng)
         return self.used
 
     # --- helpers -------------------------------------------------------------------------------
@@ -141,126 +119,17 @@ class World:
 
     # --- stories -------------------------------------------------------------------------------
 
-    def _group(self, rng: Random) -> None:
-        base = "XK" if rng.random() < 0.55 else "MK"
-        size = min(rng.randint(4, 12), self.budget - self.used)
-        n_other = max(1, round(size * rng.uniform(0.25, 0.5)))
-        members: list[Person] = []
-        for i in range(size):
-            home = base if i < size - n_other else OTHER[base]
-            prev = members[-1] if members else None
-            if prev and prev.home == home and rng.random() < 0.2:
-                p = self._person(
-                    rng,
-                    home,
-                    lang=prev.lang,
-                    family=self.make.masculine(prev.family),
-                    father=prev.father,
-                    sex="M",
-                )
-            else:
-                p = self._person(rng, home)
-            if p is None:
-                break
-            p.phones.append(self.make.phone(rng, home))
-            if rng.random() < 0.3:
-                p.phones.append(self.make.phone(rng, home if rng.random() < 0.5 else OTHER[home]))
-            members.append(p)
-        cars = [self.make.vehicle(rng, rng.choice(members)) for _ in range(rng.randint(1, 3))]
-        gid = self.make.group_id()
-        names = {
-            j: f'Grupi "{rng.choice(_CODENAMES["XK"])}"'
-            if j == "XK"
-            else f"Групата „{rng.choice(_CODENAMES['MK'])}“"
-            for j in ("XK", "MK")
-        }
-        founded = self.make.day(rng, START, date(2023, 6, 1))
-        end = min(founded + timedelta(days=rng.randint(365, 5 * 365)), END)
-        shipments = sorted(self.make.day(rng, founded, end) for _ in range(rng.randint(2, 7)))
-        joint = rng.random() < 0.45
-        main: dict[str, CaseRec] = {}
-        seized: list[tuple[str, EventRec, list[Firearm], Vehicle, Person]] = []
-        for k, day in enumerate(shipments):
-            src = base if rng.random() < 0.65 else OTHER[base]
-            dst = OTHER[src]
-            couriers = [m for m in members if m.home == src] or members
-            courier = rng.choice(couriers)
-            car = rng.choice(cars)
-            guns = [self.make.firearm(rng, pool="trade") for _ in range(rng.randint(1, 6))]
-            if rng.random() < 0.12:
-                self._theft(src, guns[0], day, rng)
-            last = k == len(shipments) - 1
-            if rng.random() < 0.4 or (last and not seized):
-                side = dst if rng.random() < 0.6 else src
-                case = main.get(side)
-                if case is None or rng.random() < 0.5:
-                    case = self._case(side, "trafficking", day, rng)
-                main.setdefault(side, case)
-                place = (
-                    self.make.crossing(rng) if rng.random() < 0.75 else self.make.address(rng, side)
-                )
-                ev = self.ex[side].event(
-                    case,
-                    "seizure",
-                    day,
-                    place,
-                    rng,
-                    self._text(side, "crossing" if place.code else "seizure"),
-                )
-                ref = self.ex[side].person(courier, case, self._role(case, rng), rng)
-                self._seize(side, ev, guns, ref, rng)
-                self.ex[side].vehicle(car, ev, rng, ref)
-                for ph in courier.phones:
-                    self.ex[side].phone(ph, case, rng, ref)
-                if len(members) > 2 and rng.random() < 0.4:
-                    mate = rng.choice(members)
-                    self.ex[side].person(mate, case, self._role(case, rng), rng)
-                seized.append((side, ev, guns, car, courier))
-            else:
-                for gun in guns:
-                    if rng.random() < 0.3:
-                        self._buyer_incident(dst, gun, day, rng)
-        sides = set(main) | ({"XK", "MK"} if joint else set())
-        for side in sorted(sides):
-            first = seized[0][1].when
-            case = main.get(side) or self._case(
-                side, "trafficking", first + timedelta(days=rng.randint(5, 60)), rng
-            )
-            ex = self.ex[side]
-            org = ex.organisation(gid, names[side])
-            for m in members:
-                p_known = 0.9 if joint else (0.55 if m.home == side else 0.35)
-                if rng.random() < p_known:
-                    ref = ex.person(m, case, self._role(case, rng), rng, org)
-                    for ph in m.phones:
-                        if rng.random() < 0.75:
-                            ex.phone(ph, case, rng, ref)
-            phones = [ph for m in members for ph in m.phones]
-            for _ in range(len(phones) * 2):
-                a, b = rng.sample(phones, 2) if len(phones) > 1 else (phones[0], phones[0])
-                if a is not b:
-                    d1 = self.make.day(rng, founded, end)
-                    ex.call(
-                        a, b, d1, d1 + timedelta(days=rng.randint(0, 200)), rng.randint(1, 300), rng
-                    )
-            if joint:
-                for other_side, ev, guns, car, courier in seized:
-                    if other_side == side:
-                        continue
-                    info = ex.event(
-                        case,
-                        "seizure",
-                        ev.when,
-                        self.make.crossing(rng),
-                        rng,
-                        self._text(side, "crossing"),
-                    )
-                    ref = ex.person(courier, case, self._role(case, rng), rng, org)
-                    for gun in guns:
-                        if rng.random() < 0.8:
-                            ex.firearm(gun, info, "seized", rng, ref)
-                    if rng.random() < 0.7:
-                        ex.vehicle(car, info, rng, ref)
+    def hub(self, rng: Random) -> Person | None:
+        """Return a supplier for a group: a new one while there are few, else a known one."""
+        if len(self.hubs) < self.hub_target and (not self.hubs or rng.random() < 0.5):
+            p = self._person(rng, "XK" if rng.random() < 0.5 else "MK", born=(1960, 1990))
+            if p is not None:
+                p.phones.append(self.make.phone(rng, p.home))
+                for ex in self.ex.values():
+                    ex.keep(p)
+                self.hubs.append(p)
+                return p
+        return rng.choice(self.hubs) if self.hubs else None
 
     def _case(self, j: str, kind: str, day: date, rng: Random) -> CaseRec:
         title = {
@@ -304,9 +173,8 @@ class World:
         guns = [self.make.firearm(rng, pool="trade") for _ in range(rng.randint(1, 3))]
         day = self.make.day(rng)
         case = self._case(dst, "trafficking", day, rng)
-        ev = self.ex[dst].event(
-            case, "seizure", day, self.make.crossing(rng), rng, self._text(dst, "crossing")
-        )
+        crossing = self.make.crossing(rng)
+        ev = self.ex[dst].event(case, "seizure", day, crossing, rng, self._text(dst, "crossing"))
         ref = self.ex[dst].person(p, case, self._role(case, rng), rng)
         if mate:
             self.ex[dst].person(mate, case, self._role(case, rng), rng)
@@ -317,7 +185,7 @@ class World:
             later = min(day + timedelta(days=rng.randint(3, 90)), END)
             hcase = self._case(home, "trafficking", later, rng)
             hev = self.ex[home].event(
-                hcase, "seizure", day, self.make.crossing(rng), rng, self._text(home, "crossing")
+                hcase, "seizure", day, crossing, rng, self._text(home, "crossing")
             )
             href = self.ex[home].person(p, hcase, self._role(hcase, rng), rng)
             if mate:
