@@ -112,10 +112,10 @@ def check_route_permissions(app: FastAPI) -> None:
 
 
 def _wants_json(request: Request) -> bool:
-    return (
-        request.url.path.startswith("/api/")
-        or "application/json" in request.headers.get("accept", "").split(",")[0]
-    )
+    """True for the API, for scripts (bearer token) and for clients that ask for JSON first."""
+    if request.url.path.startswith("/api/") or "authorization" in request.headers:
+        return True
+    return "application/json" in request.headers.get("accept", "").split(",")[0]
 
 
 def render_error_page(

@@ -30,9 +30,8 @@ def web_app(engine, tmp_path_factory) -> FastAPI:
     return create_app(Settings(var_dir=var, secret_key="test-secret-" + "x" * 40), engine=engine)
 
 
-@pytest.fixture
-def app(web_app: FastAPI, session: Session) -> Iterator[FastAPI]:
-    """The app whose requests run inside the test's rolled-back transaction."""
+def bind_to_session(app: FastAPI, session: Session) -> None:
+    """Run the app's requests inside the test's rolled-back transaction."""
 
     def test_db() -> Iterator[Session]:
         # Same rules as get_db, on a savepoint: the test's outer transaction is rolled back later.
@@ -47,7 +46,13 @@ def app(web_app: FastAPI, session: Session) -> Iterator[FastAPI]:
             nested.rollback()
             raise
 
-    web_app.dependency_overrides[get_db] = test_db
+    app.dependency_overrides[get_db] = test_db
+
+
+@pytest.fixture
+def app(web_app: FastAPI, session: Session) -> Iterator[FastAPI]:
+    """The app whose requests run inside the test's rolled-back transaction."""
+    bind_to_session(web_app, session)
     service.reset_rate_limits()
     yield web_app
     web_app.dependency_overrides.clear()
