@@ -18,6 +18,7 @@ from armsbridge.errors import NotFound, UserError, ValidationFailed
 from armsbridge.imports.profile import PROFILES_DIR, Profile, load_profile
 from armsbridge.imports.readers import open_table
 from armsbridge.imports.service import import_file
+from armsbridge.web.navigation import N_
 from armsbridge.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -89,7 +90,7 @@ async def wizard_upload(
         return render(
             request,
             "imports/upload.html",
-            {"profiles": profiles_for(user), "error": "The file is empty or too large."},
+            {"profiles": profiles_for(user), "error": N_("The file is empty or too large.")},
             status_code=422,
         )
     token = secrets.token_urlsafe(18)

@@ -194,7 +194,8 @@ def load_profile(name_or_path: str | Path) -> Profile:
 
 def parse_profile(data: Any, *, path: Path | None = None) -> Profile:
     """Check a profile given as data and return it; errors name the offending key."""
-    label = str(path) if path else "profile"
+    name_hint = data.get("name") if isinstance(data, dict) else None
+    label = str(path) if path else str(name_hint or "(unnamed)")
 
     def fail(where: str, problem: str) -> ProfileError:
         return ProfileError(f"profile {label}: {where}: {problem}")
@@ -303,9 +304,8 @@ def _parse_records(raw: Any, fail: Any) -> list[RecordSpec]:
     for spec in specs:
         for fname, target in spec.foreign.items():
             if target not in {s.alias for s in specs} or target == spec.alias:
-                raise fail(
-                    f"records.{spec.alias}.fields.{fname}.record", f"no other alias {target!r}"
-                )
+                where = f"records.{spec.alias}.fields.{fname}.record"
+                raise fail(where, f"no other record alias {target!r} in this profile")
     return specs
 
 

@@ -1,0 +1,255 @@
+"""Export records as CSV (one file per type) or FollowTheMoney-style JSON lines."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from armsbridge.audit.service import log_event
+from armsbridge.errors import UserError
+from armsbridge.records.models import RECORD_MODELS, CaseStatusChange
+from armsbridge.records.validation import model_for, record_as_dict, record_type_names
+from armsbridge.settings import get_settings
+
+FORMATS = ("csv", "ftm")
+FTM_FILE = "entities.ftm.jsonl"
+# FollowTheMoney schema of each record type; types not listed are exported as CSV only.
+FTM_SCHEMA = {
+    "person": "Person",
+    "vehicle": "Vehicle",
+    "phone": "UserAccount",
+    "online_account": "UserAccount",
+    "organisation": "Organization",
+    "case": "CourtCase",
+    "event": "Event",
+    "place": "Address",
+    "firearm": "Asset",
+    "ammunition": "Asset",
+    "explosive": "Asset",
+    "component": "Asset",
+    "intel_report": "Note",
+}
+_LINK_SCHEMA = {
+    "owner_of": ("Ownership", "owner", "asset"),
+    "member_of": ("Membership", "member", "organization"),
+    "associate_of": ("Associate", "person", "associate"),
+}
+_GENDER = {"M": "male", "F": "female", "X": "other"}
+_BATCH = 2000
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def _rows(session: Session, record_type: str, jurisdiction: str | None) -> Iterator[Any]:
+    model = model_for(record_type)
+    stmt = select(model).order_by(model.id).execution_options(yield_per=_BATCH)
+    if jurisdiction:
+        stmt = stmt.where(model.jurisdiction == jurisdiction)
+    yield from session.execute(stmt).scalars()
+
+
+def export_records(
+    session: Session,
+    *,
+    out: Path,
+    fmt: str = "csv",
+    jurisdiction: str | None = None,
+    actor: str,
+) -> dict[str, int]:
+    """Write every record (of one jurisdiction, if given) to `out`; return counts per type."""
+    if fmt not in FORMATS:
+        raise UserError(f"unknown export format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    out.mkdir(parents=True, exist_ok=True)
+    counts = (
+        _export_csv(session, out, jurisdiction)
+        if fmt == "csv"
+        else _export_ftm(session, out, jurisdiction)
+    )
+    log_event(
+        session,
+        actor=actor,
+        action="export",
+        jurisdiction=jurisdiction,
+        details={"format": fmt, "out": str(out), "counts": counts},
+    )
+    return counts
+
+
+def _export_csv(session: Session, out: Path, jurisdiction: str | None) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for record_type in record_type_names():
+        model = model_for(record_type)
+        columns = [c.key for c in model.__table__.columns]
+        n = 0
+        with (out / f"{record_type}.csv").open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(columns)
+            for record in _rows(session, record_type, jurisdiction):
+                values = record_as_dict(record)
+                writer.writerow([_text(values.get(c)) for c in columns])
+                n += 1
+        counts[record_type] = n
+    stmt = select(CaseStatusChange).order_by(CaseStatusChange.case_id, CaseStatusChange.id)
+    if jurisdiction:
+        case = RECORD_MODELS["case"]
+        stmt = stmt.join(case, case.id == CaseStatusChange.case_id).where(
+            case.jurisdiction == jurisdiction
+        )
+    columns = [c.key for c in CaseStatusChange.__table__.columns]
+    with (out / "case_status_history.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        n = 0
+        for change in session.execute(stmt).scalars():
+            writer.writerow([_text(getattr(change, c)) for c in columns])
+            n += 1
+    counts["case_status_history"] = n
+    return counts
+
+
+def ftm_id(record_type: str, record_id: int) -> str:
+    """Return the FtM id of a record: this node's jurisdiction, type and row id (xk-person-12)."""
+    return f"{get_settings().jurisdiction.lower()}-{record_type}-{record_id}"
+
+
+def _props(**values: Any) -> dict[str, list[str]]:
+    props: dict[str, list[str]] = {}
+    for key, value in values.items():
+        items = value if isinstance(value, list) else [value]
+        texts = [_text(v) for v in items if v not in (None, "", [])]
+        if texts:
+            props[key] = list(dict.fromkeys(texts))
+    return props
+
+
+def _join(*parts: Any) -> str | None:
+    text = " ".join(str(p) for p in parts if p)
+    return text or None
+
+
+def ftm_entity(record_type: str, r: Any) -> dict[str, Any] | None:
+    """Return the FtM entity of a record, or None for types without an FtM schema."""
+    schema = FTM_SCHEMA.get(record_type)
+    if schema is None:
+        return None
+    common = {
+        "country": r.jurisdiction.lower(),
+        "notes": f"handling code {r.handling_code}; source {r.source_ref or '-'}",
+        "createdAt": r.created_at,
+        "modifiedAt": r.updated_at,
+    }
+    p: dict[str, Any]
+    if record_type == "person":
+        p = dict(
+            name=_join(r.given_name, r.family_name),
+            firstName=r.given_name,
+            lastName=r.family_name,
+            fatherName=r.father_name,
+            alias=r.name_variants or [],
+            gender=_GENDER.get(r.sex or ""),
+            birthDate=r.birth_date,
+            birthPlace=r.birth_place,
+            nationality=(r.nationality or "").lower() or None,
+        )
+    elif record_type == "vehicle":
+        p = dict(
+            name=r.plate_raw or r.vin,
+            registrationNumber=[r.plate_raw, r.plate_normalised],
+            model=_join(r.make, r.model),
+            description=_join(r.colour, f"VIN {r.vin}" if r.vin else None),
+        )
+        if r.registration_country:
+            common["country"] = r.registration_country.lower()
+    elif record_type == "phone":
+        p = dict(username=r.e164 or r.number_raw, service="phone", number=r.e164 or r.number_raw)
+    elif record_type == "online_account":
+        p = dict(username=r.handle or r.url, service=r.platform, sourceUrl=r.url)
+    elif record_type == "organisation":
+        p = dict(name=r.name, classification=r.kind)
+    elif record_type == "case":
+        p = dict(
+            name=r.title or r.reference,
+            caseNumber=[r.reference, r.court_reference],
+            type=r.kind,
+            status=r.status,
+            fileDate=r.opened_on,
+            summary=r.summary,
+        )
+    elif record_type == "event":
+        p = dict(name=_join(r.kind, r.occurred_on), date=r.occurred_on, summary=r.description)
+    elif record_type == "place":
+        p = dict(full=r.name, city=r.municipality, latitude=r.latitude, longitude=r.longitude)
+        if r.country:
+            common["country"] = r.country.lower()
+    elif record_type == "intel_report":
+        p = dict(
+            description=r.text,
+            summary=f"grading {r.source_grade}{r.information_grade}",
+            date=r.reported_on,
+        )
+    else:  # items: firearm, ammunition, explosive, component
+        p = _item_props(record_type, r)
+    return {"id": ftm_id(record_type, r.id), "schema": schema, "properties": _props(**p, **common)}
+
+
+def _item_props(record_type: str, r: Any) -> dict[str, Any]:
+    if record_type == "firearm":
+        serial = f"serial {r.serial_raw}" if r.serial_raw else None
+        return dict(
+            name=_join(r.make, r.model, serial) or f"firearm {r.id}",
+            description=_join(r.kind, r.calibre_normalised or r.calibre, r.category),
+            keywords=[r.serial_normalised, r.calibre_normalised, r.status],
+        )
+    if record_type == "ammunition":
+        return dict(name=_join(r.quantity, "rounds", r.calibre), description=r.projectile)
+    if record_type == "explosive":
+        return dict(name=_join(r.quantity, r.kind, r.model), description=r.weight_kg)
+    return dict(name=_join(r.kind, r.fits_make, r.fits_model), description=r.serial_raw)
+
+
+def _link_entity(link: Any) -> dict[str, Any]:
+    schema, src, dst = _LINK_SCHEMA.get(link.kind, ("UnknownLink", "subject", "object"))
+    if link.kind == "associate_of" and not (link.from_type == link.to_type == "person"):
+        schema, src, dst = "UnknownLink", "subject", "object"
+    props = {
+        src: ftm_id(link.from_type, link.from_id),
+        dst: ftm_id(link.to_type, link.to_id),
+        "role": _join(link.kind, f"({link.role})" if link.role else None),
+        "startDate": link.valid_from,
+        "endDate": link.valid_to,
+    }
+    return {"id": ftm_id("link", link.id), "schema": schema, "properties": _props(**props)}
+
+
+def _export_ftm(session: Session, out: Path, jurisdiction: str | None) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    with (out / FTM_FILE).open("w", encoding="utf-8") as handle:
+        for record_type in [*FTM_SCHEMA, "link"]:
+            n = 0
+            for record in _rows(session, record_type, jurisdiction):
+                entity = (
+                    _link_entity(record)
+                    if record_type == "link"
+                    else ftm_entity(record_type, record)
+                )
+                if entity is None:
+                    continue
+                handle.write(json.dumps(entity, ensure_ascii=False, sort_keys=True) + "\n")
+                n += 1
+            counts[record_type] = n
+    return counts

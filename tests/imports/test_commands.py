@@ -1,0 +1,88 @@
+"""`armsbridge import`: counts, quarantine path, exit codes, plain errors."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from import_helpers import CASE_HEADER, CASES, PERSON_HEADER, PERSONS, write_csv
+from sqlalchemy import func, select
+
+from armsbridge.db.engine import make_engine
+from armsbridge.db.registry import load_all_models
+from armsbridge.records.models import Case
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    engine = make_engine(url)
+    load_all_models().metadata.create_all(engine)
+    engine.dispose()
+    return url
+
+
+def _run(args: list[str], tmp_path: Path, url: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "ARMSBRIDGE_DATABASE_URL": url, "ARMSBRIDGE_VAR_DIR": str(tmp_path)}
+    env["COLUMNS"] = "250"  # keep Rich from wrapping the lines the tests read
+    return subprocess.run(
+        [sys.executable, "-m", "armsbridge.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def _cases(url: str) -> int:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        n = conn.scalar(select(func.count()).select_from(Case))
+    engine.dispose()
+    return int(n or 0)
+
+
+def test_import_prints_counts_and_exits_0(tmp_path, store):
+    rows = [["XK-1", "XK", "trafikim", "01.02.2024", "", "", "", "", ""]]
+    path = write_csv(tmp_path / "c.csv", CASE_HEADER, rows)
+    result = _run(["import", str(CASES), str(path)], tmp_path, store)
+    assert result.returncode == 0, result.stderr
+    assert "1 rows read, 1 valid, 0 quarantined" in result.stdout
+    assert _cases(store) == 1
+
+
+def test_import_with_rejected_rows_exits_1_and_names_the_quarantine(tmp_path, store):
+    rows = [
+        ["XK-1", "XK", "trafikim", "01.02.2024", "", "", "", "", ""],
+        ["XK-2", "XK", "vjedhje", "32.01.2024", "", "", "", "", ""],
+    ]
+    path = write_csv(tmp_path / "c.csv", CASE_HEADER, rows)
+    quarantine = tmp_path / "rejected.csv"
+    result = _run(
+        ["import", str(CASES), str(path), "--quarantine", str(quarantine)], tmp_path, store
+    )
+    assert result.returncode == 1
+    assert "2 rows read, 1 valid, 1 quarantined" in result.stdout
+    assert "c.csv, row 3, column LLOJI: 'vjedhje'" in result.stdout
+    assert str(quarantine) in result.stdout.replace("\n", "")
+    assert quarantine.exists() and _cases(store) == 1
+
+
+def test_dry_run_writes_nothing(tmp_path, store):
+    rows = [["1", "Ana", "Gashi", "", "1990", "F", "", "", "", ""]]
+    path = write_csv(tmp_path / "p.csv", PERSON_HEADER, rows)
+    result = _run(["import", str(PERSONS), str(path), "--dry-run"], tmp_path, store)
+    assert result.returncode == 0, result.stderr
+    assert "dry run (nothing written)" in result.stdout
+
+
+def test_unknown_profile_and_missing_file_are_plain_errors(tmp_path, store):
+    result = _run(["import", "no-such-profile", str(tmp_path / "x.csv")], tmp_path, store)
+    assert result.returncode == 2
+    assert "no mapping profile 'no-such-profile'" in result.stderr
+    assert "Traceback" not in result.stderr
+    missing = _run(["import", str(CASES), str(tmp_path / "x.csv")], tmp_path, store)
+    assert missing.returncode == 2 and "no such file" in " ".join(missing.stderr.split())
