@@ -1,0 +1,142 @@
+"""REST API of the firearms domain: categorisation and serial search.
+
+`POST /api/firearm-categories` categorises facts, `GET /api/firearm-serials` searches serials,
+`/api/firearms/{id}/category` and `/api/firearms/{id}/facts` belong to a record (the records API
+owns `/api/firearms/{id}`, so the two searches live beside it, not under it).
+
+Categorising facts reads no record (`record.read` is still required: it is an operational tool).
+Serial search needs `search`, sees only the firearms `restrict()` lets the user read, and is
+logged as a search naming the pattern and every id returned. Facts written to a record need
+`record.update` on that record and are logged before/after by the service.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Path, Query
+from pydantic import BaseModel
+from sqlalchemy import Select
+
+from armsbridge.auth.access import check_can_write, fetch_record, log_access
+from armsbridge.auth.dependencies import DB, require
+from armsbridge.auth.permissions import Principal, restrict
+from armsbridge.errors import ValidationFailed
+from armsbridge.firearms import service
+from armsbridge.firearms.categories import categorize as run_categorize
+from armsbridge.firearms.schemas import CategoryResult, parse_facts
+from armsbridge.records.models import Firearm
+
+router = APIRouter(prefix="/api", tags=["firearms"])
+Reader = Annotated[Principal, Depends(require("record.read"))]
+Searcher = Annotated[Principal, Depends(require("search"))]
+Updater = Annotated[Principal, Depends(require("record.update"))]
+FirearmId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+MAX_ITEMS = 1000
+FACTS_EXAMPLE = {
+    "kind": "pistol",
+    "action": "semi_automatic",
+    "ignition": "centre_fire",
+    "barrel_length_cm": 11,
+    "magazine_capacity": 21,
+}
+
+
+class SerialHit(BaseModel):
+    """One firearm found by serial, with how many read characters matched only as misreadings."""
+
+    id: int
+    jurisdiction: str
+    external_ref: str | None
+    serial_raw: str | None
+    serial_normalised: str | None
+    make: str | None
+    model: str | None
+    misread_characters: int
+    score: float
+
+
+class StoredCategory(CategoryResult):
+    """The category stored on a firearm record."""
+
+    firearm_id: int
+
+
+@router.post("/firearm-categories")
+def categorize(
+    user: Reader,
+    body: Annotated[
+        dict[str, Any] | list[dict[str, Any]],
+        Body(
+            openapi_examples={"one": {"value": FACTS_EXAMPLE}, "list": {"value": [FACTS_EXAMPLE]}}
+        ),
+    ],
+) -> CategoryResult | list[CategoryResult]:
+    """Legal category (Directive 2021/555 Annex I) of one set of facts or of a list of them."""
+    if isinstance(body, list):
+        if len(body) > MAX_ITEMS:
+            raise ValidationFailed(f"at most {MAX_ITEMS} items per request, got {len(body)}")
+        facts = [parse_facts(item, where=f"item {i + 1}") for i, item in enumerate(body)]
+        return [run_categorize(f) for f in facts]
+    return run_categorize(parse_facts(body))
+
+
+@router.get("/firearm-serials")
+def search_serials(
+    db: DB,
+    user: Searcher,
+    pattern: Annotated[str, Query(min_length=1, max_length=80, pattern=r"^[^\x00]*$")],
+    jurisdiction: Annotated[str | None, Query(max_length=2, pattern=r"^[A-Z]{2}$")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[SerialHit]:
+    """Firearms by full or partial serial (`?` one unread character, `*` any run), best first."""
+
+    def visible(stmt: Select[Any]) -> Select[Any]:
+        return restrict(stmt, user, "record.read", model=Firearm)
+
+    hits = service.search_serials(
+        db, pattern=pattern, jurisdiction=jurisdiction, limit=limit, restrict=visible
+    )
+    log_access(
+        db,
+        user=user,
+        action="search",
+        record_type="firearm",
+        details={"serial_pattern": pattern, "ids": [h["id"] for h in hits]},
+    )
+    return [SerialHit(**h) for h in hits]
+
+
+@router.get("/firearms/{firearm_id}/category")
+def stored_category(db: DB, user: Reader, firearm_id: FirearmId) -> StoredCategory:
+    """The category stored on a firearm record, with its reasons and missing facts."""
+    firearm = fetch_record(db, user=user, record_type="firearm", record_id=firearm_id)
+    return StoredCategory(
+        firearm_id=firearm.id,
+        category=firearm.category or "undetermined",
+        point=firearm.category_point,
+        reasons=firearm.category_reasons or [],
+        missing=firearm.category_missing or [],
+        rules_version=firearm.rules_version or "",
+    )
+
+
+@router.post("/firearms/{firearm_id}/facts")
+def store_facts(
+    db: DB,
+    user: Updater,
+    firearm_id: FirearmId,
+    body: Annotated[dict[str, Any], Body(openapi_examples={"one": {"value": FACTS_EXAMPLE}})],
+) -> StoredCategory:
+    """Add categorisation facts to a firearm record (merged) and return its new category."""
+    check_can_write(user, "firearm")
+    firearm = fetch_record(
+        db,
+        user=user,
+        record_type="firearm",
+        record_id=firearm_id,
+        action="record.update",
+        log=False,
+    )
+    result = service.set_facts(db, firearm_id=firearm.id, facts=body, actor=user.username)
+    return StoredCategory(firearm_id=firearm.id, **result.model_dump())
