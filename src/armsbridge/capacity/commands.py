@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,7 @@ def campaigns(
     console.print(table)
 
 
-LOADERS = {
+LOADERS: dict[str, Callable[..., Any]] = {
     "joint_operations": service.record_joint_operation,
     "knowledge_products": service.record_knowledge_product,
 }

@@ -63,7 +63,8 @@ def _upsert(session: Session, model: type[M], *, key: str, actor: str, **values:
         select(model).where(model.jurisdiction == jurisdiction, model.external_ref == key)
     )
     if row is None:
-        row = model(created_by=actor, updated_by=actor, **clean)
+        row = model(**clean)
+        row.created_by = row.updated_by = actor
         session.add(row)
     else:
         for name, value in clean.items():
@@ -291,8 +292,8 @@ def campaign_summary(session: Session, *, jurisdiction: str | None = None) -> li
             "start_date": c.start_date,
             "end_date": c.end_date,
             "channels": n,
-            "views": int(views),
-            "impressions": int(impressions),
+            "views": int(views or 0),
+            "impressions": int(impressions or 0),
         }
         for c, n, views, impressions in session.execute(stmt)
     ]

@@ -115,6 +115,8 @@ def iafq(
     """Write the UNODC Illicit Arms Flows Questionnaire tables (XLSX) from the records."""
     from armsbridge.indicators.iafq import compute_iafq, write_iafq_xlsx
 
+    start: date | None
+    end: date | None
     if year is not None:
         start, end = date(year, 1, 1), date(year, 12, 31)
     elif date_from and date_to:

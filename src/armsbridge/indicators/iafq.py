@@ -35,15 +35,16 @@ def _by_context(rows: list[dict[str, Any]], label: str, codes: list[str], qty: s
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for row in rows:
         context = row.get("context") if row.get("context") in CONTEXTS else "other/unknown"
-        counts[row.get(label) or "unknown"][context] += (row.get(qty) or 0) if qty else 1
+        counts[str(row.get(label) or "unknown")][str(context)] += (row.get(qty) or 0) if qty else 1
     keys = [c for c in codes if c in counts] + sorted(set(counts) - set(codes))
     columns = [label, *CONTEXTS, "other/unknown", "total"]
-    table_rows = [
-        [key, *(counts[key][c] for c in (*CONTEXTS, "other/unknown")), sum(counts[key].values())]
+    figures = [
+        [counts[key][c] for c in (*CONTEXTS, "other/unknown")] + [sum(counts[key].values())]
         for key in keys
     ]
-    totals = ["total", *(sum(r[i] for r in table_rows) for i in range(1, len(columns)))]
-    return {"columns": columns, "rows": [*table_rows, totals]}
+    totals = [sum(column) for column in zip(*figures, strict=True)] if figures else [0] * 5
+    table: list[list[Any]] = [[key, *f] for key, f in zip(keys, figures, strict=True)]
+    return {"columns": columns, "rows": [*table, ["total", *totals]]}
 
 
 def _tracing(rows: list[dict[str, Any]]) -> Table:
@@ -71,7 +72,7 @@ def _tracing(rows: list[dict[str, Any]]) -> Table:
 
 def _significant(session: Session, fire, ammo, date_from, date_to, jurisdiction) -> Table:  # noqa: ANN001
     guns = Counter(r["event"] for r in fire if r.get("event"))
-    rounds = Counter()
+    rounds: Counter[int] = Counter()
     for r in ammo:
         if r.get("event"):
             rounds[r["event"]] += r.get("quantity") or 0
@@ -149,10 +150,10 @@ def compute_iafq(
 ) -> dict[str, Table]:
     """Return the IAFQ tables for the period (and jurisdiction) as {sheet name: table}."""
     load_definitions()
-    period = {"date_from": date_from, "date_to": date_to, "jurisdiction": jurisdiction}
-    fire = source_rows(session, "firearms", **period)
-    ammo = source_rows(session, "ammunition", **period)
-    parts = source_rows(session, "components", **period)
+    fire, ammo, parts = (
+        source_rows(session, name, date_from=date_from, date_to=date_to, jurisdiction=jurisdiction)
+        for name in ("firearms", "ammunition", "components")
+    )
     kinds = list(enum_values("firearm_kinds"))
     return {
         "1 Weapons by type": {
