@@ -46,8 +46,10 @@ def birth_date(true: date, rng: Random, *, trailing_dot_rate: float = 0.0) -> st
         return f"{true.year:04d}"
     if roll < 0.17:
         return dmy(date(true.year, 1, 1), trailing_dot=dot)
-    if roll < 0.20 and true.day <= 12 and true.day != true.month:
-        return dmy(date(true.year, true.day, true.month), trailing_dot=dot)
+    if roll < 0.20:
+        if true.day <= 12 and true.day != true.month:
+            return dmy(date(true.year, true.day, true.month), trailing_dot=dot)
+        return dmy(true, trailing_dot=dot)
     if roll < 0.21:
         return dmy(_shift_year(true, rng.choice((-1, 1))), trailing_dot=dot)
     return dmy(true, trailing_dot=dot)
