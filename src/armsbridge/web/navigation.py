@@ -24,22 +24,25 @@ NAV: list[tuple[str, str, str]] = [
     ("/records/persons", N_("Persons"), "record.read"),
     ("/records/firearms", N_("Firearms"), "record.read"),
     ("/records/vehicles", N_("Vehicles"), "record.read"),
-    ("/records/phones", N_("Phones"), "record.read"),
+    ("/firearms/identify", N_("Identify a firearm"), "record.read"),
     ("/imports", N_("Import"), "import.run"),
     ("/matching", N_("Matching"), "record.read"),
     ("/exchange", N_("Exchange"), "record.read"),
     ("/analysis", N_("Analysis"), "record.read"),
     ("/indicators", N_("Indicators"), "aggregate.read"),
+    ("/capacity", N_("Capacity"), "aggregate.read"),
     ("/audit", N_("Audit log"), "audit.read"),
     ("/admin/users", N_("Users"), "user.manage"),
 ]
 
 
 def _route_paths(request: Request) -> set[str]:
-    paths = request.app.state.__dict__.get("_nav_paths")
+    paths = getattr(request.app.state, "nav_paths", None)
     if paths is None:
-        paths = {getattr(r, "path", "") for r in request.app.routes}
-        request.app.state._nav_paths = paths
+        from armsbridge.app import iter_routes
+
+        paths = {getattr(r, "path", "") for r in iter_routes(request.app)}
+        request.app.state.nav_paths = paths
     return paths
 
 
@@ -53,7 +56,8 @@ def nav_items(request: Request, user: Any) -> list[dict[str, Any]]:
     here = request.url.path
     items = []
     for path, label, action in NAV:
-        if path not in paths or not role_allows(user.role, action):
+        routed = path in paths or (path.startswith("/records/") and "/records/{slug}" in paths)
+        if not routed or not role_allows(user.role, action):
             continue
         current = here == path if path == "/" else here.startswith(path)
         items.append({"path": path, "label": label, "current": current})
