@@ -129,6 +129,45 @@ def token(
     console.print(raw, markup=False)
 
 
+@user_app.command("member")
+def member(
+    case_id: int = typer.Argument(..., help="Id of the case."),
+    username: str = typer.Argument(...),
+    remove: bool = typer.Option(False, "--remove", help="Remove instead of add."),
+) -> None:
+    """Add a user to a case's members (they see it if restricted, and its H2/H3 records)."""
+    from armsbridge.auth import grants
+
+    with session_scope(_factory()) as session:
+        if remove:
+            grants.remove_case_member(session, case_id=case_id, username=username, actor=ACTOR)
+        else:
+            grants.add_case_member(session, case_id=case_id, username=username, actor=ACTOR)
+    console.print(f"{username} {'removed from' if remove else 'added to'} case {case_id}")
+
+
+@user_app.command("grant")
+def grant(
+    record_type: str = typer.Argument(..., help="person, firearm, case, ..."),
+    record_id: int = typer.Argument(...),
+    username: str = typer.Argument(...),
+    reason: str = typer.Option(..., help="Why this user needs the record (logged)."),
+) -> None:
+    """Let one user see one H2/H3 record."""
+    from armsbridge.auth import grants
+
+    with session_scope(_factory()) as session:
+        grants.grant_record(
+            session,
+            record_type=record_type,
+            record_id=record_id,
+            username=username,
+            reason=reason,
+            actor=ACTOR,
+        )
+    console.print(f"{username} may now see {record_type} {record_id}")
+
+
 def register(app: typer.Typer) -> None:
     """Add the `user` group."""
     app.add_typer(user_app, name="user")

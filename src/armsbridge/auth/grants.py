@@ -1,0 +1,122 @@
+"""Case membership and explicit grants: the two ways to see H2/H3 and restricted-case records."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from armsbridge.audit.service import log_event
+from armsbridge.auth.models import AccessGrant, CaseMember
+from armsbridge.auth.service import get_user
+from armsbridge.errors import NotFound, PermissionDenied, ValidationFailed
+from armsbridge.records.models import RECORD_MODELS, Case
+
+
+def _case(session: Session, case_id: int) -> Case:
+    case = session.get(Case, case_id)
+    if case is None:
+        raise NotFound(f"case {case_id} does not exist")
+    return case
+
+
+def add_case_member(session: Session, *, case_id: int, username: str, actor: str) -> CaseMember:
+    """Make `username` a member of a case (idempotent); logged as an admin act."""
+    case = _case(session, case_id)
+    user = get_user(session, username)
+    if user.jurisdiction != case.jurisdiction:
+        raise PermissionDenied(
+            f"{username} works for {user.jurisdiction}; the case is of {case.jurisdiction}"
+        )
+    member = session.scalar(
+        select(CaseMember).where(CaseMember.case_id == case_id, CaseMember.user_id == user.id)
+    )
+    if member is None:
+        member = CaseMember(case_id=case_id, user_id=user.id, added_by=actor)
+        session.add(member)
+        session.flush()
+        log_event(
+            session,
+            actor=actor,
+            action="admin",
+            record_type="case",
+            record_id=case_id,
+            jurisdiction=case.jurisdiction,
+            details={"op": "case.member_add", "username": username},
+        )
+    return member
+
+
+def remove_case_member(session: Session, *, case_id: int, username: str, actor: str) -> None:
+    """Remove `username` from a case's members; logged as an admin act."""
+    case = _case(session, case_id)
+    user = get_user(session, username)
+    session.execute(
+        delete(CaseMember).where(CaseMember.case_id == case_id, CaseMember.user_id == user.id)
+    )
+    log_event(
+        session,
+        actor=actor,
+        action="admin",
+        record_type="case",
+        record_id=case_id,
+        jurisdiction=case.jurisdiction,
+        details={"op": "case.member_remove", "username": username},
+    )
+
+
+def grant_record(
+    session: Session,
+    *,
+    record_type: str,
+    record_id: int,
+    username: str,
+    reason: str,
+    actor: str,
+    expires_on: date | None = None,
+) -> AccessGrant:
+    """Let `username` see one H2/H3 record, for a stated reason (and until a date if given)."""
+    if record_type not in RECORD_MODELS:
+        raise ValidationFailed(
+            f"record_type: {record_type!r} is not a record type",
+            [{"field": "record_type", "value": record_type, "expected": ", ".join(RECORD_MODELS)}],
+        )
+    if not reason.strip():
+        raise ValidationFailed(
+            "reason: a grant needs a reason",
+            [{"field": "reason", "value": "", "expected": "a reason"}],
+        )
+    record = session.get(RECORD_MODELS[record_type], record_id)
+    if record is None:
+        raise NotFound(f"{record_type} {record_id} does not exist")
+    user = get_user(session, username)
+    if user.jurisdiction != record.jurisdiction:
+        raise PermissionDenied(
+            f"{username} works for {user.jurisdiction}; the record is of {record.jurisdiction}"
+        )
+    grant = AccessGrant(
+        record_type=record_type,
+        record_id=record_id,
+        user_id=user.id,
+        granted_by=actor,
+        reason=reason.strip(),
+        expires_on=expires_on,
+    )
+    session.add(grant)
+    session.flush()
+    log_event(
+        session,
+        actor=actor,
+        action="admin",
+        record_type=record_type,
+        record_id=record_id,
+        jurisdiction=record.jurisdiction,
+        why=reason.strip(),
+        details={
+            "op": "grant",
+            "username": username,
+            "expires_on": expires_on.isoformat() if expires_on else None,
+        },
+    )
+    return grant
