@@ -107,10 +107,10 @@ def search_serials(
     return [SerialHit(**h) for h in hits]
 
 
-@router.get("/firearms/{firearm_id}/category")
-def stored_category(db: DB, user: Reader, firearm_id: FirearmId) -> StoredCategory:
+@router.get("/firearms/{record_id}/category")
+def stored_category(db: DB, user: Reader, record_id: FirearmId) -> StoredCategory:
     """The category stored on a firearm record, with its reasons and missing facts."""
-    firearm = fetch_record(db, user=user, record_type="firearm", record_id=firearm_id)
+    firearm = fetch_record(db, user=user, record_type="firearm", record_id=record_id)
     return StoredCategory(
         firearm_id=firearm.id,
         category=firearm.category or "undetermined",
@@ -121,11 +121,11 @@ def stored_category(db: DB, user: Reader, firearm_id: FirearmId) -> StoredCatego
     )
 
 
-@router.post("/firearms/{firearm_id}/facts")
+@router.post("/firearms/{record_id}/facts")
 def store_facts(
     db: DB,
     user: Updater,
-    firearm_id: FirearmId,
+    record_id: FirearmId,
     body: Annotated[dict[str, Any], Body(openapi_examples={"one": {"value": FACTS_EXAMPLE}})],
 ) -> StoredCategory:
     """Add categorisation facts to a firearm record (merged) and return its new category."""
@@ -134,7 +134,7 @@ def store_facts(
         db,
         user=user,
         record_type="firearm",
-        record_id=firearm_id,
+        record_id=record_id,
         action="record.update",
         log=False,
     )
