@@ -31,6 +31,7 @@ from armsbridge.records.api_schemas import (
 )
 from armsbridge.records.models import RECORD_MODELS, Case, CaseStatusChange
 from armsbridge.records.validation import record_as_dict
+from armsbridge.vocab.values import parse_date
 
 router = APIRouter(prefix="/api", tags=["records"])
 
@@ -79,6 +80,8 @@ def _apply_filters(stmt: Any, model: Any, record_type: str, filters: BaseModel) 
             stmt = stmt.where(func.lower(column).like(escaped + "%", escape="\\"))
         elif specs.get(name, {}).get("type") == "partial_date":
             stmt = stmt.where(column.like(value.replace("%", "") + "%"))
+        elif specs.get(name, {}).get("type") == "date":
+            stmt = stmt.where(column == parse_date(value, field=name))
         else:
             stmt = stmt.where(column == value)
     return stmt
