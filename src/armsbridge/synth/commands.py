@@ -59,8 +59,10 @@ def demo(
     persons: int = typer.Option(1000, "--persons", help="Real persons in the demo world."),
     seed: int = typer.Option(DEMO_SEED, "--seed", help="Seed of the demo world."),
     fresh: bool = typer.Option(False, "--fresh", help="Delete the SQLite store first."),
+    serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the node afterwards."),
+    port: int = typer.Option(8000, "--port", help="Port to serve on (127.0.0.1)."),
 ) -> None:
-    """Generate a small world into var/demo-world and import both exports into the store."""
+    """Build a demo store from a small world, create demo users, and serve the node."""
     settings = get_settings()
 
     def on_file(item: dict[str, Any], report: Any) -> None:
@@ -72,6 +74,14 @@ def demo(
     result = build_demo_store(settings, persons=persons, seed=seed, fresh=fresh, on_file=on_file)
     print_summary(result["counts"])
     console.print(f"demo world in {result['world']}; store at {settings.effective_database_url()}")
+    from armsbridge.web.commands import print_accounts
+    from armsbridge.web.demo import ensure_demo_users
+    from armsbridge.web.demo import serve as serve_node
+
+    url = f"http://127.0.0.1:{port}"
+    print_accounts(ensure_demo_users(settings, password=settings.demo_password or None), url)
+    if serve:
+        serve_node(settings, host="127.0.0.1", port=port)
 
 
 def print_summary(counts: dict[str, dict[str, int]]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 JURISDICTIONS = ("XK", "MK")
 
@@ -227,7 +228,7 @@ EXTRA_FILES: tuple[FileSpec, ...] = (
 )
 
 # How each service writes its files: delimiter, and the encoding of each file (default first).
-CONVENTIONS = {
+CONVENTIONS: dict[str, dict[str, Any]] = {
     "XK": {
         "delimiter": ";",
         "encoding": "utf-8",
@@ -251,10 +252,10 @@ TRUTH_KINDS = ("persons", "firearms", "vehicles", "phones", "organisations")
 def encoding_of(jurisdiction: str, file_name: str) -> str:
     """Return the encoding the service of `jurisdiction` writes `file_name` in."""
     conv = CONVENTIONS[jurisdiction]
-    return conv["encodings"].get(file_name, conv["encoding"])
+    return str(conv["encodings"].get(file_name, conv["encoding"]))
 
 
 def profile_name(jurisdiction: str, file_name: str) -> str:
-    """Return the mapping profile name of an export file: xk-persons, mk-links-called, ..."""
+    """Return the mapping profile name of an export file: xk-persons, mk-calls, ..."""
     stem = file_name.removesuffix(".csv").replace("_", "-")
     return f"{jurisdiction.lower()}-{stem}"

@@ -108,5 +108,5 @@ def firearm_fields(ex: JurisdictionExport, gun: Firearm, status: str, rng: Rando
         gun.year if rng.random() < 0.4 else "",
         ex.term("firearm_statuses", status),
         yes if noted else no,
-        ex.term("conversion_kinds", converted) if noted else "",
+        ex.term("conversion_kinds", str(converted)) if noted else "",
     ]
