@@ -161,3 +161,17 @@ def _cross_border(world: Path, kind: str) -> list[tuple[str, str]]:
 def _year(text: str) -> str | None:
     match = re.search(r"(\d{4})\.?$", text)
     return match.group(1) if match else None
+
+
+def test_phone_numbers_are_valid_mobiles_of_either_side(world: Path) -> None:
+    import phonenumbers
+
+    items = {i["file"]: i for i in manifest(world)["imports"]}
+    for j, col in (("XK", "NR_TELEFONIT"), ("MK", "ТЕЛЕФОНСКИ_БРОЈ")):
+        numbers = {r[col] for r in read_rows(world, items[f"{j.lower()}/phones.csv"])}
+        parsed = [phonenumbers.parse(n, j) for n in numbers]
+        assert all(phonenumbers.is_valid_number(p) for p in parsed)
+        assert {p.country_code for p in parsed} == {383, 389}
+        assert {phonenumbers.number_type(p) for p in parsed} == {
+            phonenumbers.PhoneNumberType.MOBILE
+        }

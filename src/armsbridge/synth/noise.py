@@ -164,7 +164,7 @@ def phone_national(rng: Random, country: str) -> str:
     prefix = rng.choice(
         ("43", "44", "45", "46", "48", "49")
         if country == "XK"
-        else ("70", "71", "72", "73", "75", "76", "77", "78")
+        else ("70", "71", "72", "75", "76", "77", "78")
     )
     return prefix + f"{rng.randrange(0, 1_000_000):06d}"
 
