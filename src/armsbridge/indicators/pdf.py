@@ -114,9 +114,12 @@ def _indicator(pdf: _Report, ind: dict[str, Any]) -> None:
     )
     ratio = ind["unit"] == "proportion"
     charted = False
-    table_rows = [
-        ["breakdown", "part", "denominator" if ratio else "value", "numerator" if ratio else ""]
-    ]
+    head = (
+        ["breakdown", "part", "denominator", "numerator"]
+        if ratio
+        else ["breakdown", "part", ind["unit"]]
+    )
+    table_rows = [head]
     for dimension, tree in ind["breakdown"].items():
         pairs = flatten(tree)
         numerators = dict(flatten(ind.get("numerator_breakdown", {}).get(dimension, {})))
@@ -124,11 +127,10 @@ def _indicator(pdf: _Report, ind: dict[str, Any]) -> None:
             _bar_chart(pdf, f"by {dimension}", pairs, numerators if ratio else {})
             charted = True
         for label, value in pairs:
-            table_rows.append(
-                [dimension, label, f"{value}", f"{numerators.get(label, 0)}" if ratio else ""]
-            )
+            row = [dimension, label, f"{value}"]
+            table_rows.append([*row, f"{numerators.get(label, 0)}"] if ratio else row)
     if len(table_rows) > 1:
-        _table(pdf, table_rows, (40, 80, 30, 30))
+        _table(pdf, table_rows, (40, 80, 30, 30) if ratio else (40, 95, 35))
 
 
 def write_indicators_pdf(report: dict[str, Any], path: Path) -> Path:
