@@ -23,6 +23,8 @@ from armsbridge.web.templating import render
 router = APIRouter(tags=["pages"], include_in_schema=False)
 PAGE_SIZE = 50
 PERSONAL = {"person", "phone", "online_account", "intel_report"}
+# Columns kept for search and matching only; a reader does not need them on the page.
+INTERNAL = {"id", "facts", "name_key", "case_id", "event_id", "place_id"}
 
 Reader = Annotated[Principal, Depends(require("record.read"))]
 Creator = Annotated[Principal, Depends(require("record.create"))]
@@ -68,12 +70,16 @@ def search_page(
     why: str = "",
 ) -> Response:
     """The one search box: persons (with a justification), serials, plates, phones."""
-    results = search.search(db, user=user, query=q, why=why) if q.strip() else None
-    return render(
+    results = search.search(db, user=user, query=q, why=why, log=False) if q.strip() else None
+    response = render(
         request,
         "records/search.html",
         _common({"query": q, "why": why, "results": results}),
     )
+    # Logged last: the audit entry takes the store's write lock until the request commits.
+    if results is not None and results.persons is not None:
+        search.log_search(db, user=user, results=results, why=why)
+    return response
 
 
 @router.get("/records/{slug}")
@@ -88,16 +94,7 @@ def list_page(
     rows = list(
         db.scalars(stmt.order_by(model.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
     )
-    if record_type in PERSONAL and rows:
-        log_event(
-            db,
-            actor=user.username,
-            action="consult",
-            record_type=record_type,
-            jurisdiction=user.jurisdiction,
-            details={"list": slug, "page": page, "ids": [r.id for r in rows]},
-        )
-    return render(
+    response = render(
         request,
         "records/list.html",
         _common(
@@ -111,6 +108,16 @@ def list_page(
             }
         ),
     )
+    if record_type in PERSONAL and rows:
+        log_event(
+            db,
+            actor=user.username,
+            action="consult",
+            record_type=record_type,
+            jurisdiction=user.jurisdiction,
+            details={"list": slug, "page": page, "ids": [r.id for r in rows]},
+        )
+    return response
 
 
 def _form(
@@ -174,15 +181,6 @@ def record_page(
     """One record with its fields, linked records, attachments (and a case's timeline)."""
     record_type = record_type_of(slug, user)
     record = load(db, user, record_type, record_id, "record.read")
-    log_event(
-        db,
-        actor=user.username,
-        action="consult",
-        record_type=record_type,
-        record_id=record.id,
-        jurisdiction=record.jurisdiction,
-        why=why.strip() or None,
-    )
     links = related.linked(db, user=user, record_type=record_type, record_id=record.id)
     ctx = related.context_of(db, user=user, record_type=record_type, record=record)
     timeline = None
@@ -194,10 +192,12 @@ def record_page(
     shown = [
         (name, display_value(record_type, name, values.get(name)))
         for name in values
-        if name not in ("id", "facts") and values.get(name) not in (None, "", [])
+        if name not in INTERNAL
+        and not name.endswith(("_key", "_key_rev"))
+        and values.get(name) not in (None, "", [])
     ]
     writable = record_type in record_types_for(user.role, "write")
-    return render(
+    response = render(
         request,
         "records/record.html",
         _common(
@@ -217,6 +217,17 @@ def record_page(
             }
         ),
     )
+    # Logged last: the audit entry takes the store's write lock until the request commits.
+    log_event(
+        db,
+        actor=user.username,
+        action="consult",
+        record_type=record_type,
+        record_id=record.id,
+        jurisdiction=record.jurisdiction,
+        why=why.strip() or None,
+    )
+    return response
 
 
 @router.get("/records/{slug}/{record_id}/edit")

@@ -192,10 +192,19 @@ def search_phones(session: Session, *, user: Any, query: str, limit: int = 50) -
 
 
 def search(
-    session: Session, *, user: Any, query: str, why: str | None = None, limit: int = 50
+    session: Session,
+    *,
+    user: Any,
+    query: str,
+    why: str | None = None,
+    limit: int = 50,
+    log: bool = True,
 ) -> SearchResults:
-    """Search every kind the query can be; persons only with a justification, which is logged."""
-    from armsbridge.audit.service import log_event
+    """Search every kind the query can be; persons only with a justification, which is logged.
+
+    With log=False the caller must call log_search() itself (pages do, after rendering, so the
+    store's write lock is held only for the audit entry).
+    """
     from armsbridge.auth.permissions import record_types_for
 
     query = (query or "").strip()[:MAX_QUERY]
@@ -206,19 +215,6 @@ def search(
     if "person" in results.kinds and "person" in readable:
         if why and why.strip():
             results.persons = search_persons(session, user=user, query=query, limit=limit)
-            log_event(
-                session,
-                actor=user.username,
-                action="search",
-                record_type="person",
-                jurisdiction=user.jurisdiction,
-                why=why.strip(),
-                details={
-                    "query": query,
-                    "results": len(results.persons),
-                    "ids": [p.id for p in results.persons],
-                },
-            )
         else:
             results.needs_justification = True
     if "serial" in results.kinds and "firearm" in readable:
@@ -227,4 +223,25 @@ def search(
         results.vehicles = search_vehicles(session, user=user, query=query, limit=limit)
     if "phone" in results.kinds and "phone" in readable:
         results.phones = search_phones(session, user=user, query=query, limit=limit)
+    if log and results.persons is not None:
+        log_search(session, user=user, results=results, why=why or "")
     return results
+
+
+def log_search(session: Session, *, user: Any, results: SearchResults, why: str) -> None:
+    """Log a person search: who, why, the query and which persons it showed."""
+    from armsbridge.audit.service import log_event
+
+    log_event(
+        session,
+        actor=user.username,
+        action="search",
+        record_type="person",
+        jurisdiction=user.jurisdiction,
+        why=why.strip(),
+        details={
+            "query": results.query,
+            "results": len(results.persons or []),
+            "ids": [p.id for p in results.persons or []],
+        },
+    )

@@ -24,13 +24,11 @@ NAV: list[tuple[str, str, str]] = [
     ("/records/persons", N_("Persons"), "record.read"),
     ("/records/firearms", N_("Firearms"), "record.read"),
     ("/records/vehicles", N_("Vehicles"), "record.read"),
-    ("/firearms/identify", N_("Identify a firearm"), "record.read"),
     ("/imports", N_("Import"), "import.run"),
     ("/matching", N_("Matching"), "record.read"),
     ("/exchange", N_("Exchange"), "record.read"),
     ("/analysis", N_("Analysis"), "record.read"),
     ("/indicators", N_("Indicators"), "aggregate.read"),
-    ("/capacity", N_("Capacity"), "aggregate.read"),
     ("/audit", N_("Audit log"), "audit.read"),
     ("/admin/users", N_("Users"), "user.manage"),
 ]

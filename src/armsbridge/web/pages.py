@@ -12,8 +12,9 @@ from armsbridge.auth.dependencies import DB, public, require
 from armsbridge.auth.permissions import Principal, record_types_for, restrict
 from armsbridge.records.labels import TYPES
 from armsbridge.records.models import RECORD_MODELS, Case
+from armsbridge.vocab.service import enum_values
 from armsbridge.web.i18n import normalise_language
-from armsbridge.web.templating import LANGUAGE_COOKIE, render
+from armsbridge.web.templating import LANGUAGE_COOKIE, formatter, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -42,7 +43,9 @@ def dashboard(
         rows = db.execute(
             select(cases.c.status, func.count()).group_by(cases.c.status).order_by(cases.c.status)
         )
-        by_status = [(status, count) for status, count in rows]
+        labels = enum_values("case_statuses")
+        fmt = formatter(request)
+        by_status = [(fmt.gettext(labels.get(status, status)), count) for status, count in rows]
         recent = list(
             db.scalars(
                 restrict(select(Case), user, "record.read").order_by(Case.id.desc()).limit(8)
