@@ -135,7 +135,7 @@ def restrict(
             or_(AccessGrant.expires_on.is_(None), AccessGrant.expires_on >= date.today()),
         )
     )
-    membership = [grant]
+    membership: list[Any] = [grant]
     conditions = [table.jurisdiction == user.jurisdiction]
     if record_type == "case":
         membership.append(table.id.in_(user_cases))

@@ -219,7 +219,7 @@ def _client_blocked(client: str | None) -> bool:
         failures = _client_failures.get(client)
         while failures and failures[0] < cutoff:
             failures.popleft()
-        return bool(failures) and len(failures) >= CLIENT_MAX_FAILURES
+        return failures is not None and len(failures) >= CLIENT_MAX_FAILURES
 
 
 def _note_client_failure(client: str | None) -> None:
@@ -283,7 +283,7 @@ def authenticate(
         minutes = max(1, round((locked - now).total_seconds() / 60))
         raise AccountLocked(f"this account is locked after failed sign-ins; wait {minutes} min")
     try:
-        password_ok = _hasher.verify(user.password_hash, password)
+        password_ok: bool = _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         password_ok = False
     if not password_ok or user.disabled:

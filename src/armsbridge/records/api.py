@@ -101,14 +101,18 @@ def _own_jurisdiction(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
 def _add_routes(record_type: str) -> None:
     slug = SLUGS[record_type]
     model = RECORD_MODELS[record_type]
-    Filters = _filters_model(record_type)  # noqa: N806
-    In = input_model(record_type)  # noqa: N806
+    Filters: Any = _filters_model(record_type)  # noqa: N806
+    In: Any = input_model(record_type)  # noqa: N806
     Out = output_model(record_type)  # noqa: N806
     Page = page_model(record_type)  # noqa: N806
     label = record_type.replace("_", " ")
     why_required = record_type in JUSTIFIED_TYPES
 
-    def list_records(filters: Annotated[Filters, Query()], db: DB, user: Reader) -> Any:
+    def list_records(
+        filters: Annotated[Filters, Query()],  # type: ignore[valid-type]
+        db: DB,
+        user: Reader,
+    ) -> Any:
         stmt = _apply_filters(visible(record_type, user), model, record_type, filters)
         total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = list(db.scalars(stmt.order_by(model.id).limit(filters.limit).offset(filters.offset)))
@@ -138,7 +142,7 @@ def _add_routes(record_type: str) -> None:
         record = fetch_record(db, user=user, record_type=record_type, record_id=record_id, why=why)
         return _out(record_type, record)
 
-    def create(body: In, db: DB, user: Creator) -> Any:
+    def create(body: In, db: DB, user: Creator) -> Any:  # type: ignore[valid-type]
         check_can_write(user, record_type)
         data = _own_jurisdiction(user, body.model_dump(exclude_unset=True))
         if record_type == "link":
@@ -164,7 +168,9 @@ def _add_routes(record_type: str) -> None:
         record = service.create_record(db, record_type=record_type, data=data, actor=user.username)
         return _out(record_type, record)
 
-    def update(record_id: RecordId, body: In, db: DB, user: Updater) -> Any:
+    def update(  # type: ignore[valid-type]
+        record_id: RecordId, body: In, db: DB, user: Updater
+    ) -> Any:
         check_can_write(user, record_type)
         fetch_record(
             db, user=user, record_type=record_type, record_id=record_id, action="record.update"

@@ -57,7 +57,7 @@ def _field_type(spec: dict[str, Any]) -> Any:
     if kind == "bool":
         return bool
     if kind == "list":
-        return Annotated[list[Text(200)], Field(max_length=50)]
+        return Annotated[list[Text(200)], Field(max_length=50)]  # type: ignore[misc]
     if kind in ("date", "partial_date"):
         return Text(10)
     return Text(spec.get("max_length"))
@@ -110,7 +110,7 @@ def page_model(record_type: str) -> type[BaseModel]:
     """Return the model of one page of records: items, total and the paging used."""
     return create_model(
         f"{_camel(record_type)}Page",
-        items=(list[output_model(record_type)], ...),
+        items=(list[output_model(record_type)], ...),  # type: ignore[misc,arg-type]
         total=(int, ...),
         limit=(int, ...),
         offset=(int, ...),
@@ -148,7 +148,7 @@ class StatusChangeIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    status: Text(40)
+    status: Annotated[str, Field(max_length=40, pattern=NO_NUL)]
     changed_on: date
-    court_reference: Text(120) | None = None
-    note: Text(2000) | None = None
+    court_reference: Annotated[str, Field(max_length=120, pattern=NO_NUL)] | None = None
+    note: Annotated[str, Field(max_length=2000, pattern=NO_NUL)] | None = None
