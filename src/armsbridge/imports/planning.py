@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from armsbridge.errors import ValidationFailed
@@ -20,6 +21,11 @@ from armsbridge.vocab.service import enum_values
 
 RecordKey = tuple[str, str, str]  # (record type, jurisdiction, external_ref)
 EXTRA_CELLS = "\x00extra"
+
+
+@cache
+def _jurisdictions() -> frozenset[str]:
+    return frozenset(enum_values("jurisdictions"))
 
 
 @dataclass
@@ -86,7 +92,7 @@ def plan_row(
         )
     jurisdiction = profile.jurisdiction.extract(raw)
     jurisdiction = "" if jurisdiction is None else str(jurisdiction).strip().upper()
-    if jurisdiction not in enum_values("jurisdictions"):
+    if jurisdiction not in _jurisdictions():
         err(_columns_of(profile.jurisdiction), jurisdiction, "a jurisdiction (XK or MK)")
         return errors
     plan = RowPlan(number, raw)

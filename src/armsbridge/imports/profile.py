@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -53,11 +54,11 @@ class Source:
         """Return the raw value of this source in `row` (a record source returns None)."""
         if self.column is not None:
             raw = row.get(self.column)
-            if self.map is not None and raw is not None:
+            if raw is None or (raw.__class__ is str and not raw.strip()):
+                return self.default
+            if self.map is not None:
                 text = str(raw).strip()
                 raw = self.map.get(text, self.map.get(text.lower(), raw))
-            if is_empty(raw):
-                return self.default
             return raw
         if self.columns:
             return [row[c] for c in self.columns if not is_empty(row.get(c))] or None
@@ -143,19 +144,28 @@ def template_columns(template: str) -> list[str]:
     return _TEMPLATE.findall(template)
 
 
-def render(template: str, row: dict[str, Any]) -> str | None:
-    """Fill a `{COL}` template from `row`; None when any referenced column is empty."""
-    parts: list[str] = []
+@cache
+def _template_parts(template: str) -> tuple[tuple[str, str | None], ...]:
+    parts: list[tuple[str, str | None]] = []
     pos = 0
     for match in _TEMPLATE.finditer(template):
-        value = row.get(match.group(1))
-        if is_empty(value):
-            return None
-        parts.append(template[pos : match.start()])
-        parts.append(_text(value))
+        parts.append((template[pos : match.start()], match.group(1)))
         pos = match.end()
-    parts.append(template[pos:])
-    return "".join(parts).strip()
+    parts.append((template[pos:], None))
+    return tuple(parts)
+
+
+def render(template: str, row: dict[str, Any]) -> str | None:
+    """Fill a `{COL}` template from `row`; None when any referenced column is empty."""
+    out: list[str] = []
+    for literal, column in _template_parts(template):
+        out.append(literal)
+        if column is not None:
+            value = row.get(column)
+            if is_empty(value):
+                return None
+            out.append(_text(value))
+    return "".join(out).strip()
 
 
 def _text(value: Any) -> str:

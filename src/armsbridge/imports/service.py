@@ -12,7 +12,8 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from armsbridge.audit.service import log_event
@@ -151,6 +152,8 @@ class _FileImport:
         self.created: dict[str, set[RecordKey]] = defaultdict(set)
         self.updated: dict[str, set[RecordKey]] = defaultdict(set)
         self.quarantined: list[tuple[int, dict[str, Any], list[RowError]]] = []
+        self.postgres = session.get_bind().dialect.name == "postgresql"
+        self.chunk = 5000 if self.postgres else _LOOKUP_CHUNK
 
     def counts(self) -> tuple[Any, Any]:
         """Return (created, updated) record counts per type."""
@@ -196,9 +199,13 @@ class _FileImport:
             if rtype == "case":
                 cols.append(model.status)
             ordered = sorted(refs)
-            for start in range(0, len(ordered), _LOOKUP_CHUNK):
-                chunk = ordered[start : start + _LOOKUP_CHUNK]
-                stmt = select(*cols).where(model.jurisdiction == jur, model.external_ref.in_(chunk))
+            for start in range(0, len(ordered), self.chunk):
+                chunk = ordered[start : start + self.chunk]
+                if self.postgres:  # one array parameter instead of hundreds of placeholders
+                    match = model.external_ref == any_(bindparam("refs", chunk, ARRAY(String)))
+                else:
+                    match = model.external_ref.in_(chunk)
+                stmt = select(*cols).where(model.jurisdiction == jur, match)
                 for row in self.session.execute(stmt):
                     self.known[(rtype, jur, row[1])] = row[0]
                     if rtype == "case":
