@@ -144,3 +144,12 @@ def test_no_engine_at_import_time() -> None:
 
     importlib.reload(module)
     assert not hasattr(module, "app")
+
+
+def test_answers_carry_security_headers_and_api_answers_are_not_cached(settings) -> None:
+    client = TestClient(_app_with_probe_routes(settings))
+    answer = client.get("/api/probe/missing")
+    assert answer.headers["x-frame-options"] == "DENY"
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert answer.headers["cache-control"] == "no-store"
+    assert "cache-control" not in client.get("/probe/missing").headers

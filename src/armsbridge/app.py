@@ -16,6 +16,7 @@ from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Mount
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from armsbridge.auth.dependencies import LoginRequired, route_permission
 from armsbridge.auth.sessions import PreSessionMiddleware
@@ -190,6 +191,38 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _fault)
 
 
+SECURITY_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+)
+
+
+class SecurityHeadersMiddleware:
+    """Add headers that stop framing and type sniffing; API answers are never cached."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on and add the headers to its answer."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = list(SECURITY_HEADERS)
+        if scope.get("path", "").startswith("/api/"):
+            extra.append((b"cache-control", b"no-store"))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                added = [(k, v) for k, v in extra if k not in present]
+                message["headers"] = [*message.get("headers", []), *added]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def create_app(settings: Settings | None = None, *, engine=None) -> FastAPI:  # noqa: ANN001
     """Build the node's web application: store, error handlers, every domain's routers."""
     settings = settings or get_settings()
@@ -206,6 +239,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> FastAPI:  # 
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     install_error_handlers(app)
     app.add_middleware(PreSessionMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.state.routers = include_domain_routers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     check_route_permissions(app)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import secrets
 from datetime import UTC, date, datetime, timedelta
-from http.cookies import SimpleCookie
+from http.cookies import CookieError, SimpleCookie
 
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -214,10 +215,11 @@ class PreSessionMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cookies = SimpleCookie()
+        cookies: SimpleCookie = SimpleCookie()
         for name, value in scope.get("headers", []):
             if name == b"cookie":
-                cookies.load(value.decode("latin-1"))
+                with contextlib.suppress(CookieError):
+                    cookies.load(value.decode("latin-1"))
         if PRE_SESSION_COOKIE in cookies:
             scope["armsbridge_pre"] = cookies[PRE_SESSION_COOKIE].value
             await self.app(scope, receive, send)
