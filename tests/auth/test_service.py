@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from armsbridge.audit.models import AuditEntry
 from armsbridge.auth import service
-from armsbridge.errors import Conflict, ValidationFailed
+from armsbridge.errors import Conflict, UserError, ValidationFailed
 
 PASSWORD = "correct horse battery"
 
@@ -140,3 +140,25 @@ def test_api_token_is_shown_once_and_stored_hashed(session) -> None:
     stored = session.scalar(select(ApiToken))
     assert raw.startswith("abt_") and raw not in (stored.token_hash, stored.prefix)
     assert len(stored.token_hash) == 64
+
+
+def test_self_service_password_and_second_factor(session) -> None:
+    _add(session, username="ivo", role="investigator")
+    with pytest.raises(ValidationFailed, match="current password"):
+        service.change_password(session, username="ivo", current="wrong", new="x" * 12)
+    service.change_password(session, username="ivo", current=PASSWORD, new="a new long password")
+    assert service.authenticate(session, username="ivo", password="a new long password")
+    secret = service.new_totp_secret()
+    with pytest.raises(ValidationFailed, match="code"):
+        service.enrol_totp(session, username="ivo", secret=secret, code="000000")
+    service.enrol_totp(session, username="ivo", secret=secret, code=pyotp.TOTP(secret).now())
+    with pytest.raises(service.SecondFactorRequired):
+        service.authenticate(session, username="ivo", password="a new long password")
+    service.remove_totp(session, username="ivo")
+    assert service.authenticate(session, username="ivo", password="a new long password")
+
+
+def test_administrators_cannot_drop_their_second_factor(session) -> None:
+    _add(session, username="root", role="administrator")
+    with pytest.raises(UserError, match="requires a second factor"):
+        service.remove_totp(session, username="root")

@@ -315,3 +315,54 @@ def authenticate(
     user.last_login_at = now
     log_event(session, actor=user.username, action="login", details={"client": client})
     return user
+
+
+def change_password(session: Session, *, username: str, current: str, new: str) -> User:
+    """Let a user change their own password (the current one is checked); other sessions end."""
+    user = get_user(session, username)
+    try:
+        ok = _hasher.verify(user.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        raise ValidationFailed(
+            "current password: it is not the right one",
+            [{"field": "current", "value": "***", "expected": "your current password"}],
+        )
+    check_password_policy(new)
+    user.password_hash = hash_password(new)
+    user.password_changed_at = _now()
+    end_all_sessions(session, user_id=user.id)
+    log_event(session, actor=username, action="admin", details={"op": "password.change"})
+    return user
+
+
+def new_totp_secret() -> str:
+    """Return a fresh TOTP secret for an enrolment (stored only once a code confirms it)."""
+    return pyotp.random_base32()
+
+
+def enrol_totp(session: Session, *, username: str, secret: str, code: str) -> User:
+    """Turn on the second factor with `secret` once a code from the app proves it was scanned."""
+    user = get_user(session, username)
+    step = _code_step(secret, code, None)
+    if step is None:
+        raise ValidationFailed(
+            "code: it does not match; scan the code again and enter the current 6 digits",
+            [{"field": "code", "value": code, "expected": "the 6-digit code of the app"}],
+        )
+    user.totp_secret = secret
+    user.totp_last_step = step
+    log_event(session, actor=username, action="admin", details={"op": "totp.enrol"})
+    return user
+
+
+def remove_totp(session: Session, *, username: str) -> User:
+    """Turn off one's own second factor (refused for roles that require it)."""
+    user = get_user(session, username)
+    if second_factor_required(user.role):
+        raise UserError(f"the {user.role} role requires a second factor")
+    user.totp_secret = None
+    user.totp_last_step = None
+    log_event(session, actor=username, action="admin", details={"op": "totp.remove"})
+    return user
