@@ -19,6 +19,7 @@ _ID_COLUMN = {
     "firearms": "firearms.csv",
     "vehicles": "vehicles.csv",
     "phones": "phones.csv",
+    "online_accounts": "online_accounts.csv",
     "organisations": "organisations.csv",
 }
 

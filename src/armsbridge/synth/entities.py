@@ -24,6 +24,7 @@ class Person:
     personal_number: str
     nickname: str = ""
     phones: list[Phone] = field(default_factory=list)
+    accounts: list[OnlineAccount] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -78,3 +79,12 @@ class Place:
     lat: float
     lon: float
     street: str = ""
+
+
+@dataclass(slots=True)
+class OnlineAccount:
+    """A real account on a social network, messenger or marketplace."""
+
+    eid: str
+    platform: str  # a code of the platforms enumeration
+    handle: str

@@ -10,7 +10,8 @@ from random import Random
 from typing import IO, Any
 
 from armsbridge.synth import noise
-from armsbridge.synth.entities import Firearm, Person, Phone, Place, Vehicle
+from armsbridge.synth.comms import CommunicationsMixin
+from armsbridge.synth.entities import Firearm, Person, Place, Vehicle
 from armsbridge.synth.files import CONVENTIONS, EXTRA_FILES, FILES, encoding_of
 from armsbridge.synth.names import fit_encoding, load_data, name_book
 from armsbridge.synth.procedure import COURT_STEPS, status_history
@@ -18,6 +19,7 @@ from armsbridge.synth.spelling import firearm_fields, person_fields
 
 _PREFIX = {
     "XK": {
+        "online_account": "U",
         "person": "P",
         "event": "N",
         "firearm": "A",
@@ -28,6 +30,7 @@ _PREFIX = {
         "organisation": "G",
     },
     "MK": {
+        "online_account": "U",
         "person": "L",
         "event": "N",
         "firearm": "O",
@@ -82,7 +85,7 @@ class EventRec:
     case: CaseRec
 
 
-class JurisdictionExport:
+class JurisdictionExport(CommunicationsMixin):
     """Writes one jurisdiction's export files; remembers, per story, which records it made."""
 
     def __init__(self, jurisdiction: str, out: Path, truth: dict[str, Any]) -> None:
@@ -131,6 +134,7 @@ class JurisdictionExport:
         self.phone_recs: dict[str, tuple[str, str]] = {
             k: v for k, v in old_phones.items() if k in self.kept
         }
+        self.account_recs: dict[str, tuple[str, list[str]]] = {}
         self.vehicle_recs: dict[str, tuple[str, list[str]]] = {}
         self.org_recs: dict[str, str] = {}
         self.person_case: dict[tuple[str, str], str] = {}
@@ -365,32 +369,6 @@ class JurisdictionExport:
             "vehicles.csv", [ref, ev.ref, self._date(ev.when, rng), *fields, owner or "", driver]
         )
         return ref
-
-    def phone(self, ph: Phone, case: CaseRec, rng: Random, user: str = "") -> str:
-        """Record a number named in a case, with its user when known."""
-        known = self.phone_recs.get(ph.eid)
-        if known is None:
-            ref = self._next("phone")
-            self.truth["phones"].writerow([ph.eid, self.j, ref])
-            known = (ref, noise.phone_as_written(ph.national, ph.country, self.j, rng))
-            self.phone_recs[ph.eid] = known
-        ref, raw = known
-        if ("ph", ref, case.ref, user) not in self.seen:
-            self.seen.add(("ph", ref, case.ref, user))
-            country = self.term("countries", ph.country) if rng.random() < 0.5 else ""
-            self._write("phones.csv", [ref, case.ref, raw, country, user])
-        return ref
-
-    def call(self, a: Phone, b: Phone, first: date, last: date, count: int, rng: Random) -> None:
-        """Record call records between two numbers already recorded in this export."""
-        ra, rb = self.phone_recs.get(a.eid), self.phone_recs.get(b.eid)
-        if ra is None or rb is None or ("call", ra[0], rb[0]) in self.seen:
-            return
-        self.seen.add(("call", ra[0], rb[0]))
-        self._write(
-            "calls.csv",
-            [ra[0], ra[1], rb[0], rb[1], self._date(first, rng), self._date(last, rng), count],
-        )
 
     def organisation(self, eid: str, name: str) -> str:
         """Record a criminal group under this service's name for it."""

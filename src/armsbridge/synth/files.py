@@ -197,6 +197,19 @@ FILES: tuple[FileSpec, ...] = (
         "phone numbers named in a case (one row per number per case), with the user if known",
     ),
     FileSpec(
+        "online_accounts.csv",
+        "online_account",
+        (
+            ("account", "ID_LLOGARISE", "ИД_ПРОФИЛ"),
+            _CASE,
+            ("platform", "PLATFORMA", "ПЛАТФОРМА"),
+            ("handle", "EMRI_NE_RRJET", "КОРИСНИЧКО_ИМЕ"),
+            ("url", "URL", "URL"),
+            _PERSON,
+        ),
+        "accounts on social networks, messengers and marketplaces named in a case, with their user",
+    ),
+    FileSpec(
         "calls.csv",
         "phone",
         (
@@ -246,7 +259,14 @@ CONVENTIONS: dict[str, dict[str, Any]] = {
     },
 }
 
-TRUTH_KINDS = ("persons", "firearms", "vehicles", "phones", "organisations")
+TRUTH_KINDS = (
+    "persons",
+    "firearms",
+    "vehicles",
+    "phones",
+    "online_accounts",
+    "organisations",
+)
 
 
 def encoding_of(jurisdiction: str, file_name: str) -> str:

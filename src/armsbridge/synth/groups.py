@@ -71,6 +71,8 @@ def play_group(w: World, rng: Random) -> None:
         p.phones.append(w.make.phone(rng, home))
         if rng.random() < 0.3:
             p.phones.append(w.make.phone(rng, home if rng.random() < 0.5 else OTHER[home]))
+        if rng.random() < 0.25:
+            p.accounts.append(w.make.account(rng, p, "telegram"))
         members.append(p)
     cars = [w.make.vehicle(rng, rng.choice(members)) for _ in range(rng.randint(1, 3))]
     gid = w.make.group_id()
@@ -140,6 +142,9 @@ def play_group(w: World, rng: Random) -> None:
                 for ph in m.phones:
                     if rng.random() < 0.75:
                         ex.phone(ph, case, rng, ref)
+                for acc in m.accounts:
+                    if rng.random() < 0.6:
+                        ex.account(acc, case, rng, ref)
         phones = [ph for m in members for ph in m.phones]
         for _ in range(len(phones) * 2):
             a, b = rng.sample(phones, 2) if len(phones) > 1 else (phones[0], phones[0])

@@ -8,8 +8,8 @@ from random import Random
 from typing import Any
 
 from armsbridge.synth import noise
-from armsbridge.synth.entities import Firearm, Person, Phone, Place, Vehicle
-from armsbridge.synth.names import load_data, name_book
+from armsbridge.synth.entities import Firearm, OnlineAccount, Person, Phone, Place, Vehicle
+from armsbridge.synth.names import ascii_fold, load_data, name_book
 
 START, END = date(2018, 1, 1), date(2025, 12, 20)
 _STREETS = {
@@ -44,6 +44,21 @@ _STREETS = {
 }
 
 
+_PLATFORMS = ("facebook", "instagram", "telegram", "tiktok", "marketplace", "darknet")
+_PLATFORM_WEIGHTS = (30, 18, 30, 8, 12, 2)
+# Compiled examples of handles of weapon sellers ("arms for sale", "pistols", "weapons sale").
+_SHOP_HANDLES = (
+    "arme_shitje_",
+    "zoraki_shop",
+    "pistoleta.ks",
+    "oruzje_prodaja",
+    "pistoli.mk",
+    "armet_e_lira",
+    "gunmarket_",
+    "tetovo.arms",
+)
+
+
 def _cum(weights: list[float]) -> list[float]:
     return list(accumulate(weights))
 
@@ -69,7 +84,7 @@ class Maker:
         self.vehicles = arms["vehicles"]
         self.veh_cum = _cum([v["weight"] for v in self.vehicles])
         self.colours = arms["colours"]
-        self.counter = {"P": 0, "F": 0, "V": 0, "T": 0, "G": 0}
+        self.counter = {"P": 0, "F": 0, "V": 0, "T": 0, "G": 0, "U": 0}
 
     def _id(self, kind: str) -> str:
         self.counter[kind] += 1
@@ -141,6 +156,22 @@ class Maker:
     def phone(self, rng: Random, country: str) -> Phone:
         """Create a mobile number of `country`."""
         return Phone(self._id("T"), country, noise.phone_national(rng, country))
+
+    def account(self, rng: Random, p: Person, platform: str | None = None) -> OnlineAccount:
+        """Create an online account of `p`: a handle from the name, a nickname or a shop name."""
+        platform = platform or rng.choices(_PLATFORMS, _PLATFORM_WEIGHTS)[0]
+        given = ascii_fold(self.book.latin(p.given, p.lang, "ascii")).lower()
+        family = ascii_fold(self.book.latin(p.family, p.lang, "ascii")).lower()
+        roll = rng.random()
+        if roll < 0.4:
+            handle = f"{given}.{family}{rng.randrange(100)}"
+        elif roll < 0.6:
+            handle = f"{(p.nickname or given).lower()}_{p.birth.year % 100:02d}"
+        elif roll < 0.75:
+            handle = f"{given}{family[:1]}{rng.randrange(1000)}"
+        else:
+            handle = f"{rng.choice(_SHOP_HANDLES)}{rng.randrange(10, 1000)}"
+        return OnlineAccount(self._id("U"), platform, handle)
 
     def vehicle(self, rng: Random, owner: Person) -> Vehicle:
         """Create a vehicle registered in its owner's jurisdiction."""

@@ -244,6 +244,10 @@ class World:
         if rng.random() < 0.5 or kind == "online_sale":
             perp.phones.append(self.make.phone(rng, perp.home))
             self.ex[j].phone(perp.phones[0], case, rng, ref)
+        if kind == "online_sale" or rng.random() < 0.05:
+            if not perp.accounts:
+                perp.accounts.append(self.make.account(rng, perp))
+            self.ex[j].account(perp.accounts[0], case, rng, ref)
         if rng.random() < 0.1:
             self.ex[j].vehicle(self.make.vehicle(rng, perp), ev, rng, ref)
         if home != j and rng.random() < 0.35:
@@ -255,6 +259,10 @@ class World:
                 hev = self.ex[home].event(hcase, "other", day, self.make.address(rng, j), rng, text)
                 for gun in guns:
                     self.ex[home].firearm(gun, hev, "seized", rng)
+            if perp.accounts and rng.random() < 0.6:
+                self.ex[home].account(
+                    perp.accounts[0], hcase, rng, self.ex[home].person_ref(perp) or ""
+                )
             if perp.phones and rng.random() < 0.5:
                 self.ex[home].phone(
                     perp.phones[0], hcase, rng, self.ex[home].person_ref(perp) or ""
