@@ -268,11 +268,20 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=400, help="requests per workload")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--store", type=Path, default=None, help="keep the store in this folder and reuse it"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="armsbridge-bench-web-") as tmp:
-        var_dir = Path(tmp)
+        var_dir = args.store or Path(tmp)
+        var_dir.mkdir(parents=True, exist_ok=True)
+        saved = var_dir / "bench-samples.json"
         started = time.perf_counter()
-        samples = build_store(var_dir, args.persons, args.seed)
+        if saved.exists():
+            samples = json.loads(saved.read_text(encoding="utf-8"))
+        else:
+            samples = build_store(var_dir, args.persons, args.seed)
+            saved.write_text(json.dumps(samples), encoding="utf-8")
         build_s = time.perf_counter() - started
         port = free_port()
         server = start_server(var_dir, port)
