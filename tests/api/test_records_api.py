@@ -114,3 +114,42 @@ def test_case_history_and_status_change(client, world) -> None:
     assert answer.status_code in (201, 409), answer.text
     history = client.get(f"/api/cases/{cid}/history", headers=analyst.headers)
     assert history.status_code == 200 and history.json()[0]["status"] == "reported"
+
+
+def test_links_join_only_records_the_user_may_see(client, world, session) -> None:
+    analyst = world.personas["analyst"]
+    body = {
+        "kind": "owner_of",
+        "from_type": "person",
+        "from_id": world.ids["person"],
+        "to_type": "firearm",
+        "to_id": world.ids["firearm"],
+    }
+    answer = client.post("/api/links", json=body, headers=analyst.headers)
+    assert answer.status_code == 201, answer.text
+    assert answer.json()["to_id"] == world.ids["firearm"]
+    hidden = {**body, "to_id": world.ids["firearm_h2"]}
+    assert client.post("/api/links", json=hidden, headers=analyst.headers).status_code == 404
+    other = {**body, "to_id": world.ids["firearm_mk"]}
+    assert client.post("/api/links", json=other, headers=analyst.headers).status_code == 404
+
+
+def test_border_officers_create_items_but_not_cases(client, world) -> None:
+    officer = world.personas["border_officer"]
+    case = {"reference": "XK-9", "kind": "trafficking"}
+    assert client.post("/api/cases", json=case, headers=officer.headers).status_code == 403
+    firearm = {"make": "Zastava", "serial_raw": "B-77"}
+    assert client.post("/api/firearms", json=firearm, headers=officer.headers).status_code == 201
+    answer = client.patch(
+        f"/api/firearms/{world.ids['firearm']}", json={"model": "x"}, headers=officer.headers
+    )
+    assert answer.status_code == 403
+
+
+def test_a_link_cannot_be_moved_onto_a_hidden_record(client, world) -> None:
+    analyst = world.personas["analyst"]
+    link_id = world.ids["link_victim"]
+    answer = client.patch(
+        f"/api/links/{link_id}", json={"from_id": world.ids["person_mk"]}, headers=analyst.headers
+    )
+    assert answer.status_code == 404

@@ -98,6 +98,25 @@ def _own_jurisdiction(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "jurisdiction": jurisdiction}
 
 
+def _check_link_ends(db: Any, user: Principal, data: dict[str, Any]) -> None:
+    """Refuse a link whose ends are missing or are records the user may not see."""
+    for end in ("from", "to"):
+        if data.get(f"{end}_type") not in RECORD_MODELS or not data.get(f"{end}_id"):
+            raise ValidationFailed(
+                f"{end}_type/{end}_id: a link needs both ends",
+                [
+                    {
+                        "field": f"{end}_type",
+                        "value": str(data.get(f"{end}_type")),
+                        "expected": "a record type and id",
+                    }
+                ],
+            )
+        fetch_record(
+            db, user=user, record_type=data[f"{end}_type"], record_id=data[f"{end}_id"], log=False
+        )
+
+
 def _add_routes(record_type: str) -> None:
     slug = SLUGS[record_type]
     model = RECORD_MODELS[record_type]
@@ -146,25 +165,7 @@ def _add_routes(record_type: str) -> None:
         check_can_write(user, record_type)
         data = _own_jurisdiction(user, body.model_dump(exclude_unset=True))
         if record_type == "link":
-            for end in ("from", "to"):
-                if data.get(f"{end}_type") not in RECORD_MODELS or not data.get(f"{end}_id"):
-                    raise ValidationFailed(
-                        f"{end}_type/{end}_id: a link needs both ends",
-                        [
-                            {
-                                "field": f"{end}_type",
-                                "value": str(data.get(f"{end}_type")),
-                                "expected": "a record type and id",
-                            }
-                        ],
-                    )
-                fetch_record(
-                    db,
-                    user=user,
-                    record_type=data[f"{end}_type"],
-                    record_id=data[f"{end}_id"],
-                    log=False,
-                )
+            _check_link_ends(db, user, data)
         record = service.create_record(db, record_type=record_type, data=data, actor=user.username)
         return _out(record_type, record)
 
@@ -178,6 +179,11 @@ def _add_routes(record_type: str) -> None:
         data = body.model_dump(exclude_unset=True)
         if "jurisdiction" in data:
             _own_jurisdiction(user, data)
+        if record_type == "link" and data.keys() & {"from_type", "from_id", "to_type", "to_id"}:
+            current = record_as_dict(
+                fetch_record(db, user=user, record_type="link", record_id=record_id, log=False)
+            )
+            _check_link_ends(db, user, {**current, **data})
         record = service.update_record(
             db, record_type=record_type, record_id=record_id, data=data, actor=user.username
         )
