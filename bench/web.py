@@ -271,6 +271,7 @@ def main() -> None:
     parser.add_argument(
         "--store", type=Path, default=None, help="keep the store in this folder and reuse it"
     )
+    parser.add_argument("--results", type=Path, default=RESULTS, help="where to write the JSON")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="armsbridge-bench-web-") as tmp:
         var_dir = args.store or Path(tmp)
@@ -303,8 +304,8 @@ def main() -> None:
             f"{r['throughput_rps']:7.1f} {r['p95_vs_baseline']:9.1f} {r['errors']:6d}  "
             f"{'yes' if r['meets_goal'] else 'NO'}"
         )
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(
+    args.results.parent.mkdir(parents=True, exist_ok=True)
+    args.results.write_text(
         json.dumps(
             {
                 "persons": args.persons,
@@ -321,7 +322,7 @@ def main() -> None:
         + "\n",
         encoding="utf-8",
     )
-    print(f"figures written to {RESULTS}")
+    print(f"figures written to {args.results}")
 
 
 if __name__ == "__main__":
