@@ -1,0 +1,89 @@
+"""The auditor's page: filter the audit log, check the chain, export what is shown as CSV."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from armsbridge.audit.service import ACTIONS, query_entries, verify_chain
+from armsbridge.auth.dependencies import DB, require
+from armsbridge.auth.permissions import Principal, role_allows
+from armsbridge.vocab.values import parse_date
+from armsbridge.web.templating import render
+
+router = APIRouter(tags=["pages"], include_in_schema=False)
+PAGE_SIZE = 100
+Auditor = Annotated[Principal, Depends(require("audit.read"))]
+
+
+def _day(raw: str, *, field: str, end: bool = False) -> datetime | None:
+    if not raw.strip():
+        return None
+    day = parse_date(raw, field=field)
+    return datetime.combine(day, time.max if end else time.min, tzinfo=UTC)
+
+
+@router.get("/audit")
+def audit_page(
+    request: Request,
+    db: DB,
+    user: Auditor,
+    actor: str = "",
+    action: str = "",
+    record_type: str = "",
+    record_id: str = "",
+    since: str = "",
+    until: str = "",
+    verify: bool = False,
+) -> Response:
+    """Entries matching the filters, newest first; the chain check on request."""
+    filters: dict[str, Any] = {
+        "actor": actor.strip()[:80] or None,
+        "action": action if action in ACTIONS else None,
+        "record_type": record_type.strip()[:40] or None,
+        "record_id": int(record_id) if record_id.strip().isdigit() else None,
+        "since": _day(since, field="since"),
+        "until": _day(until, field="until", end=True),
+    }
+    entries = query_entries(db, limit=PAGE_SIZE, **filters)
+    query = {
+        k: v
+        for k, v in {
+            "actor": actor,
+            "action": action,
+            "record_type": record_type,
+            "record_id": record_id,
+        }.items()
+        if v
+    }
+    query.update(
+        {
+            k: v.isoformat()
+            for k, v in (("since", filters["since"]), ("until", filters["until"]))
+            if v
+        }
+    )
+    return render(
+        request,
+        "audit/log.html",
+        {
+            "entries": entries,
+            "actions": ACTIONS,
+            "form": {
+                "actor": actor,
+                "action": action,
+                "record_type": record_type,
+                "record_id": record_id,
+                "since": since,
+                "until": until,
+            },
+            "export_url": "/api/audit/export.csv" + (f"?{urlencode(query)}" if query else ""),
+            "can_export": role_allows(user.role, "audit.export"),
+            "chain": verify_chain(db) if verify else None,
+            "page_size": PAGE_SIZE,
+        },
+    )
