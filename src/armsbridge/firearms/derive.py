@@ -84,11 +84,11 @@ def write_grams(conn: Connection, firearm_id: int, key: str | None) -> None:
     """Replace the trigram rows of one firearm."""
     from armsbridge.firearms.models import FirearmSerialGram
 
-    table = FirearmSerialGram.__table__
-    conn.execute(delete(table).where(table.c.firearm_id == firearm_id))
+    conn.execute(delete(FirearmSerialGram).where(FirearmSerialGram.firearm_id == firearm_id))
     grams = serial_grams(key)
     if grams:
-        conn.execute(insert(table), [{"gram": g, "firearm_id": firearm_id} for g in sorted(grams)])
+        rows = [{"gram": g, "firearm_id": firearm_id} for g in sorted(grams)]
+        conn.execute(insert(FirearmSerialGram), rows)
 
 
 @event.listens_for(Firearm, "before_insert")

@@ -187,7 +187,7 @@ _CAL_RX = re.compile(
 
 
 def _calibre_candidates(text: str) -> list[str]:
-    out = []
+    out: list[str] = []
     for m in _CAL_RX.finditer(text):
         chunk = m.group(0).strip()
         if not chunk:

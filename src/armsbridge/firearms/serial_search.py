@@ -104,7 +104,10 @@ def plan(pattern: SerialPattern) -> tuple[str, Any]:
     return "scan", None
 
 
-def _candidates(pattern: SerialPattern) -> Select[Any]:
+CandidateQuery = Select[int, str | None, str | None]
+
+
+def _candidates(pattern: SerialPattern) -> CandidateQuery:
     strategy, detail = plan(pattern)
     stmt = select(Firearm.id, Firearm.serial_normalised, Firearm.serial_key)
     if strategy == "exact":
