@@ -18,7 +18,7 @@ import random
 import tempfile
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +81,7 @@ def raw_executemany(url: str, path: Path) -> float:
     """Read the same file and insert its rows with one DBAPI executemany; return seconds."""
     engine = make_engine(url)
     sex = {"Mashkull": "M", "Femër": "F"}
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     start = time.perf_counter()
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.reader(handle, delimiter=";")
@@ -205,7 +205,7 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     payload = {
         "benchmark": "import",
-        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
         "baseline": "DBAPI cursor.executemany of the same rows read from the same CSV",
         "results": results,

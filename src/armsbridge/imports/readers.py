@@ -92,7 +92,7 @@ def _open_csv(path: Path, *, encoding: str, delimiter: str | None, header_row: i
             number += 1
             if not any(c.strip() for c in cells):
                 continue
-            values = dict(zip(names, cells, strict=False))
+            values: dict[str, Any] = dict(zip(names, cells, strict=False))
             if len(cells) > len(names):
                 values["\x00extra"] = cells[len(names) :]
             yield number, values

@@ -52,7 +52,7 @@ def bulk_write(
                 continue
             (defaults if col.key in keys else absent)[col.key] = value
         stamp = {"created_at": now, "updated_at": now, "created_by": actor, "updated_by": actor}
-        rows = []
+        rows: list[dict[str, Any]] = []
         for item in inserts:
             row = {k: item.get(k) for k in keys}
             for k, v in defaults.items():

@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import inspect as sa_inspect
 
-from armsbridge.db.mixins import RecordMixin
 from armsbridge.errors import UserError, ValidationFailed
 from armsbridge.firearms.calibre import normalise_calibre
 from armsbridge.firearms.serials import normalise_serial
@@ -32,7 +31,7 @@ DERIVED_FIELDS: dict[str, tuple[str, ...]] = {
 
 
 @cache
-def model_for(record_type: str) -> type[RecordMixin]:
+def model_for(record_type: str) -> type[Any]:
     """Return the table class of a record type (records.yaml `model`, else RECORD_MODELS)."""
     types = load_record_schema()["record_types"]
     if record_type not in types:
