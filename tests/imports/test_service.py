@@ -359,3 +359,40 @@ def test_reimport_refuses_moving_a_case_status_back(session, tmp_path):
     assert "cannot go back from indicted to reported" in report.errors[0].expected
     case = session.execute(select(Case).where(Case.external_ref == "XK-24-002")).scalar_one()
     assert case.status == "indicted"
+
+
+def test_empty_cells_do_not_erase_stored_values_on_reimport(session, tmp_path):
+    _cases(session, tmp_path)
+    path = write_csv(tmp_path / "p.csv", PERSON_HEADER, PERSON_ROWS[:1])
+    import_file(session, profile=PERSONS, path=path, actor="t")
+    blank = [list(PERSON_ROWS[0])]
+    blank[0][3] = ""  # father's name missing from the newer export
+    import_file(
+        session,
+        profile=PERSONS,
+        path=write_csv(tmp_path / "p2.csv", PERSON_HEADER, blank),
+        actor="t",
+    )
+    assert session.execute(select(Person.father_name)).scalars().all() == ["Çelik"]
+
+
+def test_a_link_made_by_hand_and_by_an_import_is_one_link(session, tmp_path):
+    from armsbridge.records import service as records_service
+
+    _cases(session, tmp_path)
+    path = write_csv(tmp_path / "p.csv", PERSON_HEADER, PERSON_ROWS[:1])
+    import_file(session, profile=PERSONS, path=path, actor="t")
+    person = session.execute(select(Person)).scalar_one()
+    case = session.execute(select(Case).where(Case.external_ref == "XK-24-001")).scalar_one()
+    links = count(session, Link)
+    records_service.link_records(
+        session,
+        kind="involved_in",
+        from_type="person",
+        from_id=person.id,
+        to_type="case",
+        to_id=case.id,
+        role="accused",
+        actor="analyst",
+    )
+    assert count(session, Link) == links
