@@ -85,7 +85,11 @@ def build(url: str, size: int, seed: int) -> list[str]:
     rng = random.Random(seed)
     serials = [make_serial(rng) for _ in range(size)]
     batch = 20000
+    # Secondary indexes are built once after the load: far faster than row-by-row maintenance.
+    indexes = [*Firearm.__table__.indexes, *FirearmSerialGram.__table__.indexes]
     with engine.begin() as conn:
+        for index in indexes:
+            index.drop(conn)
         for start in range(0, size, batch):
             rows = []
             for i, raw in enumerate(serials[start : start + batch], start=start + 1):
@@ -104,6 +108,8 @@ def build(url: str, size: int, seed: int) -> list[str]:
                 for g in serial_grams(r["serial_key"])
             ]
             conn.execute(insert(FirearmSerialGram.__table__), grams)
+        for index in indexes:
+            index.create(conn)
         if engine.dialect.name == "sqlite":
             conn.execute(text("ANALYZE"))
         else:

@@ -125,6 +125,10 @@ def _candidates(pattern: SerialPattern) -> CandidateQuery:
             .having(func.count() == len(grams))
         )
         stmt = stmt.where(Firearm.id.in_(ids))
+    elif strategy == "scan":
+        # Scan the narrow key index, not the table; read the matching rows afterwards.
+        matching = select(Firearm.id).where(Firearm.serial_key.like(_like(pattern.folded)))
+        return stmt.where(Firearm.id.in_(matching))
     return stmt.where(Firearm.serial_key.like(_like(pattern.folded)))
 
 
