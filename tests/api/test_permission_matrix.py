@@ -80,6 +80,14 @@ def _send(client, call: Call, record_id: int, headers: dict | None = None):
     return client.request(call.method, url, **kwargs)
 
 
+def _is_api_list(call: Call) -> bool:
+    return (
+        call.method == "GET"
+        and call.path.startswith("/api/")
+        and call.path.rsplit("/", 1)[-1] in API_TYPES
+    )
+
+
 def _consults(session, actor: str) -> int:
     stmt = select(func.count()).where(AuditEntry.actor == actor, AuditEntry.action == "consult")
     return session.scalar(stmt)
@@ -163,6 +171,36 @@ def test_permission_matrix(app, client, world, session) -> None:
             and call.action == "record.read"
         ):
             expect(_consults(session, allowed.username) > before, "list not logged", call, answer)
+        if (
+            call.method in ("POST", "PATCH")
+            and call.path.startswith("/api/")
+            and 200 <= answer.status_code < 300
+            and call.action.startswith("record.")
+        ):
+            written = session.scalar(
+                select(func.count()).where(
+                    AuditEntry.actor == allowed.username,
+                    AuditEntry.action.in_(("create", "change")),
+                )
+            )
+            expect(written > 0, "write not logged", call, answer)
+        if _is_api_list(call):
+            # Lists: only the user's jurisdiction, and no H2/H3 without membership or grant.
+            _h2_twin(session, world, API_TYPES[call.path.rsplit("/", 1)[-1]])
+            for who in (personas["analyst"], personas["analyst_mk"]):
+                items = _send(client, call, rid, who.headers).json()["items"]
+                expect(
+                    all(i["jurisdiction"] == who.jurisdiction for i in items),
+                    f"list leaks another jurisdiction to {who.username}",
+                    call,
+                    answer,
+                )
+                expect(
+                    all(i["handling_code"] in ("H0", "H1") for i in items),
+                    f"list leaks H2/H3 to {who.username}",
+                    call,
+                    answer,
+                )
         if not call.record_type or not call.action.startswith("record."):
             continue
         # Wrong jurisdiction: the record is not there for them (404), nothing logged.
