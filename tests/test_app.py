@@ -153,3 +153,16 @@ def test_answers_carry_security_headers_and_api_answers_are_not_cached(settings)
     assert answer.headers["x-content-type-options"] == "nosniff"
     assert answer.headers["cache-control"] == "no-store"
     assert "cache-control" not in client.get("/probe/missing").headers
+
+
+def test_a_route_added_after_create_app_stops_the_server_from_starting(settings) -> None:
+    app = create_app(settings)
+    router = APIRouter()
+
+    @router.get("/late-and-open")
+    def late() -> dict:
+        return {}
+
+    app.include_router(router)
+    with pytest.raises(Fault, match="late-and-open"), TestClient(app):
+        pass

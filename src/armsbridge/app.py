@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import logging
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from html import escape
 from pathlib import Path
 from types import ModuleType
@@ -223,6 +225,13 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    # Routes added after create_app (plug-ins, tests) are checked again before serving.
+    check_route_permissions(app)
+    yield
+
+
 def create_app(settings: Settings | None = None, *, engine=None) -> FastAPI:  # noqa: ANN001
     """Build the node's web application: store, error handlers, every domain's routers."""
     settings = settings or get_settings()
@@ -232,6 +241,7 @@ def create_app(settings: Settings | None = None, *, engine=None) -> FastAPI:  # 
         openapi_url=OPENAPI_URL,
         docs_url=None,
         redoc_url=None,
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.secret_key = load_secret_key(settings)
