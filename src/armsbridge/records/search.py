@@ -107,13 +107,40 @@ def _restricted(stmt: Select[Any], user: Any) -> Select[Any]:
     return restrict(stmt, user, READ)
 
 
+def _starts_with_any(words: list[str]) -> Any:
+    # Keys list their words in sorted order, so a full name's key starts with one of its words:
+    # a range on the indexed key per word (and per variant) finds the candidates without a scan.
+    ranges = []
+    for word in words:
+        for variant in _word_variants(word):
+            upper = variant[:-1] + chr(ord(variant[-1]) + 1)
+            ranges.append(and_(Person.name_key >= variant, Person.name_key < upper))
+    return or_(*ranges)
+
+
 def search_persons(session: Session, *, user: Any, query: str, limit: int = 50) -> list[Any]:
-    """Return persons whose names match the query in any script, best match first."""
+    """Return persons whose names match the query in any script, best match first.
+
+    A query of two or more words is answered from the name-key index (keys starting with one of
+    its words); only when that finds nothing, and for one-word queries, is every key scanned.
+    """
     words = name_words(query)
     if not words:
         return []
-    stmt = select(Person).where(_person_condition(words)).limit(limit * 4)
-    rows = list(session.scalars(_restricted(stmt, user)))
+    condition = _person_condition(words)
+    rows: list[Any] = []
+
+    def fetch(*where: Any) -> list[Any]:
+        # Matching ids come from the name-key index alone (covering), then restrict() applies
+        # to those rows only; otherwise the planner walks the jurisdiction index instead.
+        ids = select(Person.id).where(*where)
+        stmt = select(Person).where(Person.id.in_(ids)).limit(limit * 4)
+        return list(session.scalars(_restricted(stmt, user)))
+
+    if len(words) >= 2:
+        rows = fetch(_starts_with_any(words), condition)
+    if not rows:
+        rows = fetch(condition)
     target = " ".join(sorted(words))
     exact = person_name_key(query, None)
 
