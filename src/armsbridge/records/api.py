@@ -39,7 +39,15 @@ router = APIRouter(prefix="/api", tags=["records"])
 JUSTIFIED_TYPES = frozenset({"person"})
 MAX_PAGE = 200
 RecordId = Annotated[int, Path(ge=1, le=INT32)]
-Why = Annotated[str, Field(min_length=3, max_length=500, pattern=NO_NUL)]
+Why = Annotated[
+    str,
+    Field(
+        min_length=3,
+        max_length=500,
+        pattern=NO_NUL,
+        description="Why you need this (the case or task); written to the audit log.",
+    ),
+]
 Reader = Annotated[Principal, Depends(require("record.read"))]
 Creator = Annotated[Principal, Depends(require("record.create"))]
 Updater = Annotated[Principal, Depends(require("record.update"))]
