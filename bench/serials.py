@@ -119,6 +119,18 @@ def build(url: str, size: int, seed: int) -> list[str]:
     return serials
 
 
+def existing(url: str, size: int) -> list[str] | None:
+    """Return the serials of a store built earlier with `size` firearms, else None."""
+    try:
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT serial_raw FROM firearms ORDER BY id")).scalars().all()
+        engine.dispose()
+    except Exception:  # noqa: BLE001 - no such store yet
+        return None
+    return list(rows) if len(rows) == size else None
+
+
 def queries(serials: list[str], n: int, seed: int) -> dict[str, list[str]]:
     """Draw n queries per class from the stored serials."""
     rng = random.Random(seed + 1)
@@ -203,13 +215,18 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=200, help="queries per class")
     ap.add_argument("--baseline-queries", type=int, default=20, help="scans per class")
     ap.add_argument("--url", default=None, help="store URL (default: a new SQLite file)")
+    ap.add_argument(
+        "--reuse", action="store_true", help="reuse the store at --url if it holds --size firearms"
+    )
     ap.add_argument("--seed", type=int, default=4)
     ap.add_argument("--out", type=Path, default=RESULTS, help="where to write the JSON figures")
     args = ap.parse_args()
     tmp = tempfile.TemporaryDirectory()
     url = args.url or f"sqlite:///{Path(tmp.name) / 'serials.db'}"
     t0 = time.perf_counter()
-    serials = build(url, args.size, args.seed)
+    serials = existing(url, args.size) if args.reuse else None
+    if serials is None:
+        serials = build(url, args.size, args.seed)
     build_s = time.perf_counter() - t0
     qs = queries(serials, args.queries, args.seed)
     table = run(url, qs, args.baseline_queries)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 13:33:21.387654
+Create Date: 2026-11-28 14:10:31.307261
 """
 
 from __future__ import annotations
@@ -843,7 +843,8 @@ def upgrade() -> None:
     sa.Column('gram', sa.String(length=80).with_variant(sa.String(length=80, collation='C'), 'postgresql'), nullable=False),
     sa.Column('firearm_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['firearm_id'], ['firearms.id'], name=op.f('fk_firearm_serial_grams_firearm_id_firearms'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('gram', 'firearm_id', name=op.f('pk_firearm_serial_grams'))
+    sa.PrimaryKeyConstraint('gram', 'firearm_id', name=op.f('pk_firearm_serial_grams')),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('firearm_serial_grams', schema=None) as batch_op:
         batch_op.create_index('ix_firearm_serial_grams_firearm', ['firearm_id'], unique=False)
