@@ -156,23 +156,23 @@ def search_firearms(session: Session, *, user: Any, query: str, limit: int = 50)
     """Return firearms by serial: exact (misreading-tolerant), else containing the text."""
     from armsbridge.firearms.serial_search import search_serials
 
-    def restricted(stmt: Select[Any]) -> Select[Any]:
-        return _restricted(stmt, user)
-
     patterns = [query] if any(ch in query for ch in "?*") else [query, f"*{query}*"]
-    hits: list[dict[str, Any]] = []
     for pattern in patterns:
         try:
-            hits = search_serials(session, pattern=pattern, limit=limit, restrict=restricted)
+            # Hits come from the serial indexes alone; restrict() then narrows those rows (with
+            # restrict inside, the planner walks the jurisdiction index instead).
+            hits = search_serials(session, pattern=pattern, limit=limit * 4)
         except ValidationFailed:
             return []
-        if hits:
-            break
-    ids = [h["id"] for h in hits]
-    if not ids:
-        return []
-    rows = {f.id: f for f in session.scalars(select(Firearm).where(Firearm.id.in_(ids)))}
-    return [rows[i] for i in ids if i in rows]
+        ids = [h["id"] for h in hits]
+        if not ids:
+            continue
+        stmt = select(Firearm).where(Firearm.id.in_(ids))
+        rows = {f.id: f for f in session.scalars(_restricted(stmt, user))}
+        found = [rows[i] for i in ids if i in rows][:limit]
+        if found:
+            return found
+    return []
 
 
 def search_vehicles(session: Session, *, user: Any, query: str, limit: int = 50) -> list[Any]:
