@@ -36,6 +36,14 @@ def name_comparison(tf: bool = False) -> dict[str, Any]:
             f'({JW}("n1_l", "n2_r") >= {t} AND {JW}("n2_l", "n1_r") >= {t}))'
         )
 
+    one_agrees = '("p1_l" = "p1_r" OR "p2_l" = "p2_r" OR "p1_l" = "p2_r" OR "p2_l" = "p1_r")'
+
+    def other(t: float) -> str:
+        return (
+            f'(({JW}("n1_l", "n1_r") >= {t} AND {JW}("n2_l", "n2_r") >= {t}) OR '
+            f'({JW}("n1_l", "n2_r") >= {t} AND {JW}("n2_l", "n1_r") >= {t}))'
+        )
+
     exact = _lvl('"nk_l" = "nk_r"', "same name key")
     if tf:
         exact.update(tf_adjustment_column="nk", tf_adjustment_weight=1.0)
@@ -48,10 +56,8 @@ def name_comparison(tf: bool = False) -> dict[str, Any]:
             _lvl('"np_l" = "np_r"', "same sound key"),
             _lvl(both(0.92), "both names nearly equal"),
             _lvl(both(0.82), "both names similar"),
-            _lvl(
-                '"p1_l" = "p1_r" OR "p2_l" = "p2_r" OR "p1_l" = "p2_r" OR "p2_l" = "p1_r"',
-                "one name agrees",
-            ),
+            _lvl(one_agrees + f" AND {other(0.6)}", "one name agrees, the other close"),
+            _lvl(one_agrees, "one name agrees, the other different"),
             _else(),
         ],
     }
@@ -88,6 +94,11 @@ def birth_date_comparison() -> dict[str, Any]:
                 "day and month swapped",
             ),
             _lvl('"byear_l" = "byear_r"', "same year, different day"),
+            _lvl(
+                'length("bd_l") = 10 AND length("bd_r") = 10'
+                ' AND right("bd_l", 5) = right("bd_r", 5) AND abs("byear_l" - "byear_r") <= 1',
+                "same day and month, years one apart",
+            ),
             _lvl('abs("byear_l" - "byear_r") <= 1', "years one apart"),
             _else(),
         ],
@@ -104,7 +115,8 @@ def exact_comparison(name: str, col: str, label: str) -> dict[str, Any]:
 
 def person_settings(present: set[str], *, link_type: str = "link_only") -> dict[str, Any]:
     """Return Splink settings for persons, using only the features present in the data."""
-    comparisons = [name_comparison()]
+    # Term frequencies on the exact name: "Arben Krasniqi" agreeing says far less than a rare name.
+    comparisons = [name_comparison(tf=True)]
     if "fk" in present:
         comparisons.append(text_comparison("father_name", "fk", "fp"))
     if "bd" in present:
@@ -126,6 +138,7 @@ def person_settings(present: set[str], *, link_type: str = "link_only") -> dict[
         "link_type": link_type,
         "unique_id_column_name": "unique_id",
         "probability_two_random_records_match": 1e-6,
+        "max_iterations": 12,
         "comparisons": comparisons,
         "blocking_rules_to_generate_predictions": person_blocking(present),
         "retain_matching_columns": True,
@@ -142,6 +155,9 @@ def person_blocking(present: set[str]) -> list[str]:
             'l."np" = r."np" AND l."byear" = r."byear"',
             'l."p1" = r."p1" AND l."bd" = r."bd"',
             'l."p2" = r."p2" AND l."bd" = r."bd"',
+            # A typo can move a name to the other end of the sorted key: compare across too.
+            'l."p1" = r."p2" AND l."bd" = r."bd"',
+            'l."p2" = r."p1" AND l."bd" = r."bd"',
         ]
     if "fk" in present:
         rules += ['l."np" = r."np" AND l."fp" = r."fp"']
@@ -149,7 +165,20 @@ def person_blocking(present: set[str]) -> list[str]:
             rules += [
                 'l."p1" = r."p1" AND l."fp" = r."fp" AND l."byear" = r."byear"',
                 'l."p2" = r."p2" AND l."fp" = r."fp" AND l."byear" = r."byear"',
+                'l."p1" = r."p2" AND l."fp" = r."fp" AND l."byear" = r."byear"',
+                'l."p2" = r."p1" AND l."fp" = r."fp" AND l."byear" = r."byear"',
             ]
+    if "bd" in present:
+        rules += [
+            'l."np" = r."np" AND l."md" = r."md"',  # a mistyped birth year
+            'l."ini" = r."ini" AND l."bd" = r."bd"',  # typos in both names: initials and date
+        ]
+    if "bd" in present and "bpk" in present:
+        rules += [
+            # No birth date on one side: the name alone, within one birth place.
+            'l."npx" = r."np" AND l."bpk" = r."bpk"',
+            'l."np" = r."npx" AND l."bpk" = r."bpk"',
+        ]
     if "doc" in present:
         rules.append('l."doc" = r."doc"')
     if "phone" in present:
@@ -160,12 +189,22 @@ def person_blocking(present: set[str]) -> list[str]:
 
 
 def person_training_rules(present: set[str]) -> list[str]:
-    """Blocking rules for EM: one on names (trains the rest), one not on names (trains names)."""
-    rules = ['l."np" = r."np"']
-    if "bd" in present:
-        rules.append('l."bd" = r."bd" AND length(l."bd") = 10')
-    elif "fk" in present:
-        rules.append('l."fp" = r."fp"')
+    """Blocking rules for EM, each tight enough that most of its pairs are true matches.
+
+    EM on loose blocks (a common name alone) finds the wrong two classes; on tight blocks it
+    learns m. A comparison whose columns a rule uses is not trained by that rule: names+father
+    trains birth dates, places, documents; date+father trains names. The father's name keeps
+    its prior (two more EM sessions would cost more than they teach).
+    """
+    rules = []
+    if "fk" in present:
+        rules.append('l."np" = r."np" AND l."fp" = r."fp"')
+        if "bd" in present:
+            rules.append('l."bd" = r."bd" AND l."fp" = r."fp"')
+    elif "bd" in present:
+        rules += ['l."np" = r."np" AND l."byear" = r."byear"', 'l."bd" = r."bd"']
+    if not rules:
+        rules.append('l."np" = r."np"')
     return rules
 
 

@@ -32,7 +32,8 @@ PRIORS: dict[str, dict[str, tuple[float, float]]] = {
         "same sound key": (0.12, 0.00005),
         "both names nearly equal": (0.08, 0.0003),
         "both names similar": (0.05, 0.003),
-        "one name agrees": (0.03, 0.02),
+        "one name agrees, the other close": (0.02, 0.005),
+        "one name agrees, the other different": (0.005, 0.02),
     },
     "father_name": {
         "same key": (0.80, 0.01),
@@ -46,6 +47,7 @@ PRIORS: dict[str, dict[str, tuple[float, float]]] = {
         "same year, month unknown on one side": (0.12, 0.006),
         "day and month swapped": (0.01, 0.00001),
         "same year, different day": (0.05, 0.015),
+        "same day and month, years one apart": (0.02, 0.0001),
         "years one apart": (0.03, 0.03),
     },
     "sex": {"same sex": (0.98, 0.5)},
@@ -104,10 +106,41 @@ class LinkResult:
             left, right = "unique_id_l", "unique_id_r"
         rows = self.con.execute(
             f"SELECT {left} AS a, {right} AS b, match_probability FROM {self.predictions} "
-            "WHERE match_probability >= ? ORDER BY match_probability DESC, a, b",
+            "WHERE match_probability >= ? AND NOT explained_away "
+            "ORDER BY match_probability DESC, a, b",
             [threshold],
         ).fetchall()
         return [(str(a), str(b), float(p)) for a, b, p in rows]
+
+
+# Training budgets: pairs sampled for u, and pairs per EM session (fixed, so training time does
+# not grow with the data; both are plenty for the few levels each comparison has).
+U_PAIRS = 4e5
+EM_PAIRS = 2e5
+
+# A pair is explained away when both of its records have a better partner by this many bits.
+EXPLAIN_AWAY_BITS = 3.0
+
+
+def explain_away(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """Return a copy of `table` with `explained_away`: both records have a clearly better match.
+
+    Fellegi-Sunter scores each pair alone, so twin brothers (same father, birth date and place,
+    one name different) score high against each other's records. When each record of a pair
+    has another partner with a clearly higher weight, the pair is the weaker explanation.
+    """
+    out = f"{table}_final"
+    con.execute(f"""
+    CREATE OR REPLACE TABLE {out} AS
+    WITH best AS (
+      SELECT id, max(w) AS w FROM (
+        SELECT unique_id_l AS id, match_weight AS w FROM {table}
+        UNION ALL SELECT unique_id_r, match_weight FROM {table}) GROUP BY id)
+    SELECT p.*, (bl.w >= p.match_weight + {EXPLAIN_AWAY_BITS}
+                 AND br.w >= p.match_weight + {EXPLAIN_AWAY_BITS}) AS explained_away
+    FROM {table} p JOIN best bl ON bl.id = p.unique_id_l JOIN best br ON br.id = p.unique_id_r
+    """)
+    return out
 
 
 def apply_priors(settings: dict[str, Any]) -> dict[str, Any]:
@@ -208,32 +241,69 @@ def link_tables(
     timings["predict_s"] = time.perf_counter() - t2
     n_pairs = con.execute(f"SELECT count(*) FROM {df.physical_name}").fetchall()[0][0]  # type: ignore[index]
     model_json = linker.misc.save_model_to_json()
+    reverted: list[str] = []
+    if do_train:
+        reverted = _guard_model(model_json, splink_settings)
+        if reverted:
+            say("re-scoring with priors for " + ", ".join(reverted))
+            linker = Linker(frames, model_json, log_level=logging.WARNING)
+            df = linker.inference.predict(
+                threshold_match_probability=threshold or None, warning_mode="never"
+            )
+            n_pairs = con.execute(f"SELECT count(*) FROM {df.physical_name}").fetchall()[0][0]
     model_json["armsbridge"] = {
         "model_version": cmp.MODEL_VERSION,
         "entity": entity,
         "seed": settings.seed,
         "trained": do_train,
         "sizes": sizes,
+        "reverted_to_priors": reverted,
     }
-    return LinkResult(
-        con, df.physical_name, model_json, do_train, int(n_pairs), timings, prepared[0]
-    )
+    t3 = time.perf_counter()
+    final = explain_away(con, df.physical_name)
+    timings["explain_away_s"] = time.perf_counter() - t3
+    return LinkResult(con, final, model_json, do_train, int(n_pairs), timings, prepared[0])
 
 
 def _train(linker: Linker, entity: str, present: set[str], seed: int, sizes: list[int]) -> None:
-    n = max(sizes)
-    exact = cmp.person_blocking(present)[:1] if entity == "person" else ['l."sfull" = r."sfull"']
+    # Deterministic rules for the share of matches: strict ones, or namesakes inflate it.
+    exact = (
+        ['l."nk" = r."nk" AND l."bd" = r."bd" AND length(l."bd") = 10']
+        if entity == "person"
+        else ['l."sfull" = r."sfull"']
+    )
     if entity == "vehicle":
         exact = ['l."vin" = r."vin"']
-    linker.training.estimate_probability_two_random_records_match(exact, recall=0.7)
-    linker.training.estimate_u_using_random_sampling(max_pairs=min(5e6, n * 20.0), seed=seed)
+    linker.training.estimate_probability_two_random_records_match(exact, recall=0.6)
+    linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=seed)
     for rule in _training_rules(entity, present):
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, max_pairs=min(2e6, n * 4.0)
+                rule, max_pairs=EM_PAIRS
             )
         except Exception as exc:  # noqa: BLE001 - a rule with too few pairs keeps the priors
             logging.getLogger(__name__).warning("EM on %s kept priors: %s", rule, exc)
+
+
+def _guard_model(model: dict[str, Any], priors: dict[str, Any]) -> list[str]:
+    """Put back the priors of any comparison EM turned upside down; return their names.
+
+    EM without labels can converge on the wrong split (for instance "same name" against
+    "different name" instead of match against non-match). A trained comparison whose best level
+    is less likely among matches than its worst level is such a case.
+    """
+    reverted = []
+    prior_by_name = {c["output_column_name"]: c for c in priors["comparisons"]}
+    for i, comp in enumerate(model["comparisons"]):
+        levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        best, worst = levels[0].get("m_probability"), levels[-1].get("m_probability")
+        if best is None or worst is None or best >= worst:
+            continue
+        prior = prior_by_name.get(comp["output_column_name"])
+        if prior is not None:
+            model["comparisons"][i] = copy.deepcopy(prior)
+            reverted.append(comp["output_column_name"])
+    return reverted
 
 
 def evidence(model: dict[str, Any], row: dict[str, Any]) -> list[dict[str, Any]]:

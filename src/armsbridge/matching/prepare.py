@@ -72,6 +72,21 @@ def normalise_phone(raw: str | None, default_region: str = "XK") -> str:
     return re.sub(r"\D", "", text)
 
 
+_SEX = {"m": "M", "м": "M", "f": "F", "ж": "F", "z": "F", "w": "F"}
+
+
+def normalise_sex(raw: str | None) -> str:
+    """Return M or F from the usual spellings (M/F, М/Ж, Mashkull/Femër, машки/женски)."""
+    if not raw:
+        return ""
+    text = raw.strip().lower()
+    if text.startswith(("mash", "male", "маш", "муж")):
+        return "M"
+    if text.startswith(("fem", "жен", "female")):
+        return "F"
+    return _SEX.get(text[:1], "")
+
+
 def serial_pattern(raw: str | None) -> str:
     """Return the folded serial with '?' at each unknown (unreadable) position."""
     if not raw:
@@ -124,13 +139,16 @@ def prepare_persons(
     )
     union_ph = " UNION ALL ".join(_union(s, ["phone"]) for s in sources)
     _map_distinct(con, union_ph, f"map_ph{suffix}", {"e": normalise_phone})
-    union_id = " UNION ALL ".join(_union(s, ["id_number"]) for s in sources)
-    _map_distinct(con, union_id, f"map_doc{suffix}", {"n": normalise_serial})
-    union_sc = " UNION ALL ".join(
-        f"SELECT concat_ws(' ', given_name, family_name, full_name) AS v FROM {s}" for s in sources
-    )
-    _map_distinct(con, union_sc, f"map_sc{suffix}", {"s": script_of})
+    union_sx = " UNION ALL ".join(_union(s, ["sex"]) for s in sources)
+    _map_distinct(con, union_sx, f"map_sx{suffix}", {"s": normalise_sex})
 
+    # A Macedonian EMBG (13 digits) begins with the birth date: DDMMYYY (YYY 9xx = 19xx).
+    con.execute("""
+    CREATE OR REPLACE MACRO embg_date(n) AS CASE
+      WHEN regexp_full_match(coalesce(n, ''), '[0-3][0-9][01][0-9][09][0-9]{8}') THEN
+        CASE WHEN substr(n, 5, 1) = '9' THEN '1' ELSE '2' END || substr(n, 5, 3) || '-' ||
+        substr(n, 3, 2) || '-' || substr(n, 1, 2)
+    END""")
     out = []
     for src in sources:
         dst = f"{src}_prepared"
@@ -146,13 +164,18 @@ WITH base AS (
     CASE WHEN g.k IS NULL AND f.k IS NULL THEN fn.k ELSE concat_ws(' ', g.k, f.k) END AS kraw,
     CASE WHEN g.p IS NULL AND f.p IS NULL THEN fn.p ELSE concat_ws(' ', g.p, f.p) END AS praw,
     fa.k AS fk, fa.p AS fp,
-    nullif(coalesce(CAST(s.birth_date AS VARCHAR), CAST(s.birth_year AS VARCHAR)), '') AS bd,
-    upper(left(CAST(s.sex AS VARCHAR), 1)) AS sex,
+    nullif(coalesce(CAST(s.birth_date AS VARCHAR), CAST(s.birth_year AS VARCHAR)), '') AS bd1,
+    embg_date(doc) AS bde,
+    sx.s AS sex,
     bp.k AS bpk, ci.k AS cityk, ad.k AS addrk,
     nullif(upper(regexp_replace(CAST(s.postcode AS VARCHAR), '\\s', '', 'g')), '') AS postcode,
     nullif(lower(trim(CAST(s.region AS VARCHAR))), '') AS region,
-    ph.e AS phone, doc.n AS doc, sc.s AS script
-  FROM {src} s
+    ph.e AS phone, doc AS doc,
+    CASE WHEN regexp_matches(concat_ws(' ', s.given_name, s.family_name, s.full_name),
+                             '[Ѐ-ӿ]') THEN 'Cyrl' ELSE 'Latn' END AS script
+  FROM (SELECT *, nullif(regexp_replace(translate(upper(CAST(id_number AS VARCHAR)),
+                 'АВЕКМНОРСТХУЈЅІ', 'ABEKMHOPCTXYJSI'), '[^0-9A-Z]', '', 'g'), '') AS doc
+        FROM {src}) s
   LEFT JOIN map_nm{x} g ON g.raw = CAST(s.given_name AS VARCHAR)
   LEFT JOIN map_nm{x} f ON f.raw = CAST(s.family_name AS VARCHAR)
   LEFT JOIN map_nm{x} fn ON fn.raw = CAST(s.full_name AS VARCHAR)
@@ -161,16 +184,25 @@ WITH base AS (
   LEFT JOIN map_nm{x} ci ON ci.raw = CAST(s.city AS VARCHAR)
   LEFT JOIN map_nm{x} ad ON ad.raw = CAST(s.address AS VARCHAR)
   LEFT JOIN map_ph{x} ph ON ph.raw = CAST(s.phone AS VARCHAR)
-  LEFT JOIN map_doc{x} doc ON doc.raw = CAST(s.id_number AS VARCHAR)
-  LEFT JOIN map_sc{x} sc ON sc.raw = concat_ws(' ', s.given_name, s.family_name, s.full_name)
+  LEFT JOIN map_sx{x} sx ON sx.raw = CAST(s.sex AS VARCHAR)
+), dated AS (
+  -- 01.01.yyyy is how many registers write "born in yyyy, day unknown".
+  SELECT * EXCLUDE (bd1, bde),
+    CASE WHEN bde IS NOT NULL AND (bd1 IS NULL OR starts_with(bde, bd2)) THEN bde ELSE bd2 END
+      AS bd0
+  FROM (SELECT *, CASE WHEN bd1 LIKE '____-01-01' THEN left(bd1, 4) ELSE bd1 END AS bd2
+        FROM base)
 ), toks AS (
-  SELECT *,
+  SELECT * EXCLUDE (bd0, bd2), bd0 AS bd,
     list_sort(list_filter(string_split(coalesce(kraw, ''), ' '), lambda t: t <> '')) AS kt,
     list_sort(list_filter(string_split(coalesce(praw, ''), ' '), lambda t: t <> '')) AS pt
-  FROM base
+  FROM dated
 )
 SELECT unique_id,
   nullif(array_to_string(kt, ' '), '') AS nk,
+  CASE WHEN bd IS NULL THEN nullif(array_to_string(pt, ' '), '') END AS npx,
+  CASE WHEN length(bd) = 10 THEN right(bd, 5) END AS md,
+  nullif(array_to_string(list_sort(list_transform(pt, lambda t: left(t, 1))), ''), '') AS ini,
   nullif(array_to_string(pt, ' '), '') AS np,
   kt[1] AS n1, kt[-1] AS n2, pt[1] AS p1, pt[-1] AS p2,
   fk, fp, bd, TRY_CAST(left(bd, 4) AS INTEGER) AS byear, sex, bpk, cityk, addrk, postcode, region,

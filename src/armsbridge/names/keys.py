@@ -110,7 +110,8 @@ def person_name_key(given: str | None, family: str | None) -> str:
 def _word_phonetic(word: str) -> str:
     word = word.lower()  # J S Z L N join their plain letters (š typed s, đ typed d, ž typed z)
     word = re.sub(r"(?<=i)j(?=[aeou])", "", word)  # Marija = Maria, Ilija = Ilia
-    word = word.replace("h", "")  # Hasan = Asan, Ahmet = Amet in Cyrillic records
+    if word.startswith("h"):  # Hasan = Asan; a medial h stays (Mehmeti is not Memeti)
+        word = word[1:]
     return _collapse_doubles(word)
 
 
