@@ -19,6 +19,7 @@ from armsbridge.synth.spelling import firearm_fields, person_fields
 
 _PREFIX = {
     "XK": {
+        "intel_report": "I",
         "online_account": "U",
         "person": "P",
         "event": "N",
@@ -30,6 +31,7 @@ _PREFIX = {
         "organisation": "G",
     },
     "MK": {
+        "intel_report": "I",
         "online_account": "U",
         "person": "L",
         "event": "N",
@@ -368,6 +370,18 @@ class JurisdictionExport(CommunicationsMixin):
         self._write(
             "vehicles.csv", [ref, ev.ref, self._date(ev.when, rng), *fields, owner or "", driver]
         )
+        return ref
+
+    def intel(self, when: date, text: str, persons: list[str], rng: Random) -> str:
+        """Record an intelligence report graded 4x4, one row per person it names."""
+        ref = self._next("intel_report")
+        source = rng.choices("ABCX", (10, 45, 30, 15))[0]
+        info = rng.choices("1234", (10, 35, 35, 20))[0]
+        code = rng.choices(("H0", "H1", "H2"), (40, 35, 25))[0]
+        for person in persons or [""]:
+            self._write(
+                "intel_reports.csv", [ref, self._date(when, rng), source, info, code, text, person]
+            )
         return ref
 
     def organisation(self, eid: str, name: str) -> str:

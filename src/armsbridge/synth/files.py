@@ -210,6 +210,20 @@ FILES: tuple[FileSpec, ...] = (
         "accounts on social networks, messengers and marketplaces named in a case, with their user",
     ),
     FileSpec(
+        "intel_reports.csv",
+        "intel_report",
+        (
+            ("report", "ID_RAPORTIT", "ИД_ИЗВЕШТАЈ"),
+            ("reported_on", "DATA", "ДАТУМ"),
+            ("source_grade", "VLERESIMI_BURIMIT", "ОЦЕНКА_ИЗВОР"),
+            ("information_grade", "VLERESIMI_INFORMACIONIT", "ОЦЕНКА_ИНФОРМАЦИЈА"),
+            ("handling_code", "KODI_TRAJTIMIT", "КОД_ПОСТАПУВАЊЕ"),
+            ("text", "PERMBAJTJA", "СОДРЖИНА"),
+            _PERSON,
+        ),
+        "intelligence reports graded 4x4, one row per person the report names",
+    ),
+    FileSpec(
         "calls.csv",
         "phone",
         (

@@ -14,6 +14,12 @@ if TYPE_CHECKING:
     from armsbridge.synth.world import World
 
 OTHER = {"XK": "MK", "MK": "XK"}
+_INTEL = {
+    "XK": 'Sipas burimit, anëtarët e grupit "{code}" transportojnë pistoleta të konvertuara dhe '
+    "automatikë përmes pikës kufitare {crossing}, zakonisht me vetura private.",
+    "MK": "Според изворот, членовите на групата „{code}“ пренесуваат преправени пиштоли и "
+    "автоматски пушки преку граничниот премин {crossing}, најчесто со приватни возила.",
+}
 _CODENAMES = {
     "XK": (
         "Shqiponja",
@@ -76,12 +82,8 @@ def play_group(w: World, rng: Random) -> None:
         members.append(p)
     cars = [w.make.vehicle(rng, rng.choice(members)) for _ in range(rng.randint(1, 3))]
     gid = w.make.group_id()
-    names = {
-        j: f'Grupi "{rng.choice(_CODENAMES["XK"])}"'
-        if j == "XK"
-        else f"Групата „{rng.choice(_CODENAMES['MK'])}“"
-        for j in ("XK", "MK")
-    }
+    codes = {j: rng.choice(_CODENAMES[j]) for j in ("XK", "MK")}
+    names = {"XK": f'Grupi "{codes["XK"]}"', "MK": f"Групата „{codes['MK']}“"}
     founded = w.make.day(rng, START, date(2023, 6, 1))
     end = min(founded + timedelta(days=rng.randint(365, 5 * 365)), END)
     shipments = sorted(w.make.day(rng, founded, end) for _ in range(rng.randint(2, 7)))
@@ -135,16 +137,23 @@ def play_group(w: World, rng: Random) -> None:
         )
         ex = w.ex[side]
         org = ex.organisation(gid, names[side])
+        named: list[str] = []
         for m in members:
             p_known = 0.9 if joint else (0.55 if m.home == side else 0.35)
             if rng.random() < p_known:
                 ref = ex.person(m, case, w._role(case, rng), rng, org)
+                named.append(ref)
                 for ph in m.phones:
                     if rng.random() < 0.75:
                         ex.phone(ph, case, rng, ref)
                 for acc in m.accounts:
                     if rng.random() < 0.6:
                         ex.account(acc, case, rng, ref)
+        for _ in range(rng.randint(1, 3)):
+            crossing = w.make.crossing(rng).municipality["sq" if side == "XK" else "mk"]
+            text = _INTEL[side].format(code=codes[side], crossing=crossing)
+            subset = [r for r in named if rng.random() < 0.5]
+            ex.intel(w.make.day(rng, founded, end), text, subset, rng)
         phones = [ph for m in members for ph in m.phones]
         for _ in range(len(phones) * 2):
             a, b = rng.sample(phones, 2) if len(phones) > 1 else (phones[0], phones[0])
