@@ -30,7 +30,7 @@ def test_latin_query_finds_cyrillic_person_then_their_firearm(page, node) -> Non
     page.get_by_label("Justification (needed to search persons)").fill("MK case 2026/14")
     page.get_by_role("button", name="Search", exact=True).last.click()
     person = page.get_by_role("link", name="Џафер Бајрами")
-    assert person.is_visible()
+    person.wait_for(state="visible")  # results arrive by HTMX, without a page load
     shot(page, "search-latin-finds-cyrillic")
     person.click()
     page.wait_for_url(re.compile(rf"/records/persons/{node['ids']['person']}"))
