@@ -90,7 +90,7 @@ def _open_csv(path: Path, *, encoding: str, delimiter: str | None, header_row: i
         number = header_row
         for cells in reader:
             number += 1
-            if not any(c.strip() for c in cells):
+            if not "".join(cells).strip():
                 continue
             values: dict[str, Any] = dict(zip(names, cells, strict=False))
             if len(cells) > len(names):

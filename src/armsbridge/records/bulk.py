@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, text, update
@@ -109,6 +110,22 @@ def _insert_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> li
     return ids
 
 
+def _memo(process: Any) -> Any:
+    """Wrap a bind processor so each distinct (hashable) value is processed once per batch."""
+    done: dict[Any, Any] = {}
+
+    def run(value: Any) -> Any:
+        try:
+            return done[value]
+        except KeyError:
+            done[value] = result = process(value)
+            return result
+        except TypeError:  # unhashable (a JSON list): process every time
+            return process(value)
+
+    return run
+
+
 def _executemany(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
     """Insert rows (all with the same keys) through one DBAPI executemany.
 
@@ -120,21 +137,26 @@ def _executemany(session: Session, table: Any, rows: list[dict[str, Any]]) -> No
     keys = list(rows[0])
     compiled = insert(table).values({k: bindparam(k) for k in keys}).compile(dialect=dialect)
     processors = {
-        k: proc
+        k: _memo(proc)
         for k in keys
         if (proc := table.c[k].type.dialect_impl(dialect).bind_processor(dialect)) is not None
     }
+    params: list[Any] = []
     if compiled.positional:
         order = list(compiled.positiontup or [])
-        params: list[Any] = [
-            tuple(processors[k](row[k]) if k in processors else row[k] for k in order)
-            for row in rows
-        ]
+        get = itemgetter(*order)
+        at = [(i, processors[k]) for i, k in enumerate(order) if k in processors]
+        for row in rows:
+            values = list(get(row)) if len(order) > 1 else [get(row)]
+            for i, process in at:
+                values[i] = process(values[i])
+            params.append(tuple(values))
     else:
-        params = [
-            {k: (processors[k](v) if k in processors else v) for k, v in row.items()}
-            for row in rows
-        ]
+        for row in rows:
+            named = dict(row)
+            for k, process in processors.items():
+                named[k] = process(named[k])
+            params.append(named)
     conn.exec_driver_sql(compiled.string, params)
 
 
