@@ -225,6 +225,48 @@ def synth_persons(root: Path) -> tuple[list[dict], list[dict], set[tuple[str, st
     return sides["MK"], sides["XK"], truth
 
 
+ITEM_FILES = {
+    "firearm": (
+        "firearms.csv",
+        "firearm",
+        {"serial": "serial_raw", "make": "make", "model": "model", "calibre": "calibre"},
+    ),
+    "vehicle": (
+        "vehicles.csv",
+        "vehicle",
+        {"plate": "plate_raw", "vin": "vin", "make": "make", "model": "model", "colour": "colour"},
+    ),
+}
+
+
+def synth_items(root: Path, entity: str) -> tuple[list[dict], list[dict], set[tuple[str, str]]]:
+    """Read the firearms or vehicles of both exports and their truth (one record per ref)."""
+    from armsbridge.imports.readers import open_table
+    from armsbridge.synth.files import FILES
+
+    fname, key, fields = ITEM_FILES[entity]
+    spec = next(f for f in FILES if f.name == fname)
+    sides = {}
+    for j in ("MK", "XK"):
+        table = open_table(root / j.lower() / fname)
+        idcol = spec.column(key, j)
+        cols = {ours: spec.column(theirs, j) for ours, theirs in fields.items()}
+        recs: dict[str, dict] = {}
+        for _n, row in table.rows:
+            ref = row[idcol]
+            if ref not in recs:
+                recs[ref] = {"unique_id": ref, **{f: row.get(c) or None for f, c in cols.items()}}
+        sides[j] = list(recs.values())
+    entity_of: dict[str, dict[str, list[str]]] = {}
+    with (root / "truth" / f"{entity}s.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            entity_of.setdefault(row["entity_id"], {}).setdefault(row["jurisdiction"], []).append(
+                row["external_ref"]
+            )
+    truth = {(a, b) for e in entity_of.values() for a in e.get("MK", []) for b in e.get("XK", [])}
+    return sides["MK"], sides["XK"], truth
+
+
 def _iso(text: str | None) -> str | None:
     from armsbridge.vocab.values import parse_partial_date
 
@@ -496,13 +538,14 @@ def _cluster_scores(pred: set, truth: set, scripts: dict | None) -> dict:
 
     cluster = _components(pred)
     entity = _components(truth)
+    left_ids = {a for a, _ in pred} | {a for a, _ in truth}
     members: dict[str, list[tuple[str, str]]] = {}
     for rec, c in cluster.items():
         members.setdefault(c, []).append(rec)
     predicted = tp = cpred = ctp = 0
     for recs in members.values():
-        left = [r for r in recs if r.startswith(("mk", "L-"))]
-        right = [r for r in recs if not r.startswith(("mk", "L-"))]
+        left = [r for r in recs if r in left_ids]
+        right = [r for r in recs if r not in left_ids]
         predicted += len(left) * len(right)
         el = Counter((entity.get(r, r), scripts.get(r) if scripts else "") for r in left)
         er = Counter((entity.get(r, r), scripts.get(r) if scripts else "") for r in right)
@@ -605,11 +648,20 @@ def main() -> None:
             if args.items:
                 n_items = max(1000, min(size // 10, 100_000))
                 for entity in ("firearm", "vehicle"):
-                    lft, rgt, tr = curated_items(entity, n_items, args.seed)
+                    if args.synth:
+                        lft, rgt, tr = synth_items(args.synth, entity)
+                        n_items = len(lft)
+                    else:
+                        lft, rgt, tr = curated_items(entity, n_items, args.seed)
                     _write(lft, data / "left.parquet")
                     _write(rgt, data / "right.parquet")
                     row = run_one("armsbridge", entity, data, tr, None)
-                    row.update(size=n_items, source="curated items (bench/matching.py)")
+                    row.update(
+                        size=n_items,
+                        source=f"synth:{args.synth}"
+                        if args.synth
+                        else "curated items (bench/matching.py)",
+                    )
                     results.append(row)
                     _print_row(row)
     _ratios(results)

@@ -212,6 +212,7 @@ def link_tables(
     prepared = prepare[entity](con, tables)
     timings["prepare_s"] = time.perf_counter() - t0
     link_type = "link_only" if len(tables) > 1 else "dedupe_only"
+    t_setup = time.perf_counter()
     present = _present_columns(con, prepared)
     if "nk" not in present and entity == "person":
         present.add("nk")
@@ -225,13 +226,19 @@ def link_tables(
     sizes = [con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in prepared]  # type: ignore[index]
     do_train = (min(sizes) >= MIN_RECORDS_TO_TRAIN) if train is None else train
     do_train = do_train and model is None
+    timings["setup_s"] = time.perf_counter() - t_setup
     if model is None:
         # Before training, expect about one true match per record of the larger side.
         linker._settings_obj._probability_two_random_records_match = min(0.01, 1 / max(sizes))
     t1 = time.perf_counter()
+    reverted: list[str] = []
     if do_train:
         say("training (EM, no labels)")
         _train(linker, entity, present, settings.seed, sizes)
+        trained_model = linker.misc.save_model_to_json()
+        reverted = _guard_model(trained_model, splink_settings)
+        if reverted:
+            linker = Linker(frames, trained_model, log_level=logging.WARNING)
     timings["train_s"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     say("scoring candidate pairs")
@@ -241,16 +248,6 @@ def link_tables(
     timings["predict_s"] = time.perf_counter() - t2
     n_pairs = con.execute(f"SELECT count(*) FROM {df.physical_name}").fetchall()[0][0]  # type: ignore[index]
     model_json = linker.misc.save_model_to_json()
-    reverted: list[str] = []
-    if do_train:
-        reverted = _guard_model(model_json, splink_settings)
-        if reverted:
-            say("re-scoring with priors for " + ", ".join(reverted))
-            linker = Linker(frames, model_json, log_level=logging.WARNING)
-            df = linker.inference.predict(
-                threshold_match_probability=threshold or None, warning_mode="never"
-            )
-            n_pairs = con.execute(f"SELECT count(*) FROM {df.physical_name}").fetchall()[0][0]
     model_json["armsbridge"] = {
         "model_version": cmp.MODEL_VERSION,
         "entity": entity,

@@ -91,7 +91,8 @@ def serial_pattern(raw: str | None) -> str:
     """Return the folded serial with '?' at each unknown (unreadable) position."""
     if not raw:
         return ""
-    parts = _UNKNOWN_MARKS.split(str(raw))
+    # Stars around a serial frame it ("*6RD39245*"); inside it, like ?, they mark a lost digit.
+    parts = _UNKNOWN_MARKS.split(str(raw).strip().strip("*"))
     return "?".join(fold_confusables(p) for p in parts)
 
 
