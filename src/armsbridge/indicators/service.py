@@ -169,7 +169,9 @@ def breakdown(indicator: IndicatorDef, rows: list[Row], dimension: str) -> dict[
     head, _, rest = dimension.partition("/")
     groups: dict[str, list[Row]] = {}
     for row in rows:
-        groups.setdefault(_code(row.get(head)), []).append(row)
+        value = row.get(head)
+        code = value if value.__class__ is str and value else _code(value)
+        groups.setdefault(code, []).append(row)
     out: dict[str, Any] = {}
     for code in sorted(groups):
         part = groups[code]

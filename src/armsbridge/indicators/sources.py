@@ -76,37 +76,49 @@ def _where_jurisdiction(stmt: Any, model: Any, jurisdiction: str | None) -> Any:
 def attendance(session: Session, jurisdiction: str | None) -> list[Row]:
     """One row per attendance: the person, their sex and institution, the session and training."""
     stmt = (
-        select(Attendance, Participant, TrainingSession, Training)
+        select(
+            Attendance.pre_score,
+            Attendance.post_score,
+            Attendance.created_at,
+            Participant.jurisdiction,
+            Participant.reference,
+            Participant.sex,
+            Participant.institution,
+            Participant.unit,
+            Participant.rank,
+            TrainingSession.code.label("session"),
+            TrainingSession.held_on,
+            TrainingSession.ended_on,
+            Training.code.label("training"),
+            Training.topic,
+            Training.kind,
+        )
         .join(Participant, Participant.id == Attendance.participant_id)
         .join(TrainingSession, TrainingSession.id == Attendance.session_id)
         .join(Training, Training.id == TrainingSession.training_id)
     )
     rows = []
-    for att, person, sitting, training in session.execute(
-        _where_jurisdiction(stmt, Attendance, jurisdiction)
-    ):
-        when = sitting.held_on or _day(att.created_at)
-        gain = None
-        if att.pre_score is not None and att.post_score is not None:
-            gain = att.post_score - att.pre_score
+    for r in session.execute(_where_jurisdiction(stmt, Attendance, jurisdiction)).mappings():
+        when = r["held_on"] or _day(r["created_at"])
+        pre, post = r["pre_score"], r["post_score"]
         rows.append(
             {
-                "person": f"{person.jurisdiction}:{person.reference}",
-                "participant_ref": person.reference,
-                "sex": person.sex,
-                "jurisdiction": person.jurisdiction,
-                "institution": person.institution,
-                "unit": person.unit,
-                "rank": person.rank,
-                "session": sitting.code,
-                "training": training.code,
-                "topic": training.topic,
-                "kind": training.kind,
-                "pre_score": att.pre_score,
-                "post_score": att.post_score,
-                "gain": gain,
+                "person": f"{r['jurisdiction']}:{r['reference']}",
+                "participant_ref": r["reference"],
+                "sex": r["sex"],
+                "jurisdiction": r["jurisdiction"],
+                "institution": r["institution"],
+                "unit": r["unit"],
+                "rank": r["rank"],
+                "session": r["session"],
+                "training": r["training"],
+                "topic": r["topic"],
+                "kind": r["kind"],
+                "pre_score": pre,
+                "post_score": post,
+                "gain": post - pre if pre is not None and post is not None else None,
                 "_from": when,
-                "_to": sitting.ended_on or when,
+                "_to": r["ended_on"] or when,
             }
         )
     return rows
@@ -213,74 +225,74 @@ def joint_operations(session: Session, jurisdiction: str | None) -> list[Row]:
     return rows
 
 
-def _item_rows(session: Session, model: Any, jurisdiction: str | None) -> list[tuple[Any, Row]]:
+def _item_rows(
+    session: Session, model: Any, columns: tuple[str, ...], jurisdiction: str | None
+) -> list[Row]:
+    """Rows of an item table (firearms, ammunition, ...) dated by their event or case."""
     stmt = (
-        select(model, Event.occurred_on, Event.kind, Case.opened_on)
+        select(
+            model.id,
+            model.event_id,
+            model.jurisdiction,
+            model.created_at,
+            Event.occurred_on,
+            Event.kind.label("event_kind"),
+            Case.opened_on,
+            *(getattr(model, c) for c in columns),
+        )
         .outerjoin(Event, Event.id == model.event_id)
         .outerjoin(Case, Case.id == model.case_id)
     )
-    out = []
-    for item, occurred_on, event_kind, opened_on in session.execute(
-        _where_jurisdiction(stmt, model, jurisdiction)
-    ):
-        when = partial_to_date(occurred_on) or opened_on or _day(item.created_at)
-        base = {
-            "item": item.id,
-            "event": item.event_id,
-            "jurisdiction": item.jurisdiction,
-            "context": CONTEXT_OF_EVENT.get(event_kind or "", event_kind),
+    rows = []
+    for r in session.execute(_where_jurisdiction(stmt, model, jurisdiction)).mappings():
+        when = partial_to_date(r["occurred_on"]) or r["opened_on"] or _day(r["created_at"])
+        row = {
+            "item": r["id"],
+            "event": r["event_id"],
+            "jurisdiction": r["jurisdiction"],
+            "context": CONTEXT_OF_EVENT.get(r["event_kind"] or "", r["event_kind"]),
             "_from": when,
             "_to": when,
         }
-        out.append((item, base))
-    return out
+        row.update((c, r[c]) for c in columns)
+        rows.append(row)
+    return rows
 
 
 def firearms(session: Session, jurisdiction: str | None) -> list[Row]:
     """One row per firearm: status, tracing status, category, kind, conversion, antique."""
-    rows = []
-    for gun, row in _item_rows(session, Firearm, jurisdiction):
-        year = gun.year_of_manufacture
-        row.update(
-            status=gun.status,
-            context=gun.status or row["context"],
-            trace_status=gun.trace_status or "not_attempted",
-            category=gun.category,
-            kind=gun.kind,
-            converted=_yes(bool(gun.converted)),
-            conversion_kind=gun.conversion_kind,
-            antique=_yes(year is not None and year < ANTIQUE_BEFORE),
-            year_of_manufacture=year,
-        )
-        rows.append(row)
+    columns = (
+        "status",
+        "trace_status",
+        "category",
+        "kind",
+        "converted",
+        "conversion_kind",
+        "year_of_manufacture",
+    )
+    rows = _item_rows(session, Firearm, columns, jurisdiction)
+    for row in rows:
+        year = row["year_of_manufacture"]
+        row["context"] = row["status"] or row["context"]
+        row["trace_status"] = row["trace_status"] or "not_attempted"
+        row["converted"] = _yes(bool(row["converted"]))
+        row["antique"] = _yes(year is not None and year < ANTIQUE_BEFORE)
     return rows
 
 
 def ammunition(session: Session, jurisdiction: str | None) -> list[Row]:
     """One row per ammunition lot with its calibre and quantity."""
-    rows = []
-    for lot, row in _item_rows(session, AmmunitionLot, jurisdiction):
-        row.update(calibre=lot.calibre, quantity=lot.quantity, projectile=lot.projectile)
-        rows.append(row)
-    return rows
+    return _item_rows(session, AmmunitionLot, ("calibre", "quantity", "projectile"), jurisdiction)
 
 
 def explosives(session: Session, jurisdiction: str | None) -> list[Row]:
     """One row per explosive record with its kind and quantity."""
-    rows = []
-    for item, row in _item_rows(session, Explosive, jurisdiction):
-        row.update(kind=item.kind, quantity=item.quantity, model=item.model)
-        rows.append(row)
-    return rows
+    return _item_rows(session, Explosive, ("kind", "quantity", "model"), jurisdiction)
 
 
 def components(session: Session, jurisdiction: str | None) -> list[Row]:
     """One row per essential-component record with its kind and quantity."""
-    rows = []
-    for item, row in _item_rows(session, Component, jurisdiction):
-        row.update(kind=item.kind, quantity=item.quantity)
-        rows.append(row)
-    return rows
+    return _item_rows(session, Component, ("kind", "quantity"), jurisdiction)
 
 
 def cases(session: Session, jurisdiction: str | None) -> list[Row]:
