@@ -233,13 +233,26 @@ def firearm_settings(*, link_type: str = "link_only") -> dict[str, Any]:
             serial,
             text_comparison("make", "make"),
             text_comparison("model", "model"),
-            exact_comparison("calibre", "calibre", "same calibre"),
+            {
+                "output_column_name": "calibre",
+                "comparison_levels": [
+                    _null("calibre"),
+                    _lvl('"calibre_l" = "calibre_r"', "same calibre"),
+                    _lvl('"bore_l" = "bore_r"', "same bore, written differently"),
+                    _else(),
+                ],
+            },
         ],
         "blocking_rules_to_generate_predictions": [
             'l."sfull" = r."sfull"',
             'l."spre" = r."spre" AND l."make" = r."make"',
             'l."ssuf" = r."ssuf" AND l."make" = r."make"',
             'l."ssuf" = r."ssuf" AND l."slen" = r."slen"',
+            # A partly read serial: same model and length, first character if it was read.
+            'l."spart" = r."model" AND l."slen" = r."slen" AND l."s1" = r."s1"',
+            'l."model" = r."spart" AND l."slen" = r."slen" AND l."s1" = r."s1"',
+            'l."spart" = r."model" AND l."slen" = r."slen" AND l."s9" = r."s9"',
+            'l."model" = r."spart" AND l."slen" = r."slen" AND l."s9" = r."s9"',
         ],
         "retain_matching_columns": True,
         "retain_intermediate_calculation_columns": True,

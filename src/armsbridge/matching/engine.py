@@ -66,7 +66,7 @@ PRIORS: dict[str, dict[str, tuple[float, float]]] = {
     },
     "make": {"same key": (0.85, 0.1), "nearly equal": (0.05, 0.02), "similar": (0.03, 0.05)},
     "model": {"same key": (0.8, 0.05), "nearly equal": (0.08, 0.02), "similar": (0.04, 0.05)},
-    "calibre": {"same calibre": (0.9, 0.15)},
+    "calibre": {"same calibre": (0.75, 0.15), "same bore, written differently": (0.2, 0.2)},
     "plate": {
         "same key": (0.8, 0.000001),
         "nearly equal": (0.12, 0.00005),

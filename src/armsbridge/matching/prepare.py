@@ -13,6 +13,7 @@ import duckdb
 import phonenumbers
 import pyarrow as pa
 
+from armsbridge.firearms.calibre import normalise_calibre
 from armsbridge.firearms.serials import fold_confusables, normalise_serial
 from armsbridge.names.keys import (
     _fold_family,
@@ -92,7 +93,10 @@ def serial_pattern(raw: str | None) -> str:
     if not raw:
         return ""
     # Stars around a serial frame it ("*6RD39245*"); inside it, like ?, they mark a lost digit.
-    parts = _UNKNOWN_MARKS.split(str(raw).strip().strip("*"))
+    text = str(raw).strip()
+    if len(text) > 2 and text[0] == text[-1] == "*" and "*" not in text[1:-1]:
+        text = text[1:-1]
+    parts = _UNKNOWN_MARKS.split(text)
     return "?".join(fold_confusables(p) for p in parts)
 
 
@@ -216,8 +220,12 @@ def prepare_firearms(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list
     """Prepare raw firearm tables (unique_id, serial, make, model, calibre)."""
     union = " UNION ALL ".join(_union(s, ["serial"]) for s in sources)
     _map_distinct(con, union, "map_ser", {"pat": serial_pattern})
-    union_mk = " UNION ALL ".join(_union(s, ["make", "model", "calibre"]) for s in sources)
-    _map_distinct(con, union_mk, "map_fmk", {"k": _plain_key})
+    union_mk = " UNION ALL ".join(_union(s, ["make"]) for s in sources)
+    _map_distinct(con, union_mk, "map_fmk", {"k": make_key})
+    union_mo = " UNION ALL ".join(_union(s, ["model"]) for s in sources)
+    _map_distinct(con, union_mo, "map_fmo", {"k": _plain_key})
+    union_ca = " UNION ALL ".join(_union(s, ["calibre"]) for s in sources)
+    _map_distinct(con, union_ca, "map_fca", {"k": lambda r: normalise_calibre(r) or ""})
     out = []
     for src in sources:
         dst = f"{src}_prepared"
@@ -229,15 +237,24 @@ def prepare_firearms(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list
           CASE WHEN length(regexp_extract(ser.pat, '[^?]*$')) >= 3
                THEN right(ser.pat, 3) END AS ssuf,
           length(ser.pat) AS slen,
-          mk.k AS make, mo.k AS model, ca.k AS calibre
+          CASE WHEN left(ser.pat, 1) <> '?' THEN left(ser.pat, 1) END AS s1,
+          CASE WHEN right(ser.pat, 1) <> '?' THEN right(ser.pat, 1) END AS s9,
+          CASE WHEN ser.pat LIKE '%?%' THEN mo.k END AS spart,
+          mk.k AS make, mo.k AS model, ca.k AS calibre,
+          nullif(regexp_extract(ca.k, '^[0-9]+([.,][0-9]+)?'), '') AS bore
         FROM {src} s
         LEFT JOIN map_ser ser ON ser.raw = CAST(s.serial AS VARCHAR)
         LEFT JOIN map_fmk mk ON mk.raw = CAST(s.make AS VARCHAR)
-        LEFT JOIN map_fmk mo ON mo.raw = CAST(s.model AS VARCHAR)
-        LEFT JOIN map_fmk ca ON ca.raw = CAST(s.calibre AS VARCHAR)
+        LEFT JOIN map_fmo mo ON mo.raw = CAST(s.model AS VARCHAR)
+        LEFT JOIN map_fca ca ON ca.raw = CAST(s.calibre AS VARCHAR)
         """)
         out.append(dst)
     return out
+
+
+def make_key(text: str) -> str:
+    """Return a maker's name in any script as one key (Застава = Zastava, Блоw = Blow)."""
+    return name_key(text).replace(" ", "").lower()
 
 
 def _plain_key(text: str) -> str:
@@ -261,7 +278,7 @@ def prepare_vehicles(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list
     union_v = " UNION ALL ".join(_union(s, ["vin"]) for s in sources)
     _map_distinct(con, union_v, "map_vn", {"k": vin_key})
     union_mk = " UNION ALL ".join(_union(s, ["make", "model", "colour"]) for s in sources)
-    _map_distinct(con, union_mk, "map_vmk", {"k": _plain_key})
+    _map_distinct(con, union_mk, "map_vmk", {"k": make_key})
     out = []
     for src in sources:
         dst = f"{src}_prepared"
