@@ -148,14 +148,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(var_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(var_dir: Path, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     """Run `armsbridge serve` on the store and wait until /health answers."""
     env = {**os.environ, "ARMSBRIDGE_VAR_DIR": str(var_dir)}
     env.pop("ARMSBRIDGE_DATABASE_URL", None)
     cmd = [sys.executable, "-c", "from armsbridge.cli import main; main()", "serve"]
-    proc = subprocess.Popen(
-        [*cmd, "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    log = (var_dir / "server.log").open("wb")
+    args = [*cmd, "--port", str(port), "--workers", str(workers)]
+    proc = subprocess.Popen(args, env=env, stdout=log, stderr=log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -164,7 +164,8 @@ def start_server(var_dir: Path, port: int) -> subprocess.Popen[bytes]:
         except httpx.HTTPError:
             time.sleep(0.3)
     proc.kill()
-    raise SystemExit("server did not start: " + proc.stderr.read().decode()[-2000:])
+    tail = (var_dir / "server.log").read_text(errors="replace")[-2000:]
+    raise SystemExit("server did not start: " + tail)
 
 
 async def sign_in(client: httpx.AsyncClient) -> None:
@@ -193,7 +194,14 @@ async def run_workload(
         while not queue.empty():
             url = queue.get_nowait()
             started = time.perf_counter()
-            answer = await client.get(url)
+            try:
+                answer = await client.get(url)
+            except httpx.TransportError:  # a kept-alive connection the server closed: retry once
+                try:
+                    answer = await client.get(url)
+                except httpx.TransportError:
+                    errors += 1
+                    continue
             latencies.append((time.perf_counter() - started) * 1000)
             if answer.status_code != 200:
                 errors += 1
@@ -272,6 +280,7 @@ def main() -> None:
         "--store", type=Path, default=None, help="keep the store in this folder and reuse it"
     )
     parser.add_argument("--results", type=Path, default=RESULTS, help="where to write the JSON")
+    parser.add_argument("--workers", type=int, default=1, help="server processes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="armsbridge-bench-web-") as tmp:
         var_dir = args.store or Path(tmp)
@@ -285,7 +294,7 @@ def main() -> None:
             saved.write_text(json.dumps(samples), encoding="utf-8")
         build_s = time.perf_counter() - started
         port = free_port()
-        server = start_server(var_dir, port)
+        server = start_server(var_dir, port, args.workers)
         try:
             rows = asyncio.run(measure(port, samples, args.clients, args.requests, args.seed))
         finally:
@@ -293,7 +302,8 @@ def main() -> None:
             server.wait(timeout=30)
     print(
         f"\nweb latency: {args.persons:,} persons, {args.clients} concurrent clients, "
-        f"{args.requests} requests per workload (store built in {build_s:.0f} s); "
+        f"{args.requests} requests per workload, {args.workers} server process(es) "
+        f"(store built in {build_s:.0f} s); "
         f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
     header = f"{'workload':38} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8} {'req/s':>7} "
@@ -310,6 +320,7 @@ def main() -> None:
             {
                 "persons": args.persons,
                 "clients": args.clients,
+                "server_workers": args.workers,
                 "requests_per_workload": args.requests,
                 "store_build_seconds": round(build_s, 1),
                 "goal_p95_ms": GOAL_P95_MS,

@@ -8,7 +8,6 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import func, select
 
-from armsbridge.audit.service import log_event
 from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.permissions import Principal, record_types_for, restrict
 from armsbridge.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -18,6 +17,7 @@ from armsbridge.records.labels import SLUGS, TYPES, display_value, field_label, 
 from armsbridge.records.models import RECORD_MODELS, Attachment, Place
 from armsbridge.records.validation import record_as_dict
 from armsbridge.vocab.service import enum_values
+from armsbridge.web.access_log import log_now
 from armsbridge.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -76,9 +76,8 @@ def search_page(
         "records/search.html",
         _common({"query": q, "why": why, "results": results}),
     )
-    # Logged last: the audit entry takes the store's write lock until the request commits.
     if results is not None and results.persons is not None:
-        search.log_search(db, user=user, results=results, why=why)
+        log_now(request, **search.search_entry(user=user, results=results, why=why))
     return response
 
 
@@ -109,8 +108,8 @@ def list_page(
         ),
     )
     if record_type in PERSONAL and rows:
-        log_event(
-            db,
+        log_now(
+            request,
             actor=user.username,
             action="consult",
             record_type=record_type,
@@ -217,9 +216,8 @@ def record_page(
             }
         ),
     )
-    # Logged last: the audit entry takes the store's write lock until the request commits.
-    log_event(
-        db,
+    log_now(
+        request,
         actor=user.username,
         action="consult",
         record_type=record_type,
@@ -327,8 +325,8 @@ def attachment_file(request: Request, db: DB, user: Reader, attachment_id: int) 
     record_type_of(TYPES[row.record_type][0], user)
     load(db, user, row.record_type, row.record_id, "record.read")
     data = attachments.read_attachment(request.app.state.settings.var_dir, row)
-    log_event(
-        db,
+    log_now(
+        request,
         actor=user.username,
         action="consult",
         record_type=row.record_type,

@@ -229,8 +229,8 @@ def search(
 ) -> SearchResults:
     """Search every kind the query can be; persons only with a justification, which is logged.
 
-    With log=False the caller must call log_search() itself (pages do, after rendering, so the
-    store's write lock is held only for the audit entry).
+    With log=False the caller logs the search itself (pages write search_entry() in its own
+    short transaction, see web.access_log).
     """
     from armsbridge.auth.permissions import record_types_for
 
@@ -255,20 +255,24 @@ def search(
     return results
 
 
-def log_search(session: Session, *, user: Any, results: SearchResults, why: str) -> None:
-    """Log a person search: who, why, the query and which persons it showed."""
-    from armsbridge.audit.service import log_event
-
-    log_event(
-        session,
-        actor=user.username,
-        action="search",
-        record_type="person",
-        jurisdiction=user.jurisdiction,
-        why=why.strip(),
-        details={
+def search_entry(*, user: Any, results: SearchResults, why: str) -> dict[str, Any]:
+    """Return the audit entry of a person search: who, why, the query, the persons shown."""
+    return {
+        "actor": user.username,
+        "action": "search",
+        "record_type": "person",
+        "jurisdiction": user.jurisdiction,
+        "why": why.strip(),
+        "details": {
             "query": results.query,
             "results": len(results.persons or []),
             "ids": [p.id for p in results.persons or []],
         },
-    )
+    }
+
+
+def log_search(session: Session, *, user: Any, results: SearchResults, why: str) -> None:
+    """Log a person search in the caller's transaction."""
+    from armsbridge.audit.service import log_event
+
+    log_event(session, **search_entry(user=user, results=results, why=why))

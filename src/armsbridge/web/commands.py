@@ -17,6 +17,9 @@ console = Console()
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    workers: int = typer.Option(
+        1, "--workers", min=1, help="Server processes (use the CPUs; each has its own pool)."
+    ),
 ) -> None:
     """Serve the node in a browser at http://HOST:PORT (default 127.0.0.1:8000)."""
     from armsbridge.web.demo import serve as run
@@ -26,7 +29,7 @@ def serve(
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         raise UserError(f"no store at {url}: run `armsbridge init` (or `armsbridge demo`) first")
     console.print(f"armsbridge on http://{host}:{port}  (Ctrl+C stops)")
-    run(settings, host=host, port=port)
+    run(settings, host=host, port=port, workers=workers)
 
 
 def print_accounts(accounts: list, url: str) -> None:
