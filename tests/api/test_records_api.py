@@ -153,3 +153,14 @@ def test_a_link_cannot_be_moved_onto_a_hidden_record(client, world) -> None:
         f"/api/links/{link_id}", json={"from_id": world.ids["person_mk"]}, headers=analyst.headers
     )
     assert answer.status_code == 404
+
+
+def test_emptying_a_required_column_is_a_clear_422(client, world) -> None:
+    analyst = world.personas["analyst"]
+    answer = client.patch(
+        f"/api/firearms/{world.ids['firearm']}",
+        json={"handling_code": None},
+        headers=analyst.headers,
+    )
+    assert answer.status_code == 422
+    assert answer.json()["problems"][0]["field"] == "handling_code"

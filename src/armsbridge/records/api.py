@@ -106,6 +106,19 @@ def _own_jurisdiction(user: Principal, data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "jurisdiction": jurisdiction}
 
 
+def _refuse_empty_required(model: Any, data: dict[str, Any]) -> None:
+    """Refuse an explicit null for a column that must hold a value (422 naming the fields)."""
+    columns = model.__table__.columns
+    problems = [
+        {"field": name, "value": "null", "expected": "a value (it cannot be empty)"}
+        for name, value in data.items()
+        if value is None and name in columns and not columns[name].nullable
+    ]
+    if problems:
+        names = ", ".join(p["field"] for p in problems)
+        raise ValidationFailed(f"{names}: cannot be empty", problems)
+
+
 def _check_link_ends(db: Any, user: Principal, data: dict[str, Any]) -> None:
     """Refuse a link whose ends are missing or are records the user may not see."""
     for end in ("from", "to"):
@@ -172,6 +185,7 @@ def _add_routes(record_type: str) -> None:
     def create(body: In, db: DB, user: Creator) -> Any:  # type: ignore[valid-type]
         check_can_write(user, record_type)
         data = _own_jurisdiction(user, body.model_dump(exclude_unset=True))
+        _refuse_empty_required(model, data)
         if record_type == "link":
             _check_link_ends(db, user, data)
         record = service.create_record(db, record_type=record_type, data=data, actor=user.username)
@@ -185,6 +199,7 @@ def _add_routes(record_type: str) -> None:
             db, user=user, record_type=record_type, record_id=record_id, action="record.update"
         )
         data = body.model_dump(exclude_unset=True)
+        _refuse_empty_required(model, data)
         if "jurisdiction" in data:
             _own_jurisdiction(user, data)
         if record_type == "link" and data.keys() & {"from_type", "from_id", "to_type", "to_id"}:
