@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Select, and_, intersect, select
+from sqlalchemy.orm import Session
 
 from armsbridge.errors import ValidationFailed
 from armsbridge.firearms.derive import GRAM
@@ -117,17 +117,16 @@ def _candidates(pattern: SerialPattern) -> CandidateQuery:
     elif strategy == "suffix":
         stmt = stmt.where(_prefix_range(Firearm.serial_key_rev, detail))
     elif strategy == "grams":
-        # Start from the gram most likely to be rare (letters are rarer than digits) and check
-        # up to two more by point lookups in the (gram, firearm_id) key; LIKE settles the rest.
+        # Intersect the posting lists of up to three grams of the fragment, the likely rarest
+        # first (letters are rarer than digits): sequential reads of the (gram, firearm_id) key.
         grams = sorted(
             {detail[i : i + GRAM] for i in range(len(detail) - GRAM + 1)},
             key=lambda g: (-sum(not ch.isdigit() for ch in g), -len(set(g)), g),
         )[:3]
-        first = aliased(FirearmSerialGram)
-        ids = select(first.firearm_id).where(first.gram == grams[0])
-        for gram in grams[1:]:
-            other = aliased(FirearmSerialGram)
-            ids = ids.join(other, and_(other.firearm_id == first.firearm_id, other.gram == gram))
+        lists = [
+            select(FirearmSerialGram.firearm_id).where(FirearmSerialGram.gram == g) for g in grams
+        ]
+        ids: Any = lists[0] if len(lists) == 1 else intersect(*lists)
         stmt = stmt.where(Firearm.id.in_(ids))
     elif strategy == "scan":
         # Scan the narrow key index, not the table; read the matching rows afterwards.
