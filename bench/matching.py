@@ -599,6 +599,13 @@ def run_one(method: str, entity: str, data: Path, truth: set, cross: set | None)
     if scripts is not None:
         pred_cross = {pr for pr in pred if scripts.get(pr[0]) != scripts.get(pr[1])}
         out["pairs_before_clustering"]["cross_script"] = _scores(pred_cross, cross)
+    with_serial = data / "with_serial.json"
+    if entity == "firearm" and with_serial.exists():
+        # A firearm with no serial on one side can only be told apart by context (who, where).
+        ok = set(json.loads(with_serial.read_text()))
+        sub_truth = {pr for pr in truth if pr[0] in ok and pr[1] in ok}
+        sub_pred = {pr for pr in pred if pr[0] in ok and pr[1] in ok}
+        out["serial_on_both_sides"] = _cluster_scores(sub_pred, sub_truth, None)
     return out
 
 
@@ -655,6 +662,9 @@ def main() -> None:
                         lft, rgt, tr = curated_items(entity, n_items, args.seed)
                     _write(lft, data / "left.parquet")
                     _write(rgt, data / "right.parquet")
+                    (data / "with_serial.json").write_text(
+                        json.dumps([x["unique_id"] for x in lft + rgt if x.get("serial")])
+                    )
                     row = run_one("armsbridge", entity, data, tr, None)
                     row.update(
                         size=n_items,
@@ -676,8 +686,9 @@ def _print_row(r: dict) -> None:
     if "error" in r:
         print(f"{r['entity']:8} {r['method']:10} ERROR {r['error'][-400:]}")
         return
-    cs = r.get("cross_script")
-    cross = f" cross P/R/F1 {cs['precision']:.4f}/{cs['recall']:.4f}/{cs['f1']:.4f}" if cs else ""
+    cs = r.get("cross_script") or r.get("serial_on_both_sides")
+    label = "cross" if "cross_script" in r else "serial both sides"
+    cross = f" {label} P/R/F1 {cs['precision']:.4f}/{cs['recall']:.4f}/{cs['f1']:.4f}" if cs else ""
     print(
         f"{r['entity']:8} {r['method']:10} n={r.get('size', 0):>8} P/R/F1 "
         f"{r['precision']:.4f}/{r['recall']:.4f}/{r['f1']:.4f}{cross} "

@@ -214,12 +214,14 @@ def firearm_settings(*, link_type: str = "link_only") -> dict[str, Any]:
         'length("spat_l") = length("spat_r") AND ("spat_l" LIKE replace("spat_r", \'?\', \'_\')'
         " OR \"spat_r\" LIKE replace(\"spat_l\", '?', '_'))"
     )
+    known = "least(length(replace(\"spat_l\", '?', '')), length(replace(\"spat_r\", '?', '')))"
     serial = {
         "output_column_name": "serial",
         "comparison_levels": [
             _null("spat"),
             _lvl('"spat_l" = "spat_r" AND "sfull_l" IS NOT NULL', "same serial"),
-            _lvl(compat, "partial serial fits"),
+            _lvl(f"{compat} AND {known} >= 6", "partial serial fits"),
+            _lvl(compat, "partial serial fits, few characters read"),
             _lvl(f'{JW}("spat_l", "spat_r") >= 0.9', "serial nearly equal"),
             _lvl('"ssuf_l" = "ssuf_r" OR "spre_l" = "spre_r"', "serial start or end agrees"),
             _else(),

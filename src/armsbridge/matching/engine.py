@@ -60,9 +60,11 @@ PRIORS: dict[str, dict[str, tuple[float, float]]] = {
     "document": {"same document number": (0.7, 0.000001)},
     "serial": {
         "same serial": (0.75, 0.000001),
-        "partial serial fits": (0.12, 0.00001),
-        "serial nearly equal": (0.08, 0.0001),
-        "serial start or end agrees": (0.03, 0.01),
+        "partial serial fits": (0.1, 0.000003),
+        "partial serial fits, few characters read": (0.03, 0.0002),
+        # A serial one character off is usually another gun: misreadings are folded already.
+        "serial nearly equal": (0.02, 0.0005),
+        "serial start or end agrees": (0.01, 0.01),
     },
     "make": {"same key": (0.85, 0.1), "nearly equal": (0.05, 0.02), "similar": (0.03, 0.05)},
     "model": {"same key": (0.8, 0.05), "nearly equal": (0.08, 0.02), "similar": (0.04, 0.05)},
