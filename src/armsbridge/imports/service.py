@@ -12,7 +12,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, any_, bindparam, select
+from sqlalchemy import String, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -201,11 +201,19 @@ class _FileImport:
             ordered = sorted(refs)
             for start in range(0, len(ordered), self.chunk):
                 chunk = ordered[start : start + self.chunk]
-                if self.postgres:  # one array parameter instead of hundreds of placeholders
-                    match = model.external_ref == any_(bindparam("refs", chunk, ARRAY(String)))
+                stmt = select(*cols).where(model.jurisdiction == jur)
+                if self.postgres:
+                    # One array parameter, joined as a set: `= ANY(:param)` under a prepared
+                    # (generic) plan compares every row with every key, which grows with the
+                    # table; a join lets the store use its (jurisdiction, external_ref) index.
+                    refs = (
+                        func.unnest(bindparam("refs", chunk, ARRAY(String)))
+                        .table_valued("ref")
+                        .render_derived(name="refs")
+                    )
+                    stmt = stmt.join(refs, model.external_ref == refs.c.ref)
                 else:
-                    match = model.external_ref.in_(chunk)
-                stmt = select(*cols).where(model.jurisdiction == jur, match)
+                    stmt = stmt.where(model.external_ref.in_(chunk))
                 for row in self.session.execute(stmt):
                     self.known[(rtype, jur, row[1])] = row[0]
                     if rtype == "case":
