@@ -157,9 +157,42 @@ def prepare_persons(
     out = []
     for src in sources:
         dst = f"{src}_prepared"
-        con.execute(_PERSON_SQL.format(src=src, dst=dst, x=suffix))
+        con.execute(_drop_empty_joins(con, src, _PERSON_SQL.format(src=src, dst=dst, x=suffix)))
         out.append(dst)
     return out
+
+
+# Optional raw column -> (its join line, the key it feeds): unused columns cost no join.
+_OPTIONAL_JOINS = {
+    "full_name": ("LEFT JOIN map_nm{x} fn ON", "fn."),
+    "city": ("LEFT JOIN map_nm{x} ci ON", "ci."),
+    "address": ("LEFT JOIN map_nm{x} ad ON", "ad."),
+    "phone": ("LEFT JOIN map_ph{x} ph ON", "ph."),
+    "birth_place": ("LEFT JOIN map_nm{x} bp ON", "bp."),
+}
+
+
+def _drop_empty_joins(con: duckdb.DuckDBPyConnection, src: str, sql: str) -> str:
+    counts = con.execute(
+        "SELECT " + ", ".join(f"count({c})" for c in _OPTIONAL_JOINS) + f" FROM {src}"
+    ).fetchall()[0]
+    lines = sql.split("\n")
+    for (join, alias), n in zip(_OPTIONAL_JOINS.values(), counts, strict=True):
+        if n:
+            continue
+        join_prefix = join.split("{x}")[0]
+        lines = [
+            ln
+            for ln in lines
+            if not ln.strip().startswith(join_prefix.strip()) or f" {alias[:-1]} ON" not in ln
+        ]
+        lines = [
+            ln.replace(f"{alias}k", "NULL::VARCHAR")
+            .replace(f"{alias}p", "NULL::VARCHAR")
+            .replace(f"{alias}e", "NULL::VARCHAR")
+            for ln in lines
+        ]
+    return "\n".join(lines)
 
 
 _PERSON_SQL = """
