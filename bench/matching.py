@@ -619,7 +619,9 @@ def main() -> None:
     """Parse options, build or read the data per size, run the methods, print and save."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="2000", help="persons per side, comma-separated")
-    ap.add_argument("--synth", type=Path, help="synthetic world folder (armsbridge synth --out)")
+    ap.add_argument(
+        "--synth", help="synthetic world folder(s), comma-separated (armsbridge synth --out DIR)"
+    )
     ap.add_argument("--methods", default="armsbridge,plain,translit")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--items", action="store_true", help="also firearms and vehicles")
@@ -631,13 +633,16 @@ def main() -> None:
         return
     sys.path.insert(0, str(ROOT / "src"))
     results = []
-    sizes = [int(s) for s in args.sizes.split(",")] if not args.synth else [0]
+    worlds = [Path(d) for d in args.synth.split(",")] if args.synth else []
+    sizes = [int(s) for s in args.sizes.split(",")] if not worlds else list(range(len(worlds)))
     for size in sizes:
+        world = worlds[size] if worlds else None
         with tempfile.TemporaryDirectory(prefix="bench-matching-") as tmp:
             data = Path(tmp)
-            if args.synth:
-                left, right, truth = synth_persons(args.synth)
-                source = f"synth:{args.synth}"
+            if world:
+                left, right, truth = synth_persons(world)
+                source = f"synth:{world}"
+                size = len(left)
             else:
                 left, right, truth = curated_persons(size, args.seed)
                 source = "curated spellings (src/armsbridge/names/data/spellings.csv)"
@@ -655,8 +660,8 @@ def main() -> None:
             if args.items:
                 n_items = max(1000, min(size // 10, 100_000))
                 for entity in ("firearm", "vehicle"):
-                    if args.synth:
-                        lft, rgt, tr = synth_items(args.synth, entity)
+                    if world:
+                        lft, rgt, tr = synth_items(world, entity)
                         n_items = len(lft)
                     else:
                         lft, rgt, tr = curated_items(entity, n_items, args.seed)
@@ -668,9 +673,7 @@ def main() -> None:
                     row = run_one("armsbridge", entity, data, tr, None)
                     row.update(
                         size=n_items,
-                        source=f"synth:{args.synth}"
-                        if args.synth
-                        else "curated items (bench/matching.py)",
+                        source=f"synth:{world}" if world else "curated items (bench/matching.py)",
                     )
                     results.append(row)
                     _print_row(row)
