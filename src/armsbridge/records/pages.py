@@ -77,7 +77,7 @@ def search_page(
         _common({"query": q, "why": why, "results": results}),
     )
     if results is not None and results.persons is not None:
-        log_now(request, **search.search_entry(user=user, results=results, why=why))
+        log_now(request, db, **search.search_entry(user=user, results=results, why=why))
     return response
 
 
@@ -110,6 +110,7 @@ def list_page(
     if record_type in PERSONAL and rows:
         log_now(
             request,
+            db,
             actor=user.username,
             action="consult",
             record_type=record_type,
@@ -218,6 +219,7 @@ def record_page(
     )
     log_now(
         request,
+        db,
         actor=user.username,
         action="consult",
         record_type=record_type,
@@ -327,6 +329,7 @@ def attachment_file(request: Request, db: DB, user: Reader, attachment_id: int) 
     data = attachments.read_attachment(request.app.state.settings.var_dir, row)
     log_now(
         request,
+        db,
         actor=user.username,
         action="consult",
         record_type=row.record_type,

@@ -5,6 +5,11 @@ audit entry until the request commits; under many concurrent readers on SQLite t
 in the driver's busy handler, made the slowest answers seconds long. Writing the entry in its
 own transaction, serialised in the process, keeps the lock for about a millisecond. The entry is
 committed even if the page then fails: a consultation attempt is logged, never lost.
+
+When the request's own transaction already writes (its connection holds the write lock, e.g.
+the session's last-seen time was updated), a second transaction would wait for the first on the
+same thread; the entry then goes into the request's transaction instead. PostgreSQL waits on
+row locks without the busy handler's sleeps, so there the request's transaction is used too.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import threading
 from typing import Any
 
 from fastapi import Request
+from sqlalchemy.orm import Session
 
 from armsbridge.audit.service import log_event
 from armsbridge.db.session import session_scope
@@ -20,7 +26,17 @@ from armsbridge.db.session import session_scope
 _LOCK = threading.Lock()
 
 
-def log_now(request: Request, **fields: Any) -> None:
-    """Append one audit entry (see audit.service.log_event) and commit it immediately."""
+def _request_is_writing(db: Session) -> bool:
+    if db.get_bind().dialect.name != "sqlite":
+        return True
+    driver = db.connection().connection.dbapi_connection
+    return bool(getattr(driver, "in_transaction", True))
+
+
+def log_now(request: Request, db: Session, **fields: Any) -> None:
+    """Append one audit entry (see audit.service.log_event), committed at once when possible."""
+    if _request_is_writing(db):
+        log_event(db, **fields)
+        return
     with _LOCK, session_scope(request.app.state.sessionmaker) as session:
         log_event(session, **fields)
