@@ -164,3 +164,9 @@ def test_emptying_a_required_column_is_a_clear_422(client, world) -> None:
     )
     assert answer.status_code == 422
     assert answer.json()["problems"][0]["field"] == "handling_code"
+    answer = client.patch(
+        f"/api/online-accounts/{world.ids['online_account']}",
+        json={"handling_code": " "},
+        headers=analyst.headers,
+    )
+    assert answer.status_code == 422

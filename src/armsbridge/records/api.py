@@ -112,7 +112,9 @@ def _refuse_empty_required(model: Any, data: dict[str, Any]) -> None:
     problems = [
         {"field": name, "value": "null", "expected": "a value (it cannot be empty)"}
         for name, value in data.items()
-        if value is None and name in columns and not columns[name].nullable
+        if (value is None or (isinstance(value, str) and not value.strip()))
+        and name in columns
+        and not columns[name].nullable
     ]
     if problems:
         names = ", ".join(p["field"] for p in problems)
