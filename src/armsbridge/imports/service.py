@@ -258,7 +258,7 @@ class _FileImport:
                 rec = plan.records.get(spec.alias)
                 if rec is None:
                     continue
-                values = dict(rec.values)
+                values = rec.values  # a plan is written once: its dict is used as it is
                 for fname, alias in spec.foreign.items():
                     other = plan.records.get(alias)
                     values[fname] = self.known.get(other.key) if other else None

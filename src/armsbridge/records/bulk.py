@@ -31,8 +31,8 @@ def bulk_write(
 ) -> dict[tuple[str, str], int]:
     """Insert and update prepared rows in batches; return {(jurisdiction, external_ref): id}.
 
-    Rows must come from `prepare_values`; updates carry `id`. The caller logs one audit entry
-    for the whole batch (an import logs one per file).
+    Rows must come from `prepare_values` (insert rows are completed in place); updates carry
+    `id`. The caller logs one audit entry for the whole batch (an import logs one per file).
     """
     model = model_for(record_type)
     table = model.__table__
@@ -53,15 +53,16 @@ def bulk_write(
                 continue
             (defaults if col.key in keys else absent)[col.key] = value
         stamp = {"created_at": now, "updated_at": now, "created_by": actor, "updated_by": actor}
-        rows: list[dict[str, Any]] = []
-        for item in inserts:
-            row = {k: item.get(k) for k in keys}
+        fill = {**absent, **stamp}
+        rows = inserts  # completed in place: every row gets the same keys
+        for row in rows:
+            if len(row) != len(keys):
+                for k in keys:
+                    row.setdefault(k, None)
             for k, v in defaults.items():
                 if row[k] is None:
                     row[k] = v
-            row.update(absent)
-            row.update(stamp)
-            rows.append(row)
+            row.update(fill)
         for row, rid in zip(rows, _insert_rows(session, table, rows), strict=True):
             ids[(row["jurisdiction"], row["external_ref"])] = rid
         if record_type == "case":

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable, Iterable, Mapping
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -92,12 +94,32 @@ def _fast_enum(codes: frozenset[str]) -> Callable[[Any], Any]:
     return convert
 
 
+_DMY = re.compile(r"(\d{2})\.(\d{2})\.(\d{4})")
+
+
+def _fast_date(as_text: bool) -> Callable[[Any], Any]:
+    def convert(raw: Any) -> Any:
+        if raw.__class__ is str:
+            match = _DMY.fullmatch(raw)
+            if match:
+                day, month, year = match.groups()
+                try:
+                    value = date(int(year), int(month), int(day))
+                except ValueError:
+                    return _SLOW
+                return value.isoformat() if as_text else value
+        return _SLOW
+
+    return convert
+
+
 @cache
 def _fast_converters(record_type: str) -> dict[str, Callable[[Any], Any]]:
     """Return shortcuts for the common valid values of text and enum fields.
 
-    Imports validate millions of values; these accept only what `coerce_value` accepts unchanged
-    and hand everything else (empty, too long, other case, other types) to it.
+    Imports validate millions of values; these accept only what `coerce_value` accepts, giving
+    the same value (text, code, dd.mm.yyyy date), and hand everything else (empty, too long,
+    other case, other forms, other types) to it.
     """
     out: dict[str, Callable[[Any], Any]] = {}
     for name, spec in type_fields(record_type).items():
@@ -106,6 +128,8 @@ def _fast_converters(record_type: str) -> dict[str, Callable[[Any], Any]]:
             out[name] = _fast_text(spec.get("max_length"))
         elif kind == "enum":
             out[name] = _fast_enum(frozenset(enum_values(spec["enum"])))
+        elif kind in ("date", "partial_date"):
+            out[name] = _fast_date(as_text=kind == "partial_date")
     return out
 
 
