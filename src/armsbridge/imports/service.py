@@ -206,12 +206,12 @@ class _FileImport:
                     # One array parameter, joined as a set: `= ANY(:param)` under a prepared
                     # (generic) plan compares every row with every key, which grows with the
                     # table; a join lets the store use its (jurisdiction, external_ref) index.
-                    refs = (
+                    keyset = (
                         func.unnest(bindparam("refs", chunk, ARRAY(String)))
                         .table_valued("ref")
                         .render_derived(name="refs")
                     )
-                    stmt = stmt.join(refs, model.external_ref == refs.c.ref)
+                    stmt = stmt.join(keyset, model.external_ref == keyset.c.ref)
                 else:
                     stmt = stmt.where(model.external_ref.in_(chunk))
                 for row in self.session.execute(stmt):
