@@ -119,3 +119,15 @@ def test_search_returns_exactly_what_a_full_scan_returns(session: Session) -> No
         assert misread == sorted(misread)
 
     check()
+
+
+def test_rows_written_in_bulk_are_found_before_a_refresh(session: Session) -> None:
+    from sqlalchemy import insert
+
+    session.execute(
+        insert(Firearm),
+        [{"jurisdiction": "MK", "serial_raw": "ZB-77O1", "serial_normalised": "ZB77O1"}],
+    )
+    hits = search_serials(session, pattern="2877?1", jurisdiction="MK")
+    assert [h["serial_raw"] for h in hits] == ["ZB-77O1"]
+    assert hits[0]["misread_characters"] == 2

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from armsbridge.errors import ValidationFailed
 from armsbridge.firearms.derive import GRAM
 from armsbridge.firearms.models import FirearmSerialGram
-from armsbridge.firearms.serials import fold_char, normalise_serial
+from armsbridge.firearms.serials import fold_char, fold_confusables, normalise_serial
 from armsbridge.records.models import Firearm
 
 WILDCARDS = "?*"
@@ -160,14 +160,22 @@ def search_serials(
 ) -> list[dict[str, Any]]:
     """Find firearms whose serial matches `pattern`, best first (fewest misread characters)."""
     parsed = parse_pattern(pattern)
-    stmt = _candidates(parsed)
-    if jurisdiction:
-        stmt = stmt.where(Firearm.jurisdiction == jurisdiction)
-    if restrict is not None:
-        stmt = restrict(stmt)
+    # Rows written in bulk carry no key until `firearm refresh`: fold them here (an index
+    # lookup on serial_key IS NULL, cheap when there are none) so they are never missed.
+    stale = select(Firearm.id, Firearm.serial_normalised, Firearm.serial_key).where(
+        Firearm.serial_key.is_(None), Firearm.serial_normalised.is_not(None)
+    )
+    rows_found: list[tuple[int, str | None, str | None]] = []
+    for stmt in (_candidates(parsed), stale):
+        if jurisdiction:
+            stmt = stmt.where(Firearm.jurisdiction == jurisdiction)
+        if restrict is not None:
+            stmt = restrict(stmt)
+        rows_found.extend((r[0], r[1], r[2]) for r in session.execute(stmt))
     rx = parsed.regex()
     hits = []
-    for fid, normal, key in session.execute(stmt):
+    for fid, normal, stored_key in rows_found:
+        key = stored_key or fold_confusables(normal or "")
         if not key or not rx.match(key):
             continue
         wrong = misreads(parsed, normal or "", key)
