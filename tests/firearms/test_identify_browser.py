@@ -1,0 +1,93 @@
+"""The guided identification page in a real browser: answer the questions, reach the category."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from armsbridge.app import create_app
+from armsbridge.auth import service as auth
+from armsbridge.db.registry import load_all_models
+from armsbridge.db.session import make_sessionmaker, session_scope
+from armsbridge.settings import Settings
+
+pytestmark = pytest.mark.browser
+PASSWORD = "correct horse battery staple"
+CHROMIUM = Path("/usr/bin/chromium")
+SHOT = Path(__file__).resolve().parents[2] / "docs" / "user" / "img" / "weapon-identification.png"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[str]:
+    """A node on a fresh SQLite store with one investigator."""
+    settings = Settings(
+        var_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'node.db'}",
+        secret_key="browser-test-" + "k" * 40,
+    )
+    app = create_app(settings)
+    load_all_models().metadata.create_all(app.state.engine)
+    with session_scope(make_sessionmaker(app.state.engine)) as session:
+        auth.create_user(
+            session, username="officer", password=PASSWORD, role="investigator", jurisdiction="MK"
+        )
+    port = _free_port()
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if srv.started:
+            break
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=5)
+    app.state.engine.dispose()
+
+
+def test_answering_the_questions_reaches_the_category(server: str) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.skip("no system Chromium")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(f"{server}/firearms/identify")
+        page.fill("#username", "officer")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/firearms/identify**")
+        page.select_option("#q-action", "semi_automatic")
+        page.select_option("#q-ignition", "centre_fire")
+        page.fill("#q-barrel_length_cm", "11")
+        page.click("#questions button[type=submit]")
+        page.wait_for_url("**barrel_length_cm=11**")
+        assert page.locator("#q-action").count() == 0
+        page.fill("#q-magazine_capacity", "21")
+        page.click("#questions details summary")  # the optional identity fields are folded
+        page.fill("#i-make", "Zastava")
+        page.fill("#i-model", "M57")
+        page.click("#questions button[type=submit]")
+        page.wait_for_url("**magazine_capacity=21**")
+        badge = page.locator("#result .badge")
+        assert badge.get_attribute("data-category") == "A"
+        assert "A7(a)" in badge.inner_text()
+        assert page.locator("#questions select, #questions input[type=number]").count() == 0
+        assert "Zastava M57" in page.inner_text("#reference")
+        if SHOT.parent.is_dir():
+            page.screenshot(path=str(SHOT), full_page=True)
+        page.click("#answered a >> nth=0")  # change the first answer: it is asked again
+        page.wait_for_selector("#q-action")
+        browser.close()
