@@ -96,3 +96,19 @@ def test_serial_bench_runs_at_small_size(tmp_path: Path) -> None:
     figures = json.loads(out.read_text())
     assert figures["size"] == 1500
     assert all(row["mismatches"] == 0 for row in figures["classes"].values())
+
+
+def test_identify_and_search_from_the_shell(tmp_path: Path) -> None:
+    out = _run(
+        ["firearm", "identify", "--make", "Ekol", "--model", "Tuna", "--calibre", "9mm PAK"],
+        tmp_path,
+    )
+    assert out.returncode == 0, out.stderr
+    info = json.loads(out.stdout)
+    assert info["blank_firing"] is True and info["calibre"]["normalised"] == "9 mm P.A.K."
+    assert _run(["firearm", "identify"], tmp_path).returncode == 2
+    assert _run(["init"], tmp_path).returncode == 0
+    found = _run(["firearm", "search", "K7?4?21", "--json"], tmp_path)
+    assert found.returncode == 0 and json.loads(found.stdout) == []
+    refused = _run(["firearm", "search", "???"], tmp_path)
+    assert refused.returncode == 2 and "only unknown positions" in refused.stderr
