@@ -18,12 +18,29 @@ import threading
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy.orm import Session
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import StaticPool
 
 from armsbridge.audit.service import log_event
-from armsbridge.db.session import session_scope
+from armsbridge.db.session import make_sessionmaker, session_scope
 
 _LOCK = threading.Lock()
+
+
+def _audit_sessions(request: Request, db: Session) -> sessionmaker[Session]:
+    # One connection of its own, used under _LOCK only: taking a second connection from the
+    # request pool while every request holds one would exhaust the pool under load.
+    factory = getattr(request.app.state, "audit_sessionmaker", None)
+    if factory is None:
+        engine = create_engine(
+            db.get_bind().url,
+            poolclass=StaticPool,
+            connect_args={"check_same_thread": False, "timeout": 30},
+        )
+        factory = make_sessionmaker(engine)
+        request.app.state.audit_sessionmaker = factory
+    return factory
 
 
 def _request_is_writing(db: Session) -> bool:
@@ -38,5 +55,5 @@ def log_now(request: Request, db: Session, **fields: Any) -> None:
     if _request_is_writing(db):
         log_event(db, **fields)
         return
-    with _LOCK, session_scope(request.app.state.sessionmaker) as session:
+    with _LOCK, session_scope(_audit_sessions(request, db)) as session:
         log_event(session, **fields)
