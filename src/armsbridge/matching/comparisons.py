@@ -113,10 +113,13 @@ def exact_comparison(name: str, col: str, label: str) -> dict[str, Any]:
     }
 
 
-def person_settings(present: set[str], *, link_type: str = "link_only") -> dict[str, Any]:
+def person_settings(
+    present: set[str], *, link_type: str = "link_only", tf: bool = True
+) -> dict[str, Any]:
     """Return Splink settings for persons, using only the features present in the data."""
-    # Term frequencies on the exact name: "Arben Krasniqi" agreeing says far less than a rare name.
-    comparisons = [name_comparison(tf=True)]
+    # Term frequencies on the exact name: "Arben Krasniqi" agreeing says far less than a rare
+    # name. Off for small files, where every name is "frequent".
+    comparisons = [name_comparison(tf=tf)]
     if "fk" in present:
         comparisons.append(text_comparison("father_name", "fk", "fp"))
     if "bd" in present:

@@ -172,9 +172,11 @@ def _present_columns(con: duckdb.DuckDBPyConnection, tables: list[str]) -> set[s
     return present
 
 
-def _settings_for(entity: str, present: set[str], link_type: str) -> dict[str, Any]:
+def _settings_for(
+    entity: str, present: set[str], link_type: str, large: bool = True
+) -> dict[str, Any]:
     if entity == "person":
-        return cmp.person_settings(present, link_type=link_type)
+        return cmp.person_settings(present, link_type=link_type, tf=large)
     if entity == "firearm":
         return cmp.firearm_settings(link_type=link_type)
     if entity == "vehicle":
@@ -218,14 +220,15 @@ def link_tables(
     present = _present_columns(con, prepared)
     if "nk" not in present and entity == "person":
         present.add("nk")
-    splink_settings = model or apply_priors(_settings_for(entity, present, link_type))
+    sizes = [con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in prepared]
+    large = min(sizes) >= MIN_RECORDS_TO_TRAIN
+    splink_settings = model or apply_priors(_settings_for(entity, present, link_type, large))
     if model is None and not evidence_columns:
         splink_settings["retain_intermediate_calculation_columns"] = False
         splink_settings["retain_matching_columns"] = False
     db_api = make_db_api(con, settings)
     frames = [db_api.register(t, dataset_display_name=t) for t in prepared]
     linker = Linker(frames, splink_settings, log_level=logging.WARNING)
-    sizes = [con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in prepared]  # type: ignore[index]
     do_train = (min(sizes) >= MIN_RECORDS_TO_TRAIN) if train is None else train
     do_train = do_train and model is None
     timings["setup_s"] = time.perf_counter() - t_setup
