@@ -403,3 +403,10 @@ def test_a_decided_result_names_no_missing_fact(facts: dict[str, Any], action: A
         assert result.missing == [] and result.reasons
     else:
         assert result.point is None
+
+
+def test_the_near_miss_says_which_fact_ruled_it_out() -> None:
+    result = _run({**SEMI_SHORT_CF, "magazine_capacity": 20})
+    assert "not A7(a): magazine_capacity = 20 (not > 20)" in result.reasons
+    long_gun = _run({**SEMI_LONG_RF, "magazine_capacity": 2})
+    assert any(r.startswith("not B4: magazine_capacity = 2") for r in long_gun.reasons)

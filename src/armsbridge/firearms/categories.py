@@ -162,11 +162,14 @@ def _categorize_plain(facts: dict[str, Any], rules: RuleSet) -> CategoryResult:
     undecided: list[tuple[dict[str, Any], Truth]] = []
     used: set[str] = set()
     scope = "ammunition" if facts.get("ammunition") else "firearm"
+    ruled_out: dict[str, Truth] = {}
     for rule in rules.rules:
         if rule.get("scope", "firearm") != scope:
             continue
         truth = ev.eval(rule["when"])
         used |= truth.used
+        if truth.value is False and rule.get("point"):
+            ruled_out[str(rule["point"])] = truth
         if truth.value is None:
             undecided.append((rule, truth))
             continue
@@ -174,6 +177,10 @@ def _categorize_plain(facts: dict[str, Any], rules: RuleSet) -> CategoryResult:
             continue
         label = f"{rule['point']}: " if rule.get("point") else ""
         reasons = [f"{label}{rule['text']}", *truth.reasons]
+        # The near miss the point is defined against, and the fact that ruled it out.
+        for point in rule.get("excludes", []):
+            if point in ruled_out and ruled_out[point].reasons:
+                reasons.append(f"not {point}: {'; '.join(ruled_out[point].reasons)}")
         if not rule.get("verified", True):
             reasons.append(f"rule wording unverified ({rule['source']})")
         others = [r for r, _ in undecided if r["category"] != rule["category"]]
