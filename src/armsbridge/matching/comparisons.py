@@ -121,7 +121,12 @@ def person_settings(
     # name. Off for small files, where every name is "frequent".
     comparisons = [name_comparison(tf=tf)]
     if "fk" in present:
-        comparisons.append(text_comparison("father_name", "fk", "fp"))
+        father = text_comparison("father_name", "fk", "fp")
+        if tf:
+            father["comparison_levels"][1].update(
+                tf_adjustment_column="fk", tf_adjustment_weight=1.0
+            )
+        comparisons.append(father)
     if "bd" in present:
         comparisons.append(birth_date_comparison())
     if "sex" in present:
