@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from armsbridge.records.labels import field_label
@@ -42,7 +43,7 @@ def form_fields(
         value = values.get(name)
         if isinstance(value, list):
             value = ", ".join(str(v) for v in value)
-        if hasattr(value, "isoformat"):
+        if isinstance(value, date):
             value = value.isoformat()
         out.append(
             {

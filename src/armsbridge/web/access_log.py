@@ -34,7 +34,7 @@ def _audit_sessions(request: Request, db: Session) -> sessionmaker[Session]:
     factory = getattr(request.app.state, "audit_sessionmaker", None)
     if factory is None:
         engine = create_engine(
-            db.get_bind().url,
+            request.app.state.engine.url,
             poolclass=StaticPool,
             connect_args={"check_same_thread": False, "timeout": 30},
         )
