@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -46,7 +47,7 @@ def match_command(
         if t not in MATCH_TYPES:
             raise UserError(f"--type {t!r}: expected all or one of {', '.join(MATCH_TYPES)}")
     factory = _session_factory()
-    summary = Table("type", "records", "candidate pairs", "suggested", "accepted", "run")
+    summary = Table("type", "records", "suggested", "accepted", "run")
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -66,7 +67,6 @@ def match_command(
                 summary.add_row(
                     t,
                     str(run.records),
-                    str(run.candidate_pairs),
                     str(run.suggested),
                     str(run.accepted),
                     str(run.id),
@@ -97,11 +97,12 @@ def review_command(
 def _print_match(m) -> None:  # type: ignore[no-untyped-def]
     console.print(
         f"[bold]match {m.id}[/bold]  {m.entity_type} {m.left_id} ↔ {m.right_id}  "
-        f"probability {m.probability:.4f}  weight {m.match_weight:.1f}  [{m.status}]"
+        f"probability {m.probability:.4f}  weight {m.match_weight:.1f}  " + escape(f"[{m.status}]")
     )
     for ev in m.evidence:
-        sign = "[green]+[/green]" if ev["match_weight"] > 0 else "[red]−[/red]"
-        console.print(f"    {sign} {ev['comparison']}: {ev['level']} ({ev['match_weight']:+.1f})")
+        w = ev["match_weight"]
+        sign = "[green]+[/green]" if w > 0 else ("[red]−[/red]" if w < 0 else "·")
+        console.print(f"    {sign} {escape(ev['comparison'])}: {escape(ev['level'])} ({w:+.1f})")
 
 
 def _decide(match_id: int, decision: str, actor: str, note: str | None) -> None:

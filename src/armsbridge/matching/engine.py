@@ -228,7 +228,7 @@ def link_tables(
         splink_settings["retain_matching_columns"] = False
     db_api = make_db_api(con, settings)
     frames = [db_api.register(t, dataset_display_name=t) for t in prepared]
-    linker = Linker(frames, splink_settings, log_level=logging.WARNING)
+    linker = Linker(frames, splink_settings, log_level=logging.ERROR)
     do_train = (min(sizes) >= MIN_RECORDS_TO_TRAIN) if train is None else train
     do_train = do_train and model is None
     timings["setup_s"] = time.perf_counter() - t_setup
@@ -243,7 +243,7 @@ def link_tables(
         trained_model = linker.misc.save_model_to_json()
         reverted = _guard_model(trained_model, splink_settings)
         if reverted:
-            linker = Linker(frames, trained_model, log_level=logging.WARNING)
+            linker = Linker(frames, trained_model, log_level=logging.ERROR)
     timings["train_s"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     say("scoring candidate pairs")
