@@ -1,0 +1,104 @@
+"""The search service on both stores: scripts and spellings, serials, plates, phones, restrict()."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from armsbridge.audit.models import AuditEntry
+from armsbridge.auth.permissions import Principal
+from armsbridge.records import search
+from armsbridge.records import service as records
+
+ANALYST_MK = Principal(id=990001, username="t-analyst", role="analyst", jurisdiction="MK")
+BORDER_MK = Principal(id=990002, username="t-border", role="border_officer", jurisdiction="MK")
+
+
+def _person(session, jurisdiction: str, given: str, family: str):
+    data = {"jurisdiction": jurisdiction, "given_name": given, "family_name": family}
+    return records.create_record(session, record_type="person", data=data, actor="test")
+
+
+def _ids(rows) -> list[int]:
+    return [r.id for r in rows]
+
+
+@pytest.mark.parametrize(
+    ("stored", "query"),
+    [
+        (("Џафер", "Бајрами"), "Xhafer Bajrami"),
+        (("Ѓорѓи", "Петровски"), "Gjorgji Petrovski"),
+        (("Ѓорѓи", "Петровски"), "Petrovski Gjorgji"),
+        (("Марија", "Петровска"), "Marija Petrovski"),
+        (("Đorđe", "Đorđević"), "Djordje Djordjevic"),
+        (("Jovan", "Jovanović"), "Јован Јовановиќ"),
+        (("Xhafer", "Bajrami"), "Џафер Бајрами"),
+        (("Xhafer", "Bajrami"), "Bajr"),
+    ],
+)
+def test_person_is_found_across_scripts_and_spellings(session, stored, query) -> None:
+    person = _person(session, "MK", *stored)
+    assert person.id in _ids(search.search_persons(session, user=ANALYST_MK, query=query))
+
+
+def test_other_jurisdiction_is_never_found(session) -> None:
+    _person(session, "XK", "Xhafer", "Bajrami")
+    assert search.search_persons(session, user=ANALYST_MK, query="Xhafer Bajrami") == []
+
+
+def test_person_search_needs_a_justification_and_is_logged(session) -> None:
+    person = _person(session, "MK", "Џафер", "Бајрами")
+    unjustified = search.search(session, user=ANALYST_MK, query="Xhafer Bajrami")
+    assert unjustified.persons is None and unjustified.needs_justification
+    justified = search.search(session, user=ANALYST_MK, query="Xhafer Bajrami", why="MK-14/26")
+    assert _ids(justified.persons) == [person.id]
+    entry = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "search").order_by(AuditEntry.seq.desc())
+    ).first()
+    assert (entry.why, entry.details["ids"]) == ("MK-14/26", [person.id])
+
+
+def test_serial_plate_and_phone(session) -> None:
+    def make(record_type: str, **data):
+        data["jurisdiction"] = "MK"
+        return records.create_record(session, record_type=record_type, data=data, actor="test")
+
+    firearm = make("firearm", serial_raw="ТК 7245-11", make="Zoraki")
+    vehicle = make("vehicle", plate_raw="SK 1234 АВ")
+    phone = make("phone", number_raw="070 123 456")
+    user = ANALYST_MK
+    assert _ids(search.search_firearms(session, user=user, query="TK724511")) == [firearm.id]
+    assert firearm.id in _ids(search.search_firearms(session, user=user, query="7245"))
+    assert firearm.id in _ids(search.search_firearms(session, user=user, query="TK7?45*"))
+    assert _ids(search.search_vehicles(session, user=user, query="sk1234ab")) == [vehicle.id]
+    assert _ids(search.search_phones(session, user=user, query="+389 70 123 456")) == [phone.id]
+
+
+def test_classify() -> None:
+    assert search.classify("Xhafer Bajrami") == ["person"]
+    assert search.classify("TK 7245-11") == ["serial", "plate"]
+    assert search.classify("+383 44 123 456") == ["serial", "plate", "phone"]
+    assert search.classify("") == []
+
+
+def test_border_officer_does_not_find_victims(session) -> None:
+    victim = _person(session, "MK", "Ана", "Петровска")
+    case = records.create_record(
+        session,
+        record_type="case",
+        data={"jurisdiction": "MK", "reference": "MK-1", "kind": "trafficking"},
+        actor="test",
+    )
+    records.link_records(
+        session,
+        kind="involved_in",
+        from_type="person",
+        from_id=victim.id,
+        to_type="case",
+        to_id=case.id,
+        role="victim",
+        actor="test",
+    )
+    query = "Ana Petrovska"
+    assert victim.id in _ids(search.search_persons(session, user=ANALYST_MK, query=query))
+    assert victim.id not in _ids(search.search_persons(session, user=BORDER_MK, query=query))
