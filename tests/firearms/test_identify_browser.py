@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from armsbridge.app import create_app
 from armsbridge.auth import service as auth
@@ -19,18 +15,11 @@ from armsbridge.settings import Settings
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery staple"
-CHROMIUM = Path("/usr/bin/chromium")
 SHOT = Path(__file__).resolve().parents[2] / "docs" / "user" / "img" / "weapon-identification.png"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
+def server(tmp_path: Path, serve_app) -> Iterator[str]:
     """A node on a fresh SQLite store with one investigator."""
     settings = Settings(
         var_dir=tmp_path,
@@ -43,27 +32,14 @@ def server(tmp_path: Path) -> Iterator[str]:
         auth.create_user(
             session, username="officer", password=PASSWORD, role="investigator", jurisdiction="MK"
         )
-    port = _free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=5)
+    yield serve_app(app)
     app.state.engine.dispose()
 
 
-def test_answering_the_questions_reaches_the_category(server: str) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.skip("no system Chromium")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        page = browser.new_page()
+def test_answering_the_questions_reaches_the_category(server: str, chromium) -> None:
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
         page.goto(f"{server}/firearms/identify")
         page.fill("#username", "officer")
         page.fill("#password", PASSWORD)
@@ -90,4 +66,5 @@ def test_answering_the_questions_reaches_the_category(server: str) -> None:
             page.screenshot(path=str(SHOT), full_page=True)
         page.click("#answered a >> nth=0")  # change the first answer: it is asked again
         page.wait_for_selector("#q-action")
-        browser.close()
+    finally:
+        context.close()

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from armsbridge.app import create_app
 from armsbridge.auth import service as auth
@@ -20,17 +16,10 @@ from armsbridge.settings import Settings
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery staple"
-CHROMIUM = Path("/usr/bin/chromium")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[str]:
+def server(tmp_path: Path, serve_app) -> Iterator[str]:
     """A node on a fresh SQLite store with a programme officer and a few trainings."""
     settings = Settings(
         var_dir=tmp_path,
@@ -60,28 +49,14 @@ def server(tmp_path: Path) -> Iterator[str]:
                 sex=sex,
                 session_date="04.10.2022",
             )
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if srv.started:
-            break
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=5)
+    yield serve_app(app)
     app.state.engine.dispose()
 
 
-def test_dashboard_shows_figures_and_draws_charts(server: str) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.skip("no system Chromium")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        page = browser.new_page()
+def test_dashboard_shows_figures_and_draws_charts(server: str, chromium) -> None:
+    context = chromium.new_context()
+    try:
+        page = context.new_page()
         page.goto(f"{server}/indicators")
         page.fill("#username", "officer")
         page.fill("#password", PASSWORD)
@@ -105,4 +80,5 @@ def test_dashboard_shows_figures_and_draws_charts(server: str) -> None:
         page.click("form[aria-label=Period] button[type=submit]")
         page.wait_for_url("**jurisdiction=MK**")
         assert page.inner_text("[data-indicator=trained_persons]") == "2"
-        browser.close()
+    finally:
+        context.close()
