@@ -24,14 +24,6 @@ from armsbridge.settings import Settings
 CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "browser-test-password-2026"
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "user" / "img"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 
 pytestmark = pytest.mark.browser
 
@@ -131,16 +123,9 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
-def browser(node: dict[str, Any]) -> Iterator[Any]:
-    """The system Chromium, headless."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
+def browser(chromium: Any, node: dict[str, Any]) -> Any:
+    """The system Chromium, headless (shared with every browser test of this process)."""
+    return chromium
 
 
 @pytest.fixture
