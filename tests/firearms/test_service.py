@@ -169,3 +169,89 @@ def test_refresh_completes_rows_written_in_bulk(session: Session) -> None:
         select(FirearmSerialGram.gram).where(FirearmSerialGram.firearm_id == gun.id)
     )
     assert set(grams) == {"2X9", "X90", "900", "001"}
+
+
+def _scene(session: Session) -> tuple[list[Firearm], dict[str, int]]:
+    """Blank pistols and a rifle spread over two events of one case, with lots of every kind."""
+    case = Case(jurisdiction="XK", reference="C-9", kind="trafficking")
+    other = Case(jurisdiction="XK", reference="C-10", kind="trafficking")
+    session.add_all([case, other])
+    session.flush()
+    ev1 = Event(jurisdiction="XK", kind="seizure", case_id=case.id)
+    ev2 = Event(jurisdiction="XK", kind="seizure", case_id=case.id)
+    session.add_all([ev1, ev2])
+    session.flush()
+    lots = {
+        "ev1_live": AmmunitionLot(
+            jurisdiction="XK", calibre="9 mm Kurz", quantity=20, event_id=ev1.id, case_id=case.id
+        ),
+        "case_live": AmmunitionLot(
+            jurisdiction="XK", calibre="7,62x39", quantity=5, case_id=case.id
+        ),
+        "ev2_blank": AmmunitionLot(
+            jurisdiction="XK", calibre="9 mm P.A.K.", quantity=50, event_id=ev2.id
+        ),
+        "no_calibre": AmmunitionLot(jurisdiction="XK", quantity=3, event_id=ev2.id),
+        "elsewhere": AmmunitionLot(jurisdiction="XK", calibre="9x19", quantity=9, case_id=other.id),
+    }
+    session.add_all(lots.values())
+    session.flush()
+    guns = [
+        _firearm(session, make="Ekol", model="Tuna", event_id=ev1.id, case_id=case.id),
+        _firearm(session, make="Zoraki", model="914", event_id=ev2.id, case_id=case.id),
+        _firearm(session, make="Zoraki", model="914", event_id=ev2.id),
+        _firearm(session, make="Zastava", model="M70", event_id=ev1.id, case_id=case.id),
+        _firearm(session, make="Blow", model="F92", case_id=other.id),
+    ]
+    return guns, {k: lot.id for k, lot in lots.items()}
+
+
+def test_conversion_evidence_names_each_live_lot_of_the_same_event_or_case(
+    session: Session,
+) -> None:
+    guns, lot = _scene(session)
+    tuna, zoraki_case, zoraki_alone, rifle, blow = guns
+    assert tuna.conversion_evidence[1:] == [
+        f"live ammunition 9x17 x20 (ammunition lot {lot['ev1_live']}, same event)",
+        f"live ammunition 7.62x39 x5 (ammunition lot {lot['case_live']}, same case)",
+    ]
+    assert tuna.conversion_evidence[0].startswith("Ekol Tuna: blank-firing model")
+    # Same case, other event: both live lots of the case count, neither as "same event".
+    assert zoraki_case.conversion_suspected is True
+    assert [e for e in zoraki_case.conversion_evidence if "live" in e] == [
+        f"live ammunition 9x17 x20 (ammunition lot {lot['ev1_live']}, same case)",
+        f"live ammunition 7.62x39 x5 (ammunition lot {lot['case_live']}, same case)",
+    ]
+    # Only blank and calibre-less lots in its event, no case: nothing to flag.
+    assert zoraki_alone.conversion_suspected is False and zoraki_alone.conversion_evidence is None
+    assert rifle.conversion_suspected is False  # live ammunition, but not a blank-firing model
+    assert blow.conversion_suspected is True
+    assert blow.conversion_evidence[-1] == (
+        f"live ammunition 9x19 x9 (ammunition lot {lot['elsewhere']}, same case)"
+    )
+
+
+def test_refresh_checks_a_batch_with_one_ammunition_query_and_the_same_evidence(
+    session: Session,
+) -> None:
+    from sqlalchemy import event as sa_event
+
+    guns, _ = _scene(session)
+    one_by_one = {g.id: service.check_conversion(session, firearm_id=g.id) for g in guns}
+    for gun in guns:  # forget the stored result, so the refresh has to find it again
+        gun.conversion_suspected, gun.conversion_evidence = False, None
+    session.flush()
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:  # noqa: ANN001
+        statements.append(statement)
+
+    bind = session.connection().engine
+    sa_event.listen(bind, "before_cursor_execute", seen)
+    try:
+        service.refresh_firearms(session, ids=[g.id for g in guns])
+    finally:
+        sa_event.remove(bind, "before_cursor_execute", seen)
+    assert sum("FROM ammunition_lots" in s for s in statements) == 1
+    assert {g.id: g.conversion_evidence or [] for g in guns} == one_by_one
+    assert [g.conversion_suspected for g in guns] == [True, True, False, False, True]

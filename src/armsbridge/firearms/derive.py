@@ -6,6 +6,7 @@ bulk (imports) are brought up to date by `service.refresh_firearms`.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import delete, event, insert, inspect, select
@@ -14,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from armsbridge.errors import ValidationFailed
 from armsbridge.firearms.calibre import normalise_calibre
-from armsbridge.firearms.categories import categorize
+from armsbridge.firearms.categories import categorize, load_rules
 from armsbridge.firearms.schemas import OBSERVATIONS, CategoryResult, parse_facts
 from armsbridge.firearms.serials import fold_confusables, normalise_serial
 from armsbridge.records.models import Firearm
@@ -52,10 +53,17 @@ def record_facts(firearm: Firearm) -> dict[str, Any]:
     return facts
 
 
+# Results by (rules version, facts): most records share a handful of fact sets, and an import
+# categorises each record twice (its refresh, then the flush that writes it).
+_CATEGORIES: dict[tuple[str, str], CategoryResult] = {}
+_CATEGORIES_MAX = 4096
+
+
 def categorize_record(firearm: Firearm) -> CategoryResult:
     """Categorise a firearm record from its columns and facts; bad stored facts are reported."""
+    raw = record_facts(firearm)
     try:
-        facts = parse_facts(record_facts(firearm), where=f"firearm {firearm.id or 'new'} facts")
+        facts = parse_facts(raw, where=f"firearm {firearm.id or 'new'} facts")
     except ValidationFailed as exc:
         result = categorize({})
         result.category = "undetermined"
@@ -63,7 +71,18 @@ def categorize_record(firearm: Firearm) -> CategoryResult:
         result.reasons = [f"stored facts are invalid: {exc}"]
         result.missing = sorted({p["field"] for p in exc.problems})
         return result
-    return categorize(facts)
+    try:
+        memo: tuple[str, str] | None = (load_rules().version, json.dumps(raw, sort_keys=True))
+    except TypeError:  # valid facts that JSON cannot write: categorised without the memo
+        memo = None
+    if memo is not None and (known := _CATEGORIES.get(memo)) is not None:
+        return known.model_copy(deep=True)
+    result = categorize(facts)
+    if memo is not None:
+        if len(_CATEGORIES) >= _CATEGORIES_MAX:
+            _CATEGORIES.clear()
+        _CATEGORIES[memo] = result.model_copy(deep=True)
+    return result
 
 
 def apply_derived(firearm: Firearm) -> None:
@@ -153,11 +172,12 @@ def _run_conversion_work(session: Session, _ctx: Any) -> None:
     scopes = session.info.pop("firearms_conversion_scopes", set())
     if not firearm_ids and not scopes:
         return
-    from armsbridge.firearms.service import check_conversion
+    from armsbridge.firearms.service import check_conversions
 
     with session.no_autoflush:
         ids = set(firearm_ids)
         for column, value in scopes:
             ids |= set(session.scalars(select(Firearm.id).where(getattr(Firearm, column) == value)))
-        for fid in sorted(i for i in ids if i is not None):
-            check_conversion(session, firearm_id=fid)
+        wanted = sorted(i for i in ids if i is not None)
+        firearms = [f for fid in wanted if (f := session.get(Firearm, fid)) is not None]
+        check_conversions(session, firearms)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
 from typing import Any
 
@@ -25,6 +26,7 @@ __all__ = [
     "categorize_firearm",
     "set_facts",
     "check_conversion",
+    "check_conversions",
     "identify",
     "refresh_firearms",
     "search_serials",
@@ -122,7 +124,55 @@ def _blank_signs(firearm: Firearm) -> list[str]:
     return signs
 
 
-def _conversion_signs(session: Session, firearm: Firearm) -> list[str]:
+# One live lot as the conversion check reads it: (id, event_id, case_id, calibre, quantity).
+_Lot = tuple[int, int | None, int | None, str, int]
+_IN_CHUNK = 2000  # ids per IN list (a refresh batch), well under SQLite's 32,766 parameters
+
+
+def _live_lots(
+    session: Session, firearms: list[Firearm]
+) -> tuple[dict[int, list[_Lot]], dict[int, list[_Lot]]]:
+    """Return the live (not blank) ammunition lots of the firearms' events and cases.
+
+    One query per chunk of event and case ids (one for a refresh batch of 2,000 firearms), instead
+    of one per firearm; lots come back grouped by event and by case, in id order.
+    """
+    events = sorted({f.event_id for f in firearms if f.event_id is not None})
+    cases = sorted({f.case_id for f in firearms if f.case_id is not None})
+    found: dict[int, _Lot] = {}
+    cols = (
+        AmmunitionLot.id,
+        AmmunitionLot.event_id,
+        AmmunitionLot.case_id,
+        AmmunitionLot.calibre,
+        AmmunitionLot.quantity,
+    )
+    for start in range(0, max(len(events), len(cases)), _IN_CHUNK):
+        conds = []
+        if chunk := events[start : start + _IN_CHUNK]:
+            conds.append(AmmunitionLot.event_id.in_(chunk))
+        if chunk := cases[start : start + _IN_CHUNK]:
+            conds.append(AmmunitionLot.case_id.in_(chunk))
+        for lot_id, event_id, case_id, calibre, quantity in session.execute(
+            select(*cols).where(or_(*conds))
+        ):
+            if not calibre:
+                continue
+            cal = lookup_calibre(calibre)
+            if cal and cal.blank:
+                continue
+            found[lot_id] = (lot_id, event_id, case_id, calibre, quantity)
+    by_event: dict[int, list[_Lot]] = defaultdict(list)
+    by_case: dict[int, list[_Lot]] = defaultdict(list)
+    for lot in sorted(found.values()):
+        if lot[1] is not None:
+            by_event[lot[1]].append(lot)
+        if lot[2] is not None:
+            by_case[lot[2]].append(lot)
+    return by_event, by_case
+
+
+def _conversion_signs(firearm: Firearm, lots: list[_Lot]) -> list[str]:
     signs = []
     for mark in parse_markings(firearm.markings):
         if mark.conversion:
@@ -131,35 +181,17 @@ def _conversion_signs(session: Session, firearm: Firearm) -> list[str]:
     signs += [f"{text} (recorded)" for key, text in OBSERVATIONS.items() if facts.get(key)]
     if facts.get("alarm_signal_device") and facts.get("meets_alarm_signal_specs") is False:
         signs.append("alarm/signal device that fails Implementing Directive 2019/69")
-    scopes = []
-    if firearm.event_id is not None:
-        scopes.append((AmmunitionLot.event_id == firearm.event_id, "same event"))
-    if firearm.case_id is not None:
-        scopes.append((AmmunitionLot.case_id == firearm.case_id, "same case"))
-    if scopes:
-        lots = session.scalars(
-            select(AmmunitionLot)
-            .where(or_(*(cond for cond, _ in scopes)))
-            .order_by(AmmunitionLot.id)
-        )
-        for lot in lots:
-            cal = lookup_calibre(lot.calibre)
-            if not lot.calibre or (cal and cal.blank):
-                continue
-            same_event = firearm.event_id is not None and lot.event_id == firearm.event_id
-            where = "same event" if same_event else "same case"
-            name = normalise_calibre(lot.calibre)
-            signs.append(
-                f"live ammunition {name} x{lot.quantity} (ammunition lot {lot.id}, {where})"
-            )
+    for lot_id, event_id, _case_id, calibre, quantity in lots:
+        same_event = firearm.event_id is not None and event_id == firearm.event_id
+        where = "same event" if same_event else "same case"
+        name = normalise_calibre(calibre)
+        signs.append(f"live ammunition {name} x{quantity} (ammunition lot {lot_id}, {where})")
     return signs
 
 
-def check_conversion(session: Session, *, firearm_id: int) -> list[str]:
-    """Flag a blank-firing weapon found with live ammunition or a modified barrel; give evidence."""
-    firearm = _firearm(session, firearm_id)
+def _apply_conversion(firearm: Firearm, lots: list[_Lot]) -> list[str]:
     blank = _blank_signs(firearm)
-    converted = _conversion_signs(session, firearm)
+    converted = _conversion_signs(firearm, lots)
     recorded = firearm.converted and firearm.conversion_kind == "blank_to_live"
     suspected = bool(blank and converted) or bool(recorded)
     evidence = blank + converted if suspected else []
@@ -171,6 +203,26 @@ def check_conversion(session: Session, *, firearm_id: int) -> list[str]:
     if (firearm.conversion_evidence or None) != (evidence or None):
         firearm.conversion_evidence = evidence or None
     return evidence
+
+
+def check_conversions(session: Session, firearms: list[Firearm]) -> dict[int, list[str]]:
+    """Check many firearms for conversion at once (one ammunition query); {id: evidence}."""
+    by_event, by_case = _live_lots(session, firearms)
+    results: dict[int, list[str]] = {}
+    for firearm in firearms:
+        lots = {}
+        if firearm.event_id is not None:
+            lots.update((lot[0], lot) for lot in by_event.get(firearm.event_id, ()))
+        if firearm.case_id is not None:
+            lots.update((lot[0], lot) for lot in by_case.get(firearm.case_id, ()))
+        results[firearm.id] = _apply_conversion(firearm, [lots[k] for k in sorted(lots)])
+    return results
+
+
+def check_conversion(session: Session, *, firearm_id: int) -> list[str]:
+    """Flag a blank-firing weapon found with live ammunition or a modified barrel; give evidence."""
+    firearm = _firearm(session, firearm_id)
+    return check_conversions(session, [firearm])[firearm.id]
 
 
 def identify(
@@ -218,9 +270,12 @@ def refresh_firearms(session: Session, *, ids: list[int] | None = None, batch: i
     todo = list(session.scalars(stmt.order_by(Firearm.id)))
     for start in range(0, len(todo), batch):
         chunk = todo[start : start + batch]
-        for firearm in session.scalars(select(Firearm).where(Firearm.id.in_(chunk))):
-            apply_derived(firearm)
-            check_conversion(session, firearm_id=firearm.id)
+        firearms = list(session.scalars(select(Firearm).where(Firearm.id.in_(chunk))))
+        # No flush per firearm: the chunk's conversion checks share one ammunition query.
+        with session.no_autoflush:
+            for firearm in firearms:
+                apply_derived(firearm)
+            check_conversions(session, firearms)
         session.flush()
         conn = session.connection()
         for fid, key in session.execute(
