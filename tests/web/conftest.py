@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import pyotp
 import pytest
 from fastapi.testclient import TestClient
 
@@ -153,3 +154,29 @@ def analyst(node: Node) -> Iterator[TestClient]:
     """A client signed in as an XK analyst."""
     with TestClient(node.app) as client:
         yield sign_in(client, "analyst")
+
+
+@pytest.fixture
+def admin(node) -> Iterator[TestClient]:
+    """A client signed in as an administrator (password, then TOTP code)."""
+    with session_scope(make_sessionmaker(node.app.state.engine)) as s:
+        made = auth_service.create_user(
+            s, username="admin", password=PASSWORD, role="administrator", jurisdiction="XK"
+        )
+        secret = re.search(r"secret=([A-Z2-7]+)", made.provisioning_uri).group(1)
+    with TestClient(node.app) as client:
+        form = client.get("/login")
+        step = client.post(
+            "/login",
+            data={"username": "admin", "password": PASSWORD, "csrf_token": csrf_of(form.text)},
+        )
+        pending = re.search(r'name="pending" value="([^"]+)"', step.text).group(1)
+        client.post(
+            "/login",
+            data={
+                "pending": pending,
+                "code": pyotp.TOTP(secret).now(),
+                "csrf_token": csrf_of(step.text),
+            },
+        )
+        yield client
