@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from html import escape
 from pathlib import Path
 from types import ModuleType
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -143,7 +144,8 @@ def render_error_page(
 def _user_error(request: Request, exc: UserError) -> Response:
     if isinstance(exc, LoginRequired) and not _wants_json(request):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?next={target}", status_code=303)
+        # Encoded, so the page's own query string (`&to=...`) survives as part of `next`.
+        return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
     if _wants_json(request):
         content: dict[str, object] = {"error": str(exc)}
         if isinstance(exc, ValidationFailed):

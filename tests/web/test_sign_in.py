@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pyotp
+import pytest
 from fastapi.testclient import TestClient
 
 from armsbridge.auth import service as auth_service
@@ -71,3 +72,66 @@ def test_login_page_in_the_browser_language(node) -> None:
     with TestClient(node.app) as client:
         page = client.get("/login", headers={"accept-language": "sq-AL,sq;q=0.9"})
         assert 'lang="sq"' in page.text and "Fjalëkalimi" in page.text
+
+
+def test_after_sign_in_the_page_opens_with_its_whole_query_string(node) -> None:
+    wanted = "/search?q=Bajrami&why=case-XK-2026-001&to=2"
+    with TestClient(node.app) as client:
+        first = client.get(wanted, follow_redirects=False)
+        assert first.status_code == 303
+        form = client.get(first.headers["location"])
+        assert (
+            'name="next" value="/search?q=Bajrami&amp;why=case-XK-2026-001&amp;to=2"' in form.text
+        )
+        answer = client.post(
+            "/login",
+            data={
+                "username": "analyst",
+                "password": PASSWORD,
+                "next": wanted,
+                "csrf_token": csrf_of(form.text),
+            },
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303 and answer.headers["location"] == wanted
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/x",
+        "http://evil.example/",
+        "https:evil.example",
+        "/\\evil.example",
+        "/\t/evil.example",
+        "javascript:alert(1)",
+        "evil.example",
+    ],
+)
+def test_next_never_leads_to_another_site(node, target: str) -> None:
+    with TestClient(node.app) as client:
+        form = client.get("/login", params={"next": target})
+        assert 'name="next" value="/"' in form.text
+        answer = client.post(
+            "/login",
+            data={
+                "username": "analyst",
+                "password": PASSWORD,
+                "next": target,
+                "csrf_token": csrf_of(form.text),
+            },
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303 and answer.headers["location"] == "/"
+        signed_in = client.get("/login", params={"next": target}, follow_redirects=False)
+        assert signed_in.headers["location"] == "/"
+        chosen = client.post(
+            "/language",
+            data={
+                "language": "sq",
+                "next": target,
+                "csrf_token": csrf_of(client.get("/account").text),
+            },
+            follow_redirects=False,
+        )
+        assert chosen.headers["location"] == "/"

@@ -7,6 +7,7 @@ import hashlib
 import json
 import time
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -56,8 +57,17 @@ def open_pending(request: Request, token: str) -> tuple[str, str] | None:
     return data["u"], data["p"]
 
 
-def _safe_next(target: str) -> str:
-    return target if target.startswith("/") and not target.startswith("//") else "/"
+def safe_next(target: str) -> str:
+    """Return `target` if it is a path on this node, else "/" (no redirect to another site)."""
+    # Browsers read a backslash as "/" and drop tabs and newlines: "/\\evil" is "//evil".
+    if (
+        not target.startswith("/")
+        or target.startswith("//")
+        or any(c == "\\" or ord(c) < 32 or ord(c) == 127 for c in target)
+    ):
+        return "/"
+    parts = urlsplit(target)
+    return "/" if parts.scheme or parts.netloc else target
 
 
 def _login_form(
@@ -72,7 +82,7 @@ def _login_form(
     return render(
         request,
         "auth/login.html",
-        {"next": _safe_next(next), "error": error, "pending": pending, "username": username},
+        {"next": safe_next(next), "error": error, "pending": pending, "username": username},
         status_code=status_code,
         headers=NO_STORE,
     )
@@ -84,7 +94,7 @@ def login_page(
 ) -> Response:
     """The sign-in form (already signed-in users go on to where they were going)."""
     if user is not None:
-        return RedirectResponse(_safe_next(next), status_code=303)
+        return RedirectResponse(safe_next(next), status_code=303)
     return _login_form(request, next=next)
 
 
@@ -128,7 +138,7 @@ def login_submit(
         )
     except service.LoginFailed as exc:
         return _login_form(request, next=next, error=str(exc), username=username, status_code=401)
-    response = RedirectResponse(_safe_next(next), status_code=303)
+    response = RedirectResponse(safe_next(next), status_code=303)
     create_session(db, user=account, request=request, response=response)
     response.set_cookie(
         LANGUAGE_COOKIE, normalise_language(account.language), samesite="strict", httponly=True

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy import func, select
 
 from armsbridge.auth.dependencies import DB, public, require
+from armsbridge.auth.pages import safe_next
 from armsbridge.auth.permissions import Principal, record_types_for, restrict
 from armsbridge.records.labels import TYPES
 from armsbridge.records.models import RECORD_MODELS, Case
@@ -74,8 +75,7 @@ def choose_language(
         account = db.get(User, user.id)
         if account is not None:
             account.language = code
-    target = next if next.startswith("/") and not next.startswith("//") else "/"
-    response = RedirectResponse(target, status_code=303)
+    response = RedirectResponse(safe_next(next), status_code=303)
     response.set_cookie(
         LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="strict", httponly=True
     )
