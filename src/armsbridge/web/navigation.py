@@ -34,13 +34,23 @@ NAV: list[tuple[str, str, str]] = [
 ]
 
 
-def _route_paths(request: Request) -> set[str]:
-    paths = getattr(request.app.state, "nav_paths", None)
-    if paths is None:
-        from armsbridge.app import iter_routes
+def page_paths(app: Any) -> set[str]:
+    """Return the paths of every page the app serves by GET, routers included at any depth."""
+    from armsbridge.app import iter_routes
 
-        paths = {getattr(r, "path", "") for r in iter_routes(request.app)}
-        request.app.state.nav_paths = paths
+    # iter_routes walks included routers (app.routes may hold router objects without `.path`).
+    # The set is kept per count of top-level routes, so routes added later are seen too.
+    key = len(app.router.routes)
+    cached = getattr(app.state, "nav_paths", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    paths = {
+        path
+        for route in iter_routes(app)
+        if (path := getattr(route, "path", None))
+        and "GET" in (getattr(route, "methods", None) or ())
+    }
+    app.state.nav_paths = (key, paths)
     return paths
 
 
@@ -50,7 +60,7 @@ def nav_items(request: Request, user: Any) -> list[dict[str, Any]]:
         return []
     from armsbridge.auth.permissions import role_allows
 
-    paths = _route_paths(request)
+    paths = page_paths(request.app)
     here = request.url.path
     items = []
     for path, label, action in NAV:
