@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from synth_helpers import manifest, read_rows
 
 from armsbridge.imports.service import import_file
-from armsbridge.records.models import Firearm, Link, Person, Phone, Vehicle
+from armsbridge.records.models import Case, CaseStatusChange, Firearm, Link, Person, Phone, Vehicle
 from armsbridge.settings import Settings
 from armsbridge.synth.service import build_demo_store, generate_world
 
@@ -71,6 +71,43 @@ def test_every_row_imports_and_counts_match(
         )
     orphans = select(func.count()).select_from(Firearm).where(Firearm.event_id.is_(None))
     assert session.scalar(orphans) == 0
+    _history_is_the_exported_one(session, small_world)
+
+
+def _history_is_the_exported_one(session: Session, world: Path) -> None:
+    """Every case's status history is the dated steps of case_status.csv, court refs included."""
+    from armsbridge.vocab.values import parse_date
+
+    items = {i["file"]: i for i in manifest(world)["imports"]}
+    assert [i["profile"] for i in manifest(world)["imports"]][:2] == ["xk-cases", "xk-case-status"]
+    terms = {}
+    for item in (items["xk/cases.csv"], items["mk/cases.csv"]):
+        from armsbridge.imports.profile import load_profile
+
+        status = load_profile(item["profile"]).records[0].fields["status"]
+        terms.update(status.map or {})
+    expected = set()
+    for j, cols in (
+        ("XK", ("NR_RASTIT", "STATUSI", "DATA", "NR_LENDES_GJYKATA")),
+        ("MK", ("БР_ПРЕДМЕТ", "СТАТУС", "ДАТУМ", "БР_ПРЕДМЕТ_СУД")),
+    ):
+        for row in read_rows(world, items[f"{j.lower()}/case_status.csv"]):
+            ref, status, day, court = (row[c] for c in cols)
+            expected.add((j, ref, terms[status], parse_date(day, field="d"), court or None))
+    stored = {
+        (j, ref, status, on, court)
+        for j, ref, status, on, court in session.execute(
+            select(
+                Case.jurisdiction,
+                Case.external_ref,
+                CaseStatusChange.status,
+                CaseStatusChange.changed_on,
+                CaseStatusChange.court_reference,
+            ).join(CaseStatusChange, CaseStatusChange.case_id == Case.id)
+        )
+    }
+    assert stored == expected
+    assert session.scalar(select(func.count()).select_from(CaseStatusChange)) == len(expected)
 
 
 def test_build_demo_store_fills_a_fresh_sqlite_store(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -16,8 +17,10 @@ from armsbridge.imports.profile import (
     template_columns,
 )
 from armsbridge.imports.schemas import RowError
+from armsbridge.records.children import prepare_child
 from armsbridge.records.validation import prepare_values, type_fields, validate_values
 from armsbridge.vocab.service import enum_values
+from armsbridge.vocab.values import coerce_value
 
 RecordKey = tuple[str, str, str]  # (record type, jurisdiction, external_ref)
 EXTRA_CELLS = "\x00extra"
@@ -35,6 +38,8 @@ class PlannedRecord:
     spec: RecordSpec
     key: RecordKey
     values: dict[str, Any]
+    step: tuple[str, date, str | None] | None = None  # a case's dated status step
+    children: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
 
 @dataclass
@@ -112,7 +117,9 @@ def plan_row(
             if alias not in plan.records and required.get(fname, {}).get("required"):
                 err("", "", f"a {alias} record in the same row ({spec.type}.{fname} needs it)")
         try:
-            values = prepare_values(spec.type, data, not_required=spec.foreign)
+            values = prepare_values(
+                spec.type, data, partial=spec.existing, not_required=spec.foreign
+            )
         except ValidationFailed as exc:
             for p in exc.problems:
                 col = _column_for(spec, p["field"], profile)
@@ -120,7 +127,32 @@ def plan_row(
             continue
         if values.get("source_ref") is None:
             values.pop("source_ref", None)
-        plan.records[spec.alias] = PlannedRecord(spec, (spec.type, jurisdiction, key), values)
+        if spec.existing:
+            values = {k: v for k, v in values.items() if v is not None}
+        planned = PlannedRecord(spec, (spec.type, jurisdiction, key), values)
+        if spec.status_date is not None and values.get("status"):
+            raw_date = spec.status_date.extract(raw)
+            try:
+                on = coerce_value(
+                    {"type": "date", "required": True}, raw_date, field="status_date"
+                )
+            except ValidationFailed as exc:
+                for p in exc.problems:
+                    expected = p["expected"] + " (the date of case.status)"
+                    err(_columns_of(spec.status_date), p["value"], expected)
+                continue
+            planned.step = (values["status"], on, values.get("court_reference"))
+        for child in spec.children:
+            if any(is_empty(raw.get(col)) for col in child.when):
+                continue
+            cdata = {name: src.extract(raw) for name, src in child.fields.items()}
+            try:
+                planned.children.append((child.type, prepare_child(child.type, cdata)))
+            except ValidationFailed as exc:
+                for p in exc.problems:
+                    col = _columns_of(child.fields.get(p["field"])) or f"({child.type})"
+                    err(col, p["value"], f"{p['expected']} ({child.type}.{p['field']})")
+        plan.records[spec.alias] = planned
     for link in profile.links:
         ends: list[RecordKey] = []
         link_needs: list[tuple[RecordKey, str]] = []

@@ -20,7 +20,7 @@ _TEMPLATE = re.compile(r"\{([^{}]+)\}")
 LINK_ATTRIBUTES = ("role", "valid_from", "valid_to", "confidence")
 _TOP_KEYS = {"name", "description", "jurisdiction", "format", "records", "links"}
 _FORMAT_KEYS = {"delimiter", "encoding", "sheet", "header_row"}
-_RECORD_KEYS = {"type", "key", "when", "fields"}
+_RECORD_KEYS = {"type", "key", "when", "fields", "existing", "status_date", "children"}
 _LINK_KEYS = {"kind", "from", "to", *LINK_ATTRIBUTES}
 
 
@@ -77,6 +77,18 @@ class RecordSpec:
     when: tuple[str, ...]
     fields: dict[str, Source]
     foreign: dict[str, str]  # field -> alias of the record whose id it takes
+    existing: bool = False  # only update a stored record, never create one
+    status_date: Source | None = None  # cases: the date of the mapped status (a history step)
+    children: list[ChildSpec] = field(default_factory=list)
+
+
+@dataclass
+class ChildSpec:
+    """Rows of a child table a record owns (e.g. a person's identity documents)."""
+
+    type: str
+    when: tuple[str, ...]
+    fields: dict[str, Source]
 
 
 @dataclass(frozen=True)
@@ -121,7 +133,11 @@ class Profile:
         for rec in self.records:
             for col in [*template_columns(rec.key), *rec.when]:
                 seen[col] = None
-            for src in rec.fields.values():
+            sources = [*rec.fields.values(), *([rec.status_date] if rec.status_date else [])]
+            for child in rec.children:
+                seen.update(dict.fromkeys(child.when))
+                sources.extend(child.fields.values())
+            for src in sources:
                 for col in src.referenced_columns():
                     seen[col] = None
         for link in self.links:
@@ -310,13 +326,60 @@ def _parse_records(raw: Any, fail: Any) -> list[RecordSpec]:
         when = body.get("when") or ()
         when = (when,) if isinstance(when, str) else tuple(when)
         fields, foreign = _parse_fields(where, rtype, body.get("fields") or {}, fail)
-        specs.append(RecordSpec(str(alias), rtype, key, when, fields, foreign))
+        existing = body.get("existing", False)
+        if not isinstance(existing, bool):
+            raise fail(f"{where}.existing", "expected true or false")
+        status_date = None
+        if "status_date" in body:
+            if rtype != "case" or "status" not in fields:
+                raise fail(f"{where}.status_date", "only for a case record that maps its status")
+            status_date = _parse_source(f"{where}.status_date", body["status_date"], fail)
+            if status_date.record is not None:
+                raise fail(f"{where}.status_date", "expected a column or a constant")
+        children = [
+            _parse_child(f"{where}.children[{i}]", rtype, item, fail)
+            for i, item in enumerate(body.get("children") or [])
+        ]
+        specs.append(
+            RecordSpec(
+                str(alias), rtype, key, when, fields, foreign, existing, status_date, children
+            )
+        )
     for spec in specs:
         for fname, target in spec.foreign.items():
             if target not in {s.alias for s in specs} or target == spec.alias:
                 where = f"records.{spec.alias}.fields.{fname}.record"
                 raise fail(where, f"no other record alias {target!r} in this profile")
     return specs
+
+
+def _parse_child(where: str, parent: str, raw: Any, fail: Any) -> ChildSpec:
+    from armsbridge.records.children import child_types
+
+    if not isinstance(raw, dict) or set(raw) - {"type", "when", "fields"}:
+        raise fail(where, "expected a mapping with type, when, fields")
+    ctype = raw.get("type")
+    child = child_types().get(str(ctype))
+    if child is None or child.parent != parent:
+        owned = [n for n, c in child_types().items() if c.parent == parent]
+        raise fail(
+            f"{where}.type", f"{ctype!r} is not a child type of {parent} ({', '.join(owned)})"
+        )
+    when = raw.get("when") or ()
+    when = (when,) if isinstance(when, str) else tuple(when)
+    body = raw.get("fields")
+    if not isinstance(body, dict) or not body:
+        raise fail(f"{where}.fields", "required: a mapping of field to column")
+    fields = {}
+    for fname, src in body.items():
+        if fname not in child.fields:
+            known = ", ".join(child.fields)
+            raise fail(f"{where}.fields.{fname}", f"not a field of {ctype} (fields: {known})")
+        fields[fname] = _parse_source(f"{where}.fields.{fname}", src, fail, allow_record=False)
+    missing = [f for f, spec in child.fields.items() if spec.get("required") and f not in fields]
+    if missing:
+        raise fail(f"{where}.fields", f"{ctype} needs {', '.join(missing)}")
+    return ChildSpec(str(ctype), when, fields)
 
 
 def _parse_fields(where: str, rtype: str, raw: Any, fail: Any) -> tuple[dict, dict]:

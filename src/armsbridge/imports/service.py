@@ -12,18 +12,25 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import String, bindparam, func, select
+from sqlalchemy import String, bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from armsbridge.audit.service import log_event
+from armsbridge.db.mixins import utcnow
 from armsbridge.errors import UserError
 from armsbridge.imports.planning import EXTRA_CELLS, PlannedLink, RecordKey, RowPlan, plan_row
-from armsbridge.imports.profile import Profile, load_profile
+from armsbridge.imports.profile import Profile, load_profile, template_columns
 from armsbridge.imports.readers import open_table
 from armsbridge.imports.schemas import ImportReport, RowError
 from armsbridge.records.bulk import bulk_write
-from armsbridge.records.service import link_key, status_change_problem
+from armsbridge.records.models import CaseStatusChange
+from armsbridge.records.service import (
+    link_key,
+    status_change_problem,
+    status_rank,
+    status_step_problem,
+)
 from armsbridge.records.validation import model_for
 from armsbridge.settings import get_settings
 
@@ -149,6 +156,10 @@ class _FileImport:
         self.actor, self.dry_run = actor, dry_run
         self.known: dict[RecordKey, int] = {}
         self.case_status: dict[RecordKey, str] = {}
+        # Dated status steps of the cases this file touches: (status, date, court reference).
+        self.history: dict[RecordKey, list[tuple[str, date, str | None]]] = {}
+        self.new_steps: list[tuple[RecordKey, tuple[str, date, str | None]]] = []
+        self.steps_known = 0
         self.created: dict[str, set[RecordKey]] = defaultdict(set)
         self.updated: dict[str, set[RecordKey]] = defaultdict(set)
         self.quarantined: list[tuple[int, dict[str, Any], list[RowError]]] = []
@@ -183,6 +194,7 @@ class _FileImport:
         wanted = [r.key for p in plans for r in p.records.values()]
         wanted += [k for p in plans for k, _ in p.needs]
         self._lookup(wanted)
+        self._load_history([r.key for p in plans for r in p.records.values() if r.step])
         accepted = self._accept(plans)
         self.report.rows_imported += len(accepted)
         self._write_records(accepted)
@@ -219,6 +231,43 @@ class _FileImport:
                     if rtype == "case":
                         self.case_status[(rtype, jur, row[1])] = row[2]
 
+    def _load_history(self, keys: list[RecordKey]) -> None:
+        ids = {self.known[k]: k for k in keys if k not in self.history and self.known.get(k, 0) > 0}
+        for key in keys:
+            self.history.setdefault(key, [])
+        ordered = sorted(ids)
+        for start in range(0, len(ordered), self.chunk):
+            stmt = select(
+                CaseStatusChange.case_id,
+                CaseStatusChange.status,
+                CaseStatusChange.changed_on,
+                CaseStatusChange.court_reference,
+            ).where(CaseStatusChange.case_id.in_(ordered[start : start + self.chunk]))
+            for case_id, status, on, court in self.session.execute(stmt):
+                self.history[ids[case_id]].append((status, on, court))
+
+    def _check_steps(self, plan: RowPlan, errors: list[RowError]) -> list[Any]:
+        steps = []
+        for rec in plan.records.values():
+            if rec.step is None:
+                continue
+            history = self.history.setdefault(rec.key, [])
+            status, on, _court = rec.step
+            problem, known = status_step_problem([(h[0], h[1]) for h in history], status, on)
+            if problem:
+                ref = rec.key[2]
+                problem += f" (case {ref})"
+                sources = [rec.spec.fields["status"], rec.spec.status_date]
+                columns = ", ".join(c for src in sources if src for c in src.referenced_columns())
+                value = f"{status} {on.isoformat()}"
+                errors.append(RowError(self.report.file, plan.number, columns, value, problem))
+            elif known:
+                rec.step = None
+                self.steps_known += 1
+            else:
+                steps.append((rec.key, rec.step))
+        return steps
+
     def _accept(self, plans: list[RowPlan]) -> list[RowPlan]:
         accepted: list[RowPlan] = []
         pending: set[RecordKey] = set()
@@ -237,15 +286,32 @@ class _FileImport:
                         )
                     )
             for rec in plan.records.values():
+                if rec.spec.existing and rec.key not in self.known:
+                    errors.append(
+                        RowError(
+                            self.report.file,
+                            plan.number,
+                            ", ".join(template_columns(rec.spec.key)),
+                            rec.key[2],
+                            f"the reference of a {rec.key[0]} of {rec.key[1]} already stored "
+                            "(this file updates stored records only)",
+                        )
+                    )
+                if rec.spec.status_date is not None:
+                    continue  # dated steps: checked against the history below
                 status = rec.values.get("status") if rec.key[0] == "case" else None
                 current = self.case_status.get(rec.key)
                 if status and current and status != current:
                     problem = status_change_problem(current, status)
                     if problem:
                         errors.append(RowError(self.report.file, plan.number, "", status, problem))
+            steps = [] if errors else self._check_steps(plan, errors)
             if errors:
                 self._quarantine(plan.number, plan.raw, errors)
                 continue
+            for key, step in steps:
+                self.history[key].append(step)
+                self.new_steps.append((key, step))
             accepted.append(plan)
             pending.update(r.key for r in plan.records.values())
         return accepted
@@ -273,10 +339,60 @@ class _FileImport:
                 else:
                     values.setdefault("source_ref", f"{self.report.file} row {plan.number}")
                     inserts[rec.key] = values
-            self._store(spec.type, inserts, updates)
+            if spec.status_date is None:
+                self._store(spec.type, inserts, updates)
+                continue
+            # The case takes the status (and court reference) of its latest step, whichever
+            # order the steps came in.
+            for key in {*inserts, *(k for k in self.history if self.known.get(k, 0) in updates)}:
+                current = self._current(key)
+                if current:
+                    vals = inserts[key] if key in inserts else updates[self.known[key]]
+                    vals.pop("court_reference", None)
+                    vals.update(current)
+            self._store(spec.type, inserts, updates, history=False)
+            self._write_steps(inserts)
+
+    def _current(self, key: RecordKey) -> dict[str, Any]:
+        """The status and court reference of a case: those of its latest step."""
+        steps = sorted(self.history.get(key, []), key=lambda h: (h[1], status_rank(h[0])))
+        if not steps:
+            return {}
+        courts = [court for _s, _d, court in steps if court]
+        return {"status": steps[-1][0], **({"court_reference": courts[-1]} if courts else {})}
+
+    def _write_steps(self, inserts: dict[RecordKey, dict[str, Any]]) -> None:
+        steps = list(self.new_steps)
+        self.new_steps.clear()
+        stepped = {key for key, _ in steps}
+        for key, vals in inserts.items():  # a new case without a dated status: as before
+            if key not in stepped:
+                on = vals.get("opened_on") or date.today()
+                step = (vals.get("status") or "reported", on, vals.get("court_reference"))
+                steps.append((key, step))
+        if self.dry_run or not steps:
+            return
+        now = utcnow()
+        rows = [
+            {
+                "case_id": self.known[key],
+                "status": status,
+                "changed_on": on,
+                "court_reference": court,
+                "recorded_by": self.actor,
+                "recorded_at": now,
+            }
+            for key, (status, on, court) in steps
+        ]
+        self.session.execute(insert(CaseStatusChange), rows)
 
     def _store(
-        self, rtype: str, inserts: dict[RecordKey, dict[str, Any]], updates: dict[int, dict]
+        self,
+        rtype: str,
+        inserts: dict[RecordKey, dict[str, Any]],
+        updates: dict[int, dict],
+        *,
+        history: bool = True,
     ) -> None:
         self.created[rtype].update(inserts)
         if self.dry_run:
@@ -291,6 +407,7 @@ class _FileImport:
             inserts=list(inserts.values()),
             updates=update_rows,
             actor=self.actor,
+            case_history=history,
         )
         for (jur, ref), rid in ids.items():
             self.known[(rtype, jur, ref)] = rid

@@ -28,11 +28,14 @@ def bulk_write(
     inserts: list[dict[str, Any]],
     updates: list[dict[str, Any]],
     actor: str,
+    case_history: bool = True,
 ) -> dict[tuple[str, str], int]:
     """Insert and update prepared rows in batches; return {(jurisdiction, external_ref): id}.
 
     Rows must come from `prepare_values` (insert rows are completed in place); updates carry
     `id`. The caller logs one audit entry for the whole batch (an import logs one per file).
+    Cases get their status-history steps here unless `case_history` is false (the caller then
+    writes dated steps itself).
     """
     model = model_for(record_type)
     table = model.__table__
@@ -65,10 +68,10 @@ def bulk_write(
             row.update(fill)
         for row, rid in zip(rows, _insert_rows(session, table, rows), strict=True):
             ids[(row["jurisdiction"], row["external_ref"])] = rid
-        if record_type == "case":
+        if record_type == "case" and case_history:
             _bulk_initial_status(session, rows, ids, actor)
     if updates:
-        if record_type == "case":
+        if record_type == "case" and case_history:
             _bulk_status_updates(session, updates, actor)
         stamp = {"updated_at": now, "updated_by": actor}
         session.execute(update(model), [{**u, **stamp} for u in updates])

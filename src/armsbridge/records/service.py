@@ -159,6 +159,50 @@ def status_change_problem(current: str | None, new: str) -> str | None:
     return None
 
 
+def status_rank(status: str) -> int:
+    """Return a status's place in the procedure (verdicts share the last place)."""
+    return _status_rules()[0].get(status, -1)
+
+
+def status_step_problem(
+    history: list[tuple[str, date]], status: str, on: date
+) -> tuple[str | None, bool]:
+    """Check a dated status step against a case's history (steps in any order).
+
+    Returns (problem, known): `known` when the same status on the same day is already there (an
+    import that is run again); otherwise the step must fit the timeline: ranks rise with the
+    dates, nothing after a verdict, each status once.
+    """
+    ranks, terminal = _status_rules()
+    if status not in ranks:
+        return f"{status!r} is not a case status (one of {', '.join(ranks)})", False
+    if (status, on) in history:
+        return None, True
+    for other, when in sorted(history, key=lambda h: (h[1], ranks.get(h[0], 0))):
+        if other == status:
+            return f"the case was already {status} on {when.isoformat()}", False
+        if other in terminal and when <= on:
+            return (
+                f"the case has its verdict ({other} on {when.isoformat()}); "
+                f"no status can follow it ({status} on {on.isoformat()})"
+            ), False
+        if status in terminal and when >= on:
+            return (
+                f"a verdict ({status} on {on.isoformat()}) cannot come before "
+                f"{other} on {when.isoformat()}"
+            ), False
+        earlier = when < on or (when == on and ranks[other] < ranks[status])
+        if (ranks[other] > ranks[status]) if earlier else (ranks[other] < ranks[status]):
+            first, second = (other, when), (status, on)
+            if not earlier:
+                first, second = second, first
+            return (
+                f"a case cannot go back from {first[0]} ({first[1].isoformat()}) to "
+                f"{second[0]} ({second[1].isoformat()})"
+            ), False
+    return None, False
+
+
 def add_status_change(
     session: Session,
     *,

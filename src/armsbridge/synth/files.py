@@ -59,6 +59,17 @@ FILES: tuple[FileSpec, ...] = (
         "criminal cases with their current status and court reference",
     ),
     FileSpec(
+        "case_status.csv",
+        "case",
+        (
+            _CASE,
+            ("status", "STATUSI", "СТАТУС"),
+            ("date", "DATA", "ДАТУМ"),
+            ("court_reference", "NR_LENDES_GJYKATA", "БР_ПРЕДМЕТ_СУД"),
+        ),
+        "status history of each case: one row per step, with its date and court reference",
+    ),
+    FileSpec(
         "organisations.csv",
         "organisation",
         (
@@ -239,20 +250,8 @@ FILES: tuple[FileSpec, ...] = (
     ),
 )
 
-# Files written but not imported: the status history of each case.
-EXTRA_FILES: tuple[FileSpec, ...] = (
-    FileSpec(
-        "case_status.csv",
-        None,
-        (
-            _CASE,
-            ("status", "STATUSI", "СТАТУС"),
-            ("date", "DATA", "ДАТУМ"),
-            ("court_reference", "NR_LENDES_GJYKATA", "БР_ПРЕДМЕТ_СУД"),
-        ),
-        "status history of each case (not imported: the case status history has no import yet)",
-    ),
-)
+# Files written but not imported (none at present).
+EXTRA_FILES: tuple[FileSpec, ...] = ()
 
 # How each service writes its files: delimiter, and the encoding of each file (default first).
 CONVENTIONS: dict[str, dict[str, Any]] = {
