@@ -173,3 +173,90 @@ def test_status_date_is_refused_outside_a_case_that_maps_its_status():
     profile = {**STEPS, "records": {"case": {**STEPS["records"]["case"], "fields": {}}}}
     with pytest.raises(ProfileError, match="status_date"):
         parse_profile(profile)
+
+
+PERSONS = {
+    "name": "t-persons",
+    "jurisdiction": "MK",
+    "format": {"delimiter": ";"},
+    "records": {
+        "person": {
+            "type": "person",
+            "key": "{ID}",
+            "fields": {"given_name": "IME"},
+            "children": [
+                {
+                    "type": "identity_document",
+                    "when": "EMBG",
+                    "fields": {
+                        "kind": {"value": "personal_number"},
+                        "number": "EMBG",
+                        "issuing_country": {"value": "MK"},
+                    },
+                }
+            ],
+        }
+    },
+}
+PERSON_HEADER = ["ID", "IME", "EMBG"]
+
+
+def _documents(session) -> list[tuple[str, str, str, str | None]]:
+    from armsbridge.records.models import IdentityDocument, Person
+
+    rows = session.execute(
+        select(
+            Person.external_ref,
+            IdentityDocument.kind,
+            IdentityDocument.number,
+            IdentityDocument.issuing_country,
+        )
+        .join(IdentityDocument, IdentityDocument.person_id == Person.id)
+        .order_by(Person.external_ref, IdentityDocument.number)
+    )
+    return [tuple(r) for r in rows]
+
+
+def test_personal_numbers_become_identity_documents_once(session, tmp_path):
+    rows = [
+        ["L-1", "Марко", "0101990450001"],
+        ["L-1", "Марко", "0101990450001"],  # the same person in a second case
+        ["L-2", "Ана", ""],
+    ]
+    report = _import(session, tmp_path, PERSONS, "p.csv", PERSON_HEADER, rows)
+    assert report.rows_imported == 3
+    assert report.created["identity_document"] == 1
+    expected = [("L-1", "personal_number", "0101990450001", "MK")]
+    assert _documents(session) == expected
+    _import(session, tmp_path, PERSONS, "p.csv", PERSON_HEADER, rows)
+    assert _documents(session) == expected
+    # A later export with another number of the same person adds it next to the first.
+    _import(session, tmp_path, PERSONS, "p2.csv", PERSON_HEADER, [["L-1", "", "0101990450002"]])
+    assert [n for _, _, n, _ in _documents(session)] == ["0101990450001", "0101990450002"]
+
+
+def test_a_bad_child_value_quarantines_the_row_naming_its_column(session, tmp_path):
+    from armsbridge.records.models import Person
+
+    rows = [["L-3", "Петар", "1" * 61]]
+    report = _import(session, tmp_path, PERSONS, "p.csv", PERSON_HEADER, rows)
+    assert report.rows_quarantined == 1 and count(session, Person) == 0
+    error = report.errors[0]
+    assert error.column == "EMBG" and "identity_document.number" in error.expected
+
+
+@pytest.mark.parametrize(
+    ("child", "message"),
+    [
+        ({"type": "passport", "fields": {"number": "X"}}, "not a child type of person"),
+        (
+            {"type": "identity_document", "fields": {"kind": "K", "number": "N", "colour": "C"}},
+            "not a field of identity_document",
+        ),
+        ({"type": "identity_document", "fields": {"number": "N"}}, "needs kind"),
+    ],
+)
+def test_profiles_with_bad_child_rows_are_refused(child, message):
+    person = {**PERSONS["records"]["person"], "children": [child]}
+    with pytest.raises(ProfileError, match=message):
+        parse_profile({**PERSONS, "records": {"person": person}})

@@ -72,6 +72,32 @@ def test_every_row_imports_and_counts_match(
     orphans = select(func.count()).select_from(Firearm).where(Firearm.event_id.is_(None))
     assert session.scalar(orphans) == 0
     _history_is_the_exported_one(session, small_world)
+    _personal_numbers_are_documents(session, small_world)
+
+
+def _personal_numbers_are_documents(session: Session, world: Path) -> None:
+    """Every exported personal number is one identity document of its person record."""
+    from armsbridge.records.models import IdentityDocument
+
+    items = {i["file"]: i for i in manifest(world)["imports"]}
+    expected = set()
+    for j, id_col, number_col in (("XK", "ID_PERSONI", "NR_PERSONAL"), ("MK", "ИД_ЛИЦЕ", "ЕМБГ")):
+        for row in read_rows(world, items[f"{j.lower()}/persons.csv"]):
+            if row[number_col]:
+                expected.add((j, row[id_col], row[number_col], j))
+    assert expected
+    stored = [
+        tuple(r)
+        for r in session.execute(
+            select(
+                Person.jurisdiction,
+                Person.external_ref,
+                IdentityDocument.number,
+                IdentityDocument.issuing_country,
+            ).join(IdentityDocument, IdentityDocument.person_id == Person.id)
+        )
+    ]
+    assert len(stored) == len(set(stored)) and set(stored) == expected
 
 
 def _history_is_the_exported_one(session: Session, world: Path) -> None:

@@ -133,9 +133,7 @@ def plan_row(
         if spec.status_date is not None and values.get("status"):
             raw_date = spec.status_date.extract(raw)
             try:
-                on = coerce_value(
-                    {"type": "date", "required": True}, raw_date, field="status_date"
-                )
+                on = coerce_value({"type": "date", "required": True}, raw_date, field="status_date")
             except ValidationFailed as exc:
                 for p in exc.problems:
                     expected = p["expected"] + " (the date of case.status)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import nullcontext
 from datetime import date, datetime
@@ -24,6 +24,7 @@ from armsbridge.imports.profile import Profile, load_profile, template_columns
 from armsbridge.imports.readers import open_table
 from armsbridge.imports.schemas import ImportReport, RowError
 from armsbridge.records.bulk import bulk_write
+from armsbridge.records.children import add_children
 from armsbridge.records.models import CaseStatusChange
 from armsbridge.records.service import (
     link_key,
@@ -160,6 +161,8 @@ class _FileImport:
         self.history: dict[RecordKey, list[tuple[str, date, str | None]]] = {}
         self.new_steps: list[tuple[RecordKey, tuple[str, date, str | None]]] = []
         self.steps_known = 0
+        self._pending_children: list[tuple[RecordKey, list[tuple[str, dict[str, Any]]]]] = []
+        self.child_counts: Counter[str] = Counter()
         self.created: dict[str, set[RecordKey]] = defaultdict(set)
         self.updated: dict[str, set[RecordKey]] = defaultdict(set)
         self.quarantined: list[tuple[int, dict[str, Any], list[RowError]]] = []
@@ -167,10 +170,9 @@ class _FileImport:
         self.chunk = 5000 if self.postgres else _LOOKUP_CHUNK
 
     def counts(self) -> tuple[Any, Any]:
-        """Return (created, updated) record counts per type."""
-        from collections import Counter
-
+        """Return (created, updated) record counts per type (child rows added count as created)."""
         created = Counter({t: len(keys) for t, keys in self.created.items() if keys})
+        created.update(+self.child_counts)
         updated = Counter(
             {t: len(keys - self.created[t]) for t, keys in self.updated.items() if keys}
         )
@@ -339,8 +341,15 @@ class _FileImport:
                 else:
                     values.setdefault("source_ref", f"{self.report.file} row {plan.number}")
                     inserts[rec.key] = values
+            if spec.children:
+                self._pending_children = [
+                    (rec.key, rec.children)
+                    for plan in plans
+                    if (rec := plan.records.get(spec.alias)) is not None and rec.children
+                ]
             if spec.status_date is None:
                 self._store(spec.type, inserts, updates)
+                self._write_children()
                 continue
             # The case takes the status (and court reference) of its latest step, whichever
             # order the steps came in.
@@ -352,6 +361,20 @@ class _FileImport:
                     vals.update(current)
             self._store(spec.type, inserts, updates, history=False)
             self._write_steps(inserts)
+            self._write_children()
+
+    def _write_children(self) -> None:
+        """Add the child rows (identity documents, ...) of the records just written."""
+        pending, self._pending_children = self._pending_children, []
+        by_type: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+        for key, children in pending:
+            for ctype, values in children:
+                by_type[ctype].append((self.known[key], values))
+        for ctype, rows in by_type.items():
+            if self.dry_run:
+                self.child_counts[ctype] += len(rows)
+                continue
+            self.child_counts[ctype] += add_children(self.session, child_type=ctype, rows=rows)
 
     def _current(self, key: RecordKey) -> dict[str, Any]:
         """The status and court reference of a case: those of its latest step."""
