@@ -161,26 +161,13 @@ def person_blocking(present: set[str]) -> list[str]:
     if "bd" in present:
         rules += [
             'l."np" = r."np" AND l."byear" = r."byear"',
-            'l."p1" = r."p1" AND l."bd" = r."bd"',
+            'l."p1" = r."p1" AND l."bd" = r."bd"',  # a typo in the other word
             'l."p2" = r."p2" AND l."bd" = r."bd"',
-            # A typo can move a name to the other end of the sorted key: compare across too.
-            'l."p1" = r."p2" AND l."bd" = r."bd"',
-            'l."p2" = r."p1" AND l."bd" = r."bd"',
+            'l."np" = r."np" AND l."md" = r."md"',  # a mistyped birth year
+            'l."ini" = r."ini" AND l."bd" = r."bd"',  # typos in both words: initials and date
         ]
     if "fk" in present:
-        rules += ['l."np" = r."np" AND l."fp" = r."fp"']
-        if "bd" in present:
-            rules += [
-                'l."p1" = r."p1" AND l."fp" = r."fp" AND l."byear" = r."byear"',
-                'l."p2" = r."p2" AND l."fp" = r."fp" AND l."byear" = r."byear"',
-                'l."p1" = r."p2" AND l."fp" = r."fp" AND l."byear" = r."byear"',
-                'l."p2" = r."p1" AND l."fp" = r."fp" AND l."byear" = r."byear"',
-            ]
-    if "bd" in present:
-        rules += [
-            'l."np" = r."np" AND l."md" = r."md"',  # a mistyped birth year
-            'l."ini" = r."ini" AND l."bd" = r."bd"',  # typos in both names: initials and date
-        ]
+        rules += ['l."np" = r."np" AND l."fp" = r."fp"']  # no birth date
     if "bd" in present and "bpk" in present:
         rules += [
             # No birth date on one side: the name alone, within one birth place.
