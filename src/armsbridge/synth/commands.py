@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from armsbridge.settings import get_settings
+from armsbridge.synth.bad_rows import BAD_ROWS_FILE
 from armsbridge.synth.service import build_demo_store, generate_world
 
 console = Console()
@@ -26,6 +27,12 @@ def synth(
     persons: int = typer.Option(
         1000, "--persons", help="Real persons in the world (1,000-1,000,000)."
     ),
+    bad_rows: float = typer.Option(
+        0.0,
+        "--bad-rows",
+        help="Share of rows (0-1) written with a realistic error (impossible date, unknown code, "
+        "over-long text), listed in truth/bad_rows.csv.",
+    ),
 ) -> None:
     """Write the synthetic cross-border world: both police exports and the truth files."""
     started = time.perf_counter()
@@ -39,7 +46,11 @@ def synth(
     ) as bar:
         task = bar.add_task("persons", total=persons)
         manifest = generate_world(
-            out, seed=seed, persons=persons, progress=lambda n: bar.advance(task, n)
+            out,
+            seed=seed,
+            persons=persons,
+            progress=lambda n: bar.advance(task, n),
+            bad_rows=bad_rows,
         )
     table = Table(title=f"synthetic world in {out} (seed {seed}, {persons:,} persons)")
     table.add_column("file")
@@ -49,6 +60,8 @@ def synth(
     for item in manifest["imports"]:
         table.add_row(item["file"], item["profile"], item["encoding"], f"{item['rows']:,}")
     console.print(table)
+    if "bad_rows" in manifest:
+        console.print(f"{manifest['bad_rows']['rows']:,} bad rows, listed in {out / BAD_ROWS_FILE}")
     console.print(
         f"truth files in {out / 'truth'}; import order in {out / 'manifest.json'}; "
         f"{time.perf_counter() - started:.1f} s"

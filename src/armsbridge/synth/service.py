@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from armsbridge.errors import UserError
+from armsbridge.synth.bad_rows import BAD_ROWS_COLUMNS, BAD_ROWS_FILE, spoil_world
 from armsbridge.synth.export import JurisdictionExport
 from armsbridge.synth.files import (
     CONVENTIONS,
@@ -28,11 +29,22 @@ Progress = Callable[[int], None]  # persons just added
 
 
 def generate_world(
-    out: Path, *, seed: int, persons: int, progress: Progress | None = None
+    out: Path,
+    *,
+    seed: int,
+    persons: int,
+    progress: Progress | None = None,
+    bad_rows: float = 0.0,
 ) -> dict[str, Any]:
-    """Write both exports, the truth files and manifest.json into `out`; return the manifest."""
+    """Write both exports, the truth files and manifest.json into `out`; return the manifest.
+
+    `bad_rows` (0 to 1): the share of spoilable rows written with a realistic error, listed in
+    truth/bad_rows.csv (see `synth.bad_rows`).
+    """
     if persons < 1:
         raise UserError(f"--persons must be at least 1 (got {persons})")
+    if not 0 <= bad_rows <= 1:
+        raise UserError(f"--bad-rows must be a fraction from 0 to 1 (got {bad_rows})")
     out.mkdir(parents=True, exist_ok=True)
     truth_dir = out / "truth"
     truth_dir.mkdir(exist_ok=True)
@@ -59,6 +71,12 @@ def generate_world(
         for handle in truth_handles.values():
             handle.close()
     manifest = _manifest(out, seed=seed, persons=persons, stories=index, exports=exports)
+    if bad_rows > 0:
+        spoiled = spoil_world(out, manifest, fraction=bad_rows, seed=seed)
+        manifest["bad_rows"] = {"fraction": bad_rows, "rows": spoiled, "file": BAD_ROWS_FILE}
+        manifest["truth"].append(
+            {"kind": "bad_rows", "file": BAD_ROWS_FILE, "columns": BAD_ROWS_COLUMNS}
+        )
     (out / "manifest.json").write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
