@@ -7,12 +7,13 @@ from dataclasses import dataclass
 
 import pytest
 from argon2 import PasswordHasher
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from armsbridge.app import create_app
 from armsbridge.auth import service
+from armsbridge.auth.access import log_refusal
 from armsbridge.auth.dependencies import get_db
 from armsbridge.auth.models import AccessGrant, CaseMember
 from armsbridge.errors import UserError
@@ -33,7 +34,7 @@ def web_app(engine, tmp_path_factory) -> FastAPI:
 def bind_to_session(app: FastAPI, session: Session) -> None:
     """Run the app's requests inside the test's rolled-back transaction."""
 
-    def test_db() -> Iterator[Session]:
+    def test_db(request: Request) -> Iterator[Session]:
         # Same rules as get_db, on a savepoint: the test's outer transaction is rolled back later.
         nested = session.begin_nested()
         try:
@@ -41,6 +42,7 @@ def bind_to_session(app: FastAPI, session: Session) -> None:
             nested.commit()
         except UserError as exc:
             nested.commit() if getattr(exc, "keep_changes", False) else nested.rollback()
+            log_refusal(session, request, exc)  # get_db commits it in a transaction of its own
             raise
         except BaseException:
             nested.rollback()

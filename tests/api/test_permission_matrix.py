@@ -93,6 +93,24 @@ def _consults(session, actor: str) -> int:
     return session.scalar(stmt)
 
 
+def _refusals(session, actor: str | None = None) -> list[AuditEntry]:
+    stmt = select(AuditEntry).where(AuditEntry.action == "refused").order_by(AuditEntry.seq)
+    if actor is not None:
+        stmt = stmt.where(AuditEntry.actor == actor)
+    return list(session.scalars(stmt))
+
+
+def _refused_as(session, actor: str, before: int, record_id: int, reason: str) -> bool:
+    """True if exactly one refusal of `record_id` for `reason` was logged since `before`."""
+    new = _refusals(session, actor)[before:]
+    return (
+        len(new) == 1
+        and new[0].record_id == record_id
+        and new[0].details["refused"] is True
+        and new[0].details["reason"] == reason
+    )
+
+
 def _h2_twin(session, world, record_type: str) -> int:
     """An H2 record of `record_type` in XK (no case, no grant)."""
     key = f"{record_type}_h2twin"
@@ -124,8 +142,10 @@ def test_permission_matrix(app, client, world, session) -> None:
 
     for call in calls:
         rid = world.ids[call.record_type] if call.record_type else 1
-        # Anonymous: nothing but public routes serves.
+        # Anonymous: nothing but public routes serves; no actor, so nothing is logged.
+        anonymous_before = len(_refusals(session))
         answer = _send(client, call, rid)
+        expect(len(_refusals(session)) == anonymous_before, "logged anonymous", call, answer)
         if call.action == "public":
             expect(answer.status_code < 500 and answer.status_code != 401, "anon", call, answer)
         elif call.path.startswith("/api/"):
@@ -140,13 +160,17 @@ def test_permission_matrix(app, client, world, session) -> None:
             )
         if call.action == "public":
             continue
-        # Wrong role: 403, nothing logged.
+        # Wrong role: 403, no consultation; a refusal naming the record is logged.
         wrong = next((personas[r] for r in REFUSED_ORDER if not role_allows(r, call.action)), None)
         if wrong is not None:
             before = _consults(session, wrong.username)
+            refused = len(_refusals(session, wrong.username))
             answer = _send(client, call, rid, wrong.headers)
             expect(answer.status_code == 403, f"wrong role {wrong.role}", call, answer)
-            expect(_consults(session, wrong.username) == before, "logged refusal", call, answer)
+            expect(_consults(session, wrong.username) == before, "consult on refusal", call, answer)
+            if call.record_type:
+                logged = _refused_as(session, wrong.username, refused, rid, "role")
+                expect(logged, "refusal not logged", call, answer)
         # Allowed role: served (no 401/403/5xx).
         allowed = next(personas[r] for r in ALLOWED_ORDER if role_allows(r, call.action))
         before = _consults(session, allowed.username)
@@ -203,19 +227,31 @@ def test_permission_matrix(app, client, world, session) -> None:
                 )
         if not call.record_type or not call.action.startswith("record."):
             continue
-        # Wrong jurisdiction: the record is not there for them (404), nothing logged.
+        # Wrong jurisdiction: the record is not there for them (404, existence not disclosed),
+        # no consultation, but the refused attempt is logged for the supervisor.
         other = personas["analyst_mk"]
         before = _consults(session, other.username)
+        refused = len(_refusals(session, other.username))
         answer = _send(client, call, rid, other.headers)
         expect(answer.status_code == 404, "wrong jurisdiction", call, answer)
-        expect(_consults(session, other.username) == before, "logged refusal", call, answer)
+        expect(_consults(session, other.username) == before, "consult on refusal", call, answer)
+        logged = _refused_as(session, other.username, refused, rid, "other_jurisdiction")
+        expect(logged, "jurisdiction refusal not logged", call, answer)
         # H2/H3 record without membership or grant: 404 for an analyst of the same jurisdiction.
         h2 = _h2_twin(session, world, call.record_type)
-        before = _consults(session, allowed.username)
-        answer = _send(client, call, h2, personas["analyst"].headers)
+        analyst = personas["analyst"]
+        before = _consults(session, analyst.username)
+        refused = len(_refusals(session, analyst.username))
+        answer = _send(client, call, h2, analyst.headers)
         expect(answer.status_code == 404, "H2 without membership", call, answer)
         if call.method == "GET":
-            expect(_consults(session, allowed.username) == before, "logged refusal", call, answer)
+            expect(
+                _consults(session, analyst.username) == before, "consult on refusal", call, answer
+            )
+        # The link twin is the link to the restricted case (hidden by membership, not by code).
+        reason = "not_visible" if call.record_type == "link" else "handling_code"
+        logged = _refused_as(session, analyst.username, refused, h2, reason)
+        expect(logged, "H2 refusal not logged", call, answer)
     assert not problems, "\n".join(problems)
 
 

@@ -18,6 +18,7 @@ from armsbridge.audit.models import AuditEntry, AuditHead
 GENESIS = "0" * 64
 ACTIONS = (
     "consult",
+    "refused",  # a signed-in user was refused a record or a kind of record (details.reason)
     "search",
     "create",
     "change",

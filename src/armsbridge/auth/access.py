@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from armsbridge.audit.service import log_event
 from armsbridge.auth.permissions import Principal, record_types_for, restrict
-from armsbridge.errors import NotFound, PermissionDenied
+from armsbridge.errors import NotFound, PermissionDenied, UserError
 from armsbridge.records.models import RECORD_MODELS
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
 
 
 def visible(record_type: str, user: Principal, action: str = "record.read") -> Select:
@@ -98,3 +101,63 @@ def check_can_write(user: Principal, record_type: str) -> None:
     """Refuse (403) when the user's role may not write records of this type."""
     if record_type not in record_types_for(user.role, "write"):
         raise PermissionDenied(f"your role ({user.role}) may not write {record_type} records")
+
+
+def _named_record(request: Request) -> tuple[str | None, int | None]:
+    """Return the record type and id a request's route names (slug or /api/<slug>/{record_id})."""
+    from armsbridge.records.api_schemas import SLUGS as API_SLUGS
+    from armsbridge.records.labels import SLUGS as PAGE_SLUGS
+
+    params = request.path_params
+    template = getattr(request.scope.get("route"), "path", "")
+    slug = params.get("slug")
+    if slug is None and template:
+        slug = template.split("/{record_id}")[0].rsplit("/", 1)[-1]
+    by_slug = {**PAGE_SLUGS, **{v: k for k, v in API_SLUGS.items()}}
+    record_type = by_slug.get(str(slug)) if slug else None
+    raw_id = str(params.get("record_id", ""))
+    return record_type, int(raw_id) if raw_id.isdigit() else None
+
+
+def _hidden_because(session: Session, user: Principal, record_type: str, record_id: int) -> str:
+    record = session.get(RECORD_MODELS[record_type], record_id)
+    if record is None:
+        return ""  # nothing there: not a refusal
+    if record.jurisdiction != user.jurisdiction:
+        return "other_jurisdiction"
+    if record.handling_code in ("H2", "H3"):
+        return "handling_code"
+    return "not_visible"  # restricted case, or a data-subject category hidden from the role
+
+
+def log_refusal(session: Session, request: Request, error: UserError) -> bool:
+    """Log a refused access of a signed-in user to a record (or a kind of record); True if so."""
+    user = request.scope.get("armsbridge_principal")
+    if user is None or not isinstance(error, PermissionDenied | NotFound):
+        return False  # anonymous requests (401) have no actor to log
+    record_type, record_id = _named_record(request)
+    if record_type is None:
+        return False
+    if isinstance(error, NotFound):
+        if record_id is None:
+            return False
+        reason = _hidden_because(session, user, record_type, record_id)
+        if not reason:
+            return False
+    else:
+        reason = getattr(error, "reason", "role")
+    log_access(
+        session,
+        user=user,
+        action="refused",
+        record_type=record_type,
+        record_id=record_id,
+        details={
+            "refused": True,
+            "reason": reason,
+            "status": error.status_code,
+            "method": request.method,
+            "path": request.url.path,
+        },
+    )
+    return True

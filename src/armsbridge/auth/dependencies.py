@@ -7,6 +7,7 @@ Every route declares its permission with `dependencies=[Depends(require("record.
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Iterator
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 PERMISSION_ATTR = "__armsbridge_permission__"
+log = logging.getLogger("armsbridge.web")
 
 
 class LoginRequired(UserError):
@@ -28,8 +30,12 @@ class LoginRequired(UserError):
     status_code = 401
 
 
-def run_in_transaction(session: Session) -> Iterator[Session]:
-    """Yield `session`; commit if the caller's block succeeds, roll back if it raises."""
+def run_in_transaction(session: Session, request: Request | None = None) -> Iterator[Session]:
+    """Yield `session`; commit if the caller's block succeeds, roll back if it raises.
+
+    When `request` is given, a refused access to a record is then logged in a transaction of
+    its own (see auth.access.log_refusal).
+    """
     try:
         yield session
         session.commit()
@@ -39,17 +45,31 @@ def run_in_transaction(session: Session) -> Iterator[Session]:
             session.commit()
         else:
             session.rollback()
+        if request is not None:
+            record_refusal(session, request, exc)
         raise
     except BaseException:
         session.rollback()
         raise
 
 
+def record_refusal(session: Session, request: Request, error: UserError) -> None:
+    """Commit an audit entry for a refused access to a record; never hide the refusal itself."""
+    from armsbridge.auth.access import log_refusal
+
+    try:
+        if log_refusal(session, request, error):
+            session.commit()
+    except Exception:  # noqa: BLE001 - the user must still get the refusal, not a fault
+        session.rollback()
+        log.exception("could not log a refused access to %s", request.url.path)
+
+
 def get_db(request: Request) -> Iterator[Session]:
     """Yield the request's session; commit if the request succeeds, roll back if it raises."""
     session = request.app.state.sessionmaker()
     try:
-        yield from run_in_transaction(session)
+        yield from run_in_transaction(session, request)
     finally:
         session.close()
 
@@ -88,7 +108,9 @@ async def check_csrf(request: Request, user: Principal | None) -> None:
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
     if not sent or not hmac.compare_digest(sent, expected):
-        raise PermissionDenied("the form has expired or did not come from this site; reload it")
+        refused = PermissionDenied("the form has expired or did not come from this site; reload it")
+        refused.reason = "csrf"  # type: ignore[attr-defined]
+        raise refused
 
 
 def require(action: str) -> Any:
