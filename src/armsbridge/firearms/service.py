@@ -210,7 +210,7 @@ def check_conversions(session: Session, firearms: list[Firearm]) -> dict[int, li
     by_event, by_case = _live_lots(session, firearms)
     results: dict[int, list[str]] = {}
     for firearm in firearms:
-        lots = {}
+        lots: dict[int, _Lot] = {}
         if firearm.event_id is not None:
             lots.update((lot[0], lot) for lot in by_event.get(firearm.event_id, ()))
         if firearm.case_id is not None:

@@ -156,9 +156,9 @@ def plan_row(
         link_needs: list[tuple[RecordKey, str]] = []
         for end in (link.source, link.target):
             if end.alias is not None:
-                planned = plan.records.get(end.alias)
-                if planned is not None:
-                    ends.append(planned.key)
+                alias_record = plan.records.get(end.alias)
+                if alias_record is not None:
+                    ends.append(alias_record.key)
                 continue
             ref = render(end.key or "", raw)
             if ref is not None:
