@@ -255,3 +255,25 @@ def test_refresh_checks_a_batch_with_one_ammunition_query_and_the_same_evidence(
     assert sum("FROM ammunition_lots" in s for s in statements) == 1
     assert {g.id: g.conversion_evidence or [] for g in guns} == one_by_one
     assert [g.conversion_suspected for g in guns] == [True, True, False, False, True]
+
+
+def test_ammunition_written_in_bulk_after_its_firearm_flags_the_firearm(session: Session) -> None:
+    from armsbridge.records.bulk import bulk_write
+    from armsbridge.records.validation import prepare_values
+
+    event = Event(jurisdiction="MK", kind="seizure")
+    session.add(event)
+    session.flush()
+    gun = _firearm(session, jurisdiction="MK", make="Ekol", model="Tuna", event_id=event.id)
+    assert gun.conversion_suspected is False
+    lot = prepare_values(
+        "ammunition",
+        {"jurisdiction": "MK", "external_ref": "M-1", "calibre": "9 mm Kurz", "quantity": 20},
+    )
+    lot["event_id"] = event.id
+    ids = bulk_write(session, record_type="ammunition", inserts=[lot], updates=[], actor="t")
+    session.refresh(gun)
+    assert gun.conversion_suspected is True
+    assert gun.conversion_evidence[-1] == (
+        f"live ammunition 9x17 x20 (ammunition lot {ids[('MK', 'M-1')]}, same event)"
+    )

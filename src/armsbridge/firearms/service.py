@@ -27,6 +27,7 @@ __all__ = [
     "set_facts",
     "check_conversion",
     "check_conversions",
+    "recheck_for_ammunition",
     "identify",
     "refresh_firearms",
     "search_serials",
@@ -217,6 +218,39 @@ def check_conversions(session: Session, firearms: list[Firearm]) -> dict[int, li
             lots.update((lot[0], lot) for lot in by_case.get(firearm.case_id, ()))
         results[firearm.id] = _apply_conversion(firearm, [lots[k] for k in sorted(lots)])
     return results
+
+
+def recheck_for_ammunition(session: Session, *, lot_ids: list[int]) -> int:
+    """Re-check the firearms sharing an event or case with these ammunition lots (bulk writes).
+
+    Lots written in bulk (an import of ammunition after its firearms) pass no ORM event, so
+    the firearms they may incriminate are checked here, a batch at a time. Returns how many.
+    """
+    events: set[int] = set()
+    cases: set[int] = set()
+    for start in range(0, len(lot_ids), _IN_CHUNK):
+        stmt = select(AmmunitionLot.event_id, AmmunitionLot.case_id).where(
+            AmmunitionLot.id.in_(lot_ids[start : start + _IN_CHUNK])
+        )
+        for event_id, case_id in session.execute(stmt):
+            if event_id is not None:
+                events.add(event_id)
+            if case_id is not None:
+                cases.add(case_id)
+    ids: set[int] = set()
+    for column, values in ((Firearm.event_id, sorted(events)), (Firearm.case_id, sorted(cases))):
+        for start in range(0, len(values), _IN_CHUNK):
+            chunk = values[start : start + _IN_CHUNK]
+            ids.update(session.scalars(select(Firearm.id).where(column.in_(chunk))))
+    todo = sorted(ids)
+    for start in range(0, len(todo), _IN_CHUNK):
+        firearms = list(
+            session.scalars(select(Firearm).where(Firearm.id.in_(todo[start : start + _IN_CHUNK])))
+        )
+        with session.no_autoflush:
+            check_conversions(session, firearms)
+        session.flush()
+    return len(todo)
 
 
 def check_conversion(session: Session, *, firearm_id: int) -> list[str]:

@@ -80,6 +80,11 @@ def bulk_write(
         from armsbridge.firearms.service import refresh_firearms
 
         refresh_firearms(session, ids=[*ids.values(), *(u["id"] for u in updates)])
+    elif record_type == "ammunition":
+        # Live ammunition in the same event or case is evidence of a converted blank pistol.
+        from armsbridge.firearms.service import recheck_for_ammunition
+
+        recheck_for_ammunition(session, lot_ids=[*ids.values(), *(u["id"] for u in updates)])
     return ids
 
 
