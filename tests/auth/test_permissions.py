@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from armsbridge.auth import grants
+from armsbridge.auth.models import AccessGrant
 from armsbridge.auth.permissions import Principal, restrict
 from armsbridge.auth.service import create_user
 from armsbridge.errors import PermissionDenied
@@ -142,3 +143,39 @@ def test_write_needs_the_write_permission_of_the_type(session) -> None:
 def test_anonymous_sees_nothing(session) -> None:
     _add(session, "firearm", make="A")
     assert _ids(session, Firearm, None) == set()
+
+
+def test_reused_conditions_see_later_grants_and_memberships_and_the_day(
+    session, monkeypatch
+) -> None:
+    from armsbridge.auth import permissions
+    from armsbridge.records.models import Case
+
+    ana = _user(session, "ana")
+    h2 = _add(session, "firearm", make="B", handling_code="H2")
+    case = _add(session, "case", reference="R-9", kind="trafficking", restricted=True)
+    assert h2.id not in _ids(session, Firearm, ana) and case.id not in _ids(session, Case, ana)
+    built = permissions._row_conditions.cache_info().misses
+    grants.grant_record(
+        session, record_type="firearm", record_id=h2.id, username="ana", reason="r", actor="root"
+    )
+    grants.add_case_member(session, case_id=case.id, username="ana", actor="root")
+    session.flush()
+    # The same conditions (built once per user, type and day) now let the new access through.
+    assert h2.id in _ids(session, Firearm, ana) and case.id in _ids(session, Case, ana)
+    assert permissions._row_conditions.cache_info().misses == built
+    # Another user of the same role gets conditions of their own.
+    assert h2.id not in _ids(session, Firearm, _user(session, "bob"))
+    # A grant that ends today is gone tomorrow, although the conditions were built today.
+    session.execute(
+        AccessGrant.__table__.update().values(expires_on=date.today())  # type: ignore[attr-defined]
+    )
+    tomorrow = date.today() + timedelta(days=1)
+
+    class Tomorrow(date):
+        @classmethod
+        def today(cls) -> date:
+            return tomorrow
+
+    monkeypatch.setattr(permissions, "date", Tomorrow)
+    assert h2.id not in _ids(session, Firearm, ana)

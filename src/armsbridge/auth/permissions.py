@@ -103,9 +103,6 @@ def restrict(
     a case the record belongs to or an explicit grant; records of restricted cases need
     membership; roles with hidden data-subject roles do not see those persons and links.
     """
-    from armsbridge.auth.models import AccessGrant, CaseMember
-    from armsbridge.records.models import Case, Link
-
     if model is None:
         model = stmt.column_descriptions[0]["entity"]
     if model is None:
@@ -116,8 +113,24 @@ def restrict(
         return stmt.where(false())
     if known_action(action) and not role_allows(user.role, action):
         return stmt.where(false())
+    conditions = _row_conditions(
+        model, record_type, user.id, user.role, user.jurisdiction, date.today()
+    )
+    return stmt.where(*conditions)
+
+
+# A record page applies restrict() to a dozen queries; building these expressions each time was
+# the largest cost of the page. They hold no data (membership and grants are subqueries run with
+# the query), only the user's id, role, jurisdiction and the day, which make the cache key.
+@lru_cache(maxsize=1024)
+def _row_conditions(
+    model: type, record_type: str, user_id: int, role: str, jurisdiction: str, today: date
+) -> tuple[Any, ...]:
+    from armsbridge.auth.models import AccessGrant, CaseMember
+    from armsbridge.records.models import Case, Link
+
     table: Any = model
-    user_cases = select(CaseMember.case_id).where(CaseMember.user_id == user.id)
+    user_cases = select(CaseMember.case_id).where(CaseMember.user_id == user_id)
 
     def case_hidden(case_id: Any) -> Any:
         """True when `case_id` names a restricted case the user is not a member of."""
@@ -131,12 +144,12 @@ def restrict(
         select(AccessGrant.id).where(
             AccessGrant.record_type == record_type,
             AccessGrant.record_id == table.id,
-            AccessGrant.user_id == user.id,
-            or_(AccessGrant.expires_on.is_(None), AccessGrant.expires_on >= date.today()),
+            AccessGrant.user_id == user_id,
+            or_(AccessGrant.expires_on.is_(None), AccessGrant.expires_on >= today),
         )
     )
     membership: list[Any] = [grant]
-    conditions = [table.jurisdiction == user.jurisdiction]
+    conditions = [table.jurisdiction == jurisdiction]
     if record_type == "case":
         membership.append(table.id.in_(user_cases))
         conditions.append(or_(table.restricted.is_(False), table.id.in_(user_cases)))
@@ -171,12 +184,12 @@ def restrict(
             )
         )
     conditions.append(or_(table.handling_code.in_(OPEN_HANDLING_CODES), *membership))
-    hidden = hidden_subject_roles(user.role)
+    hidden = hidden_subject_roles(role)
     if hidden and record_type == "link":
         conditions.append(or_(table.role.is_(None), table.role.not_in(hidden)))
     elif hidden and record_type == "person":
         conditions.append(~_only_hidden_roles(table, hidden))
-    return stmt.where(*conditions)
+    return tuple(conditions)
 
 
 def _only_hidden_roles(person: Any, hidden: set[str]) -> Any:
