@@ -321,7 +321,7 @@ def change_password(session: Session, *, username: str, current: str, new: str) 
     """Let a user change their own password (the current one is checked); other sessions end."""
     user = get_user(session, username)
     try:
-        ok = _hasher.verify(user.password_hash, current)
+        ok: bool = _hasher.verify(user.password_hash, current)
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok:
