@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from armsbridge.errors import UserError
@@ -62,7 +63,7 @@ def match_command(
                     session,
                     entity_type=t,
                     actor=actor,
-                    progress=lambda msg, t=t: progress.update(task, description=f"{t}: {msg}"),
+                    progress=_reporter(progress, task, t),
                 )
                 summary.add_row(
                     t,
@@ -74,6 +75,10 @@ def match_command(
             progress.advance(task)
     console.print(summary)
     console.print("Review the suggestions with: armsbridge match review")
+
+
+def _reporter(progress: Progress, task: TaskID, label: str) -> Callable[[str], None]:
+    return lambda msg: progress.update(task, description=f"{label}: {msg}")
 
 
 @match_app.command("review")

@@ -269,14 +269,14 @@ def link_tables(
 
 def _train(linker: Linker, entity: str, present: set[str], seed: int, sizes: list[int]) -> None:
     # Deterministic rules for the share of matches: strict ones, or namesakes inflate it.
-    exact = (
+    exact: list[Any] = (
         ['l."nk" = r."nk" AND l."bd" = r."bd" AND length(l."bd") = 10']
         if entity == "person"
         else ['l."sfull" = r."sfull"']
     )
     if entity == "vehicle":
         exact = ['l."vin" = r."vin"']
-    linker.training.estimate_probability_two_random_records_match(exact, recall=0.6)
+    linker.training.estimate_probability_two_random_records_match(list(exact), recall=0.6)
     linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=seed)
     for rule in _training_rules(entity, present):
         try:

@@ -50,7 +50,7 @@ def _person_rows(session: Session) -> list[dict[str, object]]:
         pid, phid = (fid, tid) if ft == "person" else (tid, fid)
         if phid in phone_numbers:
             phones.setdefault(pid, phone_numbers[phid])
-    rows = []
+    rows: list[dict[str, object]] = []
     for p in session.execute(select(Person)).scalars():
         rows.append(
             {
@@ -251,7 +251,8 @@ def run_match(
     """Match all records of one type in the store; store suggestions and accept sure ones."""
     if entity_type not in MATCH_TYPES:
         raise ValidationFailed(
-            f"unknown record type {entity_type!r}", [f"expected one of {', '.join(MATCH_TYPES)}"]
+            f"unknown record type {entity_type!r}",
+            [{"field": "type", "value": entity_type, "expected": ", ".join(MATCH_TYPES)}],
         )
     settings = settings or get_settings()
     engine = engine or engine_settings()
@@ -359,7 +360,8 @@ def decide(
     """Record an analyst's decision on a match (confirm, reject, unsure, undo) and apply it."""
     if decision not in DECISIONS:
         raise ValidationFailed(
-            f"unknown decision {decision!r}", [f"expected one of {', '.join(DECISIONS)}"]
+            f"unknown decision {decision!r}",
+            [{"field": "decision", "value": decision, "expected": ", ".join(DECISIONS)}],
         )
     match = get_match(session, match_id)
     before = match.status
