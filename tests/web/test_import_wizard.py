@@ -5,10 +5,11 @@ from __future__ import annotations
 from .conftest import csrf_of
 
 HEADER = (
-    "NR_RASTIT;LLOJI_RASTIT;TITULLI;STATUSI;DATA_HAPJES;NR_LENDES_GJYKATA;KODI_TRAJTIMIT;KUFIZIMI\n"
+    "NR_RASTIT;LLOJI_RASTIT;TITULLI;STATUSI;DATA_STATUSIT;DATA_HAPJES;NR_LENDES_GJYKATA;"
+    "KODI_TRAJTIMIT;KUFIZIMI\n"
 )
-GOOD = "XK-2026-101;Trafikim i armëve;Zoraki 914 në autobus;Në hetim;14.03.2026;;H0;\n"
-BAD = "XK-2026-102;Trafikim i armëve;Data e gabuar;Raportuar;31.02.2026;;H0;\n"
+GOOD = "XK-2026-101;Trafikim i armëve;Zoraki 914 në autobus;Në hetim;20.03.2026;14.03.2026;;H0;\n"
+BAD = "XK-2026-102;Trafikim i armëve;Data e gabuar;Raportuar;31.03.2026;31.02.2026;;H0;\n"
 
 
 def test_upload_preview_shows_the_bad_row_then_commit_imports_the_good_one(analyst) -> None:
