@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from armsbridge.audit.models import AuditEntry, AuditHead
 
@@ -33,6 +33,20 @@ ACTIONS = (
     "logout",
     "admin",
 )
+
+
+# Statements built once, executed on the session's connection: the ORM's unit of work and
+# bulk-update bookkeeping cost more than the statements themselves on every consultation.
+_ENTRY_COLUMNS = tuple(c.key for c in AuditEntry.__table__.columns)
+_INSERT_ENTRY = insert(AuditEntry.__table__)
+_HEAD = AuditHead.__table__
+_BUMP_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=_HEAD.c.seq + 1)
+    .returning(_HEAD.c.seq, _HEAD.c.last_hash)
+)
+_SET_HEAD_HASH = update(_HEAD).where(_HEAD.c.id == 1).values(last_hash=bindparam("new_hash"))
 
 
 def _jsonable(value: Any) -> Any:
@@ -71,20 +85,15 @@ def _hashed_fields(entry: AuditEntry) -> dict[str, Any]:
 
 
 def _lock_head(session: Session) -> tuple[int, str]:
-    stmt = (
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(seq=AuditHead.seq + 1)
-        .returning(AuditHead.seq, AuditHead.last_hash)
-    )
-    row = session.execute(stmt).first()
+    stmt = _BUMP_HEAD
+    row = session.connection().execute(stmt).first()
     if row is None:
         try:
             with session.begin_nested():
                 session.execute(insert(AuditHead).values(id=1, seq=0, last_hash=GENESIS))
         except IntegrityError:
             pass  # another transaction created the head first
-        row = session.execute(stmt).first()
+        row = session.connection().execute(stmt).first()
     assert row is not None
     return int(row[0]), str(row[1])
 
@@ -106,6 +115,7 @@ def log_event(
     """Append one entry to the chain inside the caller's transaction and return it."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
+    session.flush()  # the caller's pending changes go first, as an ORM statement would do
     seq, prev_hash = _lock_head(session)
     entry = AuditEntry(
         seq=seq,
@@ -124,9 +134,15 @@ def log_event(
         hash="",
     )
     entry.hash = entry_hash(prev_hash, _hashed_fields(entry))
+    connection = session.connection()
+    connection.execute(_INSERT_ENTRY, {name: getattr(entry, name) for name in _ENTRY_COLUMNS})
+    connection.execute(_SET_HEAD_HASH, {"new_hash": entry.hash})
+    # The row is written; attach the object as loaded so the session knows it without a flush.
+    make_transient_to_detached(entry)
     session.add(entry)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=entry.hash))
-    session.flush()
+    head = session.identity_map.get(session.identity_key(AuditHead, 1))
+    if head is not None:
+        session.expire(head)
     return entry
 
 
