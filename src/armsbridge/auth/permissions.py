@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -117,6 +118,28 @@ def restrict(
         model, record_type, user.id, user.role, user.jurisdiction, date.today()
     )
     return stmt.where(*conditions)
+
+
+_RESTRICTED: dict[tuple[Any, ...], Select] = {}
+
+
+def restricted_statement(
+    name: str, build: Callable[[], Select], user: Principal | None, action: str
+) -> Select:
+    """Return restrict(build(), user, action), built once per statement name, user and day.
+
+    `build` must return the same statement every time, its varying values as bind parameters
+    given at execution. A reused statement object keeps its SQL cache key, which SQLAlchemy
+    otherwise recomputes on every execution at a cost larger than the query on a record page.
+    """
+    key = (name, action, None if user is None else (user.id, user.role, user.jurisdiction))
+    key += (date.today(),)
+    stmt = _RESTRICTED.get(key)
+    if stmt is None:
+        if len(_RESTRICTED) > 4096:
+            _RESTRICTED.clear()
+        stmt = _RESTRICTED[key] = restrict(build(), user, action)
+    return stmt
 
 
 # A record page applies restrict() to a dozen queries; building these expressions each time was

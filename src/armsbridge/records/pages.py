@@ -6,10 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from armsbridge.auth.dependencies import DB, require
-from armsbridge.auth.permissions import Principal, record_types_for, restrict
+from armsbridge.auth.permissions import (
+    Principal,
+    record_types_for,
+    restrict,
+    restricted_statement,
+)
 from armsbridge.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from armsbridge.records import attachments, related, search, service
 from armsbridge.records.forms import form_fields, submitted_values
@@ -45,8 +50,12 @@ def record_type_of(slug: str, user: Principal, mode: str = "read") -> str:
 def load(db: DB, user: Principal, record_type: str, record_id: int, action: str) -> Any:
     """Return one record through restrict(); NotFound when it is missing or not the user's."""
     model = RECORD_MODELS[record_type]
-    stmt = restrict(select(model).where(model.id == record_id), user, action)
-    record = db.scalars(stmt).first()
+
+    def build() -> Any:
+        return select(model).where(model.id == bindparam("record_id"))
+
+    stmt = restricted_statement("load:" + record_type, build, user, action)
+    record = db.scalars(stmt, {"record_id": record_id}).first()
     if record is None:
         raise NotFound(f"{record_type} {record_id} does not exist or is not yours to see")
     return record

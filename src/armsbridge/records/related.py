@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from armsbridge.records.models import (
@@ -28,6 +28,13 @@ ITEM_TYPES = {
 }
 
 
+def restricted_statement(name: str, build: Any, user: Any, action: str) -> Any:
+    """Return the cached restrict()ed statement (see auth.permissions.restricted_statement)."""
+    from armsbridge.auth.permissions import restricted_statement as cached
+
+    return cached(name, build, user, action)
+
+
 def _restrict(stmt: Any, user: Any) -> Any:
     from armsbridge.auth.permissions import restrict
 
@@ -48,20 +55,28 @@ def visible(session: Session, *, user: Any, record_type: str, ids: list[int]) ->
     if not ids:
         return {}
     model = RECORD_MODELS[record_type]
-    stmt = select(model).where(model.id.in_(sorted(set(ids))))
-    return {r.id: r for r in session.scalars(_restrict(stmt, user))}
+
+    def build() -> Any:
+        return select(model).where(model.id.in_(bindparam("ids", expanding=True)))
+
+    stmt = restricted_statement("visible:" + record_type, build, user, "record.read")
+    return {r.id: r for r in session.scalars(stmt, {"ids": sorted(set(ids))})}
 
 
 def linked(session: Session, *, user: Any, record_type: str, record_id: int) -> dict[str, list]:
     """Return {record type: [(link, record), ...]} of every readable record linked to this one."""
-    stmt = narrowed(
-        Link,
-        or_(
-            (Link.from_type == record_type) & (Link.from_id == record_id),
-            (Link.to_type == record_type) & (Link.to_id == record_id),
-        ),
-    )
-    links = list(session.scalars(_restrict(stmt, user)))
+
+    def build() -> Any:
+        return narrowed(
+            Link,
+            or_(
+                (Link.from_type == record_type) & (Link.from_id == bindparam("record_id")),
+                (Link.to_type == record_type) & (Link.to_id == bindparam("record_id")),
+            ),
+        )
+
+    stmt = restricted_statement("linked:" + record_type, build, user, "record.read")
+    links = list(session.scalars(stmt, {"record_id": record_id}))
     wanted: dict[str, list[int]] = defaultdict(list)
     ends = []
     for link in links:
