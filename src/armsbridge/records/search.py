@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Integer, Select, String, and_, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from armsbridge.errors import ValidationFailed
@@ -80,14 +80,15 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _person_condition(words: list[str]) -> Any:
+def _person_condition(shape: tuple[int, ...]) -> Any:
+    # Every word (of len(shape)) must start a word of the key in one of its variants; the
+    # patterns are bound as w{word}_{variant} (start of key) and m{word}_{variant} (later word).
     conditions = []
-    for word in words:
+    for i, count in enumerate(shape):
         options = []
-        for variant in _word_variants(word):
-            escaped = _like_escape(variant)
-            options.append(Person.name_key.ilike(f"{escaped}%", escape="\\"))
-            options.append(Person.name_key.ilike(f"% {escaped}%", escape="\\"))
+        for j in range(count):
+            options.append(Person.name_key.ilike(bindparam(f"w{i}_{j}", type_=String), escape="\\"))
+            options.append(Person.name_key.ilike(bindparam(f"m{i}_{j}", type_=String), escape="\\"))
         conditions.append(or_(*options))
     return and_(*conditions)
 
@@ -107,14 +108,46 @@ def _restricted(stmt: Select[Any], user: Any) -> Select[Any]:
     return restrict(stmt, user, READ)
 
 
-def _starts_with_any(words: list[str]) -> Any:
+def _cached(name: str, build: Any, user: Any) -> Select[Any]:
+    # The same statement object per user and day keeps its SQL cache key (see
+    # auth.permissions.restricted_statement); values are bound at execution.
+    from armsbridge.auth.permissions import restricted_statement
+
+    return restricted_statement("search:" + name, build, user, READ)
+
+
+def _firearms_by_id() -> Select[Any]:
+    return select(Firearm).where(Firearm.id.in_(bindparam("ids", expanding=True)))
+
+
+def _vehicles_like() -> Select[Any]:
+    pattern = bindparam("pattern", type_=String)
+    return (
+        select(Vehicle)
+        .where(
+            or_(
+                Vehicle.plate_normalised.like(pattern, escape="\\"),
+                Vehicle.vin.like(pattern, escape="\\"),
+            )
+        )
+        .order_by(
+            (Vehicle.plate_normalised == bindparam("exact", type_=String)).desc(),
+            Vehicle.plate_normalised,
+        )
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
+def _starts_with_any(shape: tuple[int, ...]) -> Any:
     # Keys list their words in sorted order, so a full name's key starts with one of its words:
-    # a range on the indexed key per word (and per variant) finds the candidates without a scan.
+    # a range on the indexed key per word (and per variant, bound as lo/hi{word}_{variant})
+    # finds the candidates without a scan.
     ranges = []
-    for word in words:
-        for variant in _word_variants(word):
-            upper = variant[:-1] + chr(ord(variant[-1]) + 1)
-            ranges.append(and_(Person.name_key >= variant, Person.name_key < upper))
+    for i, count in enumerate(shape):
+        for j in range(count):
+            low = bindparam(f"lo{i}_{j}", type_=String)
+            high = bindparam(f"hi{i}_{j}", type_=String)
+            ranges.append(and_(Person.name_key >= low, Person.name_key < high))
     return or_(*ranges)
 
 
@@ -127,20 +160,35 @@ def search_persons(session: Session, *, user: Any, query: str, limit: int = 50) 
     words = name_words(query)
     if not words:
         return []
-    condition = _person_condition(words)
+    variants = [_word_variants(word) for word in words]
+    shape = tuple(len(v) for v in variants)
+    params: dict[str, str] = {}
+    for i, options in enumerate(variants):
+        for j, variant in enumerate(options):
+            escaped = _like_escape(variant)
+            params[f"w{i}_{j}"] = f"{escaped}%"
+            params[f"m{i}_{j}"] = f"% {escaped}%"
+            params[f"lo{i}_{j}"] = variant
+            params[f"hi{i}_{j}"] = variant[:-1] + chr(ord(variant[-1]) + 1)
     rows: list[Any] = []
 
-    def fetch(*where: Any) -> list[Any]:
+    def fetch(ranged: bool) -> list[Any]:
         # Matching ids come from the name-key index alone (covering), then restrict() applies
         # to those rows only; otherwise the planner walks the jurisdiction index instead.
-        ids = select(Person.id).where(*where)
-        stmt = select(Person).where(Person.id.in_(ids)).limit(limit * 4)
-        return list(session.scalars(_restricted(stmt, user)))
+        def build() -> Select[Any]:
+            where = [_person_condition(shape)]
+            if ranged:
+                where.insert(0, _starts_with_any(shape))
+            ids = select(Person.id).where(*where)
+            return select(Person).where(Person.id.in_(ids)).limit(limit * 4)
+
+        stmt = _cached(f"persons:{ranged}:{shape}:{limit}", build, user)
+        return list(session.scalars(stmt, params))
 
     if len(words) >= 2:
-        rows = fetch(_starts_with_any(words), condition)
+        rows = fetch(True)
     if not rows:
-        rows = fetch(condition)
+        rows = fetch(False)
     target = " ".join(sorted(words))
     exact = person_name_key(query, None)
 
@@ -167,8 +215,8 @@ def search_firearms(session: Session, *, user: Any, query: str, limit: int = 50)
         ids = [h["id"] for h in hits]
         if not ids:
             continue
-        stmt = select(Firearm).where(Firearm.id.in_(ids))
-        rows = {f.id: f for f in session.scalars(_restricted(stmt, user))}
+        stmt = _cached("firearms", _firearms_by_id, user)
+        rows = {f.id: f for f in session.scalars(stmt, {"ids": ids})}
         found = [rows[i] for i in ids if i in rows][:limit]
         if found:
             return found
@@ -179,18 +227,8 @@ def search_vehicles(session: Session, *, user: Any, query: str, limit: int = 50)
     """Return vehicles whose normalised plate (or VIN) contains the query."""
     pattern = identifier_pattern(query)
     exact = normalise_plate(query)
-    stmt = (
-        select(Vehicle)
-        .where(
-            or_(
-                Vehicle.plate_normalised.like(pattern, escape="\\"),
-                Vehicle.vin.like(pattern, escape="\\"),
-            )
-        )
-        .order_by((Vehicle.plate_normalised == exact).desc(), Vehicle.plate_normalised)
-        .limit(limit)
-    )
-    return list(session.scalars(_restricted(stmt, user)))
+    stmt = _cached("vehicles", _vehicles_like, user)
+    return list(session.scalars(stmt, {"pattern": pattern, "exact": exact, "limit": limit}))
 
 
 def phone_candidates(query: str) -> list[str]:
