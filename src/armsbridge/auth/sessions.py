@@ -11,7 +11,7 @@ from http.cookies import CookieError, SimpleCookie
 
 from fastapi import Request, Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -137,11 +137,15 @@ def _from_token(session: Session, header: str) -> Principal | None:
     return principal_of(user, via="token")
 
 
+# Built once: every signed-in request runs it, and a reused statement keeps its SQL cache key.
+_SESSION_BY_HASH = select(AuthSession).where(AuthSession.token_hash == bindparam("token_hash"))
+
+
 def _from_cookie(session: Session, request: Request) -> Principal | None:
     raw = _cookie_session_id(request)
     if raw is None:
         return None
-    row = session.scalar(select(AuthSession).where(AuthSession.token_hash == sha256(raw)))
+    row = session.scalar(_SESSION_BY_HASH, {"token_hash": sha256(raw)})
     now = _now()
     if row is None:
         return None

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from armsbridge.audit.service import log_event
@@ -78,14 +78,22 @@ def add_attachment(
     return row
 
 
+# Built once: every record page runs it, and a reused statement keeps its SQL cache key.
+_ATTACHMENTS_OF = (
+    select(Attachment)
+    .where(
+        Attachment.record_type == bindparam("record_type"),
+        Attachment.record_id == bindparam("record_id"),
+    )
+    .order_by(Attachment.uploaded_at.desc())
+)
+
+
 def attachments_of(session: Session, *, record_type: str, record_id: int) -> list[Attachment]:
     """Return the attachments of one record, newest first."""
-    stmt = (
-        select(Attachment)
-        .where(Attachment.record_type == record_type, Attachment.record_id == record_id)
-        .order_by(Attachment.uploaded_at.desc())
+    return list(
+        session.scalars(_ATTACHMENTS_OF, {"record_type": record_type, "record_id": record_id})
     )
-    return list(session.scalars(stmt))
 
 
 def read_attachment(var_dir: Path, attachment: Attachment) -> bytes:
