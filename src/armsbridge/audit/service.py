@@ -7,9 +7,9 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
@@ -37,9 +37,10 @@ ACTIONS = (
 
 # Statements built once, executed on the session's connection: the ORM's unit of work and
 # bulk-update bookkeeping cost more than the statements themselves on every consultation.
-_ENTRY_COLUMNS = tuple(c.key for c in AuditEntry.__table__.columns)
-_INSERT_ENTRY = insert(AuditEntry.__table__)
-_HEAD = AuditHead.__table__
+_ENTRIES = cast(Table, AuditEntry.__table__)
+_ENTRY_COLUMNS = tuple(c.key for c in _ENTRIES.columns)
+_INSERT_ENTRY = insert(_ENTRIES)
+_HEAD = cast(Table, AuditHead.__table__)
 _BUMP_HEAD = (
     update(_HEAD)
     .where(_HEAD.c.id == 1)

@@ -132,8 +132,8 @@ def restricted_statement(
     given at execution. A reused statement object keeps its SQL cache key, which SQLAlchemy
     otherwise recomputes on every execution at a cost larger than the query on a record page.
     """
-    key = (name, action, None if user is None else (user.id, user.role, user.jurisdiction))
-    key += (date.today(),)
+    who = None if user is None else (user.id, user.role, user.jurisdiction)
+    key = (name, action, who, date.today())
     stmt = _RESTRICTED.get(key)
     if stmt is None:
         if len(_RESTRICTED) > 4096:
