@@ -149,3 +149,63 @@ def serve_app() -> Iterator[object]:
     for server, thread in servers:
         server.should_exit = True
         thread.join(timeout=5)
+
+
+# Web fixtures shared by the domain API tests: the app on the test store, a client whose
+# requests run inside the test's rolled-back transaction, and users with API tokens.
+
+
+@pytest.fixture(scope="session")
+def web_app(engine, tmp_path_factory):  # noqa: ANN001
+    """The application on the test store."""
+    from armsbridge.app import create_app
+    from armsbridge.settings import Settings
+
+    var = tmp_path_factory.mktemp("var")
+    return create_app(Settings(var_dir=var, secret_key="test-secret-" + "x" * 40), engine=engine)
+
+
+@pytest.fixture
+def client(web_app, session: Session, monkeypatch):  # noqa: ANN001
+    """A client whose requests run inside the test's rolled-back transaction."""
+    from argon2 import PasswordHasher
+    from fastapi.testclient import TestClient
+
+    from armsbridge.auth import service
+    from armsbridge.auth.dependencies import get_db
+
+    def test_db() -> Iterator[Session]:
+        nested = session.begin_nested()
+        try:
+            yield session
+            nested.commit()
+        except BaseException:
+            nested.rollback()
+            raise
+
+    monkeypatch.setattr(service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+    web_app.dependency_overrides[get_db] = test_db
+    service.reset_rate_limits()
+    yield TestClient(web_app, raise_server_exceptions=False)
+    web_app.dependency_overrides.clear()
+
+
+@pytest.fixture
+def token(session: Session, client):  # noqa: ANN201
+    """token(role, jurisdiction) -> Authorization headers of a new user of that role."""
+    from armsbridge.auth import service
+
+    def make(role: str, jurisdiction: str = "XK") -> dict[str, str]:
+        name = f"{role}_{jurisdiction.lower()}"
+        service.create_user(
+            session,
+            username=name,
+            password="correct horse battery",
+            role=role,
+            jurisdiction=jurisdiction,
+        )
+        return {
+            "Authorization": f"Bearer {service.create_api_token(session, username=name, name='t')}"
+        }
+
+    return make
