@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 JW = "jaro_winkler_similarity"
-MODEL_VERSION = "2"
+MODEL_VERSION = "3"
+# A name carried by at most this many records (both sides together) is rare enough to learn from.
+RARE_NAME = 6
 
 
 def _lvl(sql: str, label: str, **extra: Any) -> dict[str, Any]:
@@ -159,20 +161,32 @@ def person_blocking(present: set[str]) -> list[str]:
     """Blocking rules for persons: each an equi-join on compact keys (see module doc)."""
     rules = []
     if "bd" in present:
+        # bdx is the birth date with day and month in order, so a swapped pair still meets.
         rules += [
             'l."np" = r."np" AND l."byear" = r."byear"',
-            'l."p1" = r."p1" AND l."bd" = r."bd"',  # a typo in the other word
-            'l."p2" = r."p2" AND l."bd" = r."bd"',
+            'l."p1" = r."p1" AND l."bdx" = r."bdx"',  # a typo in the other word
+            'l."p2" = r."p2" AND l."bdx" = r."bdx"',
             'l."np" = r."np" AND l."md" = r."md"',  # a mistyped birth year
-            'l."ini" = r."ini" AND l."bd" = r."bd"',  # typos in both words: initials and date
+            'l."ini" = r."ini" AND l."bdx" = r."bdx"',  # typos in both words: initials and date
+            # A typo in one word and a mistyped year.
+            'l."p1" = r."p1" AND l."md" = r."md" AND abs(l."byear" - r."byear") <= 1',
+            'l."p2" = r."p2" AND l."md" = r."md" AND abs(l."byear" - r."byear") <= 1',
+            # No birth date on one side: the name alone.
+            'l."npx" = r."np"',
+            'l."np" = r."npx"',
         ]
     if "fk" in present:
         rules += ['l."np" = r."np" AND l."fp" = r."fp"']  # no birth date
-    if "bd" in present and "bpk" in present:
+    if "fk" in present and "bd" in present:
         rules += [
-            # No birth date on one side: the name alone, within one birth place.
-            'l."npx" = r."np" AND l."bpk" = r."bpk"',
-            'l."np" = r."npx" AND l."bpk" = r."bpk"',
+            # A typo in one name and only the year on one side: the other name, father, year.
+            'l."p1" = r."p1" AND l."fp" = r."fp" AND l."byear" = r."byear"',
+            'l."p2" = r."p2" AND l."fp" = r."fp" AND l."byear" = r."byear"',
+            # A typo in one name and no birth date on one side: the other name and father.
+            'l."p1x" = r."p1" AND l."fp" = r."fp"',
+            'l."p2x" = r."p2" AND l."fp" = r."fp"',
+            'l."p1" = r."p1x" AND l."fp" = r."fp"',
+            'l."p2" = r."p2x" AND l."fp" = r."fp"',
         ]
     if "doc" in present:
         rules.append('l."doc" = r."doc"')
@@ -193,7 +207,12 @@ def person_training_rules(present: set[str]) -> list[str]:
     """
     rules = []
     if "fk" in present:
-        rules.append('l."np" = r."np" AND l."fp" = r."fp"')
+        # Namesakes (a common name and a common father's name) would teach EM that matches
+        # differ in birth date: it learns dates from names that few records carry.
+        rules.append(
+            'l."np" = r."np" AND l."fp" = r."fp"'
+            f' AND l."nkf" <= {RARE_NAME} AND r."nkf" <= {RARE_NAME}'
+        )
         if "bd" in present:
             rules.append('l."bd" = r."bd" AND l."fp" = r."fp"')
     elif "bd" in present:

@@ -21,6 +21,7 @@ from armsbridge.names.keys import (
     father_name_key,
     name_key,
 )
+from armsbridge.names.places import place_key
 
 PERSON_COLUMNS = (
     "unique_id",
@@ -130,11 +131,13 @@ def prepare_persons(
     con: duckdb.DuckDBPyConnection, sources: list[str], *, suffix: str = ""
 ) -> list[str]:
     """Create one prepared table per source table of raw person columns; return their names."""
-    name_cols = ("given_name", "family_name", "full_name", "birth_place", "city", "address")
+    name_cols = ("given_name", "family_name", "full_name", "address")
     union = " UNION ALL ".join(_union(s, name_cols) for s in sources)
     _map_distinct(
         con, union, f"map_nm{suffix}", {"k": folded_key, "p": lambda r: sound_key(folded_key(r))}
     )
+    union_pc = " UNION ALL ".join(_union(s, ["birth_place", "city"]) for s in sources)
+    _map_distinct(con, union_pc, f"map_pc{suffix}", {"k": place_key})
     union_f = " UNION ALL ".join(_union(s, ["father_name"]) for s in sources)
     _map_distinct(
         con,
@@ -159,16 +162,32 @@ def prepare_persons(
         dst = f"{src}_prepared"
         con.execute(_drop_empty_joins(con, src, _PERSON_SQL.format(src=src, dst=dst, x=suffix)))
         out.append(dst)
+    _add_name_counts(con, out)
     return out
+
+
+def _add_name_counts(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+    """Add `nkf`: how many records of all the tables carry the same name key."""
+    union = " UNION ALL ".join(f"SELECT nk FROM {t}" for t in tables)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE name_counts AS SELECT nk, count(*) AS n "
+        f"FROM ({union}) WHERE nk IS NOT NULL GROUP BY nk"
+    )
+    for t in tables:
+        con.execute(
+            f"CREATE OR REPLACE TABLE {t} AS SELECT p.*, coalesce(c.n, 0) AS nkf "
+            f"FROM {t} p LEFT JOIN name_counts c ON c.nk = p.nk"
+        )
+    con.execute("DROP TABLE name_counts")
 
 
 # Optional raw column -> (its join line, the key it feeds): unused columns cost no join.
 _OPTIONAL_JOINS = {
     "full_name": ("LEFT JOIN map_nm{x} fn ON", "fn."),
-    "city": ("LEFT JOIN map_nm{x} ci ON", "ci."),
+    "city": ("LEFT JOIN map_pc{x} ci ON", "ci."),
     "address": ("LEFT JOIN map_nm{x} ad ON", "ad."),
     "phone": ("LEFT JOIN map_ph{x} ph ON", "ph."),
-    "birth_place": ("LEFT JOIN map_nm{x} bp ON", "bp."),
+    "birth_place": ("LEFT JOIN map_pc{x} bp ON", "bp."),
 }
 
 
@@ -218,8 +237,8 @@ WITH base AS (
   LEFT JOIN map_nm{x} f ON f.raw = CAST(s.family_name AS VARCHAR)
   LEFT JOIN map_nm{x} fn ON fn.raw = CAST(s.full_name AS VARCHAR)
   LEFT JOIN map_fa{x} fa ON fa.raw = CAST(s.father_name AS VARCHAR)
-  LEFT JOIN map_nm{x} bp ON bp.raw = CAST(s.birth_place AS VARCHAR)
-  LEFT JOIN map_nm{x} ci ON ci.raw = CAST(s.city AS VARCHAR)
+  LEFT JOIN map_pc{x} bp ON bp.raw = CAST(s.birth_place AS VARCHAR)
+  LEFT JOIN map_pc{x} ci ON ci.raw = CAST(s.city AS VARCHAR)
   LEFT JOIN map_nm{x} ad ON ad.raw = CAST(s.address AS VARCHAR)
   LEFT JOIN map_ph{x} ph ON ph.raw = CAST(s.phone AS VARCHAR)
   LEFT JOIN map_sx{x} sx ON sx.raw = CAST(s.sex AS VARCHAR)
@@ -239,7 +258,10 @@ WITH base AS (
 SELECT unique_id,
   nullif(array_to_string(kt, ' '), '') AS nk,
   CASE WHEN bd IS NULL THEN nullif(array_to_string(pt, ' '), '') END AS npx,
+  CASE WHEN bd IS NULL THEN pt[1] END AS p1x, CASE WHEN bd IS NULL THEN pt[-1] END AS p2x,
   CASE WHEN length(bd) = 10 THEN right(bd, 5) END AS md,
+  CASE WHEN length(bd) = 10 THEN left(bd, 5) || least(substr(bd, 6, 2), right(bd, 2)) || '-'
+       || greatest(substr(bd, 6, 2), right(bd, 2)) ELSE bd END AS bdx,
   nullif(array_to_string(list_sort(list_transform(pt, lambda t: left(t, 1))), ''), '') AS ini,
   nullif(array_to_string(pt, ' '), '') AS np,
   kt[1] AS n1, kt[-1] AS n2, pt[1] AS p1, pt[-1] AS p2,

@@ -109,7 +109,9 @@ def person_name_key(given: str | None, family: str | None) -> str:
 @lru_cache(maxsize=200_000)
 def _word_phonetic(word: str) -> str:
     word = word.lower()  # J S Z L N join their plain letters (š typed s, đ typed d, ž typed z)
-    word = re.sub(r"(?<=i)j(?=[aeou])", "", word)  # Marija = Maria, Ilija = Ilia
+    # j and i are one sound class: Marija = Maria, Kryeziu (y before a vowel reads j) = Криезиу,
+    # and Albanian y is written и or ј in Cyrillic (Ylber = Илбер = Јлбер).
+    word = word.replace("j", "i")
     if word.startswith("h"):  # Hasan = Asan; a medial h stays (Mehmeti is not Memeti)
         word = word[1:]
     return _collapse_doubles(word)

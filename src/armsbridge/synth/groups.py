@@ -69,6 +69,7 @@ def play_group(w: World, rng: Random) -> None:
                 family=w.make.masculine(prev.family),
                 father=prev.father,
                 sex="M",
+                sibling=prev.given,
             )
         else:
             p = w._person(rng, home)

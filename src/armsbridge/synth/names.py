@@ -80,6 +80,20 @@ def _recase(text: str) -> str:
     )
 
 
+def derived_family(lists: dict[str, Any], rules: list[list[Any]]) -> list[str]:
+    """Return the patronymic family names derived from the male names, most frequent first."""
+    common = set(lists["family"])
+    out: dict[str, None] = {}
+    for suffix_rank in range(3):
+        for stem in lists["male"]:
+            ending, drop, suffixes = next(r for r in rules if stem.endswith(r[0]))
+            if suffix_rank < len(suffixes):
+                name = (stem[:-drop] if drop else stem) + suffixes[suffix_rank]
+                if name not in common:
+                    out.setdefault(name, None)
+    return list(out)
+
+
 class NameBook:
     """Name lists with weights, and the renderings of a canonical name into each writing style."""
 
@@ -87,10 +101,17 @@ class NameBook:
         data = load_data("names.yaml")
         tr = load_data("translit.yaml")
         self.lists = {
-            lang: {kind: weighted(list(data[lang][kind])) for kind in ("male", "female", "family")}
+            lang: {
+                kind: weighted(list(data[lang][kind]), data["exponents"][kind])
+                for kind in ("male", "female", "family")
+            }
             for lang in ("sq", "mk", "sr")
         }
         self.nicknames = weighted(list(data["nicknames"]), 0.5)
+        self.derived = {
+            lang: (rule["share"], weighted(derived_family(data[lang], rule["rules"]), 0.5))
+            for lang, rule in data["derived_family"].items()
+        }
         self.cyr_to_lat: dict[str, dict[str, str]] = tr["cyrillic_to_latin"]
         self.sq_to_cyr: dict[str, list[str]] = tr["albanian_to_cyrillic"]
         self.sq_to_sr: dict[str, str] = tr["albanian_to_serbian"]
@@ -104,6 +125,10 @@ class NameBook:
     def pick(self, rng: Random, lang: str, kind: str) -> str:
         """Draw a canonical name of `lang` ("sq", "mk", "sr") and kind (male, female, family)."""
         names, cum = self.lists[lang][kind]
+        if kind == "family":
+            share, derived = self.derived[lang]
+            if rng.random() < share:
+                names, cum = derived
         return rng.choices(names, cum_weights=cum)[0]
 
     def nickname(self, rng: Random) -> str:

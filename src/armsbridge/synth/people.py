@@ -7,6 +7,7 @@ from itertools import accumulate
 from random import Random
 from typing import Any
 
+from armsbridge.names.places import gazetteer
 from armsbridge.synth import noise
 from armsbridge.synth.entities import Firearm, OnlineAccount, Person, Phone, Place, Vehicle
 from armsbridge.synth.names import ascii_fold, load_data, name_book
@@ -68,7 +69,7 @@ class Maker:
 
     def __init__(self) -> None:
         self.book = name_book()
-        places = load_data("places.yaml")
+        places = gazetteer()
         self.munis = {j: places[j.lower()] for j in ("XK", "MK")}
         self.muni_cum = {j: _cum([m["weight"] for m in ms]) for j, ms in self.munis.items()}
         self.crossings = places["crossings"]
@@ -105,8 +106,12 @@ class Maker:
         family: str | None = None,
         father: str | None = None,
         born: tuple[int, int] | None = None,
+        sibling: str | None = None,
     ) -> Person:
-        """Create a person of `home`; relatives share family (and father) names when given."""
+        """Create a person of `home`; relatives share family (and father) names when given.
+
+        `sibling` is a brother's or sister's given name, which this person does not repeat.
+        """
         muni = self.municipality(rng, home)
         if lang is None:
             if home == "XK":
@@ -119,6 +124,8 @@ class Maker:
         year = int(rng.triangular(lo, hi, min(hi, max(lo, 1990))))
         birth = date(year, 1, 1) + timedelta(days=rng.randrange(365))
         given = self.book.pick(rng, lang, "male" if sex == "M" else "female")
+        while given == sibling:
+            given = self.book.pick(rng, lang, "male" if sex == "M" else "female")
         family = family or self.book.pick(rng, lang, "family")
         if sex == "F":
             family = self.book.feminine(family, lang)

@@ -227,6 +227,7 @@ class World:
                 lang=perp.lang,
                 family=self.make.masculine(perp.family),
                 father=perp.father if rng.random() < 0.4 else None,
+                sibling=perp.given,
             )
         elif kind in ("threat", "shooting"):
             victim = self._person(rng, j, offender=False)
