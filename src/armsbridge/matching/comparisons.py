@@ -188,6 +188,12 @@ def person_blocking(present: set[str]) -> list[str]:
             'l."p1" = r."p1x" AND l."fp" = r."fp"',
             'l."p2" = r."p2x" AND l."fp" = r."fp"',
         ]
+    if "bd" in present and "bpk" in present:
+        rules += [
+            # A typo in one name, no father's name, the year only: the other name, year, place.
+            'l."p1" = r."p1" AND l."byear" = r."byear" AND l."bpk" = r."bpk"',
+            'l."p2" = r."p2" AND l."byear" = r."byear" AND l."bpk" = r."bpk"',
+        ]
     if "doc" in present:
         rules.append('l."doc" = r."doc"')
     if "phone" in present:
@@ -235,7 +241,7 @@ def firearm_settings(*, link_type: str = "link_only") -> dict[str, Any]:
             _null("spat"),
             _lvl('"spat_l" = "spat_r" AND "sfull_l" IS NOT NULL', "same serial"),
             _lvl(f"{compat} AND {known} >= 6", "partial serial fits"),
-            _lvl(compat, "partial serial fits, few characters read"),
+            _lvl(f"{compat} AND {known} >= 5", "partial serial fits, few characters read"),
             _lvl(f'{JW}("spat_l", "spat_r") >= 0.9', "serial nearly equal"),
             _lvl('"ssuf_l" = "ssuf_r" OR "spre_l" = "spre_r"', "serial start or end agrees"),
             _else(),

@@ -288,7 +288,7 @@ def _train(linker: Linker, entity: str, present: set[str], seed: int, sizes: lis
 
 
 def _guard_model(model: dict[str, Any], priors: dict[str, Any]) -> list[str]:
-    """Put back the priors of any comparison EM turned upside down; return their names.
+    """Put back the prior m of any comparison EM turned upside down; return their names.
 
     EM without labels can converge on the wrong split (for instance "same name" against
     "different name" instead of match against non-match). A trained comparison whose best level
@@ -303,7 +303,12 @@ def _guard_model(model: dict[str, Any], priors: dict[str, Any]) -> list[str]:
             continue
         prior = prior_by_name.get(comp["output_column_name"])
         if prior is not None:
-            model["comparisons"][i] = copy.deepcopy(prior)
+            # Only m came from the failed EM; u was counted on random pairs and stays.
+            for level, prior_level in zip(
+                comp["comparison_levels"], prior["comparison_levels"], strict=True
+            ):
+                if "m_probability" in prior_level:
+                    level["m_probability"] = prior_level["m_probability"]
             reverted.append(comp["output_column_name"])
     return reverted
 

@@ -78,6 +78,7 @@ class Maker:
         self.guns = arms["firearms"]
         self.trade = [g for g in self.guns if g["trade"]]
         self.gun_cum = _cum([g["weight"] for g in self.guns])
+        self.serials_issued: set[tuple[str, str, str]] = set()
         self.trade_cum = _cum([g["weight"] for g in self.trade])
         self.old = [g for g in self.guns if not g["trade"]]
         self.explosives = arms["explosives"]
@@ -209,9 +210,15 @@ class Maker:
             spec = rng.choices(self.guns, cum_weights=self.gun_cum)[0]
         lo, hi = spec["years"]
         year = rng.randint(lo, hi)
-        serial = noise.serial_from_pattern(spec["serial"], rng)
-        if "dd" in spec["serial"] and spec["country"] == "TR" and rng.random() < 0.5:
-            serial = serial[:2] + f"{year % 100:02d}" + serial[4:]
+        # A maker numbers each model's guns once: a serial repeats only across models.
+        for _attempt in range(20):
+            serial = noise.serial_from_pattern(spec["serial"], rng)
+            if "dd" in spec["serial"] and spec["country"] == "TR" and rng.random() < 0.5:
+                serial = serial[:2] + f"{year % 100:02d}" + serial[4:]
+            key = (spec["make"], str(spec["model"]), serial)
+            if key not in self.serials_issued:
+                break
+        self.serials_issued.add(key)
         marks = spec.get("markings") or []
         markings = ", ".join(marks[: rng.randint(0, len(marks))])
         return Firearm(self._id("F"), spec, serial, year, markings)
