@@ -9,6 +9,8 @@ from sqlalchemy.engine import make_url
 
 from armsbridge.settings import Settings
 
+SQLITE_POOL_SIZE = 12
+
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
     cursor = dbapi_connection.cursor()
@@ -23,9 +25,13 @@ def make_engine(url: str) -> Engine:
     """Create an engine for `url`, creating the SQLite folder and turning on WAL when needed."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
+        pool: dict[str, int] = {}
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
+            # Larger than the requests a server process runs at once (web.serving): beyond
+            # pool_size every checkout opens and then closes a connection, pragmas included.
+            pool = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 10}
+        engine = create_engine(url, connect_args={"timeout": 30}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)

@@ -20,6 +20,12 @@ def serve(
     workers: int = typer.Option(
         1, "--workers", min=1, help="Server processes (use the CPUs; each has its own pool)."
     ),
+    concurrency: int = typer.Option(
+        8,
+        "--concurrency",
+        min=1,
+        help="Requests each process runs at once; the others wait in line (see docs/dev).",
+    ),
 ) -> None:
     """Serve the node in a browser at http://HOST:PORT (default 127.0.0.1:8000)."""
     from armsbridge.web.demo import serve as run
@@ -29,7 +35,7 @@ def serve(
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         raise UserError(f"no store at {url}: run `armsbridge init` (or `armsbridge demo`) first")
     console.print(f"armsbridge on http://{host}:{port}  (Ctrl+C stops)")
-    run(settings, host=host, port=port, workers=workers)
+    run(settings, host=host, port=port, workers=workers, concurrency=concurrency)
 
 
 def print_accounts(accounts: list, url: str) -> None:

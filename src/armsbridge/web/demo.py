@@ -74,23 +74,21 @@ def ensure_demo_users(settings: Any, *, password: str | None = None) -> list[Dem
     return accounts
 
 
-def serve(settings: Any, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
-    """Serve the node's web application with uvicorn until interrupted.
+def serve(
+    settings: Any,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    concurrency: int | None = None,
+) -> None:
+    """Serve the node's web application with uvicorn until interrupted (see web.serving)."""
+    from armsbridge.web import serving
 
-    With several workers each process builds its own app from the environment's settings.
-    """
-    import uvicorn
-
-    from armsbridge.app import create_app
-
-    if workers > 1:
-        uvicorn.run(
-            "armsbridge.app:create_app",
-            factory=True,
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="info",
-        )
-        return
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    serving.run(
+        settings,
+        host=host,
+        port=port,
+        workers=workers,
+        concurrency=concurrency or serving.DEFAULT_CONCURRENCY,
+    )
