@@ -34,6 +34,11 @@ def _ids(rows) -> list[int]:
         (("Jovan", "Jovanović"), "Јован Јовановиќ"),
         (("Xhafer", "Bajrami"), "Џафер Бајрами"),
         (("Xhafer", "Bajrami"), "Bajr"),
+        (("Билјана", "Јовановски"), "Biljana Jovanovski"),
+        (("Биљана", "Јовановски"), "Biljana Jovanovski"),
+        (("Biljana", "Krasniqi"), "Билјана Красниќи"),
+        (("Сонја", "Петровска"), "Sonja Petrovska"),
+        (("Трајче", "Ѕвездановски"), "Trajçe Xvezdanovski"),
     ],
 )
 def test_person_is_found_across_scripts_and_spellings(session, stored, query) -> None:

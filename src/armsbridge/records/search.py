@@ -68,12 +68,28 @@ def name_words(query: str) -> list[str]:
     return [w for w in family_key(query).split() if w]
 
 
-def _word_variants(word: str) -> list[str]:
-    # A "d" typed for đ/ђ/ѓ (Djordje -> Dorde) is stored under the key letter J; try both.
-    variants = [word]
-    if "d" in word:
-        variants.append(word.replace("d", "J"))
-    return variants
+# Key spellings a typed word may stand for beyond its own key. "d" typed for đ/ђ/ѓ
+# (Djordje -> Dorde) is stored under the key letter J. Latin lj/nj are љ/њ (key L/N) or
+# Macedonian лј/нј written as two letters (Biljana = Биљана or Билјана), keyed lj/nj.
+# Albanian x is the sound of Macedonian ѕ (Xvezdan = Ѕвездан), keyed J, not ks.
+_VARIANTS = (("d", "J"), ("L", "lj"), ("N", "nj"), ("lj", "L"), ("nj", "N"))
+_ALBANIAN_X = re.compile(r"x(?!h)", re.IGNORECASE)
+
+
+def _variants(query: str, words: list[str]) -> list[list[str]]:
+    # Per query word, its key and the other key spellings it may stand for.
+    variants = [[word] for word in words]
+    if _ALBANIAN_X.search(query):
+        as_dz = name_words(_ALBANIAN_X.sub("dz", query))
+        if len(as_dz) == len(words):
+            for options, word in zip(variants, as_dz, strict=True):
+                options.append(word)
+    for options in variants:
+        for typed, stored in _VARIANTS:
+            for word in list(options):
+                if typed in word:
+                    options.append(word.replace(typed, stored))
+    return [list(dict.fromkeys(options)) for options in variants]
 
 
 def _like_escape(text: str) -> str:
@@ -160,7 +176,7 @@ def search_persons(session: Session, *, user: Any, query: str, limit: int = 50) 
     words = name_words(query)
     if not words:
         return []
-    variants = [_word_variants(word) for word in words]
+    variants = _variants(query, words)
     shape = tuple(len(v) for v in variants)
     params: dict[str, str] = {}
     for i, options in enumerate(variants):
