@@ -229,7 +229,13 @@ ITEM_FILES = {
     "firearm": (
         "firearms.csv",
         "firearm",
-        {"serial": "serial_raw", "make": "make", "model": "model", "calibre": "calibre"},
+        {
+            "serial": "serial_raw",
+            "make": "make",
+            "model": "model",
+            "calibre": "calibre",
+            "holder": "person",
+        },
     ),
     "vehicle": (
         "vehicles.csv",
@@ -265,6 +271,26 @@ def synth_items(root: Path, entity: str) -> tuple[list[dict], list[dict], set[tu
             )
     truth = {(a, b) for e in entity_of.values() for a in e.get("MK", []) for b in e.get("XK", [])}
     return sides["MK"], sides["XK"], truth
+
+
+def person_entities(data: Path) -> dict[str, str]:
+    """Return person ref -> entity (cluster) id from this run's person pairs at THRESHOLD."""
+    path = data / "pairs_armsbridge.parquet"
+    if not path.exists():
+        return {}
+    table = pq.read_table(path).to_pydict()
+    pairs = {
+        (a, b) for a, b, p in zip(table["l"], table["r"], table["p"], strict=True) if p >= THRESHOLD
+    }
+    return _components(pairs)
+
+
+def with_holders(rows: list[dict], entities: dict[str, str]) -> list[dict]:
+    """Replace each firearm's holder ref by its matched person entity (as the store does)."""
+    for row in rows:
+        ref = row.get("holder")
+        row["holder"] = entities.get(ref, ref) if ref else None
+    return rows
 
 
 def _iso(text: str | None) -> str | None:
@@ -658,10 +684,14 @@ def main() -> None:
                 results.append(row)
                 _print_row(row)
             if args.items:
+                # Firearms use the person matching of this run for their holders' entities.
+                entities = person_entities(data) if "armsbridge" in args.methods else {}
                 n_items = max(1000, min(size // 10, 100_000))
                 for entity in ("firearm", "vehicle"):
                     if world:
                         lft, rgt, tr = synth_items(world, entity)
+                        if entity == "firearm":
+                            lft, rgt = with_holders(lft, entities), with_holders(rgt, entities)
                         n_items = len(lft)
                     else:
                         lft, rgt, tr = curated_items(entity, n_items, args.seed)

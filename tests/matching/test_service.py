@@ -16,7 +16,7 @@ from armsbridge.matching.service import (
     run_match,
     undo,
 )
-from armsbridge.records.models import Case, Link, Person
+from armsbridge.records.models import Case, Firearm, Link, Person
 from armsbridge.settings import Settings
 
 SETTINGS = Settings(match_auto_accept=0.99, match_review=0.3)
@@ -191,3 +191,47 @@ def test_bad_decision_and_unknown_match_are_user_errors(session: Session, world)
         decide(session, match_id=10**9, decision="confirm", actor="a")
     with pytest.raises(ValidationFailed):
         run_match(session, entity_type="boat", settings=SETTINGS)
+
+
+def _gun(session: Session, j: str, ref: str, holder: Person, serial: str | None) -> Firearm:
+    gun = Firearm(
+        jurisdiction=j,
+        external_ref=ref,
+        serial_raw=serial,
+        make="Zastava",
+        model="M57",
+        calibre="7.62x25",
+    )
+    session.add(gun)
+    session.flush()
+    session.add(
+        Link(
+            jurisdiction=j,
+            kind="owner_of",
+            from_type="person",
+            from_id=holder.id,
+            to_type="firearm",
+            to_id=gun.id,
+        )
+    )
+    session.flush()
+    return gun
+
+
+def test_a_gun_with_no_serial_is_found_through_its_matched_holder(session: Session, world) -> None:  # noqa: ANN001
+    xhafer_mk, xhafer_xk = world["xhafer_mk"], world["xhafer_xk"]
+    seized = _gun(session, "MK", "f1", xhafer_mk, "A123456")
+    reported = _gun(session, "XK", "f2", xhafer_xk, None)  # serial filed off
+    other = _gun(session, "XK", "f3", world["gjorgji_xk"], None)  # same model, another man
+    _run(session)  # joins the two Xhafer records (a same_as link)
+    assert entity_members(session, "person", xhafer_mk.id) == {xhafer_mk.id, xhafer_xk.id}
+    run = run_match(session, entity_type="firearm", actor="tester", settings=SETTINGS)
+    pairs = {
+        (m.left_id, m.right_id): m
+        for m in session.execute(select(MatchLink).where(MatchLink.run_id == run.id)).scalars()
+    }
+    found = pairs[tuple(sorted((seized.id, reported.id)))]
+    assert found.probability >= SETTINGS.match_review
+    assert any(e["comparison"] == "holder" and e["agrees"] for e in found.evidence)
+    for gun in (seized, reported):
+        assert tuple(sorted((gun.id, other.id))) not in pairs

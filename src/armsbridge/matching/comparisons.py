@@ -228,8 +228,15 @@ def person_training_rules(present: set[str]) -> list[str]:
     return rules
 
 
-def firearm_settings(*, link_type: str = "link_only") -> dict[str, Any]:
-    """Return Splink settings for firearms: normalised and partial serials, make, model, calibre."""
+def firearm_settings(
+    *, link_type: str = "link_only", present: set[str] | None = None
+) -> dict[str, Any]:
+    """Return Splink settings for firearms: serials (also partial), make, model, calibre, holder.
+
+    `holder` is the matched person a firearm is linked to (an entity id from person matching):
+    a gun with no readable serial on one side is still found through the person who held it.
+    """
+    with_holder = "holder" in (present or set())
     compat = (
         'length("spat_l") = length("spat_r") AND ("spat_l" LIKE replace("spat_r", \'?\', \'_\')'
         " OR \"spat_r\" LIKE replace(\"spat_l\", '?', '_'))"
@@ -264,8 +271,10 @@ def firearm_settings(*, link_type: str = "link_only") -> dict[str, Any]:
                     _else(),
                 ],
             },
-        ],
+        ]
+        + ([exact_comparison("holder", "holder", "same holder")] if with_holder else []),
         "blocking_rules_to_generate_predictions": [
+            *(['l."holder" = r."holder" AND l."make" = r."make"'] if with_holder else []),
             'l."sfull" = r."sfull"',
             'l."spre" = r."spre" AND l."make" = r."make"',
             'l."ssuf" = r."ssuf" AND l."make" = r."make"',

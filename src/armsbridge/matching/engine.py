@@ -69,6 +69,7 @@ PRIORS: dict[str, dict[str, tuple[float, float]]] = {
     "make": {"same key": (0.85, 0.1), "nearly equal": (0.05, 0.02), "similar": (0.03, 0.05)},
     "model": {"same key": (0.8, 0.05), "nearly equal": (0.08, 0.02), "similar": (0.04, 0.05)},
     "calibre": {"same calibre": (0.75, 0.15), "same bore, written differently": (0.2, 0.2)},
+    "holder": {"same holder": (0.8, 0.00001)},
     "plate": {
         "same key": (0.8, 0.000001),
         "nearly equal": (0.12, 0.00005),
@@ -178,7 +179,7 @@ def _settings_for(
     if entity == "person":
         return cmp.person_settings(present, link_type=link_type, tf=large)
     if entity == "firearm":
-        return cmp.firearm_settings(link_type=link_type)
+        return cmp.firearm_settings(link_type=link_type, present=present)
     if entity == "vehicle":
         return cmp.vehicle_settings(link_type=link_type)
     raise ValueError(f"unknown entity type {entity!r}; expected one of {ENTITY_TYPES}")
@@ -296,7 +297,7 @@ def _guard_model(model: dict[str, Any], priors: dict[str, Any]) -> list[str]:
     """
     reverted = []
     prior_by_name = {c["output_column_name"]: c for c in priors["comparisons"]}
-    for i, comp in enumerate(model["comparisons"]):
+    for comp in model["comparisons"]:
         levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
         best, worst = levels[0].get("m_probability"), levels[-1].get("m_probability")
         if best is None or worst is None or best >= worst:

@@ -272,7 +272,7 @@ FROM toks
 
 
 def prepare_firearms(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list[str]:
-    """Prepare raw firearm tables (unique_id, serial, make, model, calibre)."""
+    """Prepare raw firearm tables (unique_id, serial, make, model, calibre, holder)."""
     union = " UNION ALL ".join(_union(s, ["serial"]) for s in sources)
     _map_distinct(con, union, "map_ser", {"pat": serial_pattern})
     union_mk = " UNION ALL ".join(_union(s, ["make"]) for s in sources)
@@ -296,6 +296,7 @@ def prepare_firearms(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list
           CASE WHEN right(ser.pat, 1) <> '?' THEN right(ser.pat, 1) END AS s9,
           CASE WHEN ser.pat LIKE '%?%' THEN mo.k END AS spart,
           mk.k AS make, mo.k AS model, ca.k AS calibre,
+          nullif(CAST(s.holder AS VARCHAR), '') AS holder,
           nullif(regexp_extract(ca.k, '^[0-9]+([.,][0-9]+)?'), '') AS bore
         FROM {src} s
         LEFT JOIN map_ser ser ON ser.raw = CAST(s.serial AS VARCHAR)
@@ -353,7 +354,7 @@ def prepare_vehicles(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list
     return out
 
 
-FIREARM_COLUMNS = ("unique_id", "serial", "make", "model", "calibre")
+FIREARM_COLUMNS = ("unique_id", "serial", "make", "model", "calibre", "holder")
 VEHICLE_COLUMNS = ("unique_id", "plate", "vin", "make", "model", "colour")
 COLUMNS = {"person": PERSON_COLUMNS, "firearm": FIREARM_COLUMNS, "vehicle": VEHICLE_COLUMNS}
 

@@ -15,7 +15,8 @@ from armsbridge.matching.comparisons import MODEL_VERSION
 from armsbridge.matching.engine import evidence, link_tables
 from armsbridge.matching.models import DECISIONS, MatchDecision, MatchLink, MatchRun
 from armsbridge.matching.prepare import normalise_phone, table_from_rows
-from armsbridge.records.models import Firearm, IdentityDocument, Link, Person, Phone, Vehicle
+from armsbridge.matching.rows import STORE_ROWS
+from armsbridge.records.models import Link, Phone
 from armsbridge.settings import Settings, get_settings
 
 MATCH_TYPES = ("person", "firearm", "vehicle", "phone")
@@ -29,70 +30,6 @@ def _audit(session: Session, **fields: Any) -> None:
     except ImportError:  # pragma: no cover - the audit domain ships with every node
         return
     log_event(session, **fields)
-
-
-def _person_rows(session: Session) -> list[dict[str, object]]:
-    docs: dict[int, str] = {}
-    for pid, number in session.execute(
-        select(IdentityDocument.person_id, IdentityDocument.number).order_by(IdentityDocument.id)
-    ):
-        docs.setdefault(pid, number)
-    phones: dict[int, str] = {}
-    phone_numbers = dict(session.execute(select(Phone.id, Phone.number_raw)).all())
-    for ft, fid, _tt, tid in session.execute(
-        select(Link.from_type, Link.from_id, Link.to_type, Link.to_id).where(
-            or_(
-                (Link.from_type == "person") & (Link.to_type == "phone"),
-                (Link.from_type == "phone") & (Link.to_type == "person"),
-            )
-        )
-    ):
-        pid, phid = (fid, tid) if ft == "person" else (tid, fid)
-        if phid in phone_numbers:
-            phones.setdefault(pid, phone_numbers[phid])
-    rows: list[dict[str, object]] = []
-    for p in session.execute(select(Person)).scalars():
-        rows.append(
-            {
-                "unique_id": p.id,
-                "given_name": p.given_name,
-                "family_name": p.family_name,
-                "father_name": p.father_name,
-                "birth_date": p.birth_date,
-                "sex": p.sex,
-                "birth_place": p.birth_place,
-                "id_number": docs.get(p.id),
-                "phone": phones.get(p.id),
-            }
-        )
-    return rows
-
-
-def _firearm_rows(session: Session) -> list[dict[str, object]]:
-    return [
-        {
-            "unique_id": f.id,
-            "serial": f.serial_raw,
-            "make": f.make,
-            "model": f.model,
-            "calibre": f.calibre_normalised or f.calibre,
-        }
-        for f in session.execute(select(Firearm)).scalars()
-    ]
-
-
-def _vehicle_rows(session: Session) -> list[dict[str, object]]:
-    return [
-        {
-            "unique_id": v.id,
-            "plate": v.plate_raw or v.plate_normalised,
-            "vin": v.vin,
-            "make": v.make,
-            "model": v.model,
-            "colour": v.colour,
-        }
-        for v in session.execute(select(Vehicle)).scalars()
-    ]
 
 
 @dataclass
@@ -115,7 +52,7 @@ def _score_store(
 ) -> tuple[list[ScoredPair], dict[str, Any], bool, int, int]:
     if entity == "phone":
         return _score_phones(session)
-    loader = {"person": _person_rows, "firearm": _firearm_rows, "vehicle": _vehicle_rows}[entity]
+    loader = STORE_ROWS[entity]
     say(f"reading {entity} records")
     rows = loader(session)
     if len(rows) < 2:

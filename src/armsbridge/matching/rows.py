@@ -1,0 +1,125 @@
+"""Store records as the raw rows the matching engine reads (one loader per entity type)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from armsbridge.records.models import Firearm, IdentityDocument, Link, Person, Phone, Vehicle
+
+
+def person_rows(session: Session) -> list[dict[str, object]]:
+    """Return every person as a raw matching row: names, birth, first document and phone."""
+    docs: dict[int, str] = {}
+    for pid, number in session.execute(
+        select(IdentityDocument.person_id, IdentityDocument.number).order_by(IdentityDocument.id)
+    ):
+        docs.setdefault(pid, number)
+    phones: dict[int, str] = {}
+    phone_numbers = dict(session.execute(select(Phone.id, Phone.number_raw)).all())
+    for ft, fid, _tt, tid in session.execute(
+        select(Link.from_type, Link.from_id, Link.to_type, Link.to_id).where(
+            or_(
+                (Link.from_type == "person") & (Link.to_type == "phone"),
+                (Link.from_type == "phone") & (Link.to_type == "person"),
+            )
+        )
+    ):
+        pid, phid = (fid, tid) if ft == "person" else (tid, fid)
+        if phid in phone_numbers:
+            phones.setdefault(pid, phone_numbers[phid])
+    rows: list[dict[str, object]] = []
+    for p in session.execute(select(Person)).scalars():
+        rows.append(
+            {
+                "unique_id": p.id,
+                "given_name": p.given_name,
+                "family_name": p.family_name,
+                "father_name": p.father_name,
+                "birth_date": p.birth_date,
+                "sex": p.sex,
+                "birth_place": p.birth_place,
+                "id_number": docs.get(p.id),
+                "phone": phones.get(p.id),
+            }
+        )
+    return rows
+
+
+def person_entity_roots(session: Session) -> dict[int, int]:
+    """Return person id -> the smallest id of its entity, for persons joined by accepted matches."""
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in session.execute(
+        select(Link.from_id, Link.to_id).where(
+            Link.kind == "same_as", Link.from_type == "person", Link.to_type == "person"
+        )
+    ):
+        ra, rb = root(a), root(b)
+        parent[max(ra, rb)] = min(ra, rb)
+    return {x: root(x) for x in list(parent)}
+
+
+def firearm_holders(session: Session) -> dict[int, str]:
+    """Return firearm id -> the entity of the person it is linked to (lowest entity id wins)."""
+    roots = person_entity_roots(session)
+    holders: dict[int, int] = {}
+    for ft, fid, _tt, tid in session.execute(
+        select(Link.from_type, Link.from_id, Link.to_type, Link.to_id).where(
+            Link.kind != "same_as",
+            or_(
+                (Link.from_type == "firearm") & (Link.to_type == "person"),
+                (Link.from_type == "person") & (Link.to_type == "firearm"),
+            ),
+        )
+    ):
+        gun, person = (fid, tid) if ft == "firearm" else (tid, fid)
+        entity = roots.get(person, person)
+        holders[gun] = min(holders.get(gun, entity), entity)
+    return {gun: f"person:{entity}" for gun, entity in holders.items()}
+
+
+def firearm_rows(session: Session) -> list[dict[str, object]]:
+    """Return every firearm as a raw matching row, with the entity of the person it is linked to."""
+    holders = firearm_holders(session)
+    return [
+        {
+            "unique_id": f.id,
+            "serial": f.serial_raw,
+            "make": f.make,
+            "model": f.model,
+            "calibre": f.calibre_normalised or f.calibre,
+            "holder": holders.get(f.id),
+        }
+        for f in session.execute(select(Firearm)).scalars()
+    ]
+
+
+def vehicle_rows(session: Session) -> list[dict[str, object]]:
+    """Return every vehicle as a raw matching row: plate, VIN, make, model, colour."""
+    return [
+        {
+            "unique_id": v.id,
+            "plate": v.plate_raw or v.plate_normalised,
+            "vin": v.vin,
+            "make": v.make,
+            "model": v.model,
+            "colour": v.colour,
+        }
+        for v in session.execute(select(Vehicle)).scalars()
+    ]
+
+
+STORE_ROWS: dict[str, Callable[[Session], list[dict[str, object]]]] = {
+    "person": person_rows,
+    "firearm": firearm_rows,
+    "vehicle": vehicle_rows,
+}
