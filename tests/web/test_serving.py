@@ -8,7 +8,8 @@ import httpx
 import pytest
 
 from armsbridge.settings import Settings
-from armsbridge.web.serving import AdmissionLimit, serving_app
+from armsbridge.web.serving import AdmissionLimit, serving_app, warm_up
+from armsbridge.web.templating import environment
 
 
 class Counting:
@@ -70,3 +71,11 @@ def test_serving_app_wraps_the_node_and_keeps_its_state(tmp_path) -> None:  # no
     assert app.limit == 5
     assert app.state.settings is settings
     app.state.engine.dispose()
+
+
+def test_warm_up_compiles_every_page_template() -> None:
+    env = environment()
+    env.cache.clear()
+    warm_up()
+    compiled = {key[1] for key in env.cache.keys()}  # noqa: SIM118 - LRUCache has no __iter__
+    assert {"records/record.html", "records/search.html", "web/layout.html"} <= compiled

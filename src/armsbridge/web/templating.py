@@ -34,8 +34,20 @@ def environment() -> Environment:
         autoescape=select_autoescape(["html", "xml"]),
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates ship with the package and change only with a new release (and a restart):
+        # no stat() of each template file and its parents on every page.
+        auto_reload=False,
     )
     return env
+
+
+def compile_templates() -> int:
+    """Compile every page template now (a server does it at start); return how many."""
+    env = environment()
+    names = [name for name in env.list_templates() if name.endswith((".html", ".xml"))]
+    for name in names:
+        env.get_template(name)
+    return len(names)
 
 
 def current_principal(request: Request) -> Any:
