@@ -96,15 +96,19 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _person_condition(shape: tuple[int, ...]) -> Any:
+def _person_condition(shape: tuple[int, ...], dialect: str) -> Any:
     # Every word (of len(shape)) must start a word of the key in one of its variants; the
     # patterns are bound as w{word}_{variant} (start of key) and m{word}_{variant} (later word).
+    # SQLite's LIKE already ignores the case of ASCII letters (keys are a-z/A-Z only), while
+    # ilike() there reads lower(key) LIKE lower(pattern): 4x slower on a scan of every key.
     conditions = []
+    key = Person.name_key
+    match = key.like if dialect == "sqlite" else key.ilike
     for i, count in enumerate(shape):
         options = []
         for j in range(count):
-            options.append(Person.name_key.ilike(bindparam(f"w{i}_{j}", type_=String), escape="\\"))
-            options.append(Person.name_key.ilike(bindparam(f"m{i}_{j}", type_=String), escape="\\"))
+            options.append(match(bindparam(f"w{i}_{j}", type_=String), escape="\\"))
+            options.append(match(bindparam(f"m{i}_{j}", type_=String), escape="\\"))
         conditions.append(or_(*options))
     return and_(*conditions)
 
@@ -187,18 +191,19 @@ def search_persons(session: Session, *, user: Any, query: str, limit: int = 50) 
             params[f"lo{i}_{j}"] = variant
             params[f"hi{i}_{j}"] = variant[:-1] + chr(ord(variant[-1]) + 1)
     rows: list[Any] = []
+    dialect = session.get_bind().dialect.name
 
     def fetch(ranged: bool) -> list[Any]:
         # Matching ids come from the name-key index alone (covering), then restrict() applies
         # to those rows only; otherwise the planner walks the jurisdiction index instead.
         def build() -> Select[Any]:
-            where = [_person_condition(shape)]
+            where = [_person_condition(shape, dialect)]
             if ranged:
                 where.insert(0, _starts_with_any(shape))
             ids = select(Person.id).where(*where)
             return select(Person).where(Person.id.in_(ids)).limit(limit * 4)
 
-        stmt = _cached(f"persons:{ranged}:{shape}:{limit}", build, user)
+        stmt = _cached(f"persons:{dialect}:{ranged}:{shape}:{limit}", build, user)
         return list(session.scalars(stmt, params))
 
     if len(words) >= 2:
