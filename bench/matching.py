@@ -214,6 +214,10 @@ def synth_persons(root: Path) -> tuple[list[dict], list[dict], set[tuple[str, st
             rec["id_number"] = rec.pop("personal_number")
             rec["unique_id"] = ref
             recs[ref] = rec
+        # Every phone linked to the person, as an import stores it (E.164 in the node's region).
+        for ref, numbers in _phones(root, j).items():
+            if ref in recs:
+                recs[ref]["phone"] = ";".join(numbers)
         sides[j] = list(recs.values())
     entity: dict[str, dict[str, list[str]]] = {}
     with (root / "truth" / "persons.csv").open(encoding="utf-8") as fh:
@@ -223,6 +227,26 @@ def synth_persons(root: Path) -> tuple[list[dict], list[dict], set[tuple[str, st
             )
     truth = {(a, b) for e in entity.values() for a in e.get("MK", []) for b in e.get("XK", [])}
     return sides["MK"], sides["XK"], truth
+
+
+def _phones(root: Path, jurisdiction: str) -> dict[str, list[str]]:
+    """Return person ref -> the phone numbers linked to them in one side's phones.csv."""
+    from armsbridge.imports.readers import open_table
+    from armsbridge.matching.prepare import normalise_phone
+    from armsbridge.synth.files import FILES
+
+    path = root / jurisdiction.lower() / "phones.csv"
+    if not path.exists():
+        return {}
+    spec = next(f for f in FILES if f.name == "phones.csv")
+    number, person = spec.column("number_raw", jurisdiction), spec.column("person", jurisdiction)
+    out: dict[str, list[str]] = {}
+    for _n, row in open_table(path).rows:
+        if row.get(person) and row.get(number):
+            e164 = normalise_phone(row[number], jurisdiction)
+            if e164 not in out.setdefault(row[person], []):
+                out[row[person]].append(e164)
+    return out
 
 
 ITEM_FILES = {
@@ -351,7 +375,8 @@ def _baseline(con, method: str) -> tuple[str, dict]:  # noqa: ANN001
         con.execute(f"""CREATE TABLE {t}_b AS SELECT unique_id,
             {norm("given_name")} AS given_name, {norm("family_name")} AS family_name,
             {norm("father_name")} AS father_name, birth_date,
-            left(birth_date, 4) AS birth_year, {norm("birth_place")} AS birth_place FROM {t}""")
+            left(birth_date, 4) AS birth_year, {norm("birth_place")} AS birth_place,
+            nullif(split_part(phone, ';', 1), '') AS phone FROM {t}""")
     rules = [
         block_on("given_name", "family_name", "birth_year"),
         block_on("given_name", "birth_date"),
@@ -359,6 +384,7 @@ def _baseline(con, method: str) -> tuple[str, dict]:  # noqa: ANN001
         block_on("given_name", "family_name", "father_name"),
         block_on("given_name", "father_name", "birth_year"),
         block_on("family_name", "father_name", "birth_year"),
+        block_on("phone"),
     ]
     settings = SettingsCreator(
         link_type="link_only",
@@ -369,6 +395,7 @@ def _baseline(con, method: str) -> tuple[str, dict]:  # noqa: ANN001
             cl.NameComparison("father_name"),
             cl.LevenshteinAtThresholds("birth_date", [1, 2]),
             cl.ExactMatch("birth_place"),
+            cl.ExactMatch("phone"),
         ],
         blocking_rules_to_generate_predictions=rules,
         retain_matching_columns=False,

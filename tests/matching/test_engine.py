@@ -201,3 +201,32 @@ def test_vehicles_with_cyrillic_lookalike_plates_match() -> None:
     matched = {(a, b) for a, b, _ in result.pairs(0.5)}
     assert ("v1", "w1") in matched
     assert ("v2", "w2") not in matched
+
+
+def test_any_shared_phone_counts_and_local_numbers_are_read() -> None:
+    left = [
+        {"unique_id": "m1", "given_name": "Агрон", "family_name": "Гаши", "phone": "+38344123456"},
+        {"unique_id": "m2", "given_name": "Агрон", "family_name": "Гаши", "phone": "+38970999888"},
+    ]
+    right = [
+        # Two numbers; the second is the first left record's, written as dialled in Kosovo.
+        {
+            "unique_id": "x1",
+            "given_name": "Agron",
+            "family_name": "Gashi",
+            "phone": "+38971222333; 044 123 456",
+        },
+    ]
+    con, result = _link(left, right)
+    cur = con.execute(f"SELECT * FROM {result.predictions}")
+    cols = [d[0] for d in cur.description]
+    rows = [dict(zip(cols, v, strict=True)) for v in cur.fetchall()]
+    phone = {
+        frozenset((r["unique_id_l"], r["unique_id_r"])): next(
+            e for e in evidence(result.model, r) if e["comparison"] == "phone"
+        )
+        for r in rows
+    }
+    assert phone[frozenset(("m1", "x1"))]["level"] == "same phone number"
+    assert phone[frozenset(("m1", "x1"))]["agrees"]
+    assert phone[frozenset(("m2", "x1"))]["level"] == "different"

@@ -139,11 +139,21 @@ def person_settings(
     for name, col, label in (
         ("postcode", "postcode", "same postcode"),
         ("region", "region", "same region"),
-        ("phone", "phone", "same phone number"),
         ("document", "doc", "same document number"),
     ):
         if col in present:
             comparisons.append(exact_comparison(name, col, label))
+    if "phone" in present:
+        comparisons.append(
+            {
+                "output_column_name": "phone",
+                "comparison_levels": [
+                    _null("phone"),
+                    _lvl('list_has_any("phones_l", "phones_r")', "same phone number"),
+                    _else(),
+                ],
+            }
+        )
     return {
         "link_type": link_type,
         "unique_id_column_name": "unique_id",

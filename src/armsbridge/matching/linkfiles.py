@@ -155,7 +155,9 @@ def read_side(path: Path, id_column: str | None, mapping: Mapping | None) -> lis
                 where = f"{path}, row {number}, column {spec.columns[0]!r}"
                 row[role] = _parse_birth_date(parts[0], spec.fmt, where)
                 continue
-            text = " ".join(str(p).strip() for p in parts if p not in (None, ""))
+            # Several phone columns are several numbers; other roles' columns make one text.
+            sep = ";" if role == "phone" else " "
+            text = sep.join(str(p).strip() for p in parts if p not in (None, ""))
             if role == "birth_date":
                 where = f"{path}, row {number}, columns {'+'.join(spec.columns)!r}"
                 row[role] = _parse_birth_date(text, spec.fmt, where)

@@ -41,6 +41,7 @@ PERSON_COLUMNS = (
     "id_number",
 )
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 _UNKNOWN_MARKS = re.compile(r"[?*_#…]")
 
 
@@ -64,6 +65,8 @@ def normalise_phone(raw: str | None, default_region: str = "XK") -> str:
     if not raw:
         return ""
     text = str(raw).strip()
+    if _E164.fullmatch(text):  # stored numbers are E.164 already; parsing them again is slow
+        return text
     for region in (default_region, "MK", "XK"):
         try:
             number = phonenumbers.parse(text, region)
@@ -72,6 +75,12 @@ def normalise_phone(raw: str | None, default_region: str = "XK") -> str:
         if phonenumbers.is_possible_number(number):
             return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return re.sub(r"\D", "", text)
+
+
+def normalise_phones(raw: str | None) -> str:
+    """Return several numbers (separated by ';' or ',') in E.164, separated by ';'."""
+    numbers = (normalise_phone(part) for part in re.split(r"[;,]", raw or ""))
+    return ";".join(dict.fromkeys(n for n in numbers if n))
 
 
 _SEX = {"m": "M", "м": "M", "f": "F", "ж": "F", "z": "F", "w": "F"}
@@ -146,7 +155,7 @@ def prepare_persons(
         {"k": father_name_key, "p": lambda r: sound_key(father_name_key(r))},
     )
     union_ph = " UNION ALL ".join(_union(s, ["phone"]) for s in sources)
-    _map_distinct(con, union_ph, f"map_ph{suffix}", {"e": normalise_phone})
+    _map_distinct(con, union_ph, f"map_ph{suffix}", {"e": normalise_phones})
     union_sx = " UNION ALL ".join(_union(s, ["sex"]) for s in sources)
     _map_distinct(con, union_sx, f"map_sx{suffix}", {"s": normalise_sex})
 
@@ -227,7 +236,7 @@ WITH base AS (
     bp.k AS bpk, ci.k AS cityk, ad.k AS addrk,
     nullif(upper(regexp_replace(CAST(s.postcode AS VARCHAR), '\\s', '', 'g')), '') AS postcode,
     nullif(lower(trim(CAST(s.region AS VARCHAR))), '') AS region,
-    ph.e AS phone, doc AS doc,
+    split_part(ph.e, ';', 1) AS phone, string_split(ph.e, ';') AS phones, doc AS doc,
     CASE WHEN regexp_matches(concat_ws(' ', s.given_name, s.family_name, s.full_name),
                              '[Ѐ-ӿ]') THEN 'Cyrl' ELSE 'Latn' END AS script
   FROM (SELECT *, nullif(regexp_replace(translate(upper(CAST(id_number AS VARCHAR)),
@@ -263,7 +272,7 @@ SELECT unique_id,
   nullif(array_to_string(pt, ' '), '') AS np,
   kt[1] AS n1, kt[-1] AS n2, pt[1] AS p1, pt[-1] AS p2,
   fk, fp, bd, TRY_CAST(left(bd, 4) AS INTEGER) AS byear, sex, bpk, cityk, addrk, postcode, region,
-  phone, doc, script
+  phone, phones, doc, script
 FROM toks
 """
 

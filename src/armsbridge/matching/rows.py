@@ -11,14 +11,17 @@ from armsbridge.records.models import Firearm, IdentityDocument, Link, Person, P
 
 
 def person_rows(session: Session) -> list[dict[str, object]]:
-    """Return every person as a raw matching row: names, birth, first document and phone."""
+    """Return every person as a raw matching row: names, birth, first document, all phones."""
     docs: dict[int, str] = {}
     for pid, number in session.execute(
         select(IdentityDocument.person_id, IdentityDocument.number).order_by(IdentityDocument.id)
     ):
         docs.setdefault(pid, number)
-    phones: dict[int, str] = {}
-    phone_numbers = dict(session.execute(select(Phone.id, Phone.number_raw)).all())
+    phones: dict[int, list[str]] = {}
+    phone_numbers = {
+        pid: e164 or raw
+        for pid, e164, raw in session.execute(select(Phone.id, Phone.e164, Phone.number_raw))
+    }
     for ft, fid, _tt, tid in session.execute(
         select(Link.from_type, Link.from_id, Link.to_type, Link.to_id).where(
             or_(
@@ -29,7 +32,7 @@ def person_rows(session: Session) -> list[dict[str, object]]:
     ):
         pid, phid = (fid, tid) if ft == "person" else (tid, fid)
         if phid in phone_numbers:
-            phones.setdefault(pid, phone_numbers[phid])
+            phones.setdefault(pid, []).append(phone_numbers[phid])
     rows: list[dict[str, object]] = []
     for p in session.execute(select(Person)).scalars():
         rows.append(
@@ -42,7 +45,7 @@ def person_rows(session: Session) -> list[dict[str, object]]:
                 "sex": p.sex,
                 "birth_place": p.birth_place,
                 "id_number": docs.get(p.id),
-                "phone": phones.get(p.id),
+                "phone": ";".join(phones.get(p.id, [])) or None,
             }
         )
     return rows
