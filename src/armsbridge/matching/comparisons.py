@@ -232,6 +232,20 @@ def person_training_rules(present: set[str]) -> list[str]:
     return rules
 
 
+def holder_comparison() -> dict[str, Any]:
+    """Compare the matched holders; a holder of several guns of one make and model says less."""
+    same = '"holder_l" = "holder_r"'
+    return {
+        "output_column_name": "holder",
+        "comparison_levels": [
+            _null("holder"),
+            _lvl(f'{same} AND "hguns_l" = 1 AND "hguns_r" = 1', "same holder, their only such gun"),
+            _lvl(same, "same holder, one of several such guns"),
+            _else(),
+        ],
+    }
+
+
 def firearm_settings(
     *, link_type: str = "link_only", present: set[str] | None = None
 ) -> dict[str, Any]:
@@ -253,7 +267,6 @@ def firearm_settings(
             _lvl('"spat_l" = "spat_r" AND "sfull_l" IS NOT NULL', "same serial"),
             _lvl(f"{compat} AND {known} >= 6", "partial serial fits"),
             _lvl(f"{compat} AND {known} >= 5", "partial serial fits, few characters read"),
-            _lvl(f'{JW}("spat_l", "spat_r") >= 0.9', "serial nearly equal"),
             _lvl('"ssuf_l" = "ssuf_r" OR "spre_l" = "spre_r"', "serial start or end agrees"),
             _else(),
         ],
@@ -276,7 +289,7 @@ def firearm_settings(
                 ],
             },
         ]
-        + ([exact_comparison("holder", "holder", "same holder")] if with_holder else []),
+        + ([holder_comparison()] if with_holder else []),
         "blocking_rules_to_generate_predictions": [
             *(['l."holder" = r."holder" AND l."make" = r."make"'] if with_holder else []),
             'l."sfull" = r."sfull"',

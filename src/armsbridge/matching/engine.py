@@ -60,18 +60,21 @@ PRIORS: dict[str, dict[str, tuple[float, float]]] = {
     "document": {"same document number": (0.7, 0.000001)},
     "serial": {
         # Two fully read serials that differ (misreadings folded) are two guns: the last level
-        # keeps only the 1 % the levels above leave.
-        "same serial": (0.83, 0.000001),
+        # keeps only the 1 % the levels above leave. There is no "one character off" level:
+        # guns of one model are numbered in sequence, so a neighbour is usually another gun.
+        "same serial": (0.85, 0.000001),
         "partial serial fits": (0.1, 0.000003),
         "partial serial fits, few characters read": (0.03, 0.0002),
-        # A serial one character off is usually another gun: misreadings are folded already.
-        "serial nearly equal": (0.02, 0.0005),
         "serial start or end agrees": (0.01, 0.01),
     },
     "make": {"same key": (0.85, 0.1), "nearly equal": (0.05, 0.02), "similar": (0.03, 0.05)},
     "model": {"same key": (0.8, 0.05), "nearly equal": (0.08, 0.02), "similar": (0.04, 0.05)},
     "calibre": {"same calibre": (0.75, 0.15), "same bore, written differently": (0.2, 0.2)},
-    "holder": {"same holder": (0.8, 0.00001)},
+    "holder": {
+        "same holder, their only such gun": (0.75, 0.00001),
+        # Which of several guns of one make and model it was, only the serial can tell.
+        "same holder, one of several such guns": (0.002, 0.00001),
+    },
     "plate": {
         "same key": (0.8, 0.000001),
         "nearly equal": (0.12, 0.00005),

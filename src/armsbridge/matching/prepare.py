@@ -310,6 +310,12 @@ def prepare_firearms(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list
         LEFT JOIN map_fmo mo ON mo.raw = CAST(s.model AS VARCHAR)
         LEFT JOIN map_fca ca ON ca.raw = CAST(s.calibre AS VARCHAR)
         """)
+        # How many guns of this make and model the same holder has in this table.
+        con.execute(f"""
+        CREATE OR REPLACE TABLE {dst} AS SELECT *,
+          CASE WHEN holder IS NOT NULL THEN count(*) OVER (PARTITION BY holder, make, model) END
+            AS hguns
+        FROM {dst}""")
         out.append(dst)
     return out
 
