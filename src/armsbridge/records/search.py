@@ -171,11 +171,17 @@ def _starts_with_any(shape: tuple[int, ...]) -> Any:
     return or_(*ranges)
 
 
+def _above(prefix: str) -> str:
+    # The lowest string above every string that starts with `prefix` (binary order).
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
 def search_persons(session: Session, *, user: Any, query: str, limit: int = 50) -> list[Any]:
     """Return persons whose names match the query in any script, best match first.
 
     A query of two or more words is answered from the name-key index (keys starting with one of
-    its words); only when that finds nothing, and for one-word queries, is every key scanned.
+    its words); only when that finds nothing, and for one-word queries, are the keys read (on
+    SQLite only those that sort before the query's words).
     """
     words = name_words(query)
     if not words:
@@ -189,9 +195,15 @@ def search_persons(session: Session, *, user: Any, query: str, limit: int = 50) 
             params[f"w{i}_{j}"] = f"{escaped}%"
             params[f"m{i}_{j}"] = f"% {escaped}%"
             params[f"lo{i}_{j}"] = variant
-            params[f"hi{i}_{j}"] = variant[:-1] + chr(ord(variant[-1]) + 1)
+            params[f"hi{i}_{j}"] = _above(variant)
     rows: list[Any] = []
     dialect = session.get_bind().dialect.name
+
+    # A key lists its words sorted (binary order, as SQLite compares), so a key with a word
+    # starting with `q` (in any case) sorts before q.lower() with its last letter raised: a
+    # scan of the keys for later words reads the index only up to the lowest such bound.
+    params["cap"] = min(max(_above(v.lower()) for v in options) for options in variants)
+    capped = dialect == "sqlite"  # PostgreSQL compares with the database's collation
 
     def fetch(ranged: bool) -> list[Any]:
         # Matching ids come from the name-key index alone (covering), then restrict() applies
@@ -200,6 +212,8 @@ def search_persons(session: Session, *, user: Any, query: str, limit: int = 50) 
             where = [_person_condition(shape, dialect)]
             if ranged:
                 where.insert(0, _starts_with_any(shape))
+            elif capped:
+                where.insert(0, Person.name_key < bindparam("cap", type_=String))
             ids = select(Person.id).where(*where)
             return select(Person).where(Person.id.in_(ids)).limit(limit * 4)
 
