@@ -266,7 +266,19 @@ def firearm_settings(
             _null("spat"),
             _lvl('"spat_l" = "spat_r" AND "sfull_l" IS NOT NULL', "same serial"),
             _lvl(f"{compat} AND {known} >= 6", "partial serial fits"),
-            _lvl(f"{compat} AND {known} >= 5", "partial serial fits, few characters read"),
+            # Random pairs are mostly of different models, where a pattern never fits, so u
+            # counted on them would make a 3-digit fit look like proof. u is fixed instead:
+            # about the chance that another gun of the same model fits.
+            _lvl(
+                f"{compat} AND {known} >= 5",
+                "partial serial fits, five characters read",
+                fix_u_probability=True,
+            ),
+            _lvl(
+                f"{compat} AND {known} >= 3",
+                "partial serial fits, few characters read",
+                fix_u_probability=True,
+            ),
             _lvl('"ssuf_l" = "ssuf_r" OR "spre_l" = "spre_r"', "serial start or end agrees"),
             _else(),
         ],

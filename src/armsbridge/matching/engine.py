@@ -63,8 +63,9 @@ PRIORS: dict[str, dict[str, tuple[float, float]]] = {
         # keeps only the 1 % the levels above leave. There is no "one character off" level:
         # guns of one model are numbered in sequence, so a neighbour is usually another gun.
         "same serial": (0.85, 0.000001),
-        "partial serial fits": (0.1, 0.000003),
-        "partial serial fits, few characters read": (0.03, 0.0002),
+        "partial serial fits": (0.08, 0.000003),
+        "partial serial fits, five characters read": (0.02, 0.0002),
+        "partial serial fits, few characters read": (0.03, 0.001),
         "serial start or end agrees": (0.01, 0.01),
     },
     "make": {"same key": (0.85, 0.1), "nearly equal": (0.05, 0.02), "similar": (0.03, 0.05)},
