@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import bisect
 import json
 import os
 import re
@@ -29,6 +30,8 @@ from typing import Any
 import httpx
 
 RESULTS = Path(__file__).parent / "results" / "web.json"
+# Raised when the samples (or the store schema they go with) change: a kept store is refused.
+SAMPLES_VERSION = 2
 PASSWORD = "bench-password-2026"
 GOAL_P95_MS = 200.0
 
@@ -40,6 +43,7 @@ def build_store(var_dir: Path, persons: int, seed: int) -> dict[str, list[Any]]:
     from armsbridge.db.engine import engine_from_settings
     from armsbridge.db.session import make_sessionmaker, session_scope
     from armsbridge.records.bulk import bulk_write
+    from armsbridge.records.models import name_key_words
     from armsbridge.records.validation import prepare_values
     from armsbridge.settings import Settings
     from armsbridge.synth.names import name_book
@@ -49,8 +53,11 @@ def build_store(var_dir: Path, persons: int, seed: int) -> dict[str, list[Any]]:
     db_service.upgrade(engine)
     factory = make_sessionmaker(engine)
     rng = Random(seed)
+    spell = Random(seed + 1)  # spellings of the one-word queries; leaves the store as it was
     book = name_book()
-    samples: dict[str, list[Any]] = {"names": [], "serials": [], "persons": [], "firearms": []}
+    samples: dict[str, Any] = {"version": SAMPLES_VERSION, "names": [], "serials": []}
+    samples.update({"persons": [], "firearms": [], "one_word": [], "no_hit": []})
+    key_words: list[set[str]] = []
     items = max(persons // 10, 10)
     batch = 5000
     with session_scope(factory) as s:
@@ -72,6 +79,13 @@ def build_store(var_dir: Path, persons: int, seed: int) -> dict[str, list[Any]]:
                     )
             else:
                 g, f = book.latin(given, lang, "sq"), book.latin(family, lang, "sq")
+            if len(samples["one_word"]) < 200:
+                # The family name alone, half in Latin and half in Cyrillic, so that half the
+                # queries are in the other script than the record (i % 4: 0, 3 cross; 1, 2 not).
+                latin = i % 4 in (0, 1)
+                samples["one_word"].append(
+                    book.latin(family, lang, "sq") if latin else book.cyrillic(family, lang, spell)
+                )
             rows.append(
                 prepare_values(
                     "person",
@@ -84,6 +98,7 @@ def build_store(var_dir: Path, persons: int, seed: int) -> dict[str, list[Any]]:
                     },
                 )
             )
+        key_words += [set(name_key_words(row.get("name_key"))) for row in rows]
         with session_scope(factory) as s:
             ids = bulk_write(s, record_type="person", inserts=rows, updates=[], actor="bench")
             samples["persons"] += [v for (j, _r), v in ids.items() if j == "MK"][:50]
@@ -138,7 +153,48 @@ def build_store(var_dir: Path, persons: int, seed: int) -> dict[str, list[Any]]:
         ]
         bulk_write(s, record_type="link", inserts=links, updates=[], actor="bench")
     engine.dispose()
+    samples["no_hit"] = no_hit_queries(key_words, samples["names"], Random(seed + 2))
     return samples
+
+
+def no_hit_queries(key_words: list[set[str]], names: list[str], rng: Random) -> list[str]:
+    """Return 200 person queries that find no one: a given name with another person's family
+    name (each word finds many, together none), and made-up family names."""
+    from armsbridge.records.search import _variants, name_words
+
+    words = sorted(set().union(*key_words))
+    holders: dict[str, list[int]] = {}
+    for index, person in enumerate(key_words):
+        for word in person:
+            holders.setdefault(word, []).append(index)
+
+    def who(options: list[str]) -> set[int]:
+        # Persons with a key word starting with one of the options (as the search reads them).
+        found: set[int] = set()
+        for option in {o.lower() for o in options}:
+            at = bisect.bisect_left(words, option)
+            while at < len(words) and words[at].startswith(option):
+                found.update(holders[words[at]])
+                at += 1
+        return found
+
+    def finds_no_one(query: str) -> bool:
+        variants = _variants(query, name_words(query))
+        return bool(variants) and not set.intersection(*(who(v) for v in variants))
+
+    found: list[str] = []
+    consonants, vowels = "bdfgkmnprstvz", "aeiou"
+    while len(found) < 200:
+        if len(found) % 2 == 0:
+            given, family = rng.choice(names).split()[0], rng.choice(names).split()[-1]
+            query = f"{given} {family}"
+        else:
+            syllables = rng.randint(3, 4)
+            query = "".join(rng.choice(consonants) + rng.choice(vowels) for _ in range(syllables))
+            query = query.capitalize() + rng.choice(("ski", "vic", "aj", "i"))
+        if finds_no_one(query):
+            found.append(query)
+    return found
 
 
 def free_port() -> int:
@@ -237,6 +293,12 @@ async def measure(
         "search: serial (full or partial)": [
             f"/search?q={rng.choice(samples['serials'])}" for _ in range(requests)
         ],
+        "search: person, family name only": [
+            f"/search?q={rng.choice(samples['one_word'])}&why=bench" for _ in range(requests)
+        ],
+        "search: person, no hit": [
+            f"/search?q={rng.choice(samples['no_hit'])}&why=bench" for _ in range(requests)
+        ],
         "page: person": [
             f"/records/persons/{rng.choice(samples['persons'])}" for _ in range(requests)
         ],
@@ -289,6 +351,11 @@ def main() -> None:
         started = time.perf_counter()
         if saved.exists():
             samples = json.loads(saved.read_text(encoding="utf-8"))
+            if samples.get("version") != SAMPLES_VERSION:
+                sys.exit(
+                    f"{var_dir} holds a store built by an older version of this benchmark "
+                    "(older schema, other workloads): give --store a new folder"
+                )
         else:
             samples = build_store(var_dir, args.persons, args.seed)
             saved.write_text(json.dumps(samples), encoding="utf-8")

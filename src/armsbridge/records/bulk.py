@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session
 
 from armsbridge.db.mixins import utcnow
 from armsbridge.errors import Conflict
-from armsbridge.records.models import Case, CaseStatusChange
+from armsbridge.records.models import (
+    Case,
+    CaseStatusChange,
+    PersonNameWord,
+    name_key_words,
+    write_name_words,
+)
 from armsbridge.records.service import status_change_problem
 from armsbridge.records.validation import model_for
 
@@ -80,12 +86,31 @@ def bulk_write(
         from armsbridge.firearms.service import refresh_firearms
 
         refresh_firearms(session, ids=[*ids.values(), *(u["id"] for u in updates)])
+    elif record_type == "person":
+        # The words of each name key, for searches by any word (records.models.PersonNameWord).
+        _write_name_words(session, inserts, updates)
     elif record_type == "ammunition":
         # Live ammunition in the same event or case is evidence of a converted blank pistol.
         from armsbridge.firearms.service import recheck_for_ammunition
 
         recheck_for_ammunition(session, lot_ids=[*ids.values(), *(u["id"] for u in updates)])
     return ids
+
+
+def _write_name_words(
+    session: Session, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]
+) -> None:
+    words = PersonNameWord.__table__
+    new = [
+        {"word": word, "person_id": row["id"]}
+        for row in inserts
+        for word in name_key_words(row.get("name_key"))
+    ]
+    if new:
+        _executemany(session, words, new)
+    changed = {u["id"]: u["name_key"] for u in updates if "name_key" in u}
+    if changed:
+        write_name_words(session.connection(), changed, replace=True)
 
 
 def _insert_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> list[int]:

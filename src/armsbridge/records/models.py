@@ -17,7 +17,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    delete,
+    event,
+    insert,
+    inspect,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from armsbridge.db.base import Base
@@ -27,6 +32,8 @@ from armsbridge.db.mixins import RecordMixin, utcnow
 # "1986-03", "1986-03-14". They sort and compare as text and keep the precision that was known.
 PARTIAL_DATE = String(10)
 SERIAL_KEY = String(80).with_variant(String(80, collation="C"), "postgresql")
+# Byte order on PostgreSQL too, so that a prefix is the range [w, w + 1 on its last letter).
+NAME_WORD = String(240).with_variant(String(240, collation="C"), "postgresql")
 
 
 def _ext_unique(table: str) -> tuple[UniqueConstraint]:
@@ -203,6 +210,53 @@ class Person(RecordMixin, Base):
     documents: Mapped[list[IdentityDocument]] = relationship(
         back_populates="person", cascade="all, delete-orphan"
     )
+
+
+class PersonNameWord(Base):
+    """One word of a person's name key, lower-cased: finds persons by any word's beginning.
+
+    Derived from `Person.name_key` on every write (mapper events below; `records.bulk` for
+    rows written in bulk); not a record, so it has no audit entries of its own.
+    """
+
+    __tablename__ = "person_name_words"
+    # On SQLite the rows live in the primary-key B-tree itself: half the size, one lookup.
+    __table_args__ = (
+        Index("ix_person_name_words_person", "person_id"),
+        {"sqlite_with_rowid": False},
+    )
+
+    word: Mapped[str] = mapped_column(NAME_WORD, primary_key=True)
+    person_id: Mapped[int] = mapped_column(
+        ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+def name_key_words(key: str | None) -> list[str]:
+    """Return the distinct words of a name key as a person search compares them (lower case)."""
+    return sorted({word.lower() for word in (key or "").split()})
+
+
+def write_name_words(conn: Connection, keys: dict[int, str | None], *, replace: bool) -> None:
+    """Store the name-key words of persons {id: name_key}, replacing theirs when `replace`."""
+    ids = list(keys) if replace else []
+    for start in range(0, len(ids), 1000):  # bounded lists of bound values
+        chunk = ids[start : start + 1000]
+        conn.execute(delete(PersonNameWord).where(PersonNameWord.person_id.in_(chunk)))
+    rows = [{"word": w, "person_id": pid} for pid, key in keys.items() for w in name_key_words(key)]
+    if rows:
+        conn.execute(insert(PersonNameWord), rows)
+
+
+@event.listens_for(Person, "after_insert")
+def _person_inserted(_mapper: Any, conn: Connection, target: Person) -> None:
+    write_name_words(conn, {target.id: target.name_key}, replace=False)
+
+
+@event.listens_for(Person, "after_update")
+def _person_updated(_mapper: Any, conn: Connection, target: Person) -> None:
+    if inspect(target).attrs.name_key.history.has_changes():
+        write_name_words(conn, {target.id: target.name_key}, replace=True)
 
 
 class IdentityDocument(Base):

@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rapidfuzz import fuzz
-from sqlalchemy import Integer, Select, String, and_, bindparam, or_, select
+from sqlalchemy import Integer, Select, String, and_, bindparam, intersect, or_, select
 from sqlalchemy.orm import Session
 
 from armsbridge.errors import ValidationFailed
 from armsbridge.firearms.serials import normalise_serial
 from armsbridge.names.keys import family_key, person_name_key
 from armsbridge.records.identifiers import normalise_phone, normalise_plate
-from armsbridge.records.models import Firearm, Person, Phone, Vehicle
+from armsbridge.records.models import Firearm, Person, PersonNameWord, Phone, Vehicle
 
 READ = "record.read"
 MAX_QUERY = 120
@@ -96,23 +96,6 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _person_condition(shape: tuple[int, ...], dialect: str) -> Any:
-    # Every word (of len(shape)) must start a word of the key in one of its variants; the
-    # patterns are bound as w{word}_{variant} (start of key) and m{word}_{variant} (later word).
-    # SQLite's LIKE already ignores the case of ASCII letters (keys are a-z/A-Z only), while
-    # ilike() there reads lower(key) LIKE lower(pattern): 4x slower on a scan of every key.
-    conditions = []
-    key = Person.name_key
-    match = key.like if dialect == "sqlite" else key.ilike
-    for i, count in enumerate(shape):
-        options = []
-        for j in range(count):
-            options.append(match(bindparam(f"w{i}_{j}", type_=String), escape="\\"))
-            options.append(match(bindparam(f"m{i}_{j}", type_=String), escape="\\"))
-        conditions.append(or_(*options))
-    return and_(*conditions)
-
-
 def identifier_pattern(query: str) -> str:
     """Return a LIKE pattern for a serial or plate: normalised, `?` one and `*` any characters."""
     parts = re.split(r"([?*])", query)
@@ -158,72 +141,55 @@ def _vehicles_like() -> Select[Any]:
     )
 
 
-def _starts_with_any(shape: tuple[int, ...]) -> Any:
-    # Keys list their words in sorted order, so a full name's key starts with one of its words:
-    # a range on the indexed key per word (and per variant, bound as lo/hi{word}_{variant})
-    # finds the candidates without a scan.
-    ranges = []
+def _persons_with_words(shape: tuple[int, ...]) -> Any:
+    # Ids of persons with, for every query word (of len(shape)), a name-key word starting with
+    # one of its variants: a range per variant (bound as lo/hi{word}_{variant}) on the index of
+    # person_name_words, and the sets of the query's words intersected.
+    words = PersonNameWord.word
+    sets = []
     for i, count in enumerate(shape):
-        for j in range(count):
-            low = bindparam(f"lo{i}_{j}", type_=String)
-            high = bindparam(f"hi{i}_{j}", type_=String)
-            ranges.append(and_(Person.name_key >= low, Person.name_key < high))
-    return or_(*ranges)
+        ranges = [
+            and_(
+                words >= bindparam(f"lo{i}_{j}", type_=String),
+                words < bindparam(f"hi{i}_{j}", type_=String),
+            )
+            for j in range(count)
+        ]
+        sets.append(select(PersonNameWord.person_id).where(or_(*ranges)))
+    return sets[0] if len(sets) == 1 else intersect(*sets)
 
 
 def _above(prefix: str) -> str:
-    # The lowest string above every string that starts with `prefix` (binary order).
+    # The lowest string above every string that starts with `prefix` (byte order).
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
 def search_persons(session: Session, *, user: Any, query: str, limit: int = 50) -> list[Any]:
     """Return persons whose names match the query in any script, best match first.
 
-    A query of two or more words is answered from the name-key index (keys starting with one of
-    its words); only when that finds nothing, and for one-word queries, are the keys read (on
-    SQLite only those that sort before the query's words).
+    Every query word (in one of its variant spellings) must start a word of the person's name
+    key, compared without case; the words come from the index of person_name_words, so no
+    search reads the keys one by one, whether it has one word, several or no hit.
     """
     words = name_words(query)
     if not words:
         return []
-    variants = _variants(query, words)
+    variants = [list(dict.fromkeys(v.lower() for v in vs)) for vs in _variants(query, words)]
     shape = tuple(len(v) for v in variants)
     params: dict[str, str] = {}
     for i, options in enumerate(variants):
         for j, variant in enumerate(options):
-            escaped = _like_escape(variant)
-            params[f"w{i}_{j}"] = f"{escaped}%"
-            params[f"m{i}_{j}"] = f"% {escaped}%"
             params[f"lo{i}_{j}"] = variant
             params[f"hi{i}_{j}"] = _above(variant)
-    rows: list[Any] = []
-    dialect = session.get_bind().dialect.name
 
-    # A key lists its words sorted (binary order, as SQLite compares), so a key with a word
-    # starting with `q` (in any case) sorts before q.lower() with its last letter raised: a
-    # scan of the keys for later words reads the index only up to the lowest such bound.
-    params["cap"] = min(max(_above(v.lower()) for v in options) for options in variants)
-    capped = dialect == "sqlite"  # PostgreSQL compares with the database's collation
+    def build() -> Select[Any]:
+        # Matching ids come from the word index alone, then restrict() applies to those rows
+        # only; otherwise the planner walks the jurisdiction index instead.
+        ids = _persons_with_words(shape)
+        return select(Person).where(Person.id.in_(ids)).limit(limit * 4)
 
-    def fetch(ranged: bool) -> list[Any]:
-        # Matching ids come from the name-key index alone (covering), then restrict() applies
-        # to those rows only; otherwise the planner walks the jurisdiction index instead.
-        def build() -> Select[Any]:
-            where = [_person_condition(shape, dialect)]
-            if ranged:
-                where.insert(0, _starts_with_any(shape))
-            elif capped:
-                where.insert(0, Person.name_key < bindparam("cap", type_=String))
-            ids = select(Person.id).where(*where)
-            return select(Person).where(Person.id.in_(ids)).limit(limit * 4)
-
-        stmt = _cached(f"persons:{dialect}:{ranged}:{shape}:{limit}", build, user)
-        return list(session.scalars(stmt, params))
-
-    if len(words) >= 2:
-        rows = fetch(True)
-    if not rows:
-        rows = fetch(False)
+    stmt = _cached(f"persons:{shape}:{limit}", build, user)
+    rows = list(session.scalars(stmt, params))
     target = " ".join(sorted(words))
     exact = person_name_key(query, None)
 

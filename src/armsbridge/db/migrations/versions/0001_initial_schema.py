@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 14:10:31.307261
+Create Date: 2026-11-28 16:46:12.423565
 """
 
 from __future__ import annotations
@@ -646,6 +646,16 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_match_links_run_id'), ['run_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_match_links_status'), ['status'], unique=False)
 
+    op.create_table('person_name_words',
+    sa.Column('word', sa.String(length=240).with_variant(sa.String(length=240, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('person_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_person_name_words_person_id_persons'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('word', 'person_id', name=op.f('pk_person_name_words')),
+    sqlite_with_rowid=False
+    )
+    with op.batch_alter_table('person_name_words', schema=None) as batch_op:
+        batch_op.create_index('ix_person_name_words_person', ['person_id'], unique=False)
+
     op.create_table('training_sessions',
     sa.Column('code', sa.String(length=80), nullable=False),
     sa.Column('training_id', sa.Integer(), nullable=False),
@@ -930,6 +940,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_training_sessions_code'))
 
     op.drop_table('training_sessions')
+    with op.batch_alter_table('person_name_words', schema=None) as batch_op:
+        batch_op.drop_index('ix_person_name_words_person')
+
+    op.drop_table('person_name_words')
     with op.batch_alter_table('match_links', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_match_links_status'))
         batch_op.drop_index(batch_op.f('ix_match_links_run_id'))
