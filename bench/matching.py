@@ -343,6 +343,9 @@ def _baseline(con, method: str) -> tuple[str, dict]:  # noqa: ANN001
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
+    from armsbridge.matching.comparisons import EM_ITERATIONS
+    from armsbridge.matching.engine import EM_PAIRS, U_PAIRS
+
     if method == "translit":
         import cyrtranslit
         from unidecode import unidecode
@@ -388,7 +391,7 @@ def _baseline(con, method: str) -> tuple[str, dict]:  # noqa: ANN001
     ]
     settings = SettingsCreator(
         link_type="link_only",
-        max_iterations=12,
+        max_iterations=EM_ITERATIONS,
         comparisons=[
             cl.NameComparison("given_name"),
             cl.NameComparison("family_name"),
@@ -413,10 +416,10 @@ def _baseline(con, method: str) -> tuple[str, dict]:  # noqa: ANN001
     linker.training.estimate_probability_two_random_records_match(
         [block_on("given_name", "family_name", "birth_date")], recall=0.7
     )
-    # The same training budgets as the engine (armsbridge.matching.engine.U_PAIRS, EM_PAIRS).
-    linker.training.estimate_u_using_random_sampling(max_pairs=4e5, seed=1)
+    # The same training budgets as the engine.
+    linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=1)
     for rule in (block_on("given_name", "family_name"), block_on("birth_date")):
-        linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=2e5)
+        linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=EM_PAIRS)
     df = linker.inference.predict(threshold_match_probability=0.3, warning_mode="never")
     return df.physical_name, linker.misc.save_model_to_json()
 

@@ -115,8 +115,13 @@ def _map_distinct(
     values_sql: str,
     name: str,
     funcs: dict[str, Callable[[str], str]],
+    *,
+    sound_of: str | None = None,
 ) -> None:
-    """Create table `name`(raw, <func columns>) over the distinct raw values of `values_sql`."""
+    """Create table `name`(raw, <func columns>) over the distinct raw values of `values_sql`.
+
+    With `sound_of`, a column `p` holds the sound key of that (already computed) key column.
+    """
     raws = [
         r[0]
         for r in con.execute(
@@ -126,6 +131,8 @@ def _map_distinct(
     columns: dict[str, list[str | None]] = {"raw": list(raws)}
     for col, func in funcs.items():
         columns[col] = [func(r) or None for r in raws]
+    if sound_of:
+        columns["p"] = [sound_key(k) or None if k else None for k in columns[sound_of]]
     table = pa.table(columns, schema=pa.schema([(c, pa.string()) for c in columns]))
     con.register(f"{name}_arrow", table)
     con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_arrow")
@@ -142,20 +149,21 @@ def prepare_persons(
     """Create one prepared table per source table of raw person columns; return their names."""
     name_cols = ("given_name", "family_name", "full_name", "address")
     union = " UNION ALL ".join(_union(s, name_cols) for s in sources)
-    _map_distinct(
-        con, union, f"map_nm{suffix}", {"k": folded_key, "p": lambda r: sound_key(folded_key(r))}
-    )
+    _map_distinct(con, union, f"map_nm{suffix}", {"k": folded_key}, sound_of="k")
     union_pc = " UNION ALL ".join(_union(s, ["birth_place", "city"]) for s in sources)
     _map_distinct(con, union_pc, f"map_pc{suffix}", {"k": place_key})
     union_f = " UNION ALL ".join(_union(s, ["father_name"]) for s in sources)
-    _map_distinct(
-        con,
-        union_f,
-        f"map_fa{suffix}",
-        {"k": father_name_key, "p": lambda r: sound_key(father_name_key(r))},
-    )
+    _map_distinct(con, union_f, f"map_fa{suffix}", {"k": father_name_key}, sound_of="k")
     union_ph = " UNION ALL ".join(_union(s, ["phone"]) for s in sources)
-    _map_distinct(con, union_ph, f"map_ph{suffix}", {"e": normalise_phones})
+    # Numbers from the store are E.164 already: only the others go through phonenumbers.
+    e164 = "regexp_full_match(v, '\\+[1-9][0-9]{6,14}(;\\+[1-9][0-9]{6,14})*')"
+    _map_distinct(
+        con, f"SELECT v FROM ({union_ph}) WHERE NOT {e164}", "map_ph_raw", {"e": normalise_phones}
+    )
+    con.execute(f"""CREATE OR REPLACE TABLE map_ph{suffix} AS
+        SELECT raw, e FROM map_ph_raw
+        UNION ALL SELECT DISTINCT v, v FROM ({union_ph}) WHERE {e164}""")
+    con.execute("DROP TABLE map_ph_raw")
     union_sx = " UNION ALL ".join(_union(s, ["sex"]) for s in sources)
     _map_distinct(con, union_sx, f"map_sx{suffix}", {"s": normalise_sex})
 
@@ -267,7 +275,6 @@ WITH base AS (
 SELECT unique_id,
   nullif(array_to_string(kt, ' '), '') AS nk,
   CASE WHEN bd IS NULL THEN nullif(array_to_string(pt, ' '), '') END AS npx,
-  CASE WHEN bd IS NULL THEN pt[1] END AS p1x, CASE WHEN bd IS NULL THEN pt[-1] END AS p2x,
   CASE WHEN length(bd) = 10 THEN right(bd, 5) END AS md,
   nullif(array_to_string(pt, ' '), '') AS np,
   kt[1] AS n1, kt[-1] AS n2, pt[1] AS p1, pt[-1] AS p2,
