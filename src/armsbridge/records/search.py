@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from rapidfuzz import fuzz
 from sqlalchemy import Integer, Select, String, and_, bindparam, intersect, or_, select
@@ -182,23 +182,32 @@ def search_persons(session: Session, *, user: Any, query: str, limit: int = 50) 
             params[f"lo{i}_{j}"] = variant
             params[f"hi{i}_{j}"] = _above(variant)
 
-    def build() -> Select[Any]:
+    def candidates() -> Select[Any]:
         # Matching ids come from the word index alone, then restrict() applies to those rows
-        # only; otherwise the planner walks the jurisdiction index instead.
+        # only; otherwise the planner walks the jurisdiction index instead. Only the keys are
+        # read for ranking; full rows are loaded for the persons shown.
         ids = _persons_with_words(shape)
-        return select(Person).where(Person.id.in_(ids)).limit(limit * 4)
+        stmt = select(Person.id, Person.name_key).where(Person.id.in_(ids)).limit(limit * 4)
+        return cast("Select[Any]", stmt)
 
-    stmt = _cached(f"persons:{shape}:{limit}", build, user)
-    rows = list(session.scalars(stmt, params))
-    target = " ".join(sorted(words))
+    found = session.execute(_cached(f"persons:{shape}:{limit}", candidates, user), params).all()
+    target = " ".join(sorted(words)).lower()
     exact = person_name_key(query, None)
 
-    def score(person: Person) -> tuple[int, float]:
-        key = person.name_key or ""
-        return (0 if key == exact else 1, -fuzz.token_sort_ratio(key.lower(), target.lower()))
+    def score(row: Any) -> tuple[int, float]:
+        key = row.name_key or ""
+        return (0 if key == exact else 1, -fuzz.token_sort_ratio(key.lower(), target))
 
-    rows.sort(key=score)
-    return rows[:limit]
+    shown = [row.id for row in sorted(found, key=score)[:limit]]
+    if not shown:
+        return []
+    stmt = _cached("persons:by-id", _persons_by_id, user)
+    rows = {p.id: p for p in session.scalars(stmt, {"ids": shown})}
+    return [rows[i] for i in shown if i in rows]
+
+
+def _persons_by_id() -> Select[Any]:
+    return select(Person).where(Person.id.in_(bindparam("ids", expanding=True)))
 
 
 def search_firearms(session: Session, *, user: Any, query: str, limit: int = 50) -> list[Any]:
