@@ -182,15 +182,20 @@ def search_persons(session: Session, *, user: Any, query: str, limit: int = 50) 
             params[f"lo{i}_{j}"] = variant
             params[f"hi{i}_{j}"] = _above(variant)
 
+    # A full name matches a few persons: their rows are read at once. One word matches many:
+    # up to 200 candidates are ranked on their keys and only the persons shown are loaded.
+    whole = len(words) > 1
+
     def candidates() -> Select[Any]:
         # Matching ids come from the word index alone, then restrict() applies to those rows
-        # only; otherwise the planner walks the jurisdiction index instead. Only the keys are
-        # read for ranking; full rows are loaded for the persons shown.
+        # only; otherwise the planner walks the jurisdiction index instead.
         ids = _persons_with_words(shape)
-        stmt = select(Person.id, Person.name_key).where(Person.id.in_(ids)).limit(limit * 4)
-        return cast("Select[Any]", stmt)
+        stmt = select(Person) if whole else select(Person.id, Person.name_key)
+        return cast("Select[Any]", stmt.where(Person.id.in_(ids)).limit(limit * 4))
 
-    found = session.execute(_cached(f"persons:{shape}:{limit}", candidates, user), params).all()
+    stmt = _cached(f"persons:{whole}:{shape}:{limit}", candidates, user)
+    result = session.execute(stmt, params)
+    found = list(result.scalars() if whole else result)
     target = " ".join(sorted(words)).lower()
     exact = person_name_key(query, None)
 
@@ -198,11 +203,14 @@ def search_persons(session: Session, *, user: Any, query: str, limit: int = 50) 
         key = row.name_key or ""
         return (0 if key == exact else 1, -fuzz.token_sort_ratio(key.lower(), target))
 
-    shown = [row.id for row in sorted(found, key=score)[:limit]]
-    if not shown:
-        return []
-    stmt = _cached("persons:by-id", _persons_by_id, user)
-    rows = {p.id: p for p in session.scalars(stmt, {"ids": shown})}
+    ranked = sorted(found, key=score)[:limit]
+    if whole or not ranked:
+        return ranked
+    shown = [row.id for row in ranked]
+    rows = {
+        p.id: p
+        for p in session.scalars(_cached("persons:by-id", _persons_by_id, user), {"ids": shown})
+    }
     return [rows[i] for i in shown if i in rows]
 
 
