@@ -243,7 +243,8 @@ def holder_comparison() -> dict[str, Any]:
         "comparison_levels": [
             _null("holder"),
             _lvl(f'{same} AND "hguns_l" = 1 AND "hguns_r" = 1', "same holder, their only such gun"),
-            _lvl(same, "same holder, one of several such guns"),
+            # Which of them it is, only a serial can tell: m stays at its prior.
+            _lvl(same, "same holder, one of several such guns", fix_m_probability=True),
             _else(),
         ],
     }
@@ -283,7 +284,9 @@ def firearm_settings(
                 fix_u_probability=True,
             ),
             _lvl('"ssuf_l" = "ssuf_r" OR "spre_l" = "spre_r"', "serial start or end agrees"),
-            _else(),
+            # Two serials read and not compatible (misreadings are folded already) are two
+            # guns, whatever else agrees: m is fixed, EM cannot tell a holder's other gun.
+            _lvl("ELSE", "different", fix_m_probability=True),
         ],
     }
     return {

@@ -66,7 +66,7 @@ PRIORS: dict[str, dict[str, tuple[float, float]]] = {
         "partial serial fits": (0.08, 0.000003),
         "partial serial fits, five characters read": (0.02, 0.0002),
         "partial serial fits, few characters read": (0.03, 0.001),
-        "serial start or end agrees": (0.01, 0.01),
+        "serial start or end agrees": (0.018, 0.01),  # leaves m = 0.002 for "different"
     },
     "make": {"same key": (0.85, 0.1), "nearly equal": (0.05, 0.02), "similar": (0.03, 0.05)},
     "model": {"same key": (0.8, 0.05), "nearly equal": (0.08, 0.02), "similar": (0.04, 0.05)},
@@ -195,7 +195,16 @@ def _training_rules(entity: str, present: set[str]) -> list[str]:
     if entity == "person":
         return cmp.person_training_rules(present)
     if entity == "firearm":
-        return ['l."sfull" = r."sfull"', 'l."make" = r."make" AND l."model" = r."model"']
+        # Serials are learnt only where most pairs are one gun: the same holder's only gun of
+        # that model. EM on all guns of one model (nearly all different guns) learnt, in some
+        # runs, that matches often differ in serial.
+        rules = ['l."sfull" = r."sfull"']
+        if "holder" in present:
+            rules.append(
+                'l."holder" = r."holder" AND l."model" = r."model"'
+                ' AND l."hguns" = 1 AND r."hguns" = 1'
+            )
+        return rules
     return ['l."plate" = r."plate"', 'l."vin8" = r."vin8"']
 
 
