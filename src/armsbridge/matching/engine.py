@@ -72,9 +72,11 @@ PRIORS: dict[str, dict[str, tuple[float, float]]] = {
     "model": {"same key": (0.8, 0.05), "nearly equal": (0.08, 0.02), "similar": (0.04, 0.05)},
     "calibre": {"same calibre": (0.75, 0.15), "same bore, written differently": (0.2, 0.2)},
     "holder": {
-        "same holder, their only such gun": (0.75, 0.00001),
+        # u: about one holder in a thousand guns (a small file is not trained; large ones
+        # count u on random pairs).
+        "same holder, their only such gun": (0.75, 0.001),
         # Which of several guns of one make and model it was, only the serial can tell.
-        "same holder, one of several such guns": (0.002, 0.00001),
+        "same holder, one of several such guns": (0.002, 0.001),
     },
     "plate": {
         "same key": (0.8, 0.000001),
