@@ -170,6 +170,45 @@ def apply_priors(settings: dict[str, Any]) -> dict[str, Any]:
     return settings
 
 
+def _count_holder_u(
+    con: duckdb.DuckDBPyConnection, tables: list[str], settings: dict[str, Any]
+) -> None:
+    """Set the holder levels' u to their exact share of all pairs, and keep it fixed.
+
+    Two random guns share a holder about once per number of holders: at 10^5 guns a sample of
+    random pairs sees it too rarely to count, and a prior cannot know the size of the data.
+    """
+    per = [
+        f"SELECT holder, count(*) AS n, count(*) FILTER (hguns = 1) AS a FROM {t} "
+        "WHERE holder IS NOT NULL GROUP BY holder"
+        for t in tables
+    ]
+    sizes = [con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in tables]
+    if len(tables) == 2:
+        same, only = con.execute(
+            f"SELECT coalesce(sum(l.n * r.n), 0), coalesce(sum(l.a * r.a), 0) "
+            f"FROM ({per[0]}) l JOIN ({per[1]}) r USING (holder)"
+        ).fetchall()[0]
+        total = sizes[0] * sizes[1]
+    else:
+        same, only = con.execute(
+            f"SELECT coalesce(sum(n * (n - 1) / 2), 0), coalesce(sum(a * (a - 1) / 2), 0) "
+            f"FROM ({per[0]})"
+        ).fetchall()[0]
+        total = sizes[0] * (sizes[0] - 1) / 2
+    if not total:
+        return
+    shares = {
+        "same holder, their only such gun": max(only / total, 1e-9),
+        "same holder, one of several such guns": max((same - only) / total, 1e-9),
+    }
+    comp = next(c for c in settings["comparisons"] if c["output_column_name"] == "holder")
+    for level in comp["comparison_levels"]:
+        if level.get("label_for_charts") in shares:
+            level["u_probability"] = shares[level["label_for_charts"]]
+            level["fix_u_probability"] = True
+
+
 def _present_columns(con: duckdb.DuckDBPyConnection, tables: list[str]) -> set[str]:
     cols = [r[0] for r in con.execute(f"DESCRIBE {tables[0]}").fetchall()]
     present = set(cols)
@@ -241,6 +280,8 @@ def link_tables(
     sizes = [con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in prepared]
     large = min(sizes) >= MIN_RECORDS_TO_TRAIN
     splink_settings = model or apply_priors(_settings_for(entity, present, link_type, large))
+    if model is None and entity == "firearm" and "holder" in present:
+        _count_holder_u(con, prepared, splink_settings)
     if model is None and not evidence_columns:
         splink_settings["retain_intermediate_calculation_columns"] = False
         splink_settings["retain_matching_columns"] = False
