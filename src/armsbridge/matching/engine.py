@@ -280,7 +280,7 @@ def link_tables(
     sizes = [con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in prepared]
     large = min(sizes) >= MIN_RECORDS_TO_TRAIN
     splink_settings = model or apply_priors(_settings_for(entity, present, link_type, large))
-    if model is None and entity == "firearm" and "holder" in present:
+    if model is None and large and entity == "firearm" and "holder" in present:
         _count_holder_u(con, prepared, splink_settings)
     if model is None and not evidence_columns:
         splink_settings["retain_intermediate_calculation_columns"] = False
