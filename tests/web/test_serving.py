@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 import pytest
@@ -10,6 +12,16 @@ import pytest
 from armsbridge.settings import Settings
 from armsbridge.web.serving import AdmissionLimit, serving_app, warm_up
 from armsbridge.web.templating import environment
+
+
+def _run(coro: Any) -> Any:
+    """Run a coroutine on a fresh loop in its own thread.
+
+    A browser test earlier in the same worker leaves Playwright's loop running on this thread,
+    where asyncio.run() refuses to start.
+    """
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 class Counting:
@@ -41,7 +53,7 @@ async def _hammer(app, requests: int) -> list[int]:  # noqa: ANN001
 
 def test_no_more_than_the_limit_run_at_once_and_every_request_is_answered() -> None:
     inner = Counting()
-    statuses = asyncio.run(_hammer(AdmissionLimit(inner, 3), 20))
+    statuses = _run(_hammer(AdmissionLimit(inner, 3), 20))
     assert statuses == [200] * 20
     assert inner.most == 3
 
@@ -49,7 +61,7 @@ def test_no_more_than_the_limit_run_at_once_and_every_request_is_answered() -> N
 def test_without_a_limit_they_would_all_run_at_once() -> None:
     # The check above can fail: the same load without the limit overlaps much more.
     inner = Counting()
-    asyncio.run(_hammer(inner, 20))
+    _run(_hammer(inner, 20))
     assert inner.most > 3
 
 
@@ -59,7 +71,7 @@ def test_lifespan_passes_through_and_a_limit_below_one_is_refused() -> None:
     async def lifespan() -> None:
         await AdmissionLimit(inner, 1)({"type": "lifespan"}, None, None)  # type: ignore[arg-type]
 
-    asyncio.run(lifespan())
+    _run(lifespan())
     assert inner.lifespans == 1
     with pytest.raises(ValueError):
         AdmissionLimit(inner, 0)
