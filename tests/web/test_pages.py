@@ -190,3 +190,13 @@ def test_language_choice_is_stored_on_the_user(node, analyst) -> None:
     with TestClient(node.app) as other:  # a new browser: the account remembers the language
         sign_in(other, "analyst")
         assert 'lang="mk"' in other.get("/").text
+
+
+def test_search_pages_link_back_and_a_bad_page_is_refused(analyst) -> None:
+    first = analyst.get("/search", params={"q": "Bajrami", "why": "check"})
+    assert "Џафер Бајрами" in first.text and "page=2" not in first.text
+    second = analyst.get("/search", params={"q": "Bajrami", "why": "check", "page": 2})
+    assert second.status_code == 200
+    assert "Џафер Бајрами" not in second.text
+    assert "page=1" in second.text  # the way back to the first page
+    assert analyst.get("/search", params={"q": "Bajrami", "page": 0}).status_code == 422

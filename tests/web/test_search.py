@@ -187,3 +187,17 @@ def test_bulk_writes_keep_the_name_words(session) -> None:
     bulk_write(session, record_type="person", inserts=[], updates=[update], actor="t")
     assert _words(session, second) == ["ana", "berisa"]
     assert _ids(search.search_persons(session, user=ANALYST_MK, query="Berisha Ana")) == [second]
+
+
+def test_persons_come_in_pages_without_gaps_or_repeats(session) -> None:
+    people = {_person(session, "MK", f"Arben{chr(97 + i)}", "Krasniqi").id for i in range(25)}
+    first = search.search(
+        session, user=ANALYST_MK, query="Krasniqi", why="case 1", log=False, persons_page=(0, 20)
+    )
+    second = search.search(
+        session, user=ANALYST_MK, query="Красниќи", why="case 1", log=False, persons_page=(20, 20)
+    )
+    assert len(first.persons) == 20 and first.persons_more
+    assert len(second.persons) == 5 and not second.persons_more
+    assert set(_ids(first.persons)) | set(_ids(second.persons)) == people
+    assert not set(_ids(first.persons)) & set(_ids(second.persons))

@@ -27,6 +27,8 @@ from armsbridge.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 PAGE_SIZE = 50
+# Persons per page of search results: a common family name matches hundreds.
+SEARCH_PAGE = 20
 PERSONAL = {"person", "phone", "online_account", "intel_report"}
 # Columns kept for search and matching only; a reader does not need them on the page.
 INTERNAL = {"id", "facts", "name_key", "case_id", "event_id", "place_id"}
@@ -77,13 +79,25 @@ def search_page(
     user: Searcher,
     q: str = "",
     why: str = "",
+    page: Annotated[int, Query(ge=1)] = 1,
 ) -> Response:
     """The one search box: persons (with a justification), serials, plates, phones."""
-    results = search.search(db, user=user, query=q, why=why, log=False) if q.strip() else None
+    results = (
+        search.search(
+            db,
+            user=user,
+            query=q,
+            why=why,
+            log=False,
+            persons_page=((page - 1) * SEARCH_PAGE, SEARCH_PAGE),
+        )
+        if q.strip()
+        else None
+    )
     response = render(
         request,
         "records/search.html",
-        _common({"query": q, "why": why, "results": results}),
+        _common({"query": q, "why": why, "results": results, "page": page}),
     )
     if results is not None and results.persons is not None:
         log_now(request, db, **search.search_entry(user=user, results=results, why=why))

@@ -40,6 +40,7 @@ class SearchResults:
     phones: list[Any] | None = None
     needs_justification: bool = False
     kinds: list[str] = field(default_factory=list)
+    persons_more: bool = False  # more persons match than this page shows
 
     @property
     def total(self) -> int:
@@ -164,7 +165,13 @@ def _above(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def search_persons(session: Session, *, user: Any, query: str, limit: int = 50) -> list[Any]:
+# How many candidates a person search ranks: pages are cut from these, best first.
+PERSON_POOL = 200
+
+
+def search_persons(
+    session: Session, *, user: Any, query: str, limit: int = 50, offset: int = 0
+) -> list[Any]:
     """Return persons whose names match the query in any script, best match first.
 
     Every query word (in one of its variant spellings) must start a word of the person's name
@@ -191,19 +198,20 @@ def search_persons(session: Session, *, user: Any, query: str, limit: int = 50) 
         # only; otherwise the planner walks the jurisdiction index instead.
         ids = _persons_with_words(shape)
         stmt = select(Person) if whole else select(Person.id, Person.name_key)
-        return cast("Select[Any]", stmt.where(Person.id.in_(ids)).limit(limit * 4))
+        return cast("Select[Any]", stmt.where(Person.id.in_(ids)).limit(PERSON_POOL))
 
-    stmt = _cached(f"persons:{whole}:{shape}:{limit}", candidates, user)
+    stmt = _cached(f"persons:{whole}:{shape}", candidates, user)
     result = session.execute(stmt, params)
     found = list(result.scalars() if whole else result)
     target = " ".join(sorted(words)).lower()
     exact = person_name_key(query, None)
 
-    def score(row: Any) -> tuple[int, float]:
+    def score(row: Any) -> tuple[int, float, int]:
+        # The id breaks ties, so that pages cut from one ranking neither skip nor repeat.
         key = row.name_key or ""
-        return (0 if key == exact else 1, -fuzz.token_sort_ratio(key.lower(), target))
+        return (0 if key == exact else 1, -fuzz.token_sort_ratio(key.lower(), target), row.id)
 
-    ranked = sorted(found, key=score)[:limit]
+    ranked = sorted(found, key=score)[offset : offset + limit]
     if whole or not ranked:
         return ranked
     shown = [row.id for row in ranked]
@@ -282,11 +290,13 @@ def search(
     why: str | None = None,
     limit: int = 50,
     log: bool = True,
+    persons_page: tuple[int, int] | None = None,
 ) -> SearchResults:
     """Search every kind the query can be; persons only with a justification, which is logged.
 
     With log=False the caller logs the search itself (pages write search_entry() in its own
-    short transaction, see web.access_log).
+    short transaction, see web.access_log). `persons_page` = (offset, size) cuts one page of
+    the persons found; `persons_more` then says whether another page follows.
     """
     from armsbridge.auth.permissions import record_types_for
 
@@ -297,7 +307,9 @@ def search(
     readable = record_types_for(user.role, "read")
     if "person" in results.kinds and "person" in readable:
         if why and why.strip():
-            results.persons = search_persons(session, user=user, query=query, limit=limit)
+            offset, size = persons_page or (0, limit)
+            found = search_persons(session, user=user, query=query, limit=size + 1, offset=offset)
+            results.persons, results.persons_more = found[:size], len(found) > size
         else:
             results.needs_justification = True
     if "serial" in results.kinds and "firearm" in readable:
