@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 
-from armsbridge.matching.backend import duckdb_connection
+import pytest
+
+from armsbridge.errors import UserError
+from armsbridge.matching.backend import MatchEngineSettings, duckdb_connection
 from armsbridge.matching.engine import evidence, link_tables
 from armsbridge.matching.prepare import serial_pattern, table_from_rows
 
@@ -230,3 +233,10 @@ def test_any_shared_phone_counts_and_local_numbers_are_read() -> None:
     assert phone[frozenset(("m1", "x1"))]["level"] == "same phone number"
     assert phone[frozenset(("m1", "x1"))]["agrees"]
     assert phone[frozenset(("m2", "x1"))]["level"] == "different"
+
+
+def test_the_spark_backend_is_refused_with_a_clear_message() -> None:
+    con = duckdb_connection()
+    table_from_rows(con, "one", "person", [{"unique_id": "a", "given_name": "Arben"}])
+    with pytest.raises(UserError, match="Spark backend is not available"):
+        link_tables(con, "person", ["one"], settings=MatchEngineSettings(backend="spark"))

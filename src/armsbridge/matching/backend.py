@@ -8,6 +8,8 @@ import duckdb
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from armsbridge.errors import UserError
+
 
 class MatchEngineSettings(BaseSettings):
     """Engine settings, each one settable as ARMSBRIDGE_MATCH_<NAME>."""
@@ -16,8 +18,8 @@ class MatchEngineSettings(BaseSettings):
 
     backend: Literal["duckdb", "spark"] = Field(
         default="duckdb",
-        description="Splink backend: duckdb (in process, default) or spark (needs pyspark and a "
-        "SparkSession; for regional scale).",
+        description="Splink backend: duckdb (in process, default); spark is reserved for regional "
+        "scale and refused by this version.",
     )
     seed: int = Field(default=20240611, description="Seed for sampling during training.")
     memory_limit: str = Field(default="5GB", description="DuckDB memory limit for one run.")
@@ -47,16 +49,17 @@ def duckdb_connection(settings: MatchEngineSettings | None = None) -> duckdb.Duc
 def make_db_api(con: Any, settings: MatchEngineSettings | None = None) -> Any:
     """Return the Splink database API for the configured backend.
 
-    With duckdb, `con` is a DuckDB connection holding the prepared tables. With spark, `con` is a
-    SparkSession whose catalog holds tables of the same names and columns; the Splink settings
-    use only SQL both dialects accept (jaro_winkler_similarity, list functions are translated by
-    Splink's dialect layer where they differ).
+    `con` is the DuckDB connection holding the prepared tables. The setting accepts "spark" so
+    that a node can be configured for it, but this version refuses it with a clear message.
     """
     settings = settings or engine_settings()
     if settings.backend == "spark":
-        from splink import SparkAPI  # optional: pyspark is not a dependency of a default node
-
-        return SparkAPI(spark_session=con)
+        # Keys are prepared in DuckDB SQL (prepare.py); Spark would need that preparation and the
+        # comparisons' DuckDB functions (list_has_any, starts_with) in its own dialect first.
+        raise UserError(
+            "ARMSBRIDGE_MATCH_BACKEND=spark: the Spark backend is not available in this version "
+            "(key preparation runs in DuckDB only); unset it to use the default, duckdb"
+        )
     from splink import DuckDBAPI
 
     return DuckDBAPI(connection=con)
