@@ -151,6 +151,31 @@ def serve_app() -> Iterator[object]:
         thread.join(timeout=5)
 
 
+@pytest.fixture
+def signed_in(chromium) -> Iterator[object]:  # noqa: ANN001
+    """Return a function that opens a URL in a new browser context and signs in on its form.
+
+    The page is back on the URL once signed in; the contexts close after the test.
+    """
+    contexts = []
+
+    def open_page(url: str, username: str, password: str) -> object:
+        context = chromium.new_context()
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(url)
+        page.fill("#username", username)
+        page.fill("#password", password)
+        page.click("button[type=submit]")
+        path = url.split("://", 1)[-1].split("/", 1)[-1].split("?", 1)[0]
+        page.wait_for_url(f"**/{path}**")
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
 # Web fixtures shared by the domain API tests: the app on the test store, a client whose
 # requests run inside the test's rolled-back transaction, and users with API tokens.
 

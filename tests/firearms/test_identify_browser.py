@@ -36,35 +36,26 @@ def server(tmp_path: Path, serve_app) -> Iterator[str]:
     app.state.engine.dispose()
 
 
-def test_answering_the_questions_reaches_the_category(server: str, chromium) -> None:
-    context = chromium.new_context()
-    try:
-        page = context.new_page()
-        page.goto(f"{server}/firearms/identify")
-        page.fill("#username", "officer")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/firearms/identify**")
-        page.select_option("#q-action", "semi_automatic")
-        page.select_option("#q-ignition", "centre_fire")
-        page.fill("#q-barrel_length_cm", "11")
-        page.click("#questions button[type=submit]")
-        page.wait_for_url("**barrel_length_cm=11**")
-        assert page.locator("#q-action").count() == 0
-        page.fill("#q-magazine_capacity", "21")
-        page.click("#questions details summary")  # the optional identity fields are folded
-        page.fill("#i-make", "Zastava")
-        page.fill("#i-model", "M57")
-        page.click("#questions button[type=submit]")
-        page.wait_for_url("**magazine_capacity=21**")
-        badge = page.locator("#result .badge")
-        assert badge.get_attribute("data-category") == "A"
-        assert "A7(a)" in badge.inner_text()
-        assert page.locator("#questions select, #questions input[type=number]").count() == 0
-        assert "Zastava M57" in page.inner_text("#reference")
-        if SHOT.parent.is_dir():
-            page.screenshot(path=str(SHOT), full_page=True)
-        page.click("#answered a >> nth=0")  # change the first answer: it is asked again
-        page.wait_for_selector("#q-action")
-    finally:
-        context.close()
+def test_answering_the_questions_reaches_the_category(server: str, signed_in) -> None:
+    page = signed_in(f"{server}/firearms/identify", "officer", PASSWORD)
+    page.select_option("#q-action", "semi_automatic")
+    page.select_option("#q-ignition", "centre_fire")
+    page.fill("#q-barrel_length_cm", "11")
+    page.click("#questions button[type=submit]")
+    page.wait_for_url("**barrel_length_cm=11**")
+    assert page.locator("#q-action").count() == 0
+    page.fill("#q-magazine_capacity", "21")
+    page.click("#questions details summary")  # the optional identity fields are folded
+    page.fill("#i-make", "Zastava")
+    page.fill("#i-model", "M57")
+    page.click("#questions button[type=submit]")
+    page.wait_for_url("**magazine_capacity=21**")
+    badge = page.locator("#result .badge")
+    assert badge.get_attribute("data-category") == "A"
+    assert "A7(a)" in badge.inner_text()
+    assert page.locator("#questions select, #questions input[type=number]").count() == 0
+    assert "Zastava M57" in page.inner_text("#reference")
+    if SHOT.parent.is_dir():
+        page.screenshot(path=str(SHOT), full_page=True)
+    page.click("#answered a >> nth=0")  # change the first answer: it is asked again
+    page.wait_for_selector("#q-action")

@@ -53,32 +53,23 @@ def server(tmp_path: Path, serve_app) -> Iterator[str]:
     app.state.engine.dispose()
 
 
-def test_dashboard_shows_figures_and_draws_charts(server: str, chromium) -> None:
-    context = chromium.new_context()
-    try:
-        page = context.new_page()
-        page.goto(f"{server}/indicators")
-        page.fill("#username", "officer")
-        page.fill("#password", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_url("**/indicators**")
-        page.fill("#from", "2022-01-01")
-        page.fill("#to", "2022-12-31")
-        page.click("form[aria-label=Period] button[type=submit]")
-        page.wait_for_url("**from=2022-01-01**")
-        assert page.inner_text("[data-indicator=trained_persons]") == "4"
-        assert page.inner_text("[data-indicator=training_sessions]") == "2"
-        page.wait_for_function(
-            "() => window.Chart && document.querySelector('canvas.bar-chart')"
-            " && Chart.getChart(document.querySelector('canvas.bar-chart'))"
-        )
-        drawn = page.evaluate(
-            "() => Chart.getChart(document.querySelector('canvas.bar-chart')).data.datasets[0].data"
-        )
-        assert sorted(drawn) == [2, 2]  # people trained by sex: F 2, M 2
-        page.select_option("#jurisdiction", "MK")
-        page.click("form[aria-label=Period] button[type=submit]")
-        page.wait_for_url("**jurisdiction=MK**")
-        assert page.inner_text("[data-indicator=trained_persons]") == "2"
-    finally:
-        context.close()
+def test_dashboard_shows_figures_and_draws_charts(server: str, signed_in) -> None:
+    page = signed_in(f"{server}/indicators", "officer", PASSWORD)
+    page.fill("#from", "2022-01-01")
+    page.fill("#to", "2022-12-31")
+    page.click("form[aria-label=Period] button[type=submit]")
+    page.wait_for_url("**from=2022-01-01**")
+    assert page.inner_text("[data-indicator=trained_persons]") == "4"
+    assert page.inner_text("[data-indicator=training_sessions]") == "2"
+    page.wait_for_function(
+        "() => window.Chart && document.querySelector('canvas.bar-chart')"
+        " && Chart.getChart(document.querySelector('canvas.bar-chart'))"
+    )
+    drawn = page.evaluate(
+        "() => Chart.getChart(document.querySelector('canvas.bar-chart')).data.datasets[0].data"
+    )
+    assert sorted(drawn) == [2, 2]  # people trained by sex: F 2, M 2
+    page.select_option("#jurisdiction", "MK")
+    page.click("form[aria-label=Period] button[type=submit]")
+    page.wait_for_url("**jurisdiction=MK**")
+    assert page.inner_text("[data-indicator=trained_persons]") == "2"
