@@ -264,7 +264,14 @@ ITEM_FILES = {
     "vehicle": (
         "vehicles.csv",
         "vehicle",
-        {"plate": "plate_raw", "vin": "vin", "make": "make", "model": "model", "colour": "colour"},
+        {
+            "plate": "plate_raw",
+            "vin": "vin",
+            "make": "make",
+            "model": "model",
+            "colour": "colour",
+            "holder": "owner",
+        },
     ),
 }
 
@@ -310,7 +317,7 @@ def person_entities(data: Path) -> dict[str, str]:
 
 
 def with_holders(rows: list[dict], entities: dict[str, str]) -> list[dict]:
-    """Replace each firearm's holder ref by its matched person entity (as the store does)."""
+    """Replace each item's holder ref by its matched person entity (as the store does)."""
     for row in rows:
         ref = row.get("holder")
         row["holder"] = entities.get(ref, ref) if ref else None
@@ -714,14 +721,13 @@ def main() -> None:
                 results.append(row)
                 _print_row(row)
             if args.items:
-                # Firearms use the person matching of this run for their holders' entities.
+                # Firearms and vehicles use this run's person matching for their holders.
                 entities = person_entities(data) if "armsbridge" in args.methods else {}
                 n_items = max(1000, min(size // 10, 100_000))
                 for entity in ("firearm", "vehicle"):
                     if world:
                         lft, rgt, tr = synth_items(world, entity)
-                        if entity == "firearm":
-                            lft, rgt = with_holders(lft, entities), with_holders(rgt, entities)
+                        lft, rgt = with_holders(lft, entities), with_holders(rgt, entities)
                         n_items = len(lft)
                     else:
                         lft, rgt, tr = curated_items(entity, n_items, args.seed)

@@ -16,7 +16,7 @@ from armsbridge.matching.service import (
     run_match,
     undo,
 )
-from armsbridge.records.models import Case, Firearm, Link, Person
+from armsbridge.records.models import Case, Firearm, Link, Person, Vehicle
 from armsbridge.settings import Settings
 
 SETTINGS = Settings(match_auto_accept=0.99, match_review=0.3)
@@ -235,3 +235,36 @@ def test_a_gun_with_no_serial_is_found_through_its_matched_holder(session: Sessi
     assert any(e["comparison"] == "holder" and e["agrees"] for e in found.evidence)
     for gun in (seized, reported):
         assert tuple(sorted((gun.id, other.id))) not in pairs
+
+
+def _car(session: Session, j: str, ref: str, owner: Person, plate: str | None) -> Vehicle:
+    car = Vehicle(jurisdiction=j, external_ref=ref, plate_raw=plate, make="Audi", model="A4")
+    session.add(car)
+    session.flush()
+    session.add(
+        Link(
+            jurisdiction=j,
+            kind="owner_of",
+            from_type="person",
+            from_id=owner.id,
+            to_type="vehicle",
+            to_id=car.id,
+        )
+    )
+    session.flush()
+    return car
+
+
+def test_a_car_with_no_plate_is_found_through_its_matched_owner(session: Session, world) -> None:  # noqa: ANN001
+    seen = _car(session, "MK", "v1", world["xhafer_mk"], "TE 1234 AB")
+    reported = _car(session, "XK", "v2", world["xhafer_xk"], None)
+    other = _car(session, "XK", "v3", world["gjorgji_xk"], None)
+    _run(session)  # joins the two Xhafer records
+    run = run_match(session, entity_type="vehicle", actor="tester", settings=SETTINGS)
+    pairs = {
+        (m.left_id, m.right_id): m
+        for m in session.execute(select(MatchLink).where(MatchLink.run_id == run.id)).scalars()
+    }
+    found = pairs[tuple(sorted((seen.id, reported.id)))]
+    assert any(e["comparison"] == "holder" and e["agrees"] for e in found.evidence)
+    assert tuple(sorted((seen.id, other.id))) not in pairs

@@ -236,15 +236,15 @@ def person_training_rules(present: set[str]) -> list[str]:
 
 
 def holder_comparison() -> dict[str, Any]:
-    """Compare the matched holders; a holder of several guns of one make and model says less."""
+    """Compare the matched holders; a holder of several of one make and model says less."""
     same = '"holder_l" = "holder_r"'
     return {
         "output_column_name": "holder",
         "comparison_levels": [
             _null("holder"),
-            _lvl(f'{same} AND "hguns_l" = 1 AND "hguns_r" = 1', "same holder, their only such gun"),
+            _lvl(f'{same} AND "hguns_l" = 1 AND "hguns_r" = 1', "same holder, their only such one"),
             # Which of them it is, only a serial can tell: m stays at its prior.
-            _lvl(same, "same holder, one of several such guns", fix_m_probability=True),
+            _lvl(same, "same holder, one of several such", fix_m_probability=True),
             _else(),
         ],
     }
@@ -325,8 +325,12 @@ def firearm_settings(
     }
 
 
-def vehicle_settings(*, link_type: str = "link_only") -> dict[str, Any]:
-    """Return Splink settings for vehicles: plates with look-alike letters, VIN, make, model."""
+def vehicle_settings(
+    *, link_type: str = "link_only", present: set[str] | None = None
+) -> dict[str, Any]:
+    """Return Splink settings for vehicles: plates with look-alike letters, VIN, make, model,
+    and the matched person who owned or drove it (`holder`, as for firearms)."""
+    with_holder = "holder" in (present or set())
     return {
         "link_type": link_type,
         "unique_id_column_name": "unique_id",
@@ -345,8 +349,10 @@ def vehicle_settings(*, link_type: str = "link_only") -> dict[str, Any]:
             text_comparison("make", "make"),
             text_comparison("model", "model"),
             exact_comparison("colour", "colour", "same colour"),
-        ],
+        ]
+        + ([holder_comparison()] if with_holder else []),
         "blocking_rules_to_generate_predictions": [
+            *(['l."holder" = r."holder" AND l."make" = r."make"'] if with_holder else []),
             'l."plate" = r."plate"',
             'l."vin8" = r."vin8"',
             'left(l."plate", 4) = left(r."plate", 4) AND l."make" = r."make"',

@@ -74,9 +74,9 @@ PRIORS: dict[str, dict[str, tuple[float, float]]] = {
     "holder": {
         # u: about one holder in a thousand guns (a small file is not trained; large ones
         # count u on random pairs).
-        "same holder, their only such gun": (0.75, 0.001),
-        # Which of several guns of one make and model it was, only the serial can tell.
-        "same holder, one of several such guns": (0.002, 0.001),
+        "same holder, their only such one": (0.75, 0.001),
+        # Which of several of one make and model it was, only a serial or plate can tell.
+        "same holder, one of several such": (0.002, 0.001),
     },
     "plate": {
         "same key": (0.8, 0.000001),
@@ -175,7 +175,7 @@ def _count_holder_u(
 ) -> None:
     """Set the holder levels' u to their exact share of all pairs, and keep it fixed.
 
-    Two random guns share a holder about once per number of holders: at 10^5 guns a sample of
+    Two random guns (or cars) share a holder about once per number of holders: at 10^5 a sample of
     random pairs sees it too rarely to count, and a prior cannot know the size of the data.
     """
     per = [
@@ -199,8 +199,8 @@ def _count_holder_u(
     if not total:
         return
     shares = {
-        "same holder, their only such gun": max(only / total, 1e-9),
-        "same holder, one of several such guns": max((same - only) / total, 1e-9),
+        "same holder, their only such one": max(only / total, 1e-9),
+        "same holder, one of several such": max((same - only) / total, 1e-9),
     }
     comp = next(c for c in settings["comparisons"] if c["output_column_name"] == "holder")
     for level in comp["comparison_levels"]:
@@ -228,7 +228,7 @@ def _settings_for(
     if entity == "firearm":
         return cmp.firearm_settings(link_type=link_type, present=present)
     if entity == "vehicle":
-        return cmp.vehicle_settings(link_type=link_type)
+        return cmp.vehicle_settings(link_type=link_type, present=present)
     raise ValueError(f"unknown entity type {entity!r}; expected one of {ENTITY_TYPES}")
 
 
@@ -280,7 +280,7 @@ def link_tables(
     sizes = [con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in prepared]
     large = min(sizes) >= MIN_RECORDS_TO_TRAIN
     splink_settings = model or apply_priors(_settings_for(entity, present, link_type, large))
-    if model is None and large and entity == "firearm" and "holder" in present:
+    if model is None and large and entity in ("firearm", "vehicle") and "holder" in present:
         _count_holder_u(con, prepared, splink_settings)
     if model is None and not evidence_columns:
         splink_settings["retain_intermediate_calculation_columns"] = False

@@ -317,14 +317,18 @@ def prepare_firearms(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list
         LEFT JOIN map_fmo mo ON mo.raw = CAST(s.model AS VARCHAR)
         LEFT JOIN map_fca ca ON ca.raw = CAST(s.calibre AS VARCHAR)
         """)
-        # How many guns of this make and model the same holder has in this table.
-        con.execute(f"""
-        CREATE OR REPLACE TABLE {dst} AS SELECT *,
-          CASE WHEN holder IS NOT NULL THEN count(*) OVER (PARTITION BY holder, make, model) END
-            AS hguns
-        FROM {dst}""")
+        _count_held(con, dst)
         out.append(dst)
     return out
+
+
+def _count_held(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Add `hguns`: how many of this make and model the same holder has in this table."""
+    con.execute(f"""
+    CREATE OR REPLACE TABLE {table} AS SELECT *,
+      CASE WHEN holder IS NOT NULL THEN count(*) OVER (PARTITION BY holder, make, model) END
+        AS hguns
+    FROM {table}""")
 
 
 def make_key(text: str) -> str:
@@ -347,7 +351,7 @@ def vin_key(raw: str | None) -> str:
 
 
 def prepare_vehicles(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list[str]:
-    """Prepare raw vehicle tables (unique_id, plate, vin, make, model, colour)."""
+    """Prepare raw vehicle tables (unique_id, plate, vin, make, model, colour, holder)."""
     union = " UNION ALL ".join(_union(s, ["plate"]) for s in sources)
     _map_distinct(con, union, "map_pl", {"k": plate_key})
     union_v = " UNION ALL ".join(_union(s, ["vin"]) for s in sources)
@@ -361,7 +365,8 @@ def prepare_vehicles(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list
         CREATE OR REPLACE TABLE {dst} AS
         SELECT s.unique_id::VARCHAR AS unique_id, pl.k AS plate, vn.k AS vin,
           CASE WHEN length(vn.k) >= 8 THEN right(vn.k, 8) END AS vin8,
-          mk.k AS make, mo.k AS model, co.k AS colour
+          mk.k AS make, mo.k AS model, co.k AS colour,
+          nullif(CAST(s.holder AS VARCHAR), '') AS holder
         FROM {src} s
         LEFT JOIN map_pl pl ON pl.raw = CAST(s.plate AS VARCHAR)
         LEFT JOIN map_vn vn ON vn.raw = CAST(s.vin AS VARCHAR)
@@ -369,12 +374,13 @@ def prepare_vehicles(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list
         LEFT JOIN map_vmk mo ON mo.raw = CAST(s.model AS VARCHAR)
         LEFT JOIN map_vmk co ON co.raw = CAST(s.colour AS VARCHAR)
         """)
+        _count_held(con, dst)
         out.append(dst)
     return out
 
 
 FIREARM_COLUMNS = ("unique_id", "serial", "make", "model", "calibre", "holder")
-VEHICLE_COLUMNS = ("unique_id", "plate", "vin", "make", "model", "colour")
+VEHICLE_COLUMNS = ("unique_id", "plate", "vin", "make", "model", "colour", "holder")
 COLUMNS = {"person": PERSON_COLUMNS, "firearm": FIREARM_COLUMNS, "vehicle": VEHICLE_COLUMNS}
 
 

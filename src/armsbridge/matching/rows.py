@@ -71,28 +71,32 @@ def person_entity_roots(session: Session) -> dict[int, int]:
     return {x: root(x) for x in list(parent)}
 
 
-def firearm_holders(session: Session) -> dict[int, str]:
-    """Return firearm id -> the entity of the person it is linked to (lowest entity id wins)."""
+def holders(session: Session, record_type: str) -> dict[int, str]:
+    """Return record id -> the entity of the person it is linked to (lowest entity id wins).
+
+    For firearms and vehicles: the person who held, owned or drove it, as one entity across
+    the border once that person's records are matched.
+    """
     roots = person_entity_roots(session)
-    holders: dict[int, int] = {}
+    found: dict[int, int] = {}
     for ft, fid, _tt, tid in session.execute(
         select(Link.from_type, Link.from_id, Link.to_type, Link.to_id).where(
             Link.kind != "same_as",
             or_(
-                (Link.from_type == "firearm") & (Link.to_type == "person"),
-                (Link.from_type == "person") & (Link.to_type == "firearm"),
+                (Link.from_type == record_type) & (Link.to_type == "person"),
+                (Link.from_type == "person") & (Link.to_type == record_type),
             ),
         )
     ):
-        gun, person = (fid, tid) if ft == "firearm" else (tid, fid)
+        item, person = (fid, tid) if ft == record_type else (tid, fid)
         entity = roots.get(person, person)
-        holders[gun] = min(holders.get(gun, entity), entity)
-    return {gun: f"person:{entity}" for gun, entity in holders.items()}
+        found[item] = min(found.get(item, entity), entity)
+    return {item: f"person:{entity}" for item, entity in found.items()}
 
 
 def firearm_rows(session: Session) -> list[dict[str, object]]:
     """Return every firearm as a raw matching row, with the entity of the person it is linked to."""
-    holders = firearm_holders(session)
+    held = holders(session, "firearm")
     return [
         {
             "unique_id": f.id,
@@ -100,14 +104,15 @@ def firearm_rows(session: Session) -> list[dict[str, object]]:
             "make": f.make,
             "model": f.model,
             "calibre": f.calibre_normalised or f.calibre,
-            "holder": holders.get(f.id),
+            "holder": held.get(f.id),
         }
         for f in session.execute(select(Firearm)).scalars()
     ]
 
 
 def vehicle_rows(session: Session) -> list[dict[str, object]]:
-    """Return every vehicle as a raw matching row: plate, VIN, make, model, colour."""
+    """Return every vehicle as a raw matching row: plate, VIN, make, model, colour, holder."""
+    held = holders(session, "vehicle")
     return [
         {
             "unique_id": v.id,
@@ -116,6 +121,7 @@ def vehicle_rows(session: Session) -> list[dict[str, object]]:
             "make": v.make,
             "model": v.model,
             "colour": v.colour,
+            "holder": held.get(v.id),
         }
         for v in session.execute(select(Vehicle)).scalars()
     ]
