@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 JW = "jaro_winkler_similarity"
-MODEL_VERSION = "4"
+MODEL_VERSION = "5"
 # EM converges within a few iterations on tight blocks (at 10^6 records, 6 and 12 iterations give
 # the same F1 to three decimals); each iteration costs a pass over the sampled pairs.
 EM_ITERATIONS = 6
