@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -193,6 +195,24 @@ def test_bad_decision_and_unknown_match_are_user_errors(session: Session, world)
         run_match(session, entity_type="boat", settings=SETTINGS)
 
 
+def _held(session: Session, kind: str, item: Firearm | Vehicle, owner: Person) -> Any:
+    """Store a firearm or vehicle and the owner_of link from its owner."""
+    session.add(item)
+    session.flush()
+    session.add(
+        Link(
+            jurisdiction=item.jurisdiction,
+            kind="owner_of",
+            from_type="person",
+            from_id=owner.id,
+            to_type=kind,
+            to_id=item.id,
+        )
+    )
+    session.flush()
+    return item
+
+
 def _gun(session: Session, j: str, ref: str, holder: Person, serial: str | None) -> Firearm:
     gun = Firearm(
         jurisdiction=j,
@@ -202,20 +222,21 @@ def _gun(session: Session, j: str, ref: str, holder: Person, serial: str | None)
         model="M57",
         calibre="7.62x25",
     )
-    session.add(gun)
-    session.flush()
-    session.add(
-        Link(
-            jurisdiction=j,
-            kind="owner_of",
-            from_type="person",
-            from_id=holder.id,
-            to_type="firearm",
-            to_id=gun.id,
-        )
-    )
-    session.flush()
-    return gun
+    return _held(session, "firearm", gun, holder)
+
+
+def _car(session: Session, j: str, ref: str, owner: Person, plate: str | None) -> Vehicle:
+    car = Vehicle(jurisdiction=j, external_ref=ref, plate_raw=plate, make="Audi", model="A4")
+    return _held(session, "vehicle", car, owner)
+
+
+def _pairs(session: Session, entity_type: str) -> dict[tuple[int, int], MatchLink]:
+    """Run the matcher for one type; return its suggestions by (lower id, higher id)."""
+    run = run_match(session, entity_type=entity_type, actor="tester", settings=SETTINGS)
+    return {
+        (m.left_id, m.right_id): m
+        for m in session.execute(select(MatchLink).where(MatchLink.run_id == run.id)).scalars()
+    }
 
 
 def test_a_gun_with_no_serial_is_found_through_its_matched_holder(session: Session, world) -> None:  # noqa: ANN001
@@ -225,11 +246,7 @@ def test_a_gun_with_no_serial_is_found_through_its_matched_holder(session: Sessi
     other = _gun(session, "XK", "f3", world["gjorgji_xk"], None)  # same model, another man
     _run(session)  # joins the two Xhafer records (a same_as link)
     assert entity_members(session, "person", xhafer_mk.id) == {xhafer_mk.id, xhafer_xk.id}
-    run = run_match(session, entity_type="firearm", actor="tester", settings=SETTINGS)
-    pairs = {
-        (m.left_id, m.right_id): m
-        for m in session.execute(select(MatchLink).where(MatchLink.run_id == run.id)).scalars()
-    }
+    pairs = _pairs(session, "firearm")
     found = pairs[tuple(sorted((seized.id, reported.id)))]
     assert found.probability >= SETTINGS.match_review
     assert any(e["comparison"] == "holder" and e["agrees"] for e in found.evidence)
@@ -237,34 +254,12 @@ def test_a_gun_with_no_serial_is_found_through_its_matched_holder(session: Sessi
         assert tuple(sorted((gun.id, other.id))) not in pairs
 
 
-def _car(session: Session, j: str, ref: str, owner: Person, plate: str | None) -> Vehicle:
-    car = Vehicle(jurisdiction=j, external_ref=ref, plate_raw=plate, make="Audi", model="A4")
-    session.add(car)
-    session.flush()
-    session.add(
-        Link(
-            jurisdiction=j,
-            kind="owner_of",
-            from_type="person",
-            from_id=owner.id,
-            to_type="vehicle",
-            to_id=car.id,
-        )
-    )
-    session.flush()
-    return car
-
-
 def test_a_car_with_no_plate_is_found_through_its_matched_owner(session: Session, world) -> None:  # noqa: ANN001
     seen = _car(session, "MK", "v1", world["xhafer_mk"], "TE 1234 AB")
     reported = _car(session, "XK", "v2", world["xhafer_xk"], None)
     other = _car(session, "XK", "v3", world["gjorgji_xk"], None)
     _run(session)  # joins the two Xhafer records
-    run = run_match(session, entity_type="vehicle", actor="tester", settings=SETTINGS)
-    pairs = {
-        (m.left_id, m.right_id): m
-        for m in session.execute(select(MatchLink).where(MatchLink.run_id == run.id)).scalars()
-    }
+    pairs = _pairs(session, "vehicle")
     found = pairs[tuple(sorted((seen.id, reported.id)))]
     assert any(e["comparison"] == "holder" and e["agrees"] for e in found.evidence)
     assert tuple(sorted((seen.id, other.id))) not in pairs
