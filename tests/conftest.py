@@ -152,6 +152,23 @@ def serve_app() -> Iterator[object]:
 
 
 @pytest.fixture
+def fresh_app(tmp_path) -> Iterator[object]:  # noqa: ANN001
+    """An application on a new, empty SQLite store of its own (for tests that serve it)."""
+    from armsbridge.app import create_app
+    from armsbridge.settings import Settings
+
+    settings = Settings(
+        var_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'node.db'}",
+        secret_key="browser-test-" + "k" * 40,
+    )
+    app = create_app(settings)
+    load_all_models().metadata.create_all(app.state.engine)
+    yield app
+    app.state.engine.dispose()
+
+
+@pytest.fixture
 def signed_in(chromium) -> Iterator[object]:  # noqa: ANN001
     """Return a function that opens a URL in a new browser context and signs in on its form.
 

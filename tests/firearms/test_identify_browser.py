@@ -7,11 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from armsbridge.app import create_app
 from armsbridge.auth import service as auth
-from armsbridge.db.registry import load_all_models
 from armsbridge.db.session import make_sessionmaker, session_scope
-from armsbridge.settings import Settings
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery staple"
@@ -19,21 +16,13 @@ SHOT = Path(__file__).resolve().parents[2] / "docs" / "user" / "img" / "weapon-i
 
 
 @pytest.fixture
-def server(tmp_path: Path, serve_app) -> Iterator[str]:
+def server(fresh_app, serve_app) -> Iterator[str]:  # noqa: ANN001
     """A node on a fresh SQLite store with one investigator."""
-    settings = Settings(
-        var_dir=tmp_path,
-        database_url=f"sqlite:///{tmp_path / 'node.db'}",
-        secret_key="browser-test-" + "k" * 40,
-    )
-    app = create_app(settings)
-    load_all_models().metadata.create_all(app.state.engine)
-    with session_scope(make_sessionmaker(app.state.engine)) as session:
+    with session_scope(make_sessionmaker(fresh_app.state.engine)) as session:
         auth.create_user(
             session, username="officer", password=PASSWORD, role="investigator", jurisdiction="MK"
         )
-    yield serve_app(app)
-    app.state.engine.dispose()
+    yield serve_app(fresh_app)
 
 
 def test_answering_the_questions_reaches_the_category(server: str, signed_in) -> None:
