@@ -218,6 +218,10 @@ def synth_persons(root: Path) -> tuple[list[dict], list[dict], set[tuple[str, st
         for ref, numbers in _phones(root, j).items():
             if ref in recs:
                 recs[ref]["phone"] = ";".join(numbers)
+        # Every firearm and vehicle linked to the person, as the store gives them (rows.py).
+        for ref, items in _items(root, j).items():
+            if ref in recs:
+                recs[ref]["items"] = ";".join(items)
         sides[j] = list(recs.values())
     entity: dict[str, dict[str, list[str]]] = {}
     with (root / "truth" / "persons.csv").open(encoding="utf-8") as fh:
@@ -246,6 +250,31 @@ def _phones(root: Path, jurisdiction: str) -> dict[str, list[str]]:
             e164 = normalise_phone(row[number], jurisdiction)
             if e164 not in out.setdefault(row[person], []):
                 out[row[person]].append(e164)
+    return out
+
+
+def _items(root: Path, jurisdiction: str) -> dict[str, list[str]]:
+    """Return person ref -> keys of the guns and cars linked to them, as the store gives them."""
+    from armsbridge.imports.readers import open_table
+    from armsbridge.matching.prepare import item_key
+    from armsbridge.synth.files import FILES
+
+    out: dict[str, list[str]] = {}
+    for fname, kinds, people in (
+        ("firearms.csv", {"serial_raw": "serial"}, ("person",)),
+        ("vehicles.csv", {"plate_raw": "plate", "vin": "vin"}, ("owner", "driver")),
+    ):
+        path = root / jurisdiction.lower() / fname
+        if not path.exists():
+            continue
+        spec = next(f for f in FILES if f.name == fname)
+        for _n, row in open_table(path).rows:
+            keys = [item_key(k, row.get(spec.column(c, jurisdiction))) for c, k in kinds.items()]
+            for who in people:
+                ref = row.get(spec.column(who, jurisdiction))
+                if ref:
+                    held = out.setdefault(ref, [])
+                    held.extend(k for k in keys if k and k not in held)
     return out
 
 
@@ -386,7 +415,9 @@ def _baseline(con, method: str) -> tuple[str, dict]:  # noqa: ANN001
             {norm("given_name")} AS given_name, {norm("family_name")} AS family_name,
             {norm("father_name")} AS father_name, birth_date,
             left(birth_date, 4) AS birth_year, {norm("birth_place")} AS birth_place,
-            nullif(split_part(phone, ';', 1), '') AS phone FROM {t}""")
+            nullif(split_part(phone, ';', 1), '') AS phone,
+            nullif(string_split(items, ';'), []) AS items,
+            nullif(split_part(items, ';', 1), '') AS item FROM {t}""")
     rules = [
         block_on("given_name", "family_name", "birth_year"),
         block_on("given_name", "birth_date"),
@@ -395,6 +426,7 @@ def _baseline(con, method: str) -> tuple[str, dict]:  # noqa: ANN001
         block_on("given_name", "father_name", "birth_year"),
         block_on("family_name", "father_name", "birth_year"),
         block_on("phone"),
+        block_on("item"),
     ]
     settings = SettingsCreator(
         link_type="link_only",
@@ -406,6 +438,7 @@ def _baseline(con, method: str) -> tuple[str, dict]:  # noqa: ANN001
             cl.LevenshteinAtThresholds("birth_date", [1, 2]),
             cl.ExactMatch("birth_place"),
             cl.ExactMatch("phone"),
+            cl.ArrayIntersectAtSizes("items", [1]),
         ],
         blocking_rules_to_generate_predictions=rules,
         retain_matching_columns=False,

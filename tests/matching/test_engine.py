@@ -8,8 +8,15 @@ import pytest
 
 from armsbridge.errors import UserError
 from armsbridge.matching.backend import MatchEngineSettings, duckdb_connection
-from armsbridge.matching.engine import evidence, link_tables
-from armsbridge.matching.prepare import serial_pattern, table_from_rows
+from armsbridge.matching import comparisons as cmp
+from armsbridge.matching.engine import (
+    apply_priors,
+    count_namesake_u,
+    evidence,
+    link_tables,
+    merge_namesake_m,
+)
+from armsbridge.matching.prepare import item_key, serial_pattern, table_from_rows
 
 MK = [
     {
@@ -115,7 +122,7 @@ def test_evidence_names_the_levels_that_agreed() -> None:
     row = dict(zip([d[0] for d in cur.description], cur.fetchall()[0], strict=True))
     ev = {e["comparison"]: e for e in evidence(result.model, row)}
     assert ev["name"]["level"] == "same name key" and ev["name"]["match_weight"] > 5
-    assert ev["father_name"]["level"] == "same key"
+    assert ev["father_name"]["level"] == "same key, names agree"
     assert ev["birth_date"]["level"] == "same year, month unknown on one side"
     assert ev["birth_place"]["agrees"]
 
@@ -240,3 +247,59 @@ def test_the_spark_backend_is_refused_with_a_clear_message() -> None:
     table_from_rows(con, "one", "person", [{"unique_id": "a", "given_name": "Arben"}])
     with pytest.raises(UserError, match="Spark backend is not available"):
         link_tables(con, "person", ["one"], settings=MatchEngineSettings(backend="spark"))
+
+
+def test_item_keys_join_one_gun_or_car_however_it_was_written() -> None:
+    assert item_key("serial", "BK13-866818") == item_key("serial", "ВК13 866818")
+    assert item_key("serial", "*6RD39245*") == item_key("serial", "6RD39245")
+    assert item_key("plate", "SK 123 AB") == item_key("plate", "SК-123-АВ")  # Cyrillic К А В
+    assert item_key("vin", "WVWZZZ1JZXW000001") == item_key("vin", "wvwzzz1jzxw0oooo1")
+    # A partly read or very short serial fits many guns: it ties nobody together.
+    assert item_key("serial", "BK13-86?818") is None
+    assert item_key("serial", "123") is None
+    assert item_key("serial", "") is None and item_key("plate", None) is None
+
+
+def _namesake_world(con, n: int = 40):  # noqa: ANN001, ANN202
+    """Two sides of n records each with one common name: half born in one town, half in another."""
+    for side in ("l", "r"):
+        con.execute(
+            f"CREATE TABLE {side} AS SELECT 'arben krasnici' AS np, "
+            "CASE WHEN i % 2 = 0 THEN 'tetovo' ELSE 'prizren' END AS bpk, 'M' AS sex, "
+            f"CASE WHEN i % 4 = 0 THEN 'agim' ELSE 'besim' END AS fk FROM range({n}) t(i)"
+        )
+
+
+def test_namesakes_agreeing_on_place_sex_or_father_count_at_their_own_rate() -> None:
+    con = duckdb_connection()
+    _namesake_world(con)
+    settings = apply_priors(cmp.person_settings({"nk", "fk", "bd", "sex", "bpk"}))
+    count_namesake_u(con, ["l", "r"], settings)
+    u = {
+        c["output_column_name"]: lv["u_probability"]
+        for c in settings["comparisons"]
+        for lv in c["comparison_levels"]
+        if lv.get("label_for_charts", "").endswith(cmp.NAMES_AGREE) and lv.get("fix_u_probability")
+    }
+    # Among people of one name: half share a birth place, all share a sex, and 1/4·1/4 + 3/4·3/4
+    # of pairs share a father's name.
+    assert u == pytest.approx({"birth_place": 0.5, "sex": 1.0, "father_name": 0.625})
+
+
+def test_a_common_name_rarely_counted_keeps_the_prior() -> None:
+    con = duckdb_connection()
+    _namesake_world(con, n=5)  # 10 records: not a common name
+    settings = apply_priors(cmp.person_settings({"nk", "fk", "bd", "sex", "bpk"}))
+    count_namesake_u(con, ["l", "r"], settings)
+    assert not any(
+        lv.get("fix_u_probability") for c in settings["comparisons"] for lv in c["comparison_levels"]
+    )
+
+
+def test_namesake_levels_share_the_agreements_m() -> None:
+    model = apply_priors(cmp.person_settings({"nk", "bpk"}))
+    place = next(c for c in model["comparisons"] if c["output_column_name"] == "birth_place")
+    place["comparison_levels"][1]["m_probability"] = 0.7  # names agree
+    place["comparison_levels"][2]["m_probability"] = 0.25  # names differ
+    merge_namesake_m(model)
+    assert [lv.get("m_probability") for lv in place["comparison_levels"][1:3]] == [0.95, 0.95]

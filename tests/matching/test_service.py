@@ -263,3 +263,19 @@ def test_a_car_with_no_plate_is_found_through_its_matched_owner(session: Session
     found = pairs[tuple(sorted((seen.id, reported.id)))]
     assert any(e["comparison"] == "holder" and e["agrees"] for e in found.evidence)
     assert tuple(sorted((seen.id, other.id))) not in pairs
+
+
+def test_people_holding_the_same_gun_have_it_as_evidence(session: Session, world) -> None:  # noqa: ANN001
+    xhafer_mk, xhafer_xk = world["xhafer_mk"], world["xhafer_xk"]
+    _gun(session, "MK", "f1", xhafer_mk, "BK13-866818")
+    _gun(session, "XK", "f2", xhafer_xk, "ВК13 866818")  # typed on a Cyrillic keyboard
+    _gun(session, "XK", "f3", world["gjorgji_xk"], "BK13-866819")  # the next gun off the line
+    pairs = _pairs(session, "person")
+    held = {
+        pair: next((e for e in m.evidence if e["comparison"] == "items"), None)
+        for pair, m in pairs.items()
+    }
+    same = held[tuple(sorted((xhafer_mk.id, xhafer_xk.id)))]
+    assert same is not None and same["level"] == "same firearm or vehicle" and same["agrees"]
+    other = held.get(tuple(sorted((xhafer_mk.id, world["gjorgji_xk"].id))))
+    assert other is None or not other["agrees"]

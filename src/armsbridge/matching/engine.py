@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +37,8 @@ PRIORS: dict[str, dict[str, tuple[float, float]]] = {
         "one name agrees, the other different": (0.005, 0.02),
     },
     "father_name": {
+        # u of a "names agree" level: among people of one name (counted on large data).
+        "same key" + cmp.NAMES_AGREE: (0.80, 0.03),
         "same key": (0.80, 0.01),
         "same sound key": (0.07, 0.002),
         "nearly equal": (0.06, 0.005),
@@ -50,13 +53,14 @@ PRIORS: dict[str, dict[str, tuple[float, float]]] = {
         "same day and month, years one apart": (0.02, 0.0001),
         "years one apart": (0.03, 0.03),
     },
-    "sex": {"same sex": (0.98, 0.5)},
-    "birth_place": {"same key": (0.8, 0.05), "nearly equal": (0.1, 0.01), "similar": (0.04, 0.05)},
-    "city": {"same key": (0.8, 0.05), "nearly equal": (0.1, 0.01), "similar": (0.04, 0.05)},
+    "sex": {"same sex" + cmp.NAMES_AGREE: (0.98, 0.98), "same sex": (0.98, 0.5)},
+    "birth_place": {"same key" + cmp.NAMES_AGREE: (0.8, 0.1), "same key": (0.8, 0.05)},
+    "city": {"same key" + cmp.NAMES_AGREE: (0.8, 0.1), "same key": (0.8, 0.05)},
     "address": {"same key": (0.6, 0.001), "nearly equal": (0.2, 0.002), "similar": (0.1, 0.02)},
     "postcode": {"same postcode": (0.85, 0.02)},
     "region": {"same region": (0.9, 0.15)},
     "phone": {"same phone number": (0.6, 0.00001)},
+    "items": {"same firearm or vehicle": (0.4, 0.00001)},
     "document": {"same document number": (0.7, 0.000001)},
     "serial": {
         # Two fully read serials that differ (misreadings folded) are two guns: the last level
@@ -164,7 +168,8 @@ def apply_priors(settings: dict[str, Any]) -> dict[str, Any]:
         for lv in levels[:-1]:
             m, u = priors.get(lv["label_for_charts"], (0.05, 0.01))
             lv["m_probability"], lv["u_probability"] = m, u
-            m_used, u_used = m_used + m, u_used + u
+            if not lv["label_for_charts"].endswith(cmp.NAMES_AGREE):  # its twin is counted
+                m_used, u_used = m_used + m, u_used + u
         levels[-1]["m_probability"] = max(1.0 - m_used, 0.001)
         levels[-1]["u_probability"] = max(1.0 - u_used, 0.001)
     return settings
@@ -207,6 +212,95 @@ def _count_holder_u(
         if level.get("label_for_charts") in shares:
             level["u_probability"] = shares[level["label_for_charts"]]
             level["fix_u_probability"] = True
+
+
+def count_namesake_u(
+    con: duckdb.DuckDBPyConnection, tables: list[str], settings: dict[str, Any]
+) -> None:
+    """Set each "names agree" level's u to its share among pairs of one common name, fixed.
+
+    The share is counted exactly on the data, over names whose sound more than COMMON_NAME
+    records carry (their pairs are nearly all namesakes); with no such name the prior stays.
+    """
+    union = " UNION ALL ".join(f"SELECT np FROM {t}" for t in tables)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE common_names AS SELECT np FROM ({union}) "
+        f"WHERE np IS NOT NULL GROUP BY np HAVING count(*) > {cmp.COMMON_NAME}"
+    )
+    common = "SELECT np FROM common_names"
+    for comp in settings["comparisons"]:
+        levels = comp["comparison_levels"]
+        for i, level in enumerate(levels):
+            if not level.get("label_for_charts", "").endswith(cmp.NAMES_AGREE):
+                continue
+            col = re.search(r'"(\w+)_l" = "\1_r"', levels[i + 1]["sql_condition"]).group(1)  # type: ignore[union-attr]
+            per = [
+                f"SELECT np, {col} AS v, count(*) AS c FROM {t} WHERE {col} IS NOT NULL "
+                f"AND np IN ({common}) GROUP BY np, {col}"
+                for t in tables
+            ]
+            if len(tables) == 2:
+                pairs = f"FROM ({per[0]}) l JOIN ({per[1]}) r USING (np)"
+                same, total = con.execute(
+                    f"SELECT sum(l.c * r.c) FILTER (l.v = r.v), sum(l.c * r.c) {pairs}"
+                ).fetchall()[0]
+            else:
+                same, total = con.execute(
+                    f"SELECT sum(c * (c - 1) / 2), (SELECT sum(n * (n - 1) / 2) FROM "
+                    f"(SELECT sum(c) AS n FROM ({per[0]}) GROUP BY np)) FROM ({per[0]})"
+                ).fetchall()[0]
+            if total:
+                level["u_probability"] = max(float(same or 0) / float(total), 1e-6)
+                level["fix_u_probability"] = True
+    con.execute("DROP TABLE common_names")
+
+
+def register_namesake_frequencies(
+    con: duckdb.DuckDBPyConnection, linker: Linker, db_api: Any, tables: list[str]
+) -> None:
+    """Give the father's "names agree" level its u: that father's name among people of one name.
+
+    For a common name it is counted on the data (with the name's records as the sample); for a
+    name too rare to count, the father's name's frequency among all records stands in.
+    """
+    union = " UNION ALL ".join(
+        f"SELECT np, fk FROM {t} WHERE np IS NOT NULL AND fk IS NOT NULL" for t in tables
+    )
+    con.execute(f"""
+    CREATE OR REPLACE TABLE namesake_tf_nfk AS
+    WITH u AS ({union}),
+    f AS (SELECT fk, count(*) / (SELECT count(*) FROM u) AS tf FROM u GROUP BY fk),
+    nm AS (SELECT np, count(*) AS n FROM u GROUP BY np)
+    SELECT u.np || '|' || u.fk AS nfk,
+      CASE WHEN nm.n > {cmp.COMMON_NAME} THEN greatest(count(*) / nm.n, f.tf) ELSE f.tf END
+        AS tf_nfk
+    FROM u JOIN f USING (fk) JOIN nm USING (np) GROUP BY u.np, u.fk, nm.n, f.tf
+    """)
+    frame = db_api.register("namesake_tf_nfk", dataset_display_name="namesake_tf_nfk")
+    linker.table_management.register_term_frequency_lookup(frame, "nfk")
+
+
+def _uses_namesake_frequencies(settings: dict[str, Any]) -> bool:
+    return any(
+        lv.get("tf_adjustment_column") == "nfk"
+        for comp in settings["comparisons"]
+        for lv in comp["comparison_levels"]
+    )
+
+
+def merge_namesake_m(model: dict[str, Any]) -> None:
+    """Give a "names agree" level and its twin the same m: the agreement's share among matches.
+
+    EM splits matches between the two by whether the names agree; the evidence is the field's
+    agreement given that, so both take the sum (u is what differs).
+    """
+    for comp in model["comparisons"]:
+        levels = comp["comparison_levels"]
+        for i, level in enumerate(levels):
+            if level.get("label_for_charts", "").endswith(cmp.NAMES_AGREE):
+                twin = levels[i + 1]
+                m = min(level.get("m_probability", 0.0) + twin.get("m_probability", 0.0), 1.0)
+                level["m_probability"] = twin["m_probability"] = m
 
 
 def _present_columns(con: duckdb.DuckDBPyConnection, tables: list[str]) -> set[str]:
@@ -282,12 +376,16 @@ def link_tables(
     splink_settings = model or apply_priors(_settings_for(entity, present, link_type, large))
     if model is None and large and entity in ("firearm", "vehicle") and "holder" in present:
         _count_holder_u(con, prepared, splink_settings)
+    if model is None and large and entity == "person":
+        count_namesake_u(con, prepared, splink_settings)
     if model is None and not evidence_columns:
         splink_settings["retain_intermediate_calculation_columns"] = False
         splink_settings["retain_matching_columns"] = False
     db_api = make_db_api(con, settings)
     frames = [db_api.register(t, dataset_display_name=t) for t in prepared]
     linker = Linker(frames, splink_settings, log_level=logging.ERROR)
+    if _uses_namesake_frequencies(splink_settings):
+        register_namesake_frequencies(con, linker, db_api, prepared)
     do_train = (min(sizes) >= MIN_RECORDS_TO_TRAIN) if train is None else train
     do_train = do_train and model is None
     timings["setup_s"] = time.perf_counter() - t_setup
@@ -301,8 +399,8 @@ def link_tables(
         _train(linker, entity, present, settings.seed, sizes)
         trained_model = linker.misc.save_model_to_json()
         reverted = _guard_model(trained_model, splink_settings)
-        if reverted:
-            linker = Linker(frames, trained_model, log_level=logging.ERROR)
+        merge_namesake_m(trained_model)
+        linker = Linker(frames, trained_model, log_level=logging.ERROR)
     timings["train_s"] = time.perf_counter() - t1
     t2 = time.perf_counter()
     say("scoring candidate pairs")

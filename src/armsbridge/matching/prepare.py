@@ -39,6 +39,7 @@ PERSON_COLUMNS = (
     "region",
     "phone",
     "id_number",
+    "items",
 )
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
@@ -81,6 +82,24 @@ def normalise_phones(raw: str | None) -> str:
     """Return several numbers (separated by ';' or ',') in E.164, separated by ';'."""
     numbers = (normalise_phone(part) for part in re.split(r"[;,]", raw or ""))
     return ";".join(dict.fromkeys(n for n in numbers if n))
+
+
+# A serial with fewer characters read than this is too common to tie two people together.
+MIN_ITEM_SERIAL = 5
+
+
+def item_key(kind: str, raw: str | None) -> str | None:
+    """Return the key of a gun (`serial`) or car (`plate`, `vin`) a person is linked to.
+
+    A person's `items` column lists these keys, separated by ';', as the store gives them
+    (rows.py): two records holding the same gun or car, however it was written on each side,
+    share a key. Serials count only when fully read (a partial one fits many guns).
+    """
+    if kind == "serial":
+        key = serial_pattern(raw)
+        return f"s:{key}" if "?" not in key and len(key) >= MIN_ITEM_SERIAL else None
+    key = plate_key(raw) if kind == "plate" else vin_key(raw) if kind == "vin" else ""
+    return f"{kind[0]}:{key}" if key else None
 
 
 _SEX = {"m": "M", "м": "M", "f": "F", "ж": "F", "z": "F", "w": "F"}
@@ -174,33 +193,58 @@ def prepare_persons(
         CASE WHEN substr(n, 5, 1) = '9' THEN '1' ELSE '2' END || substr(n, 5, 3) || '-' ||
         substr(n, 3, 2) || '-' || substr(n, 1, 2)
     END""")
+    # Name words are sorted, counted and classed by script once per distinct written name.
+    union_names = " UNION ALL ".join(
+        f"SELECT CAST(given_name AS VARCHAR) AS g, CAST(family_name AS VARCHAR) AS f, "
+        f"CAST(full_name AS VARCHAR) AS fn FROM {s}"
+        for s in sources
+    )
+    con.execute(_NAMES_SQL.format(union=union_names, x=suffix))
     out = []
     for src in sources:
         dst = f"{src}_prepared"
         con.execute(_drop_empty_joins(con, src, _PERSON_SQL.format(src=src, dst=dst, x=suffix)))
         out.append(dst)
-    _add_name_counts(con, out)
     return out
 
 
-def _add_name_counts(con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
-    """Add `nkf`: how many records of all the tables carry the same name key."""
-    union = " UNION ALL ".join(f"SELECT nk FROM {t}" for t in tables)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE name_counts AS SELECT nk, count(*) AS n "
-        f"FROM ({union}) WHERE nk IS NOT NULL GROUP BY nk"
-    )
-    for t in tables:
-        con.execute(
-            f"CREATE OR REPLACE TABLE {t} AS SELECT p.*, coalesce(c.n, 0) AS nkf "
-            f"FROM {t} p LEFT JOIN name_counts c ON c.nk = p.nk"
-        )
-    con.execute("DROP TABLE name_counts")
+# One row per distinct (given, family, full) name as written: its sorted word keys (inverted
+# order gives the same key), and `nkf`, how many records of all the tables carry the same key.
+_NAMES_SQL = """
+CREATE OR REPLACE TABLE map_names{x} AS
+WITH combos AS (
+  SELECT g, f, fn, count(*) AS n FROM ({union}) GROUP BY g, f, fn
+), keyed AS (
+  SELECT c.*,
+    CASE WHEN mg.k IS NULL AND mf.k IS NULL THEN mfn.k ELSE concat_ws(' ', mg.k, mf.k) END
+      AS kraw,
+    CASE WHEN mg.p IS NULL AND mf.p IS NULL THEN mfn.p ELSE concat_ws(' ', mg.p, mf.p) END
+      AS praw
+  FROM combos c
+  LEFT JOIN map_nm{x} mg ON mg.raw = c.g
+  LEFT JOIN map_nm{x} mf ON mf.raw = c.f
+  LEFT JOIN map_nm{x} mfn ON mfn.raw = c.fn
+), toks AS (
+  SELECT g, f, fn, n,
+    list_sort(list_filter(string_split(coalesce(kraw, ''), ' '), lambda t: t <> '')) AS kt,
+    list_sort(list_filter(string_split(coalesce(praw, ''), ' '), lambda t: t <> '')) AS pt,
+    CASE WHEN regexp_matches(concat_ws(' ', g, f, fn), '[Ѐ-ӿ]') THEN 'Cyrl' ELSE 'Latn' END
+      AS script
+  FROM keyed
+), named AS (
+  SELECT g, f, fn, n, script,
+    nullif(array_to_string(kt, ' '), '') AS nk, nullif(array_to_string(pt, ' '), '') AS np,
+    kt[1] AS n1, kt[-1] AS n2, pt[1] AS p1, pt[-1] AS p2
+  FROM toks
+)
+SELECT * EXCLUDE (n),
+  CASE WHEN nk IS NOT NULL THEN sum(n) OVER (PARTITION BY nk) ELSE 0 END AS nkf
+FROM named
+"""
 
 
 # Optional raw column -> (its join line, the key it feeds): unused columns cost no join.
 _OPTIONAL_JOINS = {
-    "full_name": ("LEFT JOIN map_nm{x} fn ON", "fn."),
     "city": ("LEFT JOIN map_pc{x} ci ON", "ci."),
     "address": ("LEFT JOIN map_nm{x} ad ON", "ad."),
     "phone": ("LEFT JOIN map_ph{x} ph ON", "ph."),
@@ -235,8 +279,7 @@ _PERSON_SQL = """
 CREATE OR REPLACE TABLE {dst} AS
 WITH base AS (
   SELECT s.unique_id::VARCHAR AS unique_id,
-    CASE WHEN g.k IS NULL AND f.k IS NULL THEN fn.k ELSE concat_ws(' ', g.k, f.k) END AS kraw,
-    CASE WHEN g.p IS NULL AND f.p IS NULL THEN fn.p ELSE concat_ws(' ', g.p, f.p) END AS praw,
+    nm.nk, nm.np, nm.n1, nm.n2, nm.p1, nm.p2, nm.nkf, nm.script,
     fa.k AS fk, fa.p AS fp,
     nullif(coalesce(CAST(s.birth_date AS VARCHAR), CAST(s.birth_year AS VARCHAR)), '') AS bd1,
     embg_date(doc) AS bde,
@@ -245,14 +288,14 @@ WITH base AS (
     nullif(upper(regexp_replace(CAST(s.postcode AS VARCHAR), '\\s', '', 'g')), '') AS postcode,
     nullif(lower(trim(CAST(s.region AS VARCHAR))), '') AS region,
     split_part(ph.e, ';', 1) AS phone, string_split(ph.e, ';') AS phones, doc AS doc,
-    CASE WHEN regexp_matches(concat_ws(' ', s.given_name, s.family_name, s.full_name),
-                             '[Ѐ-ӿ]') THEN 'Cyrl' ELSE 'Latn' END AS script
+    nullif(list_sort(list_distinct(list_filter(string_split(CAST(s.items AS VARCHAR), ';'),
+      lambda k: k <> ''))), []) AS items
   FROM (SELECT *, nullif(regexp_replace(translate(upper(CAST(id_number AS VARCHAR)),
                  'АВЕКМНОРСТХУЈЅІ', 'ABEKMHOPCTXYJSI'), '[^0-9A-Z]', '', 'g'), '') AS doc
         FROM {src}) s
-  LEFT JOIN map_nm{x} g ON g.raw = CAST(s.given_name AS VARCHAR)
-  LEFT JOIN map_nm{x} f ON f.raw = CAST(s.family_name AS VARCHAR)
-  LEFT JOIN map_nm{x} fn ON fn.raw = CAST(s.full_name AS VARCHAR)
+  LEFT JOIN map_names{x} nm ON nm.g IS NOT DISTINCT FROM CAST(s.given_name AS VARCHAR)
+    AND nm.f IS NOT DISTINCT FROM CAST(s.family_name AS VARCHAR)
+    AND nm.fn IS NOT DISTINCT FROM CAST(s.full_name AS VARCHAR)
   LEFT JOIN map_fa{x} fa ON fa.raw = CAST(s.father_name AS VARCHAR)
   LEFT JOIN map_pc{x} bp ON bp.raw = CAST(s.birth_place AS VARCHAR)
   LEFT JOIN map_pc{x} ci ON ci.raw = CAST(s.city AS VARCHAR)
@@ -261,26 +304,20 @@ WITH base AS (
   LEFT JOIN map_sx{x} sx ON sx.raw = CAST(s.sex AS VARCHAR)
 ), dated AS (
   -- 01.01.yyyy is how many registers write "born in yyyy, day unknown".
-  SELECT * EXCLUDE (bd1, bde),
+  SELECT * EXCLUDE (bd1, bde, bd2),
     CASE WHEN bde IS NOT NULL AND (bd1 IS NULL OR starts_with(bde, bd2)) THEN bde ELSE bd2 END
-      AS bd0
+      AS bd
   FROM (SELECT *, CASE WHEN bd1 LIKE '____-01-01' THEN left(bd1, 4) ELSE bd1 END AS bd2
         FROM base)
-), toks AS (
-  SELECT * EXCLUDE (bd0, bd2), bd0 AS bd,
-    list_sort(list_filter(string_split(coalesce(kraw, ''), ' '), lambda t: t <> '')) AS kt,
-    list_sort(list_filter(string_split(coalesce(praw, ''), ' '), lambda t: t <> '')) AS pt
-  FROM dated
 )
-SELECT unique_id,
-  nullif(array_to_string(kt, ' '), '') AS nk,
-  CASE WHEN bd IS NULL THEN nullif(array_to_string(pt, ' '), '') END AS npx,
+SELECT unique_id, nk,
+  CASE WHEN bd IS NULL THEN np END AS npx,
   CASE WHEN length(bd) = 10 THEN right(bd, 5) END AS md,
-  nullif(array_to_string(pt, ' '), '') AS np,
-  kt[1] AS n1, kt[-1] AS n2, pt[1] AS p1, pt[-1] AS p2,
-  fk, fp, bd, TRY_CAST(left(bd, 4) AS INTEGER) AS byear, sex, bpk, cityk, addrk, postcode, region,
-  phone, phones, doc, script
-FROM toks
+  np, n1, n2, p1, p2,
+  fk, fp, np || '|' || fk AS nfk,
+  bd, TRY_CAST(left(bd, 4) AS INTEGER) AS byear, sex, bpk, cityk, addrk, postcode, region,
+  phone, phones, doc, items, script, coalesce(nkf, 0) AS nkf
+FROM dated
 """
 
 

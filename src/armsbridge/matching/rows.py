@@ -7,11 +7,13 @@ from collections.abc import Callable
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from armsbridge.matching.prepare import item_key
 from armsbridge.records.models import Firearm, IdentityDocument, Link, Person, Phone, Vehicle
 
 
 def person_rows(session: Session) -> list[dict[str, object]]:
-    """Return every person as a raw matching row: names, birth, first document, all phones."""
+    """Return every person as a raw matching row: names, birth, first document, all phones, and
+    the guns and cars linked to them."""
     docs: dict[int, str] = {}
     for pid, number in session.execute(
         select(IdentityDocument.person_id, IdentityDocument.number).order_by(IdentityDocument.id)
@@ -33,6 +35,7 @@ def person_rows(session: Session) -> list[dict[str, object]]:
         pid, phid = (fid, tid) if ft == "person" else (tid, fid)
         if phid in phone_numbers:
             phones.setdefault(pid, []).append(phone_numbers[phid])
+    items = _held_item_keys(session)
     rows: list[dict[str, object]] = []
     for p in session.execute(select(Person)).scalars():
         rows.append(
@@ -46,9 +49,42 @@ def person_rows(session: Session) -> list[dict[str, object]]:
                 "birth_place": p.birth_place,
                 "id_number": docs.get(p.id),
                 "phone": ";".join(phones.get(p.id, [])) or None,
+                "items": ";".join(items.get(p.id, [])) or None,
             }
         )
     return rows
+
+
+def _person_links(session: Session, record_type: str) -> list[tuple[int, int]]:
+    """Return (record id, person id) for every link but `same_as` between the two types."""
+    out = []
+    for ft, fid, _tt, tid in session.execute(
+        select(Link.from_type, Link.from_id, Link.to_type, Link.to_id).where(
+            Link.kind != "same_as",
+            or_(
+                (Link.from_type == record_type) & (Link.to_type == "person"),
+                (Link.from_type == "person") & (Link.to_type == record_type),
+            ),
+        )
+    ):
+        out.append((fid, tid) if ft == record_type else (tid, fid))
+    return out
+
+
+def _held_item_keys(session: Session) -> dict[int, list[str]]:
+    """Return person id -> keys of the firearms and vehicles linked to them (prepare.item_key)."""
+    keys: dict[tuple[str, int], list[str]] = {}
+    for f in session.execute(select(Firearm.id, Firearm.serial_raw)):
+        keys[("firearm", f.id)] = [k for k in (item_key("serial", f.serial_raw),) if k]
+    for v in session.execute(select(Vehicle.id, Vehicle.plate_raw, Vehicle.vin)):
+        found = (item_key("plate", v.plate_raw), item_key("vin", v.vin))
+        keys[("vehicle", v.id)] = [k for k in found if k]
+    out: dict[int, list[str]] = {}
+    for record_type in ("firearm", "vehicle"):
+        for item, person in _person_links(session, record_type):
+            held = out.setdefault(person, [])
+            held.extend(k for k in keys.get((record_type, item), []) if k not in held)
+    return out
 
 
 def person_entity_roots(session: Session) -> dict[int, int]:
@@ -79,16 +115,7 @@ def holders(session: Session, record_type: str) -> dict[int, str]:
     """
     roots = person_entity_roots(session)
     found: dict[int, int] = {}
-    for ft, fid, _tt, tid in session.execute(
-        select(Link.from_type, Link.from_id, Link.to_type, Link.to_id).where(
-            Link.kind != "same_as",
-            or_(
-                (Link.from_type == record_type) & (Link.to_type == "person"),
-                (Link.from_type == "person") & (Link.to_type == record_type),
-            ),
-        )
-    ):
-        item, person = (fid, tid) if ft == record_type else (tid, fid)
+    for item, person in _person_links(session, record_type):
         entity = roots.get(person, person)
         found[item] = min(found.get(item, entity), entity)
     return {item: f"person:{entity}" for item, entity in found.items()}

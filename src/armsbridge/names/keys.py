@@ -42,6 +42,8 @@ def _rewriter() -> tuple[re.Pattern[str], dict[str, str]]:
 
 
 def _strip_marks(text: str) -> str:
+    if text.isascii():  # nothing to strip (most keys are plain letters by now)
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
@@ -49,6 +51,8 @@ def _strip_marks(text: str) -> str:
 def _y_rule(word: str) -> str:
     # English-style y before a vowel is a consonant (Yovan = Јован); elsewhere it is a vowel
     # (Albanian Ylli = Или).
+    if "y" not in word:
+        return word
     out = []
     for i, ch in enumerate(word):
         if ch == "y":
@@ -59,8 +63,12 @@ def _y_rule(word: str) -> str:
     return "".join(out)
 
 
+_DOUBLES = re.compile(r"(.)\1+")
+_NOT_LETTER = re.compile(r"[^a-zA-Z]")
+
+
 def _collapse_doubles(word: str) -> str:
-    return re.sub(r"(.)\1+", r"\1", word)
+    return _DOUBLES.sub(r"\1", word)
 
 
 @lru_cache(maxsize=200_000)
@@ -71,7 +79,7 @@ def _word_key(word: str) -> str:
     # stripped, so only unlisted accents (é, ü, ...) fall back to their base letter.
     word = pattern.sub(lambda m: mapping[m.group(0)], word)
     word = _strip_marks(word)
-    word = re.sub(r"[^a-zA-Z]", "", word)
+    word = _NOT_LETTER.sub("", word)
     word = _y_rule(word)
     return _collapse_doubles(word)
 
