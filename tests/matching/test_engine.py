@@ -7,15 +7,10 @@ import json
 import pytest
 
 from armsbridge.errors import UserError
-from armsbridge.matching.backend import MatchEngineSettings, duckdb_connection
 from armsbridge.matching import comparisons as cmp
-from armsbridge.matching.engine import (
-    apply_priors,
-    count_namesake_u,
-    evidence,
-    link_tables,
-    merge_namesake_m,
-)
+from armsbridge.matching.backend import MatchEngineSettings, duckdb_connection
+from armsbridge.matching.counted import count_namesake_u, merge_namesake_m
+from armsbridge.matching.engine import apply_priors, evidence, link_tables
 from armsbridge.matching.prepare import item_key, serial_pattern, table_from_rows
 
 MK = [
@@ -291,9 +286,8 @@ def test_a_common_name_rarely_counted_keeps_the_prior() -> None:
     _namesake_world(con, n=5)  # 10 records: not a common name
     settings = apply_priors(cmp.person_settings({"nk", "fk", "bd", "sex", "bpk"}))
     count_namesake_u(con, ["l", "r"], settings)
-    assert not any(
-        lv.get("fix_u_probability") for c in settings["comparisons"] for lv in c["comparison_levels"]
-    )
+    levels = [lv for c in settings["comparisons"] for lv in c["comparison_levels"]]
+    assert not any(lv.get("fix_u_probability") for lv in levels)
 
 
 def test_namesake_levels_share_the_agreements_m() -> None:

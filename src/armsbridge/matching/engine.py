@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import copy
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +17,13 @@ from splink import Linker
 
 from armsbridge.matching import comparisons as cmp
 from armsbridge.matching.backend import MatchEngineSettings, engine_settings, make_db_api
+from armsbridge.matching.counted import (
+    count_holder_u,
+    count_namesake_u,
+    merge_namesake_m,
+    register_namesake_frequencies,
+    uses_namesake_frequencies,
+)
 from armsbridge.matching.prepare import prepare_firearms, prepare_persons, prepare_vehicles
 
 ENTITY_TYPES = ("person", "firearm", "vehicle")
@@ -175,134 +181,6 @@ def apply_priors(settings: dict[str, Any]) -> dict[str, Any]:
     return settings
 
 
-def _count_holder_u(
-    con: duckdb.DuckDBPyConnection, tables: list[str], settings: dict[str, Any]
-) -> None:
-    """Set the holder levels' u to their exact share of all pairs, and keep it fixed.
-
-    Two random guns (or cars) share a holder about once per number of holders: at 10^5 a sample of
-    random pairs sees it too rarely to count, and a prior cannot know the size of the data.
-    """
-    per = [
-        f"SELECT holder, count(*) AS n, count(*) FILTER (hguns = 1) AS a FROM {t} "
-        "WHERE holder IS NOT NULL GROUP BY holder"
-        for t in tables
-    ]
-    sizes = [con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in tables]
-    if len(tables) == 2:
-        same, only = con.execute(
-            f"SELECT coalesce(sum(l.n * r.n), 0), coalesce(sum(l.a * r.a), 0) "
-            f"FROM ({per[0]}) l JOIN ({per[1]}) r USING (holder)"
-        ).fetchall()[0]
-        total = sizes[0] * sizes[1]
-    else:
-        same, only = con.execute(
-            f"SELECT coalesce(sum(n * (n - 1) / 2), 0), coalesce(sum(a * (a - 1) / 2), 0) "
-            f"FROM ({per[0]})"
-        ).fetchall()[0]
-        total = sizes[0] * (sizes[0] - 1) / 2
-    if not total:
-        return
-    shares = {
-        "same holder, their only such one": max(only / total, 1e-9),
-        "same holder, one of several such": max((same - only) / total, 1e-9),
-    }
-    comp = next(c for c in settings["comparisons"] if c["output_column_name"] == "holder")
-    for level in comp["comparison_levels"]:
-        if level.get("label_for_charts") in shares:
-            level["u_probability"] = shares[level["label_for_charts"]]
-            level["fix_u_probability"] = True
-
-
-def count_namesake_u(
-    con: duckdb.DuckDBPyConnection, tables: list[str], settings: dict[str, Any]
-) -> None:
-    """Set each "names agree" level's u to its share among pairs of one common name, fixed.
-
-    The share is counted exactly on the data, over names whose sound more than COMMON_NAME
-    records carry (their pairs are nearly all namesakes); with no such name the prior stays.
-    """
-    union = " UNION ALL ".join(f"SELECT np FROM {t}" for t in tables)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE common_names AS SELECT np FROM ({union}) "
-        f"WHERE np IS NOT NULL GROUP BY np HAVING count(*) > {cmp.COMMON_NAME}"
-    )
-    common = "SELECT np FROM common_names"
-    for comp in settings["comparisons"]:
-        levels = comp["comparison_levels"]
-        for i, level in enumerate(levels):
-            if not level.get("label_for_charts", "").endswith(cmp.NAMES_AGREE):
-                continue
-            col = re.search(r'"(\w+)_l" = "\1_r"', levels[i + 1]["sql_condition"]).group(1)  # type: ignore[union-attr]
-            per = [
-                f"SELECT np, {col} AS v, count(*) AS c FROM {t} WHERE {col} IS NOT NULL "
-                f"AND np IN ({common}) GROUP BY np, {col}"
-                for t in tables
-            ]
-            if len(tables) == 2:
-                pairs = f"FROM ({per[0]}) l JOIN ({per[1]}) r USING (np)"
-                same, total = con.execute(
-                    f"SELECT sum(l.c * r.c) FILTER (l.v = r.v), sum(l.c * r.c) {pairs}"
-                ).fetchall()[0]
-            else:
-                same, total = con.execute(
-                    f"SELECT sum(c * (c - 1) / 2), (SELECT sum(n * (n - 1) / 2) FROM "
-                    f"(SELECT sum(c) AS n FROM ({per[0]}) GROUP BY np)) FROM ({per[0]})"
-                ).fetchall()[0]
-            if total:
-                level["u_probability"] = max(float(same or 0) / float(total), 1e-6)
-                level["fix_u_probability"] = True
-    con.execute("DROP TABLE common_names")
-
-
-def register_namesake_frequencies(
-    con: duckdb.DuckDBPyConnection, linker: Linker, db_api: Any, tables: list[str]
-) -> None:
-    """Give the father's "names agree" level its u: that father's name among people of one name.
-
-    For a common name it is counted on the data (with the name's records as the sample); for a
-    name too rare to count, the father's name's frequency among all records stands in.
-    """
-    union = " UNION ALL ".join(
-        f"SELECT np, fk FROM {t} WHERE np IS NOT NULL AND fk IS NOT NULL" for t in tables
-    )
-    con.execute(f"""
-    CREATE OR REPLACE TABLE namesake_tf_nfk AS
-    WITH u AS ({union}),
-    f AS (SELECT fk, count(*) / (SELECT count(*) FROM u) AS tf FROM u GROUP BY fk),
-    nm AS (SELECT np, count(*) AS n FROM u GROUP BY np)
-    SELECT u.np || '|' || u.fk AS nfk,
-      CASE WHEN nm.n > {cmp.COMMON_NAME} THEN greatest(count(*) / nm.n, f.tf) ELSE f.tf END
-        AS tf_nfk
-    FROM u JOIN f USING (fk) JOIN nm USING (np) GROUP BY u.np, u.fk, nm.n, f.tf
-    """)
-    frame = db_api.register("namesake_tf_nfk", dataset_display_name="namesake_tf_nfk")
-    linker.table_management.register_term_frequency_lookup(frame, "nfk")
-
-
-def _uses_namesake_frequencies(settings: dict[str, Any]) -> bool:
-    return any(
-        lv.get("tf_adjustment_column") == "nfk"
-        for comp in settings["comparisons"]
-        for lv in comp["comparison_levels"]
-    )
-
-
-def merge_namesake_m(model: dict[str, Any]) -> None:
-    """Give a "names agree" level and its twin the same m: the agreement's share among matches.
-
-    EM splits matches between the two by whether the names agree; the evidence is the field's
-    agreement given that, so both take the sum (u is what differs).
-    """
-    for comp in model["comparisons"]:
-        levels = comp["comparison_levels"]
-        for i, level in enumerate(levels):
-            if level.get("label_for_charts", "").endswith(cmp.NAMES_AGREE):
-                twin = levels[i + 1]
-                m = min(level.get("m_probability", 0.0) + twin.get("m_probability", 0.0), 1.0)
-                level["m_probability"] = twin["m_probability"] = m
-
-
 def _present_columns(con: duckdb.DuckDBPyConnection, tables: list[str]) -> set[str]:
     cols = [r[0] for r in con.execute(f"DESCRIBE {tables[0]}").fetchall()]
     present = set(cols)
@@ -375,7 +253,7 @@ def link_tables(
     large = min(sizes) >= MIN_RECORDS_TO_TRAIN
     splink_settings = model or apply_priors(_settings_for(entity, present, link_type, large))
     if model is None and large and entity in ("firearm", "vehicle") and "holder" in present:
-        _count_holder_u(con, prepared, splink_settings)
+        count_holder_u(con, prepared, splink_settings)
     if model is None and large and entity == "person":
         count_namesake_u(con, prepared, splink_settings)
     if model is None and not evidence_columns:
@@ -384,7 +262,7 @@ def link_tables(
     db_api = make_db_api(con, settings)
     frames = [db_api.register(t, dataset_display_name=t) for t in prepared]
     linker = Linker(frames, splink_settings, log_level=logging.ERROR)
-    if _uses_namesake_frequencies(splink_settings):
+    if uses_namesake_frequencies(splink_settings):
         register_namesake_frequencies(con, linker, db_api, prepared)
     do_train = (min(sizes) >= MIN_RECORDS_TO_TRAIN) if train is None else train
     do_train = do_train and model is None
