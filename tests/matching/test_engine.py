@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -291,9 +292,13 @@ def test_a_common_name_rarely_counted_keeps_the_prior() -> None:
 
 
 def test_namesake_levels_share_the_agreements_m() -> None:
-    model = apply_priors(cmp.person_settings({"nk", "bpk"}))
+    priors = apply_priors(cmp.person_settings({"nk", "bpk", "sex"}))
+    model = copy.deepcopy(priors)
     place = next(c for c in model["comparisons"] if c["output_column_name"] == "birth_place")
-    place["comparison_levels"][1]["m_probability"] = 0.7  # names agree
-    place["comparison_levels"][2]["m_probability"] = 0.25  # names differ
-    merge_namesake_m(model)
+    place["comparison_levels"][1]["m_probability"] = 0.7  # trained: names agree
+    place["comparison_levels"][2]["m_probability"] = 0.25  # trained: names differ
+    merge_namesake_m(model, priors)
     assert [lv.get("m_probability") for lv in place["comparison_levels"][1:3]] == [0.95, 0.95]
+    # Not trained: the priors are the agreement's share already.
+    sex = next(c for c in model["comparisons"] if c["output_column_name"] == "sex")
+    assert [lv["m_probability"] for lv in sex["comparison_levels"][1:3]] == [0.98, 0.98]

@@ -267,18 +267,16 @@ def person_training_rules(present: set[str]) -> list[str]:
     """Blocking rules for EM, each tight enough that most of its pairs are true matches.
 
     EM on loose blocks (a common name alone) finds the wrong two classes; on tight blocks it
-    learns m. A comparison whose columns a rule uses is not trained by that rule: names+father
-    trains birth dates, places, documents; date+father trains names. The father's name keeps
-    its prior (two more EM sessions would cost more than they teach).
+    learns m. A comparison whose columns a rule uses is not trained by that rule: a rare name
+    trains birth dates, the father's name, places, phones; date+father trains names.
     """
     rules = []
     if "fk" in present:
         # Namesakes (a common name and a common father's name) would teach EM that matches
-        # differ in birth date: it learns dates from names that few records carry.
-        rules.append(
-            'l."np" = r."np" AND l."fp" = r."fp"'
-            f' AND l."nkf" <= {RARE_NAME} AND r."nkf" <= {RARE_NAME}'
-        )
+        # differ in birth date: it learns from names that few records carry. (With the father's
+        # name in this rule too, the father's name kept its prior, whose "different" level was
+        # 30 times likelier among matches than the data shows.)
+        rules.append(f'l."np" = r."np" AND l."nkf" <= {RARE_NAME} AND r."nkf" <= {RARE_NAME}')
         if "bd" in present:
             rules.append('l."bd" = r."bd" AND l."fp" = r."fp"')
     elif "bd" in present:

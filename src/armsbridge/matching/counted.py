@@ -130,16 +130,29 @@ def uses_namesake_frequencies(settings: dict[str, Any]) -> bool:
     )
 
 
-def merge_namesake_m(model: dict[str, Any]) -> None:
+def merge_namesake_m(model: dict[str, Any], priors: dict[str, Any]) -> None:
     """Give a "names agree" level and its twin the same m: the agreement's share among matches.
 
     EM splits matches between the two by whether the names agree; the evidence is the field's
-    agreement given that, so both take the sum (u is what differs).
+    agreement given that, so both take the sum (u is what differs). A comparison EM did not
+    train still has its priors, which are that share already, and is left as it is.
     """
+    prior_m = {
+        (c["output_column_name"], lv.get("label_for_charts")): lv.get("m_probability")
+        for c in priors["comparisons"]
+        for lv in c["comparison_levels"]
+    }
     for comp in model["comparisons"]:
         levels = comp["comparison_levels"]
         for i, level in enumerate(levels):
-            if level.get("label_for_charts", "").endswith(cmp.NAMES_AGREE):
-                twin = levels[i + 1]
-                m = min(level.get("m_probability", 0.0) + twin.get("m_probability", 0.0), 1.0)
-                level["m_probability"] = twin["m_probability"] = m
+            if not level.get("label_for_charts", "").endswith(cmp.NAMES_AGREE):
+                continue
+            twin = levels[i + 1]
+            name = comp["output_column_name"]
+            if all(
+                lv.get("m_probability") == prior_m.get((name, lv.get("label_for_charts")))
+                for lv in (level, twin)
+            ):
+                continue
+            m = min(level.get("m_probability", 0.0) + twin.get("m_probability", 0.0), 1.0)
+            level["m_probability"] = twin["m_probability"] = m

@@ -277,7 +277,7 @@ def link_tables(
         _train(linker, entity, present, settings.seed, sizes)
         trained_model = linker.misc.save_model_to_json()
         reverted = _guard_model(trained_model, splink_settings)
-        merge_namesake_m(trained_model)
+        merge_namesake_m(trained_model, splink_settings)
         linker = Linker(frames, trained_model, log_level=logging.ERROR)
     timings["train_s"] = time.perf_counter() - t1
     t2 = time.perf_counter()
