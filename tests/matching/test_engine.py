@@ -302,3 +302,26 @@ def test_namesake_levels_share_the_agreements_m() -> None:
     # Not trained: the priors are the agreement's share already.
     sex = next(c for c in model["comparisons"] if c["output_column_name"] == "sex")
     assert [lv["m_probability"] for lv in sex["comparison_levels"][1:3]] == [0.98, 0.98]
+
+
+def test_records_sharing_any_phone_are_compared_even_when_nothing_else_agrees() -> None:
+    # Only the second number of the right record is the left record's: blocking on every
+    # number, not the first, is what brings this pair to be scored at all.
+    left = [
+        {"unique_id": "m1", "given_name": "Агрон", "family_name": "Гаши", "phone": "+38344123456"}
+    ]
+    right = [
+        {
+            "unique_id": "x1",
+            "given_name": "Artan",
+            "family_name": "Berisha",
+            "phone": "+38971222333;+38344123456",
+        }
+    ]
+    con, result = _link(left, right)
+    cur = con.execute(f"SELECT * FROM {result.predictions}")
+    cols = [d[0] for d in cur.description]
+    rows = [dict(zip(cols, v, strict=True)) for v in cur.fetchall()]
+    assert len(rows) == 1
+    phone = next(e for e in evidence(result.model, rows[0]) if e["comparison"] == "phone")
+    assert phone["level"] == "same phone number"

@@ -254,7 +254,7 @@ def person_blocking(present: set[str]) -> list[Any]:
     if "doc" in present:
         rules.append('l."doc" = r."doc"')
     if "phone" in present:
-        rules.append('l."phone" = r."phone"')
+        rules.append({"blocking_rule": 'l."phones" = r."phones"', "arrays_to_explode": ["phones"]})
     if "items" in present:
         # Any one gun or car in common, whichever place it has in each record's list.
         rules.append({"blocking_rule": 'l."items" = r."items"', "arrays_to_explode": ["items"]})
