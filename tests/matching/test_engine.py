@@ -209,6 +209,20 @@ def test_vehicles_with_cyrillic_lookalike_plates_match() -> None:
     assert ("v2", "w2") not in matched
 
 
+def _phone_evidence(left: list[dict], right: list[dict]) -> dict[frozenset[str], dict]:
+    """Link two lists of persons; return the phone evidence of every scored pair."""
+    con, result = _link(left, right)
+    cur = con.execute(f"SELECT * FROM {result.predictions}")
+    cols = [d[0] for d in cur.description]
+    rows = [dict(zip(cols, v, strict=True)) for v in cur.fetchall()]
+    return {
+        frozenset((r["unique_id_l"], r["unique_id_r"])): next(
+            e for e in evidence(result.model, r) if e["comparison"] == "phone"
+        )
+        for r in rows
+    }
+
+
 def test_any_shared_phone_counts_and_local_numbers_are_read() -> None:
     left = [
         {"unique_id": "m1", "given_name": "Агрон", "family_name": "Гаши", "phone": "+38344123456"},
@@ -223,16 +237,7 @@ def test_any_shared_phone_counts_and_local_numbers_are_read() -> None:
             "phone": "+38971222333; 044 123 456",
         },
     ]
-    con, result = _link(left, right)
-    cur = con.execute(f"SELECT * FROM {result.predictions}")
-    cols = [d[0] for d in cur.description]
-    rows = [dict(zip(cols, v, strict=True)) for v in cur.fetchall()]
-    phone = {
-        frozenset((r["unique_id_l"], r["unique_id_r"])): next(
-            e for e in evidence(result.model, r) if e["comparison"] == "phone"
-        )
-        for r in rows
-    }
+    phone = _phone_evidence(left, right)
     assert phone[frozenset(("m1", "x1"))]["level"] == "same phone number"
     assert phone[frozenset(("m1", "x1"))]["agrees"]
     assert phone[frozenset(("m2", "x1"))]["level"] == "different"
@@ -318,10 +323,6 @@ def test_records_sharing_any_phone_are_compared_even_when_nothing_else_agrees() 
             "phone": "+38971222333;+38344123456",
         }
     ]
-    con, result = _link(left, right)
-    cur = con.execute(f"SELECT * FROM {result.predictions}")
-    cols = [d[0] for d in cur.description]
-    rows = [dict(zip(cols, v, strict=True)) for v in cur.fetchall()]
-    assert len(rows) == 1
-    phone = next(e for e in evidence(result.model, rows[0]) if e["comparison"] == "phone")
-    assert phone["level"] == "same phone number"
+    phone = _phone_evidence(left, right)
+    assert list(phone) == [frozenset(("m1", "x1"))]
+    assert phone[frozenset(("m1", "x1"))]["level"] == "same phone number"

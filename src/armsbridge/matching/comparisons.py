@@ -19,7 +19,7 @@ EM_ITERATIONS = 6
 RARE_NAME = 6
 # A name sound carried by more records than this is common: most pairs sharing it are namesakes.
 COMMON_NAME = 30
-# Label suffix of a level reached only when the names sound alike (see `namesake_level`).
+# Label suffix of a level reached only when the names sound alike (see `with_namesake_level`).
 NAMES_AGREE = ", names agree"
 NAMES_SOUND_ALIKE = '"np_l" = "np_r"'
 
@@ -130,7 +130,7 @@ def with_namesake_level(comparison: dict[str, Any], level: int = 1) -> dict[str,
     sex, birth place or father's name far more often than two random people (at 10^6 records:
     birth place 9 % against 4 %, sex always against 72 %). Counting that agreement at its
     random-pair rate on top of the name would count the name twice; this level gets u counted
-    on pairs of one common name instead (engine.count_namesake_u).
+    on pairs of one common name instead (counted.count_namesake_u).
     """
     same = comparison["comparison_levels"][level]
     namesake = {
