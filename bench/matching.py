@@ -222,6 +222,10 @@ def synth_persons(root: Path) -> tuple[list[dict], list[dict], set[tuple[str, st
         for ref, items in _items(root, j).items():
             if ref in recs:
                 recs[ref]["items"] = ";".join(items)
+        # The other persons of each case the person is in (rows.py gives the same).
+        for ref, others in _associates(root, j).items():
+            if ref in recs:
+                recs[ref]["associates"] = ";".join(others)
         sides[j] = list(recs.values())
     entity: dict[str, dict[str, list[str]]] = {}
     with (root / "truth" / "persons.csv").open(encoding="utf-8") as fh:
@@ -250,6 +254,25 @@ def _phones(root: Path, jurisdiction: str) -> dict[str, list[str]]:
             e164 = normalise_phone(row[number], jurisdiction)
             if e164 not in out.setdefault(row[person], []):
                 out[row[person]].append(e164)
+    return out
+
+
+def _associates(root: Path, jurisdiction: str) -> dict[str, list[str]]:
+    """Return person ref -> refs of the other persons in the cases they are in (one side)."""
+    from armsbridge.imports.readers import open_table
+    from armsbridge.synth.files import FILES
+
+    spec = next(f for f in FILES if f.name == "persons.csv")
+    person, case = spec.column("person", jurisdiction), spec.column("case", jurisdiction)
+    members: dict[str, list[str]] = {}
+    for _n, row in open_table(root / jurisdiction.lower() / "persons.csv").rows:
+        if row.get(case) and row.get(person):
+            members.setdefault(row[case], []).append(row[person])
+    out: dict[str, list[str]] = {}
+    for refs in members.values():
+        for ref in refs:
+            known = out.setdefault(ref, [])
+            known.extend(r for r in refs if r != ref and r not in known)
     return out
 
 
@@ -418,6 +441,12 @@ def _baseline(con, method: str) -> tuple[str, dict]:  # noqa: ANN001
             nullif(split_part(phone, ';', 1), '') AS phone,
             nullif(string_split(items, ';'), []) AS items,
             nullif(split_part(items, ';', 1), '') AS item FROM {t}""")
+        # Associates: the names of the other persons of the record's cases, normalised alike.
+        con.execute(f"""CREATE OR REPLACE TABLE {t}_b AS SELECT b.*, a.assoc FROM {t}_b b
+            LEFT JOIN (SELECT s.unique_id, list(DISTINCT concat_ws(' ', q.given_name,
+              q.family_name)) AS assoc
+            FROM (SELECT unique_id, unnest(string_split(associates, ';')) AS other FROM {t}) s
+            JOIN {t}_b q ON q.unique_id = s.other GROUP BY s.unique_id) a USING (unique_id)""")
     rules = [
         block_on("given_name", "family_name", "birth_year"),
         block_on("given_name", "birth_date"),
@@ -439,6 +468,7 @@ def _baseline(con, method: str) -> tuple[str, dict]:  # noqa: ANN001
             cl.ExactMatch("birth_place"),
             cl.ExactMatch("phone"),
             cl.ArrayIntersectAtSizes("items", [1]),
+            cl.ArrayIntersectAtSizes("assoc", [1]),
         ],
         blocking_rules_to_generate_predictions=rules,
         retain_matching_columns=False,
@@ -457,7 +487,7 @@ def _baseline(con, method: str) -> tuple[str, dict]:  # noqa: ANN001
         [block_on("given_name", "family_name", "birth_date")], recall=0.7
     )
     # The same training budgets as the engine.
-    linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=1)
+    linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=1, num_chunks=1)
     for rule in (block_on("given_name", "family_name"), block_on("birth_date")):
         linker.training.estimate_parameters_using_expectation_maximisation(rule, max_pairs=EM_PAIRS)
     df = linker.inference.predict(threshold_match_probability=0.3, warning_mode="never")
@@ -485,7 +515,7 @@ def worker(method: str, data: Path, entity: str) -> None:
             con, entity, ["left_raw", "right_raw"], threshold=0.3, evidence_columns=False
         )
         table, timings, n = res.predictions, res.timings, res.candidate_pairs
-        first = "left_raw_prepared"
+        first = res.first_dataset
     else:
         table, _model = _baseline(con, method)
         timings, first = {}, "left_raw_b"

@@ -11,8 +11,14 @@ from armsbridge.errors import UserError
 from armsbridge.matching import comparisons as cmp
 from armsbridge.matching.backend import MatchEngineSettings, duckdb_connection
 from armsbridge.matching.counted import count_namesake_u, merge_namesake_m
-from armsbridge.matching.engine import apply_priors, evidence, link_tables
-from armsbridge.matching.prepare import item_key, serial_pattern, table_from_rows
+from armsbridge.matching.engine import (
+    MIN_M_DIFFERENT,
+    apply_priors,
+    evidence,
+    floor_disagreement,
+    link_tables,
+)
+from armsbridge.matching.prepare import item_key, prepare_persons, serial_pattern, table_from_rows
 
 MK = [
     {
@@ -209,15 +215,17 @@ def test_vehicles_with_cyrillic_lookalike_plates_match() -> None:
     assert ("v2", "w2") not in matched
 
 
-def _phone_evidence(left: list[dict], right: list[dict]) -> dict[frozenset[str], dict]:
-    """Link two lists of persons; return the phone evidence of every scored pair."""
+def _evidence_of(
+    left: list[dict], right: list[dict], comparison: str
+) -> dict[frozenset[str], dict]:
+    """Link two lists of persons; return one comparison's evidence for every scored pair."""
     con, result = _link(left, right)
     cur = con.execute(f"SELECT * FROM {result.predictions}")
     cols = [d[0] for d in cur.description]
     rows = [dict(zip(cols, v, strict=True)) for v in cur.fetchall()]
     return {
         frozenset((r["unique_id_l"], r["unique_id_r"])): next(
-            e for e in evidence(result.model, r) if e["comparison"] == "phone"
+            e for e in evidence(result.model, r) if e["comparison"] == comparison
         )
         for r in rows
     }
@@ -237,7 +245,7 @@ def test_any_shared_phone_counts_and_local_numbers_are_read() -> None:
             "phone": "+38971222333; 044 123 456",
         },
     ]
-    phone = _phone_evidence(left, right)
+    phone = _evidence_of(left, right, "phone")
     assert phone[frozenset(("m1", "x1"))]["level"] == "same phone number"
     assert phone[frozenset(("m1", "x1"))]["agrees"]
     assert phone[frozenset(("m2", "x1"))]["level"] == "different"
@@ -323,6 +331,77 @@ def test_records_sharing_any_phone_are_compared_even_when_nothing_else_agrees() 
             "phone": "+38971222333;+38344123456",
         }
     ]
-    phone = _phone_evidence(left, right)
+    phone = _evidence_of(left, right, "phone")
     assert list(phone) == [frozenset(("m1", "x1"))]
     assert phone[frozenset(("m1", "x1"))]["level"] == "same phone number"
+
+
+def _accomplices(with_associates: bool) -> tuple[list[dict], list[dict]]:
+    """Besnik and his accomplice Fatmir on each side; Besnik's family name mistyped in one."""
+    left = [
+        {"unique_id": "m1", "given_name": "Бесник", "family_name": "Бурхани", "associates": "m2"},
+        {"unique_id": "m2", "given_name": "Фатмир", "family_name": "Селими", "associates": "m1"},
+        {"unique_id": "m3", "given_name": "Бесник", "family_name": "Красниќи"},
+    ]
+    right = [
+        {"unique_id": "x1", "given_name": "Besnik", "family_name": "Burhni", "associates": "x2"},
+        {"unique_id": "x2", "given_name": "Fatmir", "family_name": "Selimi", "associates": "x1"},
+    ]
+    if not with_associates:
+        for row in left + right:
+            row.pop("associates", None)
+    return left, right
+
+
+def test_an_associate_of_the_same_name_is_evidence_and_finds_a_mistyped_name() -> None:
+    left, right = _accomplices(with_associates=True)
+    known = _evidence_of(left, right, "associates")
+    besnik = known[frozenset(("m1", "x1"))]
+    assert besnik["level"] == "an associate of the same name" and besnik["agrees"]
+    # Another Besnik with no one in common is not tied to him by the accomplice.
+    assert frozenset(("m3", "x1")) not in known or not known[frozenset(("m3", "x1"))]["agrees"]
+    # Without the associates, a typo and no birth date leave the pair in no block at all.
+    left, right = _accomplices(with_associates=False)
+    assert frozenset(("m1", "x1")) not in _evidence_of(left, right, "name")
+
+
+def test_associates_are_keyed_by_name_and_joined_to_the_records_own_words() -> None:
+    con = duckdb_connection()
+    left, _right = _accomplices(with_associates=True)
+    table_from_rows(con, "mk", "person", left)
+    (prepared,) = prepare_persons(con, ["mk"])
+    rows = dict(con.execute(f"SELECT unique_id, assoc FROM {prepared}").fetchall())
+    fatmir = con.execute(f"SELECT np FROM {prepared} WHERE unique_id = 'm2'").fetchall()[0][0]
+    assert rows["m1"] == [fatmir] and rows["m3"] is None
+    links = con.execute(f"SELECT links FROM {prepared} WHERE unique_id = 'm1'").fetchall()[0][0]
+    assert sorted(k.split("|")[0] for k in links) == [f"a1:{fatmir}", f"a2:{fatmir}"]
+
+
+def test_no_single_field_vetoes_a_match_by_more_than_ten_bits() -> None:
+    model = apply_priors(cmp.person_settings({"nk", "sex"}))
+    name, sex = model["comparisons"]
+    name["comparison_levels"][-1]["m_probability"] = 3e-9  # what EM learnt at 10^4 records
+    sex["comparison_levels"][-1]["m_probability"] = 0.02
+    floor_disagreement(model)
+    assert name["comparison_levels"][-1]["m_probability"] == MIN_M_DIFFERENT
+    assert sex["comparison_levels"][-1]["m_probability"] == 0.02
+
+
+def test_a_typo_with_a_birthday_is_blocked_only_where_the_typo_made_a_name_rare() -> None:
+    rules = [r for r in cmp.person_blocking({"bd", "fk"}) if isinstance(r, str)]
+    word_rules = [r for r in rules if 'l."p1" = r."p1" AND l."md"' in r]
+    # One rule per side, each filtering its own table on a rarely carried name.
+    assert sorted(r.rsplit(" AND ", 1)[1] for r in word_rules) == [
+        f'l."nkf" <= {cmp.COMMON_NAME}',
+        f'r."nkf" <= {cmp.COMMON_NAME}',
+    ]
+    # Common names with two full dates are still found: the same name and day-month.
+    assert any(r.startswith('l."np" = r."np" AND l."md" = r."md"') for r in rules)
+    # Word + father + year stands in for the associates' keys only where there are none.
+    with_assoc = cmp.person_blocking({"bd", "fk", "assoc", "links"})
+    assert not any("fp" in str(r) and "p1" in str(r) for r in with_assoc)
+    assert any('l."p1" = r."p1" AND l."fp" = r."fp"' in r for r in rules)
+    assert with_assoc[0] == {
+        "blocking_rule": 'l."links" = r."links"',
+        "arrays_to_explode": ["links"],
+    }

@@ -279,3 +279,61 @@ def test_people_holding_the_same_gun_have_it_as_evidence(session: Session, world
     assert same is not None and same["level"] == "same firearm or vehicle" and same["agrees"]
     other = held.get(tuple(sorted((xhafer_mk.id, world["gjorgji_xk"].id))))
     assert other is None or not other["agrees"]
+
+
+def _in_case(session: Session, j: str, ref: str, *people: Person) -> Case:
+    """Store a case of side `j` and an involved_in link from each of `people`."""
+    case = Case(jurisdiction=j, reference=ref, kind="seizure")
+    session.add(case)
+    session.flush()
+    for p in people:
+        session.add(
+            Link(
+                jurisdiction=j,
+                kind="involved_in",
+                from_type="person",
+                from_id=p.id,
+                to_type="case",
+                to_id=case.id,
+            )
+        )
+    session.flush()
+    return case
+
+
+def test_people_whose_cases_hold_someone_of_the_same_name_have_it_as_evidence(
+    session: Session,
+    world,  # noqa: ANN001
+) -> None:
+    xhafer_mk, xhafer_xk = world["xhafer_mk"], world["xhafer_xk"]
+    # The same accomplice, written in each side's script, and a stranger in a third case.
+    _in_case(
+        session,
+        "MK",
+        "MK-7",
+        xhafer_mk,
+        _person(session, "MK", "a1", given_name="Агрон", family_name="Шаќири"),
+    )
+    _in_case(
+        session,
+        "XK",
+        "XK-7",
+        xhafer_xk,
+        _person(session, "XK", "a2", given_name="Agron", family_name="Shaqiri"),
+    )
+    _in_case(
+        session,
+        "XK",
+        "XK-8",
+        world["gjorgji_xk"],
+        _person(session, "XK", "a3", given_name="Ilir", family_name="Gashi"),
+    )
+    pairs = _pairs(session, "person")
+    known = {
+        pair: next((e for e in m.evidence if e["comparison"] == "associates"), None)
+        for pair, m in pairs.items()
+    }
+    same = known[tuple(sorted((xhafer_mk.id, xhafer_xk.id)))]
+    assert same is not None and same["level"] == "an associate of the same name" and same["agrees"]
+    other = known.get(tuple(sorted((xhafer_mk.id, world["gjorgji_xk"].id))))
+    assert other is None or not other["agrees"]

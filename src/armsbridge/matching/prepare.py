@@ -15,6 +15,13 @@ import pyarrow as pa
 
 from armsbridge.firearms.calibre import normalise_calibre
 from armsbridge.firearms.serials import fold_confusables, normalise_serial
+from armsbridge.matching.comparisons import COMMON_NAME
+from armsbridge.matching.person_sql import (
+    ASSOCIATE_LINKS,
+    ASSOCIATES_CTE,
+    NAMES_SQL,
+    PERSON_SQL,
+)
 from armsbridge.names.keys import (
     _fold_family,
     _word_phonetic,
@@ -40,6 +47,7 @@ PERSON_COLUMNS = (
     "phone",
     "id_number",
     "items",
+    "associates",
 )
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
@@ -199,48 +207,25 @@ def prepare_persons(
         f"CAST(full_name AS VARCHAR) AS fn FROM {s}"
         for s in sources
     )
-    con.execute(_NAMES_SQL.format(union=union_names, x=suffix))
+    con.execute(NAMES_SQL.format(union=union_names, x=suffix))
     out = []
     for src in sources:
         dst = f"{src}_prepared"
-        con.execute(_drop_empty_joins(con, src, _PERSON_SQL.format(src=src, dst=dst, x=suffix)))
+        with_associates = con.execute(f"SELECT count(associates) FROM {src}").fetchall()[0][0]
+        sql = PERSON_SQL.format(
+            src=src,
+            dst=dst,
+            x=suffix,
+            assoc_cte=ASSOCIATES_CTE.format(src=src, common=COMMON_NAME) if with_associates else "",
+            assoc_columns=(
+                "nullif(a.assoc, []) AS assoc" if with_associates else "NULL::VARCHAR[] AS assoc"
+            ),
+            assoc_join=" LEFT JOIN assoc a USING (unique_id)" if with_associates else "",
+            assoc_links=ASSOCIATE_LINKS if with_associates else "",
+        )
+        con.execute(_drop_empty_joins(con, src, sql))
         out.append(dst)
     return out
-
-
-# One row per distinct (given, family, full) name as written: its sorted word keys (inverted
-# order gives the same key), and `nkf`, how many records of all the tables carry the same key.
-_NAMES_SQL = """
-CREATE OR REPLACE TABLE map_names{x} AS
-WITH combos AS (
-  SELECT g, f, fn, count(*) AS n FROM ({union}) GROUP BY g, f, fn
-), keyed AS (
-  SELECT c.*,
-    CASE WHEN mg.k IS NULL AND mf.k IS NULL THEN mfn.k ELSE concat_ws(' ', mg.k, mf.k) END
-      AS kraw,
-    CASE WHEN mg.p IS NULL AND mf.p IS NULL THEN mfn.p ELSE concat_ws(' ', mg.p, mf.p) END
-      AS praw
-  FROM combos c
-  LEFT JOIN map_nm{x} mg ON mg.raw = c.g
-  LEFT JOIN map_nm{x} mf ON mf.raw = c.f
-  LEFT JOIN map_nm{x} mfn ON mfn.raw = c.fn
-), toks AS (
-  SELECT g, f, fn, n,
-    list_sort(list_filter(string_split(coalesce(kraw, ''), ' '), lambda t: t <> '')) AS kt,
-    list_sort(list_filter(string_split(coalesce(praw, ''), ' '), lambda t: t <> '')) AS pt,
-    CASE WHEN regexp_matches(concat_ws(' ', g, f, fn), '[Ѐ-ӿ]') THEN 'Cyrl' ELSE 'Latn' END
-      AS script
-  FROM keyed
-), named AS (
-  SELECT g, f, fn, n, script,
-    nullif(array_to_string(kt, ' '), '') AS nk, nullif(array_to_string(pt, ' '), '') AS np,
-    kt[1] AS n1, kt[-1] AS n2, pt[1] AS p1, pt[-1] AS p2
-  FROM toks
-)
-SELECT * EXCLUDE (n),
-  CASE WHEN nk IS NOT NULL THEN sum(n) OVER (PARTITION BY nk) ELSE 0 END AS nkf
-FROM named
-"""
 
 
 # Optional raw column -> (its join line, the key it feeds): unused columns cost no join.
@@ -273,52 +258,6 @@ def _drop_empty_joins(con: duckdb.DuckDBPyConnection, src: str, sql: str) -> str
             for ln in lines
         ]
     return "\n".join(lines)
-
-
-_PERSON_SQL = """
-CREATE OR REPLACE TABLE {dst} AS
-WITH base AS (
-  SELECT s.unique_id::VARCHAR AS unique_id,
-    nm.nk, nm.np, nm.n1, nm.n2, nm.p1, nm.p2, nm.nkf, nm.script,
-    fa.k AS fk, fa.p AS fp,
-    nullif(coalesce(CAST(s.birth_date AS VARCHAR), CAST(s.birth_year AS VARCHAR)), '') AS bd1,
-    embg_date(doc) AS bde,
-    sx.s AS sex,
-    bp.k AS bpk, ci.k AS cityk, ad.k AS addrk,
-    nullif(upper(regexp_replace(CAST(s.postcode AS VARCHAR), '\\s', '', 'g')), '') AS postcode,
-    nullif(lower(trim(CAST(s.region AS VARCHAR))), '') AS region,
-    split_part(ph.e, ';', 1) AS phone, string_split(ph.e, ';') AS phones, doc AS doc,
-    nullif(list_sort(list_distinct(list_filter(string_split(CAST(s.items AS VARCHAR), ';'),
-      lambda k: k <> ''))), []) AS items
-  FROM (SELECT *, nullif(regexp_replace(translate(upper(CAST(id_number AS VARCHAR)),
-                 'АВЕКМНОРСТХУЈЅІ', 'ABEKMHOPCTXYJSI'), '[^0-9A-Z]', '', 'g'), '') AS doc
-        FROM {src}) s
-  LEFT JOIN map_names{x} nm ON nm.g IS NOT DISTINCT FROM CAST(s.given_name AS VARCHAR)
-    AND nm.f IS NOT DISTINCT FROM CAST(s.family_name AS VARCHAR)
-    AND nm.fn IS NOT DISTINCT FROM CAST(s.full_name AS VARCHAR)
-  LEFT JOIN map_fa{x} fa ON fa.raw = CAST(s.father_name AS VARCHAR)
-  LEFT JOIN map_pc{x} bp ON bp.raw = CAST(s.birth_place AS VARCHAR)
-  LEFT JOIN map_pc{x} ci ON ci.raw = CAST(s.city AS VARCHAR)
-  LEFT JOIN map_nm{x} ad ON ad.raw = CAST(s.address AS VARCHAR)
-  LEFT JOIN map_ph{x} ph ON ph.raw = CAST(s.phone AS VARCHAR)
-  LEFT JOIN map_sx{x} sx ON sx.raw = CAST(s.sex AS VARCHAR)
-), dated AS (
-  -- 01.01.yyyy is how many registers write "born in yyyy, day unknown".
-  SELECT * EXCLUDE (bd1, bde, bd2),
-    CASE WHEN bde IS NOT NULL AND (bd1 IS NULL OR starts_with(bde, bd2)) THEN bde ELSE bd2 END
-      AS bd
-  FROM (SELECT *, CASE WHEN bd1 LIKE '____-01-01' THEN left(bd1, 4) ELSE bd1 END AS bd2
-        FROM base)
-)
-SELECT unique_id, nk,
-  CASE WHEN bd IS NULL THEN np END AS npx,
-  CASE WHEN length(bd) = 10 THEN right(bd, 5) END AS md,
-  np, n1, n2, p1, p2,
-  fk, fp, np || '|' || fk AS nfk,
-  bd, TRY_CAST(left(bd, 4) AS INTEGER) AS byear, sex, bpk, cityk, addrk, postcode, region,
-  phone, phones, doc, items, script, coalesce(nkf, 0) AS nkf
-FROM dated
-"""
 
 
 def prepare_firearms(con: duckdb.DuckDBPyConnection, sources: list[str]) -> list[str]:

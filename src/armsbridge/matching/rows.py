@@ -12,8 +12,8 @@ from armsbridge.records.models import Firearm, IdentityDocument, Link, Person, P
 
 
 def person_rows(session: Session) -> list[dict[str, object]]:
-    """Return every person as a raw matching row: names, birth, first document, all phones, and
-    the guns and cars linked to them."""
+    """Return every person as a raw matching row: names, birth, first document, all phones, the
+    guns and cars linked to them, and the other persons of their cases."""
     docs: dict[int, str] = {}
     for pid, number in session.execute(
         select(IdentityDocument.person_id, IdentityDocument.number).order_by(IdentityDocument.id)
@@ -36,6 +36,7 @@ def person_rows(session: Session) -> list[dict[str, object]]:
         if phid in phone_numbers:
             phones.setdefault(pid, []).append(phone_numbers[phid])
     items = _held_item_keys(session)
+    associates = _associates(session)
     rows: list[dict[str, object]] = []
     for p in session.execute(select(Person)).scalars():
         rows.append(
@@ -50,6 +51,7 @@ def person_rows(session: Session) -> list[dict[str, object]]:
                 "id_number": docs.get(p.id),
                 "phone": ";".join(phones.get(p.id, [])) or None,
                 "items": ";".join(items.get(p.id, [])) or None,
+                "associates": ";".join(map(str, associates.get(p.id, []))) or None,
             }
         )
     return rows
@@ -68,6 +70,19 @@ def _person_links(session: Session, record_type: str) -> list[tuple[int, int]]:
         )
     ):
         out.append((fid, tid) if ft == record_type else (tid, fid))
+    return out
+
+
+def _associates(session: Session) -> dict[int, list[int]]:
+    """Return person id -> ids of the other persons linked to a case they are linked to."""
+    members: dict[int, list[int]] = {}
+    for case, person in _person_links(session, "case"):
+        members.setdefault(case, []).append(person)
+    out: dict[int, list[int]] = {}
+    for people in members.values():
+        for person in people:
+            known = out.setdefault(person, [])
+            known.extend(q for q in people if q != person and q not in known)
     return out
 
 
