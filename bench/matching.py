@@ -260,20 +260,15 @@ def _phones(root: Path, jurisdiction: str) -> dict[str, list[str]]:
 def _associates(root: Path, jurisdiction: str) -> dict[str, list[str]]:
     """Return person ref -> refs of the other persons in the cases they are in (one side)."""
     from armsbridge.imports.readers import open_table
+    from armsbridge.matching.rows import associates_by_case
     from armsbridge.synth.files import FILES
 
     spec = next(f for f in FILES if f.name == "persons.csv")
     person, case = spec.column("person", jurisdiction), spec.column("case", jurisdiction)
-    members: dict[str, list[str]] = {}
-    for _n, row in open_table(root / jurisdiction.lower() / "persons.csv").rows:
-        if row.get(case) and row.get(person):
-            members.setdefault(row[case], []).append(row[person])
-    out: dict[str, list[str]] = {}
-    for refs in members.values():
-        for ref in refs:
-            known = out.setdefault(ref, [])
-            known.extend(r for r in refs if r != ref and r not in known)
-    return out
+    rows = open_table(root / jurisdiction.lower() / "persons.csv").rows
+    return associates_by_case(
+        (row[case], row[person]) for _n, row in rows if row.get(case) and row.get(person)
+    )
 
 
 def _items(root: Path, jurisdiction: str) -> dict[str, list[str]]:

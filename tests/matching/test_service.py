@@ -239,6 +239,14 @@ def _pairs(session: Session, entity_type: str) -> dict[tuple[int, int], MatchLin
     }
 
 
+def _person_evidence(session: Session, comparison: str) -> dict[tuple[int, int], dict | None]:
+    """Run the person matcher; return one comparison's evidence for each suggested pair."""
+    return {
+        pair: next((e for e in m.evidence if e["comparison"] == comparison), None)
+        for pair, m in _pairs(session, "person").items()
+    }
+
+
 def test_a_gun_with_no_serial_is_found_through_its_matched_holder(session: Session, world) -> None:  # noqa: ANN001
     xhafer_mk, xhafer_xk = world["xhafer_mk"], world["xhafer_xk"]
     seized = _gun(session, "MK", "f1", xhafer_mk, "A123456")
@@ -270,11 +278,7 @@ def test_people_holding_the_same_gun_have_it_as_evidence(session: Session, world
     _gun(session, "MK", "f1", xhafer_mk, "BK13-866818")
     _gun(session, "XK", "f2", xhafer_xk, "ВК13 866818")  # typed on a Cyrillic keyboard
     _gun(session, "XK", "f3", world["gjorgji_xk"], "BK13-866819")  # the next gun off the line
-    pairs = _pairs(session, "person")
-    held = {
-        pair: next((e for e in m.evidence if e["comparison"] == "items"), None)
-        for pair, m in pairs.items()
-    }
+    held = _person_evidence(session, "items")
     same = held[tuple(sorted((xhafer_mk.id, xhafer_xk.id)))]
     assert same is not None and same["level"] == "same firearm or vehicle" and same["agrees"]
     other = held.get(tuple(sorted((xhafer_mk.id, world["gjorgji_xk"].id))))
@@ -328,11 +332,7 @@ def test_people_whose_cases_hold_someone_of_the_same_name_have_it_as_evidence(
         world["gjorgji_xk"],
         _person(session, "XK", "a3", given_name="Ilir", family_name="Gashi"),
     )
-    pairs = _pairs(session, "person")
-    known = {
-        pair: next((e for e in m.evidence if e["comparison"] == "associates"), None)
-        for pair, m in pairs.items()
-    }
+    known = _person_evidence(session, "associates")
     same = known[tuple(sorted((xhafer_mk.id, xhafer_xk.id)))]
     assert same is not None and same["level"] == "an associate of the same name" and same["agrees"]
     other = known.get(tuple(sorted((xhafer_mk.id, world["gjorgji_xk"].id))))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterable
+from typing import TypeVar
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from armsbridge.matching.prepare import item_key
 from armsbridge.records.models import Firearm, IdentityDocument, Link, Person, Phone, Vehicle
+
+T = TypeVar("T")
 
 
 def person_rows(session: Session) -> list[dict[str, object]]:
@@ -75,10 +78,15 @@ def _person_links(session: Session, record_type: str) -> list[tuple[int, int]]:
 
 def _associates(session: Session) -> dict[int, list[int]]:
     """Return person id -> ids of the other persons linked to a case they are linked to."""
-    members: dict[int, list[int]] = {}
-    for case, person in _person_links(session, "case"):
+    return associates_by_case(_person_links(session, "case"))
+
+
+def associates_by_case(memberships: Iterable[tuple[Hashable, T]]) -> dict[T, list[T]]:
+    """Return person -> the other persons of every case they are in, from (case, person) pairs."""
+    members: dict[Hashable, list[T]] = {}
+    for case, person in memberships:
         members.setdefault(case, []).append(person)
-    out: dict[int, list[int]] = {}
+    out: dict[T, list[T]] = {}
     for people in members.values():
         for person in people:
             known = out.setdefault(person, [])
