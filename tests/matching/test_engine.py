@@ -374,7 +374,13 @@ def test_associates_are_keyed_by_name_and_joined_to_the_records_own_words() -> N
     fatmir = con.execute(f"SELECT np FROM {prepared} WHERE unique_id = 'm2'").fetchall()[0][0]
     assert rows["m1"] == [fatmir] and rows["m3"] is None
     links = con.execute(f"SELECT links FROM {prepared} WHERE unique_id = 'm1'").fetchall()[0][0]
+    # With one of his own name words; with his birthday only when the record has one.
     assert sorted(k.split("|")[0] for k in links) == [f"a1:{fatmir}", f"a2:{fatmir}"]
+    left[0]["birth_date"] = "1986-03-14"
+    table_from_rows(con, "mk", "person", left)
+    (prepared,) = prepare_persons(con, ["mk"])
+    links = con.execute(f"SELECT links FROM {prepared} WHERE unique_id = 'm1'").fetchall()[0][0]
+    assert f"a3:{fatmir}|03-14" in links
 
 
 def test_no_single_field_vetoes_a_match_by_more_than_ten_bits() -> None:

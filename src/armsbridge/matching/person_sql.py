@@ -87,10 +87,12 @@ FROM dated{assoc_join}
 """
 
 # Blocking keys of an associate: its name with one of the record's own name words (a typo in
-# the other word, or in the record's date, still finds the pair).
+# the other word, or in the record's date, still finds the pair), or with the day and month of
+# birth (typos in both words).
 ASSOCIATE_LINKS = (
     ", list_transform(a.assocr, lambda k: 'a1:' || k || '|' || p1),"
-    " list_transform(a.assocr, lambda k: 'a2:' || k || '|' || p2)"
+    " list_transform(a.assocr, lambda k: 'a2:' || k || '|' || p2),"
+    " CASE WHEN md IS NOT NULL THEN list_transform(a.assocr, lambda k: 'a3:' || k || '|' || md) END"
 )
 
 # A person's associates (the other persons of their cases, by record id in the same table) as
