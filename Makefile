@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml $(wildcard package.json) $(wildcard package-lock.json)
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,spark]'
 	if [ -f package.json ]; then npm ci --no-audit --no-fund --silent && $(BIN)/python -m armsbridge.web.vendor; fi
 	touch $(STAMP)
 

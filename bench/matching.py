@@ -7,6 +7,9 @@ script, typing and recording noise). Every method runs in its own process so tha
 memory (ru_maxrss) is its own.
 
     python bench/matching.py --sizes 10000,100000 [--synth DIR] [--methods armsbridge,plain]
+
+Method `spark` is armsbridge on the Spark backend (Java 17+, pyspark); its peak memory adds the
+JVM's to the Python process's.
 """
 
 from __future__ import annotations
@@ -492,7 +495,7 @@ def _baseline(con, method: str) -> tuple[str, dict]:  # noqa: ANN001
 def worker(method: str, data: Path, entity: str) -> None:
     """Run one method on data/left.parquet and data/right.parquet; print a JSON line."""
     sys.path.insert(0, str(ROOT / "src"))
-    from armsbridge.matching.backend import duckdb_connection
+    from armsbridge.matching.backend import MatchEngineSettings, duckdb_connection
     from armsbridge.matching.engine import link_tables
     from armsbridge.matching.prepare import COLUMNS
 
@@ -505,11 +508,19 @@ def worker(method: str, data: Path, entity: str) -> None:
             f"read_parquet('{data / f'{side}.parquet'}')"
         )
     t0 = time.perf_counter()
-    if method == "armsbridge":
+    ours = method in ("armsbridge", "spark")
+    if ours:
+        backend = "spark" if method == "spark" else "duckdb"
         res = link_tables(
-            con, entity, ["left_raw", "right_raw"], threshold=0.3, evidence_columns=False
+            con,
+            entity,
+            ["left_raw", "right_raw"],
+            threshold=0.3,
+            evidence_columns=False,
+            settings=MatchEngineSettings(backend=backend),
         )
-        table, timings, n = res.predictions, res.timings, res.candidate_pairs
+        table, n = res.predictions, res.candidate_pairs
+        timings = {**res.timings, "trained": res.trained}
         first = res.first_dataset
     else:
         table, _model = _baseline(con, method)
@@ -520,10 +531,23 @@ def worker(method: str, data: Path, entity: str) -> None:
     con.execute(f"""COPY (SELECT CASE WHEN source_dataset_l = '{first}' THEN unique_id_l
         ELSE unique_id_r END AS l, CASE WHEN source_dataset_l = '{first}' THEN unique_id_r
         ELSE unique_id_l END AS r, match_probability AS p FROM {table}
-        {"WHERE NOT explained_away" if method == "armsbridge" else ""})
+        {"WHERE NOT explained_away" if ours else ""})
         TO '{out}' (FORMAT parquet)""")
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024 + _children_peak_gb()
     print(json.dumps({"seconds": elapsed, "peak_gb": peak, "scored_pairs": n, **timings}))
+
+
+def _children_peak_gb() -> float:
+    """Return the peak resident memory of this process's live children (Spark's JVM), in GB."""
+    total = 0
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines())
+        except (OSError, ValueError):
+            continue
+        if int(fields.get("PPid", "0").strip()) == os.getpid() and "VmHWM" in fields:
+            total += int(fields["VmHWM"].split()[0])
+    return total / 1024 / 1024
 
 
 # --- firearms and vehicles (self-contained) --------------------------------------------------
@@ -780,7 +804,7 @@ def main() -> None:
                 _print_row(row)
             if args.items:
                 # Firearms and vehicles use this run's person matching for their holders.
-                entities = person_entities(data) if "armsbridge" in args.methods else {}
+                entities = person_entities(data) if "armsbridge" in args.methods.split(",") else {}
                 n_items = max(1000, min(size // 10, 100_000))
                 for entity in ("firearm", "vehicle"):
                     if world:
@@ -794,13 +818,15 @@ def main() -> None:
                     (data / "with_serial.json").write_text(
                         json.dumps([x["unique_id"] for x in lft + rgt if x.get("serial")])
                     )
-                    row = run_one("armsbridge", entity, data, tr, None)
-                    row.update(
-                        size=n_items,
-                        source=f"synth:{world}" if world else "curated items (bench/matching.py)",
-                    )
-                    results.append(row)
-                    _print_row(row)
+                    ours = [m for m in args.methods.split(",") if m in ("armsbridge", "spark")]
+                    for method in ours or ["armsbridge"]:
+                        row = run_one(method, entity, data, tr, None)
+                        row.update(
+                            size=n_items,
+                            source=f"synth:{world}" if world else "curated items (bench)",
+                        )
+                        results.append(row)
+                        _print_row(row)
     _ratios(results)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(
@@ -844,6 +870,13 @@ def _ratios(results: list[dict]) -> None:
                     ),
                 }
                 print(f"  n={size} armsbridge vs {base}: {ours['vs_' + base]}")
+        if ours and "spark" in rows:
+            spark = rows["spark"]
+            spark["vs_duckdb"] = {
+                "time_ratio": round(spark["seconds"] / ours["seconds"], 2),
+                "f1_points": round(100 * (spark["f1"] - ours["f1"]), 2),
+            }
+            print(f"  n={size} spark vs armsbridge on duckdb: {spark['vs_duckdb']}")
 
 
 if __name__ == "__main__":

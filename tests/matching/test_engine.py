@@ -7,18 +7,17 @@ import json
 
 import pytest
 
-from armsbridge.errors import UserError
 from armsbridge.matching import comparisons as cmp
-from armsbridge.matching.backend import MatchEngineSettings, duckdb_connection
+from armsbridge.matching.backend import duckdb_connection
 from armsbridge.matching.counted import count_namesake_u, merge_namesake_m
 from armsbridge.matching.engine import (
     MIN_M_DIFFERENT,
-    apply_priors,
     evidence,
     floor_disagreement,
     link_tables,
 )
 from armsbridge.matching.prepare import item_key, prepare_persons, serial_pattern, table_from_rows
+from armsbridge.matching.priors import apply_priors
 
 MK = [
     {
@@ -249,13 +248,6 @@ def test_any_shared_phone_counts_and_local_numbers_are_read() -> None:
     assert phone[frozenset(("m1", "x1"))]["level"] == "same phone number"
     assert phone[frozenset(("m1", "x1"))]["agrees"]
     assert phone[frozenset(("m2", "x1"))]["level"] == "different"
-
-
-def test_the_spark_backend_is_refused_with_a_clear_message() -> None:
-    con = duckdb_connection()
-    table_from_rows(con, "one", "person", [{"unique_id": "a", "given_name": "Arben"}])
-    with pytest.raises(UserError, match="Spark backend is not available"):
-        link_tables(con, "person", ["one"], settings=MatchEngineSettings(backend="spark"))
 
 
 def test_item_keys_join_one_gun_or_car_however_it_was_written() -> None:

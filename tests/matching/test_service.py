@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from armsbridge.errors import NotFound, ValidationFailed
+from armsbridge.matching.backend import MatchEngineSettings
 from armsbridge.matching.models import MatchLink, MatchRun
 from armsbridge.matching.service import (
     decide,
@@ -110,6 +112,24 @@ def test_run_accepts_sure_matches_and_keeps_records(session: Session, world) -> 
     assert _match(session, run, world["xhafer_mk"], world["bekim_xk"]) is None
     assert session.get(Person, world["xhafer_mk"].id).given_name == "Џафер"
     assert run.model["armsbridge"]["model_version"]
+
+
+def _suggestions(session: Session, run: MatchRun) -> dict[tuple[int, int], tuple]:
+    links = session.execute(select(MatchLink).where(MatchLink.run_id == run.id)).scalars()
+    return {(m.left_id, m.right_id): (round(m.probability, 9), m.status, m.evidence) for m in links}
+
+
+@pytest.mark.xdist_group("spark")
+@pytest.mark.skipif(shutil.which("java") is None, reason="Spark needs Java (.ci/run installs it)")
+def test_a_store_run_on_spark_makes_the_same_suggestions(session: Session, world) -> None:  # noqa: ANN001
+    on_duckdb = _run(session)
+    spark = MatchEngineSettings(backend="spark", memory_limit="1GB", spark_partitions=2)
+    on_spark = run_match(
+        session, entity_type="person", actor="tester", settings=SETTINGS, engine=spark
+    )
+    assert on_spark.model["armsbridge"]["backend"] == "spark"
+    assert _suggestions(session, on_spark) == _suggestions(session, on_duckdb)
+    assert _match(session, on_spark, world["xhafer_mk"], world["xhafer_xk"]) is not None
 
 
 def test_decisions_survive_a_rerun(session: Session, world) -> None:  # noqa: ANN001

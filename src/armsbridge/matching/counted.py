@@ -14,6 +14,7 @@ import duckdb
 from splink import Linker
 
 from armsbridge.matching import comparisons as cmp
+from armsbridge.matching.backend import Backend
 
 
 def count_holder_u(
@@ -97,7 +98,7 @@ def count_namesake_u(
 
 
 def register_namesake_frequencies(
-    con: duckdb.DuckDBPyConnection, linker: Linker, db_api: Any, tables: list[str]
+    con: duckdb.DuckDBPyConnection, linker: Linker, backend: Backend, tables: list[str]
 ) -> None:
     """Give the father's "names agree" level its u: that father's name among people of one name.
 
@@ -117,7 +118,7 @@ def register_namesake_frequencies(
         AS tf_nfk
     FROM u JOIN f USING (fk) JOIN nm USING (np) GROUP BY u.np, u.fk, nm.n, f.tf
     """)
-    frame = db_api.register("namesake_tf_nfk", dataset_display_name="namesake_tf_nfk")
+    frame = backend.register("namesake_tf_nfk", "namesake_tf_nfk")
     linker.table_management.register_term_frequency_lookup(frame, "nfk")
 
 

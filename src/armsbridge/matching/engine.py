@@ -6,7 +6,6 @@ the `link` command on an analyst's files, and the evaluation bench all share it.
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +15,13 @@ import duckdb
 from splink import Linker
 
 from armsbridge.matching import comparisons as cmp
-from armsbridge.matching.backend import MatchEngineSettings, engine_settings, make_db_api
+from armsbridge.matching.backend import (
+    MatchEngineSettings,
+    engine_settings,
+    open_backend,
+    translate_settings,
+    translate_sql,
+)
 from armsbridge.matching.counted import (
     count_holder_u,
     count_namesake_u,
@@ -25,78 +30,11 @@ from armsbridge.matching.counted import (
     uses_namesake_frequencies,
 )
 from armsbridge.matching.prepare import prepare_firearms, prepare_persons, prepare_vehicles
+from armsbridge.matching.priors import apply_priors
 
 ENTITY_TYPES = ("person", "firearm", "vehicle")
 # Below this many records per side EM has too few pairs to learn from: the priors are used.
 MIN_RECORDS_TO_TRAIN = 2000
-
-# Prior m and u probabilities per (comparison, level label): what a level is worth before EM
-# has seen the data, and the whole model for small files. The last ("different") level of each
-# comparison takes the remainder.
-PRIORS: dict[str, dict[str, tuple[float, float]]] = {
-    "name": {
-        "same name key": (0.70, 0.00002),
-        "same sound key": (0.12, 0.00005),
-        "both names nearly equal": (0.08, 0.0003),
-        "both names similar": (0.05, 0.003),
-        "one name agrees, the other close": (0.02, 0.005),
-        "one name agrees, the other different": (0.005, 0.02),
-    },
-    "father_name": {
-        # u of a "names agree" level: among people of one name (counted on large data).
-        "same key" + cmp.NAMES_AGREE: (0.80, 0.03),
-        "same key": (0.80, 0.01),
-        "same sound key": (0.07, 0.002),
-        "nearly equal": (0.06, 0.005),
-        "similar": (0.03, 0.03),
-    },
-    "birth_date": {
-        "same full date": (0.65, 0.00005),
-        "same month, day unknown on one side": (0.10, 0.0005),
-        "same year, month unknown on one side": (0.12, 0.006),
-        "day and month swapped": (0.01, 0.00001),
-        "same year, different day": (0.05, 0.015),
-        "same day and month, years one apart": (0.02, 0.0001),
-        "years one apart": (0.03, 0.03),
-    },
-    "sex": {"same sex" + cmp.NAMES_AGREE: (0.98, 0.98), "same sex": (0.98, 0.5)},
-    "birth_place": {"same key" + cmp.NAMES_AGREE: (0.8, 0.1), "same key": (0.8, 0.05)},
-    "city": {"same key" + cmp.NAMES_AGREE: (0.8, 0.1), "same key": (0.8, 0.05)},
-    "address": {"same key": (0.6, 0.001), "nearly equal": (0.2, 0.002), "similar": (0.1, 0.02)},
-    "postcode": {"same postcode": (0.85, 0.02)},
-    "region": {"same region": (0.9, 0.15)},
-    "phone": {"same phone number": (0.6, 0.00001)},
-    "items": {"same firearm or vehicle": (0.4, 0.00001)},
-    "associates": {"an associate of the same name": (0.3, 0.0001)},
-    "document": {"same document number": (0.7, 0.000001)},
-    "serial": {
-        # Two fully read serials that differ (misreadings folded) are two guns: the last level
-        # keeps only the 1 % the levels above leave. There is no "one character off" level:
-        # guns of one model are numbered in sequence, so a neighbour is usually another gun.
-        "same serial": (0.85, 0.000001),
-        "partial serial fits": (0.08, 0.000003),
-        "partial serial fits, five characters read": (0.02, 0.0002),
-        "partial serial fits, few characters read": (0.03, 0.001),
-        "serial start or end agrees": (0.018, 0.01),  # leaves m = 0.002 for "different"
-    },
-    "make": {"same key": (0.85, 0.1), "nearly equal": (0.05, 0.02), "similar": (0.03, 0.05)},
-    "model": {"same key": (0.8, 0.05), "nearly equal": (0.08, 0.02), "similar": (0.04, 0.05)},
-    "calibre": {"same calibre": (0.75, 0.15), "same bore, written differently": (0.2, 0.2)},
-    "holder": {
-        # u: about one holder in a thousand guns (a small file is not trained; large ones
-        # count u on random pairs).
-        "same holder, their only such one": (0.75, 0.001),
-        # Which of several of one make and model it was, only a serial or plate can tell.
-        "same holder, one of several such": (0.002, 0.001),
-    },
-    "plate": {
-        "same key": (0.8, 0.000001),
-        "nearly equal": (0.12, 0.00005),
-        "similar": (0.04, 0.01),
-    },
-    "vin": {"same VIN": (0.85, 0.000001), "same last 8 of VIN": (0.1, 0.000005)},
-    "colour": {"same colour": (0.8, 0.1)},
-}
 
 
 @dataclass
@@ -163,23 +101,6 @@ def explain_away(con: duckdb.DuckDBPyConnection, table: str) -> str:
     FROM {table} p JOIN best bl ON bl.id = p.unique_id_l JOIN best br ON br.id = p.unique_id_r
     """)
     return out
-
-
-def apply_priors(settings: dict[str, Any]) -> dict[str, Any]:
-    """Return a copy of `settings` with prior m/u probabilities on every comparison level."""
-    settings = copy.deepcopy(settings)
-    for comp in settings["comparisons"]:
-        priors = PRIORS.get(comp["output_column_name"], {})
-        levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
-        m_used = u_used = 0.0
-        for lv in levels[:-1]:
-            m, u = priors.get(lv["label_for_charts"], (0.05, 0.01))
-            lv["m_probability"], lv["u_probability"] = m, u
-            if not lv["label_for_charts"].endswith(cmp.NAMES_AGREE):  # its twin is counted
-                m_used, u_used = m_used + m, u_used + u
-        levels[-1]["m_probability"] = max(1.0 - m_used, 0.001)
-        levels[-1]["u_probability"] = max(1.0 - u_used, 0.001)
-    return settings
 
 
 def _present_columns(con: duckdb.DuckDBPyConnection, tables: list[str]) -> set[str]:
@@ -252,7 +173,11 @@ def link_tables(
         present.add("nk")
     sizes = [con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in prepared]
     large = min(sizes) >= MIN_RECORDS_TO_TRAIN
-    splink_settings = model or apply_priors(_settings_for(entity, present, link_type, large))
+    if model is not None:
+        # A saved model carries armsbridge's own record of the run, which Splink does not read.
+        splink_settings = {k: v for k, v in model.items() if k != "armsbridge"}
+    else:
+        splink_settings = apply_priors(_settings_for(entity, present, link_type, large))
     if model is None and large and entity in ("firearm", "vehicle") and "holder" in present:
         count_holder_u(con, prepared, splink_settings)
     if model is None and large and entity == "person":
@@ -260,40 +185,41 @@ def link_tables(
     if model is None and not evidence_columns:
         splink_settings["retain_intermediate_calculation_columns"] = False
         splink_settings["retain_matching_columns"] = False
-    db_api = make_db_api(con, settings)
-    # Splink keys every record by "<dataset name>-__-<id>" in each pass: short names, short keys.
-    names = [str(i) for i in range(len(prepared))]
-    frames = [
-        db_api.register(t, dataset_display_name=n) for t, n in zip(prepared, names, strict=True)
-    ]
-    linker = Linker(frames, splink_settings, log_level=logging.ERROR)
-    if uses_namesake_frequencies(splink_settings):
-        register_namesake_frequencies(con, linker, db_api, prepared)
-    do_train = (min(sizes) >= MIN_RECORDS_TO_TRAIN) if train is None else train
-    do_train = do_train and model is None
-    timings["setup_s"] = time.perf_counter() - t_setup
-    if model is None:
-        # Before training, expect about one true match per record of the larger side.
-        linker._settings_obj._probability_two_random_records_match = min(0.01, 1 / max(sizes))
-    t1 = time.perf_counter()
-    reverted: list[str] = []
-    if do_train:
-        say("training (EM, no labels)")
-        _train(linker, entity, present, settings.seed, sizes)
-        trained_model = linker.misc.save_model_to_json()
-        reverted = _guard_model(trained_model, splink_settings)
-        floor_disagreement(trained_model)
-        merge_namesake_m(trained_model, splink_settings)
-        linker = Linker(frames, trained_model, log_level=logging.ERROR)
-    timings["train_s"] = time.perf_counter() - t1
-    t2 = time.perf_counter()
-    say("scoring candidate pairs")
-    df = linker.inference.predict(
-        threshold_match_probability=threshold or None, warning_mode="never"
-    )
-    timings["predict_s"] = time.perf_counter() - t2
-    n_pairs = con.execute(f"SELECT count(*) FROM {df.physical_name}").fetchall()[0][0]  # type: ignore[index]
-    model_json = linker.misc.save_model_to_json()
+    backend = open_backend(con, settings)
+    try:
+        splink_settings = translate_settings(splink_settings, backend.dialect)
+        # Splink keys every record by "<dataset name>-__-<id>" in each pass: short names.
+        frames = [backend.register(t, str(i)) for i, t in enumerate(prepared)]
+        linker = Linker(frames, splink_settings, log_level=logging.ERROR)
+        if uses_namesake_frequencies(splink_settings):
+            register_namesake_frequencies(con, linker, backend, prepared)
+        do_train = (min(sizes) >= MIN_RECORDS_TO_TRAIN) if train is None else train
+        do_train = do_train and model is None
+        timings["setup_s"] = time.perf_counter() - t_setup
+        if model is None:
+            # Before training, expect about one true match per record of the larger side.
+            linker._settings_obj._probability_two_random_records_match = min(0.01, 1 / max(sizes))
+        t1 = time.perf_counter()
+        reverted: list[str] = []
+        if do_train:
+            say("training (EM, no labels)")
+            _train(linker, entity, present, settings.seed, backend.dialect)
+            trained_model = linker.misc.save_model_to_json()
+            reverted = _guard_model(trained_model, splink_settings)
+            floor_disagreement(trained_model)
+            merge_namesake_m(trained_model, splink_settings)
+            linker = Linker(frames, trained_model, log_level=logging.ERROR)
+        timings["train_s"] = time.perf_counter() - t1
+        t2 = time.perf_counter()
+        say("scoring candidate pairs")
+        df = linker.inference.predict(
+            threshold_match_probability=threshold or None, warning_mode="never"
+        )
+        table = backend.fetch(df)
+        timings["predict_s"] = time.perf_counter() - t2
+        model_json = linker.misc.save_model_to_json()
+    finally:
+        backend.close()
     model_json["armsbridge"] = {
         "model_version": cmp.MODEL_VERSION,
         "entity": entity,
@@ -301,14 +227,16 @@ def link_tables(
         "trained": do_train,
         "sizes": sizes,
         "reverted_to_priors": reverted,
+        "backend": backend.dialect,
     }
+    n_pairs = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]  # type: ignore[index]
     t3 = time.perf_counter()
-    final = explain_away(con, df.physical_name)
+    final = explain_away(con, table)
     timings["explain_away_s"] = time.perf_counter() - t3
-    return LinkResult(con, final, model_json, do_train, int(n_pairs), timings, names[0])
+    return LinkResult(con, final, model_json, do_train, int(n_pairs), timings, "0")
 
 
-def _train(linker: Linker, entity: str, present: set[str], seed: int, sizes: list[int]) -> None:
+def _train(linker: Linker, entity: str, present: set[str], seed: int, dialect: str) -> None:
     # Deterministic rules for the share of matches: strict ones, or namesakes inflate it.
     exact: list[Any] = (
         ['l."nk" = r."nk" AND l."bd" = r."bd" AND length(l."bd") = 10']
@@ -317,14 +245,15 @@ def _train(linker: Linker, entity: str, present: set[str], seed: int, sizes: lis
     )
     if entity == "vehicle":
         exact = ['l."vin" = r."vin"']
-    linker.training.estimate_probability_two_random_records_match(list(exact), recall=0.6)
+    exact = [translate_sql(rule, "duckdb", dialect) for rule in exact]
+    linker.training.estimate_probability_two_random_records_match(exact, recall=0.6)
     # One chunk: the rarest levels (a name key shared by chance) never reach Splink's early-stop
     # count, so its probe-and-chunk passes all run and only add queries (same sample, same u).
     linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=seed, num_chunks=1)
     for rule in _training_rules(entity, present):
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, max_pairs=EM_PAIRS
+                translate_sql(rule, "duckdb", dialect), max_pairs=EM_PAIRS
             )
         except Exception as exc:  # noqa: BLE001 - a rule with too few pairs keeps the priors
             logging.getLogger(__name__).warning("EM on %s kept priors: %s", rule, exc)

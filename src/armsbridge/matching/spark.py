@@ -1,0 +1,111 @@
+"""Splink on Spark, for regional scale: prepared DuckDB tables go in and scored pairs come back
+as Parquet files in a working directory of the run (columnar both ways, nothing through Python).
+
+Spark runs in a JVM: Java 17 or newer and the `spark` extra (pyspark) must be installed. With no
+master URL the JVM is started for this process with local[threads].
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from armsbridge.errors import UserError
+from armsbridge.matching.backend import MatchEngineSettings
+
+
+def _spark_memory(limit: str) -> str:
+    """Return a DuckDB-style memory limit ("5GB", "512MB") in Spark's form ("5g", "512m")."""
+    found = re.fullmatch(r"\s*(\d+)\s*([KMGT])i?B?\s*", limit, re.IGNORECASE)
+    return f"{found.group(1)}{found.group(2).lower()}" if found else "4g"
+
+
+def spark_session(settings: MatchEngineSettings) -> Any:
+    """Return this process's Spark session, started with Splink's similarity functions."""
+    try:
+        from pyspark.sql import SparkSession
+        from splink.backends.spark import similarity_jar_location
+    except ImportError as exc:
+        raise UserError(
+            "ARMSBRIDGE_MATCH_BACKEND=spark needs pyspark: install armsbridge with the 'spark' "
+            "extra (pip install 'armsbridge[spark]') and Java 17 or newer"
+        ) from exc
+    builder = (
+        SparkSession.builder.master(settings.spark_master or f"local[{int(settings.threads)}]")
+        .appName("armsbridge-match")
+        .config("spark.jars", similarity_jar_location())
+        .config("spark.driver.memory", _spark_memory(settings.memory_limit))
+        .config("spark.sql.shuffle.partitions", str(int(settings.spark_partitions)))
+        .config("spark.default.parallelism", str(int(settings.spark_partitions)))
+        .config("spark.ui.enabled", "false")
+    )
+    if settings.temp_directory:
+        builder = builder.config("spark.local.dir", settings.temp_directory)
+    try:
+        session = builder.getOrCreate()
+    except Exception as exc:  # noqa: BLE001 - no JVM, or a master that cannot be reached
+        raise UserError(
+            f"ARMSBRIDGE_MATCH_BACKEND=spark: Spark did not start ({type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else 'no message'}); check that Java 17 "
+            "or newer is installed and ARMSBRIDGE_MATCH_SPARK_MASTER is reachable"
+        ) from exc
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+class SparkBackend:
+    """Splink's SparkAPI, fed from and returning to the run's DuckDB connection."""
+
+    dialect = "spark"
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, settings: MatchEngineSettings) -> None:
+        from splink import SparkAPI
+
+        self.con = con
+        self.spark = spark_session(settings)
+        self.workdir = Path(
+            tempfile.mkdtemp(prefix="armsbridge-spark-", dir=settings.temp_directory or None)
+        )
+        # Splink writes each large intermediate table to Parquet under the checkpoint directory.
+        self.spark.sparkContext.setCheckpointDir(str(self.workdir / "checkpoints"))
+        self.api = SparkAPI(
+            spark_session=self.spark,
+            break_lineage_method="parquet",
+            num_partitions_on_repartition=int(settings.spark_partitions),
+        )
+        self.run = uuid.uuid4().hex[:8]
+        self.views_before = self._views()
+
+    def _views(self) -> set[str]:
+        return {t.name for t in self.spark.catalog.listTables() if t.isTemporary}
+
+    def register(self, table: str, name: str) -> Any:
+        """Write the DuckDB table to Parquet and register it with Splink as a Spark table."""
+        path = self.workdir / f"in_{table}"
+        self.con.execute(f"COPY {table} TO '{path}' (FORMAT parquet, PER_THREAD_OUTPUT)")
+        frame = self.spark.read.parquet(str(path))
+        return self.api.register(
+            frame, dataset_display_name=name, table_name=f"ab_{self.run}_{table}"
+        )
+
+    def fetch(self, frame: Any) -> str:
+        """Write Splink's Spark output to Parquet and load it into a DuckDB table."""
+        name = str(frame.physical_name)
+        path = self.workdir / f"out_{name}"
+        frame.as_spark_dataframe().write.mode("overwrite").parquet(str(path))
+        self.con.execute(
+            f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM read_parquet('{path}/*.parquet')"
+        )
+        return name
+
+    def close(self) -> None:
+        """Drop the Spark tables the run made and delete its working directory."""
+        for view in self._views() - self.views_before:
+            self.spark.catalog.dropTempView(view)
+        shutil.rmtree(self.workdir, ignore_errors=True)
