@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -160,3 +161,25 @@ def test_spark_without_pyspark_is_a_clear_error(monkeypatch: pytest.MonkeyPatch)
     table_from_rows(con, "one", "person", [{"unique_id": "a", "given_name": "Arben"}])
     with pytest.raises(UserError, match=r"needs pyspark: install armsbridge with the 'spark'"):
         link_tables(con, "person", ["one"], settings=SPARK)
+
+
+def test_a_memory_limit_spark_cannot_read_is_a_clear_error() -> None:
+    from armsbridge.matching.spark import _spark_memory
+
+    assert _spark_memory("5GB") == "5g" and _spark_memory("512 MiB") == "512m"
+    with pytest.raises(UserError, match=r"MEMORY_LIMIT='80%': expected a whole number and a unit"):
+        _spark_memory("80%")
+
+
+@needs_java
+@pytest.mark.xdist_group("spark")
+def test_a_spark_run_leaves_no_records_behind(tmp_path: Path) -> None:
+    from armsbridge.matching.spark import spark_session
+
+    settings = SPARK.model_copy(update={"temp_directory": str(tmp_path)})
+    views = {t.name for t in spark_session(settings).catalog.listTables()}
+    pairs, _, _ = _scored("person", (MK, XK), settings)
+    assert pairs
+    # The prepared records (personal data) were written under the temporary directory.
+    assert list(tmp_path.iterdir()) == []
+    assert {t.name for t in spark_session(settings).catalog.listTables()} == views

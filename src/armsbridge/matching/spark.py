@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 from typing import Any
@@ -19,15 +20,26 @@ import duckdb
 from armsbridge.errors import UserError
 from armsbridge.matching.backend import MatchEngineSettings
 
+LOG_CONFIG = Path(__file__).with_name("data") / "spark-log4j2.properties"
+_ONE_RUN = threading.Lock()
+
 
 def _spark_memory(limit: str) -> str:
     """Return a DuckDB-style memory limit ("5GB", "512MB") in Spark's form ("5g", "512m")."""
     found = re.fullmatch(r"\s*(\d+)\s*([KMGT])i?B?\s*", limit, re.IGNORECASE)
-    return f"{found.group(1)}{found.group(2).lower()}" if found else "4g"
+    if not found:
+        raise UserError(
+            f"ARMSBRIDGE_MATCH_MEMORY_LIMIT={limit!r}: expected a whole number and a unit, "
+            "such as 5GB or 512MB"
+        )
+    return f"{found.group(1)}{found.group(2).lower()}"
 
 
 def spark_session(settings: MatchEngineSettings) -> Any:
-    """Return this process's Spark session, started with Splink's similarity functions."""
+    """Return this process's Spark session, started with Splink's similarity functions.
+
+    The JVM starts with the first run of the process: later runs share it and its memory.
+    """
     try:
         from pyspark.sql import SparkSession
         from splink.backends.spark import similarity_jar_location
@@ -36,15 +48,23 @@ def spark_session(settings: MatchEngineSettings) -> Any:
             "ARMSBRIDGE_MATCH_BACKEND=spark needs pyspark: install armsbridge with the 'spark' "
             "extra (pip install 'armsbridge[spark]') and Java 17 or newer"
         ) from exc
+    local = not settings.spark_master
     builder = (
         SparkSession.builder.master(settings.spark_master or f"local[{int(settings.threads)}]")
         .appName("armsbridge-match")
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG_CONFIG}")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.jars", similarity_jar_location())
         .config("spark.driver.memory", _spark_memory(settings.memory_limit))
         .config("spark.sql.shuffle.partitions", str(int(settings.spark_partitions)))
         .config("spark.default.parallelism", str(int(settings.spark_partitions)))
         .config("spark.ui.enabled", "false")
     )
+    if local:
+        # A local driver serves only this process: it listens on loopback, not on the network.
+        builder = builder.config("spark.driver.bindAddress", "127.0.0.1").config(
+            "spark.driver.host", "127.0.0.1"
+        )
     if settings.temp_directory:
         builder = builder.config("spark.local.dir", settings.temp_directory)
     try:
@@ -65,10 +85,20 @@ class SparkBackend:
     dialect = "spark"
 
     def __init__(self, con: duckdb.DuckDBPyConnection, settings: MatchEngineSettings) -> None:
+        # The checkpoint directory belongs to the whole Spark context: one run at a time.
+        _ONE_RUN.acquire()
+        try:
+            self._start(con, settings)
+        except BaseException:
+            _ONE_RUN.release()
+            raise
+
+    def _start(self, con: duckdb.DuckDBPyConnection, settings: MatchEngineSettings) -> None:
+        self.con = con
+        self.spark = spark_session(settings)  # first: it tells a missing pyspark clearly
+
         from splink import SparkAPI
 
-        self.con = con
-        self.spark = spark_session(settings)
         self.workdir = Path(
             tempfile.mkdtemp(prefix="armsbridge-spark-", dir=settings.temp_directory or None)
         )
@@ -106,6 +136,9 @@ class SparkBackend:
 
     def close(self) -> None:
         """Drop the Spark tables the run made and delete its working directory."""
-        for view in self._views() - self.views_before:
-            self.spark.catalog.dropTempView(view)
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        try:
+            for view in self._views() - self.views_before:
+                self.spark.catalog.dropTempView(view)
+        finally:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            _ONE_RUN.release()
