@@ -112,9 +112,9 @@ def open_backend(
     return DuckDBBackend(con)
 
 
-# Functions sqlglot renders wrongly for the other side: (DuckDB name, Spark name). sqlglot writes
-# DuckDB's list_has_any as Spark `&&` and its jaro_winkler_similarity as a function Spark lacks;
-# Splink's Spark jar registers the similarity as jaro_winkler.
+# Functions sqlglot renders wrongly for Spark, with the name Spark knows them by (and back, the
+# Spark names to read as those functions). sqlglot writes DuckDB's list_has_any as Spark `&&` and
+# its jaro_winkler_similarity as a function Spark lacks; Splink's jar registers jaro_winkler.
 _FUNCTIONS: dict[str, dict[type, str]] = {
     "spark": {exp.ArrayOverlaps: "arrays_overlap", exp.JarowinklerSimilarity: "jaro_winkler"},
 }
