@@ -95,6 +95,43 @@ def test_same_column_names_with_field_and_joined_columns(tmp_path: Path) -> None
     assert [(r[0], r[1]) for r in rows[1:]] == [("1", "7")]
 
 
+def test_people_sharing_a_case_in_each_file_are_associates(tmp_path: Path) -> None:
+    # Besnik's family name is mistyped on the right and neither list has a birth date: only
+    # his accomplice Fatmir, in a case with him on each side, ties the two records together.
+    left = tmp_path / "mk.csv"
+    left.write_text(
+        "id,ime,prezime,predmet\n"
+        "m1,Бесник,Бурхани,KO-12/24\n"
+        "m2,Фатмир,Селими,KO-12/24; KO-3/25\n"
+        "m3,Бесник,Красниќи,KO-40/24\n",
+        encoding="utf-8",
+    )
+    right = tmp_path / "xk.csv"
+    right.write_text(
+        "id,emri,mbiemri,rasti\nx1,Besnik,Burhni,2024-077\nx2,Fatmir,Selimi,2024-077\n"
+    )
+    names = [
+        "--field-left",
+        "given_name=ime",
+        "--field-left",
+        "family_name=prezime",
+        "--field-right",
+        "given_name=emri",
+        "--field-right",
+        "family_name=mbiemri",
+    ]
+    cases = ["--field-left", "case=predmet", "--field-right", "case=rasti"]
+    out = tmp_path / "pairs.csv"
+    proc = _run("link", str(left), str(right), "--out", str(out), *names, *cases)
+    assert proc.returncode == 0, proc.stderr
+    pairs = {(r[0], r[1]) for r in list(csv.reader(out.open(encoding="utf-8")))[1:]}
+    assert pairs == {("m1", "x1"), ("m2", "x2")}
+    proc = _run("link", str(left), str(right), "--out", str(out), *names)
+    assert proc.returncode == 0, proc.stderr
+    pairs = {(r[0], r[1]) for r in list(csv.reader(out.open(encoding="utf-8")))[1:]}
+    assert pairs == {("m2", "x2")}
+
+
 def test_threshold_filters(files: tuple[Path, Path], tmp_path: Path) -> None:
     left, right = files
     out = tmp_path / "all.csv"

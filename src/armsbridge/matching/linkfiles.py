@@ -14,6 +14,7 @@ from armsbridge.imports.readers import open_table
 from armsbridge.matching.backend import duckdb_connection, engine_settings
 from armsbridge.matching.engine import link_tables
 from armsbridge.matching.prepare import table_from_rows
+from armsbridge.matching.rows import associates_by_case
 
 ROLES = (
     "given_name",
@@ -30,6 +31,7 @@ ROLES = (
     "region",
     "phone",
     "id_number",
+    "case",
 )
 NAME_ROLES = ("given_name", "family_name", "full_name")
 DEFAULT_ID_COLUMNS = ("id", "rec_id", "unique_id")
@@ -155,8 +157,8 @@ def read_side(path: Path, id_column: str | None, mapping: Mapping | None) -> lis
                 where = f"{path}, row {number}, column {spec.columns[0]!r}"
                 row[role] = _parse_birth_date(parts[0], spec.fmt, where)
                 continue
-            # Several phone columns are several numbers; other roles' columns make one text.
-            sep = ";" if role == "phone" else " "
+            # Several phone or case columns are several of them; others' columns make one text.
+            sep = ";" if role in ("phone", "case") else " "
             text = sep.join(str(p).strip() for p in parts if p not in (None, ""))
             if role == "birth_date":
                 where = f"{path}, row {number}, columns {'+'.join(spec.columns)!r}"
@@ -164,7 +166,21 @@ def read_side(path: Path, id_column: str | None, mapping: Mapping | None) -> lis
             else:
                 row[role] = text or None
         rows.append(row)
+    _cases_to_associates(rows)
     return rows
+
+
+def _cases_to_associates(rows: list[dict[str, Any]]) -> None:
+    """Give each row the ids of the other rows of its cases (references split on ';' or ',')."""
+    refs = [
+        (ref.strip(), row["unique_id"])
+        for row in rows
+        for ref in (row.pop("case", None) or "").replace(",", ";").split(";")
+        if ref.strip()
+    ]
+    by_id = {row["unique_id"]: row for row in rows}
+    for uid, others in associates_by_case(refs).items():
+        by_id[uid]["associates"] = ";".join(others) or None
 
 
 def link_files(
