@@ -113,13 +113,16 @@ def open_backend(
 
 
 # Functions sqlglot renders wrongly for Spark, with the name Spark knows them by (and back, the
-# Spark names to read as those functions). sqlglot writes DuckDB's list_has_any as Spark `&&` and
-# its jaro_winkler_similarity as a function Spark lacks; Splink's jar registers jaro_winkler.
+# Spark names to read as those functions). sqlglot writes DuckDB's list_has_any as Spark `&&`,
+# which Spark lacks; Jaro-Winkler is armsbridge's own UDF on Spark (spark.register_jaro_winkler),
+# since the Java one of Splink's jar (jaro_winkler) scores differently from DuckDB's.
+JARO_WINKLER_UDF = "armsbridge_jaro_winkler"
 _FUNCTIONS: dict[str, dict[type, str]] = {
-    "spark": {exp.ArrayOverlaps: "arrays_overlap", exp.JarowinklerSimilarity: "jaro_winkler"},
+    "spark": {exp.ArrayOverlaps: "arrays_overlap", exp.JarowinklerSimilarity: JARO_WINKLER_UDF},
 }
 _FROM_SPARK: dict[str, type] = {
     "arrays_overlap": exp.ArrayOverlaps,
+    JARO_WINKLER_UDF: exp.JarowinklerSimilarity,
     "jaro_winkler": exp.JarowinklerSimilarity,
 }
 

@@ -7,8 +7,10 @@ master URL the JVM is started for this process with local[threads].
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import sys
 import tempfile
 import threading
 import uuid
@@ -16,9 +18,10 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from armsbridge.errors import UserError
-from armsbridge.matching.backend import MatchEngineSettings
+from armsbridge.matching.backend import JARO_WINKLER_UDF, MatchEngineSettings
 
 LOG_CONFIG = Path(__file__).with_name("data") / "spark-log4j2.properties"
 _ONE_RUN = threading.Lock()
@@ -61,10 +64,12 @@ def spark_session(settings: MatchEngineSettings) -> Any:
         .config("spark.ui.enabled", "false")
     )
     if local:
-        # A local driver serves only this process: it listens on loopback, not on the network.
+        # A local driver serves only this process: it listens on loopback, not on the network;
+        # its Python workers (Jaro-Winkler, below) run in this interpreter, with its packages.
         builder = builder.config("spark.driver.bindAddress", "127.0.0.1").config(
             "spark.driver.host", "127.0.0.1"
         )
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     if settings.temp_directory:
         builder = builder.config("spark.local.dir", settings.temp_directory)
     try:
@@ -76,7 +81,33 @@ def spark_session(settings: MatchEngineSettings) -> Any:
             "or newer is installed and ARMSBRIDGE_MATCH_SPARK_MASTER is reachable"
         ) from exc
     session.sparkContext.setLogLevel("ERROR")
+    register_jaro_winkler(session)
     return session
+
+
+def register_jaro_winkler(session: Any) -> None:
+    """Register JARO_WINKLER_UDF: rapidfuzz's Jaro-Winkler, the one DuckDB computes too.
+
+    Splink's jar brings a Java jaro_winkler that scores some pairs differently (0.598 against
+    0.626 for pavlovski / martinovski), which moves pairs across the comparison levels. An Arrow
+    UDF costs about 1.2 µs a pair on one core against 0.4 µs, for the same scores on both backends.
+    """
+    from pyspark.sql.functions import arrow_udf
+    from pyspark.sql.types import DoubleType
+    from rapidfuzz.distance import JaroWinkler
+
+    @arrow_udf(DoubleType())  # type: ignore[call-overload]  # the stubs miss this form
+    def jaro_winkler(left: pa.Array, right: pa.Array) -> pa.Array:
+        similarity = JaroWinkler.similarity
+        return pa.array(
+            [
+                None if a is None or b is None else similarity(a, b)
+                for a, b in zip(left.to_pylist(), right.to_pylist(), strict=True)
+            ],
+            type=pa.float64(),
+        )
+
+    session.udf.register(JARO_WINKLER_UDF, jaro_winkler)
 
 
 class SparkBackend:
