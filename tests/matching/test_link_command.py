@@ -13,6 +13,23 @@ from openpyxl import Workbook
 ARMSBRIDGE = str(Path(sys.executable).with_name("armsbridge"))
 
 
+# The name columns of the two files of these tests, mapped to roles.
+NAMES = [
+    "--field-left",
+    "given_name=ime",
+    "--field-left",
+    "family_name=prezime",
+    "--field-right",
+    "given_name=emri",
+    "--field-right",
+    "family_name=mbiemri",
+]
+
+
+def _pairs(out: Path) -> set[tuple[str, str]]:
+    return {(r[0], r[1]) for r in list(csv.reader(out.open(encoding="utf-8")))[1:]}
+
+
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([ARMSBRIDGE, *args], capture_output=True, text=True, timeout=120)
 
@@ -110,41 +127,20 @@ def test_people_sharing_a_case_in_each_file_are_associates(tmp_path: Path) -> No
     right.write_text(
         "id,emri,mbiemri,rasti\nx1,Besnik,Burhni,2024-077\nx2,Fatmir,Selimi,2024-077\n"
     )
-    names = [
-        "--field-left",
-        "given_name=ime",
-        "--field-left",
-        "family_name=prezime",
-        "--field-right",
-        "given_name=emri",
-        "--field-right",
-        "family_name=mbiemri",
-    ]
     cases = ["--field-left", "case=predmet", "--field-right", "case=rasti"]
     out = tmp_path / "pairs.csv"
-    proc = _run("link", str(left), str(right), "--out", str(out), *names, *cases)
+    proc = _run("link", str(left), str(right), "--out", str(out), *NAMES, *cases)
     assert proc.returncode == 0, proc.stderr
-    pairs = {(r[0], r[1]) for r in list(csv.reader(out.open(encoding="utf-8")))[1:]}
-    assert pairs == {("m1", "x1"), ("m2", "x2")}
-    proc = _run("link", str(left), str(right), "--out", str(out), *names)
+    assert _pairs(out) == {("m1", "x1"), ("m2", "x2")}
+    proc = _run("link", str(left), str(right), "--out", str(out), *NAMES)
     assert proc.returncode == 0, proc.stderr
-    pairs = {(r[0], r[1]) for r in list(csv.reader(out.open(encoding="utf-8")))[1:]}
-    assert pairs == {("m2", "x2")}
+    assert _pairs(out) == {("m2", "x2")}
 
 
 def test_threshold_filters(files: tuple[Path, Path], tmp_path: Path) -> None:
     left, right = files
     out = tmp_path / "all.csv"
-    args = [
-        "--field-left",
-        "given_name=ime",
-        "--field-left",
-        "family_name=prezime",
-        "--field-right",
-        "given_name=emri",
-        "--field-right",
-        "family_name=mbiemri",
-    ]
+    args = NAMES
     proc = _run("link", str(left), str(right), "--out", str(out), "--threshold", "0.0", *args)
     assert proc.returncode == 0, proc.stderr
     n_all = len(out.read_text().splitlines())
