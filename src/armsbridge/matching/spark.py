@@ -39,13 +39,12 @@ def _spark_memory(limit: str) -> str:
 
 
 def spark_session(settings: MatchEngineSettings) -> Any:
-    """Return this process's Spark session, started with Splink's similarity functions.
+    """Return this process's Spark session, with armsbridge's Jaro-Winkler registered.
 
     The JVM starts with the first run of the process: later runs share it and its memory.
     """
     try:
         from pyspark.sql import SparkSession
-        from splink.backends.spark import similarity_jar_location
     except ImportError as exc:
         raise UserError(
             "ARMSBRIDGE_MATCH_BACKEND=spark needs pyspark: install armsbridge with the 'spark' "
@@ -57,7 +56,6 @@ def spark_session(settings: MatchEngineSettings) -> Any:
         .appName("armsbridge-match")
         .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG_CONFIG}")
         .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.jars", similarity_jar_location())
         .config("spark.driver.memory", _spark_memory(settings.memory_limit))
         .config("spark.sql.shuffle.partitions", str(int(settings.spark_partitions)))
         .config("spark.default.parallelism", str(int(settings.spark_partitions)))
@@ -139,6 +137,8 @@ class SparkBackend:
             spark_session=self.spark,
             break_lineage_method="parquet",
             num_partitions_on_repartition=int(settings.spark_partitions),
+            # The comparisons use no function of Splink's jar (Jaro-Winkler is our own UDF).
+            register_udfs_automatically=False,
         )
         self.run = uuid.uuid4().hex[:8]
         self.views_before = self._views()
