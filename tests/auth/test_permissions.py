@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from armsbridge.auth import grants
 from armsbridge.auth.models import AccessGrant
-from armsbridge.auth.permissions import Principal, restrict
+from armsbridge.auth.permissions import restrict
+from armsbridge.auth.principal import Principal
 from armsbridge.auth.service import create_user
 from armsbridge.errors import PermissionDenied
 from armsbridge.records import service as records

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from armsbridge.audit.models import AuditEntry
-from armsbridge.auth.permissions import Principal
+from armsbridge.auth.principal import Principal
 from armsbridge.records import search
 from armsbridge.records import service as records
 from armsbridge.records.bulk import bulk_write

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from armsbridge.audit.service import ACTIONS, query_entries, verify_chain
 from armsbridge.auth.access import log_access
 from armsbridge.auth.dependencies import DB, require
-from armsbridge.auth.permissions import Principal
+from armsbridge.auth.principal import Principal
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 

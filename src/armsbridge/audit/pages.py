@@ -11,7 +11,8 @@ from fastapi.responses import Response
 
 from armsbridge.audit.service import ACTIONS, query_entries, verify_chain
 from armsbridge.auth.dependencies import DB, require
-from armsbridge.auth.permissions import Principal, role_allows
+from armsbridge.auth.permissions import role_allows
+from armsbridge.auth.principal import Principal
 from armsbridge.vocab.values import parse_date
 from armsbridge.web.templating import render
 

@@ -9,7 +9,8 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from armsbridge.audit.service import log_event
-from armsbridge.auth.permissions import Principal, record_types_for, restrict
+from armsbridge.auth.permissions import record_types_for, restrict
+from armsbridge.auth.principal import Principal
 from armsbridge.errors import NotFound, PermissionDenied, UserError
 from armsbridge.records.models import RECORD_MODELS
 

@@ -12,7 +12,8 @@ from fastapi.responses import RedirectResponse, Response
 from armsbridge.auth import service
 from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.models import User
-from armsbridge.auth.permissions import Principal, load_roles
+from armsbridge.auth.permissions import load_roles
+from armsbridge.auth.principal import Principal
 from armsbridge.errors import Conflict, UserError, ValidationFailed
 from armsbridge.web.navigation import N_
 from armsbridge.web.templating import render

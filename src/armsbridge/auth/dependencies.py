@@ -14,7 +14,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
-from armsbridge.auth.permissions import Principal, known_action, role_allows
+from armsbridge.auth.permissions import known_action, role_allows
+from armsbridge.auth.principal import Principal
 from armsbridge.errors import PermissionDenied, UserError
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

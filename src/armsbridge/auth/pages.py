@@ -16,7 +16,8 @@ from nacl.secret import SecretBox
 
 from armsbridge.auth import admin_pages, service
 from armsbridge.auth.dependencies import DB, public, require
-from armsbridge.auth.permissions import Principal, load_roles
+from armsbridge.auth.permissions import load_roles
+from armsbridge.auth.principal import Principal
 from armsbridge.auth.sessions import create_session, end_session
 from armsbridge.web.i18n import normalise_language
 from armsbridge.web.navigation import N_

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -13,21 +12,9 @@ import yaml
 from sqlalchemy import Select, and_, exists, false, or_, select
 from sqlalchemy.orm import aliased
 
+from armsbridge.auth.principal import Principal
+
 ROLES_FILE = Path(__file__).parent / "roles.yaml"
-
-
-@dataclass(frozen=True)
-class Principal:
-    """The signed-in user a request acts for, detached from any database session."""
-
-    id: int
-    username: str
-    role: str
-    jurisdiction: str
-    display_name: str = ""
-    language: str = "en"
-    via: str = "session"  # "session" (browser cookie), "token" (API token) or "cli"
-    session_id: str | None = field(default=None, repr=False)
 
 
 @lru_cache(maxsize=1)

@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from armsbridge.audit.service import log_event
 from armsbridge.auth.models import ApiToken, AuthSession, User
-from armsbridge.auth.permissions import Principal
+from armsbridge.auth.principal import Principal, principal_of
 from armsbridge.errors import NotFound
 
 SESSION_COOKIE = "armsbridge_session"
@@ -46,20 +46,6 @@ def _serializer(request: Request) -> URLSafeTimedSerializer:
 
 def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
-
-
-def principal_of(user: User, *, via: str, session_id: str | None = None) -> Principal:
-    """Return the detached Principal of `user`."""
-    return Principal(
-        id=user.id,
-        username=user.username,
-        role=user.role,
-        jurisdiction=user.jurisdiction,
-        display_name=user.display_name,
-        language=user.language,
-        via=via,
-        session_id=session_id,
-    )
 
 
 def create_session(

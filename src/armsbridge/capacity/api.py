@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from armsbridge.audit.service import log_event
 from armsbridge.auth.dependencies import DB, require
-from armsbridge.auth.permissions import Principal
+from armsbridge.auth.principal import Principal
 from armsbridge.capacity import service
 from armsbridge.capacity.schemas import (
     CampaignChannelIn,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from armsbridge.auth.dependencies import DB, require
-from armsbridge.auth.permissions import Principal
+from armsbridge.auth.principal import Principal
 from armsbridge.capacity import service
 from armsbridge.web.navigation import N_, NAV
 from armsbridge.web.templating import render

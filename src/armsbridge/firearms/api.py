@@ -20,7 +20,8 @@ from sqlalchemy import Select
 
 from armsbridge.auth.access import check_can_write, fetch_record, log_access
 from armsbridge.auth.dependencies import DB, require
-from armsbridge.auth.permissions import Principal, restrict
+from armsbridge.auth.permissions import restrict
+from armsbridge.auth.principal import Principal
 from armsbridge.errors import ValidationFailed
 from armsbridge.firearms import service
 from armsbridge.firearms.categories import categorize as run_categorize

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from armsbridge.auth.dependencies import require
-from armsbridge.auth.permissions import Principal
+from armsbridge.auth.principal import Principal
 from armsbridge.errors import ValidationFailed
 from armsbridge.firearms.categories import categorize
 from armsbridge.firearms.schemas import FACT_NAMES, FirearmFacts, parse_facts

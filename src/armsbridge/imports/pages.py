@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from armsbridge.auth.dependencies import DB, require
-from armsbridge.auth.permissions import Principal
+from armsbridge.auth.principal import Principal
 from armsbridge.errors import NotFound, UserError, ValidationFailed
 from armsbridge.imports.profile import PROFILES_DIR, Profile, load_profile
 from armsbridge.imports.readers import open_table

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query
 
 from armsbridge.audit.service import log_event
 from armsbridge.auth.dependencies import DB, require
-from armsbridge.auth.permissions import Principal
+from armsbridge.auth.principal import Principal
 from armsbridge.indicators.service import compute_report
 from armsbridge.indicators.web import period_of
 

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 
 from armsbridge.audit.service import log_event
 from armsbridge.auth.dependencies import DB, require
-from armsbridge.auth.permissions import Principal
+from armsbridge.auth.principal import Principal
 from armsbridge.indicators.iafq import compute_iafq, write_iafq_xlsx
 from armsbridge.indicators.pdf import write_indicators_pdf
 from armsbridge.indicators.service import compute_report

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from armsbridge.auth.access import check_can_write, fetch_record, log_list, visible
 from armsbridge.auth.dependencies import DB, require
-from armsbridge.auth.permissions import Principal
+from armsbridge.auth.principal import Principal
 from armsbridge.errors import PermissionDenied, ValidationFailed
 from armsbridge.records import service
 from armsbridge.records.api_schemas import (

@@ -10,11 +10,11 @@ from sqlalchemy import bindparam, func, select
 
 from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.permissions import (
-    Principal,
     record_types_for,
     restrict,
     restricted_statement,
 )
+from armsbridge.auth.principal import Principal
 from armsbridge.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from armsbridge.records import attachments, related, search, service
 from armsbridge.records.forms import form_fields, submitted_values

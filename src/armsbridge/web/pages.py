@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 
 from armsbridge.auth.dependencies import DB, public, require
 from armsbridge.auth.pages import safe_next
-from armsbridge.auth.permissions import Principal, record_types_for, restrict
+from armsbridge.auth.permissions import record_types_for, restrict
+from armsbridge.auth.principal import Principal
 from armsbridge.records.labels import TYPES
 from armsbridge.records.models import RECORD_MODELS, Case
 from armsbridge.vocab.service import enum_values

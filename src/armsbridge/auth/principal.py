@@ -1,0 +1,100 @@
+"""Who acts: the Principal every service takes, and how the CLI finds the account it acts as.
+
+A web request acts as its signed-in account (cookie or API token); a CLI command acts as the
+account named by `--user` or `ARMSBRIDGE_USER`, and the operating-system user who ran it is kept
+beside it in the audit log. Jobs the node runs on its own behalf (building the demo store,
+matching every record of the store) act as the node principal, which no one can sign in as.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from armsbridge.auth.models import User
+from armsbridge.errors import UserError
+
+USER_ENV = "ARMSBRIDGE_USER"
+NODE_ROLE = "node"  # the role of the node principal; roles.yaml forbids it to accounts
+
+
+class NoAccount(UserError):
+    """The CLI was not told which account to act as, or the account cannot act."""
+
+    status_code = 401
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The account a request or command acts for, detached from any database session."""
+
+    id: int
+    username: str
+    role: str
+    jurisdiction: str
+    display_name: str = ""
+    language: str = "en"
+    via: str = "session"  # "session" (browser cookie), "token" (API token), "cli" or "node"
+    session_id: str | None = field(default=None, repr=False)
+    os_user: str | None = None  # the operating-system user, for commands run on the node
+
+    @property
+    def is_node(self) -> bool:
+        """True for the node's own principal (jobs of the node, not of an account)."""
+        return self.role == NODE_ROLE
+
+
+def os_login() -> str:
+    """Return the operating-system user running this process."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers): the numeric id still names it
+        return f"uid{os.getuid()}"
+
+
+def node_principal(jurisdiction: str, *, purpose: str) -> Principal:
+    """Return the principal of a job the node runs itself (`purpose` names the job)."""
+    return Principal(
+        id=0,
+        username=f"node:{purpose}",
+        role=NODE_ROLE,
+        jurisdiction=jurisdiction,
+        display_name=purpose,
+        via="node",
+        os_user=os_login(),
+    )
+
+
+def principal_of(user: User, *, via: str, session_id: str | None = None) -> Principal:
+    """Return the detached Principal of `user`."""
+    return Principal(
+        id=user.id,
+        username=user.username,
+        role=user.role,
+        jurisdiction=user.jurisdiction,
+        display_name=user.display_name,
+        language=user.language,
+        via=via,
+        session_id=session_id,
+        os_user=os_login() if via == "cli" else None,
+    )
+
+
+def cli_principal(session: Session, username: str | None) -> Principal:
+    """Return the account a command acts as: `username`, else $ARMSBRIDGE_USER; refuse none."""
+    name = (username or os.environ.get(USER_ENV) or "").strip()
+    if not name:
+        raise NoAccount(
+            "this command acts on records as an account: give --user NAME "
+            f"(or set {USER_ENV}); `armsbridge user list` shows the accounts"
+        )
+    user = session.scalar(select(User).where(User.username == name))
+    if user is None:
+        raise NoAccount(f"no account named {name!r}; `armsbridge user list` shows the accounts")
+    if user.disabled:
+        raise NoAccount(f"the account {name!r} is disabled")
+    return principal_of(user, via="cli")
