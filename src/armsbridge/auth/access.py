@@ -9,7 +9,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from armsbridge.audit.service import log_event
-from armsbridge.auth.permissions import record_types_for, restrict
+from armsbridge.auth.permissions import restrict
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import NotFound, PermissionDenied, UserError
 from armsbridge.records.models import RECORD_MODELS
@@ -33,9 +33,12 @@ def log_access(
     record_id: int | None = None,
     jurisdiction: str | None = None,
     why: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    """Write one audit entry for an act of `user` (consult, search, export, ...)."""
+    """Write one audit entry for an act of `user` (consult, search, create, change, ...)."""
+    acting = {"via": user.via, **({"os_user": user.os_user} if user.os_user else {})}
     log_event(
         session,
         actor=user.username,
@@ -44,7 +47,9 @@ def log_access(
         record_id=record_id,
         jurisdiction=jurisdiction or user.jurisdiction,
         why=why,
-        details={**(details or {}), "via": user.via},
+        before=before,
+        after=after,
+        details={**(details or {}), **acting},
     )
 
 
@@ -96,12 +101,6 @@ def log_list(
             why=why,
             details={**(details or {}), "ids": ids},
         )
-
-
-def check_can_write(user: Principal, record_type: str) -> None:
-    """Refuse (403) when the user's role may not write records of this type."""
-    if record_type not in record_types_for(user.role, "write"):
-        raise PermissionDenied(f"your role ({user.role}) may not write {record_type} records")
 
 
 def _named_record(request: Request) -> tuple[str | None, int | None]:

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from armsbridge.auth import service
+from armsbridge.auth.principal import USER_ENV, os_login
 from armsbridge.db.engine import engine_from_settings
 from armsbridge.db.session import make_sessionmaker, session_scope
 from armsbridge.settings import get_settings
@@ -17,7 +18,16 @@ console = Console()
 user_app = typer.Typer(
     help="User accounts: add, disable, reset, list, API tokens.", no_args_is_help=True
 )
-ACTOR = "cli"
+# Accounts are managed by the node's operator, before any account exists: the operating-system
+# user is the actor.
+ACTOR = f"os:{os_login()}"
+USER_OPTION = typer.Option(
+    None,
+    "--user",
+    envvar=USER_ENV,
+    help=f"The account this command acts as (or set {USER_ENV}).",
+    show_envvar=False,
+)
 
 
 def _factory():  # noqa: ANN202

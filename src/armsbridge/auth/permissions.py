@@ -6,13 +6,14 @@ from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from sqlalchemy import Select, and_, exists, false, or_, select
 from sqlalchemy.orm import aliased
 
-from armsbridge.auth.principal import Principal
+if TYPE_CHECKING:
+    from armsbridge.auth.principal import Principal
 
 ROLES_FILE = Path(__file__).parent / "roles.yaml"
 

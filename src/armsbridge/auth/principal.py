@@ -10,13 +10,19 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from armsbridge.auth.models import User
-from armsbridge.errors import UserError
+from armsbridge.auth.permissions import role_allows
+from armsbridge.db.engine import engine_from_settings
+from armsbridge.db.session import make_sessionmaker, session_scope
+from armsbridge.errors import PermissionDenied, UserError
+from armsbridge.settings import get_settings
 
 USER_ENV = "ARMSBRIDGE_USER"
 NODE_ROLE = "node"  # the role of the node principal; roles.yaml forbids it to accounts
@@ -98,3 +104,25 @@ def cli_principal(session: Session, username: str | None) -> Principal:
     if user.disabled:
         raise NoAccount(f"the account {name!r} is disabled")
     return principal_of(user, via="cli")
+
+
+def check_allowed(user: Principal, action: str) -> None:
+    """Refuse (403) an action the account's role may not perform, as `require()` does."""
+    if not role_allows(user.role, action):
+        raise PermissionDenied(f"your role ({user.role}) may not do this ({action})")
+
+
+@contextmanager
+def acting_as(username: str | None, action: str) -> Iterator[tuple[Session, Principal]]:
+    """Open the store for a CLI command acting as an account whose role allows `action`.
+
+    The block is one transaction: committed when it succeeds, rolled back when it raises.
+    """
+    engine = engine_from_settings(get_settings())
+    try:
+        with session_scope(make_sessionmaker(engine)) as session:
+            user = cli_principal(session, username)
+            check_allowed(user, action)
+            yield session, user
+    finally:
+        engine.dispose()

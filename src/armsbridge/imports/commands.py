@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 
 import typer
@@ -10,12 +9,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from armsbridge.db.engine import engine_from_settings
-from armsbridge.db.session import make_sessionmaker, session_scope
+from armsbridge.auth.commands import USER_OPTION
+from armsbridge.auth.principal import acting_as
 from armsbridge.imports.profile import PROFILES_DIR, load_profile
 from armsbridge.imports.schemas import ImportReport
 from armsbridge.imports.service import import_file
-from armsbridge.settings import get_settings
 
 console = Console()
 _SHOW_ERRORS = 20
@@ -28,12 +26,10 @@ def import_command(
     quarantine: Path | None = typer.Option(
         None, "--quarantine", help="Where to write rejected rows (CSV); default under var/."
     ),
-    actor: str = typer.Option("", "--actor", help="Who imports (default: the system user)."),
+    username: str | None = USER_OPTION,
 ) -> None:
     """Import an export through a mapping profile; rejected rows go to a quarantine CSV."""
     profile = load_profile(mapping)
-    who = actor or f"cli:{getpass.getuser()}"
-    factory = make_sessionmaker(engine_from_settings(get_settings()))
     with Progress(
         TextColumn(f"[bold]{file.name}"),
         BarColumn(),
@@ -47,12 +43,12 @@ def import_command(
         def advance(done: int, total: int | None) -> None:
             bar.update(task, advance=done, total=total)
 
-        with session_scope(factory) as session:
+        with acting_as(username, "import.run") as (session, user):
             report = import_file(
                 session,
                 profile=profile,
                 path=file,
-                actor=who,
+                user=user,
                 dry_run=dry_run,
                 quarantine_path=quarantine,
                 progress=advance,

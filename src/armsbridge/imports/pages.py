@@ -144,7 +144,7 @@ def wizard_preview(request: Request, db: DB, user: Importer, token: str) -> Resp
                     db,
                     profile=profile,
                     path=path,
-                    actor=user.username,
+                    user=user,
                     dry_run=True,
                     quarantine_path=path.parent / "dry-run-quarantine.csv",
                 )
@@ -178,7 +178,7 @@ def wizard_commit(request: Request, db: DB, user: Importer, token: str) -> Respo
         db,
         profile=profile,
         path=path,
-        actor=user.username,
+        user=user,
         dry_run=False,
         quarantine_path=quarantine,
     )

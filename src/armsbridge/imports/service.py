@@ -16,9 +16,10 @@ from sqlalchemy import String, bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
-from armsbridge.audit.service import log_event
+from armsbridge.auth.access import log_access
+from armsbridge.auth.principal import Principal
 from armsbridge.db.mixins import utcnow
-from armsbridge.errors import UserError
+from armsbridge.errors import PermissionDenied, UserError
 from armsbridge.imports.planning import EXTRA_CELLS, PlannedLink, RecordKey, RowPlan, plan_row
 from armsbridge.imports.profile import Profile, load_profile, template_columns
 from armsbridge.imports.readers import open_table
@@ -27,6 +28,7 @@ from armsbridge.records.bulk import bulk_write
 from armsbridge.records.children import add_children
 from armsbridge.records.models import CaseStatusChange
 from armsbridge.records.service import (
+    check_write,
     link_key,
     status_change_problem,
     status_rank,
@@ -60,7 +62,7 @@ def import_file(
     *,
     profile: Profile | str | Path,
     path: str | Path,
-    actor: str,
+    user: Principal,
     dry_run: bool = False,
     quarantine_path: str | Path | None = None,
     progress: Progress | None = None,
@@ -90,7 +92,7 @@ def import_file(
         file=path.name, profile=prof.name, sha256=file_sha256(path), dry_run=dry_run
     )
     report.encoding = table.encoding
-    run = _FileImport(session, prof, report, actor=actor, dry_run=dry_run)
+    run = _FileImport(session, prof, report, user=user, dry_run=dry_run)
     size = batch_size or get_settings().import_batch_size
     with nullcontext() if dry_run else session.begin_nested():
         for batch in _batches(table.rows, size):
@@ -99,9 +101,9 @@ def import_file(
                 progress(len(batch), table.total)
         report.created, report.updated = run.counts()
         if not dry_run:
-            log_event(
+            log_access(
                 session,
-                actor=actor,
+                user=user,
                 action="import",
                 jurisdiction=prof.jurisdiction.value,
                 details=report.summary(),
@@ -151,10 +153,16 @@ class _FileImport:
     """State of one file's import across batches: keys already resolved to ids, counts."""
 
     def __init__(
-        self, session: Session, profile: Profile, report: ImportReport, *, actor: str, dry_run: bool
+        self,
+        session: Session,
+        profile: Profile,
+        report: ImportReport,
+        *,
+        user: Principal,
+        dry_run: bool,
     ) -> None:
         self.session, self.profile, self.report = session, profile, report
-        self.actor, self.dry_run = actor, dry_run
+        self.user, self.dry_run = user, dry_run
         self.known: dict[RecordKey, int] = {}
         self.case_status: dict[RecordKey, str] = {}
         # Dated status steps of the cases this file touches: (status, date, court reference).
@@ -270,6 +278,16 @@ class _FileImport:
                 steps.append((rec.key, rec.step))
         return steps
 
+    def _refusal(self, key: RecordKey) -> str | None:
+        """What the importing account may write instead, when it may not write this record."""
+        try:
+            check_write(self.user, key[0], key[1])
+        except PermissionDenied:
+            if key[1] != self.user.jurisdiction and not self.user.is_node:
+                return f"{self.user.jurisdiction}: your account imports records of its own service"
+            return f"a record your role ({self.user.role}) may write, not a {key[0]}"
+        return None
+
     def _accept(self, plans: list[RowPlan]) -> list[RowPlan]:
         accepted: list[RowPlan] = []
         pending: set[RecordKey] = set()
@@ -288,6 +306,11 @@ class _FileImport:
                         )
                     )
             for rec in plan.records.values():
+                refusal = self._refusal(rec.key)
+                if refusal:
+                    errors.append(
+                        RowError(self.report.file, plan.number, "jurisdiction", rec.key[1], refusal)
+                    )
                 if rec.spec.existing and rec.key not in self.known:
                     errors.append(
                         RowError(
@@ -402,7 +425,7 @@ class _FileImport:
                 "status": status,
                 "changed_on": on,
                 "court_reference": court,
-                "recorded_by": self.actor,
+                "recorded_by": self.user.username,
                 "recorded_at": now,
             }
             for key, (status, on, court) in steps
@@ -429,7 +452,7 @@ class _FileImport:
             record_type=rtype,
             inserts=list(inserts.values()),
             updates=update_rows,
-            actor=self.actor,
+            user=self.user,
             case_history=history,
         )
         for (jur, ref), rid in ids.items():

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
+from armsbridge.auth.principal import Principal
 from armsbridge.db.mixins import utcnow
 from armsbridge.errors import Conflict
 from armsbridge.records.models import (
@@ -18,7 +19,7 @@ from armsbridge.records.models import (
     name_key_words,
     write_name_words,
 )
-from armsbridge.records.service import status_change_problem
+from armsbridge.records.service import check_write, status_change_problem
 from armsbridge.records.validation import model_for
 
 _BOOKKEEPING = ("id", "created_at", "created_by", "updated_at", "updated_by")
@@ -33,7 +34,7 @@ def bulk_write(
     record_type: str,
     inserts: list[dict[str, Any]],
     updates: list[dict[str, Any]],
-    actor: str,
+    user: Principal,
     case_history: bool = True,
 ) -> dict[tuple[str, str], int]:
     """Insert and update prepared rows in batches; return {(jurisdiction, external_ref): id}.
@@ -43,6 +44,11 @@ def bulk_write(
     Cases get their status-history steps here unless `case_history` is false (the caller then
     writes dated steps itself).
     """
+    for jurisdiction in {row["jurisdiction"] for row in inserts}:
+        check_write(user, record_type, jurisdiction)
+    if updates:
+        check_write(user, record_type)
+    actor = user.username
     model = model_for(record_type)
     table = model.__table__
     now = utcnow()

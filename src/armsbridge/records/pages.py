@@ -134,7 +134,7 @@ def list_page(
         log_now(
             request,
             db,
-            actor=user.username,
+            user=user,
             action="consult",
             record_type=record_type,
             jurisdiction=user.jurisdiction,
@@ -184,15 +184,12 @@ async def create_page(request: Request, db: DB, user: Creator, slug: str) -> Res
     record_type = record_type_of(slug, user, "write")
     form = await request.form()
     data = submitted_values(record_type, form)
-    data["jurisdiction"] = user.jurisdiction
     try:
         with db.begin_nested():
-            record = service.create_record(
-                db, record_type=record_type, data=data, actor=user.username
-            )
+            record = service.create_record(db, record_type=record_type, data=data, user=user)
     except ValidationFailed as exc:
         return _form(request, record_type, values=dict(form), problems=exc.problems)
-    except Conflict as exc:
+    except (Conflict, PermissionDenied) as exc:
         return _form(request, record_type, values=dict(form), message=str(exc))
     return RedirectResponse(href(record_type, record), status_code=303)
 
@@ -243,7 +240,7 @@ def record_page(
     log_now(
         request,
         db,
-        actor=user.username,
+        user=user,
         action="consult",
         record_type=record_type,
         record_id=record.id,
@@ -275,7 +272,7 @@ async def update_page(
     try:
         with db.begin_nested():
             service.update_record(
-                db, record_type=record_type, record_id=record.id, data=data, actor=user.username
+                db, record_type=record_type, record_id=record.id, data=data, user=user
             )
     except ValidationFailed as exc:
         return _form(request, record_type, values=dict(form), problems=exc.problems, record=record)
@@ -307,7 +304,7 @@ def case_status_page(
         case_id=case.id,
         status=status,
         changed_on=changed_on,
-        actor=user.username,
+        user=user,
         court_reference=court_reference.strip() or None,
         note=note.strip() or None,
     )
@@ -335,7 +332,7 @@ async def attach_page(
         filename=file.filename or "file",
         content_type=file.content_type,
         data=await file.read(),
-        actor=user.username,
+        user=user,
         description=description.strip() or None,
     )
     return RedirectResponse(href(record_type, record), status_code=303)
@@ -353,7 +350,7 @@ def attachment_file(request: Request, db: DB, user: Reader, attachment_id: int) 
     log_now(
         request,
         db,
-        actor=user.username,
+        user=user,
         action="consult",
         record_type=row.record_type,
         record_id=row.record_id,

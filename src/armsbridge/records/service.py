@@ -1,4 +1,9 @@
-"""The one way to write records: validate against the schema, normalise, audit. Never commits."""
+"""The one writer of records: every create, change, link and erase, checked, derived and audited.
+
+Each write names the Principal who acts. The writer refuses a role that may not write the record
+type, a jurisdiction other than the account's own, and a record the account may not change; it
+validates against the schema, sets the derived columns, and writes one audit entry. Never commits.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +16,61 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from armsbridge.audit.service import log_event
-from armsbridge.errors import Conflict, NotFound, ValidationFailed
-from armsbridge.records.models import Case, CaseStatusChange, Link
+from armsbridge.auth.access import log_access
+from armsbridge.auth.permissions import record_types_for, restrict
+from armsbridge.auth.principal import Principal
+from armsbridge.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from armsbridge.records.models import RECORD_MODELS, Case, CaseStatusChange, Link
 from armsbridge.records.validation import model_for, prepare_values, record_as_dict
 from armsbridge.vocab.service import load_enums
 from armsbridge.vocab.values import parse_date
+
+# --- who may write -----------------------------------------------------------------------------
+
+
+def check_write(user: Principal, record_type: str, jurisdiction: str | None = None) -> None:
+    """Refuse (403) a write the account may not make: the record type, or another jurisdiction."""
+    if user.is_node:
+        return  # the node's own jobs (demo build, matching) write for the store as a whole
+    if record_type not in record_types_for(user.role, "write"):
+        raise PermissionDenied(f"your role ({user.role}) may not write {record_type} records")
+    if jurisdiction is not None and jurisdiction != user.jurisdiction:
+        raise PermissionDenied(
+            f"you write records of {user.jurisdiction}; this {record_type} belongs to "
+            f"{jurisdiction}: choose {user.jurisdiction} or ask a colleague of {jurisdiction}"
+        )
+
+
+def writable_record(session: Session, *, user: Principal, record_type: str, record_id: int) -> Any:
+    """Return a record `user` may change (restrict with "record.update"); NotFound otherwise."""
+    if user.is_node:
+        return get_record(session, record_type=record_type, record_id=record_id)
+    check_write(user, record_type)
+    model = model_for(record_type)
+    stmt = select(model).where(model.id == record_id)
+    if model in RECORD_MODELS.values():
+        stmt = restrict(stmt, user, "record.update")
+    else:  # capacity tables: no handling codes or cases, only the jurisdiction
+        stmt = stmt.where(model.jurisdiction == user.jurisdiction)
+    record = session.scalar(stmt)
+    if record is None:
+        raise NotFound(f"{record_type} {record_id} does not exist or is not yours to change")
+    return record
+
+
+def _audit(
+    session: Session, user: Principal, action: str, record_type: str, record: Any, **kw: Any
+) -> None:
+    log_access(
+        session,
+        user=user,
+        action=action,
+        record_type=record_type,
+        record_id=record.id,
+        jurisdiction=record.jurisdiction,
+        **kw,
+    )
+
 
 # --- single-record writes -----------------------------------------------------------------------
 
@@ -41,37 +95,36 @@ def find_by_ref(
 
 
 def create_record(
-    session: Session, *, record_type: str, data: Mapping[str, Any], actor: str
+    session: Session, *, record_type: str, data: Mapping[str, Any], user: Principal
 ) -> Any:
-    """Validate, normalise and add a record; log its creation; return it (flushed, with id)."""
-    values = prepare_values(record_type, data)
+    """Check, validate, derive and add a record; log its creation; return it (flushed, with id)."""
+    check_write(user, record_type)
+    values = prepare_values(record_type, {"jurisdiction": user.jurisdiction, **data})
+    check_write(user, record_type, values["jurisdiction"])
+    if record_type == "link":
+        _check_link_ends(session, user, values)
     ref = values.get("external_ref")
     if ref and find_by_ref(
         session, record_type=record_type, jurisdiction=values["jurisdiction"], external_ref=ref
     ):
         raise Conflict(f"{record_type} {ref!r} already exists in {values['jurisdiction']}")
+    actor = user.username
     record = model_for(record_type)(**values, created_by=actor, updated_by=actor)
     session.add(record)
     session.flush()
     if isinstance(record, Case):
         _initial_status(session, record, actor)
-    log_event(
-        session,
-        actor=actor,
-        action="create",
-        record_type=record_type,
-        record_id=record.id,
-        jurisdiction=record.jurisdiction,
-        after=record_as_dict(record),
-    )
+    _audit(session, user, "create", record_type, record, after=record_as_dict(record))
     return record
 
 
 def update_record(
-    session: Session, *, record_type: str, record_id: int, data: Mapping[str, Any], actor: str
+    session: Session, *, record_type: str, record_id: int, data: Mapping[str, Any], user: Principal
 ) -> Any:
     """Change the given fields of a record; log before/after of what changed; return it."""
-    record = get_record(session, record_type=record_type, record_id=record_id)
+    record = writable_record(session, user=user, record_type=record_type, record_id=record_id)
+    if data.get("jurisdiction") is not None:
+        check_write(user, record_type, data["jurisdiction"])
     if "jurisdiction" in data and data["jurisdiction"] != record.jurisdiction:
         raise Conflict(f"{record_type} {record_id}: the owning jurisdiction cannot change")
     if isinstance(record, Case) and "status" in data and data["status"] != record.status:
@@ -81,25 +134,30 @@ def update_record(
     changed = {k: v for k, v in values.items() if before_all.get(k) != v}
     if not changed:
         return record
+    if record_type == "link" and changed.keys() & {"from_type", "from_id", "to_type", "to_id"}:
+        _check_link_ends(session, user, {**before_all, **changed})
     for key, value in changed.items():
         setattr(record, key, value)
-    record.updated_by = actor
+    record.updated_by = user.username
     session.flush()
-    log_event(
-        session,
-        actor=actor,
-        action="change",
-        record_type=record_type,
-        record_id=record.id,
-        jurisdiction=record.jurisdiction,
-        before={k: before_all.get(k) for k in changed},
-        after=changed,
-    )
+    before = {k: before_all.get(k) for k in changed}
+    _audit(session, user, "change", record_type, record, before=before, after=changed)
     return record
 
 
+def delete_record(
+    session: Session, *, record_type: str, record_id: int, user: Principal, why: str | None = None
+) -> None:
+    """Erase a record `user` may change; log what it held (LED art. 25: erasure is logged)."""
+    record = writable_record(session, user=user, record_type=record_type, record_id=record_id)
+    before = record_as_dict(record)
+    _audit(session, user, "erase", record_type, record, before=before, why=why)
+    session.delete(record)
+    session.flush()
+
+
 def upsert_record(
-    session: Session, *, record_type: str, data: Mapping[str, Any], actor: str
+    session: Session, *, record_type: str, data: Mapping[str, Any], user: Principal
 ) -> tuple[Any, bool]:
     """Create the record, or update the one with the same jurisdiction + external_ref.
 
@@ -115,16 +173,16 @@ def upsert_record(
         session, record_type=record_type, jurisdiction=str(jurisdiction), external_ref=str(ref)
     )
     if existing is None:
-        return create_record(session, record_type=record_type, data=data, actor=actor), True
+        return create_record(session, record_type=record_type, data=data, user=user), True
     rest = {k: v for k, v in data.items() if k not in ("jurisdiction", "external_ref")}
     if isinstance(existing, Case) and "status" in rest:
         status = rest.pop("status")
         if status and status != existing.status:
             add_status_change(
-                session, case_id=existing.id, status=status, changed_on=date.today(), actor=actor
+                session, case_id=existing.id, status=status, changed_on=date.today(), user=user
             )
     record = update_record(
-        session, record_type=record_type, record_id=existing.id, data=rest, actor=actor
+        session, record_type=record_type, record_id=existing.id, data=rest, user=user
     )
     return record, False
 
@@ -209,12 +267,12 @@ def add_status_change(
     case_id: int,
     status: str,
     changed_on: date | str,
-    actor: str,
+    user: Principal,
     court_reference: str | None = None,
     note: str | None = None,
 ) -> CaseStatusChange:
     """Move a case forward to `status` on `changed_on`; refuse going back or past a verdict."""
-    case = get_record(session, record_type="case", record_id=case_id)
+    case = writable_record(session, user=user, record_type="case", record_id=case_id)
     problem = status_change_problem(case.status, status)
     if problem:
         raise Conflict(f"case {case.reference}: {problem}")
@@ -234,24 +292,16 @@ def add_status_change(
         changed_on=when,
         court_reference=court_reference,
         note=note,
-        recorded_by=actor,
+        recorded_by=user.username,
     )
     case.history.append(change)
     case.status = status
     if court_reference:
         case.court_reference = court_reference
-    case.updated_by = actor
+    case.updated_by = user.username
     session.flush()
-    log_event(
-        session,
-        actor=actor,
-        action="change",
-        record_type="case",
-        record_id=case.id,
-        jurisdiction=case.jurisdiction,
-        before=before,
-        after={"status": status, "changed_on": when, "court_reference": case.court_reference},
-    )
+    after = {"status": status, "changed_on": when, "court_reference": case.court_reference}
+    _audit(session, user, "change", "case", case, before=before, after=after)
     return change
 
 
@@ -282,6 +332,36 @@ def _ref(record: Any) -> str:
     return record.external_ref or f"#{record.id}"
 
 
+def _link_end(session: Session, user: Principal, record_type: str, record_id: int) -> Any:
+    """Return one end of a new link: a record `user` may read (any record for the node)."""
+    if user.is_node or model_for(record_type) not in RECORD_MODELS.values():
+        return get_record(session, record_type=record_type, record_id=record_id)
+    model = model_for(record_type)
+    stmt = restrict(select(model).where(model.id == record_id), user, "record.read")
+    record = session.scalar(stmt)
+    if record is None:
+        raise NotFound(f"{record_type} {record_id} does not exist or is not yours to see")
+    return record
+
+
+def _check_link_ends(session: Session, user: Principal, values: Mapping[str, Any]) -> None:
+    """Refuse a link whose ends are missing or are records the user may not see."""
+    for end in ("from", "to"):
+        end_type, end_id = values.get(f"{end}_type"), values.get(f"{end}_id")
+        if end_type not in RECORD_MODELS or not end_id:
+            raise ValidationFailed(
+                f"{end}_type/{end}_id: a link needs both ends",
+                [
+                    {
+                        "field": f"{end}_type",
+                        "value": str(end_type),
+                        "expected": "a record type and id",
+                    }
+                ],
+            )
+        _link_end(session, user, str(end_type), int(end_id))
+
+
 def link_records(
     session: Session,
     *,
@@ -290,7 +370,7 @@ def link_records(
     from_id: int,
     to_type: str,
     to_id: int,
-    actor: str,
+    user: Principal,
     role: str | None = None,
     valid_from: str | None = None,
     valid_to: str | None = None,
@@ -298,8 +378,8 @@ def link_records(
     source_ref: str | None = None,
 ) -> Link:
     """Link two existing records (idempotent: the same kind between the same two is one link)."""
-    source = get_record(session, record_type=from_type, record_id=from_id)
-    target = get_record(session, record_type=to_type, record_id=to_id)
+    source = _link_end(session, user, from_type, from_id)
+    target = _link_end(session, user, to_type, to_id)
     key = link_key(kind, from_type, _ref(source), to_type, _ref(target))
     data = {
         "jurisdiction": source.jurisdiction,
@@ -315,5 +395,5 @@ def link_records(
         "confidence": confidence,
         "source_ref": source_ref,
     }
-    link, _ = upsert_record(session, record_type="link", data=data, actor=actor)
+    link, _ = upsert_record(session, record_type="link", data=data, user=user)
     return link

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from armsbridge.auth.principal import node_principal
 from armsbridge.errors import UserError
 from armsbridge.synth.bad_rows import BAD_ROWS_COLUMNS, BAD_ROWS_FILE, spoil_world
 from armsbridge.synth.export import JurisdictionExport
@@ -143,7 +144,7 @@ def import_world(
     settings: Any,
     world_dir: Path,
     *,
-    actor: str = "demo",
+    purpose: str = "demo",
     on_file: Callable[[dict[str, Any], Any], None] | None = None,
 ) -> list[Any]:
     """Import every file of a world's manifest in order, one transaction per file."""
@@ -162,7 +163,7 @@ def import_world(
                     session,
                     profile=item["profile"],
                     path=world_dir / item["file"],
-                    actor=actor,
+                    user=node_principal(settings.jurisdiction, purpose=purpose),
                     quarantine_path=settings.var_dir / "quarantine" / f"demo-{item['profile']}.csv",
                 )
             reports.append(report)
