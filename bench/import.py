@@ -27,11 +27,14 @@ from rich.table import Table
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from armsbridge.auth.principal import node_principal
 from armsbridge.db.engine import make_engine
 from armsbridge.db.registry import load_all_models
 from armsbridge.db.session import make_sessionmaker, session_scope
 from armsbridge.imports.profile import parse_profile
 from armsbridge.imports.service import import_file
+
+BENCH = node_principal("XK", purpose="bench")  # bench data is written as the node
 
 RESULTS = Path(__file__).parent / "results" / "import.json"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -119,7 +122,7 @@ def run_import(url: str, path: Path) -> tuple[float, float]:
     profile = parse_profile(PROFILE)
     start, cpu = time.perf_counter(), time.process_time()
     with session_scope(factory) as session:
-        report = import_file(session, profile=profile, path=path, actor="bench")
+        report = import_file(session, profile=profile, path=path, user=BENCH)
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     engine.dispose()
     assert report.rows_quarantined == 0, report.errors[:3]

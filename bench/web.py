@@ -39,6 +39,7 @@ GOAL_P95_MS = 200.0
 def build_store(var_dir: Path, persons: int, seed: int) -> dict[str, list[Any]]:
     """Create the store and fill it in batches; return sample queries and ids for the clients."""
     from armsbridge.auth import service as auth_service
+    from armsbridge.auth.principal import node_principal
     from armsbridge.db import service as db_service
     from armsbridge.db.engine import engine_from_settings
     from armsbridge.db.session import make_sessionmaker, session_scope
@@ -47,6 +48,8 @@ def build_store(var_dir: Path, persons: int, seed: int) -> dict[str, list[Any]]:
     from armsbridge.records.validation import prepare_values
     from armsbridge.settings import Settings
     from armsbridge.synth.names import name_book
+
+    BENCH = node_principal("XK", purpose="bench")  # noqa: N806 - bench data is the node's
 
     settings = Settings(var_dir=var_dir)
     engine = engine_from_settings(settings)
@@ -100,7 +103,7 @@ def build_store(var_dir: Path, persons: int, seed: int) -> dict[str, list[Any]]:
             )
         key_words += [set(name_key_words(row.get("name_key"))) for row in rows]
         with session_scope(factory) as s:
-            ids = bulk_write(s, record_type="person", inserts=rows, updates=[], actor="bench")
+            ids = bulk_write(s, record_type="person", inserts=rows, updates=[], user=BENCH)
             samples["persons"] += [v for (j, _r), v in ids.items() if j == "MK"][:50]
     with session_scope(factory) as s:
         rows = []
@@ -120,7 +123,7 @@ def build_store(var_dir: Path, persons: int, seed: int) -> dict[str, list[Any]]:
             )
             if i < 200:
                 samples["serials"].append(serial if i % 2 else serial[1:5])
-        ids = bulk_write(s, record_type="firearm", inserts=rows, updates=[], actor="bench")
+        ids = bulk_write(s, record_type="firearm", inserts=rows, updates=[], user=BENCH)
         samples["firearms"] = list(ids.values())[:200]
         phones = [
             prepare_values(
@@ -134,7 +137,7 @@ def build_store(var_dir: Path, persons: int, seed: int) -> dict[str, list[Any]]:
             )
             for i in range(items)
         ]
-        bulk_write(s, record_type="phone", inserts=phones, updates=[], actor="bench")
+        bulk_write(s, record_type="phone", inserts=phones, updates=[], user=BENCH)
         firearm_ids = list(ids.values())
         links = [
             prepare_values(
@@ -151,7 +154,7 @@ def build_store(var_dir: Path, persons: int, seed: int) -> dict[str, list[Any]]:
             )
             for i in range(min(len(firearm_ids), 500))
         ]
-        bulk_write(s, record_type="link", inserts=links, updates=[], actor="bench")
+        bulk_write(s, record_type="link", inserts=links, updates=[], user=BENCH)
     engine.dispose()
     samples["no_hit"] = no_hit_queries(key_words, samples["names"], Random(seed + 2))
     return samples

@@ -7,6 +7,7 @@ never see each other's rows; each test runs in a transaction that is rolled back
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 
@@ -18,6 +19,8 @@ from sqlalchemy.orm import Session
 from armsbridge.db.engine import make_engine
 from armsbridge.db.registry import load_all_models
 
+# Shared test helpers (principals.py) import as top-level modules.
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 

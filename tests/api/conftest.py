@@ -20,6 +20,7 @@ from armsbridge.errors import UserError
 from armsbridge.records import service as records
 from armsbridge.records.models import Firearm
 from armsbridge.settings import Settings
+from principals import as_actor
 
 PASSWORD = "correct horse battery"
 
@@ -118,7 +119,9 @@ def world(session: Session) -> World:
 
     def add(key: str, record_type: str, **data) -> None:
         data.setdefault("jurisdiction", "XK")
-        record = records.create_record(session, record_type=record_type, data=data, actor=actor)
+        record = records.create_record(
+            session, record_type=record_type, data=data, user=as_actor(actor)
+        )
         ids[key] = record.id
 
     add("case", "case", reference="XK-2026-1", kind="trafficking")
@@ -157,7 +160,7 @@ def world(session: Session) -> World:
         to_type="case",
         to_id=ids["case"],
         role="victim",
-        actor=actor,
+        user=as_actor(actor),
     )
     ids["link_victim"] = link.id
     link = records.link_records(
@@ -168,7 +171,7 @@ def world(session: Session) -> World:
         to_type="case",
         to_id=ids["restricted_case"],
         role="suspect",
-        actor=actor,
+        user=as_actor(actor),
     )
     ids["link"] = link.id
     session.add(

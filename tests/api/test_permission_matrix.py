@@ -18,6 +18,7 @@ from armsbridge.auth.permissions import role_allows
 from armsbridge.records import service as records
 from armsbridge.records.api_schemas import SLUGS
 from armsbridge.records.validation import record_as_dict, type_fields
+from principals import as_actor
 
 API_TYPES = {slug: name for name, slug in SLUGS.items()}
 # Preferred persona for an allowed request, and for a refused one, by role.
@@ -125,7 +126,9 @@ def _h2_twin(session, world, record_type: str) -> int:
     data.update(external_ref=f"h2-{record_type}", handling_code="H2")
     if record_type == "link":
         return world.ids["link"]  # linked to the restricted case
-    record = records.create_record(session, record_type=record_type, data=data, actor="setup")
+    record = records.create_record(
+        session, record_type=record_type, data=data, user=as_actor("setup")
+    )
     world.ids[key] = record.id
     return record.id
 

@@ -20,6 +20,7 @@ import pytest
 
 from armsbridge.records import service as records
 from armsbridge.settings import Settings
+from principals import as_actor
 
 CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "browser-test-password-2026"
@@ -45,7 +46,7 @@ def _seed_known_records(settings: Settings) -> dict[str, int]:
             person = records.create_record(
                 s,
                 record_type="person",
-                actor="test",
+                user=as_actor("test"),
                 data={
                     "jurisdiction": "MK",
                     "given_name": "Џафер",
@@ -59,7 +60,7 @@ def _seed_known_records(settings: Settings) -> dict[str, int]:
             firearm = records.create_record(
                 s,
                 record_type="firearm",
-                actor="test",
+                user=as_actor("test"),
                 data={
                     "jurisdiction": "MK",
                     "make": "Zoraki",
@@ -76,7 +77,7 @@ def _seed_known_records(settings: Settings) -> dict[str, int]:
                 from_id=person.id,
                 to_type="firearm",
                 to_id=firearm.id,
-                actor="test",
+                user=as_actor("test"),
             )
             return {"person": person.id, "firearm": firearm.id}
     finally:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from armsbridge.imports.profile import ProfileError, parse_profile
 from armsbridge.imports.service import import_file
 from armsbridge.records.models import Case, CaseStatusChange
+from principals import as_actor
 
 CASES = {
     "name": "t-cases",
@@ -67,7 +68,7 @@ def _import(session, tmp_path, profile, name, header, rows):
         session,
         profile=parse_profile(profile),
         path=path,
-        actor="t",
+        user=as_actor("t"),
         quarantine_path=tmp_path / f"q-{name}",
     )
 

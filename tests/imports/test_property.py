@@ -17,6 +17,7 @@ from armsbridge.audit.models import AuditEntry
 from armsbridge.imports import service as import_service
 from armsbridge.imports.service import import_file
 from armsbridge.records.models import Link, Person, Phone
+from principals import as_actor
 
 LATIN_NAMES = [
     "Përparim",
@@ -124,7 +125,7 @@ def test_every_row_is_imported_or_quarantined_never_lost_or_duplicated(session, 
                 session,
                 profile=PERSONS,
                 path=path,
-                actor="prop",
+                user=as_actor("prop"),
                 quarantine_path=quarantine,
                 batch_size=batch,
             )
@@ -148,7 +149,11 @@ def test_every_row_is_imported_or_quarantined_never_lost_or_duplicated(session, 
             # none duplicated: importing the same file again changes no count
             counts = snapshot(session, Person, Phone, Link)
             again = import_file(
-                session, profile=PERSONS, path=path, actor="prop", quarantine_path=quarantine
+                session,
+                profile=PERSONS,
+                path=path,
+                user=as_actor("prop"),
+                quarantine_path=quarantine,
             )
             assert snapshot(session, Person, Phone, Link) == counts
             assert again.created == {} and again.rows_imported == sum(good)
@@ -167,7 +172,9 @@ def test_every_row_is_imported_or_quarantined_never_lost_or_duplicated(session, 
             path2 = write_csv(Path(tmp) / "edited.csv", PERSON_HEADER, edited, encoding="utf-8")
             patched = mock.patch.object(import_service, "bulk_write", failing)
             with patched, contextlib.suppress(RuntimeError):
-                import_file(session, profile=PERSONS, path=path2, actor="prop", batch_size=1)
+                import_file(
+                    session, profile=PERSONS, path=path2, user=as_actor("prop"), batch_size=1
+                )
             if calls["n"] >= fail_at:
                 assert snapshot(session, Person, Phone, Link, AuditEntry) == before
                 assert _stored_persons(session) == stored

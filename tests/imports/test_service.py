@@ -25,6 +25,7 @@ from armsbridge.imports import service as import_service
 from armsbridge.imports.profile import parse_profile
 from armsbridge.imports.service import import_file
 from armsbridge.records.models import Case, CaseStatusChange, Event, Firearm, Link, Person, Phone
+from principals import as_actor
 
 STORE = (Person, Phone, Case, Event, Firearm, Link, CaseStatusChange, AuditEntry)
 
@@ -75,7 +76,7 @@ PERSON_ROWS = [
 
 def _cases(session, tmp_path):
     path = write_csv(tmp_path / "cases.csv", CASE_HEADER, CASE_ROWS)
-    return import_file(session, profile=CASES, path=path, actor="t")
+    return import_file(session, profile=CASES, path=path, user=as_actor("t"))
 
 
 def _names(session):
@@ -87,7 +88,7 @@ def _names(session):
 def test_latin_export_in_each_encoding_comes_out_right(session, tmp_path, encoding):
     _cases(session, tmp_path)
     path = write_csv(tmp_path / "p.csv", PERSON_HEADER, PERSON_ROWS, encoding=encoding)
-    report = import_file(session, profile=PERSONS, path=path, actor="t")
+    report = import_file(session, profile=PERSONS, path=path, user=as_actor("t"))
     assert report.rows_imported == 3 and report.ok
     assert ("Đorđe", "Đorđević", "Žarko") in _names(session)
     assert ("Përparim", "Gashi", "Çelik") in _names(session)
@@ -101,7 +102,7 @@ def test_macedonian_cyrillic_windows_1251_export_comes_out_right(session, tmp_pa
         ["12", "Шпреса", "Љутвиу", "Ѕвонко", "1990", "F", "", "", "XK-24-002", ""],
     ]
     path = write_csv(tmp_path / "mk.csv", PERSON_HEADER, rows, encoding="cp1251")
-    report = import_file(session, profile=PERSONS, path=path, actor="t")
+    report = import_file(session, profile=PERSONS, path=path, user=as_actor("t"))
     assert report.encoding == "cp1251"
     assert report.rows_imported == 3
     names = _names(session)
@@ -128,7 +129,7 @@ def test_xlsx_export_with_real_dates_and_numbers(session, tmp_path):
         [2, "Ђорђе", "Шабани", None, "14.03.1990", "Femër", None, None, "XK-24-002", None],
     ]
     path = write_xlsx(tmp_path / "p.xlsx", PERSON_HEADER, rows)
-    report = import_file(session, profile=PERSONS, path=path, actor="t")
+    report = import_file(session, profile=PERSONS, path=path, user=as_actor("t"))
     assert report.rows_imported == 2, report.errors
     stored = dict(session.execute(select(Person.external_ref, Person.birth_date)).all())
     # an integer id cell gives the same key as the CSV text "1"; both date forms are read
@@ -138,7 +139,7 @@ def test_xlsx_export_with_real_dates_and_numbers(session, tmp_path):
 def test_records_are_normalised_and_linked(session, tmp_path):
     _cases(session, tmp_path)
     path = write_csv(tmp_path / "p.csv", PERSON_HEADER, PERSON_ROWS)
-    import_file(session, profile=PERSONS, path=path, actor="t")
+    import_file(session, profile=PERSONS, path=path, user=as_actor("t"))
     firearm = session.execute(select(Firearm)).scalar_one()
     case = session.execute(select(Case).where(Case.external_ref == "XK-24-001")).scalar_one()
     assert (firearm.serial_normalised, firearm.calibre_normalised) == ("K7245", "7.62x39")
@@ -167,7 +168,9 @@ def test_invalid_rows_go_to_quarantine_with_reasons_and_write_nothing(session, t
     path = write_csv(tmp_path / "p.csv", PERSON_HEADER, rows)
     quarantine = tmp_path / "out" / "q.csv"
     before = snapshot(session, Person, Phone, Link)
-    report = import_file(session, profile=PERSONS, path=path, actor="t", quarantine_path=quarantine)
+    report = import_file(
+        session, profile=PERSONS, path=path, user=as_actor("t"), quarantine_path=quarantine
+    )
     assert (report.rows_read, report.rows_imported, report.rows_quarantined) == (4, 1, 3)
     assert report.quarantine_path == quarantine
     after = snapshot(session, Person, Phone, Link)
@@ -189,9 +192,9 @@ def test_invalid_rows_go_to_quarantine_with_reasons_and_write_nothing(session, t
 def test_reimporting_the_same_file_creates_no_duplicates(session, tmp_path):
     _cases(session, tmp_path)
     path = write_csv(tmp_path / "p.csv", PERSON_HEADER, PERSON_ROWS)
-    first = import_file(session, profile=PERSONS, path=path, actor="t")
+    first = import_file(session, profile=PERSONS, path=path, user=as_actor("t"))
     stored = snapshot(session, Person, Phone, Link, Case, Event, Firearm)
-    second = import_file(session, profile=PERSONS, path=path, actor="t")
+    second = import_file(session, profile=PERSONS, path=path, user=as_actor("t"))
     _cases(session, tmp_path)
     assert snapshot(session, Person, Phone, Link, Case, Event, Firearm) == stored
     assert first.created == {"person": 3, "phone": 2, "link": 5}
@@ -201,14 +204,14 @@ def test_reimporting_the_same_file_creates_no_duplicates(session, tmp_path):
 def test_reimport_updates_changed_values(session, tmp_path):
     _cases(session, tmp_path)
     path = write_csv(tmp_path / "p.csv", PERSON_HEADER, PERSON_ROWS[:1])
-    import_file(session, profile=PERSONS, path=path, actor="t")
+    import_file(session, profile=PERSONS, path=path, user=as_actor("t"))
     changed = [list(PERSON_ROWS[0])]
     changed[0][2] = "Gashi-Berisha"
     import_file(
         session,
         profile=PERSONS,
         path=write_csv(tmp_path / "p2.csv", PERSON_HEADER, changed),
-        actor="t",
+        user=as_actor("t"),
     )
     assert session.execute(select(Person.family_name)).scalars().all() == ["Gashi-Berisha"]
 
@@ -217,7 +220,12 @@ def test_dry_run_validates_everything_and_writes_nothing(session, tmp_path):
     path = write_csv(tmp_path / "cases.csv", CASE_HEADER, [*CASE_ROWS, ["XK-24-003", "RS", "x"]])
     before = snapshot(session, *STORE)
     report = import_file(
-        session, profile=CASES, path=path, actor="t", dry_run=True, quarantine_path=tmp_path / "q"
+        session,
+        profile=CASES,
+        path=path,
+        user=as_actor("t"),
+        dry_run=True,
+        quarantine_path=tmp_path / "q",
     )
     assert snapshot(session, *STORE) == before
     assert (report.rows_imported, report.rows_quarantined) == (2, 1)
@@ -259,7 +267,7 @@ def test_a_failure_mid_file_leaves_the_store_as_it_was(session, tmp_path, monkey
 
     monkeypatch.setattr(import_service, "bulk_write", failing)
     with pytest.raises(RuntimeError, match="disk full"):
-        import_file(session, profile=PERSONS, path=path, actor="t", batch_size=10)
+        import_file(session, profile=PERSONS, path=path, user=as_actor("t"), batch_size=10)
     assert calls["n"] == 3  # two writes had succeeded before the failure
     assert snapshot(session, *STORE) == before
 
@@ -267,7 +275,7 @@ def test_a_failure_mid_file_leaves_the_store_as_it_was(session, tmp_path, monkey
 def test_missing_columns_are_reported_before_anything_is_read(session, tmp_path):
     path = write_csv(tmp_path / "p.csv", ["ID_PERSONI", "EMRI"], [["1", "A"]])
     with pytest.raises(UserError, match="MBIEMRI") as info:
-        import_file(session, profile=PERSONS, path=path, actor="t")
+        import_file(session, profile=PERSONS, path=path, user=as_actor("t"))
     assert "required by profile test-persons" in str(info.value)
 
 
@@ -275,7 +283,7 @@ def test_row_with_more_cells_than_the_header_is_quarantined(session, tmp_path):
     path = tmp_path / "c.csv"
     path.write_text(";".join(CASE_HEADER) + "\nXK-1;XK;trafikim;;;;;;;surplus\n", "utf-8")
     report = import_file(
-        session, profile=CASES, path=path, actor="t", quarantine_path=tmp_path / "q"
+        session, profile=CASES, path=path, user=as_actor("t"), quarantine_path=tmp_path / "q"
     )
     assert report.rows_quarantined == 1
     assert "more cells than the header" in report.errors[0].expected
@@ -308,7 +316,7 @@ def test_link_target_created_by_an_earlier_row_of_the_same_file(session, tmp_pat
     rows = [["C1", "trafficking", "", ""], ["C1", "", "p1", "Иван"], ["C2", "", "p2", "Марко"]]
     path = write_csv(tmp_path / "m.csv", ["CASE", "KIND", "PID", "NAME"], rows)
     report = import_file(
-        session, profile=profile, path=path, actor="t", quarantine_path=tmp_path / "q"
+        session, profile=profile, path=path, user=as_actor("t"), quarantine_path=tmp_path / "q"
     )
     assert report.rows_imported == 2 and report.rows_quarantined == 1
     assert report.errors[0].row == 4 and report.errors[0].value == "C2"
@@ -340,8 +348,8 @@ def test_record_types_of_other_domains_and_foreign_keys(session, tmp_path):
     )
     rows = [["INFO-1", "12.10.2022"], ["INFO-1", "13.10.2022"]]
     path = write_csv(tmp_path / "t.csv", ["CODE", "DATE"], rows)
-    import_file(session, profile=profile, path=path, actor="t")
-    import_file(session, profile=profile, path=path, actor="t")
+    import_file(session, profile=profile, path=path, user=as_actor("t"))
+    import_file(session, profile=profile, path=path, user=as_actor("t"))
     training = session.execute(select(Training)).scalar_one()
     sessions = session.execute(select(TrainingSession)).scalars().all()
     assert [s.training_id for s in sessions] == [training.id, training.id]
@@ -353,7 +361,7 @@ def test_reimport_refuses_moving_a_case_status_back(session, tmp_path):
     rows = [["XK-24-002", "XK", "posedim", "2024-05-01", "reported", "", "", "", ""]]
     path = write_csv(tmp_path / "c2.csv", CASE_HEADER, rows)
     report = import_file(
-        session, profile=CASES, path=path, actor="t", quarantine_path=tmp_path / "q"
+        session, profile=CASES, path=path, user=as_actor("t"), quarantine_path=tmp_path / "q"
     )
     assert report.rows_quarantined == 1
     assert "cannot go back from indicted to reported" in report.errors[0].expected
@@ -364,14 +372,14 @@ def test_reimport_refuses_moving_a_case_status_back(session, tmp_path):
 def test_empty_cells_do_not_erase_stored_values_on_reimport(session, tmp_path):
     _cases(session, tmp_path)
     path = write_csv(tmp_path / "p.csv", PERSON_HEADER, PERSON_ROWS[:1])
-    import_file(session, profile=PERSONS, path=path, actor="t")
+    import_file(session, profile=PERSONS, path=path, user=as_actor("t"))
     blank = [list(PERSON_ROWS[0])]
     blank[0][3] = ""  # father's name missing from the newer export
     import_file(
         session,
         profile=PERSONS,
         path=write_csv(tmp_path / "p2.csv", PERSON_HEADER, blank),
-        actor="t",
+        user=as_actor("t"),
     )
     assert session.execute(select(Person.father_name)).scalars().all() == ["Çelik"]
 
@@ -381,7 +389,7 @@ def test_a_link_made_by_hand_and_by_an_import_is_one_link(session, tmp_path):
 
     _cases(session, tmp_path)
     path = write_csv(tmp_path / "p.csv", PERSON_HEADER, PERSON_ROWS[:1])
-    import_file(session, profile=PERSONS, path=path, actor="t")
+    import_file(session, profile=PERSONS, path=path, user=as_actor("t"))
     person = session.execute(select(Person)).scalar_one()
     case = session.execute(select(Case).where(Case.external_ref == "XK-24-001")).scalar_one()
     links = count(session, Link)
@@ -393,6 +401,6 @@ def test_a_link_made_by_hand_and_by_an_import_is_one_link(session, tmp_path):
         to_type="case",
         to_id=case.id,
         role="accused",
-        actor="analyst",
+        user=as_actor("analyst"),
     )
     assert count(session, Link) == links

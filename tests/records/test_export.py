@@ -10,6 +10,7 @@ from sqlalchemy import select
 from armsbridge.audit.models import AuditEntry
 from armsbridge.records import service
 from armsbridge.records.export import export_records
+from principals import as_actor
 
 
 def _world(session):
@@ -24,19 +25,19 @@ def _world(session):
             "birth_date": "1980",
             "name_variants": ["Xhafer Bajrami"],
         },
-        actor="a",
+        user=as_actor("a"),
     )
     phone = service.create_record(
         session,
         record_type="phone",
         data={"jurisdiction": "MK", "number_raw": "070 123 456"},
-        actor="a",
+        user=as_actor("a"),
     )
     car = service.create_record(
         session,
         record_type="vehicle",
         data={"jurisdiction": "XK", "plate_raw": "01-123-AB"},
-        actor="a",
+        user=as_actor("a"),
     )
     service.link_records(
         session,
@@ -45,7 +46,7 @@ def _world(session):
         from_id=person.id,
         to_type="phone",
         to_id=phone.id,
-        actor="a",
+        user=as_actor("a"),
     )
     service.link_records(
         session,
@@ -54,14 +55,14 @@ def _world(session):
         from_id=person.id,
         to_type="vehicle",
         to_id=car.id,
-        actor="a",
+        user=as_actor("a"),
     )
     return person, phone, car
 
 
 def test_csv_export_writes_one_file_per_type(session, tmp_path):
     person, _, _ = _world(session)
-    counts = export_records(session, out=tmp_path, fmt="csv", actor="a")
+    counts = export_records(session, why="test export", out=tmp_path, fmt="csv", user=as_actor("a"))
     assert counts["person"] >= 1 and counts["link"] >= 2
     with (tmp_path / "person.csv").open(encoding="utf-8") as handle:
         rows = {r["id"]: r for r in csv.DictReader(handle)}
@@ -73,7 +74,9 @@ def test_csv_export_writes_one_file_per_type(session, tmp_path):
 
 def test_csv_export_of_one_jurisdiction(session, tmp_path):
     _world(session)
-    export_records(session, out=tmp_path, fmt="csv", jurisdiction="XK", actor="a")
+    export_records(
+        session, why="test export", out=tmp_path, fmt="csv", jurisdiction="XK", user=as_actor("a")
+    )
     with (tmp_path / "person.csv").open(encoding="utf-8") as handle:
         assert all(r["jurisdiction"] == "XK" for r in csv.DictReader(handle))
     with (tmp_path / "vehicle.csv").open(encoding="utf-8") as handle:
@@ -82,7 +85,7 @@ def test_csv_export_of_one_jurisdiction(session, tmp_path):
 
 def test_ftm_export_has_id_schema_and_property_lists(session, tmp_path):
     person, phone, car = _world(session)
-    export_records(session, out=tmp_path, fmt="ftm", actor="a")
+    export_records(session, why="test export", out=tmp_path, fmt="ftm", user=as_actor("a"))
     lines = (tmp_path / "entities.ftm.jsonl").read_text(encoding="utf-8").splitlines()
     entities = {e["id"]: e for e in map(json.loads, lines)}
     p = next(e for e in entities.values() if e["id"].endswith(f"-person-{person.id}"))
@@ -108,7 +111,14 @@ def test_ftm_export_has_id_schema_and_property_lists(session, tmp_path):
 
 def test_export_is_logged(session, tmp_path):
     _world(session)
-    export_records(session, out=tmp_path, fmt="ftm", jurisdiction="MK", actor="analyst7")
+    export_records(
+        session,
+        why="test export",
+        out=tmp_path,
+        fmt="ftm",
+        jurisdiction="MK",
+        user=as_actor("analyst7"),
+    )
     entry = (
         session.execute(
             select(AuditEntry).where(AuditEntry.action == "export").order_by(AuditEntry.seq.desc())

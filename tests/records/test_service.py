@@ -12,6 +12,7 @@ from armsbridge.errors import Conflict, NotFound, ValidationFailed
 from armsbridge.records import service
 from armsbridge.records.identifiers import normalise_phone, normalise_plate
 from armsbridge.records.models import CaseStatusChange, Link
+from principals import as_actor
 
 
 def _entries(session, **where):
@@ -24,7 +25,7 @@ def _entries(session, **where):
 def _case(session, ref="XK-2024-1", **extra):
     data = {"jurisdiction": "XK", "external_ref": ref, "reference": ref, "kind": "trafficking"}
     return service.create_record(
-        session, record_type="case", data={**data, **extra}, actor="analyst1"
+        session, record_type="case", data={**data, **extra}, user=as_actor("analyst1")
     )
 
 
@@ -34,7 +35,7 @@ def test_validation_error_names_every_field_value_and_expectation(session):
             session,
             record_type="person",
             data={"jurisdiction": "XK", "sex": "Q", "birth_date": "31.02.1986", "colour": "red"},
-            actor="a",
+            user=as_actor("a"),
         )
     problems = {p["field"]: p for p in info.value.problems}
     assert problems["sex"]["value"] == "Q"
@@ -46,7 +47,9 @@ def test_validation_error_names_every_field_value_and_expectation(session):
 
 def test_required_fields_and_unknown_jurisdiction_are_refused(session):
     with pytest.raises(ValidationFailed) as info:
-        service.create_record(session, record_type="case", data={"jurisdiction": "RS"}, actor="a")
+        service.create_record(
+            session, record_type="case", data={"jurisdiction": "RS"}, user=as_actor("a")
+        )
     fields = {p["field"] for p in info.value.problems}
     assert fields == {"jurisdiction", "reference", "kind"}
 
@@ -56,7 +59,7 @@ def test_firearm_serial_and_calibre_normalised_on_write(session):
         session,
         record_type="firearm",
         data={"jurisdiction": "MK", "serial_raw": "К-72 45", "calibre": "7,62 x 39 mm"},
-        actor="a",
+        user=as_actor("a"),
     )
     assert firearm.serial_raw == "К-72 45"  # the raw text is kept exactly as read
     assert firearm.serial_normalised == "K7245"
@@ -69,7 +72,7 @@ def test_computed_columns_cannot_be_set_directly(session):
             session,
             record_type="firearm",
             data={"jurisdiction": "MK", "serial_normalised": "X1"},
-            actor="a",
+            user=as_actor("a"),
         )
 
 
@@ -100,7 +103,7 @@ def test_phone_that_is_not_a_number_is_refused(session):
             session,
             record_type="phone",
             data={"jurisdiction": "XK", "number_raw": "abc"},
-            actor="a",
+            user=as_actor("a"),
         )
     assert info.value.problems[0]["field"] == "number_raw"
 
@@ -110,13 +113,13 @@ def test_vehicle_and_phone_records_store_normalised_forms(session):
         session,
         record_type="vehicle",
         data={"jurisdiction": "MK", "plate_raw": "СК 1234 АВ"},
-        actor="a",
+        user=as_actor("a"),
     )
     phone = service.create_record(
         session,
         record_type="phone",
         data={"jurisdiction": "MK", "number_raw": "070 123 456"},
-        actor="a",
+        user=as_actor("a"),
     )
     assert car.plate_normalised == "CK1234AB"
     assert (phone.e164, phone.country) == ("+38970123456", "MK")
@@ -127,17 +130,21 @@ def test_person_name_key_is_script_independent(session):
         session,
         record_type="person",
         data={"jurisdiction": "MK", "given_name": "Џафер", "family_name": "Бајрами"},
-        actor="a",
+        user=as_actor("a"),
     )
     lat = service.create_record(
         session,
         record_type="person",
         data={"jurisdiction": "XK", "given_name": "Xhafer", "family_name": "Bajrami"},
-        actor="a",
+        user=as_actor("a"),
     )
     assert cyr.name_key and cyr.name_key == lat.name_key
     service.update_record(
-        session, record_type="person", record_id=lat.id, data={"family_name": "Gashi"}, actor="a"
+        session,
+        record_type="person",
+        record_id=lat.id,
+        data={"family_name": "Gashi"},
+        user=as_actor("a"),
     )
     assert lat.name_key != cyr.name_key
 
@@ -147,14 +154,14 @@ def test_create_and_change_are_audited_with_before_and_after(session):
         session,
         record_type="person",
         data={"jurisdiction": "XK", "given_name": "Arben", "family_name": "Krasniqi"},
-        actor="analyst1",
+        user=as_actor("analyst1"),
     )
     service.update_record(
         session,
         record_type="person",
         record_id=person.id,
         data={"family_name": "Krasniqi-Berisha", "given_name": "Arben"},
-        actor="analyst2",
+        user=as_actor("analyst2"),
     )
     entries = _entries(session, record_type="person", record_id=person.id)
     assert [e.action for e in entries] == ["create", "change"]
@@ -168,22 +175,31 @@ def test_create_and_change_are_audited_with_before_and_after(session):
 
 def test_update_without_change_writes_no_audit_entry(session):
     person = service.create_record(
-        session, record_type="person", data={"jurisdiction": "XK", "given_name": "A"}, actor="a"
+        session,
+        record_type="person",
+        data={"jurisdiction": "XK", "given_name": "A"},
+        user=as_actor("a"),
     )
     service.update_record(
-        session, record_type="person", record_id=person.id, data={"given_name": "A"}, actor="a"
+        session,
+        record_type="person",
+        record_id=person.id,
+        data={"given_name": "A"},
+        user=as_actor("a"),
     )
     assert len(_entries(session, record_type="person", record_id=person.id)) == 1
 
 
 def test_upsert_by_jurisdiction_and_external_ref(session):
     data = {"jurisdiction": "XK", "external_ref": "P-1", "given_name": "Besa"}
-    first, created = service.upsert_record(session, record_type="person", data=data, actor="a")
+    first, created = service.upsert_record(
+        session, record_type="person", data=data, user=as_actor("a")
+    )
     again, created_again = service.upsert_record(
-        session, record_type="person", data={**data, "given_name": "Besë"}, actor="a"
+        session, record_type="person", data={**data, "given_name": "Besë"}, user=as_actor("a")
     )
     other, _ = service.upsert_record(
-        session, record_type="person", data={**data, "jurisdiction": "MK"}, actor="a"
+        session, record_type="person", data={**data, "jurisdiction": "MK"}, user=as_actor("a")
     )
     assert created and not created_again
     assert again.id == first.id and again.given_name == "Besë"
@@ -204,10 +220,14 @@ def test_get_record_of_missing_id_is_not_found(session):
 def test_case_moves_forward_to_a_verdict_with_history(session):
     case = _case(session, opened_on="01.03.2024")
     service.add_status_change(
-        session, case_id=case.id, status="under_investigation", changed_on="05.03.2024", actor="a"
+        session,
+        case_id=case.id,
+        status="under_investigation",
+        changed_on="05.03.2024",
+        user=as_actor("a"),
     )
     service.add_status_change(
-        session, case_id=case.id, status="indicted", changed_on=date(2024, 6, 1), actor="a"
+        session, case_id=case.id, status="indicted", changed_on=date(2024, 6, 1), user=as_actor("a")
     )
     service.add_status_change(
         session,
@@ -215,7 +235,7 @@ def test_case_moves_forward_to_a_verdict_with_history(session):
         status="convicted",
         changed_on="10.12.2024",
         court_reference="P.nr. 123/24",
-        actor="judge-clerk",
+        user=as_actor("judge-clerk"),
     )
     history = session.execute(
         select(CaseStatusChange.status, CaseStatusChange.changed_on)
@@ -238,7 +258,7 @@ def test_case_moves_forward_to_a_verdict_with_history(session):
 def test_case_status_cannot_go_back(session):
     case = _case(session)
     service.add_status_change(
-        session, case_id=case.id, status="indicted", changed_on="01.06.2024", actor="a"
+        session, case_id=case.id, status="indicted", changed_on="01.06.2024", user=as_actor("a")
     )
     with pytest.raises(Conflict, match="cannot go back from indicted to under_investigation"):
         service.add_status_change(
@@ -246,29 +266,37 @@ def test_case_status_cannot_go_back(session):
             case_id=case.id,
             status="under_investigation",
             changed_on="02.06.2024",
-            actor="a",
+            user=as_actor("a"),
         )
 
 
 def test_case_status_cannot_change_after_a_verdict(session):
     case = _case(session)
     service.add_status_change(
-        session, case_id=case.id, status="dismissed", changed_on="01.06.2024", actor="a"
+        session, case_id=case.id, status="dismissed", changed_on="01.06.2024", user=as_actor("a")
     )
     with pytest.raises(Conflict, match="already has its verdict"):
         service.add_status_change(
-            session, case_id=case.id, status="convicted", changed_on="02.06.2024", actor="a"
+            session,
+            case_id=case.id,
+            status="convicted",
+            changed_on="02.06.2024",
+            user=as_actor("a"),
         )
 
 
 def test_status_change_dated_before_the_last_is_refused(session):
     case = _case(session)
     service.add_status_change(
-        session, case_id=case.id, status="under_investigation", changed_on="01.06.2024", actor="a"
+        session,
+        case_id=case.id,
+        status="under_investigation",
+        changed_on="01.06.2024",
+        user=as_actor("a"),
     )
     with pytest.raises(Conflict, match="before the last status change"):
         service.add_status_change(
-            session, case_id=case.id, status="indicted", changed_on="01.01.2024", actor="a"
+            session, case_id=case.id, status="indicted", changed_on="01.01.2024", user=as_actor("a")
         )
 
 
@@ -276,14 +304,21 @@ def test_status_is_not_changed_through_update(session):
     case = _case(session)
     with pytest.raises(Conflict, match="status change"):
         service.update_record(
-            session, record_type="case", record_id=case.id, data={"status": "indicted"}, actor="a"
+            session,
+            record_type="case",
+            record_id=case.id,
+            data={"status": "indicted"},
+            user=as_actor("a"),
         )
 
 
 def test_link_records_is_idempotent_and_validated(session):
     case = _case(session)
     person = service.create_record(
-        session, record_type="person", data={"jurisdiction": "XK", "given_name": "A"}, actor="a"
+        session,
+        record_type="person",
+        data={"jurisdiction": "XK", "given_name": "A"},
+        user=as_actor("a"),
     )
     first = service.link_records(
         session,
@@ -293,7 +328,7 @@ def test_link_records_is_idempotent_and_validated(session):
         to_type="case",
         to_id=case.id,
         role="suspect",
-        actor="a",
+        user=as_actor("a"),
     )
     second = service.link_records(
         session,
@@ -303,7 +338,7 @@ def test_link_records_is_idempotent_and_validated(session):
         to_type="case",
         to_id=case.id,
         role="accused",
-        actor="a",
+        user=as_actor("a"),
     )
     assert first.id == second.id and second.role == "accused"
     links = session.execute(select(Link).where(Link.from_id == person.id)).scalars().all()
@@ -317,7 +352,7 @@ def test_link_records_is_idempotent_and_validated(session):
             to_type="case",
             to_id=case.id,
             role="bystander",
-            actor="a",
+            user=as_actor("a"),
         )
     with pytest.raises(NotFound):
         service.link_records(
@@ -327,5 +362,5 @@ def test_link_records_is_idempotent_and_validated(session):
             from_id=person.id,
             to_type="firearm",
             to_id=999999,
-            actor="a",
+            user=as_actor("a"),
         )

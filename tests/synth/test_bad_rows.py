@@ -13,6 +13,7 @@ from synth_helpers import manifest
 from armsbridge.errors import UserError
 from armsbridge.imports.service import import_file
 from armsbridge.synth.service import generate_world
+from principals import as_actor
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,7 @@ def test_every_bad_row_is_quarantined_with_its_reason_and_every_good_row_importe
             session,
             profile=item["profile"],
             path=spoiled / item["file"],
-            actor="test",
+            user=as_actor("test"),
             quarantine_path=quarantine,
         )
         expected = bad.get(item["file"], {})

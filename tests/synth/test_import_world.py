@@ -13,6 +13,7 @@ from armsbridge.imports.service import import_file
 from armsbridge.records.models import Case, CaseStatusChange, Firearm, Link, Person, Phone, Vehicle
 from armsbridge.settings import Settings
 from armsbridge.synth.service import build_demo_store, generate_world
+from principals import as_actor
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,7 @@ def test_every_row_imports_and_counts_match(
             session,
             profile=item["profile"],
             path=small_world / item["file"],
-            actor="test",
+            user=as_actor("test"),
             quarantine_path=tmp_path / "q.csv",
         )
         assert report.rows_quarantined == 0, [str(e) for e in report.errors[:3]]

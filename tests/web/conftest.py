@@ -17,6 +17,7 @@ from armsbridge.db.registry import load_all_models
 from armsbridge.db.session import make_sessionmaker, session_scope
 from armsbridge.records import service as records
 from armsbridge.settings import Settings
+from principals import as_actor
 
 PASSWORD = "correct horse battery staple"
 _CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
@@ -46,7 +47,9 @@ def seed(factory: Any) -> dict[str, int]:
             )
 
         def make(record_type: str, actor: str = "seed", **data: Any) -> Any:
-            return records.create_record(s, record_type=record_type, data=data, actor=actor)
+            return records.create_record(
+                s, record_type=record_type, data=data, user=as_actor(actor)
+            )
 
         case = make(
             "case",
@@ -93,7 +96,7 @@ def seed(factory: Any) -> dict[str, int]:
                 from_id=person.id,
                 to_type=to_type,
                 to_id=to_id,
-                actor="seed",
+                user=as_actor("seed"),
             )
         records.link_records(
             s,
@@ -102,7 +105,7 @@ def seed(factory: Any) -> dict[str, int]:
             from_id=person.id,
             to_type="case",
             to_id=case.id,
-            actor="seed",
+            user=as_actor("seed"),
             role="suspect",
         )
         ids.update(

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 from armsbridge.audit.models import AuditEntry
 from armsbridge.auth.models import User
 from armsbridge.web.access_log import log_now
+from principals import as_actor
 
 
 def _request(node):
@@ -22,7 +23,7 @@ def test_entry_is_committed_even_if_the_request_rolls_back(node) -> None:
         log_now(
             _request(node),
             db,
-            actor="analyst",
+            user=as_actor("analyst"),
             action="consult",
             record_type="person",
             record_id=1,
@@ -42,7 +43,7 @@ def test_a_writing_request_logs_in_its_own_transaction_without_waiting(node) -> 
         log_now(
             _request(node),
             db,
-            actor="analyst",
+            user=as_actor("analyst"),
             action="consult",
             record_type="person",
             record_id=1,

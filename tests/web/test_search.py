@@ -12,6 +12,7 @@ from armsbridge.records import service as records
 from armsbridge.records.bulk import bulk_write
 from armsbridge.records.models import PersonNameWord
 from armsbridge.records.validation import prepare_values
+from principals import as_actor
 
 ANALYST_MK = Principal(id=990001, username="t-analyst", role="analyst", jurisdiction="MK")
 BORDER_MK = Principal(id=990002, username="t-border", role="border_officer", jurisdiction="MK")
@@ -19,7 +20,7 @@ BORDER_MK = Principal(id=990002, username="t-border", role="border_officer", jur
 
 def _person(session, jurisdiction: str, given: str, family: str):
     data = {"jurisdiction": jurisdiction, "given_name": given, "family_name": family}
-    return records.create_record(session, record_type="person", data=data, actor="test")
+    return records.create_record(session, record_type="person", data=data, user=as_actor("test"))
 
 
 def _ids(rows) -> list[int]:
@@ -72,7 +73,9 @@ def test_person_search_needs_a_justification_and_is_logged(session) -> None:
 def test_serial_plate_and_phone(session) -> None:
     def make(record_type: str, **data):
         data["jurisdiction"] = "MK"
-        return records.create_record(session, record_type=record_type, data=data, actor="test")
+        return records.create_record(
+            session, record_type=record_type, data=data, user=as_actor("test")
+        )
 
     firearm = make("firearm", serial_raw="ТК 7245-11", make="Zoraki")
     vehicle = make("vehicle", plate_raw="SK 1234 АВ")
@@ -98,7 +101,7 @@ def test_border_officer_does_not_find_victims(session) -> None:
         session,
         record_type="case",
         data={"jurisdiction": "MK", "reference": "MK-1", "kind": "trafficking"},
-        actor="test",
+        user=as_actor("test"),
     )
     records.link_records(
         session,
@@ -108,7 +111,7 @@ def test_border_officer_does_not_find_victims(session) -> None:
         to_type="case",
         to_id=case.id,
         role="victim",
-        actor="test",
+        user=as_actor("test"),
     )
     query = "Ana Petrovska"
     assert victim.id in _ids(search.search_persons(session, user=ANALYST_MK, query=query))
@@ -147,7 +150,11 @@ def test_name_words_follow_every_write(session) -> None:
     person = _person(session, "MK", "Џафер", "Бајрами")
     assert _words(session, person.id) == ["bajrami", "jafer"]
     records.update_record(
-        session, record_type="person", record_id=person.id, data={"family_name": "Гаши"}, actor="t"
+        session,
+        record_type="person",
+        record_id=person.id,
+        data={"family_name": "Гаши"},
+        user=as_actor("t"),
     )
     assert _words(session, person.id) == ["gasi", "jafer"]
     assert search.search_persons(session, user=ANALYST_MK, query="Bajrami") == []
@@ -172,7 +179,7 @@ def test_bulk_writes_keep_the_name_words(session) -> None:
             ("b3", {"birth_date": "1980"}),
         ]
     ]
-    ids = bulk_write(session, record_type="person", inserts=rows, updates=[], actor="t")
+    ids = bulk_write(session, record_type="person", inserts=rows, updates=[], user=as_actor("t"))
     first, second = ids[("MK", "b1")], ids[("MK", "b2")]
     assert _words(session, first) == ["arben", "krasnici"]
     assert _words(session, ids[("MK", "b3")]) == []
@@ -184,7 +191,7 @@ def test_bulk_writes_keep_the_name_words(session) -> None:
             "person", {"family_name": "Berisha"}, partial=True, current={"given_name": "Ana"}
         ),
     }
-    bulk_write(session, record_type="person", inserts=[], updates=[update], actor="t")
+    bulk_write(session, record_type="person", inserts=[], updates=[update], user=as_actor("t"))
     assert _words(session, second) == ["ana", "berisa"]
     assert _ids(search.search_persons(session, user=ANALYST_MK, query="Berisha Ana")) == [second]
 

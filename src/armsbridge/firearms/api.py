@@ -18,7 +18,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query
 from pydantic import BaseModel
 from sqlalchemy import Select
 
-from armsbridge.auth.access import check_can_write, fetch_record, log_access
+from armsbridge.auth.access import log_access
 from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.permissions import restrict
 from armsbridge.auth.principal import Principal
@@ -27,6 +27,8 @@ from armsbridge.firearms import service
 from armsbridge.firearms.categories import categorize as run_categorize
 from armsbridge.firearms.schemas import CategoryResult, parse_facts
 from armsbridge.records.models import Firearm
+from armsbridge.records.reading import read_record
+from armsbridge.records.service import writable_record
 
 router = APIRouter(prefix="/api", tags=["firearms"])
 Reader = Annotated[Principal, Depends(require("record.read"))]
@@ -111,7 +113,7 @@ def search_serials(
 @router.get("/firearms/{record_id}/category")
 def stored_category(db: DB, user: Reader, record_id: FirearmId) -> StoredCategory:
     """The category stored on a firearm record, with its reasons and missing facts."""
-    firearm = fetch_record(db, user=user, record_type="firearm", record_id=record_id)
+    firearm = read_record(db, user=user, record_type="firearm", record_id=record_id)
     return StoredCategory(
         firearm_id=firearm.id,
         category=firearm.category or "undetermined",
@@ -130,14 +132,6 @@ def store_facts(
     body: Annotated[dict[str, Any], Body(openapi_examples={"one": {"value": FACTS_EXAMPLE}})],
 ) -> StoredCategory:
     """Add categorisation facts to a firearm record (merged) and return its new category."""
-    check_can_write(user, "firearm")
-    firearm = fetch_record(
-        db,
-        user=user,
-        record_type="firearm",
-        record_id=record_id,
-        action="record.update",
-        log=False,
-    )
+    firearm = writable_record(db, user=user, record_type="firearm", record_id=record_id)
     result = service.set_facts(db, firearm_id=firearm.id, facts=body, actor=user.username)
     return StoredCategory(firearm_id=firearm.id, **result.model_dump())

@@ -10,11 +10,10 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field, create_model
 from sqlalchemy import func, select
 
-from armsbridge.auth.access import fetch_record, log_list, visible
 from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import ValidationFailed
-from armsbridge.records import service
+from armsbridge.records import reading, service
 from armsbridge.records.api_schemas import (
     INT32,
     NO_NUL,
@@ -35,8 +34,6 @@ from armsbridge.vocab.values import parse_date
 
 router = APIRouter(prefix="/api", tags=["records"])
 
-# Record types whose every read must state why (LED art. 25: consultation logs show the reason).
-JUSTIFIED_TYPES = frozenset({"person"})
 MAX_PAGE = 200
 RecordId = Annotated[int, Path(ge=1, le=INT32)]
 Why = Annotated[
@@ -70,7 +67,7 @@ def _filters_model(record_type: str) -> type[BaseModel]:
             fields[f"{end}_id"] = (Annotated[int, Field(ge=1, le=INT32)] | None, None)
     fields["limit"] = (Annotated[int, Field(ge=1, le=MAX_PAGE)], 50)
     fields["offset"] = (Annotated[int, Field(ge=0, le=10**6)], 0)
-    if record_type in JUSTIFIED_TYPES:
+    if reading.needs_justification(record_type):
         fields["why"] = (Why, ...)
     else:
         fields["why"] = (Why | None, None)
@@ -122,24 +119,24 @@ def _add_routes(record_type: str) -> None:
     Out = output_model(record_type)  # noqa: N806
     Page = page_model(record_type)  # noqa: N806
     label = record_type.replace("_", " ")
-    why_required = record_type in JUSTIFIED_TYPES
 
     def list_records(
         filters: Annotated[Filters, Query()],  # type: ignore[valid-type]
         db: DB,
         user: Reader,
     ) -> Any:
-        stmt = _apply_filters(visible(record_type, user), model, record_type, filters)
-        total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-        rows = list(db.scalars(stmt.order_by(model.id).limit(filters.limit).offset(filters.offset)))
+        stmt = _apply_filters(reading.readable(record_type, user), model, record_type, filters)
         criteria = filters.model_dump(exclude_none=True, exclude={"why"})
-        log_list(
+        rows, total = reading.list_records(
             db,
             user=user,
             record_type=record_type,
-            records=rows,
             why=filters.why,
+            stmt=stmt,
+            offset=filters.offset,
+            limit=filters.limit,
             details={"filters": criteria},
+            newest_first=False,
         )
         items = [_out(record_type, row) for row in rows]
         return Page(items=items, total=total, limit=filters.limit, offset=filters.offset)
@@ -150,12 +147,9 @@ def _add_routes(record_type: str) -> None:
         user: Reader,
         why: Annotated[Why | None, Query()] = None,
     ) -> Any:
-        if why_required and not why:
-            raise ValidationFailed(
-                "why: reading a person needs a justification (the case or task)",
-                [{"field": "why", "value": "", "expected": "a justification"}],
-            )
-        record = fetch_record(db, user=user, record_type=record_type, record_id=record_id, why=why)
+        record = reading.read_record(
+            db, user=user, record_type=record_type, record_id=record_id, why=why
+        )
         return _out(record_type, record)
 
     def create(body: In, db: DB, user: Creator) -> Any:  # type: ignore[valid-type]
@@ -220,7 +214,9 @@ for _record_type in SLUGS:
 )
 def case_history(record_id: RecordId, db: DB, user: Reader) -> Any:
     """Return the steps of a case through the procedure, oldest first (logged as consult)."""
-    case = fetch_record(db, user=user, record_type="case", record_id=record_id, why="case history")
+    case = reading.read_record(
+        db, user=user, record_type="case", record_id=record_id, why="case history"
+    )
     rows = db.scalars(
         select(CaseStatusChange)
         .where(CaseStatusChange.case_id == case.id)

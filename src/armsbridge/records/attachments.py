@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from armsbridge.audit.service import log_event
+from armsbridge.auth.access import log_access
+from armsbridge.auth.principal import Principal
 from armsbridge.errors import ValidationFailed
 from armsbridge.records.models import Attachment
 
@@ -32,7 +33,7 @@ def add_attachment(
     filename: str,
     content_type: str | None,
     data: bytes,
-    actor: str,
+    user: Principal,
     description: str | None = None,
 ) -> Attachment:
     """Store a file for a record, log the change and return the attachment row."""
@@ -62,13 +63,13 @@ def add_attachment(
         size=len(data),
         sha256=digest,
         description=description,
-        uploaded_by=actor,
+        uploaded_by=user.username,
     )
     session.add(row)
     session.flush()
-    log_event(
+    log_access(
         session,
-        actor=actor,
+        user=user,
         action="change",
         record_type=record_type,
         record_id=record.id,

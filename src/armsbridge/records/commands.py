@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
-from armsbridge.db.engine import engine_from_settings
-from armsbridge.db.session import make_sessionmaker, session_scope
+from armsbridge.auth.commands import USER_OPTION
+from armsbridge.auth.principal import acting_as
 from armsbridge.errors import UserError
 from armsbridge.records.export import FORMATS, export_records
-from armsbridge.settings import get_settings
 from armsbridge.vocab.service import enum_values
 
 console = Console()
@@ -24,21 +22,19 @@ def export_command(
     jurisdiction: str | None = typer.Option(
         None, "--jurisdiction", help="Only records owned by this jurisdiction (XK or MK)."
     ),
-    actor: str = typer.Option("", "--actor", help="Who exports (default: the system user)."),
+    why: str = typer.Option(
+        None, "--why", help="Why you export (the case or task); written to the audit log."
+    ),
+    username: str | None = USER_OPTION,
 ) -> None:
     """Export records for other tools; the export is written to the audit log."""
     if fmt not in FORMATS:
         raise UserError(f"--format {fmt!r}: expected one of {', '.join(FORMATS)}")
     if jurisdiction is not None and jurisdiction not in enum_values("jurisdictions"):
         raise UserError(f"--jurisdiction {jurisdiction!r}: expected XK or MK")
-    factory = make_sessionmaker(engine_from_settings(get_settings()))
-    with session_scope(factory) as session:
+    with acting_as(username, "record.read") as (session, user):
         counts = export_records(
-            session,
-            out=out,
-            fmt=fmt,
-            jurisdiction=jurisdiction,
-            actor=actor or f"cli:{getpass.getuser()}",
+            session, out=out, user=user, why=why, fmt=fmt, jurisdiction=jurisdiction
         )
     total = sum(counts.values())
     parts = ", ".join(f"{k} {v}" for k, v in counts.items() if v)

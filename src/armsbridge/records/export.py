@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from armsbridge.audit.service import log_event
+from armsbridge.auth.access import log_access
+from armsbridge.auth.principal import Principal
 from armsbridge.errors import UserError
 from armsbridge.records.models import RECORD_MODELS, CaseStatusChange
+from armsbridge.records.reading import (
+    check_justification,
+    iter_readable,
+    needs_justification,
+    readable,
+)
 from armsbridge.records.validation import model_for, record_as_dict, record_type_names
 from armsbridge.settings import get_settings
 
@@ -55,42 +62,60 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _rows(session: Session, record_type: str, jurisdiction: str | None) -> Iterator[Any]:
-    model = model_for(record_type)
-    stmt = select(model).order_by(model.id).execution_options(yield_per=_BATCH)
-    if jurisdiction:
-        stmt = stmt.where(model.jurisdiction == jurisdiction)
-    yield from session.execute(stmt).scalars()
-
-
 def export_records(
     session: Session,
     *,
     out: Path,
+    user: Principal,
+    why: str | None,
     fmt: str = "csv",
     jurisdiction: str | None = None,
-    actor: str,
 ) -> dict[str, int]:
-    """Write every record (of one jurisdiction, if given) to `out`; return counts per type."""
+    """Write every record `user` may read (of one jurisdiction, if given) to `out`.
+
+    An export holds personal data, so it needs a justification; it is logged as one "export"
+    entry naming the counts and the ids of the personal records written. Returns counts per type.
+    """
     if fmt not in FORMATS:
         raise UserError(f"unknown export format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    why = check_justification("person", why)
     out.mkdir(parents=True, exist_ok=True)
+    shown: dict[str, list[int]] = {}
+
+    def rows(record_type: str) -> Iterator[Any]:
+        for record in iter_readable(
+            session, user=user, record_type=record_type, jurisdiction=jurisdiction
+        ):
+            if needs_justification(record_type):
+                shown.setdefault(record_type, []).append(record.id)
+            yield record
+
     counts = (
-        _export_csv(session, out, jurisdiction)
+        _export_csv(session, out, rows, _case_ids(user, jurisdiction))
         if fmt == "csv"
-        else _export_ftm(session, out, jurisdiction)
+        else _export_ftm(session, out, rows)
     )
-    log_event(
+    log_access(
         session,
-        actor=actor,
+        user=user,
         action="export",
-        jurisdiction=jurisdiction,
-        details={"format": fmt, "out": str(out), "counts": counts},
+        jurisdiction=jurisdiction or user.jurisdiction,
+        why=why,
+        details={"format": fmt, "out": str(out), "counts": counts, "ids": shown},
     )
     return counts
 
 
-def _export_csv(session: Session, out: Path, jurisdiction: str | None) -> dict[str, int]:
+def _case_ids(user: Principal, jurisdiction: str | None) -> Select:
+    """The ids of the cases `user` may read (whose status history the export may hold)."""
+    case = RECORD_MODELS["case"]
+    stmt = readable("case", user).with_only_columns(case.id)
+    return stmt.where(case.jurisdiction == jurisdiction) if jurisdiction else stmt
+
+
+def _export_csv(
+    session: Session, out: Path, rows: Callable[[str], Iterator[Any]], cases: Select
+) -> dict[str, int]:
     counts: dict[str, int] = {}
     for record_type in record_type_names():
         model = model_for(record_type)
@@ -99,17 +124,16 @@ def _export_csv(session: Session, out: Path, jurisdiction: str | None) -> dict[s
         with (out / f"{record_type}.csv").open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
             writer.writerow(columns)
-            for record in _rows(session, record_type, jurisdiction):
+            for record in rows(record_type):
                 values = record_as_dict(record)
                 writer.writerow([_text(values.get(c)) for c in columns])
                 n += 1
         counts[record_type] = n
-    stmt = select(CaseStatusChange).order_by(CaseStatusChange.case_id, CaseStatusChange.id)
-    if jurisdiction:
-        case = RECORD_MODELS["case"]
-        stmt = stmt.join(case, case.id == CaseStatusChange.case_id).where(
-            case.jurisdiction == jurisdiction
-        )
+    stmt = (
+        select(CaseStatusChange)
+        .where(CaseStatusChange.case_id.in_(cases))
+        .order_by(CaseStatusChange.case_id, CaseStatusChange.id)
+    )
     columns = [c.key for c in CaseStatusChange.__table__.columns]
     with (out / "case_status_history.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
@@ -236,12 +260,14 @@ def _link_entity(link: Any) -> dict[str, Any]:
     return {"id": ftm_id("link", link.id), "schema": schema, "properties": _props(**props)}
 
 
-def _export_ftm(session: Session, out: Path, jurisdiction: str | None) -> dict[str, int]:
+def _export_ftm(
+    session: Session, out: Path, rows: Callable[[str], Iterator[Any]]
+) -> dict[str, int]:
     counts: dict[str, int] = {}
     with (out / FTM_FILE).open("w", encoding="utf-8") as handle:
         for record_type in [*FTM_SCHEMA, "link"]:
             n = 0
-            for record in _rows(session, record_type, jurisdiction):
+            for record in rows(record_type):
                 entity = (
                     _link_entity(record)
                     if record_type == "link"

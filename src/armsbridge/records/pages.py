@@ -11,12 +11,11 @@ from sqlalchemy import bindparam, func, select
 from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.permissions import (
     record_types_for,
-    restrict,
     restricted_statement,
 )
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from armsbridge.records import attachments, related, search, service
+from armsbridge.records import attachments, reading, related, search, service
 from armsbridge.records.forms import form_fields, submitted_values
 from armsbridge.records.labels import SLUGS, TYPES, display_value, field_label, title_of
 from armsbridge.records.models import RECORD_MODELS, Attachment, Place
@@ -29,7 +28,6 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 PAGE_SIZE = 50
 # Persons per page of search results: a common family name matches hundreds.
 SEARCH_PAGE = 20
-PERSONAL = {"person", "phone", "online_account", "intel_report"}
 # Columns kept for search and matching only; a reader does not need them on the page.
 INTERNAL = {"id", "facts", "name_key", "case_id", "event_id", "place_id"}
 
@@ -100,18 +98,34 @@ def search_page(
         _common({"query": q, "why": why, "results": results, "page": page}),
     )
     if results is not None and results.persons is not None:
-        log_now(request, db, **search.search_entry(user=user, results=results, why=why))
+        log_now(request, db, user=user, **search.search_entry(user=user, results=results, why=why))
     return response
 
 
 @router.get("/records/{slug}")
 def list_page(
-    request: Request, db: DB, user: Reader, slug: str, page: Annotated[int, Query(ge=1)] = 1
+    request: Request,
+    db: DB,
+    user: Reader,
+    slug: str,
+    page: Annotated[int, Query(ge=1)] = 1,
+    why: str = "",
 ) -> Response:
     """A page listing the records of one type the user may read, newest first."""
     record_type = record_type_of(slug, user)
+    context = {
+        "record_type": record_type,
+        "page": page,
+        "why": why,
+        "can_create": record_type in record_types_for(user.role, "write"),
+    }
+    try:
+        reading.check_justification(record_type, why)
+    except reading.JustificationRequired:
+        return render(request, "records/justify.html", _common(context))
+    # The consultation entry is written at once (web.access_log) rather than by list_records.
     model = RECORD_MODELS[record_type]
-    stmt = restrict(select(model), user, "record.read")
+    stmt = reading.readable(record_type, user)
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = list(
         db.scalars(stmt.order_by(model.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
@@ -121,16 +135,14 @@ def list_page(
         "records/list.html",
         _common(
             {
-                "record_type": record_type,
+                **context,
                 "rows": rows,
                 "total": total,
-                "page": page,
                 "pages": max(1, -(-total // PAGE_SIZE)),
-                "can_create": record_type in record_types_for(user.role, "write"),
             }
         ),
     )
-    if record_type in PERSONAL and rows:
+    if reading.needs_justification(record_type) and rows:
         log_now(
             request,
             db,
@@ -138,6 +150,7 @@ def list_page(
             action="consult",
             record_type=record_type,
             jurisdiction=user.jurisdiction,
+            why=why.strip(),
             details={"list": slug, "page": page, "ids": [r.id for r in rows]},
         )
     return response
@@ -194,14 +207,34 @@ async def create_page(request: Request, db: DB, user: Creator, slug: str) -> Res
     return RedirectResponse(href(record_type, record), status_code=303)
 
 
+def _withhold_personal(links: dict[str, list], why: str | None) -> tuple[dict, dict[str, int]]:
+    """Split linked records: those shown, and a count of personal ones kept back without a why."""
+    if why:
+        return links, {}
+    shown = {t: pairs for t, pairs in links.items() if not reading.needs_justification(t)}
+    withheld = {t: len(p) for t, p in links.items() if reading.needs_justification(t)}
+    return shown, withheld
+
+
 @router.get("/records/{slug}/{record_id}")
 def record_page(
     request: Request, db: DB, user: Reader, slug: str, record_id: int, why: str = ""
 ) -> Response:
-    """One record with its fields, linked records, attachments (and a case's timeline)."""
+    """One record with its fields, linked records, attachments (and a case's timeline).
+
+    A personal record, and the personal records linked to any record, are shown only with a
+    justification, which every consultation entry of the page carries.
+    """
     record_type = record_type_of(slug, user)
-    record = load(db, user, record_type, record_id, "record.read")
-    links = related.linked(db, user=user, record_type=record_type, record_id=record.id)
+    record = load(db, user, record_type, record_id, "record.read")  # 404 before asking why
+    try:
+        reason = reading.check_justification(record_type, why)
+    except reading.JustificationRequired:
+        context = {"record_type": record_type, "record_id": record_id, "why": why}
+        return render(request, "records/justify.html", _common(context))
+    links, withheld = _withhold_personal(
+        related.linked(db, user=user, record_type=record_type, record_id=record.id), reason
+    )
     ctx = related.context_of(db, user=user, record_type=record_type, record=record)
     timeline = None
     if record_type == "case":
@@ -226,6 +259,8 @@ def record_page(
                 "record": record,
                 "shown": shown,
                 "links": links,
+                "withheld": withheld,
+                "why": reason or "",
                 "ctx": ctx,
                 "timeline": timeline,
                 "attachments": attachments.attachments_of(
@@ -245,8 +280,23 @@ def record_page(
         record_type=record_type,
         record_id=record.id,
         jurisdiction=record.jurisdiction,
-        why=why.strip() or None,
+        why=reason,
     )
+    for other_type, pairs in links.items():
+        if reading.needs_justification(other_type) and pairs:
+            log_now(
+                request,
+                db,
+                user=user,
+                action="consult",
+                record_type=other_type,
+                jurisdiction=record.jurisdiction,
+                why=reason,
+                details={
+                    "linked_to": f"{record_type}:{record.id}",
+                    "ids": [other.id for _link, other in pairs],
+                },
+            )
     return response
 
 

@@ -17,6 +17,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import Integer, Select, String, and_, bindparam, intersect, or_, select
 from sqlalchemy.orm import Session
 
+from armsbridge.auth.access import log_access
 from armsbridge.errors import ValidationFailed
 from armsbridge.firearms.serials import normalise_serial
 from armsbridge.names.keys import family_key, person_name_key
@@ -326,7 +327,6 @@ def search(
 def search_entry(*, user: Any, results: SearchResults, why: str) -> dict[str, Any]:
     """Return the audit entry of a person search: who, why, the query, the persons shown."""
     return {
-        "actor": user.username,
         "action": "search",
         "record_type": "person",
         "jurisdiction": user.jurisdiction,
@@ -341,6 +341,4 @@ def search_entry(*, user: Any, results: SearchResults, why: str) -> dict[str, An
 
 def log_search(session: Session, *, user: Any, results: SearchResults, why: str) -> None:
     """Log a person search in the caller's transaction."""
-    from armsbridge.audit.service import log_event
-
-    log_event(session, **search_entry(user=user, results=results, why=why))
+    log_access(session, user=user, **search_entry(user=user, results=results, why=why))

@@ -22,7 +22,8 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from armsbridge.audit.service import log_event
+from armsbridge.auth.access import log_access
+from armsbridge.auth.principal import Principal
 from armsbridge.db.session import make_sessionmaker, session_scope
 
 _LOCK = threading.Lock()
@@ -50,10 +51,10 @@ def _request_is_writing(db: Session) -> bool:
     return bool(getattr(driver, "in_transaction", True))
 
 
-def log_now(request: Request, db: Session, **fields: Any) -> None:
-    """Append one audit entry (see audit.service.log_event), committed at once when possible."""
+def log_now(request: Request, db: Session, *, user: Principal, **fields: Any) -> None:
+    """Append one audit entry of `user` (auth.access.log_access), committed at once if possible."""
     if _request_is_writing(db):
-        log_event(db, **fields)
+        log_access(db, user=user, **fields)
         return
     with _LOCK, session_scope(_audit_sessions(request, db)) as session:
-        log_event(session, **fields)
+        log_access(session, user=user, **fields)
