@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from armsbridge.audit.service import log_event
 from armsbridge.auth.permissions import Principal, record_types_for, restrict
 from armsbridge.errors import NotFound, PermissionDenied, UserError
+from armsbridge.records.api_schemas import SLUGS as API_SLUGS
+from armsbridge.records.labels import SLUGS as PAGE_SLUGS
 from armsbridge.records.models import RECORD_MODELS
 
 if TYPE_CHECKING:
@@ -105,9 +107,6 @@ def check_can_write(user: Principal, record_type: str) -> None:
 
 def _named_record(request: Request) -> tuple[str | None, int | None]:
     """Return the record type and id a request's route names (slug or /api/<slug>/{record_id})."""
-    from armsbridge.records.api_schemas import SLUGS as API_SLUGS
-    from armsbridge.records.labels import SLUGS as PAGE_SLUGS
-
     params = request.path_params
     template = getattr(request.scope.get("route"), "path", "")
     slug = params.get("slug")
