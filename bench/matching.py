@@ -495,7 +495,7 @@ def _baseline(con, method: str) -> tuple[str, dict]:  # noqa: ANN001
 def worker(method: str, data: Path, entity: str) -> None:
     """Run one method on data/left.parquet and data/right.parquet; print a JSON line."""
     sys.path.insert(0, str(ROOT / "src"))
-    from armsbridge.matching.backend import MatchEngineSettings, duckdb_connection
+    from armsbridge.matching.config import MatchEngineSettings, duckdb_connection
     from armsbridge.matching.engine import link_tables
     from armsbridge.matching.prepare import COLUMNS
 

@@ -303,7 +303,7 @@ async def measure(
             f"/search?q={rng.choice(samples['no_hit'])}&why=bench" for _ in range(requests)
         ],
         "page: person": [
-            f"/records/persons/{rng.choice(samples['persons'])}" for _ in range(requests)
+            f"/records/persons/{rng.choice(samples['persons'])}?why=bench" for _ in range(requests)
         ],
         "page: firearm": [
             f"/records/firearms/{rng.choice(samples['firearms'])}" for _ in range(requests)

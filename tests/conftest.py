@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from armsbridge.db.engine import make_engine
-from armsbridge.db.registry import load_all_models
+from armsbridge.db.registry import install_listeners, load_all_models
 
 # Shared test helpers (principals.py) import as top-level modules.
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
@@ -67,9 +67,10 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 @pytest.fixture(scope="session")
 def engine(db_url: str) -> Iterator[Engine]:
-    """An engine on a store whose tables were created from the models."""
+    """An engine on a store whose tables were created from the models, listeners installed."""
     eng = make_engine(db_url)
     load_all_models().metadata.create_all(eng)
+    install_listeners()  # the `session` fixture builds its Session itself, not by make_sessionmaker
     yield eng
     eng.dispose()
 

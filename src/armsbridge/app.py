@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from html import escape
 from pathlib import Path
-from types import ModuleType
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
-from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
+from fastapi.routing import APIRoute, APIRouter
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Mount
@@ -25,30 +23,15 @@ from armsbridge.auth.dependencies import LoginRequired, route_permission
 from armsbridge.auth.sessions import PreSessionMiddleware
 from armsbridge.db.engine import engine_from_settings
 from armsbridge.db.session import make_sessionmaker
+from armsbridge.domains import DOMAINS, Domain, DomainImportError, parts
 from armsbridge.errors import Fault, UserError, ValidationFailed
 from armsbridge.settings import Settings, get_settings
+from armsbridge.web.errors import render_error
+from armsbridge.web.routing import iter_routes
 
 log = logging.getLogger("armsbridge.web")
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
-
-# Domains whose `api` and `pages` modules (when they exist) each expose a `router`; listed once.
-WEB_DOMAINS = (
-    "web",
-    "auth",
-    "records",
-    "search",
-    "imports",
-    "audit",
-    "firearms",
-    "names",
-    "matching",
-    "exchange",
-    "analysis",
-    "monitoring",
-    "capacity",
-    "indicators",
-)
 
 # Paths FastAPI itself serves; they carry no data, so they need no permission.
 OPENAPI_URL = "/api/openapi.json"
@@ -71,30 +54,15 @@ def load_secret_key(settings: Settings) -> str:
     return key
 
 
-def _import_optional(name: str) -> ModuleType | None:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if not exc.name or not (name == exc.name or name.startswith(exc.name + ".")):
-            raise
-        return None
-
-
-def include_domain_routers(app: FastAPI, domains: tuple[str, ...] = WEB_DOMAINS) -> list[str]:
-    """Include the `router` of every existing armsbridge.<domain>.api/.pages; return their names."""
+def include_domain_routers(app: FastAPI, domains: tuple[Domain, ...] = DOMAINS) -> list[str]:
+    """Include the `router` of every module the domains name; return the modules' names."""
     included = []
-    for domain in domains:
-        for part in ("api", "pages"):
-            module = _import_optional(f"armsbridge.{domain}.{part}")
-            if module is not None and hasattr(module, "router"):
-                app.include_router(module.router)
-                included.append(module.__name__)
+    for module in parts("routers", domains):
+        if not isinstance(getattr(module, "router", None), APIRouter):
+            raise DomainImportError(f"{module.__name__} is named as a router but has no `router`")
+        app.include_router(module.router)
+        included.append(module.__name__)
     return included
-
-
-def iter_routes(app: FastAPI) -> list[RouteContext]:
-    """Return every route the app serves, routers included, with its effective dependencies."""
-    return list(iter_route_contexts(app.routes))
 
 
 def check_route_permissions(app: FastAPI) -> None:
@@ -126,12 +94,10 @@ def render_error_page(
     request: Request, status: int, message: str, reference: str | None
 ) -> Response:
     """Render an error for a browser: the web layer's template when present, else plain HTML."""
-    web_errors = _import_optional("armsbridge.web.errors")
-    if web_errors is not None and hasattr(web_errors, "render_error"):
-        try:
-            return web_errors.render_error(request, status, message, reference)
-        except Exception:  # noqa: BLE001 - fall back to the plain page below
-            log.exception("error template failed")
+    try:
+        return render_error(request, status, message, reference)
+    except Exception:  # noqa: BLE001 - fall back to the plain page below
+        log.exception("error template failed")
     ref = f"<p>Reference: <code>{escape(reference)}</code></p>" if reference else ""
     body = (
         "<!doctype html><html><head><meta charset='utf-8'><title>armsbridge</title></head>"

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
 
 import typer
 from rich.console import Console
 
+from armsbridge.domains import DOMAINS, Domain, parts
 from armsbridge.errors import UserError
 
 app = typer.Typer(
@@ -18,38 +18,14 @@ app = typer.Typer(
 )
 err_console = Console(stderr=True)
 
-# Domains that add commands: each has a commands.py with register(app). Listed once, in help order.
-COMMAND_MODULES = (
-    "armsbridge.db.commands",
-    "armsbridge.records.commands",
-    "armsbridge.imports.commands",
-    "armsbridge.synth.commands",
-    "armsbridge.firearms.commands",
-    "armsbridge.names.commands",
-    "armsbridge.matching.commands",
-    "armsbridge.auth.commands",
-    "armsbridge.audit.commands",
-    "armsbridge.web.commands",
-    "armsbridge.exchange.commands",
-    "armsbridge.analysis.commands",
-    "armsbridge.monitoring.commands",
-    "armsbridge.capacity.commands",
-    "armsbridge.indicators.commands",
-)
+
+def register_domains(cli: typer.Typer = app, domains: tuple[Domain, ...] = DOMAINS) -> None:
+    """Add every domain's commands to `cli`, in the order of armsbridge/domains.py."""
+    for module in parts("commands", domains):
+        module.register(cli)
 
 
-def _register_domains() -> None:
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        module.register(app)
-
-
-_register_domains()
+register_domains()
 
 
 def main() -> None:

@@ -180,3 +180,22 @@ def test_reused_conditions_see_later_grants_and_memberships_and_the_day(
 
     monkeypatch.setattr(permissions, "date", Tomorrow)
     assert h2.id not in _ids(session, Firearm, ana)
+
+
+def test_an_unknown_action_is_a_programming_error_not_a_pass(session) -> None:
+    ana = _user(session, "ana")
+    _add(session, "firearm", make="A")
+    for who in (ana, None):
+        with pytest.raises(ValueError, match="unknown action 'records.everything'"):
+            restrict(select(Firearm.id), who, "records.everything", model=Firearm)
+
+
+def test_declared_write_modes_check_the_writable_record_types(session) -> None:
+    ana, auditor = _user(session, "ana"), _user(session, "aud", role="auditor")
+    gun = _add(session, "firearm", make="A")
+    for mode in ("write", "create", "update", "record.create", "record.update"):
+        assert gun.id in _ids(session, Firearm, ana, mode), mode
+        assert _ids(session, Firearm, auditor, mode) == set(), mode
+    # A roles.yaml action the role lacks still refuses, a read action of another area too.
+    assert _ids(session, Firearm, auditor, "record.read") == set()
+    assert _ids(session, Firearm, ana, "audit.read") == set()

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from armsbridge.matching import comparisons as cmp
-from armsbridge.matching.backend import duckdb_connection
+from armsbridge.matching.config import duckdb_connection
 from armsbridge.matching.counted import count_namesake_u, merge_namesake_m
 from armsbridge.matching.engine import (
     MIN_M_DIFFERENT,

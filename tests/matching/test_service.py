@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from armsbridge.errors import NotFound, ValidationFailed
-from armsbridge.matching.backend import MatchEngineSettings
+from armsbridge.matching.config import MatchEngineSettings
 from armsbridge.matching.models import MatchLink, MatchRun
 from armsbridge.matching.service import (
     decide,

@@ -11,12 +11,8 @@ import pytest
 
 from armsbridge.errors import UserError
 from armsbridge.matching import comparisons as cmp
-from armsbridge.matching.backend import (
-    MatchEngineSettings,
-    duckdb_connection,
-    translate_settings,
-    translate_sql,
-)
+from armsbridge.matching.config import MatchEngineSettings, duckdb_connection
+from armsbridge.matching.dialects import translate_settings, translate_sql
 from armsbridge.matching.engine import evidence, link_tables
 from armsbridge.matching.prepare import table_from_rows
 from armsbridge.matching.priors import apply_priors

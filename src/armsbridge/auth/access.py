@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 from armsbridge.audit.service import log_event
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import NotFound, PermissionDenied, UserError
+from armsbridge.records.api_schemas import SLUGS as API_SLUGS
+from armsbridge.records.labels import SLUGS as PAGE_SLUGS
 from armsbridge.records.models import RECORD_MODELS
 
 if TYPE_CHECKING:
@@ -46,9 +48,6 @@ def log_access(
 
 def _named_record(request: Request) -> tuple[str | None, int | None]:
     """Return the record type and id a request's route names (slug or /api/<slug>/{record_id})."""
-    from armsbridge.records.api_schemas import SLUGS as API_SLUGS
-    from armsbridge.records.labels import SLUGS as PAGE_SLUGS
-
     params = request.path_params
     template = getattr(request.scope.get("route"), "path", "")
     slug = params.get("slug")

@@ -15,7 +15,7 @@ from armsbridge.auth.models import User
 from armsbridge.auth.permissions import load_roles
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import Conflict, UserError, ValidationFailed
-from armsbridge.web.navigation import N_
+from armsbridge.i18n_marker import N_
 from armsbridge.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)

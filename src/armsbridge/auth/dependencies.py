@@ -14,6 +14,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from armsbridge.auth import service
+from armsbridge.auth.access import log_refusal
 from armsbridge.auth.permissions import known_action, role_allows
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import PermissionDenied, UserError
@@ -56,8 +58,6 @@ def run_in_transaction(session: Session, request: Request | None = None) -> Iter
 
 def record_refusal(session: Session, request: Request, error: UserError) -> None:
     """Commit an audit entry for a refused access to a record; never hide the refusal itself."""
-    from armsbridge.auth.access import log_refusal
-
     try:
         if log_refusal(session, request, error):
             session.commit()
@@ -84,8 +84,6 @@ def current_user(request: Request, db: DB) -> Principal | None:
     """Return the signed-in user (session cookie or `Authorization: Bearer` token), or None."""
     if "armsbridge_principal" in request.scope:
         return request.scope["armsbridge_principal"]
-    from armsbridge.auth import service
-
     principal = service.resolve_principal(db, request=request)
     request.scope["armsbridge_principal"] = principal
     return principal
@@ -98,8 +96,6 @@ async def check_csrf(request: Request, user: Principal | None) -> None:
     """Refuse an unsafe request from a browser unless it carries the session's CSRF token."""
     if request.method in SAFE_METHODS or (user is not None and user.via != "session"):
         return
-    from armsbridge.auth import service
-
     expected = service.csrf_token(request)
     sent = request.headers.get(CSRF_HEADER)
     if sent is None and request.headers.get("content-type", "").startswith(

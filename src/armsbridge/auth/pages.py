@@ -19,8 +19,8 @@ from armsbridge.auth.dependencies import DB, public, require
 from armsbridge.auth.permissions import load_roles
 from armsbridge.auth.principal import Principal
 from armsbridge.auth.sessions import create_session, end_session
+from armsbridge.i18n_marker import N_
 from armsbridge.web.i18n import normalise_language
-from armsbridge.web.navigation import N_
 from armsbridge.web.templating import LANGUAGE_COOKIE, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)

@@ -66,10 +66,19 @@ def hidden_subject_roles(role: str) -> set[str]:
 # Handling codes any user of the owner jurisdiction may see; the others (H2, H3) need case
 # membership or an explicit grant.
 OPEN_HANDLING_CODES = ("H0", "H1")
-WRITE_ACTIONS = frozenset({"write", "create", "update", "record.create", "record.update"})
+# The roles.yaml actions that write records; every other roles.yaml action reads.
+WRITE_ACTIONS = frozenset({"record.create", "record.update"})
+# Actions restrict() knows beyond those of roles.yaml: bare modes, which check only the record
+# types the role may write (the route running the query has checked its own action).
+ROW_MODES: dict[str, str] = {"write": "write", "create": "write", "update": "write"}
 
 
-def _mode(action: str) -> str:
+def row_mode(action: str) -> str:
+    """Return "read" or "write" for an action restrict() knows; ValueError for any other."""
+    if action in ROW_MODES:
+        return ROW_MODES[action]
+    if not known_action(action):
+        raise ValueError(f"unknown action {action!r} for restrict(): declare it in auth/roles.yaml")
     return "write" if action in WRITE_ACTIONS else "read"
 
 
@@ -92,6 +101,7 @@ def restrict(
     a case the record belongs to or an explicit grant; records of restricted cases need
     membership; roles with hidden data-subject roles do not see those persons and links.
     """
+    mode = row_mode(action)  # an unknown action is a programming error, never a pass
     if model is None:
         model = stmt.column_descriptions[0]["entity"]
     if model is None:
@@ -99,10 +109,9 @@ def restrict(
     record_type = _type_of(model)
     if user is not None and user.is_node:
         return stmt  # the node's own jobs (demo build, matching, exports of the node) see all
-    mode = _mode(action)
     if user is None or record_type not in record_types_for(user.role, mode):
         return stmt.where(false())
-    if known_action(action) and not role_allows(user.role, action):
+    if action not in ROW_MODES and not role_allows(user.role, action):
         return stmt.where(false())
     conditions = _row_conditions(
         model, record_type, user.id, user.role, user.jurisdiction, date.today()

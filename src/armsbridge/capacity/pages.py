@@ -10,16 +10,10 @@ from fastapi.responses import Response
 from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.principal import Principal
 from armsbridge.capacity import service
-from armsbridge.web.navigation import N_, NAV
 from armsbridge.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Aggregates = Annotated[Principal, Depends(require("aggregate.read"))]
-
-_ENTRY = ("/capacity", N_("Capacity"), "aggregate.read")
-if _ENTRY not in NAV:
-    after = next((i for i, item in enumerate(NAV) if item[0] == "/indicators"), len(NAV) - 1)
-    NAV.insert(after + 1, _ENTRY)
 
 
 @router.get("/capacity")

@@ -1,33 +1,23 @@
-"""Imports every domain's tables so the metadata (and migrations) see the whole schema."""
+"""What the store is made of: every domain's tables, and the listeners that keep derived columns.
+
+Both come from the domains' descriptors (armsbridge/domains.py). Importing a models module only
+declares tables; the ORM events a domain needs are attached by `install_listeners()`, which
+`db.session.make_sessionmaker` calls (and the test fixtures that build sessions themselves).
+"""
 
 from __future__ import annotations
 
-import importlib
-
 from armsbridge.db.base import Base
-
-# Each domain that owns tables is listed once here; its models module is imported if it exists.
-MODEL_MODULES = (
-    "armsbridge.records.models",
-    "armsbridge.imports.models",
-    "armsbridge.firearms.models",
-    "armsbridge.matching.models",
-    "armsbridge.auth.models",
-    "armsbridge.audit.models",
-    "armsbridge.exchange.models",
-    "armsbridge.monitoring.models",
-    "armsbridge.capacity.models",
-    "armsbridge.indicators.models",
-    "armsbridge.analysis.models",
-)
+from armsbridge.domains import DOMAINS, Domain, parts
 
 
-def load_all_models() -> type[Base]:
-    """Import every domain's models module that exists and return the declarative base."""
-    for name in MODEL_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+def load_all_models(domains: tuple[Domain, ...] = DOMAINS) -> type[Base]:
+    """Import every domain's models module and return the declarative base."""
+    list(parts("models", domains))  # importing a models module declares its tables
     return Base
+
+
+def install_listeners(domains: tuple[Domain, ...] = DOMAINS) -> None:
+    """Attach every domain's SQLAlchemy event listeners (idempotent: each is attached once)."""
+    for module in parts("listeners", domains):
+        module.install_listeners()

@@ -8,9 +8,16 @@ from contextlib import contextmanager
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from armsbridge.db.registry import install_listeners
+
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    """Return a session factory bound to `engine` that keeps objects readable after commit."""
+    """Return a session factory bound to `engine` that keeps objects readable after commit.
+
+    The domains' ORM listeners (derived firearm columns, ...) are installed first, so every
+    session of the node keeps them.
+    """
+    install_listeners()
     return sessionmaker(bind=engine, expire_on_commit=False, future=True)
 
 

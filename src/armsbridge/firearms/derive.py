@@ -1,7 +1,7 @@
 """Columns of a firearm record that follow from others: serial keys, calibre, legal category.
 
-Mapper events keep them current whenever a Firearm is written through the ORM; rows written in
-bulk (imports) are brought up to date by `service.refresh_firearms`.
+The ORM events of `firearms.listeners` keep them current whenever a Firearm is written through
+the ORM; rows written in bulk (imports) are brought up to date by `service.refresh_firearms`.
 """
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import delete, event, insert, inspect, select
+from sqlalchemy import delete, insert
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
 
 from armsbridge.errors import ValidationFailed
 from armsbridge.firearms.calibre import normalise_calibre
 from armsbridge.firearms.categories import categorize, load_rules
+from armsbridge.firearms.models import FirearmSerialGram
 from armsbridge.firearms.schemas import OBSERVATIONS, CategoryResult, parse_facts
 from armsbridge.firearms.serials import fold_confusables, normalise_serial
 from armsbridge.records.models import Firearm
@@ -101,83 +101,8 @@ def apply_derived(firearm: Firearm) -> None:
 
 def write_grams(conn: Connection, firearm_id: int, key: str | None) -> None:
     """Replace the trigram rows of one firearm."""
-    from armsbridge.firearms.models import FirearmSerialGram
-
     conn.execute(delete(FirearmSerialGram).where(FirearmSerialGram.firearm_id == firearm_id))
     grams = serial_grams(key)
     if grams:
         rows = [{"gram": g, "firearm_id": firearm_id} for g in sorted(grams)]
         conn.execute(insert(FirearmSerialGram), rows)
-
-
-@event.listens_for(Firearm, "before_insert")
-@event.listens_for(Firearm, "before_update")
-def _before_write(_mapper: Any, _conn: Connection, target: Firearm) -> None:
-    apply_derived(target)
-
-
-@event.listens_for(Firearm, "after_insert")
-def _after_insert(_mapper: Any, conn: Connection, target: Firearm) -> None:
-    write_grams(conn, target.id, target.serial_key)
-
-
-@event.listens_for(Firearm, "after_update")
-def _after_update(_mapper: Any, conn: Connection, target: Firearm) -> None:
-    if inspect(target).attrs.serial_key.history.has_changes():
-        write_grams(conn, target.id, target.serial_key)
-
-
-# Conversion signs depend on other rows (live ammunition in the same event or case), so they are
-# checked after each flush for firearms whose identifying facts changed and for firearms sharing
-# an event or case with ammunition that was written.
-_CONVERSION_INPUTS = (
-    "make",
-    "model",
-    "calibre",
-    "markings",
-    "facts",
-    "event_id",
-    "case_id",
-    "converted",
-    "conversion_kind",
-)
-
-
-@event.listens_for(Session, "after_flush")
-def _collect_conversion_work(session: Session, _ctx: Any) -> None:
-    from armsbridge.records.models import AmmunitionLot
-
-    firearm_ids: set[int] = set(session.info.get("firearms_conversion_ids", set()))
-    scopes: set[tuple[str, int]] = set(session.info.get("firearms_conversion_scopes", set()))
-    for obj in list(session.new) + list(session.dirty):
-        if isinstance(obj, Firearm):
-            state = inspect(obj)
-            if obj in session.new or any(
-                state.attrs[name].history.has_changes() for name in _CONVERSION_INPUTS
-            ):
-                firearm_ids.add(obj.id)
-        elif isinstance(obj, AmmunitionLot):
-            if obj.event_id is not None:
-                scopes.add(("event_id", obj.event_id))
-            if obj.case_id is not None:
-                scopes.add(("case_id", obj.case_id))
-    if firearm_ids or scopes:
-        session.info["firearms_conversion_ids"] = firearm_ids
-        session.info["firearms_conversion_scopes"] = scopes
-
-
-@event.listens_for(Session, "after_flush_postexec")
-def _run_conversion_work(session: Session, _ctx: Any) -> None:
-    firearm_ids = session.info.pop("firearms_conversion_ids", set())
-    scopes = session.info.pop("firearms_conversion_scopes", set())
-    if not firearm_ids and not scopes:
-        return
-    from armsbridge.firearms.service import check_conversions
-
-    with session.no_autoflush:
-        ids = set(firearm_ids)
-        for column, value in scopes:
-            ids |= set(session.scalars(select(Firearm.id).where(getattr(Firearm, column) == value)))
-        wanted = sorted(i for i in ids if i is not None)
-        firearms = [f for fid in wanted if (f := session.get(Firearm, fid)) is not None]
-        check_conversions(session, firearms)

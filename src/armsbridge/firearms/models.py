@@ -47,7 +47,3 @@ class FirearmSerialGram(Base):
     firearm_id: Mapped[int] = mapped_column(
         ForeignKey("firearms.id", ondelete="CASCADE"), primary_key=True
     )
-
-
-# Keep derived firearm columns (serial keys, category, conversion flag) current on ORM writes.
-from armsbridge.firearms import derive as _derive  # noqa: E402,F401

@@ -14,16 +14,11 @@ from armsbridge.errors import ValidationFailed
 from armsbridge.firearms.categories import categorize
 from armsbridge.firearms.schemas import FACT_NAMES, FirearmFacts, parse_facts
 from armsbridge.firearms.service import identify
-from armsbridge.web.navigation import N_, NAV
+from armsbridge.i18n_marker import N_
 from armsbridge.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Reader = Annotated[Principal, Depends(require("record.read"))]
-
-_ENTRY = ("/firearms/identify", N_("Identify a weapon"), "record.read")
-if _ENTRY not in NAV:
-    after = next((i for i, item in enumerate(NAV) if item[0] == "/records/firearms"), len(NAV) - 1)
-    NAV.insert(after + 1, _ENTRY)
 
 # Questions in the order an examiner answers them; only those still missing are asked, a few
 # at a time.

@@ -15,10 +15,10 @@ from fastapi.responses import RedirectResponse, Response
 from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import NotFound, UserError, ValidationFailed
+from armsbridge.i18n_marker import N_
 from armsbridge.imports.profile import PROFILES_DIR, Profile, load_profile
 from armsbridge.imports.readers import open_table
 from armsbridge.imports.service import import_file
-from armsbridge.web.navigation import N_
 from armsbridge.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)

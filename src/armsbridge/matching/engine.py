@@ -15,13 +15,8 @@ import duckdb
 from splink import Linker
 
 from armsbridge.matching import comparisons as cmp
-from armsbridge.matching.backend import (
-    MatchEngineSettings,
-    engine_settings,
-    open_backend,
-    translate_settings,
-    translate_sql,
-)
+from armsbridge.matching.backend import open_backend
+from armsbridge.matching.config import MatchEngineSettings, engine_settings
 from armsbridge.matching.counted import (
     count_holder_u,
     count_namesake_u,
@@ -29,6 +24,7 @@ from armsbridge.matching.counted import (
     register_namesake_frequencies,
     uses_namesake_frequencies,
 )
+from armsbridge.matching.dialects import translate_settings, translate_sql
 from armsbridge.matching.prepare import prepare_firearms, prepare_persons, prepare_vehicles
 from armsbridge.matching.priors import apply_priors
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from armsbridge.errors import UserError
 from armsbridge.imports.readers import open_table
-from armsbridge.matching.backend import duckdb_connection, engine_settings
+from armsbridge.matching.config import duckdb_connection, engine_settings
 from armsbridge.matching.engine import link_tables
 from armsbridge.matching.prepare import table_from_rows
 from armsbridge.matching.rows import associates_by_case

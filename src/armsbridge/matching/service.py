@@ -10,8 +10,8 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from armsbridge.errors import NotFound, ValidationFailed
-from armsbridge.matching.backend import MatchEngineSettings, duckdb_connection, engine_settings
 from armsbridge.matching.comparisons import MODEL_VERSION
+from armsbridge.matching.config import MatchEngineSettings, duckdb_connection, engine_settings
 from armsbridge.matching.engine import evidence, link_tables
 from armsbridge.matching.models import DECISIONS, MatchDecision, MatchLink, MatchRun
 from armsbridge.matching.prepare import normalise_phone, table_from_rows

@@ -21,7 +21,8 @@ import duckdb
 import pyarrow as pa
 
 from armsbridge.errors import UserError
-from armsbridge.matching.backend import JARO_WINKLER_UDF, MatchEngineSettings
+from armsbridge.matching.config import MatchEngineSettings
+from armsbridge.matching.dialects import JARO_WINKLER_UDF
 
 LOG_CONFIG = Path(__file__).with_name("data") / "spark-log4j2.properties"
 _ONE_RUN = threading.Lock()

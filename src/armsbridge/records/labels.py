@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from armsbridge.web.navigation import N_
+from armsbridge.i18n_marker import N_
 
 # Record type -> (URL slug, singular label, plural label).
 TYPES: dict[str, tuple[str, str, str]] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import Response
 
-from armsbridge.web.navigation import N_
+from armsbridge.i18n_marker import N_
 from armsbridge.web.templating import render
 
 SERVER_FAULT = N_("The node failed to answer. Give this reference to your administrator.")

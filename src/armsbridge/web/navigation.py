@@ -1,7 +1,7 @@
 """The main navigation: one entry per area, shown only when its route exists and the role allows.
 
-Other domains add an entry by appending to NAV (path, label, action); labels are marked with N_
-so Babel extracts them, and are translated when the layout renders them.
+The entries are the menu entries of the domains (armsbridge/domains.py); their labels are marked
+with N_ so Babel extracts them, and are translated when the layout renders them.
 """
 
 from __future__ import annotations
@@ -10,34 +10,16 @@ from typing import Any
 
 from fastapi import Request
 
+from armsbridge.auth.permissions import role_allows
+from armsbridge.domains import MenuEntry, menu_entries
+from armsbridge.web.routing import iter_routes
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
-    """Mark a message for extraction without translating it now."""
-    return message
-
-
-# (path, label, action the role needs). Order is the order shown.
-NAV: list[tuple[str, str, str]] = [
-    ("/", N_("Dashboard"), "dashboard.view"),
-    ("/search", N_("Search"), "search"),
-    ("/records/cases", N_("Cases"), "record.read"),
-    ("/records/persons", N_("Persons"), "record.read"),
-    ("/records/firearms", N_("Firearms"), "record.read"),
-    ("/records/vehicles", N_("Vehicles"), "record.read"),
-    ("/imports", N_("Import"), "import.run"),
-    ("/matching", N_("Matching"), "record.read"),
-    ("/exchange", N_("Exchange"), "record.read"),
-    ("/analysis", N_("Analysis"), "record.read"),
-    ("/indicators", N_("Indicators"), "aggregate.read"),
-    ("/audit", N_("Audit log"), "audit.read"),
-    ("/admin/users", N_("Users"), "user.manage"),
-]
+# Every domain's entries, in menu order.
+NAV: tuple[MenuEntry, ...] = menu_entries()
 
 
 def page_paths(app: Any) -> set[str]:
     """Return the paths of every page the app serves by GET, routers included at any depth."""
-    from armsbridge.app import iter_routes
-
     # iter_routes walks included routers (app.routes may hold router objects without `.path`).
     # The set is kept per count of top-level routes, so routes added later are seen too.
     key = len(app.router.routes)
@@ -54,19 +36,23 @@ def page_paths(app: Any) -> set[str]:
     return paths
 
 
+def entry_is_routed(entry: MenuEntry, paths: set[str]) -> bool:
+    """True when a GET route serves the entry's path (record lists through /records/{slug})."""
+    return entry.path in paths or (
+        entry.path.startswith("/records/") and "/records/{slug}" in paths
+    )
+
+
 def nav_items(request: Request, user: Any) -> list[dict[str, Any]]:
     """Return the entries this user may open: path, label, whether it is the current page."""
     if user is None:
         return []
-    from armsbridge.auth.permissions import role_allows
-
     paths = page_paths(request.app)
     here = request.url.path
     items = []
-    for path, label, action in NAV:
-        routed = path in paths or (path.startswith("/records/") and "/records/{slug}" in paths)
-        if not routed or not role_allows(user.role, action):
+    for entry in NAV:
+        if not entry_is_routed(entry, paths) or not role_allows(user.role, entry.action):
             continue
-        current = here == path if path == "/" else here.startswith(path)
-        items.append({"path": path, "label": label, "current": current})
+        current = here == entry.path if entry.path == "/" else here.startswith(entry.path)
+        items.append({"path": entry.path, "label": entry.label, "current": current})
     return items

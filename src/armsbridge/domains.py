@@ -1,0 +1,144 @@
+"""The domains of a node, listed once: what each adds to the web app, the CLI, the store, the menu.
+
+Each `Domain` names its modules by dotted path; the web app, the CLI and the store import them
+when they start (`import_module`), so this file imports no domain and any module may read it.
+Only what exists is listed: a module named here that fails to import stops start-up with a
+message naming the domain, never a silent skip. Add a domain by adding one `Domain` below.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from types import ModuleType
+
+from armsbridge.i18n_marker import N_
+
+
+class DomainImportError(RuntimeError):
+    """A module a domain names could not be imported: the node refuses to start."""
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """One entry of the main navigation: a GET page, its label and the action the role needs."""
+
+    path: str
+    label: str
+    action: str
+    order: int  # position in the menu, across domains (smaller first)
+
+
+@dataclass(frozen=True)
+class Domain:
+    """What one domain contributes; every module named is imported at start-up."""
+
+    name: str
+    routers: tuple[str, ...] = ()  # modules with a `router` (APIRouter), included in this order
+    commands: str | None = None  # module with `register(app: typer.Typer)`
+    models: str | None = None  # module whose tables join the metadata
+    listeners: str | None = None  # module with `install_listeners()` (SQLAlchemy events)
+    menu: tuple[MenuEntry, ...] = ()
+
+    def modules(self) -> list[str]:
+        """Return the dotted names of every module this domain names."""
+        named = [*self.routers, self.commands, self.models, self.listeners]
+        return [name for name in named if name]
+
+
+def _m(domain: str, part: str) -> str:
+    return f"armsbridge.{domain}.{part}"
+
+
+# In CLI help order; web routers are included in this order too.
+DOMAINS: tuple[Domain, ...] = (
+    Domain("db", commands=_m("db", "commands")),
+    Domain(
+        "records",
+        routers=(_m("records", "api"), _m("records", "pages")),
+        commands=_m("records", "commands"),
+        models=_m("records", "models"),
+        menu=(
+            MenuEntry("/search", N_("Search"), "search", 20),
+            MenuEntry("/records/cases", N_("Cases"), "record.read", 30),
+            MenuEntry("/records/persons", N_("Persons"), "record.read", 40),
+            MenuEntry("/records/firearms", N_("Firearms"), "record.read", 50),
+            MenuEntry("/records/vehicles", N_("Vehicles"), "record.read", 60),
+        ),
+    ),
+    Domain(
+        "imports",
+        routers=(_m("imports", "pages"),),
+        commands=_m("imports", "commands"),
+        menu=(MenuEntry("/imports", N_("Import"), "import.run", 70),),
+    ),
+    Domain("synth", commands=_m("synth", "commands")),
+    Domain(
+        "firearms",
+        routers=(_m("firearms", "api"), _m("firearms", "pages")),
+        commands=_m("firearms", "commands"),
+        models=_m("firearms", "models"),
+        listeners=_m("firearms", "listeners"),
+        menu=(MenuEntry("/firearms/identify", N_("Identify a weapon"), "record.read", 55),),
+    ),
+    Domain("matching", commands=_m("matching", "commands"), models=_m("matching", "models")),
+    Domain(
+        "auth",
+        routers=(_m("auth", "pages"),),  # includes auth.admin_pages
+        commands=_m("auth", "commands"),
+        models=_m("auth", "models"),
+        menu=(MenuEntry("/admin/users", N_("Users"), "user.manage", 110),),
+    ),
+    Domain(
+        "audit",
+        routers=(_m("audit", "api"), _m("audit", "pages")),
+        commands=_m("audit", "commands"),
+        models=_m("audit", "models"),
+        menu=(MenuEntry("/audit", N_("Audit log"), "audit.read", 100),),
+    ),
+    Domain(
+        "web",
+        routers=(_m("web", "pages"),),
+        commands=_m("web", "commands"),
+        menu=(MenuEntry("/", N_("Dashboard"), "dashboard.view", 10),),
+    ),
+    Domain(
+        "capacity",
+        routers=(_m("capacity", "api"), _m("capacity", "pages")),
+        commands=_m("capacity", "commands"),
+        models=_m("capacity", "models"),
+        menu=(MenuEntry("/capacity", N_("Capacity"), "aggregate.read", 95),),
+    ),
+    Domain(
+        "indicators",
+        routers=(_m("indicators", "api"), _m("indicators", "pages")),
+        commands=_m("indicators", "commands"),
+        menu=(MenuEntry("/indicators", N_("Indicators"), "aggregate.read", 90),),
+    ),
+)
+
+
+def import_part(domain: Domain, name: str) -> ModuleType:
+    """Import one module a domain names; DomainImportError (naming the domain) if it fails."""
+    try:
+        return importlib.import_module(name)
+    except Exception as exc:  # noqa: BLE001 - any failure stops start-up, with its cause
+        raise DomainImportError(
+            f"domain {domain.name!r}: cannot import {name} ({type(exc).__name__}: {exc}); "
+            "fix the module or remove it from armsbridge/domains.py"
+        ) from exc
+
+
+def parts(attribute: str, domains: tuple[Domain, ...] = DOMAINS) -> Iterator[ModuleType]:
+    """Yield, imported, the modules the domains name in `attribute` (routers, commands, ...)."""
+    for domain in domains:
+        value = getattr(domain, attribute)
+        for name in value if isinstance(value, tuple) else (value,):
+            if name:
+                yield import_part(domain, name)
+
+
+def menu_entries(domains: tuple[Domain, ...] = DOMAINS) -> tuple[MenuEntry, ...]:
+    """Return every domain's menu entries in menu order."""
+    return tuple(sorted((e for d in domains for e in d.menu), key=lambda e: (e.order, e.path)))
