@@ -238,7 +238,10 @@ def test_every_problem_of_a_profile_is_listed_one_per_line():
 def test_a_record_reference_is_refused_where_only_values_go():
     data = _with("jurisdiction", {"column": "J"})
     data["links"][0]["role"] = {"record": "case"}
-    with pytest.raises(ProfileError, match=r"links\[0\]\.role: a record reference is not allowed"):
+    with pytest.raises(
+        ProfileError,
+        match=r"links\[0\]\.role: a record reference \(\{record: alias\}\) is not allowed",
+    ):
         parse_profile(data)
 
 

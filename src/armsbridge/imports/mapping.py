@@ -100,7 +100,7 @@ class Source(Strict):
             raise problem(f"{_show(raw)} is not a column name or a mapping with one of {kinds}")
         given = [k for k in SOURCE_KINDS if k in raw]
         if "record" in given and not cls.references:
-            raise problem("a record reference is not allowed here (only for reference fields)")
+            raise problem("a record reference ({record: alias}) is not allowed here")
         if len(given) != 1:
             raise problem(f"expected exactly one of {kinds} (got {', '.join(given) or 'none'})")
         if "map" in raw and given != ["column"]:
