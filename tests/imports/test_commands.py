@@ -95,3 +95,18 @@ def test_unknown_profile_and_missing_file_are_plain_errors(tmp_path, store):
     assert "Traceback" not in result.stderr
     missing = _run(["import", str(CASES), str(tmp_path / "x.csv")], tmp_path, store)
     assert missing.returncode == 2 and "no such file" in " ".join(missing.stderr.split())
+
+
+def test_a_bad_profile_file_is_a_plain_error_naming_file_and_key(tmp_path, store):
+    profile = tmp_path / "mine.yaml"
+    profile.write_text(
+        "name: mine\njurisdiction: XK\nrecords:\n  person:\n    type: person\n"
+        '    key: "{ID}"\n    fields: {given_name: EMRI, gender: GJINIA}\n',
+        encoding="utf-8",
+    )
+    path = write_csv(tmp_path / "p.csv", ["ID", "EMRI", "GJINIA"], [["1", "Ana", "F"]])
+    result = _run(["import", str(profile), str(path)], tmp_path, store)
+    assert result.returncode == 2
+    err = " ".join(result.stderr.split())
+    assert f"profile {profile}: records.person.fields.gender: 'gender' is not a field of" in err
+    assert "Traceback" not in result.stderr and "pydantic" not in result.stderr.lower()

@@ -404,3 +404,35 @@ def test_a_link_made_by_hand_and_by_an_import_is_one_link(session, tmp_path):
         user=as_actor("analyst"),
     )
     assert count(session, Link) == links
+
+
+def test_a_date_format_reads_the_file_s_dates_and_names_a_cell_that_does_not_fit(session, tmp_path):
+    from armsbridge.records.models import Person
+
+    profile = parse_profile(
+        {
+            "name": "dated",
+            "jurisdiction": "MK",
+            "records": {
+                "person": {
+                    "type": "person",
+                    "key": "{PID}",
+                    "fields": {
+                        "given_name": "NAME",
+                        "birth_date": {"column": "BORN", "format": "%m/%d/%Y"},
+                    },
+                }
+            },
+        }
+    )
+    rows = [["p1", "Иван", "03/14/1986"], ["p2", "Марко", "14.03.1986"], ["p3", "Ана", ""]]
+    path = write_csv(tmp_path / "d.csv", ["PID", "NAME", "BORN"], rows)
+    report = import_file(
+        session, profile=profile, path=path, actor="t", quarantine_path=tmp_path / "q"
+    )
+    assert report.rows_imported == 2 and report.rows_quarantined == 1
+    error = report.errors[0]
+    assert (error.row, error.column, error.value) == (3, "BORN", "14.03.1986")
+    assert error.expected == "a date in the format %m/%d/%Y (person.birth_date)"
+    born = dict(session.execute(select(Person.external_ref, Person.birth_date)).all())
+    assert str(born["p1"]).startswith("1986-03-14") and born["p3"] is None

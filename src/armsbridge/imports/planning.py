@@ -8,14 +8,8 @@ from functools import cache
 from typing import Any
 
 from armsbridge.errors import ValidationFailed
-from armsbridge.imports.profile import (
-    Profile,
-    RecordSpec,
-    Source,
-    is_empty,
-    render,
-    template_columns,
-)
+from armsbridge.imports.mapping import Source, is_empty, render, template_columns
+from armsbridge.imports.profile import Profile, RecordSpec
 from armsbridge.imports.schemas import RowError
 from armsbridge.records.children import prepare_child
 from armsbridge.records.validation import prepare_values, type_fields, validate_values
@@ -80,6 +74,19 @@ def _column_for(spec: RecordSpec, field_name: str, profile: Profile) -> str:
     return _columns_of(source) or f"({spec.type}.{field_name})"
 
 
+def _apply_format(source: Source, data: dict[str, Any], name: str, err: Any, label: str) -> bool:
+    """Parse `data[name]` with the source's date format; False (an error noted) when it fails."""
+    value = data[name]
+    if not isinstance(value, str) or not value.strip():
+        return True
+    try:
+        data[name] = source.parse_date(value)
+    except ValueError:
+        err(_columns_of(source), value, f"a date in the format {source.format} ({label})")
+        return False
+    return True
+
+
 def plan_row(
     profile: Profile, number: int, raw: dict[str, Any], file: str
 ) -> RowPlan | list[RowError]:
@@ -110,8 +117,13 @@ def plan_row(
             err(", ".join(empty), "", f"a value: it makes the reference of the {spec.alias} record")
             continue
         data: dict[str, Any] = {"jurisdiction": jurisdiction, "external_ref": key}
+        dated = True
         for fname, source in spec.fields.items():
             data[fname] = source.extract(raw)
+            if source.format is not None:
+                dated &= _apply_format(source, data, fname, err, f"{spec.type}.{fname}")
+        if not dated:
+            continue
         required = type_fields(spec.type)
         for fname, alias in spec.foreign.items():
             if alias not in plan.records and required.get(fname, {}).get("required"):
@@ -144,6 +156,13 @@ def plan_row(
             if any(is_empty(raw.get(col)) for col in child.when):
                 continue
             cdata = {name: src.extract(raw) for name, src in child.fields.items()}
+            formats = [
+                _apply_format(src, cdata, name, err, f"{child.type}.{name}")
+                for name, src in child.fields.items()
+                if src.format is not None
+            ]
+            if not all(formats):
+                continue
             try:
                 planned.children.append((child.type, prepare_child(child.type, cdata)))
             except ValidationFailed as exc:

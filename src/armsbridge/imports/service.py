@@ -20,8 +20,9 @@ from armsbridge.auth.access import log_access
 from armsbridge.auth.principal import Principal
 from armsbridge.db.mixins import utcnow
 from armsbridge.errors import PermissionDenied, UserError
+from armsbridge.imports.mapping import template_columns
 from armsbridge.imports.planning import EXTRA_CELLS, PlannedLink, RecordKey, RowPlan, plan_row
-from armsbridge.imports.profile import Profile, load_profile, template_columns
+from armsbridge.imports.profile import Profile, load_profile
 from armsbridge.imports.readers import open_table
 from armsbridge.imports.schemas import ImportReport, RowError
 from armsbridge.records.bulk import bulk_write

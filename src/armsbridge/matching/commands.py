@@ -165,6 +165,12 @@ def link_command(
     left: Path = typer.Argument(..., help="Left file (CSV or XLSX)."),
     right: Path = typer.Argument(..., help="Right file (CSV or XLSX)."),
     out: Path = typer.Option(..., "--out", help="Where to write left_id,right_id,probability."),
+    mapping: Path = typer.Option(
+        None,
+        "--mapping",
+        help="Link mapping file (YAML): roles of both files and of each, in the import "
+        "profile's column syntax; --field options add to it.",
+    ),
     id_left: str = typer.Option(
         None, "--id-left", help="Id column of LEFT (default id/rec_id/unique_id)."
     ),
@@ -191,6 +197,7 @@ def link_command(
             left,
             right,
             out,
+            mapping=mapping,
             id_left=id_left,
             id_right=id_right,
             fields=field or [],

@@ -4,92 +4,29 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from armsbridge.errors import UserError
+from armsbridge.imports.mapping import Source
 from armsbridge.imports.readers import open_table
 from armsbridge.matching.config import duckdb_connection, engine_settings
 from armsbridge.matching.engine import link_tables
 from armsbridge.matching.prepare import table_from_rows
 from armsbridge.matching.rows import associates_by_case
+from armsbridge.matching.schemas import ROLES, LinkSide, link_mapping
 
-ROLES = (
-    "given_name",
-    "family_name",
-    "father_name",
-    "full_name",
-    "birth_date",
-    "birth_year",
-    "sex",
-    "birth_place",
-    "address",
-    "city",
-    "postcode",
-    "region",
-    "phone",
-    "id_number",
-    "case",
-)
 NAME_ROLES = ("given_name", "family_name", "full_name")
 DEFAULT_ID_COLUMNS = ("id", "rec_id", "unique_id")
 
 
-@dataclass
-class FieldSpec:
-    """One role mapped to one or more columns (joined with a space), with an optional format."""
-
-    role: str
-    columns: list[str]
-    fmt: str | None = None
+def _default_roles(header: list[str]) -> dict[str, Source]:
+    return {r: Source(column=r) for r in ROLES if r in header}
 
 
-@dataclass
-class Mapping:
-    """The roles of one file."""
-
-    fields: dict[str, FieldSpec] = field(default_factory=dict)
-
-
-def parse_field(spec: str) -> FieldSpec:
-    """Parse ROLE=COL[+COL...][:FORMAT]; an unknown role or empty column is a UserError."""
-    if "=" not in spec:
-        raise UserError(f"--field {spec!r}: expected ROLE=COL[+COL...][:FORMAT]")
-    role, rest = spec.split("=", 1)
-    role = role.strip()
-    if role not in ROLES:
-        raise UserError(f"--field {spec!r}: unknown role {role!r}; roles are {', '.join(ROLES)}")
-    fmt = None
-    if ":" in rest:
-        rest, fmt = rest.split(":", 1)
-        if role != "birth_date":
-            raise UserError(f"--field {spec!r}: only birth_date takes a :FORMAT")
-        try:
-            datetime(2000, 1, 2).strftime(fmt)
-        except ValueError as exc:
-            raise UserError(f"--field {spec!r}: bad date format {fmt!r}: {exc}") from exc
-    columns = [c.strip() for c in rest.split("+")]
-    if not all(columns):
-        raise UserError(f"--field {spec!r}: a column name is empty")
-    return FieldSpec(role, columns, fmt or None)
-
-
-def build_mapping(common: list[str], side: list[str]) -> Mapping:
-    """Return the roles of one file: the shared --field specs, overridden by its own."""
-    mapping = Mapping()
-    for spec in common + side:
-        parsed = parse_field(spec)
-        mapping.fields[parsed.role] = parsed
-    return mapping
-
-
-def _default_mapping(header: list[str]) -> Mapping:
-    return Mapping({r: FieldSpec(r, [r]) for r in ROLES if r in header})
-
-
-def _parse_birth_date(value: Any, fmt: str | None, where: str) -> str | None:
+def _parse_birth_date(value: Any, source: Source, where: str) -> str | None:
+    fmt = source.format
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
@@ -99,10 +36,9 @@ def _parse_birth_date(value: Any, fmt: str | None, where: str) -> str | None:
     text = str(value).strip()
     if fmt:
         try:
-            parsed = datetime.strptime(text, fmt)
+            return source.parse_date(text).isoformat()
         except ValueError:
             raise UserError(f"{where}: birth date {text!r} does not match format {fmt!r}") from None
-        return parsed.date().isoformat()
     from armsbridge.vocab.values import parse_partial_date
 
     try:
@@ -114,10 +50,18 @@ def _parse_birth_date(value: Any, fmt: str | None, where: str) -> str | None:
         ) from None
 
 
-def read_side(path: Path, id_column: str | None, mapping: Mapping | None) -> list[dict[str, Any]]:
+def read_side(path: Path, side: LinkSide, roles: dict[str, Source]) -> list[dict[str, Any]]:
     """Read one file into rows of roles; missing columns and duplicate ids are UserErrors."""
-    table = open_table(path)
+    fmt = side.format
+    table = open_table(
+        path,
+        encoding=fmt.encoding,
+        delimiter=fmt.delimiter,
+        sheet=fmt.sheet,
+        header_row=fmt.header_row,
+    )
     header = table.header
+    id_column = side.id
     if id_column is None:
         found = [c for c in DEFAULT_ID_COLUMNS if c in header]
         if not found:
@@ -128,15 +72,14 @@ def read_side(path: Path, id_column: str | None, mapping: Mapping | None) -> lis
         id_column = found[0]
     elif id_column not in header:
         raise UserError(f"{path}: id column {id_column!r} not found. Columns: {', '.join(header)}")
-    mapping = mapping if mapping and mapping.fields else _default_mapping(header)
-    for spec in mapping.fields.values():
-        for col in spec.columns:
+    roles = roles or _default_roles(header)
+    for role, source in roles.items():
+        for col in source.referenced_columns():
             if col not in header:
                 raise UserError(
-                    f"{path}: column {col!r} (role {spec.role}) not found. "
-                    f"Columns: {', '.join(header)}"
+                    f"{path}: column {col!r} (role {role}) not found. Columns: {', '.join(header)}"
                 )
-    if not any(r in mapping.fields for r in NAME_ROLES):
+    if not any(r in roles for r in NAME_ROLES):
         raise UserError(
             f"{path}: no name column mapped; map given_name and family_name, or full_name, "
             "e.g. --field given_name=first --field family_name=last"
@@ -151,20 +94,20 @@ def read_side(path: Path, id_column: str | None, mapping: Mapping | None) -> lis
             raise UserError(f"{path}, row {number}: id {uid!r} appears twice")
         seen.add(uid)
         row: dict[str, Any] = {"unique_id": uid}
-        for role, spec in mapping.fields.items():
-            parts = [values.get(c) for c in spec.columns]
-            if role == "birth_date" and len(parts) == 1:
-                where = f"{path}, row {number}, column {spec.columns[0]!r}"
-                row[role] = _parse_birth_date(parts[0], spec.fmt, where)
-                continue
-            # Several phone or case columns are several of them; others' columns make one text.
-            sep = ";" if role in ("phone", "case") else " "
-            text = sep.join(str(p).strip() for p in parts if p not in (None, ""))
+        for role, source in roles.items():
+            value = source.extract(values)
+            if isinstance(value, list):
+                # Several phone or case columns are several of them; others' make one text.
+                sep = ";" if role in ("phone", "case") else " "
+                value = sep.join(str(p).strip() for p in value)
             if role == "birth_date":
-                where = f"{path}, row {number}, columns {'+'.join(spec.columns)!r}"
-                row[role] = _parse_birth_date(text, spec.fmt, where)
+                cols = ", ".join(repr(c) for c in source.referenced_columns())
+                where = f"{path}, row {number}, column {cols}"
+                row[role] = _parse_birth_date(value, source, where)
+            elif value is None or isinstance(value, str):
+                row[role] = (value or "").strip() or None
             else:
-                row[role] = text or None
+                row[role] = str(value).strip() or None
         rows.append(row)
     _cases_to_associates(rows)
     return rows
@@ -188,6 +131,7 @@ def link_files(
     right: Path,
     out: Path,
     *,
+    mapping: Path | None = None,
     id_left: str | None = None,
     id_right: str | None = None,
     fields: list[str] | None = None,
@@ -196,17 +140,25 @@ def link_files(
     threshold: float = 0.5,
     progress: Callable[[str], None] | None = None,
 ) -> int:
-    """Link two person files and write left_id,right_id,probability; return the pair count."""
+    """Link two person files and write left_id,right_id,probability; return the pair count.
+
+    `mapping` is a link mapping file; the `--field` options and ids add to it, role by role.
+    """
     if not 0.0 <= threshold <= 1.0:
         raise UserError(f"--threshold {threshold}: expected a probability between 0 and 1")
-    common = fields or []
-    map_left = build_mapping(common, fields_left or [])
-    map_right = build_mapping(common, fields_right or [])
+    plan = link_mapping(
+        mapping,
+        fields=fields,
+        fields_left=fields_left,
+        fields_right=fields_right,
+        id_left=id_left,
+        id_right=id_right,
+    )
     say = progress or (lambda _m: None)
     say(f"reading {left}")
-    rows_left = read_side(left, id_left, map_left)
+    rows_left = read_side(left, plan.left, plan.roles("left"))
     say(f"reading {right}")
-    rows_right = read_side(right, id_right, map_right)
+    rows_right = read_side(right, plan.right, plan.roles("right"))
     con = duckdb_connection(engine_settings())
     table_from_rows(con, "left_file", "person", rows_left)
     table_from_rows(con, "right_file", "person", rows_right)
