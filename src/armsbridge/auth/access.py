@@ -9,9 +9,8 @@ from sqlalchemy.orm import Session
 from armsbridge.audit.service import log_event
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import NotFound, PermissionDenied, UserError
-from armsbridge.records.api_schemas import SLUGS as API_SLUGS
-from armsbridge.records.labels import SLUGS as PAGE_SLUGS
 from armsbridge.records.models import RECORD_MODELS
+from armsbridge.vocab.registry import by_slug
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -53,8 +52,8 @@ def _named_record(request: Request) -> tuple[str | None, int | None]:
     slug = params.get("slug")
     if slug is None and template:
         slug = template.split("/{record_id}")[0].rsplit("/", 1)[-1]
-    by_slug = {**PAGE_SLUGS, **{v: k for k, v in API_SLUGS.items()}}
-    record_type = by_slug.get(str(slug)) if slug else None
+    named = by_slug(str(slug)) if slug else None
+    record_type = named.name if named is not None and named.restricted else None
     raw_id = str(params.get("record_id", ""))
     return record_type, int(raw_id) if raw_id.isdigit() else None
 

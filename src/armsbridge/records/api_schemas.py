@@ -10,25 +10,11 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from sqlalchemy import inspect as sa_inspect
 
 from armsbridge.records.models import RECORD_MODELS
+from armsbridge.vocab.registry import restricted_types
 from armsbridge.vocab.service import record_fields
 
 # URL segment of each record type under /api/.
-SLUGS: dict[str, str] = {
-    "person": "persons",
-    "firearm": "firearms",
-    "vehicle": "vehicles",
-    "phone": "phones",
-    "case": "cases",
-    "event": "events",
-    "place": "places",
-    "organisation": "organisations",
-    "online_account": "online-accounts",
-    "intel_report": "intel-reports",
-    "link": "links",
-    "ammunition": "ammunition",
-    "explosive": "explosives",
-    "component": "components",
-}
+SLUGS: dict[str, str] = {t.name: t.slug for t in restricted_types()}  # record type -> /api/<slug>
 # Databases refuse NUL characters in text; refusing them here gives a 422, not a fault.
 NO_NUL = r"^[^\x00]*$"
 INT32 = 2**31 - 1

@@ -24,25 +24,13 @@ from armsbridge.records.reading import (
 )
 from armsbridge.records.validation import model_for, record_as_dict, record_type_names
 from armsbridge.settings import get_settings
+from armsbridge.vocab.registry import record_types
 
 FORMATS = ("csv", "ftm")
 FTM_FILE = "entities.ftm.jsonl"
-# FollowTheMoney schema of each record type; types not listed are exported as CSV only.
-FTM_SCHEMA = {
-    "person": "Person",
-    "vehicle": "Vehicle",
-    "phone": "UserAccount",
-    "online_account": "UserAccount",
-    "organisation": "Organization",
-    "case": "CourtCase",
-    "event": "Event",
-    "place": "Address",
-    "firearm": "Asset",
-    "ammunition": "Asset",
-    "explosive": "Asset",
-    "component": "Asset",
-    "intel_report": "Note",
-}
+# FollowTheMoney schema of each record type (records.yaml `ftm`); types without one are exported
+# as CSV only.
+FTM_SCHEMA = {t.name: t.ftm for t in record_types().values() if t.ftm}
 _LINK_SCHEMA = {
     "owner_of": ("Ownership", "owner", "asset"),
     "member_of": ("Membership", "member", "organization"),

@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 from armsbridge.i18n_marker import N_
+from armsbridge.vocab.registry import restricted_types
 
-# Record type -> (URL slug, singular label, plural label).
+# Record type -> (URL slug, singular label, plural label), from the registry (records.yaml): the
+# record types with pages of their own. Their labels are extracted for translation from
+# records.yaml (web/babel.cfg).
 TYPES: dict[str, tuple[str, str, str]] = {
-    "case": ("cases", N_("Case"), N_("Cases")),
-    "event": ("events", N_("Event"), N_("Events")),
-    "place": ("places", N_("Place"), N_("Places")),
-    "firearm": ("firearms", N_("Firearm"), N_("Firearms")),
-    "ammunition": ("ammunition", N_("Ammunition lot"), N_("Ammunition")),
-    "explosive": ("explosives", N_("Explosive"), N_("Explosives")),
-    "component": ("components", N_("Essential component"), N_("Essential components")),
-    "person": ("persons", N_("Person"), N_("Persons")),
-    "vehicle": ("vehicles", N_("Vehicle"), N_("Vehicles")),
-    "phone": ("phones", N_("Phone"), N_("Phones")),
-    "organisation": ("organisations", N_("Organisation"), N_("Organisations")),
-    "online_account": ("online-accounts", N_("Online account"), N_("Online accounts")),
-    "intel_report": ("intel-reports", N_("Intelligence report"), N_("Intelligence reports")),
+    t.name: (t.slug, t.label, t.plural) for t in restricted_types() if t.name != "link"
 }
-SLUGS = {slug: name for name, (slug, _s, _p) in TYPES.items()}
 
 FIELDS: dict[str, str] = {
     "jurisdiction": N_("Jurisdiction"),

@@ -17,9 +17,10 @@ from armsbridge.auth.principal import Principal
 from armsbridge.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from armsbridge.records import attachments, reading, related, search, service
 from armsbridge.records.forms import form_fields, submitted_values
-from armsbridge.records.labels import SLUGS, TYPES, display_value, field_label, title_of
+from armsbridge.records.labels import TYPES, display_value, field_label, title_of
 from armsbridge.records.models import RECORD_MODELS, Attachment, Place
 from armsbridge.records.validation import record_as_dict
+from armsbridge.vocab.registry import by_slug
 from armsbridge.vocab.service import enum_values
 from armsbridge.web.access_log import log_now
 from armsbridge.web.templating import render
@@ -39,8 +40,9 @@ Searcher = Annotated[Principal, Depends(require("search"))]
 
 def record_type_of(slug: str, user: Principal, mode: str = "read") -> str:
     """Return the record type of a URL slug the user's role may read (or write)."""
-    record_type = SLUGS.get(slug)
-    if record_type is None:
+    named = by_slug(slug)
+    record_type = named.name if named is not None else None
+    if record_type not in TYPES:
         raise NotFound(f"no such kind of record: {slug}")
     if record_type not in record_types_for(user.role, mode):
         raise PermissionDenied(f"your role ({user.role}) may not see {TYPES[record_type][2]}")

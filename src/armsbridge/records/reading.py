@@ -20,7 +20,7 @@ from armsbridge.auth.principal import Principal
 from armsbridge.errors import NotFound, ValidationFailed
 from armsbridge.records.models import RECORD_MODELS
 from armsbridge.records.validation import model_for
-from armsbridge.vocab.service import personal_record_types
+from armsbridge.vocab.registry import personal_record_types
 
 MIN_WHY = 3  # characters: "-" or "x" is no justification
 MAX_WHY = 500

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
@@ -11,38 +10,28 @@ from typing import Any
 
 from sqlalchemy import inspect as sa_inspect
 
-from armsbridge.errors import UserError, ValidationFailed
+from armsbridge.errors import ValidationFailed
 from armsbridge.firearms.calibre import normalise_calibre
 from armsbridge.firearms.serials import normalise_serial
 from armsbridge.names.keys import person_name_key
 from armsbridge.records.identifiers import normalise_phone, normalise_plate
-from armsbridge.records.models import RECORD_MODELS
+from armsbridge.vocab.registry import record_type as record_type_spec
+from armsbridge.vocab.registry import record_types
 from armsbridge.vocab.service import enum_values, load_record_schema, record_fields
 from armsbridge.vocab.values import coerce_value
 
-# Columns the service computes from others; never set directly by a caller or an import.
+# Columns the writer computes from others; never set directly by a caller or an import.
 DERIVED_FIELDS: dict[str, tuple[str, ...]] = {
-    "firearm": ("serial_normalised", "calibre_normalised"),
-    "vehicle": ("plate_normalised",),
-    "phone": ("e164",),
-    "person": ("name_key",),
+    t.name: t.derived for t in record_types().values() if t.derived
 }
 
 
 # --- record types -------------------------------------------------------------------------------
 
 
-@cache
 def model_for(record_type: str) -> type[Any]:
-    """Return the table class of a record type (records.yaml `model`, else RECORD_MODELS)."""
-    types = load_record_schema()["record_types"]
-    if record_type not in types:
-        raise UserError(f"unknown record type {record_type!r}; known: {', '.join(types)}")
-    target = types[record_type].get("model")
-    if not target:
-        return RECORD_MODELS[record_type]
-    module_name, _, class_name = str(target).partition(":")
-    return getattr(importlib.import_module(module_name), class_name)
+    """Return the table class of a record type (the registry's `model`)."""
+    return record_type_spec(record_type).model
 
 
 @cache

@@ -35,13 +35,6 @@ def record_fields(record_type: str) -> dict[str, dict[str, Any]]:
     return {**schema["common"], **schema["record_types"][record_type]["fields"]}
 
 
-@lru_cache(maxsize=1)
-def personal_record_types() -> frozenset[str]:
-    """Return the record types marked `personal: true` (reads need a justification)."""
-    types = load_record_schema()["record_types"]
-    return frozenset(name for name, spec in types.items() if spec.get("personal"))
-
-
 def enum_values(name: str) -> dict[str, str]:
     """Return {code: label} of the enumeration `name`."""
     enums = load_enums()
