@@ -70,6 +70,7 @@ def test_test_profiles_load_and_order_referenced_records_first():
         ("links.0.to", {"type": "case"}, "links[0].to: {'type': 'case'} is not a record alias or"),
         ("format", {"header_row": 0}, "format.header_row"),
         ("colour", 1, "colour: unknown key"),
+        ("records", {}, "records: {} is empty: expected a mapping of alias to record"),
     ],
 )
 def test_bad_profile_errors_name_the_key(path, value, named):

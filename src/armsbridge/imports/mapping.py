@@ -231,7 +231,7 @@ _EXPECTED = {
     "model_attributes_type": "a mapping",
     "list_type": "a list",
     "tuple_type": "a list",
-    "too_short": "not empty",
+    "too_short": "a non-empty list or mapping",
 }
 M = typing.TypeVar("M", bound=BaseModel)
 
@@ -287,9 +287,11 @@ def _explain(item: ErrorDetails, owner: Any, info: Any) -> str:
     if kind == "missing":
         wanted = info.description if info is not None and info.description else "a value"
         return f"missing: expected {wanted}"
+    described = info.description if info is not None and info.description else None
     if kind == "greater_than_equal":
-        wanted = info.description if info is not None and info.description else ""
-        return f"{_show(value)} is not {wanted or 'a number from ' + str(item['ctx']['ge'])}"
+        return f"{_show(value)} is not {described or 'a number from ' + str(item['ctx']['ge'])}"
+    if kind == "too_short" and described:
+        return f"{_show(value)} is empty: expected {described}"
     if kind == "literal_error":
         return f"{_show(value)} is not one of {item['ctx']['expected']}"
     if kind in _EXPECTED:
