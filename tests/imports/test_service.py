@@ -428,7 +428,7 @@ def test_a_date_format_reads_the_file_s_dates_and_names_a_cell_that_does_not_fit
     rows = [["p1", "Иван", "03/14/1986"], ["p2", "Марко", "14.03.1986"], ["p3", "Ана", ""]]
     path = write_csv(tmp_path / "d.csv", ["PID", "NAME", "BORN"], rows)
     report = import_file(
-        session, profile=profile, path=path, actor="t", quarantine_path=tmp_path / "q"
+        session, profile=profile, path=path, user=as_actor("t"), quarantine_path=tmp_path / "q"
     )
     assert report.rows_imported == 2 and report.rows_quarantined == 1
     error = report.errors[0]
