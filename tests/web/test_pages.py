@@ -55,7 +55,12 @@ def test_serial_plate_and_phone_are_found_normalised(node, analyst) -> None:
     plate = analyst.get("/search", params={"q": "01 234 AB"})  # stored with Cyrillic АВ
     assert f"/records/vehicles/{node.ids['vehicle']}" in plate.text
     phone = analyst.get("/search", params={"q": "+383 44 123 456"})
-    assert f"/records/phones/{node.ids['phone']}" in phone.text
+    assert f"/records/phones/{node.ids['phone']}" not in phone.text  # personal: needs a why
+    assert "not searched without a justification" in phone.text
+    phone = analyst.get("/search", params={"q": "+383 44 123 456", "why": "case 1"})
+    assert f"/records/phones/{node.ids['phone']}?why=case%201" in phone.text
+    entry = audit(node, action="search", actor="analyst")[-1]
+    assert entry.why == "case 1" and entry.details["phones"] == [node.ids["phone"]]
 
 
 def test_person_page_shows_links_and_logs_the_consultation(node, analyst) -> None:

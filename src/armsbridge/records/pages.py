@@ -99,7 +99,7 @@ def search_page(
         "records/search.html",
         _common({"query": q, "why": why, "results": results, "page": page}),
     )
-    if results is not None and results.persons is not None:
+    if results is not None and results.logged:
         log_now(request, db, user=user, **search.search_entry(user=user, results=results, why=why))
     return response
 

@@ -18,6 +18,7 @@ from sqlalchemy import Integer, Select, String, and_, bindparam, intersect, or_,
 from sqlalchemy.orm import Session
 
 from armsbridge.auth.access import log_access
+from armsbridge.auth.permissions import record_types_for
 from armsbridge.errors import ValidationFailed
 from armsbridge.firearms.serials import normalise_serial
 from armsbridge.names.keys import family_key, person_name_key
@@ -47,6 +48,11 @@ class SearchResults:
     def total(self) -> int:
         """Return the number of records found across every kind."""
         return sum(len(x or []) for x in (self.persons, self.firearms, self.vehicles, self.phones))
+
+    @property
+    def logged(self) -> bool:
+        """True when personal records were searched: the search is then written to the log."""
+        return self.persons is not None or self.phones is not None
 
 
 def classify(query: str) -> list[str]:
@@ -299,8 +305,6 @@ def search(
     short transaction, see web.access_log). `persons_page` = (offset, size) cuts one page of
     the persons found; `persons_more` then says whether another page follows.
     """
-    from armsbridge.auth.permissions import record_types_for
-
     query = (query or "").strip()[:MAX_QUERY]
     results = SearchResults(query=query, kinds=classify(query))
     if not query:
@@ -318,24 +322,30 @@ def search(
     if "plate" in results.kinds and "vehicle" in readable:
         results.vehicles = search_vehicles(session, user=user, query=query, limit=limit)
     if "phone" in results.kinds and "phone" in readable:
-        results.phones = search_phones(session, user=user, query=query, limit=limit)
-    if log and results.persons is not None:
+        if why and why.strip():  # phones are personal data too (records.yaml personal: true)
+            results.phones = search_phones(session, user=user, query=query, limit=limit)
+        else:
+            results.needs_justification = True
+    if log and results.logged:
         log_search(session, user=user, results=results, why=why or "")
     return results
 
 
 def search_entry(*, user: Any, results: SearchResults, why: str) -> dict[str, Any]:
-    """Return the audit entry of a person search: who, why, the query, the persons shown."""
+    """Return the audit entry of a search: who, why, the query, the persons and phones shown."""
+    details: dict[str, Any] = {
+        "query": results.query,
+        "results": len(results.persons or []),
+        "ids": [p.id for p in results.persons or []],
+    }
+    if results.phones is not None:
+        details["phones"] = [ph.id for ph in results.phones]
     return {
         "action": "search",
         "record_type": "person",
         "jurisdiction": user.jurisdiction,
         "why": why.strip(),
-        "details": {
-            "query": results.query,
-            "results": len(results.persons or []),
-            "ids": [p.id for p in results.persons or []],
-        },
+        "details": details,
     }
 
 
