@@ -16,9 +16,10 @@ from import_helpers import (
     write_csv,
     write_xlsx,
 )
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
-from armsbridge.audit.models import AuditEntry
+from armsbridge.audit.models import AuditChange, AuditEntry
+from armsbridge.audit.service import verify_chain
 from armsbridge.capacity.models import Training, TrainingSession
 from armsbridge.errors import UserError
 from armsbridge.imports import service as import_service
@@ -436,3 +437,31 @@ def test_a_date_format_reads_the_file_s_dates_and_names_a_cell_that_does_not_fit
     assert error.expected == "a date in the format %m/%d/%Y (person.birth_date)"
     born = dict(session.execute(select(Person.external_ref, Person.birth_date)).all())
     assert str(born["p1"]).startswith("1986-03-14") and born["p3"] is None
+
+
+def test_an_import_lists_every_record_it_wrote_under_its_chained_entry(session, tmp_path):
+    _cases(session, tmp_path)
+    path = write_csv(tmp_path / "p.csv", PERSON_HEADER, PERSON_ROWS)
+    import_file(session, profile=PERSONS, path=path, user=as_actor("t"))
+    entry = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "import").order_by(AuditEntry.seq.desc())
+    ).first()
+    rows = session.scalars(select(AuditChange).where(AuditChange.entry_seq == entry.seq)).all()
+    persons = {r.record_id for r in rows if r.record_type == "person" and r.op == "create"}
+    assert persons == set(session.scalars(select(Person.id)))
+    assert entry.details["changes"] == len(rows) and len(entry.details["changes_sha256"]) == 64
+    assert verify_chain(session).ok
+    # Someone removes the trace of one person the import wrote: verify notices.
+    victim = next(r for r in rows if r.record_type == "person")
+    session.execute(delete(AuditChange).where(AuditChange.id == victim.id))
+    problems = verify_chain(session).problems
+    assert any(f"entry {entry.seq}: the list of records" in p for p in problems)
+    session.add(
+        AuditChange(
+            entry_seq=entry.seq, record_type="person", record_id=victim.record_id, op="create"
+        )
+    )
+    session.flush()
+    assert verify_chain(session).ok
+    session.execute(update(AuditChange).where(AuditChange.entry_seq == entry.seq).values(op="x"))
+    assert not verify_chain(session).ok

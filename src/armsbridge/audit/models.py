@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from armsbridge.db.base import Base
@@ -41,3 +41,20 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChange(Base):
+    """One record a bulk write (an import) created or changed, under the entry of its file.
+
+    The entry's details carry the count and the SHA-256 of these rows (`changes_sha256`), so the
+    hash chain covers them: `audit verify` finds a row removed, added or altered.
+    """
+
+    __tablename__ = "audit_changes"
+    __table_args__ = (Index("ix_audit_changes_record", "record_type", "record_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_seq: Mapped[int] = mapped_column(Integer, index=True)
+    record_type: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[int] = mapped_column(Integer)
+    op: Mapped[str] = mapped_column(String(8))  # "create" or "change"

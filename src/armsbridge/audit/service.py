@@ -13,7 +13,7 @@ from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from armsbridge.audit.models import AuditEntry, AuditHead
+from armsbridge.audit.models import AuditChange, AuditEntry, AuditHead
 
 GENESIS = "0" * 64
 ACTIONS = (
@@ -166,6 +166,58 @@ def _entries(session: Session) -> Iterator[AuditEntry]:
     ).scalars()
 
 
+Change = tuple[str, int, str]  # (record type, record id, "create" | "change")
+
+
+def changes_digest(changes: list[Change]) -> str:
+    """Return the SHA-256 of a bulk write's change rows, in a canonical order."""
+    digest = hashlib.sha256()
+    for record_type, record_id, op in sorted(changes):
+        digest.update(f"{record_type}:{record_id}:{op}\n".encode())
+    return digest.hexdigest()
+
+
+def changes_summary(changes: list[Change]) -> dict[str, Any]:
+    """Return what an entry's details say of its change rows: their count and SHA-256."""
+    return {"changes": len(changes), "changes_sha256": changes_digest(changes)}
+
+
+def add_changes(session: Session, *, entry: AuditEntry, changes: list[Change]) -> None:
+    """Store the change rows of a bulk write under the (already chained) entry of its file."""
+    if changes:
+        session.execute(
+            insert(AuditChange),
+            [
+                {"entry_seq": entry.seq, "record_type": t, "record_id": i, "op": op}
+                for t, i, op in changes
+            ],
+        )
+
+
+def _check_changes(session: Session, result: VerifyResult) -> None:
+    """Compare every entry's change summary with the change rows stored under it."""
+    stored: dict[int, list[Change]] = {}
+    rows = session.execute(
+        select(
+            AuditChange.entry_seq, AuditChange.record_type, AuditChange.record_id, AuditChange.op
+        )
+    )
+    for seq, record_type, record_id, op in rows:
+        stored.setdefault(seq, []).append((record_type, record_id, op))
+    summarised = session.execute(
+        select(AuditEntry.seq, AuditEntry.details).where(AuditEntry.action == "import")
+    )
+    for seq, details in summarised:
+        if not details or "changes_sha256" not in details:
+            continue
+        if changes_digest(stored.pop(seq, [])) != details["changes_sha256"]:
+            result.problems.append(
+                f"entry {seq}: the list of records its import wrote was altered afterwards"
+            )
+    for seq in sorted(stored):
+        result.problems.append(f"change rows name entry {seq}, which does not list them")
+
+
 def verify_chain(session: Session) -> VerifyResult:
     """Recompute the chain; report altered, removed, inserted or reordered entries."""
     result = VerifyResult()
@@ -185,6 +237,7 @@ def verify_chain(session: Session) -> VerifyResult:
             f"the log ends at entry {expected_seq - 1} but {head.seq} were written: "
             "entries were removed from the end"
         )
+    _check_changes(session, result)
     return result
 
 

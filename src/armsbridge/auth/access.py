@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
+from armsbridge.audit.models import AuditEntry
 from armsbridge.audit.service import log_event
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import NotFound, PermissionDenied, UserError
@@ -28,10 +29,10 @@ def log_access(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     details: dict[str, Any] | None = None,
-) -> None:
+) -> AuditEntry:
     """Write one audit entry for an act of `user` (consult, search, create, change, ...)."""
     acting = {"via": user.via, **({"os_user": user.os_user} if user.os_user else {})}
-    log_event(
+    return log_event(
         session,
         actor=user.username,
         action=action,

@@ -16,6 +16,7 @@ from sqlalchemy import String, bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from armsbridge.audit.service import add_changes, changes_summary
 from armsbridge.auth.access import log_access
 from armsbridge.auth.principal import Principal
 from armsbridge.db.mixins import utcnow
@@ -102,13 +103,14 @@ def import_file(
                 progress(len(batch), table.total)
         report.created, report.updated = run.counts()
         if not dry_run:
-            log_access(
+            entry = log_access(
                 session,
                 user=user,
                 action="import",
                 jurisdiction=prof.jurisdiction.value,
-                details=report.summary(),
+                details={**report.summary(), **changes_summary(run.changes)},
             )
+            add_changes(session, entry=entry, changes=run.changes)
     run.quarantined.sort(key=lambda item: item[0])
     report.errors.sort(key=lambda e: e.row)
     if run.quarantined:
@@ -164,6 +166,7 @@ class _FileImport:
     ) -> None:
         self.session, self.profile, self.report = session, profile, report
         self.user, self.dry_run = user, dry_run
+        self.changes: list[tuple[str, int, str]] = []  # the records written, for the audit log
         self.known: dict[RecordKey, int] = {}
         self.case_status: dict[RecordKey, str] = {}
         # Dated status steps of the cases this file touches: (status, date, court reference).
@@ -455,6 +458,7 @@ class _FileImport:
             updates=update_rows,
             user=self.user,
             case_history=history,
+            changes=self.changes,
         )
         for (jur, ref), rid in ids.items():
             self.known[(rtype, jur, ref)] = rid

@@ -36,13 +36,15 @@ def bulk_write(
     updates: list[dict[str, Any]],
     user: Principal,
     case_history: bool = True,
+    changes: list[tuple[str, int, str]] | None = None,
 ) -> dict[tuple[str, str], int]:
     """Insert and update prepared rows in batches; return {(jurisdiction, external_ref): id}.
 
     Rows must come from `prepare_values` (insert rows are completed in place); updates carry
     `id`. The caller logs one audit entry for the whole batch (an import logs one per file).
     Cases get their status-history steps here unless `case_history` is false (the caller then
-    writes dated steps itself).
+    writes dated steps itself). `changes` collects one (record type, id, op) row per record
+    written, which the caller stores under its audit entry (audit.service.add_changes).
     """
     for jurisdiction in {row["jurisdiction"] for row in inserts}:
         check_write(user, record_type, jurisdiction)
@@ -87,6 +89,9 @@ def bulk_write(
             _bulk_status_updates(session, updates, actor)
         stamp = {"updated_at": now, "updated_by": actor}
         session.execute(update(model), [{**u, **stamp} for u in updates])
+    if changes is not None:
+        changes.extend((record_type, rid, "create") for rid in ids.values())
+        changes.extend((record_type, u["id"], "change") for u in updates)
     if record_type == "firearm":
         # Serial keys, trigram index and legal category follow from the raw columns.
         from armsbridge.firearms.service import refresh_firearms

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 16:46:12.423565
+Create Date: 2026-12-01 23:20:14.220550
 """
 
 from __future__ import annotations
@@ -38,6 +38,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_attachments_jurisdiction'), ['jurisdiction'], unique=False)
         batch_op.create_index('ix_attachments_record', ['record_type', 'record_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_attachments_sha256'), ['sha256'], unique=False)
+
+    op.create_table('audit_changes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entry_seq', sa.Integer(), nullable=False),
+    sa.Column('record_type', sa.String(length=40), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.Column('op', sa.String(length=8), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_changes'))
+    )
+    with op.batch_alter_table('audit_changes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_changes_entry_seq'), ['entry_seq'], unique=False)
+        batch_op.create_index('ix_audit_changes_record', ['record_type', 'record_id'], unique=False)
 
     op.create_table('audit_entries',
     sa.Column('seq', sa.Integer(), autoincrement=False, nullable=False),
@@ -1096,6 +1108,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_audit_entries_action'))
 
     op.drop_table('audit_entries')
+    with op.batch_alter_table('audit_changes', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_changes_record')
+        batch_op.drop_index(batch_op.f('ix_audit_changes_entry_seq'))
+
+    op.drop_table('audit_changes')
     with op.batch_alter_table('attachments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_attachments_sha256'))
         batch_op.drop_index('ix_attachments_record')
