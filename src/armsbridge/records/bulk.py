@@ -15,11 +15,8 @@ from armsbridge.errors import Conflict
 from armsbridge.records.models import (
     Case,
     CaseStatusChange,
-    PersonNameWord,
-    name_key_words,
-    write_name_words,
 )
-from armsbridge.records.service import check_write, status_change_problem
+from armsbridge.records.service import after_write, check_write, status_change_problem
 from armsbridge.records.validation import model_for
 
 _BOOKKEEPING = ("id", "created_at", "created_by", "updated_at", "updated_by")
@@ -98,30 +95,18 @@ def bulk_write(
 
         refresh_firearms(session, ids=[*ids.values(), *(u["id"] for u in updates)])
     elif record_type == "person":
-        # The words of each name key, for searches by any word (records.models.PersonNameWord).
-        _write_name_words(session, inserts, updates)
+        after_write(
+            session,
+            record_type,
+            {row["id"]: row for row in inserts},
+            {u["id"]: u for u in updates},
+        )
     elif record_type == "ammunition":
         # Live ammunition in the same event or case is evidence of a converted blank pistol.
         from armsbridge.firearms.service import recheck_for_ammunition
 
         recheck_for_ammunition(session, lot_ids=[*ids.values(), *(u["id"] for u in updates)])
     return ids
-
-
-def _write_name_words(
-    session: Session, inserts: list[dict[str, Any]], updates: list[dict[str, Any]]
-) -> None:
-    words = PersonNameWord.__table__
-    new = [
-        {"word": word, "person_id": row["id"]}
-        for row in inserts
-        for word in name_key_words(row.get("name_key"))
-    ]
-    if new:
-        _executemany(session, words, new)
-    changed = {u["id"]: u["name_key"] for u in updates if "name_key" in u}
-    if changed:
-        write_name_words(session.connection(), changed, replace=True)
 
 
 def _insert_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> list[int]:

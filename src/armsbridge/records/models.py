@@ -18,9 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     delete,
-    event,
     insert,
-    inspect,
 )
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -246,17 +244,6 @@ def write_name_words(conn: Connection, keys: dict[int, str | None], *, replace: 
     rows = [{"word": w, "person_id": pid} for pid, key in keys.items() for w in name_key_words(key)]
     if rows:
         conn.execute(insert(PersonNameWord), rows)
-
-
-@event.listens_for(Person, "after_insert")
-def _person_inserted(_mapper: Any, conn: Connection, target: Person) -> None:
-    write_name_words(conn, {target.id: target.name_key}, replace=False)
-
-
-@event.listens_for(Person, "after_update")
-def _person_updated(_mapper: Any, conn: Connection, target: Person) -> None:
-    if inspect(target).attrs.name_key.history.has_changes():
-        write_name_words(conn, {target.id: target.name_key}, replace=True)
 
 
 class IdentityDocument(Base):

@@ -20,10 +20,40 @@ from armsbridge.auth.access import log_access
 from armsbridge.auth.permissions import record_types_for, restrict
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from armsbridge.records.models import RECORD_MODELS, Case, CaseStatusChange, Link
+from armsbridge.records.models import (
+    RECORD_MODELS,
+    Case,
+    CaseStatusChange,
+    Link,
+    write_name_words,
+)
 from armsbridge.records.validation import model_for, prepare_values, record_as_dict
 from armsbridge.vocab.service import load_enums
 from armsbridge.vocab.values import parse_date
+
+# --- after a write ---------------------------------------------------------------------------
+
+
+def after_write(
+    session: Session,
+    record_type: str,
+    created: Mapping[int, Mapping[str, Any]],
+    changed: Mapping[int, Mapping[str, Any]] | None = None,
+) -> None:
+    """Keep the rows that follow from records current, for one record or a bulk write alike.
+
+    Persons: the words of their name keys (searches by any word). Firearms keep theirs through
+    their ORM events (firearms/listeners.py) and, after bulk writes, `refresh_firearms`.
+    """
+    if record_type == "person":
+        conn = session.connection()
+        new = {rid: values.get("name_key") for rid, values in created.items()}
+        if new:
+            write_name_words(conn, new, replace=False)
+        renamed = {rid: v["name_key"] for rid, v in (changed or {}).items() if "name_key" in v}
+        if renamed:
+            write_name_words(conn, renamed, replace=True)
+
 
 # --- who may write -----------------------------------------------------------------------------
 
@@ -112,6 +142,7 @@ def create_record(
     record = model_for(record_type)(**values, created_by=actor, updated_by=actor)
     session.add(record)
     session.flush()
+    after_write(session, record_type, {record.id: values})
     if isinstance(record, Case):
         _initial_status(session, record, actor)
     _audit(session, user, "create", record_type, record, after=record_as_dict(record))
@@ -140,6 +171,7 @@ def update_record(
         setattr(record, key, value)
     record.updated_by = user.username
     session.flush()
+    after_write(session, record_type, {}, {record.id: changed})
     before = {k: before_all.get(k) for k in changed}
     _audit(session, user, "change", record_type, record, before=before, after=changed)
     return record
