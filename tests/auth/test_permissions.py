@@ -15,6 +15,7 @@ from armsbridge.auth.service import create_user
 from armsbridge.errors import PermissionDenied
 from armsbridge.records import service as records
 from armsbridge.records.models import Firearm, Person
+from principals import as_actor
 
 
 def _user(session, username: str, role: str = "analyst", jurisdiction: str = "XK") -> Principal:
@@ -26,7 +27,7 @@ def _user(session, username: str, role: str = "analyst", jurisdiction: str = "XK
 
 def _add(session, record_type: str, **data):
     data.setdefault("jurisdiction", "XK")
-    return records.create_record(session, record_type=record_type, data=data, actor="t")
+    return records.create_record(session, record_type=record_type, data=data, user=as_actor("t"))
 
 
 def _ids(session, model, user, action="record.read") -> set[int]:
@@ -81,7 +82,7 @@ def test_membership_opens_a_restricted_case_and_its_linked_h2_person(session) ->
         to_type="case",
         to_id=case.id,
         role="suspect",
-        actor="t",
+        user=as_actor("t"),
     )
     grants.add_case_member(session, case_id=case.id, username="ana", actor="root")
     from armsbridge.records.models import Case
@@ -118,7 +119,7 @@ def test_border_officers_see_suspects_not_victims_or_witnesses(session) -> None:
             to_type="case",
             to_id=target.id,
             role=role,
-            actor="t",
+            user=as_actor("t"),
         )
     seen = _ids(session, Person, officer)
     assert victim.id not in seen

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from armsbridge.capacity.models import Attendance, CampaignChannel, Participant, TrainingSession
 from armsbridge.imports.service import import_file
+from principals import as_actor
 
 HEADER = (
     "training_code,training_title,topic,kind,session_code,session_date,jurisdiction,"
@@ -32,7 +33,11 @@ def test_participants_rows_become_linked_records(session: Session, tmp_path: Pat
     path = tmp_path / "participants.csv"
     path.write_text("\n".join([HEADER, *ROWS]) + "\n", encoding="utf-8")
     report = import_file(
-        session, profile="participants", path=path, actor="test", quarantine_path=tmp_path / "q.csv"
+        session,
+        profile="participants",
+        path=path,
+        user=as_actor("test"),
+        quarantine_path=tmp_path / "q.csv",
     )
     assert (report.rows_imported, report.rows_quarantined) == (3, 2)
     problems = {(e.row, e.column): e.expected for e in report.errors}
@@ -47,7 +52,7 @@ def test_participants_rows_become_linked_records(session: Session, tmp_path: Pat
         session,
         profile="participants",
         path=path,
-        actor="test",
+        user=as_actor("test"),
         quarantine_path=tmp_path / "q2.csv",
     )
     assert sum(again.created.values()) == 0
@@ -98,7 +103,7 @@ def test_campaign_metrics_from_xlsx(session: Session, tmp_path: Path) -> None:
     )
     path = tmp_path / "campaigns.xlsx"
     wb.save(path)
-    report = import_file(session, profile="campaigns", path=path, actor="test")
+    report = import_file(session, profile="campaigns", path=path, user=as_actor("test"))
     assert report.rows_imported == 2 and report.created["campaign"] == 1
     views = session.scalar(select(func.sum(CampaignChannel.views)))
     assert views == 241560 + 96310

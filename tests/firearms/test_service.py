@@ -13,6 +13,7 @@ from armsbridge.firearms import service
 from armsbridge.firearms.categories import load_rules
 from armsbridge.firearms.models import FirearmSerialGram
 from armsbridge.records.models import AmmunitionLot, Case, Event, Firearm
+from principals import as_actor
 
 
 def _firearm(session: Session, **values) -> Firearm:
@@ -271,7 +272,9 @@ def test_ammunition_written_in_bulk_after_its_firearm_flags_the_firearm(session:
         {"jurisdiction": "MK", "external_ref": "M-1", "calibre": "9 mm Kurz", "quantity": 20},
     )
     lot["event_id"] = event.id
-    ids = bulk_write(session, record_type="ammunition", inserts=[lot], updates=[], actor="t")
+    ids = bulk_write(
+        session, record_type="ammunition", inserts=[lot], updates=[], user=as_actor("t")
+    )
     session.refresh(gun)
     assert gun.conversion_suspected is True
     assert gun.conversion_evidence[-1] == (

@@ -24,6 +24,7 @@ from armsbridge.settings import get_settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "programme-2021-2023"
 PERIOD = ["--from", "01.04.2021", "--to", "31.03.2023"]
+PASSWORD = "correct horse battery 42"
 PG_ADMIN = os.environ.get(
     "ARMSBRIDGE_TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -60,12 +61,28 @@ def store(
     try:
         for args in (
             ["init"],
-            ["import", "participants", str(EXAMPLE / "participants.csv")],
-            ["import", "campaigns", str(EXAMPLE / "campaigns.csv")],
-            ["capacity", "load-activities", str(EXAMPLE / "activities.yaml")],
+            *(
+                ["user", "add", f"{j.lower()}-analyst", "--role", "analyst"]
+                + ["--jurisdiction", j, "--password-stdin"]
+                for j in ("XK", "MK")
+            ),
         ):
-            result = CliRunner().invoke(app, args)
+            result = CliRunner().invoke(app, args, input=PASSWORD + "\n")
             assert result.exit_code == 0, (args, result.output, result.exception)
+        # Each service imports its own rows of the joint files; the other side's rows are
+        # quarantined (exit 1), and the two imports together hold every row.
+        quarantine = tmp_path_factory.mktemp("quarantine")
+        for profile in ("participants", "campaigns"):
+            for j in ("XK", "MK"):
+                args = ["import", profile, str(EXAMPLE / f"{profile}.csv")]
+                args += ["--user", f"{j.lower()}-analyst", "--quarantine", str(quarantine / j)]
+                result = CliRunner().invoke(app, args)
+                assert result.exit_code == 1, (args, result.output, result.exception)
+                assert "imports records of its own service" in " ".join(result.output.split())
+        result = CliRunner().invoke(
+            app, ["capacity", "load-activities", str(EXAMPLE / "activities.yaml")]
+        )
+        assert result.exit_code == 0, (result.output, result.exception)
         yield url
     finally:
         if saved is None:

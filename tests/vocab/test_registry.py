@@ -16,7 +16,8 @@ from armsbridge.vocab.registry import by_slug, personal_record_types, record_typ
 def test_the_restricted_tables_are_the_registry_s() -> None:
     restricted = {t.name: t.model for t in record_types().values() if t.restricted}
     assert restricted == RECORD_MODELS
-    assert record_types_for("analyst", "read") == set(restricted)
+    assert record_types_for("analyst", "read") == set(record_types())  # "all"
+    assert "training" not in record_types_for("border_officer", "write")
 
 
 def test_pages_api_and_writer_read_the_registry() -> None:

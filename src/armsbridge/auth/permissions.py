@@ -12,7 +12,7 @@ import yaml
 from sqlalchemy import Select, and_, exists, false, or_, select
 from sqlalchemy.orm import aliased
 
-from armsbridge.vocab.registry import restricted_types
+from armsbridge.vocab.registry import record_types
 
 if TYPE_CHECKING:
     from armsbridge.auth.principal import Principal
@@ -55,7 +55,7 @@ def record_types_for(role: str, mode: str) -> set[str]:
     spec = (roles["roles"].get(role) or {}).get("records") or {}
     allowed = spec.get(mode) or []
     if allowed == "all":
-        return {t.name for t in restricted_types()}
+        return set(record_types())
     return set(allowed)
 
 
