@@ -22,6 +22,7 @@ from armsbridge.matching.service import (
 )
 from armsbridge.records.models import Case, Firearm, Link, Person, Vehicle
 from armsbridge.settings import Settings
+from principals import as_actor
 
 SETTINGS = Settings(match_auto_accept=0.99, match_review=0.3)
 
@@ -88,7 +89,7 @@ def world(session: Session) -> dict[str, Person]:
 
 
 def _run(session: Session) -> MatchRun:
-    return run_match(session, entity_type="person", actor="tester", settings=SETTINGS)
+    return run_match(session, entity_type="person", user=as_actor("tester"), settings=SETTINGS)
 
 
 def _match(session: Session, run: MatchRun, a: Person, b: Person) -> MatchLink | None:
@@ -125,7 +126,7 @@ def test_a_store_run_on_spark_makes_the_same_suggestions(session: Session, world
     on_duckdb = _run(session)
     spark = MatchEngineSettings(backend="spark", memory_limit="1GB", spark_partitions=2)
     on_spark = run_match(
-        session, entity_type="person", actor="tester", settings=SETTINGS, engine=spark
+        session, entity_type="person", user=as_actor("tester"), settings=SETTINGS, engine=spark
     )
     assert on_spark.model["armsbridge"]["backend"] == "spark"
     assert _suggestions(session, on_spark) == _suggestions(session, on_duckdb)
@@ -137,8 +138,8 @@ def test_decisions_survive_a_rerun(session: Session, world) -> None:  # noqa: AN
     sure = _match(session, run1, world["xhafer_mk"], world["xhafer_xk"])
     other = _match(session, run1, world["gjorgji_mk"], world["gjorgji_xk"])
     assert sure is not None and other is not None
-    decide(session, match_id=sure.id, decision="reject", actor="analyst", note="brothers")
-    decide(session, match_id=other.id, decision="unsure", actor="analyst")
+    decide(session, match_id=sure.id, decision="reject", user=as_actor("analyst"), note="brothers")
+    decide(session, match_id=other.id, decision="unsure", user=as_actor("analyst"))
     run2 = _run(session)
     again = _match(session, run2, world["xhafer_mk"], world["xhafer_xk"])
     assert again is not None and again.status == "rejected" and again.same_as_link_id is None
@@ -146,7 +147,7 @@ def test_decisions_survive_a_rerun(session: Session, world) -> None:  # noqa: AN
     unsure = _match(session, run2, world["gjorgji_mk"], world["gjorgji_xk"])
     assert unsure is not None and unsure.status == "unsure"
     assert unsure.id in {m.id for m in review_queue(session, entity_type="person")}
-    decide(session, match_id=unsure.id, decision="confirm", actor="analyst")
+    decide(session, match_id=unsure.id, decision="confirm", user=as_actor("analyst"))
     run3 = _run(session)
     assert _match(session, run3, world["gjorgji_mk"], world["gjorgji_xk"]).status == "confirmed"
 
@@ -178,7 +179,7 @@ def test_undo_restores_both_entities_links(session: Session, world) -> None:  # 
     run = _run(session)
     m = _match(session, run, a, b)
     assert {x.id for x in entity_links(session, "person", a.id)} == {la.id, lb.id}
-    undo(session, match_id=m.id, actor="analyst", note="wrong man")
+    undo(session, match_id=m.id, user=as_actor("analyst"), note="wrong man")
     assert {x.id for x in entity_links(session, "person", a.id)} == {la.id}
     assert {x.id for x in entity_links(session, "person", b.id)} == {lb.id}
     assert session.get(Person, b.id) is not None
@@ -192,7 +193,7 @@ def test_decisions_are_audited(session: Session, world) -> None:  # noqa: ANN001
 
     run = _run(session)
     m = _match(session, run, world["xhafer_mk"], world["xhafer_xk"])
-    decide(session, match_id=m.id, decision="reject", actor="analyst", note="checked ID card")
+    decide(session, match_id=m.id, decision="reject", user=as_actor("analyst"), note="checked ID card")
     entries = (
         session.execute(
             select(AuditEntry).where(AuditEntry.action == "review", AuditEntry.actor == "analyst")
@@ -208,9 +209,9 @@ def test_bad_decision_and_unknown_match_are_user_errors(session: Session, world)
     run = _run(session)
     m = session.execute(select(MatchLink).where(MatchLink.run_id == run.id)).scalars().first()
     with pytest.raises(ValidationFailed):
-        decide(session, match_id=m.id, decision="maybe", actor="a")
+        decide(session, match_id=m.id, decision="maybe", user=as_actor("a"))
     with pytest.raises(NotFound):
-        decide(session, match_id=10**9, decision="confirm", actor="a")
+        decide(session, match_id=10**9, decision="confirm", user=as_actor("a"))
     with pytest.raises(ValidationFailed):
         run_match(session, entity_type="boat", settings=SETTINGS)
 
@@ -252,7 +253,7 @@ def _car(session: Session, j: str, ref: str, owner: Person, plate: str | None) -
 
 def _pairs(session: Session, entity_type: str) -> dict[tuple[int, int], MatchLink]:
     """Run the matcher for one type; return its suggestions by (lower id, higher id)."""
-    run = run_match(session, entity_type=entity_type, actor="tester", settings=SETTINGS)
+    run = run_match(session, entity_type=entity_type, user=as_actor("tester"), settings=SETTINGS)
     return {
         (m.left_id, m.right_id): m
         for m in session.execute(select(MatchLink).where(MatchLink.run_id == run.id)).scalars()

@@ -11,7 +11,10 @@ from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from armsbridge.auth.commands import USER_OPTION
+from armsbridge.auth.principal import acting_as
 from armsbridge.errors import UserError
+from armsbridge.matching.service import decide, get_match, review_queue
 
 console = Console()
 match_app = typer.Typer(
@@ -35,9 +38,12 @@ def match_command(
     record_type: str = typer.Option(
         "all", "--type", "-t", help="person, firearm, vehicle, phone, or all."
     ),
-    actor: str = typer.Option("cli", "--as", help="User name recorded on the run."),
 ) -> None:
-    """Run the matching engine over the store (every type unless --type is given)."""
+    """Run the matching engine over the store (every type unless --type is given).
+
+    A run reads every record of the store and is a job of the node: the audit log names it
+    `node:matching` with the operating-system user who started it.
+    """
     if ctx.invoked_subcommand is not None:
         return
     from armsbridge.db.session import session_scope
@@ -62,7 +68,6 @@ def match_command(
                 run = run_match(
                     session,
                     entity_type=t,
-                    actor=actor,
                     progress=_reporter(progress, task, t),
                 )
                 summary.add_row(
@@ -85,12 +90,10 @@ def _reporter(progress: Progress, task: TaskID, label: str) -> Callable[[str], N
 def review_command(
     record_type: str = typer.Option(None, "--type", "-t", help="Only this record type."),
     limit: int = typer.Option(20, help="How many suggestions to show."),
+    username: str | None = USER_OPTION,
 ) -> None:
     """List suggested matches that await a decision, with their evidence."""
-    from armsbridge.db.session import session_scope
-    from armsbridge.matching.service import review_queue
-
-    with session_scope(_session_factory()) as session:
+    with acting_as(username, "record.read") as (session, _user):
         queue = review_queue(session, entity_type=record_type, limit=limit)
         if not queue:
             console.print("Nothing to review.")
@@ -110,55 +113,57 @@ def _print_match(m) -> None:  # type: ignore[no-untyped-def]
         console.print(f"    {sign} {escape(ev['comparison'])}: {escape(ev['level'])} ({w:+.1f})")
 
 
-def _decide(match_id: int, decision: str, actor: str, note: str | None) -> None:
-    from armsbridge.db.session import session_scope
-    from armsbridge.matching.service import decide
-
-    with session_scope(_session_factory()) as session:
-        m = decide(session, match_id=match_id, decision=decision, actor=actor, note=note)
+def _decide(match_id: int, decision: str, username: str | None, note: str | None) -> None:
+    with acting_as(username, "record.update") as (session, user):
+        m = decide(session, match_id=match_id, decision=decision, user=user, note=note)
         _print_match(m)
 
 
 @match_app.command("show")
-def show_command(match_id: int) -> None:
+def show_command(match_id: int, username: str | None = USER_OPTION) -> None:
     """Show one suggested match and its evidence."""
-    from armsbridge.db.session import session_scope
-    from armsbridge.matching.service import get_match
-
-    with session_scope(_session_factory()) as session:
+    with acting_as(username, "record.read") as (session, _user):
         _print_match(get_match(session, match_id))
 
 
 @match_app.command("confirm")
 def confirm_command(
-    match_id: int, actor: str = typer.Option("cli", "--as"), note: str = typer.Option(None)
+    match_id: int,
+    username: str | None = USER_OPTION,
+    note: str = typer.Option(None, help="Why (written to the audit log)."),
 ) -> None:
     """Confirm a match: the two records become one entity (a same_as link)."""
-    _decide(match_id, "confirm", actor, note)
+    _decide(match_id, "confirm", username, note)
 
 
 @match_app.command("reject")
 def reject_command(
-    match_id: int, actor: str = typer.Option("cli", "--as"), note: str = typer.Option(None)
+    match_id: int,
+    username: str | None = USER_OPTION,
+    note: str = typer.Option(None, help="Why (written to the audit log)."),
 ) -> None:
     """Reject a match; later runs keep it rejected."""
-    _decide(match_id, "reject", actor, note)
+    _decide(match_id, "reject", username, note)
 
 
 @match_app.command("unsure")
 def unsure_command(
-    match_id: int, actor: str = typer.Option("cli", "--as"), note: str = typer.Option(None)
+    match_id: int,
+    username: str | None = USER_OPTION,
+    note: str = typer.Option(None, help="Why (written to the audit log)."),
 ) -> None:
     """Mark a match as unsure; it stays in the review queue."""
-    _decide(match_id, "unsure", actor, note)
+    _decide(match_id, "unsure", username, note)
 
 
 @match_app.command("undo")
 def undo_command(
-    match_id: int, actor: str = typer.Option("cli", "--as"), note: str = typer.Option(None)
+    match_id: int,
+    username: str | None = USER_OPTION,
+    note: str = typer.Option(None, help="Why (written to the audit log)."),
 ) -> None:
     """Undo an accepted match: the records are separate entities again, each with its links."""
-    _decide(match_id, "undo", actor, note)
+    _decide(match_id, "undo", username, note)
 
 
 def link_command(

@@ -6,9 +6,11 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from armsbridge.auth.access import log_access
+from armsbridge.auth.principal import Principal, node_principal
 from armsbridge.errors import NotFound, ValidationFailed
 from armsbridge.matching.comparisons import MODEL_VERSION
 from armsbridge.matching.config import MatchEngineSettings, duckdb_connection, engine_settings
@@ -17,19 +19,11 @@ from armsbridge.matching.models import DECISIONS, MatchDecision, MatchLink, Matc
 from armsbridge.matching.prepare import normalise_phone, table_from_rows
 from armsbridge.matching.rows import STORE_ROWS
 from armsbridge.records.models import Link, Phone
+from armsbridge.records.service import delete_record, link_records
 from armsbridge.settings import Settings, get_settings
 
 MATCH_TYPES = ("person", "firearm", "vehicle", "phone")
 ACCEPTED = ("auto_accepted", "confirmed")
-
-
-def _audit(session: Session, **fields: Any) -> None:
-    """Write to the audit log when the audit domain is installed."""
-    try:
-        from armsbridge.audit.service import log_event
-    except ImportError:  # pragma: no cover - the audit domain ships with every node
-        return
-    log_event(session, **fields)
 
 
 @dataclass
@@ -140,23 +134,44 @@ def _status_for(probability: float, decision: MatchDecision | None, settings: Se
     return "auto_accepted" if probability >= settings.match_auto_accept else "review"
 
 
-def _same_as(session: Session, entity: str, a: int, b: int, p: float, actor: str) -> Link:
-    jurisdiction = get_settings().jurisdiction
-    link = Link(
+def _same_as(
+    session: Session, entity: str, a: int, b: int, p: float, on_behalf: Principal | None
+) -> Link:
+    """Write the same_as link of an accepted pair through the writer (link key, audit entry).
+
+    The link joins records of both services in one store, so the node writes it; the account
+    whose decision accepted it, if any, is named in the entry.
+    """
+    writer = node_principal(get_settings().jurisdiction, purpose="matching")
+    note = f"confirmed by {on_behalf.username}" if on_behalf is not None else "matching"
+    return link_records(
+        session,
         kind="same_as",
         from_type=entity,
         from_id=a,
         to_type=entity,
         to_id=b,
         confidence=p,
-        jurisdiction=jurisdiction,
-        created_by=actor,
-        updated_by=actor,
-        source_ref="matching",
+        source_ref=note,
+        user=writer,
     )
-    session.add(link)
-    session.flush()
-    return link
+
+
+def _remove_same_as(session: Session, entity: str, a: int, b: int, by: Principal) -> None:
+    """Erase the same_as links of a pair through the writer, each with its audit entry."""
+    writer = node_principal(get_settings().jurisdiction, purpose="matching")
+    links = session.scalars(
+        select(Link.id).where(
+            Link.kind == "same_as",
+            Link.from_type == entity,
+            Link.to_type == entity,
+            or_((Link.from_id == a) & (Link.to_id == b), (Link.from_id == b) & (Link.to_id == a)),
+        )
+    ).all()
+    for link_id in links:
+        delete_record(
+            session, record_type="link", record_id=link_id, user=writer, why=f"{by.username}"
+        )
 
 
 def _existing_same_as(session: Session, entity: str, a: int, b: int) -> Link | None:
@@ -180,7 +195,7 @@ def run_match(
     session: Session,
     *,
     entity_type: str,
-    actor: str = "system",
+    user: Principal | None = None,
     settings: Settings | None = None,
     engine: MatchEngineSettings | None = None,
     progress: Callable[[str], None] | None = None,
@@ -192,6 +207,7 @@ def run_match(
             [{"field": "type", "value": entity_type, "expected": ", ".join(MATCH_TYPES)}],
         )
     settings = settings or get_settings()
+    user = user or node_principal(settings.jurisdiction, purpose="matching")
     engine = engine or engine_settings()
     say = progress or (lambda _m: None)
     pairs, model, trained, n_records, n_candidates = _score_store(
@@ -199,7 +215,7 @@ def run_match(
     )
     run = MatchRun(
         entity_type=entity_type,
-        started_by=actor,
+        started_by=user.username,
         model_version=MODEL_VERSION,
         model=model,
         seed=engine.seed,
@@ -221,7 +237,7 @@ def run_match(
         if status in ACCEPTED:
             existing = _existing_same_as(session, entity_type, pair.left_id, pair.right_id)
             link = existing or _same_as(
-                session, entity_type, pair.left_id, pair.right_id, pair.probability, actor
+                session, entity_type, pair.left_id, pair.right_id, pair.probability, None
             )
             link_id = link.id
             accepted += 1
@@ -244,9 +260,9 @@ def run_match(
 
     run.finished_at = utcnow()
     session.flush()
-    _audit(
+    log_access(
         session,
-        actor=actor,
+        user=user,
         action="match",
         record_type=entity_type,
         details={
@@ -292,7 +308,7 @@ def review_queue(
 
 
 def decide(
-    session: Session, *, match_id: int, decision: str, actor: str, note: str | None = None
+    session: Session, *, match_id: int, decision: str, user: Principal, note: str | None = None
 ) -> MatchLink:
     """Record an analyst's decision on a match (confirm, reject, unsure, undo) and apply it."""
     if decision not in DECISIONS:
@@ -308,7 +324,7 @@ def decide(
             left_id=match.left_id,
             right_id=match.right_id,
             decision=decision,
-            decided_by=actor,
+            decided_by=user.username,
             note=note,
             match_link_id=match.id,
         )
@@ -316,30 +332,20 @@ def decide(
     if decision == "confirm":
         existing = _existing_same_as(session, match.entity_type, match.left_id, match.right_id)
         link = existing or _same_as(
-            session, match.entity_type, match.left_id, match.right_id, match.probability, actor
+            session, match.entity_type, match.left_id, match.right_id, match.probability, user
         )
         match.same_as_link_id = link.id
         match.status = "confirmed"
     else:
         # reject, unsure and undo all take the pair out of the entity; the records and their
         # other links are untouched, so both entities get back exactly their own links.
-        session.execute(
-            delete(Link).where(
-                Link.kind == "same_as",
-                Link.from_type == match.entity_type,
-                Link.to_type == match.entity_type,
-                or_(
-                    (Link.from_id == match.left_id) & (Link.to_id == match.right_id),
-                    (Link.from_id == match.right_id) & (Link.to_id == match.left_id),
-                ),
-            )
-        )
+        _remove_same_as(session, match.entity_type, match.left_id, match.right_id, user)
         match.same_as_link_id = None
         match.status = {"reject": "rejected", "unsure": "unsure", "undo": "undone"}[decision]
     session.flush()
-    _audit(
+    log_access(
         session,
-        actor=actor,
+        user=user,
         action="review",
         record_type=match.entity_type,
         record_id=match.left_id,
@@ -356,9 +362,9 @@ def decide(
     return match
 
 
-def undo(session: Session, *, match_id: int, actor: str, note: str | None = None) -> MatchLink:
+def undo(session: Session, *, match_id: int, user: Principal, note: str | None = None) -> MatchLink:
     """Undo an accepted match: the same_as link goes, and later runs do not re-accept it."""
-    return decide(session, match_id=match_id, decision="undo", actor=actor, note=note)
+    return decide(session, match_id=match_id, decision="undo", user=user, note=note)
 
 
 def entity_members(session: Session, entity_type: str, record_id: int) -> set[int]:
