@@ -36,15 +36,19 @@ def log_access(
     details: dict[str, Any] | None = None,
 ) -> None:
     """Write one audit entry for an act of `user` (consult, search, export, ...)."""
+    extra: dict[str, Any] = {"via": user.via}
+    if user.os_user:
+        extra["os_user"] = user.os_user
     log_event(
         session,
         actor=user.username,
+        actor_jurisdiction=user.jurisdiction,
         action=action,
         record_type=record_type,
         record_id=record_id,
         jurisdiction=jurisdiction or user.jurisdiction,
         why=why,
-        details={**(details or {}), "via": user.via},
+        details={**(details or {}), **extra},
     )
 
 
