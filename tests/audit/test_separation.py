@@ -131,3 +131,31 @@ def test_export_names_its_filters_and_is_refused_to_other_roles(session) -> None
     officer = Principal(id=4, username="po_mk", role="programme_officer", jurisdiction="MK")
     with pytest.raises(PermissionDenied, match="may not export the audit log"):
         service.export_csv(session, user=officer, out=io.StringIO())
+
+
+def test_log_access_records_the_principals_service_beside_the_records(session) -> None:  # noqa: ANN001
+    from armsbridge.auth.access import log_access
+
+    goran = Principal(id=5, username="goran", role="analyst", jurisdiction="MK", via="cli")
+    log_access(session, user=goran, action="consult", record_type="person", jurisdiction="XK")
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.actor == "goran")).one()
+    assert (entry.actor_jurisdiction, entry.jurisdiction) == ("MK", "XK")
+
+
+def test_sign_ins_belong_to_the_accounts_service(session, monkeypatch) -> None:  # noqa: ANN001
+    from argon2 import PasswordHasher
+
+    from armsbridge.auth import service as auth
+
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+    password = "a long enough password"
+    auth.create_user(
+        session, username="goran", password=password, role="analyst", jurisdiction="MK", actor="cli"
+    )
+    auth.authenticate(session, username="goran", password=password)
+    with pytest.raises(auth.LoginFailed):
+        auth.authenticate(session, username="goran", password="wrong password here")
+    mk = {(e.actor, e.action) for e in service.query_entries(session, user=AUDITORS["MK"])}
+    assert {("goran", "login"), ("goran", "login_failed")} <= mk
+    xk = {(e.actor, e.action) for e in service.query_entries(session, user=AUDITORS["XK"])}
+    assert not {a for a in xk if a[0] == "goran"}
