@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .conftest import make_persona
+
 
 def test_auditor_filters_the_log_on_the_page(client, world) -> None:
     analyst, auditor = world.personas["analyst"], world.personas["auditor"]
@@ -35,3 +37,20 @@ def test_other_roles_cannot_open_the_log(client, world) -> None:
     for role in ("analyst", "administrator", "programme_officer"):
         page = client.get("/audit", headers=world.personas[role].headers)
         assert page.status_code == 403
+
+
+def test_each_auditors_page_shows_only_their_services_searches(client, world, session) -> None:
+    for persona, name in (("analyst", "Krasniqi"), ("analyst_mk", "Петровски")):
+        who = world.personas[persona]
+        client.get(
+            "/search", params={"q": name, "why": f"{who.jurisdiction} ground"}, headers=who.headers
+        )
+    auditors = {
+        "XK": world.personas["auditor"],
+        "MK": make_persona(session, "auditor_mk", "auditor", "MK"),
+    }
+    for code, other in (("XK", "MK"), ("MK", "XK")):
+        page = client.get("/audit", params={"action": "search"}, headers=auditors[code].headers)
+        assert page.status_code == 200
+        assert f"{code} ground" in page.text and f"{other} ground" not in page.text
+        assert f"analyst_{other.lower()}" not in page.text

@@ -7,6 +7,9 @@ from sqlalchemy import delete, update
 
 from armsbridge.audit import service
 from armsbridge.audit.models import AuditEntry
+from armsbridge.auth.principal import Principal
+
+AUDITOR_XK = Principal(id=1, username="auditor_xk", role="auditor", jurisdiction="XK")
 
 
 def _fill(session, n: int = 5) -> None:  # noqa: ANN001
@@ -26,7 +29,8 @@ def test_intact_chain_verifies(session) -> None:  # noqa: ANN001
     _fill(session)
     result = service.verify_chain(session)
     assert result.ok and result.checked == 5
-    assert [e.record_id for e in service.query_entries(session, actor="ana")] == [5, 4, 3, 2, 1]
+    by_ana = service.query_entries(session, user=AUDITOR_XK, filters=service.EntryFilters(by="ana"))
+    assert [e.record_id for e in by_ana] == [5, 4, 3, 2, 1]
 
 
 def test_altered_entry_is_detected(session) -> None:  # noqa: ANN001
@@ -34,6 +38,13 @@ def test_altered_entry_is_detected(session) -> None:  # noqa: ANN001
     session.execute(update(AuditEntry).where(AuditEntry.seq == 3).values(actor="mallory"))
     session.expire_all()
     assert "entry 3 was altered after it was written" in service.verify_chain(session).problems
+
+
+def test_altered_actor_jurisdiction_is_detected(session) -> None:  # noqa: ANN001
+    _fill(session)
+    session.execute(update(AuditEntry).where(AuditEntry.seq == 2).values(actor_jurisdiction="MK"))
+    session.expire_all()
+    assert service.verify_chain(session).problems == ["entry 2 was altered after it was written"]
 
 
 def test_removed_entry_is_detected(session) -> None:  # noqa: ANN001

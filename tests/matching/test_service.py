@@ -193,7 +193,9 @@ def test_decisions_are_audited(session: Session, world) -> None:  # noqa: ANN001
 
     run = _run(session)
     m = _match(session, run, world["xhafer_mk"], world["xhafer_xk"])
-    decide(session, match_id=m.id, decision="reject", user=as_actor("analyst"), note="checked ID card")
+    decide(
+        session, match_id=m.id, decision="reject", user=as_actor("analyst"), note="checked ID card"
+    )
     entries = (
         session.execute(
             select(AuditEntry).where(AuditEntry.action == "review", AuditEntry.actor == "analyst")

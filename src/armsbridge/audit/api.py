@@ -1,6 +1,5 @@
-"""Audit log API for auditors: filter entries, export them as CSV (the export is itself logged)."""
+"""Audit log API for auditors: filter their service's entries, export them as CSV (logged)."""
 
-import csv
 import io
 from datetime import datetime
 from typing import Annotated, Any
@@ -9,26 +8,18 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from armsbridge.audit.service import ACTIONS, query_entries, verify_chain
-from armsbridge.auth.access import log_access
+from armsbridge.audit.service import (
+    ACTIONS,
+    EntryFilters,
+    export_csv,
+    query_entries,
+    verify_chain,
+)
 from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.principal import Principal
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 
-EXPORT_COLUMNS = (
-    "seq",
-    "at",
-    "actor",
-    "action",
-    "record_type",
-    "record_id",
-    "jurisdiction",
-    "why",
-    "recipient",
-    "details",
-    "hash",
-)
 NoNul = Annotated[str, Field(max_length=80, pattern=r"^[^\x00]*$")]
 
 
@@ -43,6 +34,11 @@ class AuditFilters(BaseModel):
     until: datetime | None = None
     limit: Annotated[int, Field(ge=1, le=100000)] = 500
 
+    def for_service(self) -> EntryFilters:
+        """Return the filters as the audit service takes them (`actor` is the `by` filter)."""
+        values = self.model_dump()
+        return EntryFilters(by=values.pop("actor"), **values)
+
 
 class AuditEntryOut(BaseModel):
     """One audit entry."""
@@ -52,6 +48,7 @@ class AuditEntryOut(BaseModel):
     seq: int
     at: datetime
     actor: str
+    actor_jurisdiction: str | None
     action: str
     record_type: str | None
     record_id: int | None
@@ -72,18 +69,15 @@ class ChainStatus(BaseModel):
     problems: list[str]
 
 
-def _entries(db: DB, filters: AuditFilters) -> list[Any]:
-    return query_entries(db, **filters.model_dump())
-
-
 @router.get("", response_model=list[AuditEntryOut], summary="Filter the audit log")
 def list_entries(
     filters: Annotated[AuditFilters, Query()],
     db: DB,
     user: Annotated[Principal, Depends(require("audit.read"))],
 ) -> Any:
-    """Return entries matching the filters, newest first."""
-    return [AuditEntryOut.model_validate(e) for e in _entries(db, filters)]
+    """Return the entries of the auditor's service matching the filters, newest first."""
+    entries = query_entries(db, user=user, filters=filters.for_service())
+    return [AuditEntryOut.model_validate(e) for e in entries]
 
 
 @router.get("/actions", response_model=list[str], summary="Actions the log records")
@@ -105,28 +99,14 @@ def verify(db: DB, _: Annotated[Principal, Depends(require("audit.read"))]) -> A
     responses={200: {"content": {"text/csv": {}}}},
     summary="Export the audit log as CSV",
 )
-def export_csv(
+def export(
     filters: Annotated[AuditFilters, Query()],
     db: DB,
     user: Annotated[Principal, Depends(require("audit.export"))],
 ) -> Response:
-    """Return matching entries as CSV; the export is logged with its filters."""
-    entries = _entries(db, filters)
+    """Return the auditor's service's matching entries as CSV; the export is logged."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(EXPORT_COLUMNS)
-    for entry in entries:
-        writer.writerow([getattr(entry, column) for column in EXPORT_COLUMNS])
-    log_access(
-        db,
-        user=user,
-        action="export",
-        record_type="audit_entry",
-        details={
-            "filters": filters.model_dump(mode="json", exclude_none=True),
-            "rows": len(entries),
-        },
-    )
+    export_csv(db, user=user, out=buffer, filters=filters.for_service())
     return Response(
         buffer.getvalue(),
         media_type="text/csv; charset=utf-8",

@@ -20,10 +20,13 @@ class AuditEntry(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
     actor: Mapped[str] = mapped_column(String(80), index=True)
+    # The acting account's service: with `jurisdiction` (the record's), it decides which
+    # auditors see the entry (audit.service.restrict_entries).
+    actor_jurisdiction: Mapped[str | None] = mapped_column(String(2), index=True, default=None)
     action: Mapped[str] = mapped_column(String(40), index=True)
     record_type: Mapped[str | None] = mapped_column(String(40), index=True, default=None)
     record_id: Mapped[int | None] = mapped_column(Integer, index=True, default=None)
-    jurisdiction: Mapped[str | None] = mapped_column(String(2), default=None)
+    jurisdiction: Mapped[str | None] = mapped_column(String(2), index=True, default=None)
     why: Mapped[str | None] = mapped_column(Text, default=None)
     recipient: Mapped[str | None] = mapped_column(String(120), default=None)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)

@@ -1,4 +1,4 @@
-"""The auditor's page: filter the audit log, check the chain, export what is shown as CSV."""
+"""The auditor's page: filter their service's audit entries, check the chain, export as CSV."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from armsbridge.audit.service import ACTIONS, query_entries, verify_chain
+from armsbridge.audit.service import ACTIONS, EntryFilters, query_entries, verify_chain
 from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.permissions import role_allows
 from armsbridge.auth.principal import Principal
@@ -41,7 +41,7 @@ def audit_page(
     until: str = "",
     verify: bool = False,
 ) -> Response:
-    """Entries matching the filters, newest first; the chain check on request."""
+    """The auditor's service's entries matching the filters, newest first; the chain check."""
     filters: dict[str, Any] = {
         "actor": actor.strip()[:80] or None,
         "action": action if action in ACTIONS else None,
@@ -50,7 +50,19 @@ def audit_page(
         "since": _day(since, field="since"),
         "until": _day(until, field="until", end=True),
     }
-    entries = query_entries(db, limit=PAGE_SIZE, **filters)
+    entries = query_entries(
+        db,
+        user=user,
+        filters=EntryFilters(
+            by=filters["actor"],
+            action=filters["action"],
+            record_type=filters["record_type"],
+            record_id=filters["record_id"],
+            since=filters["since"],
+            until=filters["until"],
+            limit=PAGE_SIZE,
+        ),
+    )
     query = {
         k: v
         for k, v in {

@@ -1,19 +1,28 @@
-"""Append to and verify the hash-chained audit log; every act on personal data passes here."""
+"""Append to and verify the hash-chained audit log; every act on personal data passes here.
+
+Reading the log goes through query_entries() and export_csv(), which show an auditor only the
+entries of their own service (restrict_entries); verify_chain() checks every entry.
+"""
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, cast
+from typing import Any, TextIO, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Select, Table, and_, bindparam, false, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from armsbridge.audit.models import AuditChange, AuditEntry, AuditHead
+from armsbridge.auth.permissions import role_allows
+from armsbridge.auth.principal import Principal
+from armsbridge.errors import PermissionDenied
+from armsbridge.settings import get_settings
 
 GENESIS = "0" * 64
 ACTIONS = (
@@ -73,6 +82,7 @@ def _hashed_fields(entry: AuditEntry) -> dict[str, Any]:
         "seq": entry.seq,
         "at": entry.at.replace(tzinfo=entry.at.tzinfo or UTC),
         "actor": entry.actor,
+        "actor_jurisdiction": entry.actor_jurisdiction,
         "action": entry.action,
         "record_type": entry.record_type,
         "record_id": entry.record_id,
@@ -112,8 +122,13 @@ def log_event(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     details: dict[str, Any] | None = None,
+    actor_jurisdiction: str | None = None,
 ) -> AuditEntry:
-    """Append one entry to the chain inside the caller's transaction and return it."""
+    """Append one entry to the chain inside the caller's transaction and return it.
+
+    `jurisdiction` is the record's; `actor_jurisdiction` the acting account's service, which
+    defaults to `jurisdiction` (writers act on records of their own jurisdiction only).
+    """
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     session.flush()  # the caller's pending changes go first, as an ORM statement would do
@@ -122,6 +137,7 @@ def log_event(
         seq=seq,
         at=datetime.now(UTC).replace(microsecond=0),
         actor=actor,
+        actor_jurisdiction=actor_jurisdiction or jurisdiction,
         action=action,
         record_type=record_type,
         record_id=record_id,
@@ -241,29 +257,130 @@ def verify_chain(session: Session) -> VerifyResult:
     return result
 
 
+@dataclass(frozen=True)
+class EntryFilters:
+    """Which entries to read: every given criterion must hold; newest first, at most `limit`."""
+
+    by: str | None = None  # only this account's entries
+    action: str | None = None
+    record_type: str | None = None
+    record_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int = 500
+
+    def named(self) -> dict[str, Any]:
+        """Return the filters that were given, as JSON values (for the export's own entry)."""
+        return {k: v for k, v in _jsonable(asdict(self)).items() if v is not None}
+
+
+def check_may(user: Principal, action: str) -> None:
+    """Refuse (403) unless the role of `user` allows `action` (audit.read or audit.export)."""
+    if not role_allows(user.role, action):
+        what = "export" if action == "audit.export" else "read"
+        raise PermissionDenied(
+            f"the account {user.username!r} (role {user.role}) may not {what} the audit log; "
+            f"only auditors may ({action})"
+        )
+
+
+def restrict_entries(stmt: Select, user: Principal) -> Select:
+    """Narrow a query of entries to the auditor's service: own accounts' acts, own records.
+
+    An entry belongs to a service when its acting account does (actor_jurisdiction) or when the
+    record it is about does (jurisdiction). Entries of neither (failed sign-ins under names of
+    no account) belong to the node, so to the auditors of the node's jurisdiction. Roles
+    without audit.read see nothing.
+    """
+    if not role_allows(user.role, "audit.read"):
+        return stmt.where(false())
+    own = [
+        AuditEntry.actor_jurisdiction == user.jurisdiction,
+        AuditEntry.jurisdiction == user.jurisdiction,
+    ]
+    if user.jurisdiction == get_settings().jurisdiction:
+        own.append(and_(AuditEntry.actor_jurisdiction.is_(None), AuditEntry.jurisdiction.is_(None)))
+    return stmt.where(or_(*own))
+
+
 def query_entries(
-    session: Session,
-    *,
-    actor: str | None = None,
-    action: str | None = None,
-    record_type: str | None = None,
-    record_id: int | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-    limit: int = 500,
+    session: Session, *, user: Principal, filters: EntryFilters | None = None
 ) -> list[AuditEntry]:
-    """Return entries matching every given filter, newest first."""
-    stmt = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
-    if actor:
-        stmt = stmt.where(AuditEntry.actor == actor)
-    if action:
-        stmt = stmt.where(AuditEntry.action == action)
-    if record_type:
-        stmt = stmt.where(AuditEntry.record_type == record_type)
-    if record_id is not None:
-        stmt = stmt.where(AuditEntry.record_id == record_id)
-    if since:
-        stmt = stmt.where(AuditEntry.at >= since)
-    if until:
-        stmt = stmt.where(AuditEntry.at <= until)
-    return list(session.execute(stmt).scalars())
+    """Return the entries `user` may read that match every filter, newest first."""
+    check_may(user, "audit.read")
+    f = filters or EntryFilters()
+    stmt = restrict_entries(select(AuditEntry), user).order_by(AuditEntry.seq.desc())
+    if f.by:
+        stmt = stmt.where(AuditEntry.actor == f.by)
+    if f.action:
+        stmt = stmt.where(AuditEntry.action == f.action)
+    if f.record_type:
+        stmt = stmt.where(AuditEntry.record_type == f.record_type)
+    if f.record_id is not None:
+        stmt = stmt.where(AuditEntry.record_id == f.record_id)
+    if f.since:
+        stmt = stmt.where(AuditEntry.at >= f.since)
+    if f.until:
+        stmt = stmt.where(AuditEntry.at <= f.until)
+    return list(session.execute(stmt.limit(f.limit)).scalars())
+
+
+EXPORT_COLUMNS = (
+    "seq",
+    "at",
+    "actor",
+    "actor_jurisdiction",
+    "action",
+    "record_type",
+    "record_id",
+    "jurisdiction",
+    "why",
+    "recipient",
+    "details",
+    "before",
+    "after",
+    "prev_hash",
+    "hash",
+)
+_JSON_COLUMNS = frozenset({"details", "before", "after"})
+
+
+def _cell(entry: AuditEntry, column: str) -> Any:
+    value = getattr(entry, column)
+    if value is None:
+        return ""
+    if column in _JSON_COLUMNS:
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    if isinstance(value, datetime):
+        return _jsonable(value.replace(tzinfo=value.tzinfo or UTC))
+    return value
+
+
+def export_csv(
+    session: Session, *, user: Principal, out: TextIO, filters: EntryFilters | None = None
+) -> int:
+    """Write the entries `user` may read as CSV to `out`, log the export, return the row count.
+
+    The export's own entry names the filters, the number of rows and how the account acted
+    (web session, API token or CLI, with the operating-system user on the CLI).
+    """
+    check_may(user, "audit.export")
+    f = filters or EntryFilters()
+    entries = query_entries(session, user=user, filters=f)
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for entry in entries:
+        writer.writerow([_cell(entry, column) for column in EXPORT_COLUMNS])
+    details: dict[str, Any] = {"filters": f.named(), "rows": len(entries), "via": user.via}
+    if user.os_user:
+        details["os_user"] = user.os_user
+    log_event(
+        session,
+        actor=user.username,
+        actor_jurisdiction=user.jurisdiction,
+        action="export",
+        record_type="audit_entry",
+        jurisdiction=user.jurisdiction,
+        details=details,
+    )
+    return len(entries)

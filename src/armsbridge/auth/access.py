@@ -35,6 +35,7 @@ def log_access(
     return log_event(
         session,
         actor=user.username,
+        actor_jurisdiction=user.jurisdiction,
         action=action,
         record_type=record_type,
         record_id=record_id,

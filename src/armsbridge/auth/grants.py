@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from armsbridge.audit.service import log_event
 from armsbridge.auth.models import AccessGrant, CaseMember
-from armsbridge.auth.service import get_user
+from armsbridge.auth.service import get_user, service_of
 from armsbridge.errors import NotFound, PermissionDenied, ValidationFailed
 from armsbridge.records.models import RECORD_MODELS, Case
 
@@ -39,6 +39,7 @@ def add_case_member(session: Session, *, case_id: int, username: str, actor: str
         log_event(
             session,
             actor=actor,
+            actor_jurisdiction=service_of(session, actor),
             action="admin",
             record_type="case",
             record_id=case_id,
@@ -58,6 +59,7 @@ def remove_case_member(session: Session, *, case_id: int, username: str, actor: 
     log_event(
         session,
         actor=actor,
+        actor_jurisdiction=service_of(session, actor),
         action="admin",
         record_type="case",
         record_id=case_id,
@@ -108,6 +110,7 @@ def grant_record(
     log_event(
         session,
         actor=actor,
+        actor_jurisdiction=service_of(session, actor),
         action="admin",
         record_type=record_type,
         record_id=record_id,

@@ -106,6 +106,11 @@ def get_user(session: Session, username: str) -> User:
     return user
 
 
+def service_of(session: Session, username: str) -> str | None:
+    """Return the jurisdiction of the account `username` (None for "cli" and unknown names)."""
+    return session.scalar(select(User.jurisdiction).where(User.username == username))
+
+
 def _check_choice(field: str, value: str, allowed: tuple[str, ...] | list[str]) -> None:
     if value not in allowed:
         expected = ", ".join(allowed)
@@ -154,6 +159,7 @@ def create_user(
     log_event(
         session,
         actor=actor,
+        actor_jurisdiction=service_of(session, actor),
         action="admin",
         jurisdiction=jurisdiction,
         details={"op": "user.add", "username": username, "role": role},
@@ -168,7 +174,14 @@ def set_disabled(session: Session, *, username: str, disabled: bool, actor: str)
     if disabled:
         end_all_sessions(session, user_id=user.id)
     op = "user.disable" if disabled else "user.enable"
-    log_event(session, actor=actor, action="admin", details={"op": op, "username": username})
+    log_event(
+        session,
+        actor=actor,
+        actor_jurisdiction=service_of(session, actor),
+        action="admin",
+        jurisdiction=user.jurisdiction,
+        details={"op": op, "username": username},
+    )
     return user
 
 
@@ -195,7 +208,9 @@ def reset_user(
     log_event(
         session,
         actor=actor,
+        actor_jurisdiction=service_of(session, actor),
         action="admin",
+        jurisdiction=user.jurisdiction,
         details={
             "op": "user.reset",
             "username": username,
@@ -239,6 +254,7 @@ def _fail(session: Session, username: str, reason: str, client: str | None) -> N
     log_event(
         session,
         actor=username[:80] or "(empty)",
+        actor_jurisdiction=service_of(session, username) if username else None,
         action="login_failed",
         details={"reason": reason, "client": client},
     )
@@ -313,7 +329,13 @@ def authenticate(
     user.failed_attempts = 0
     user.locked_until = None
     user.last_login_at = now
-    log_event(session, actor=user.username, action="login", details={"client": client})
+    log_event(
+        session,
+        actor=user.username,
+        actor_jurisdiction=user.jurisdiction,
+        action="login",
+        details={"client": client},
+    )
     return user
 
 
@@ -333,7 +355,13 @@ def change_password(session: Session, *, username: str, current: str, new: str) 
     user.password_hash = hash_password(new)
     user.password_changed_at = _now()
     end_all_sessions(session, user_id=user.id)
-    log_event(session, actor=username, action="admin", details={"op": "password.change"})
+    log_event(
+        session,
+        actor=username,
+        actor_jurisdiction=user.jurisdiction,
+        action="admin",
+        details={"op": "password.change"},
+    )
     return user
 
 
@@ -353,7 +381,13 @@ def enrol_totp(session: Session, *, username: str, secret: str, code: str) -> Us
         )
     user.totp_secret = secret
     user.totp_last_step = step
-    log_event(session, actor=username, action="admin", details={"op": "totp.enrol"})
+    log_event(
+        session,
+        actor=username,
+        actor_jurisdiction=user.jurisdiction,
+        action="admin",
+        details={"op": "totp.enrol"},
+    )
     return user
 
 
@@ -364,5 +398,11 @@ def remove_totp(session: Session, *, username: str) -> User:
         raise UserError(f"the {user.role} role requires a second factor")
     user.totp_secret = None
     user.totp_last_step = None
-    log_event(session, actor=username, action="admin", details={"op": "totp.remove"})
+    log_event(
+        session,
+        actor=username,
+        actor_jurisdiction=user.jurisdiction,
+        action="admin",
+        details={"op": "totp.remove"},
+    )
     return user

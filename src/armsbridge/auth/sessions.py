@@ -100,7 +100,12 @@ def end_session(session: Session, *, request: Request, response: Response) -> No
             user = session.get(User, row.user_id)
             session.delete(row)
             if user is not None:
-                log_event(session, actor=user.username, action="logout")
+                log_event(
+                    session,
+                    actor=user.username,
+                    actor_jurisdiction=user.jurisdiction,
+                    action="logout",
+                )
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
 
 
@@ -174,6 +179,7 @@ def create_api_token(
     log_event(
         session,
         actor=username,
+        actor_jurisdiction=user.jurisdiction,
         action="admin",
         details={"op": "token.create", "name": name, "prefix": raw[:12]},
     )

@@ -36,6 +36,7 @@ def indicators(
     log_event(
         db,
         actor=user.username,
+        actor_jurisdiction=user.jurisdiction,
         action="export",
         jurisdiction=code,
         details={"report": "indicators", "from": str(start), "to": str(end)},

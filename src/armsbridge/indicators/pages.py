@@ -96,6 +96,7 @@ def download(
     log_event(
         db,
         actor=user.username,
+        actor_jurisdiction=user.jurisdiction,
         action="export",
         jurisdiction=code,
         details={"report": f"indicators.{fmt}", "from": str(start), "to": str(end)},
@@ -115,6 +116,7 @@ def iafq(request: Request, db: DB, user: Aggregates, jurisdiction: str | None = 
     log_event(
         db,
         actor=user.username,
+        actor_jurisdiction=user.jurisdiction,
         action="export",
         jurisdiction=code,
         details={"report": "iafq.xlsx", "from": str(start), "to": str(end)},

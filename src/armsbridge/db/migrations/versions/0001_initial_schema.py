@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 23:20:14.220550
+Create Date: 2026-12-01 23:49:50.768037
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ def upgrade() -> None:
     sa.Column('seq', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('actor', sa.String(length=80), nullable=False),
+    sa.Column('actor_jurisdiction', sa.String(length=2), nullable=True),
     sa.Column('action', sa.String(length=40), nullable=False),
     sa.Column('record_type', sa.String(length=40), nullable=True),
     sa.Column('record_id', sa.Integer(), nullable=True),
@@ -72,7 +73,9 @@ def upgrade() -> None:
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_audit_entries_action'), ['action'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entries_actor'), ['actor'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_entries_actor_jurisdiction'), ['actor_jurisdiction'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entries_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_entries_jurisdiction'), ['jurisdiction'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entries_record_id'), ['record_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_entries_record_type'), ['record_type'], unique=False)
 
@@ -1103,7 +1106,9 @@ def downgrade() -> None:
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_audit_entries_record_type'))
         batch_op.drop_index(batch_op.f('ix_audit_entries_record_id'))
+        batch_op.drop_index(batch_op.f('ix_audit_entries_jurisdiction'))
         batch_op.drop_index(batch_op.f('ix_audit_entries_at'))
+        batch_op.drop_index(batch_op.f('ix_audit_entries_actor_jurisdiction'))
         batch_op.drop_index(batch_op.f('ix_audit_entries_actor'))
         batch_op.drop_index(batch_op.f('ix_audit_entries_action'))
 
