@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from armsbridge.capacity import service
 from armsbridge.capacity.models import Attendance, Participant, Training, TrainingSession
 from armsbridge.errors import ValidationFailed
+from principals import as_actor
 
 
 def _row(session: Session, **over: str) -> Attendance:
@@ -27,7 +28,7 @@ def _row(session: Session, **over: str) -> Attendance:
         "institution": "Kosovo Police",
         **over,
     }
-    return service.record_participation(session, **values)
+    return service.record_participation(session, user=as_actor("test"), **values)
 
 
 def _count(session: Session, model: type) -> int:
@@ -92,6 +93,7 @@ def test_campaign_channels_sum_into_their_campaign(session: Session) -> None:
     for channel, views in (("facebook", 100), ("instagram", 50)):
         service.record_campaign_channel(
             session,
+            user=as_actor("test"),
             jurisdiction="MK",
             campaign_code="C-1",
             kind="targeted",
@@ -108,6 +110,7 @@ def test_campaign_channels_sum_into_their_campaign(session: Session) -> None:
 def test_operations_and_products_keep_their_lists(session: Session) -> None:
     op = service.record_joint_operation(
         session,
+        user=as_actor("test"),
         jurisdiction="XK",
         code="JIO-1",
         title="Joint operation",
@@ -116,7 +119,12 @@ def test_operations_and_products_keep_their_lists(session: Session) -> None:
         agencies="Kosovo Police|MoI North Macedonia",
     )
     product = service.record_knowledge_product(
-        session, jurisdiction="MK", code="KP-1", title="Manual", languages=["mk", "sq"]
+        session,
+        user=as_actor("test"),
+        jurisdiction="MK",
+        code="KP-1",
+        title="Manual",
+        languages=["mk", "sq"],
     )
     assert op.agencies == ["Kosovo Police", "MoI North Macedonia"]
     assert product.languages == ["mk", "sq"] and product.kind == "manual"

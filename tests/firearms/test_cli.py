@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _run(args: list[str], tmp_path: Path, stdin: str = "") -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "ARMSBRIDGE_VAR_DIR": str(tmp_path / "var")}
     env.pop("ARMSBRIDGE_DATABASE_URL", None)
+    env["ARMSBRIDGE_USER"] = "cli-analyst"
     return subprocess.run(
         [sys.executable, "-m", "armsbridge.cli", *args],
         input=stdin,
@@ -63,12 +64,19 @@ def test_categorize_refuses_unknown_fields_with_exit_2(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "not valid JSON" in bad.stderr
 
 
-def test_trace_commands_on_a_store(tmp_path: Path) -> None:
+def _store_with_an_analyst(tmp_path: Path) -> None:
     assert _run(["init"], tmp_path).returncode == 0
+    add = ["user", "add", "cli-analyst", "--role", "analyst", "--jurisdiction", "XK"]
+    made = _run([*add, "--password-stdin"], tmp_path, stdin="correct horse battery 42\n")
+    assert made.returncode == 0, made.stderr
+
+
+def test_trace_commands_on_a_store(tmp_path: Path) -> None:
+    _store_with_an_analyst(tmp_path)
     missing = _run(
         ["firearm", "trace", "request", "1", "--to", "iARMS", "--on", "01.02.2026"], tmp_path
     )
-    assert missing.returncode == 2 and "firearm 1 not found" in missing.stderr
+    assert missing.returncode == 2 and "firearm 1 does not exist" in missing.stderr
     summary = json.loads(_run(["firearm", "trace", "summary"], tmp_path).stdout)
     assert summary["not_attempted"] == 0 and "established_by_tracing" in summary
 
@@ -107,7 +115,7 @@ def test_identify_and_search_from_the_shell(tmp_path: Path) -> None:
     info = json.loads(out.stdout)
     assert info["blank_firing"] is True and info["calibre"]["normalised"] == "9 mm P.A.K."
     assert _run(["firearm", "identify"], tmp_path).returncode == 2
-    assert _run(["init"], tmp_path).returncode == 0
+    _store_with_an_analyst(tmp_path)
     found = _run(["firearm", "search", "K7?4?21", "--json"], tmp_path)
     assert found.returncode == 0 and json.loads(found.stdout) == []
     refused = _run(["firearm", "search", "???"], tmp_path)

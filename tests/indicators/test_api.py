@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from armsbridge.audit.models import AuditEntry
 from armsbridge.capacity import service as capacity
+from principals import as_actor
 
 PERIOD = {"from": "2022-01-01", "to": "2022-12-31"}
 
@@ -20,6 +21,7 @@ def _training(session: Session) -> None:
     for n, (jur, sex) in enumerate([("XK", "F"), ("XK", "M"), ("MK", "M")]):
         capacity.record_participation(
             session,
+            user=as_actor("test"),
             jurisdiction=jur,
             training_code="T-1",
             session_code="S-1",

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from armsbridge.capacity import service as capacity
 from armsbridge.errors import ValidationFailed
 from armsbridge.indicators.claims import check_claims, read_claims
+from principals import as_actor
 
 
 def _claims(tmp_path: Path, body: str) -> list:
@@ -23,6 +24,7 @@ def people(session: Session) -> Session:
     for n, (jur, sex) in enumerate([("XK", "F"), ("XK", "M"), ("MK", "M"), ("MK", "M")]):
         capacity.record_participation(
             session,
+            user=as_actor("test"),
             jurisdiction=jur,
             training_code="T-9",
             session_code="S",
@@ -68,6 +70,7 @@ def test_overlapping_breakdowns_are_not_summed(people: Session, tmp_path: Path) 
     # a person may attend several topics: the topic parts need not add up to the total
     capacity.record_participation(
         people,
+        user=as_actor("test"),
         jurisdiction="XK",
         training_code="T-8",
         topic="b",

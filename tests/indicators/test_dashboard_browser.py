@@ -9,6 +9,7 @@ import pytest
 from armsbridge.auth import service as auth
 from armsbridge.capacity import service as capacity
 from armsbridge.db.session import make_sessionmaker, session_scope
+from principals import as_actor
 
 pytestmark = pytest.mark.browser
 PASSWORD = "correct horse battery staple"
@@ -30,6 +31,7 @@ def server(fresh_app, serve_app) -> Iterator[str]:  # noqa: ANN001
         ):
             capacity.record_participation(
                 session,
+                user=as_actor("test"),
                 jurisdiction=jur,
                 training_code=f"T-{topic}",
                 topic=topic,

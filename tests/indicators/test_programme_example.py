@@ -79,10 +79,11 @@ def store(
                 result = CliRunner().invoke(app, args)
                 assert result.exit_code == 1, (args, result.output, result.exception)
                 assert "imports records of its own service" in " ".join(result.output.split())
-        result = CliRunner().invoke(
-            app, ["capacity", "load-activities", str(EXAMPLE / "activities.yaml")]
-        )
-        assert result.exit_code == 0, (result.output, result.exception)
+        for j in ("XK", "MK"):
+            args = ["capacity", "load-activities", str(EXAMPLE / "activities.yaml")]
+            result = CliRunner().invoke(app, [*args, "--user", f"{j.lower()}-analyst"])
+            assert result.exit_code == 1, (result.output, result.exception)  # the other's left
+            assert "left for its own account" in " ".join(result.output.split())
         yield url
     finally:
         if saved is None:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from armsbridge.capacity import service as capacity
 from armsbridge.errors import UserError
 from armsbridge.indicators.service import DEFINITIONS_FILE, compute_report, load_definitions
+from principals import as_actor
 
 
 def _attend(
@@ -26,6 +27,7 @@ def _attend(
 ) -> None:
     capacity.record_participation(
         session,
+        user=as_actor("test"),
         jurisdiction=jurisdiction,
         training_code=training,
         topic=topic,

@@ -13,7 +13,6 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from armsbridge.audit.service import log_event
 from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.principal import Principal
 from armsbridge.capacity import service
@@ -24,7 +23,6 @@ from armsbridge.capacity.schemas import (
     ParticipationIn,
     Recorded,
 )
-from armsbridge.errors import PermissionDenied
 
 router = APIRouter(prefix="/api/capacity", tags=["capacity"])
 Aggregates = Annotated[Principal, Depends(require("aggregate.read"))]
@@ -47,20 +45,8 @@ def campaigns(db: DB, user: Aggregates, jurisdiction: Jurisdiction = None) -> li
 def _write(
     db: Session, user: Principal, body: BaseModel, writer: Callable[..., Any], record_type: str
 ) -> Recorded:
-    if body.jurisdiction != user.jurisdiction:  # type: ignore[attr-defined]
-        raise PermissionDenied(
-            f"you may record only {user.jurisdiction} records, not {body.jurisdiction}"  # type: ignore[attr-defined]
-        )
-    record = writer(db, actor=user.username, **body.model_dump())
-    log_event(
-        db,
-        actor=user.username,
-        action="create",
-        record_type=record_type,
-        record_id=record.id,
-        jurisdiction=record.jurisdiction,
-        after=body.model_dump(),
-    )
+    """Record through the capacity service, which writes (and audits) through the writer."""
+    record = writer(db, user=user, **body.model_dump())
     return Recorded(record_type=record_type, id=record.id)
 
 

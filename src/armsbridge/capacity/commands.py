@@ -11,6 +11,8 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from armsbridge.auth.commands import USER_OPTION
+from armsbridge.auth.principal import acting_as
 from armsbridge.capacity import service
 from armsbridge.db.engine import engine_from_settings
 from armsbridge.db.session import make_sessionmaker, session_scope
@@ -82,6 +84,7 @@ LOADERS: dict[str, Callable[..., Any]] = {
 @capacity_app.command("load-activities")
 def load_activities(
     file: Path = typer.Argument(..., help="YAML with joint_operations and knowledge_products."),
+    username: str | None = USER_OPTION,
 ) -> None:
     """Record joint operations and knowledge products from a YAML file (all or nothing)."""
     try:
@@ -97,17 +100,30 @@ def load_activities(
             f"expected {', '.join(LOADERS)}"
         )
     counts = {}
-    with session_scope(_factory()) as session:
+    others: list[str] = []
+    with acting_as(username, "record.create") as (session, user):
         for section, loader in LOADERS.items():
+            counts[section] = 0
             for number, entry in enumerate(data.get(section) or [], start=1):
+                owner = str(entry.get("jurisdiction") or "")
+                if owner and owner != user.jurisdiction:
+                    others.append(f"{section} entry {number} ({owner})")
+                    continue  # the other service records its own entries on its own account
                 try:
-                    loader(session, actor="cli", **{k: _text(v) for k, v in entry.items()})
+                    loader(session, user=user, **{k: _text(v) for k, v in entry.items()})
                 except (ValidationFailed, TypeError, KeyError) as exc:
                     raise UserError(f"{file}: {section} entry {number}: {exc}") from exc
-            counts[section] = len(data.get(section) or [])
+                counts[section] += 1
     console.print(
         ", ".join(f"{n} {section.replace('_', ' ')}" for section, n in counts.items()) + " recorded"
     )
+    if others:
+        console.print(
+            f"{len(others)} entr{'y' if len(others) == 1 else 'ies'} of another service left "
+            f"for its own account: {', '.join(others)}",
+            highlight=False,
+        )
+        raise typer.Exit(1)
 
 
 def _text(value: Any) -> Any:

@@ -1,7 +1,9 @@
 """Capacity development services: record trainings, attendance, campaigns, operations, products.
 
-Every write validates its values against vocab/records.yaml (the same rules as an import) and
-upserts by (jurisdiction, external_ref), so recording the same fact twice never duplicates it.
+Every write goes through the records writer (records.service.upsert_record): the account's role
+and service are checked, values are validated against vocab/records.yaml (the same rules as an
+import), each record written leaves its audit entry, and recording the same fact twice
+(same jurisdiction and external_ref) never duplicates it.
 Services never commit.
 """
 
@@ -13,6 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from armsbridge.auth.principal import Principal
 from armsbridge.capacity.models import (
     Attendance,
     Campaign,
@@ -24,8 +27,7 @@ from armsbridge.capacity.models import (
     TrainingSession,
 )
 from armsbridge.db.mixins import RecordMixin
-from armsbridge.vocab.service import record_fields
-from armsbridge.vocab.values import coerce_value
+from armsbridge.records.service import upsert_record
 
 M = TypeVar("M", bound=RecordMixin)
 
@@ -41,38 +43,13 @@ _TYPE_OF: dict[type, str] = {
 }
 
 
-def validated(record_type: str, values: dict[str, Any]) -> dict[str, Any]:
-    """Return `values` coerced per the record-type schema; raise ValidationFailed naming a field."""
-    fields = record_fields(record_type)
-    out: dict[str, Any] = {}
-    for name, spec in fields.items():
-        if name in values:
-            out[name] = coerce_value(spec, values[name], field=name)
-        elif spec.get("required"):
-            out[name] = coerce_value(spec, None, field=name)
-    unknown = set(values) - set(fields)
-    if unknown:
-        raise KeyError(f"{record_type} has no field(s) {', '.join(sorted(unknown))}")
-    return out
-
-
-def _upsert(session: Session, model: type[M], *, key: str, actor: str, **values: Any) -> M:
-    clean = validated(_TYPE_OF[model], {**values, "external_ref": key})
-    jurisdiction = clean["jurisdiction"]
-    row = session.scalar(
-        select(model).where(model.jurisdiction == jurisdiction, model.external_ref == key)
+def _upsert(session: Session, model: type[M], *, key: str, user: Principal, **values: Any) -> M:
+    """Create or update one capacity record through the writer (checks, validation, audit)."""
+    data = {k: v for k, v in values.items() if v is not None}  # an empty cell changes nothing
+    record, _created = upsert_record(
+        session, record_type=_TYPE_OF[model], data={**data, "external_ref": key}, user=user
     )
-    if row is None:
-        row = model(**clean)
-        row.created_by = row.updated_by = actor
-        session.add(row)
-    else:
-        for name, value in clean.items():
-            if value is not None:
-                setattr(row, name, value)
-        row.updated_by = actor
-    session.flush()
-    return row
+    return record
 
 
 def record_participation(
@@ -90,14 +67,14 @@ def record_participation(
     institution: str | None = None,
     pre_score: float | None = None,
     post_score: float | None = None,
-    actor: str = "system",
+    user: Principal,
 ) -> Attendance:
     """Record that a participant attended a session of a training (a participant-list row)."""
     training = _upsert(
         session,
         Training,
         key=training_code,
-        actor=actor,
+        user=user,
         jurisdiction=jurisdiction,
         code=training_code,
         title=training_title,
@@ -108,7 +85,7 @@ def record_participation(
         session,
         TrainingSession,
         key=session_code,
-        actor=actor,
+        user=user,
         jurisdiction=jurisdiction,
         code=session_code,
         training_id=training.id,
@@ -118,7 +95,7 @@ def record_participation(
         session,
         Participant,
         key=participant_ref,
-        actor=actor,
+        user=user,
         jurisdiction=jurisdiction,
         reference=participant_ref,
         sex=sex,
@@ -128,7 +105,7 @@ def record_participation(
         session,
         Attendance,
         key=f"{session_code}/{participant_ref}",
-        actor=actor,
+        user=user,
         jurisdiction=jurisdiction,
         session_id=sitting.id,
         participant_id=person.id,
@@ -150,14 +127,14 @@ def record_campaign_channel(
     views: int | None = None,
     impressions: int | None = None,
     reach: int | None = None,
-    actor: str = "system",
+    user: Principal,
 ) -> CampaignChannel:
     """Record one campaign's metrics on one channel (one row of a campaign metrics file)."""
     campaign = _upsert(
         session,
         Campaign,
         key=campaign_code,
-        actor=actor,
+        user=user,
         jurisdiction=jurisdiction,
         code=campaign_code,
         title=title,
@@ -169,7 +146,7 @@ def record_campaign_channel(
         session,
         CampaignChannel,
         key=f"{campaign_code}/{channel}",
-        actor=actor,
+        user=user,
         jurisdiction=jurisdiction,
         campaign_id=campaign.id,
         channel=channel,
@@ -190,14 +167,14 @@ def record_joint_operation(
     ended_on: date | str | None = None,
     agencies: list[str] | str | None = None,
     results: str | None = None,
-    actor: str = "system",
+    user: Principal,
 ) -> JointOperation:
     """Record a joint operation with its dates, agencies and results."""
     return _upsert(
         session,
         JointOperation,
         key=code,
-        actor=actor,
+        user=user,
         jurisdiction=jurisdiction,
         code=code,
         title=title,
@@ -219,14 +196,14 @@ def record_knowledge_product(
     topic: str | None = None,
     languages: list[str] | str | None = None,
     published_on: date | str | None = None,
-    actor: str = "system",
+    user: Principal,
 ) -> KnowledgeProduct:
     """Record a knowledge product (manual, guide, assessment) and its language versions."""
     return _upsert(
         session,
         KnowledgeProduct,
         key=code,
-        actor=actor,
+        user=user,
         jurisdiction=jurisdiction,
         code=code,
         title=title,

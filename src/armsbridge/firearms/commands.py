@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 import sys
 from collections.abc import Iterator
@@ -15,9 +14,17 @@ from rich.console import Console
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from armsbridge.auth.access import log_access
+from armsbridge.auth.commands import USER_OPTION
+from armsbridge.auth.permissions import restrict
+from armsbridge.auth.principal import Principal, acting_as
 from armsbridge.errors import UserError, ValidationFailed
 from armsbridge.firearms.categories import categorize as run_categorize
+from armsbridge.firearms.models import TraceRequest
 from armsbridge.firearms.schemas import parse_facts
+from armsbridge.records.models import Firearm
+from armsbridge.records.reading import read_record
+from armsbridge.records.service import writable_record
 from armsbridge.vocab.values import parse_date
 
 console = Console()
@@ -77,11 +84,9 @@ def categorize(
     _print_json(results if isinstance(data, list) else results[0])
 
 
-def _actor(actor: str | None) -> str:
-    return actor or f"cli:{getpass.getuser()}"
-
-
-ACTOR = typer.Option(None, "--actor", help="Who records this (default: cli:<login>).")
+def _firearm_to_change(session: Session, user: Principal, firearm_id: int) -> None:
+    """Refuse a firearm the account may not change (another service, H2/H3, restricted case)."""
+    writable_record(session, user=user, record_type="firearm", record_id=firearm_id)
 
 
 @firearm_app.command("identify")
@@ -105,14 +110,28 @@ def search(
     jurisdiction: str = typer.Option(None, help="Only this jurisdiction (XK, MK)."),
     limit: int = typer.Option(50, help="At most this many results."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    username: str | None = USER_OPTION,
 ) -> None:
     """Search firearms by a full or partial serial, tolerant of misread characters."""
     from rich.table import Table
 
     from armsbridge.firearms.service import search_serials
 
-    with _session() as session:
-        hits = search_serials(session, pattern=pattern, jurisdiction=jurisdiction, limit=limit)
+    with acting_as(username, "search") as (session, user):
+
+        def visible(stmt: Any) -> Any:
+            return restrict(stmt, user, "record.read", model=Firearm)
+
+        hits = search_serials(
+            session, pattern=pattern, jurisdiction=jurisdiction, limit=limit, restrict=visible
+        )
+        log_access(
+            session,
+            user=user,
+            action="search",
+            record_type="firearm",
+            details={"serial_pattern": pattern, "ids": [h["id"] for h in hits]},
+        )
     if as_json:
         _print_json(hits)
         return
@@ -150,7 +169,7 @@ def facts(
     firearm_id: int = typer.Argument(..., help="Firearm record id."),
     source: str = typer.Argument("-", help="JSON object of facts; '-' for stdin."),
     replace: bool = typer.Option(False, help="Replace the stored facts instead of merging."),
-    actor: str = ACTOR,
+    username: str | None = USER_OPTION,
 ) -> None:
     """Store categorisation facts on a firearm record and print its new category."""
     from armsbridge.firearms.service import set_facts
@@ -158,9 +177,10 @@ def facts(
     data = _read_json(source)
     if not isinstance(data, dict):
         raise ValidationFailed("facts: expected one JSON object")
-    with _session() as session:
+    with acting_as(username, "record.update") as (session, user):
+        _firearm_to_change(session, user, firearm_id)
         result = set_facts(
-            session, firearm_id=firearm_id, facts=data, actor=_actor(actor), merge=not replace
+            session, firearm_id=firearm_id, facts=data, actor=user.username, merge=not replace
         )
     _print_json(result.model_dump())
 
@@ -172,12 +192,13 @@ def trace_request(
     sent_on: str = typer.Option(..., "--on", help="Date sent (dd.mm.yyyy or yyyy-mm-dd)."),
     channel: str = typer.Option("other", help="iarms, interpol, manufacturer, importer, ..."),
     reference: str = typer.Option(None, help="Reference of the request."),
-    actor: str = ACTOR,
+    username: str | None = USER_OPTION,
 ) -> None:
     """Log a trace request sent for a firearm (its status becomes pending)."""
     from armsbridge.firearms.service import add_trace_request
 
-    with _session() as session:
+    with acting_as(username, "record.update") as (session, user):
+        _firearm_to_change(session, user, firearm_id)
         req = add_trace_request(
             session,
             firearm_id=firearm_id,
@@ -185,7 +206,7 @@ def trace_request(
             sent_on=parse_date(sent_on, field="--on"),
             channel=channel,
             reference=reference,
-            actor=_actor(actor),
+            actor=user.username,
         )
         console.print(f"trace request {req.id} logged for firearm {firearm_id}")
 
@@ -197,12 +218,15 @@ def trace_answer(
     answer: str = typer.Option(..., help="The answer, as received."),
     outcome: str = typer.Option("other", help="origin_established, partial, no_record, ..."),
     point_of_diversion: str = typer.Option(None, help="Where it left the licit circuit."),
-    actor: str = ACTOR,
+    username: str | None = USER_OPTION,
 ) -> None:
     """Record the answer to a trace request."""
     from armsbridge.firearms.service import record_trace_answer
 
-    with _session() as session:
+    with acting_as(username, "record.update") as (session, user):
+        asked = session.get(TraceRequest, request_id)
+        if asked is not None:
+            _firearm_to_change(session, user, asked.firearm_id)
         req = record_trace_answer(
             session,
             request_id=request_id,
@@ -210,7 +234,7 @@ def trace_answer(
             answer=answer,
             outcome=outcome,
             point_of_diversion=point_of_diversion,
-            actor=_actor(actor),
+            actor=user.username,
         )
         console.print(f"answer recorded on trace request {req.id}")
 
@@ -224,28 +248,33 @@ def trace_status(
         "established_by_tracing, established_otherwise",
     ),
     point_of_diversion: str = typer.Option(None, help="Where it left the licit circuit."),
-    actor: str = ACTOR,
+    username: str | None = USER_OPTION,
 ) -> None:
     """Set a firearm's trace status (an established origin needs its point of diversion)."""
     from armsbridge.firearms.service import set_trace_status
 
-    with _session() as session:
+    with acting_as(username, "record.update") as (session, user):
+        _firearm_to_change(session, user, firearm_id)
         f = set_trace_status(
             session,
             firearm_id=firearm_id,
             status=status,
             point_of_diversion=point_of_diversion,
-            actor=_actor(actor),
+            actor=user.username,
         )
         console.print(f"firearm {f.id}: {f.trace_status} ({f.point_of_diversion or 'no point'})")
 
 
 @trace_app.command("log")
-def trace_log(firearm_id: int = typer.Argument(..., help="Firearm record id.")) -> None:
+def trace_log(
+    firearm_id: int = typer.Argument(..., help="Firearm record id."),
+    username: str | None = USER_OPTION,
+) -> None:
     """Print the trace requests of a firearm as JSON."""
     from armsbridge.firearms.service import trace_log as run_log
 
-    with _session() as session:
+    with acting_as(username, "record.read") as (session, user):
+        read_record(session, user=user, record_type="firearm", record_id=firearm_id)
         _print_json(run_log(session, firearm_id=firearm_id))
 
 
