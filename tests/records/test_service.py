@@ -364,3 +364,34 @@ def test_link_records_is_idempotent_and_validated(session):
             to_id=999999,
             user=as_actor("a"),
         )
+
+
+def test_links_to_namesake_references_of_two_services_stay_two_links(session):
+    made = {}
+    for jurisdiction in ("XK", "MK"):
+        made[jurisdiction] = service.create_record(
+            session,
+            record_type="person",
+            data={"jurisdiction": jurisdiction, "external_ref": "P-2", "given_name": "A"},
+            user=as_actor("a"),
+        )
+    source = service.create_record(
+        session,
+        record_type="person",
+        data={"jurisdiction": "XK", "external_ref": "P-1", "given_name": "B"},
+        user=as_actor("a"),
+    )
+    links = [
+        service.link_records(
+            session,
+            kind="same_as",
+            from_type="person",
+            from_id=source.id,
+            to_type="person",
+            to_id=made[j].id,
+            user=as_actor("a"),
+        )
+        for j in ("XK", "MK")
+    ]
+    assert links[0].id != links[1].id and links[0].external_ref != links[1].external_ref
+    assert {link.to_id for link in links} == {made["XK"].id, made["MK"].id}

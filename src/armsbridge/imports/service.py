@@ -470,7 +470,14 @@ class _FileImport:
         planned: dict[RecordKey, PlannedLink] = {}
         for plan in plans:
             for link in plan.links:
-                ref = link_key(link.kind, link.source[0], link.source[2], *link.target[0::2])
+                other = link.target[1] if link.target[1] != link.source[1] else None
+                ref = link_key(
+                    link.kind,
+                    link.source[0],
+                    link.source[2],
+                    *link.target[0::2],
+                    to_jurisdiction=other,
+                )
                 key = ("link", link.source[1], ref)
                 if key in planned:
                     planned[key].values.update(

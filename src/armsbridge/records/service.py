@@ -354,8 +354,23 @@ def _initial_status(session: Session, case: Case, actor: str) -> None:
 # --- links --------------------------------------------------------------------------------------
 
 
-def link_key(kind: str, from_type: str, from_ref: str, to_type: str, to_ref: str) -> str:
-    """Return the external_ref of a link: the same two records and kind always give the same."""
+def link_key(
+    kind: str,
+    from_type: str,
+    from_ref: str,
+    to_type: str,
+    to_ref: str,
+    *,
+    to_jurisdiction: str | None = None,
+) -> str:
+    """Return the external_ref of a link: the same two records and kind always give the same.
+
+    A link belongs to its source's jurisdiction, where references are unique; a target of
+    another jurisdiction (`to_jurisdiction`) is named with it, since its reference may also be
+    that of a record of the source's service (XK "P-2" and MK "P-2").
+    """
+    if to_jurisdiction:
+        to_ref = f"{to_jurisdiction}:{to_ref}"
     text = "\x1f".join((kind, from_type, from_ref, to_type, to_ref))
     return "lk-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:40]
 
@@ -412,7 +427,8 @@ def link_records(
     """Link two existing records (idempotent: the same kind between the same two is one link)."""
     source = _link_end(session, user, from_type, from_id)
     target = _link_end(session, user, to_type, to_id)
-    key = link_key(kind, from_type, _ref(source), to_type, _ref(target))
+    other = target.jurisdiction if target.jurisdiction != source.jurisdiction else None
+    key = link_key(kind, from_type, _ref(source), to_type, _ref(target), to_jurisdiction=other)
     data = {
         "jurisdiction": source.jurisdiction,
         "external_ref": key,
