@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from armsbridge.audit.models import AuditChange, AuditEntry, AuditHead
 from armsbridge.auth.permissions import role_allows
 from armsbridge.auth.principal import Principal
+from armsbridge.db.rows import insert_rows
 from armsbridge.errors import PermissionDenied
 from armsbridge.settings import get_settings
 
@@ -200,14 +201,10 @@ def changes_summary(changes: list[Change]) -> dict[str, Any]:
 
 def add_changes(session: Session, *, entry: AuditEntry, changes: list[Change]) -> None:
     """Store the change rows of a bulk write under the (already chained) entry of its file."""
-    if changes:
-        session.execute(
-            insert(AuditChange),
-            [
-                {"entry_seq": entry.seq, "record_type": t, "record_id": i, "op": op}
-                for t, i, op in changes
-            ],
-        )
+    rows = [
+        {"entry_seq": entry.seq, "record_type": t, "record_id": i, "op": op} for t, i, op in changes
+    ]
+    insert_rows(session, AuditChange.__table__, rows)
 
 
 def _check_changes(session: Session, result: VerifyResult) -> None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
-from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from armsbridge.auth.principal import Principal
 from armsbridge.db.mixins import utcnow
+from armsbridge.db.rows import insert_rows
 from armsbridge.errors import Conflict
 from armsbridge.records.models import (
     Case,
@@ -127,7 +127,7 @@ def _insert_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> li
         )
         for row, rid in zip(rows, ids, strict=True):
             row["id"] = rid
-        _executemany(session, table, rows)
+        insert_rows(session, table, rows)
         return ids
     # SQLite: RETURNING cannot promise row order, so SQLAlchemy would insert row by row. Ids are
     # given instead, as SQLite itself would (largest + 1): the transaction that writes holds the
@@ -136,58 +136,8 @@ def _insert_rows(session: Session, table: Any, rows: list[dict[str, Any]]) -> li
     ids = list(range(start + 1, start + 1 + len(rows)))
     for row, rid in zip(rows, ids, strict=True):
         row["id"] = rid
-    _executemany(session, table, rows)
+    insert_rows(session, table, rows)
     return ids
-
-
-def _memo(process: Any) -> Any:
-    """Wrap a bind processor so each distinct (hashable) value is processed once per batch."""
-    done: dict[Any, Any] = {}
-
-    def run(value: Any) -> Any:
-        try:
-            return done[value]
-        except KeyError:
-            done[value] = result = process(value)
-            return result
-        except TypeError:  # unhashable (a JSON list): process every time
-            return process(value)
-
-    return run
-
-
-def _executemany(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert rows (all with the same keys) through one DBAPI executemany.
-
-    Values pass through each column type's own bind processor (dates, JSON, booleans), as
-    SQLAlchemy would, without its per-row parameter machinery, which costs more than the insert.
-    """
-    conn = session.connection()
-    dialect = conn.dialect
-    keys = list(rows[0])
-    compiled = insert(table).values({k: bindparam(k) for k in keys}).compile(dialect=dialect)
-    processors = {
-        k: _memo(proc)
-        for k in keys
-        if (proc := table.c[k].type.dialect_impl(dialect).bind_processor(dialect)) is not None
-    }
-    params: list[Any] = []
-    if compiled.positional:
-        order = list(compiled.positiontup or [])
-        get = itemgetter(*order)
-        at = [(i, processors[k]) for i, k in enumerate(order) if k in processors]
-        for row in rows:
-            values = list(get(row)) if len(order) > 1 else [get(row)]
-            for i, process in at:
-                values[i] = process(values[i])
-            params.append(tuple(values))
-    else:
-        for row in rows:
-            named = dict(row)
-            for k, process in processors.items():
-                named[k] = process(named[k])
-            params.append(named)
-    conn.exec_driver_sql(compiled.string, params)
 
 
 def _bulk_initial_status(

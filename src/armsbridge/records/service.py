@@ -19,12 +19,15 @@ from sqlalchemy.orm import Session
 from armsbridge.auth.access import log_access
 from armsbridge.auth.permissions import record_types_for, restrict
 from armsbridge.auth.principal import Principal
+from armsbridge.db.rows import insert_rows
 from armsbridge.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from armsbridge.records.models import (
     RECORD_MODELS,
     Case,
     CaseStatusChange,
     Link,
+    PersonNameWord,
+    name_key_words,
     write_name_words,
 )
 from armsbridge.records.validation import model_for, prepare_values, record_as_dict
@@ -46,13 +49,15 @@ def after_write(
     their ORM events (firearms/listeners.py) and, after bulk writes, `refresh_firearms`.
     """
     if record_type == "person":
-        conn = session.connection()
-        new = {rid: values.get("name_key") for rid, values in created.items()}
-        if new:
-            write_name_words(conn, new, replace=False)
+        words = [
+            {"word": word, "person_id": rid}
+            for rid, values in created.items()
+            for word in name_key_words(values.get("name_key"))
+        ]
+        insert_rows(session, PersonNameWord.__table__, words)
         renamed = {rid: v["name_key"] for rid, v in (changed or {}).items() if "name_key" in v}
         if renamed:
-            write_name_words(conn, renamed, replace=True)
+            write_name_words(session.connection(), renamed, replace=True)
 
 
 # --- who may write -----------------------------------------------------------------------------
