@@ -161,3 +161,4 @@ def test_an_import_of_another_services_rows_is_refused_row_by_row(
     assert answer.returncode == 1, answer.stdout + answer.stderr  # one row quarantined
     assert "1 valid, 1 quarantined" in answer.stdout
     assert "row 3, column jurisdiction: 'MK'" in answer.stdout
+    assert answer.stdout.count("row 3, column jurisdiction") == 1  # once per row, not per record

@@ -20,6 +20,7 @@ from sqlalchemy import delete, select, update
 
 from armsbridge.audit.models import AuditChange, AuditEntry
 from armsbridge.audit.service import verify_chain
+from armsbridge.auth.principal import Principal
 from armsbridge.capacity.models import Training, TrainingSession
 from armsbridge.errors import UserError
 from armsbridge.imports import service as import_service
@@ -465,3 +466,24 @@ def test_an_import_lists_every_record_it_wrote_under_its_chained_entry(session, 
     assert verify_chain(session).ok
     session.execute(update(AuditChange).where(AuditChange.entry_seq == entry.seq).values(op="x"))
     assert not verify_chain(session).ok
+
+
+def test_a_row_of_another_service_is_refused_once_with_row_and_value(session, tmp_path):
+    analyst = Principal(id=0, username="xk-analyst", role="analyst", jurisdiction="XK")
+    header = [
+        "training_code", "training_title", "topic", "kind", "session_code", "session_date",
+        "jurisdiction", "participant_ref", "sex", "institution",
+    ]  # fmt: skip
+    rows = [
+        ["T-1", "Converted firearms", "converted", "training", "S-1", "04.10.2022", "XK", "P-1",
+         "F", "Kosovo Police"],
+        ["T-1", "Converted firearms", "converted", "training", "S-1", "04.10.2022", "MK", "P-2",
+         "M", "MoI"],
+    ]  # fmt: skip
+    path = write_csv(tmp_path / "participants.csv", header, rows)
+    report = import_file(session, profile="participants", path=path, user=analyst,
+                         quarantine_path=tmp_path / "q.csv")  # fmt: skip
+    assert (report.rows_imported, report.rows_quarantined) == (1, 1)
+    (error,) = report.errors  # one line for the row, though it holds four records
+    assert (error.row, error.column, error.value) == (3, "jurisdiction", "MK")
+    assert "your account imports records of its own service" in error.expected

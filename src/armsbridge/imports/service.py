@@ -309,9 +309,11 @@ class _FileImport:
                             "imported by an earlier row",
                         )
                     )
+            refusals: set[str] = set()  # one line per reason, not one per record of the row
             for rec in plan.records.values():
                 refusal = self._refusal(rec.key)
-                if refusal:
+                if refusal and refusal not in refusals:
+                    refusals.add(refusal)
                     errors.append(
                         RowError(self.report.file, plan.number, "jurisdiction", rec.key[1], refusal)
                     )
