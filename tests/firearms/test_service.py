@@ -34,7 +34,7 @@ def test_a_record_is_categorised_when_written_and_again_when_its_facts_change(
     )
     assert gun.category == "undetermined" and gun.category_missing == ["magazine_capacity"]
     result = service.set_facts(
-        session, firearm_id=gun.id, facts={"magazine_capacity": 21}, actor="t"
+        session, firearm_id=gun.id, facts={"magazine_capacity": 21}, user=as_actor("t")
     )
     assert (result.category, result.point) == ("A", "A7(a)")
     session.refresh(gun)
@@ -49,7 +49,7 @@ def test_a_record_is_categorised_when_written_and_again_when_its_facts_change(
 def test_setting_unknown_facts_is_refused_and_nothing_changes(session: Session) -> None:
     gun = _firearm(session, action="automatic")
     with pytest.raises(ValidationFailed, match="colour"):
-        service.set_facts(session, firearm_id=gun.id, facts={"colour": "red"}, actor="t")
+        service.set_facts(session, firearm_id=gun.id, facts={"colour": "red"}, user=as_actor("t"))
     assert gun.facts is None and gun.category_point == "A2"
     with pytest.raises(NotFound):
         service.categorize_firearm(session, firearm_id=999_999)
@@ -102,7 +102,9 @@ def test_drilled_barrel_on_a_blank_weapon_is_flagged_but_not_on_a_military_rifle
     assert blank.conversion_suspected is True
     assert rifle.conversion_suspected is False
     gun = _firearm(session, make="Blow", model="F92")
-    service.set_facts(session, firearm_id=gun.id, facts={"barrel_replaced": True}, actor="t")
+    service.set_facts(
+        session, firearm_id=gun.id, facts={"barrel_replaced": True}, user=as_actor("t")
+    )
     assert gun.conversion_suspected and "barrel replaced (recorded)" in gun.conversion_evidence
 
 
@@ -115,12 +117,12 @@ def test_trace_request_answer_and_status(session: Session) -> None:
         sent_to="INTERPOL iARMS",
         sent_on=date(2026, 3, 1),
         channel="iarms",
-        actor="t",
+        user=as_actor("t"),
     )
     assert gun.trace_status == "pending"
     with pytest.raises(ValidationFailed, match="before it was sent"):
         service.record_trace_answer(
-            session, request_id=req.id, answered_on=date(2026, 2, 1), answer="x", actor="t"
+            session, request_id=req.id, answered_on=date(2026, 2, 1), answer="x", user=as_actor("t")
         )
     service.record_trace_answer(
         session,
@@ -129,7 +131,7 @@ def test_trace_request_answer_and_status(session: Session) -> None:
         answer="Sold 2019 in TR",
         outcome="origin_established",
         point_of_diversion="retail sale, Istanbul",
-        actor="t",
+        user=as_actor("t"),
     )
     assert gun.trace_status == "established_by_tracing"
     assert gun.point_of_diversion == "retail sale, Istanbul"
@@ -141,16 +143,16 @@ def test_established_status_needs_a_point_of_diversion(session: Session) -> None
     gun = _firearm(session)
     with pytest.raises(ValidationFailed, match="point of diversion"):
         service.set_trace_status(
-            session, firearm_id=gun.id, status="established_otherwise", actor="t"
+            session, firearm_id=gun.id, status="established_otherwise", user=as_actor("t")
         )
     with pytest.raises(ValidationFailed, match="status"):
-        service.set_trace_status(session, firearm_id=gun.id, status="done", actor="t")
+        service.set_trace_status(session, firearm_id=gun.id, status="done", user=as_actor("t"))
     service.set_trace_status(
         session,
         firearm_id=gun.id,
         status="established_otherwise",
         point_of_diversion="theft from a licensed holder, 2015",
-        actor="t",
+        user=as_actor("t"),
     )
     summary = service.trace_summary(session, jurisdiction="XK")
     assert summary["established_otherwise"] >= 1 and set(summary) >= {"pending", "not_attempted"}

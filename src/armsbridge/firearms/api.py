@@ -133,5 +133,5 @@ def store_facts(
 ) -> StoredCategory:
     """Add categorisation facts to a firearm record (merged) and return its new category."""
     firearm = writable_record(db, user=user, record_type="firearm", record_id=record_id)
-    result = service.set_facts(db, firearm_id=firearm.id, facts=body, actor=user.username)
+    result = service.set_facts(db, firearm_id=firearm.id, facts=body, user=user)
     return StoredCategory(firearm_id=firearm.id, **result.model_dump())

@@ -179,9 +179,7 @@ def facts(
         raise ValidationFailed("facts: expected one JSON object")
     with acting_as(username, "record.update") as (session, user):
         _firearm_to_change(session, user, firearm_id)
-        result = set_facts(
-            session, firearm_id=firearm_id, facts=data, actor=user.username, merge=not replace
-        )
+        result = set_facts(session, firearm_id=firearm_id, facts=data, user=user, merge=not replace)
     _print_json(result.model_dump())
 
 
@@ -206,7 +204,7 @@ def trace_request(
             sent_on=parse_date(sent_on, field="--on"),
             channel=channel,
             reference=reference,
-            actor=user.username,
+            user=user,
         )
         console.print(f"trace request {req.id} logged for firearm {firearm_id}")
 
@@ -234,7 +232,7 @@ def trace_answer(
             answer=answer,
             outcome=outcome,
             point_of_diversion=point_of_diversion,
-            actor=user.username,
+            user=user,
         )
         console.print(f"answer recorded on trace request {req.id}")
 
@@ -260,7 +258,7 @@ def trace_status(
             firearm_id=firearm_id,
             status=status,
             point_of_diversion=point_of_diversion,
-            actor=user.username,
+            user=user,
         )
         console.print(f"firearm {f.id}: {f.trace_status} ({f.point_of_diversion or 'no point'})")
 

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from armsbridge.audit.service import log_event
+from armsbridge.auth.access import log_access
+from armsbridge.auth.principal import Principal
 from armsbridge.errors import NotFound, ValidationFailed
 from armsbridge.firearms.calibre import is_blank_calibre, lookup_calibre, normalise_calibre
 from armsbridge.firearms.categories import categorize, load_rules
@@ -19,6 +20,7 @@ from armsbridge.firearms.reference import lookup_model, parse_markings
 from armsbridge.firearms.schemas import OBSERVATIONS, CategoryResult, parse_facts
 from armsbridge.firearms.serial_search import search_serials
 from armsbridge.records.models import AmmunitionLot, Firearm
+from armsbridge.records.service import writable_record
 from armsbridge.vocab.service import check_code, load_enums
 
 __all__ = [
@@ -70,10 +72,10 @@ def categorize_firearm(session: Session, *, firearm_id: int) -> CategoryResult:
 
 
 def set_facts(
-    session: Session, *, firearm_id: int, facts: dict[str, Any], actor: str, merge: bool = True
+    session: Session, *, firearm_id: int, facts: dict[str, Any], user: Principal, merge: bool = True
 ) -> CategoryResult:
     """Store categorisation facts (and conversion observations) on a firearm and recategorise."""
-    firearm = _firearm(session, firearm_id)
+    firearm = writable_record(session, user=user, record_type="firearm", record_id=firearm_id)
     observations = {k: v for k, v in facts.items() if k in OBSERVATIONS}
     for key, value in observations.items():
         if value is not None and not isinstance(value, bool):
@@ -89,13 +91,13 @@ def set_facts(
     new = {k: v for k, v in new.items() if v is not None}
     before = firearm.facts
     firearm.facts = new
-    firearm.updated_by = actor
+    firearm.updated_by = user.username
     apply_derived(firearm)
     check_conversion(session, firearm_id=firearm_id)
     session.flush()
-    log_event(
+    log_access(
         session,
-        actor=actor,
+        user=user,
         action="change",
         record_type="firearm",
         record_id=firearm.id,
@@ -326,10 +328,10 @@ def _established() -> set[str]:
     return set(load_enums()["trace_statuses"].get("established", []))
 
 
-def _log_trace(session: Session, firearm: Firearm, actor: str, after: dict[str, Any]) -> None:
-    log_event(
+def _log_trace(session: Session, firearm: Firearm, user: Principal, after: dict[str, Any]) -> None:
+    log_access(
         session,
-        actor=actor,
+        user=user,
         action="change",
         record_type="firearm",
         record_id=firearm.id,
@@ -344,12 +346,12 @@ def add_trace_request(
     firearm_id: int,
     sent_to: str,
     sent_on: date,
-    actor: str,
+    user: Principal,
     channel: str = "other",
     reference: str | None = None,
 ) -> TraceRequest:
     """Log a trace request sent for a firearm; an untraced firearm becomes 'pending'."""
-    firearm = _firearm(session, firearm_id)
+    firearm = writable_record(session, user=user, record_type="firearm", record_id=firearm_id)
     check_code("trace_channels", channel, field="channel")
     if not sent_to.strip():
         raise ValidationFailed(
@@ -363,7 +365,7 @@ def add_trace_request(
         channel=channel,
         sent_on=sent_on,
         reference=reference,
-        recorded_by=actor,
+        recorded_by=user.username,
     )
     session.add(request)
     if firearm.trace_status not in _established():
@@ -372,7 +374,7 @@ def add_trace_request(
     _log_trace(
         session,
         firearm,
-        actor,
+        user,
         {"trace_request": request.id, "sent_to": request.sent_to, "status": firearm.trace_status},
     )
     return request
@@ -384,7 +386,7 @@ def record_trace_answer(
     request_id: int,
     answered_on: date,
     answer: str,
-    actor: str,
+    user: Principal,
     outcome: str = "other",
     point_of_diversion: str | None = None,
 ) -> TraceRequest:
@@ -392,6 +394,7 @@ def record_trace_answer(
     request = session.get(TraceRequest, request_id)
     if request is None:
         raise NotFound(f"trace request {request_id} not found")
+    writable_record(session, user=user, record_type="firearm", record_id=request.firearm_id)
     check_code("trace_outcomes", outcome, field="outcome")
     if answered_on < request.sent_on:
         raise ValidationFailed(
@@ -406,7 +409,7 @@ def record_trace_answer(
             firearm_id=request.firearm_id,
             status="established_by_tracing",
             point_of_diversion=point_of_diversion,
-            actor=actor,
+            user=user,
         )
     return request
 
@@ -416,11 +419,11 @@ def set_trace_status(
     *,
     firearm_id: int,
     status: str,
-    actor: str,
+    user: Principal,
     point_of_diversion: str | None = None,
 ) -> Firearm:
     """Set a firearm's trace status; an established origin needs its point of diversion."""
-    firearm = _firearm(session, firearm_id)
+    firearm = writable_record(session, user=user, record_type="firearm", record_id=firearm_id)
     check_code("trace_statuses", status, field="status")
     pod = point_of_diversion if point_of_diversion is not None else firearm.point_of_diversion
     if status in _established() and not (pod or "").strip():
@@ -437,12 +440,12 @@ def set_trace_status(
     firearm.trace_status = status
     if point_of_diversion is not None:
         firearm.point_of_diversion = point_of_diversion.strip() or None
-    firearm.updated_by = actor
+    firearm.updated_by = user.username
     session.flush()
     _log_trace(
         session,
         firearm,
-        actor,
+        user,
         {"trace_status": status, "point_of_diversion": firearm.point_of_diversion},
     )
     return firearm
