@@ -79,7 +79,7 @@ def match_command(
                 )
             progress.advance(task)
     console.print(summary)
-    console.print("Review the suggestions with: armsbridge match review")
+    console.print("Review the suggestions with: armsbridge match review --user NAME")
 
 
 def _reporter(progress: Progress, task: TaskID, label: str) -> Callable[[str], None]:
