@@ -16,17 +16,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query
 from pydantic import BaseModel
-from sqlalchemy import Select
 
-from armsbridge.auth.access import log_access
 from armsbridge.auth.dependencies import DB, require
-from armsbridge.auth.permissions import restrict
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import ValidationFailed
 from armsbridge.firearms import service
 from armsbridge.firearms.categories import categorize as run_categorize
 from armsbridge.firearms.schemas import CategoryResult, parse_facts
-from armsbridge.records.models import Firearm
 from armsbridge.records.reading import read_record
 from armsbridge.records.service import writable_record
 
@@ -94,18 +90,8 @@ def search_serials(
 ) -> list[SerialHit]:
     """Firearms by full or partial serial (`?` one unread character, `*` any run), best first."""
 
-    def visible(stmt: Select[Any]) -> Select[Any]:
-        return restrict(stmt, user, "record.read", model=Firearm)
-
-    hits = service.search_serials(
-        db, pattern=pattern, jurisdiction=jurisdiction, limit=limit, restrict=visible
-    )
-    log_access(
-        db,
-        user=user,
-        action="search",
-        record_type="firearm",
-        details={"serial_pattern": pattern, "ids": [h["id"] for h in hits]},
+    hits = service.search_serials_as(
+        db, user=user, pattern=pattern, jurisdiction=jurisdiction, limit=limit
     )
     return [SerialHit(**h) for h in hits]
 

@@ -14,9 +14,7 @@ from rich.console import Console
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from armsbridge.auth.access import log_access
 from armsbridge.auth.commands import USER_OPTION
-from armsbridge.auth.permissions import restrict
 from armsbridge.auth.principal import Principal, acting_as
 from armsbridge.errors import UserError, ValidationFailed
 from armsbridge.firearms.categories import categorize as run_categorize
@@ -115,22 +113,11 @@ def search(
     """Search firearms by a full or partial serial, tolerant of misread characters."""
     from rich.table import Table
 
-    from armsbridge.firearms.service import search_serials
+    from armsbridge.firearms.service import search_serials_as
 
     with acting_as(username, "search") as (session, user):
-
-        def visible(stmt: Any) -> Any:
-            return restrict(stmt, user, "record.read", model=Firearm)
-
-        hits = search_serials(
-            session, pattern=pattern, jurisdiction=jurisdiction, limit=limit, restrict=visible
-        )
-        log_access(
-            session,
-            user=user,
-            action="search",
-            record_type="firearm",
-            details={"serial_pattern": pattern, "ids": [h["id"] for h in hits]},
+        hits = search_serials_as(
+            session, user=user, pattern=pattern, jurisdiction=jurisdiction, limit=limit
         )
     if as_json:
         _print_json(hits)
@@ -156,7 +143,6 @@ def refresh(
 ) -> None:
     """Recompute categories, serial index and conversion flags (after imports or rule changes)."""
     from armsbridge.firearms.service import refresh_firearms
-    from armsbridge.records.models import Firearm
 
     with _session() as session:
         ids = list(session.scalars(select(Firearm.id))) if all_records else None

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from armsbridge.auth.access import log_access
+from armsbridge.auth.permissions import restrict
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import NotFound, ValidationFailed
 from armsbridge.firearms.calibre import is_blank_calibre, lookup_calibre, normalise_calibre
@@ -69,6 +70,27 @@ def categorize_firearm(session: Session, *, firearm_id: int) -> CategoryResult:
     apply_derived(firearm)
     session.flush()
     return _stored(firearm)
+
+
+def search_serials_as(
+    session: Session, *, user: Principal, pattern: str, jurisdiction: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """Serial search over the firearms `user` may read; the search is logged with the hits."""
+
+    def visible(stmt: Any) -> Any:
+        return restrict(stmt, user, "record.read", model=Firearm)
+
+    hits = search_serials(
+        session, pattern=pattern, jurisdiction=jurisdiction, limit=limit, restrict=visible
+    )
+    log_access(
+        session,
+        user=user,
+        action="search",
+        record_type="firearm",
+        details={"serial_pattern": pattern, "ids": [h["id"] for h in hits]},
+    )
+    return hits
 
 
 def set_facts(
