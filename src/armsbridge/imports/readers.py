@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import charset_normalizer
-
 from armsbridge.errors import UserError
 
 # The encodings police exports come in: UTF-8, Windows-1251 (Macedonian and Serbian Cyrillic),
 # Windows-1250 (Albanian and Serbian Latin with ë ç š đ ž).
-CANDIDATE_ENCODINGS = ("cp1251", "cp1250")
 _DELIMITERS = ",;\t|"
+_WORD = re.compile(r"[^\W\d_]+")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN = re.compile(r"[A-Za-z]")
 
 
 @dataclass
@@ -39,12 +40,19 @@ def detect_encoding(data: bytes) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    best = charset_normalizer.from_bytes(data, cp_isolation=list(CANDIDATE_ENCODINGS)).best()
-    if best is not None:
-        return str(best.encoding)
-    # Undecided: Cyrillic exports fill the upper half of the byte range with letters.
-    high = sum(1 for b in data if b >= 0xC0)
-    return "cp1251" if high > len(data) // 20 else "cp1250"
+    # Read as Windows-1251, a Cyrillic export gives words wholly in Cyrillic, while a Latin
+    # (Windows-1250) export gives words that mix ASCII letters with stray Cyrillic ones
+    # ("Përparim" reads "Pлrparim"). Word shape decides even for a single short name, where
+    # statistical detectors guess (five letters of "Ќирил" read as Windows-1250 "Ťčđčë").
+    pure = mixed = 0
+    for word in _WORD.findall(data.decode("cp1251", errors="replace")):
+        if not _CYRILLIC.search(word):
+            continue
+        if _LATIN.search(word):
+            mixed += 1
+        else:
+            pure += 1
+    return "cp1251" if pure > mixed else "cp1250"
 
 
 def open_table(
