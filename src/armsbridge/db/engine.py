@@ -10,6 +10,9 @@ from sqlalchemy.engine import make_url
 from armsbridge.settings import Settings
 
 SQLITE_POOL_SIZE = 12
+# How long a connection waits for another writer before "database is locked": longer than the
+# one write transaction of an import (imports.service stages rows without the lock).
+SQLITE_BUSY_SECONDS = 30
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
@@ -17,7 +20,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
     cursor.close()
 
 
@@ -31,7 +34,7 @@ def make_engine(url: str) -> Engine:
             # Larger than the requests a server process runs at once (web.serving): beyond
             # pool_size every checkout opens and then closes a connection, pragmas included.
             pool = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 10}
-        engine = create_engine(url, connect_args={"timeout": 30}, **pool)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS}, **pool)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True)

@@ -6,7 +6,6 @@ import csv
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import nullcontext
 from datetime import date, datetime
 from itertools import islice
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import String, bindparam, func, insert, select
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from armsbridge.audit.service import add_changes, changes_summary
@@ -72,8 +72,9 @@ def import_file(
 ) -> ImportReport:
     """Import every valid row of `path`; quarantine the others with their reasons.
 
-    Valid rows are written inside one savepoint: a failure anywhere undoes the whole file.
-    A dry run validates and resolves everything and writes nothing to the store. Never commits.
+    Every row is checked and resolved first, writing nothing; then the valid rows are written
+    inside one savepoint: a failure anywhere undoes the whole file. A dry run stops after the
+    check. Never commits.
     """
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     path = Path(path)
@@ -94,29 +95,41 @@ def import_file(
         file=path.name, profile=prof.name, sha256=file_sha256(path), dry_run=dry_run
     )
     report.encoding = table.encoding
-    run = _FileImport(session, prof, report, user=user, dry_run=dry_run)
+    run = _FileImport(session, prof, report, user=user, keep=not dry_run)
     size = batch_size or get_settings().import_batch_size
-    with nullcontext() if dry_run else session.begin_nested():
-        for batch in _batches(table.rows, size):
-            run.batch(batch)
-            if progress:
-                progress(len(batch), table.total)
-        report.created, report.updated = run.counts()
-        if not dry_run:
-            entry = log_access(
-                session,
-                user=user,
-                action="import",
-                jurisdiction=prof.jurisdiction.value,
-                details={**report.summary(), **changes_summary(run.changes)},
-            )
-            add_changes(session, entry=entry, changes=run.changes)
+    # Checking and resolving every row takes most of an import and writes nothing, so it holds
+    # no write lock: on SQLite, web requests keep writing (their audit entries) meanwhile. Only
+    # apply() below writes, in one savepoint, so the file is still applied whole or not at all.
+    for batch in _batches(table.rows, size):
+        run.stage(batch)
+        if progress:
+            progress(len(batch), table.total)
     run.quarantined.sort(key=lambda item: item[0])
     report.errors.sort(key=lambda e: e.row)
     if run.quarantined:
         target = Path(quarantine_path) if quarantine_path else _default_quarantine(path)
         write_quarantine(target, table.header, run.quarantined)
         report.quarantine_path = target
+    if not dry_run:
+        try:
+            with session.begin_nested():
+                run.apply()
+                report.created, report.updated = run.counts()
+                entry = log_access(
+                    session,
+                    user=user,
+                    action="import",
+                    jurisdiction=prof.jurisdiction.value,
+                    details={**report.summary(), **changes_summary(run.changes)},
+                )
+                add_changes(session, entry=entry, changes=run.changes)
+        except IntegrityError as exc:
+            raise UserError(
+                f"{path.name}: a record of this file clashes with one stored by someone else "
+                "while the file was being checked. Nothing was imported; import the file again."
+            ) from exc
+    else:
+        report.created, report.updated = run.counts()
     return report
 
 
@@ -162,10 +175,13 @@ class _FileImport:
         report: ImportReport,
         *,
         user: Principal,
-        dry_run: bool,
+        keep: bool,
     ) -> None:
         self.session, self.profile, self.report = session, profile, report
-        self.user, self.dry_run = user, dry_run
+        self.user, self.keep = user, keep
+        self.writing = False  # staging counts and marks new keys; apply() writes
+        # The accepted rows of each batch, with the dated case steps they add, kept for apply().
+        self.staged: list[tuple[list[RowPlan], list[tuple[RecordKey, Any]]]] = []
         self.changes: list[tuple[str, int, str]] = []  # the records written, for the audit log
         self.known: dict[RecordKey, int] = {}
         self.case_status: dict[RecordKey, str] = {}
@@ -195,8 +211,8 @@ class _FileImport:
         self.report.errors.extend(errors)
         self.report.rows_quarantined += 1
 
-    def batch(self, rows: list[tuple[int, dict[str, Any]]]) -> None:
-        """Validate, resolve and write one batch of rows."""
+    def stage(self, rows: list[tuple[int, dict[str, Any]]]) -> None:
+        """Validate and resolve one batch of rows, writing nothing; keep it for apply()."""
         plans: list[RowPlan] = []
         for number, raw in rows:
             self.report.rows_read += 1
@@ -211,8 +227,21 @@ class _FileImport:
         self._load_history([r.key for p in plans for r in p.records.values() if r.step])
         accepted = self._accept(plans)
         self.report.rows_imported += len(accepted)
+        if self.keep:
+            self.staged.append((accepted, list(self.new_steps)))
         self._write_records(accepted)
         self._write_links(accepted)
+
+    def apply(self) -> None:
+        """Write every staged batch, in file order, as the staging pass planned it."""
+        self.known = {key: rid for key, rid in self.known.items() if rid != _NEW}
+        self.child_counts.clear()
+        self.writing = True
+        staged, self.staged = self.staged, []
+        for accepted, steps in staged:
+            self.new_steps = list(steps)
+            self._write_records(accepted)
+            self._write_links(accepted)
 
     def _lookup(self, keys: Iterable[RecordKey]) -> None:
         groups: dict[tuple[str, str], set[str]] = defaultdict(set)
@@ -400,7 +429,7 @@ class _FileImport:
             for ctype, values in children:
                 by_type[ctype].append((self.known[key], values))
         for ctype, rows in by_type.items():
-            if self.dry_run:
+            if not self.writing:
                 self.child_counts[ctype] += len(rows)
                 continue
             self.child_counts[ctype] += add_children(self.session, child_type=ctype, rows=rows)
@@ -422,7 +451,7 @@ class _FileImport:
                 on = vals.get("opened_on") or date.today()
                 step = (vals.get("status") or "reported", on, vals.get("court_reference"))
                 steps.append((key, step))
-        if self.dry_run or not steps:
+        if not self.writing or not steps:
             return
         now = utcnow()
         rows = [
@@ -447,7 +476,7 @@ class _FileImport:
         history: bool = True,
     ) -> None:
         self.created[rtype].update(inserts)
-        if self.dry_run:
+        if not self.writing:
             self.known.update(dict.fromkeys(inserts, _NEW))
             return
         update_rows = [{"id": rid, **vals} for rid, vals in updates.items() if rid != _NEW and vals]
