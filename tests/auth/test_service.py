@@ -60,9 +60,17 @@ def test_account_locks_after_repeated_failures(session) -> None:
     for _ in range(service.MAX_FAILURES):
         with pytest.raises(service.LoginFailed):
             service.authenticate(session, username="ana", password="wrong wrong wrong")
-    with pytest.raises(service.AccountLocked, match="locked"):
+    # Even the right password gets the answer of an unknown name: the lock is not disclosed.
+    with pytest.raises(service.LoginFailed) as locked:
         service.authenticate(session, username="ana", password=PASSWORD)
+    with pytest.raises(service.LoginFailed) as unknown:
+        service.authenticate(session, username="nobody", password=PASSWORD)
+    assert type(locked.value) is type(unknown.value) is service.LoginFailed
+    assert str(locked.value) == str(unknown.value) == "wrong user name, password or code"
+    assert locked.value.status_code == unknown.value.status_code == 401
+    assert _entries(session, "login_failed", "ana")[-1].details["reason"] == "locked"
     user = service.get_user(session, "ana")
+    assert user.locked_until is not None  # the admin page shows the lock from this
     user.locked_until = datetime.now(UTC) - timedelta(seconds=1)
     assert service.authenticate(session, username="ana", password=PASSWORD).username == "ana"
 
