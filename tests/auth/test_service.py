@@ -75,6 +75,28 @@ def test_account_locks_after_repeated_failures(session) -> None:
     assert service.authenticate(session, username="ana", password=PASSWORD).username == "ana"
 
 
+def test_locked_and_unknown_accounts_cost_one_hash_check_each(session, monkeypatch) -> None:
+    _add(session)
+    service.get_user(session, "ana").locked_until = datetime.now(UTC) + timedelta(minutes=5)
+    checks: list[str] = []
+    real = service._hasher
+
+    class Counting:
+        def verify(self, stored: str, password: str) -> bool:
+            checks.append(stored)
+            return real.verify(stored, password)
+
+        def check_needs_rehash(self, stored: str) -> bool:
+            return real.check_needs_rehash(stored)
+
+    monkeypatch.setattr(service, "_hasher", Counting())
+    for name in ("ana", "ghost"):
+        with pytest.raises(service.LoginFailed):
+            service.authenticate(session, username=name, password=PASSWORD)
+    # Same work for both (similar timing): the locked account's real hash, the dummy for ghost.
+    assert checks == [service.get_user(session, "ana").password_hash, service._DUMMY_HASH]
+
+
 def test_reset_unlocks(session) -> None:
     _add(session)
     for _ in range(service.MAX_FAILURES):
