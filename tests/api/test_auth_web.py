@@ -175,7 +175,9 @@ def test_a_locked_account_answers_like_an_unknown_name(probe_app, session) -> No
     # The lock is still logged for the supervisor, and shown to administrators.
     reasons = [
         e.details["reason"]
-        for e in session.scalars(select(AuditEntry).where(AuditEntry.actor == "ana"))
+        for e in session.scalars(
+            select(AuditEntry).where(AuditEntry.actor == "ana").order_by(AuditEntry.seq)
+        )
         if e.action == "login_failed"
     ]
     assert reasons[-2:] == ["locked", "locked"]
