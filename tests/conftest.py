@@ -251,7 +251,8 @@ def token(session: Session, client):  # noqa: ANN201
             jurisdiction=jurisdiction,
         )
         return {
-            "Authorization": f"Bearer {service.create_api_token(session, username=name, name='t')}"
+            "Authorization": "Bearer "
+            + service.create_api_token(session, username=name, name="t", scopes=["read", "write"])
         }
 
     return make

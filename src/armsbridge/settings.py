@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     demo_password: str = Field(
         default="", description="One known password for every demo user (scripted checks only)."
     )
+    token_days_default: int = Field(
+        default=90, ge=1, description="Days an API token is valid when its creator gives none."
+    )
+    token_days_max: int = Field(
+        default=365, ge=1, description="Most days an API token may be valid (--expires-days)."
+    )
     match_auto_accept: float = Field(
         default=0.99, description="Match probability at or above which a match is accepted."
     )

@@ -80,7 +80,9 @@ def make_persona(session: Session, username: str, role: str, jurisdiction: str) 
     user = service.create_user(
         session, username=username, password=PASSWORD, role=role, jurisdiction=jurisdiction
     ).user
-    token = service.create_api_token(session, username=username, name="tests")
+    # Read and write, as most test calls need; administrators' tokens also read admin pages.
+    scopes = ["read", "write", "admin"] if role == "administrator" else ["read", "write"]
+    token = service.create_api_token(session, username=username, name="tests", scopes=scopes)
     return Persona(username, role, jurisdiction, token, user.id)
 
 

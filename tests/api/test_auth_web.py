@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 import pytest
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from armsbridge.app import create_app
+from armsbridge.audit.models import AuditEntry
 from armsbridge.auth import service
 from armsbridge.auth.dependencies import DB, public, require
 from armsbridge.settings import Settings
@@ -118,10 +121,6 @@ def test_bearer_tokens_need_no_csrf_and_bad_tokens_are_refused(probe_app, sessio
 
 
 def test_wrong_password_over_http_is_401_and_logged(probe_app, session) -> None:
-    from sqlalchemy import select
-
-    from armsbridge.audit.models import AuditEntry
-
     make_persona(session, "ana", "analyst", "XK")
     client = TestClient(probe_app)
     answer = _login(client, "ana", "wrong wrong wrong")
@@ -140,3 +139,50 @@ def test_logout_ends_the_session(probe_app, session) -> None:
     assert client.post("/probe/logout", headers={"X-CSRF-Token": token}).status_code == 200
     answer = client.get("/probe/me", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"].startswith("/login")
+
+
+def _login_page_answer(client: TestClient, username: str, password: str):
+    page = client.get("/login")
+    csrf = re.search(r'name="csrf_token" value="([0-9a-f]+)"', page.text).group(1)
+    form = {"username": username, "password": password, "csrf_token": csrf, "next": "/"}
+    return client.post("/login", data=form, follow_redirects=False)
+
+
+def test_a_locked_account_answers_like_an_unknown_name(probe_app, session) -> None:
+    make_persona(session, "ana", "analyst", "XK")
+    client = TestClient(probe_app)
+    for _ in range(service.MAX_FAILURES):
+        assert _login_page_answer(client, "ana", "wrong wrong wrong").status_code == 401
+    service.reset_rate_limits()
+    # Same length of name, so the echoed name in the form is the only difference to mask.
+    locked = _login_page_answer(client, "ana", PASSWORD)
+    unknown = _login_page_answer(client, "bob", PASSWORD)
+    assert locked.status_code == unknown.status_code == 401
+    assert "armsbridge_session" not in locked.headers.get("set-cookie", "")
+    assert locked.text.replace('value="ana"', "") == unknown.text.replace('value="bob"', "")
+    assert "wrong user name, password or code" in locked.text and "locked" not in locked.text
+    # The JSON answer of a script is the same for both too.
+    answers = [
+        client.post(
+            "/probe/login",
+            data={"username": name, "password": PASSWORD},
+            headers={"Accept": "application/json", "X-CSRF-Token": _csrf_of(client)},
+        )
+        for name in ("ana", "bob")
+    ]
+    assert [a.status_code for a in answers] == [401, 401]
+    assert answers[0].json() == answers[1].json()
+    # The lock is still logged for the supervisor, and shown to administrators.
+    reasons = [
+        e.details["reason"]
+        for e in session.scalars(
+            select(AuditEntry).where(AuditEntry.actor == "ana").order_by(AuditEntry.seq)
+        )
+        if e.action == "login_failed"
+    ]
+    assert reasons[-2:] == ["locked", "locked"]
+    assert service.get_user(session, "ana").locked_until is not None
+
+
+def _csrf_of(client: TestClient) -> str:
+    return client.get("/probe/form").json()["csrf"]

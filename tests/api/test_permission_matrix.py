@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from armsbridge.app import FRAMEWORK_PATHS, iter_routes
 from armsbridge.audit.models import AuditEntry
-from armsbridge.auth.dependencies import route_permission
+from armsbridge.auth.dependencies import SAFE_METHODS, route_permission, route_takes_tokens
 from armsbridge.auth.permissions import role_allows
 from armsbridge.records import service as records
 from armsbridge.records.api_schemas import SLUGS
@@ -32,6 +32,7 @@ class Call:
     path: str  # template, e.g. /api/firearms/{record_id}
     action: str
     record_type: str | None  # type of {record_id}, when the route names one record
+    tokens: bool = True  # False: refused to every API token (administrative change, session only)
 
 
 def _record_type(path: str) -> str | None:
@@ -52,7 +53,13 @@ def _calls(app) -> list[Call]:
             if method == "HEAD":
                 continue
             calls.append(
-                Call(method, route.path, route_permission(route), _record_type(route.path))
+                Call(
+                    method,
+                    route.path,
+                    route_permission(route),
+                    _record_type(route.path),
+                    route_takes_tokens(route, method),
+                )
             )
     return calls
 
@@ -145,10 +152,25 @@ def test_permission_matrix(app, client, world, session) -> None:
 
     for call in calls:
         rid = world.ids[call.record_type] if call.record_type else 1
-        # Anonymous: nothing but public routes serves; no actor, so nothing is logged.
+        # Anonymous: nothing but public routes serves; a sign-in needed (401) is not logged, a
+        # form without its CSRF token is, as "anonymous" with a hashed address (no IP).
         anonymous_before = len(_refusals(session))
         answer = _send(client, call, rid)
-        expect(len(_refusals(session)) == anonymous_before, "logged anonymous", call, answer)
+        new = _refusals(session)[anonymous_before:]
+        if call.action == "public" and call.method not in SAFE_METHODS:
+            expect(
+                answer.status_code == 403
+                and len(new) == 1
+                and new[0].actor == "anonymous"
+                and new[0].details["reason"] == "csrf"
+                and new[0].details["path"] == _url(call, rid)
+                and "testclient" not in str(new[0].details),
+                "anonymous CSRF refusal not logged once",
+                call,
+                answer,
+            )
+        else:
+            expect(not new, "logged anonymous", call, answer)
         if call.action == "public":
             expect(answer.status_code < 500 and answer.status_code != 401, "anon", call, answer)
         elif call.path.startswith("/api/"):
@@ -174,8 +196,22 @@ def test_permission_matrix(app, client, world, session) -> None:
             if call.record_type:
                 logged = _refused_as(session, wrong.username, refused, rid, "role")
                 expect(logged, "refusal not logged", call, answer)
-        # Allowed role: served (no 401/403/5xx).
         allowed = next(personas[r] for r in ALLOWED_ORDER if role_allows(r, call.action))
+        if not call.tokens:
+            # Administrative changes and token management: never by a token, whatever its
+            # scopes (tests/api/test_tokens.py signs in for them); the refusal is logged.
+            refused = len(_refusals(session, allowed.username))
+            answer = _send(client, call, rid, allowed.headers)
+            new = _refusals(session, allowed.username)[refused:]
+            expect(answer.status_code == 403, f"token of {allowed.role}", call, answer)
+            expect(
+                len(new) == 1 and new[0].details["reason"].startswith("token_"),
+                "token refusal not logged",
+                call,
+                answer,
+            )
+            continue
+        # Allowed role: served (no 401/403/5xx).
         before = _consults(session, allowed.username)
         answer = _send(client, call, rid, allowed.headers)
         expect(

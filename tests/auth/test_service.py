@@ -60,11 +60,42 @@ def test_account_locks_after_repeated_failures(session) -> None:
     for _ in range(service.MAX_FAILURES):
         with pytest.raises(service.LoginFailed):
             service.authenticate(session, username="ana", password="wrong wrong wrong")
-    with pytest.raises(service.AccountLocked, match="locked"):
+    # Even the right password gets the answer of an unknown name: the lock is not disclosed.
+    with pytest.raises(service.LoginFailed) as locked:
         service.authenticate(session, username="ana", password=PASSWORD)
+    with pytest.raises(service.LoginFailed) as unknown:
+        service.authenticate(session, username="nobody", password=PASSWORD)
+    assert type(locked.value) is type(unknown.value) is service.LoginFailed
+    assert str(locked.value) == str(unknown.value) == "wrong user name, password or code"
+    assert locked.value.status_code == unknown.value.status_code == 401
+    last = max(_entries(session, "login_failed", "ana"), key=lambda e: e.seq)
+    assert last.details["reason"] == "locked"
     user = service.get_user(session, "ana")
+    assert user.locked_until is not None  # the admin page shows the lock from this
     user.locked_until = datetime.now(UTC) - timedelta(seconds=1)
     assert service.authenticate(session, username="ana", password=PASSWORD).username == "ana"
+
+
+def test_locked_and_unknown_accounts_cost_one_hash_check_each(session, monkeypatch) -> None:
+    _add(session)
+    service.get_user(session, "ana").locked_until = datetime.now(UTC) + timedelta(minutes=5)
+    checks: list[str] = []
+    real = service._hasher
+
+    class Counting:
+        def verify(self, stored: str, password: str) -> bool:
+            checks.append(stored)
+            return real.verify(stored, password)
+
+        def check_needs_rehash(self, stored: str) -> bool:
+            return real.check_needs_rehash(stored)
+
+    monkeypatch.setattr(service, "_hasher", Counting())
+    for name in ("ana", "ghost"):
+        with pytest.raises(service.LoginFailed):
+            service.authenticate(session, username=name, password=PASSWORD)
+    # Same work for both (similar timing): the locked account's real hash, the dummy for ghost.
+    assert checks == [service.get_user(session, "ana").password_hash, service._DUMMY_HASH]
 
 
 def test_reset_unlocks(session) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
@@ -15,6 +17,8 @@ from armsbridge.vocab.registry import by_slug
 
 if TYPE_CHECKING:
     from starlette.requests import Request
+
+ANONYMOUS = "anonymous"  # the actor of a refused request that carried no valid session or token
 
 
 def log_access(
@@ -71,34 +75,62 @@ def _hidden_because(session: Session, user: Principal, record_type: str, record_
     return "not_visible"  # restricted case, or a data-subject category hidden from the role
 
 
-def log_refusal(session: Session, request: Request, error: UserError) -> bool:
-    """Log a refused access of a signed-in user to a record (or a kind of record); True if so."""
+def client_tag(request: Request) -> str:
+    """Return a short keyed hash of the client address: tells repeat callers apart, names no one."""
+    host = request.client.host if request.client else ""
+    key = str(getattr(request.app.state, "secret_key", "")).encode("utf-8")
+    return hmac.new(key, ("client:" + host).encode("utf-8"), hashlib.sha256).hexdigest()[:16]
+
+
+def _refusal_reason(session: Session, request: Request, error: UserError) -> str:
+    """Return why a request was refused, or "" when there is nothing to log."""
     user = request.scope.get("armsbridge_principal")
-    if user is None or not isinstance(error, PermissionDenied | NotFound):
-        return False  # anonymous requests (401) have no actor to log
-    record_type, record_id = _named_record(request)
-    if record_type is None:
+    if isinstance(error, PermissionDenied):
+        return str(getattr(error, "reason", "role"))
+    if isinstance(error, NotFound) and user is not None:
+        record_type, record_id = _named_record(request)
+        if record_type is None or record_id is None:
+            return ""
+        return _hidden_because(session, user, record_type, record_id)
+    # A known API token that expired or was revoked: its use may be a stolen copy.
+    return str(getattr(error, "reason", "")) if getattr(error, "actor", None) else ""
+
+
+def log_refusal(session: Session, request: Request, error: UserError) -> bool:
+    """Log one `refused` entry for a refused request; True if one was written.
+
+    Logged: every 403 (role, CSRF, token scope; anonymous callers as "anonymous" with a hashed
+    address), a 404 that hides a record a signed-in user may not see, and the use of an expired
+    or revoked API token. Not logged: a sign-in needed (401) or a record that does not exist.
+    """
+    reason = _refusal_reason(session, request, error)
+    if not reason:
         return False
-    if isinstance(error, NotFound):
-        if record_id is None:
-            return False
-        reason = _hidden_because(session, user, record_type, record_id)
-        if not reason:
-            return False
-    else:
-        reason = getattr(error, "reason", "role")
-    log_access(
+    user = request.scope.get("armsbridge_principal")
+    record_type, record_id = _named_record(request) if user is not None else (None, None)
+    details = {
+        "refused": True,
+        "reason": reason,
+        "status": error.status_code,
+        "method": request.method,
+        "path": request.url.path,
+    }
+    if user is not None:
+        log_access(
+            session,
+            user=user,
+            action="refused",
+            record_type=record_type,
+            record_id=record_id,
+            details=details,
+        )
+        return True
+    owner = getattr(error, "actor", None)
+    log_event(
         session,
-        user=user,
+        actor=owner or ANONYMOUS,
+        actor_jurisdiction=getattr(error, "actor_jurisdiction", None),
         action="refused",
-        record_type=record_type,
-        record_id=record_id,
-        details={
-            "refused": True,
-            "reason": reason,
-            "status": error.status_code,
-            "method": request.method,
-            "path": request.url.path,
-        },
+        details={**details, "client": client_tag(request)} if owner is None else details,
     )
     return True

@@ -8,10 +8,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from armsbridge.auth import service
+from armsbridge.auth import service, tokens
+from armsbridge.auth.models import ApiToken
 from armsbridge.auth.principal import USER_ENV, os_login
 from armsbridge.db.engine import engine_from_settings
 from armsbridge.db.session import make_sessionmaker, session_scope
+from armsbridge.errors import UserError
 from armsbridge.settings import get_settings
 
 console = Console()
@@ -130,13 +132,57 @@ def list_(show_all: bool = typer.Option(True, "--all/--active", help="Include di
 
 @user_app.command("token")
 def token(
-    username: str = typer.Argument(...),
-    name: str = typer.Option(..., "--name", help="What the token is for (a script's name)."),
+    username: str = typer.Argument(None, help="The account the token acts as."),
+    name: str = typer.Option(None, "--name", help="What the token is for (a script's name)."),
+    scope: list[str] = typer.Option(
+        None, "--scope", help="read (default), write or admin; repeat for more than one."
+    ),
+    expires_days: int = typer.Option(
+        None, "--expires-days", help="Days the token is valid (default: the node's, 90)."
+    ),
+    list_: bool = typer.Option(False, "--list", help="List the account's tokens instead."),
+    revoke: int = typer.Option(None, "--revoke", help="Revoke the token with this id."),
 ) -> None:
-    """Create an API token for scripts (`Authorization: Bearer ...`); it is shown once."""
+    """Create an API token for scripts (`Authorization: Bearer ...`; shown once), list, revoke."""
     with session_scope(_factory()) as session:
-        raw = service.create_api_token(session, username=username, name=name)
+        if revoke is not None:
+            row = tokens.revoke_token(session, token_id=revoke, actor=ACTOR)
+            console.print(f"token {row.id} ({row.prefix}..., {row.name}) revoked")
+            return
+        if not username:
+            raise UserError("give the account: `armsbridge user token USER --name NAME`")
+        if list_:
+            _print_tokens(tokens.list_tokens(session, username=username))
+            return
+        if not name:
+            raise UserError("give --name: what the token is for (a script's name)")
+        row, raw = tokens.issue_token(
+            session,
+            username=username,
+            name=name,
+            scopes=scope or tokens.DEFAULT_SCOPES,
+            expires_days=expires_days,
+            actor=ACTOR,
+        )
+        facts = f"token {row.id} for {username}: {row.scopes}, expires {row.expires_on}"
     console.print(raw, markup=False)
+    console.print(facts, markup=False)
+
+
+def _print_tokens(rows: list[ApiToken]) -> None:
+    table = Table("id", "name", "prefix", "scopes", "created", "last used", "expires", "state")
+    for row in rows:
+        table.add_row(
+            str(row.id),
+            row.name,
+            row.prefix,
+            row.scopes,
+            row.created_at.strftime("%Y-%m-%d"),
+            row.last_used_at.strftime("%Y-%m-%d %H:%M") if row.last_used_at else "",
+            row.expires_on.isoformat(),
+            tokens.token_state(row),
+        )
+    console.print(table)
 
 
 @user_app.command("member")

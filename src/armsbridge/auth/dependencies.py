@@ -17,20 +17,24 @@ from sqlalchemy.orm import Session
 from armsbridge.auth import service
 from armsbridge.auth.access import log_refusal
 from armsbridge.auth.permissions import known_action, role_allows
-from armsbridge.auth.principal import Principal
+from armsbridge.auth.principal import LoginRequired, Principal
 from armsbridge.errors import PermissionDenied, UserError
 
+__all__ = ["DB", "CurrentUser", "LoginRequired", "public", "require", "route_permission"]
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# What a read-scope token may send: no OPTIONS either, since no route of the node answers it.
+READ_METHODS = frozenset({"GET", "HEAD"})
+# Administrative actions (accounts, roles, passwords, memberships, grants): an API token may at
+# most read their pages (admin scope); changes need a signed-in session, which for these roles
+# always has a second factor, so a stolen token cannot create an administrator.
+ADMIN_ACTIONS = frozenset({"user.manage", "case.members"})
+ADMIN_BY_TOKEN = "administrative actions need a signed-in session with a second factor"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 PERMISSION_ATTR = "__armsbridge_permission__"
+SESSION_ONLY_ATTR = "__armsbridge_session_only__"
 log = logging.getLogger("armsbridge.web")
-
-
-class LoginRequired(UserError):
-    """The request carries no valid session or token; browsers are sent to the login page."""
-
-    status_code = 401
 
 
 def run_in_transaction(session: Session, request: Request | None = None) -> Iterator[Session]:
@@ -105,13 +109,44 @@ async def check_csrf(request: Request, user: Principal | None) -> None:
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
     if not sent or not hmac.compare_digest(sent, expected):
-        refused = PermissionDenied("the form has expired or did not come from this site; reload it")
-        refused.reason = "csrf"  # type: ignore[attr-defined]
-        raise refused
+        raise _refused("the form has expired or did not come from this site; reload it", "csrf")
 
 
-def require(action: str) -> Any:
-    """Return a dependency that lets the request through only if the user's role allows `action`."""
+def _refused(message: str, reason: str) -> PermissionDenied:
+    refused = PermissionDenied(message)
+    refused.reason = reason  # type: ignore[attr-defined]
+    return refused
+
+
+def check_token(user: Principal, action: str, method: str, *, session_only: bool = False) -> None:
+    """Refuse (403) what an API token may not do: beyond its scopes, or administrative changes."""
+    if user.via != "token":
+        return
+    if session_only:
+        raise _refused(
+            "this page needs a signed-in session, not an API token; sign in in a browser",
+            "token_session_only",
+        )
+    if action in ADMIN_ACTIONS and method not in READ_METHODS:
+        raise _refused(ADMIN_BY_TOKEN, "token_admin")
+    if action in ADMIN_ACTIONS and "admin" not in user.scopes:
+        raise _refused(
+            "this API token lacks the admin scope needed to read administrative pages",
+            "token_scope",
+        )
+    if method not in READ_METHODS and "write" not in user.scopes:
+        raise _refused(
+            f"this API token may only read (scopes: {', '.join(sorted(user.scopes))}); "
+            f"{method} needs a token with the write scope (`--scope write`)",
+            "token_scope",
+        )
+
+
+def require(action: str, *, session_only: bool = False) -> Any:
+    """Return a dependency that lets the request through only if the user's role allows `action`.
+
+    API tokens are held to their scopes (check_token); `session_only` refuses them outright.
+    """
     if not known_action(action):
         raise ValueError(f"unknown action {action!r}: declare it in auth/roles.yaml")
 
@@ -120,10 +155,12 @@ def require(action: str) -> Any:
             raise LoginRequired("sign in first")
         if not role_allows(user.role, action):
             raise PermissionDenied(f"your role ({user.role}) may not do this ({action})")
+        check_token(user, action, request.method, session_only=session_only)
         await check_csrf(request, user)
         return user
 
     setattr(dependency, PERMISSION_ATTR, action)
+    setattr(dependency, SESSION_ONLY_ATTR, session_only)
     dependency.__name__ = f"require_{action.replace('.', '_')}"
     return dependency
 
@@ -137,13 +174,25 @@ async def public(request: Request, user: CurrentUser) -> Principal | None:
 setattr(public, PERMISSION_ATTR, "public")
 
 
-def route_permission(route: Any) -> str | None:
-    """Return the action a route declares ("public" for open routes), or None if none."""
+def _permission_call(route: Any) -> Any:
     pending = [route.dependant] if getattr(route, "dependant", None) is not None else []
     while pending:
         dependant = pending.pop()
-        action = getattr(dependant.call, PERMISSION_ATTR, None)
-        if action is not None:
-            return action
+        if getattr(dependant.call, PERMISSION_ATTR, None) is not None:
+            return dependant.call
         pending.extend(dependant.dependencies)
     return None
+
+
+def route_takes_tokens(route: Any, method: str) -> bool:
+    """False when a route refuses every API token for `method` (session-only, admin changes)."""
+    call = _permission_call(route)
+    if call is None or getattr(call, SESSION_ONLY_ATTR, False):
+        return False
+    return not (getattr(call, PERMISSION_ATTR) in ADMIN_ACTIONS and method not in READ_METHODS)
+
+
+def route_permission(route: Any) -> str | None:
+    """Return the action a route declares ("public" for open routes), or None if none."""
+    call = _permission_call(route)
+    return None if call is None else getattr(call, PERMISSION_ATTR)

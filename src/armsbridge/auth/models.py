@@ -58,7 +58,11 @@ class AuthSession(Base):
 
 
 class ApiToken(Base):
-    """A token for scripts (`Authorization: Bearer ...`); shown once, stored as its SHA-256."""
+    """A token for scripts (`Authorization: Bearer ...`); shown once, stored as its SHA-256.
+
+    `scopes` is a space-separated subset of auth.tokens.SCOPES; the token is valid up to and
+    including `expires_on` (UTC), unless `revoked_at` is set.
+    """
 
     __tablename__ = "api_tokens"
 
@@ -67,10 +71,14 @@ class ApiToken(Base):
     name: Mapped[str] = mapped_column(String(120))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     prefix: Mapped[str] = mapped_column(String(12))
+    scopes: Mapped[str] = mapped_column(String(40), default="read")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(80), default="")
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    expires_on: Mapped[date | None] = mapped_column(Date, default=None)
-    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_on: Mapped[date] = mapped_column(Date)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    # Why: "owner", "administrator", "password_reset", "password_change", "disabled", "locked".
+    revoked_reason: Mapped[str | None] = mapped_column(String(40), default=None)
 
 
 class CaseMember(Base):

@@ -14,7 +14,7 @@ from fastapi.responses import RedirectResponse, Response
 from nacl.exceptions import CryptoError
 from nacl.secret import SecretBox
 
-from armsbridge.auth import admin_pages, service
+from armsbridge.auth import admin_pages, service, token_pages
 from armsbridge.auth.dependencies import DB, public, require
 from armsbridge.auth.permissions import load_roles
 from armsbridge.auth.principal import Principal
@@ -25,6 +25,7 @@ from armsbridge.web.templating import LANGUAGE_COOKIE, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 router.include_router(admin_pages.router)
+router.include_router(token_pages.router)
 PENDING_SECONDS = 300
 # Sign-in messages of the auth service, marked so the login page shows them translated.
 MESSAGES = (

@@ -28,6 +28,12 @@ USER_ENV = "ARMSBRIDGE_USER"
 NODE_ROLE = "node"  # the role of the node principal; roles.yaml forbids it to accounts
 
 
+class LoginRequired(UserError):
+    """The request carries no valid session or token; browsers are sent to the login page."""
+
+    status_code = 401
+
+
 class NoAccount(UserError):
     """The CLI was not told which account to act as, or the account cannot act."""
 
@@ -47,6 +53,8 @@ class Principal:
     via: str = "session"  # "session" (browser cookie), "token" (API token), "cli" or "node"
     session_id: str | None = field(default=None, repr=False)
     os_user: str | None = None  # the operating-system user, for commands run on the node
+    # What an API token may do ("read", "write", "admin"); empty for every other way in.
+    scopes: frozenset[str] = frozenset()
 
     @property
     def is_node(self) -> bool:
@@ -75,8 +83,10 @@ def node_principal(jurisdiction: str, *, purpose: str) -> Principal:
     )
 
 
-def principal_of(user: User, *, via: str, session_id: str | None = None) -> Principal:
-    """Return the detached Principal of `user`."""
+def principal_of(
+    user: User, *, via: str, session_id: str | None = None, scopes: frozenset[str] = frozenset()
+) -> Principal:
+    """Return the detached Principal of `user` (`scopes` of the API token it came with)."""
     return Principal(
         id=user.id,
         username=user.username,
@@ -87,6 +97,7 @@ def principal_of(user: User, *, via: str, session_id: str | None = None) -> Prin
         via=via,
         session_id=session_id,
         os_user=os_login() if via == "cli" else None,
+        scopes=scopes,
     )
 
 

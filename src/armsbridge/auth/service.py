@@ -19,13 +19,16 @@ from armsbridge.audit.service import log_event
 from armsbridge.auth.models import User
 from armsbridge.auth.permissions import role_names, second_factor_required
 from armsbridge.auth.sessions import (  # noqa: F401 - the public sign-in API lives here too
-    create_api_token,
     create_session,
     csrf_token,
     end_all_sessions,
     end_session,
     principal_of,
     resolve_principal,
+)
+from armsbridge.auth.tokens import (  # noqa: F401 - the public token API lives here too
+    create_api_token,
+    revoke_user_tokens,
 )
 from armsbridge.errors import Conflict, NotFound, UserError, ValidationFailed
 
@@ -168,11 +171,12 @@ def create_user(
 
 
 def set_disabled(session: Session, *, username: str, disabled: bool, actor: str) -> User:
-    """Disable (or enable again) an account; disabling closes its sessions."""
+    """Disable (or enable again) an account; disabling closes its sessions and revokes tokens."""
     user = get_user(session, username)
     user.disabled = disabled
     if disabled:
         end_all_sessions(session, user_id=user.id)
+        revoke_user_tokens(session, user=user, reason="disabled", actor=actor)
     op = "user.disable" if disabled else "user.enable"
     log_event(
         session,
@@ -193,7 +197,7 @@ def reset_user(
     new_totp: bool = False,
     actor: str,
 ) -> NewUser:
-    """Unlock an account; optionally set a new password and a new TOTP secret."""
+    """Unlock an account; optionally set a new password (which revokes its API tokens)."""
     user = get_user(session, username)
     user.failed_attempts = 0
     user.locked_until = None
@@ -202,6 +206,7 @@ def reset_user(
         user.password_hash = hash_password(password)
         user.password_changed_at = _now()
         end_all_sessions(session, user_id=user.id)
+        revoke_user_tokens(session, user=user, reason="password_reset", actor=actor)
     if new_totp:
         user.totp_secret = pyotp.random_base32()
         user.totp_last_step = None
@@ -260,6 +265,16 @@ def _fail(session: Session, username: str, reason: str, client: str | None) -> N
     )
 
 
+def _count_failure(session: Session, user: User, now: datetime) -> None:
+    """Count a failed sign-in; at MAX_FAILURES lock the account and revoke its API tokens."""
+    user.failed_attempts += 1
+    if user.failed_attempts >= MAX_FAILURES:
+        user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+        user.failed_attempts = 0
+        # Someone is guessing this account's password: a token stolen with it must stop too.
+        revoke_user_tokens(session, user=user, reason="locked", actor=user.username)
+
+
 def _code_step(secret: str, code: str, last_step: int | None) -> int | None:
     totp = pyotp.TOTP(secret)
     code = code.strip().replace(" ", "")
@@ -293,20 +308,18 @@ def authenticate(
         _fail(session, username, "unknown_user", client)
         raise LoginFailed(generic)
     now = _now()
-    locked = _aware(user.locked_until) if user.locked_until else None
-    if locked is not None and locked > now:
-        _fail(session, username, "locked", client)
-        minutes = max(1, round((locked - now).total_seconds() / 60))
-        raise AccountLocked(f"this account is locked after failed sign-ins; wait {minutes} min")
     try:
         password_ok: bool = _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         password_ok = False
+    locked = _aware(user.locked_until) if user.locked_until else None
+    if locked is not None and locked > now:
+        # The answer of an unknown name, after the same hash check: saying "locked" would tell
+        # a prober that the name exists. The log and the admin page still show the lock.
+        _fail(session, username, "locked", client)
+        raise LoginFailed(generic)
     if not password_ok or user.disabled:
-        user.failed_attempts += 1
-        if user.failed_attempts >= MAX_FAILURES:
-            user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-            user.failed_attempts = 0
+        _count_failure(session, user, now)
         _fail(session, username, "disabled" if password_ok else "password", client)
         raise LoginFailed(generic)
     if second_factor_required(user.role) and not user.totp_secret:
@@ -317,10 +330,7 @@ def authenticate(
             raise SecondFactorRequired("enter the 6-digit code from your authenticator app")
         step = _code_step(user.totp_secret, code, user.totp_last_step)
         if step is None:
-            user.failed_attempts += 1
-            if user.failed_attempts >= MAX_FAILURES:
-                user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-                user.failed_attempts = 0
+            _count_failure(session, user, now)
             _fail(session, username, "code", client)
             raise LoginFailed(generic)
         user.totp_last_step = step
@@ -340,7 +350,7 @@ def authenticate(
 
 
 def change_password(session: Session, *, username: str, current: str, new: str) -> User:
-    """Let a user change their own password (the current one is checked); other sessions end."""
+    """Change one's own password (the current one is checked); sessions and tokens end."""
     user = get_user(session, username)
     try:
         ok: bool = _hasher.verify(user.password_hash, current)
@@ -355,6 +365,7 @@ def change_password(session: Session, *, username: str, current: str, new: str) 
     user.password_hash = hash_password(new)
     user.password_changed_at = _now()
     end_all_sessions(session, user_id=user.id)
+    revoke_user_tokens(session, user=user, reason="password_change", actor=username)
     log_event(
         session,
         actor=username,

@@ -1,4 +1,4 @@
-"""Browser sessions (signed cookies), API tokens, CSRF tokens and the pre-session cookie."""
+"""Browser sessions (signed cookies), CSRF tokens and the pre-session cookie (tokens: tokens.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 import hmac
 import secrets
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from http.cookies import CookieError, SimpleCookie
 
 from fastapi import Request, Response
@@ -16,15 +16,14 @@ from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from armsbridge.audit.service import log_event
-from armsbridge.auth.models import ApiToken, AuthSession, User
+from armsbridge.auth.models import AuthSession, User
 from armsbridge.auth.principal import Principal, principal_of
-from armsbridge.errors import NotFound
+from armsbridge.auth.tokens import principal_from_token
 
 SESSION_COOKIE = "armsbridge_session"
 PRE_SESSION_COOKIE = "armsbridge_pre"
 SESSION_LIFETIME = timedelta(hours=12)
 SESSION_IDLE = timedelta(hours=2)
-TOKEN_PREFIX = "abt_"
 
 
 def _now() -> datetime:
@@ -114,20 +113,6 @@ def end_all_sessions(session: Session, *, user_id: int) -> None:
     session.execute(delete(AuthSession).where(AuthSession.user_id == user_id))
 
 
-def _from_token(session: Session, header: str) -> Principal | None:
-    raw = header[7:].strip()
-    row = session.scalar(select(ApiToken).where(ApiToken.token_hash == sha256(raw)))
-    if row is None or row.revoked or (row.expires_on and row.expires_on < date.today()):
-        return None
-    user = session.get(User, row.user_id)
-    if user is None or user.disabled:
-        return None
-    now = _now()
-    if row.last_used_at is None or now - _aware(row.last_used_at) > timedelta(minutes=5):
-        row.last_used_at = now
-    return principal_of(user, via="token")
-
-
 # Built once: every signed-in request runs it, and a reused statement keeps its SQL cache key.
 _SESSION_BY_HASH = select(AuthSession).where(AuthSession.token_hash == bindparam("token_hash"))
 
@@ -155,36 +140,8 @@ def resolve_principal(session: Session, *, request: Request) -> Principal | None
     """Return the user the request's bearer token or session cookie stands for, or None."""
     header = request.headers.get("authorization", "")
     if header[:7].lower() == "bearer ":
-        return _from_token(session, header)
+        return principal_from_token(session, header[7:].strip())
     return _from_cookie(session, request)
-
-
-def create_api_token(
-    session: Session, *, username: str, name: str, expires_on: date | None = None
-) -> str:
-    """Create an API token for `username` and return it (shown once; only its hash is kept)."""
-    user = session.scalar(select(User).where(User.username == username))
-    if user is None:
-        raise NotFound(f"no user {username!r}")
-    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    session.add(
-        ApiToken(
-            user_id=user.id,
-            name=name,
-            token_hash=sha256(raw),
-            prefix=raw[:12],
-            expires_on=expires_on,
-        )
-    )
-    log_event(
-        session,
-        actor=username,
-        actor_jurisdiction=user.jurisdiction,
-        action="admin",
-        details={"op": "token.create", "name": name, "prefix": raw[:12]},
-    )
-    session.flush()
-    return raw
 
 
 def csrf_token(request: Request) -> str:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-01 23:49:50.768037
+Create Date: 2026-12-02 02:06:28.582863
 """
 
 from __future__ import annotations
@@ -517,10 +517,13 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=120), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
     sa.Column('prefix', sa.String(length=12), nullable=False),
+    sa.Column('scopes', sa.String(length=40), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=80), nullable=False),
     sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('expires_on', sa.Date(), nullable=True),
-    sa.Column('revoked', sa.Boolean(), nullable=False),
+    sa.Column('expires_on', sa.Date(), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_reason', sa.String(length=40), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_tokens_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
