@@ -102,7 +102,9 @@ def measure(name: str, url: str, var: Path, rows: int, idle_requests: int) -> di
             auth.create_user(
                 session, username=username, password="p" * 12, role="analyst", jurisdiction="XK"
             )
-        token = auth.create_api_token(session, username="clerk", name="bench")
+        token = auth.create_api_token(
+            session, username="clerk", name="bench", scopes=["read", "write"]
+        )
     headers = {"Authorization": f"Bearer {token}"}
     client = TestClient(app, raise_server_exceptions=False)
     path = var / "persons.csv"

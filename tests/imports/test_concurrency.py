@@ -61,7 +61,9 @@ def test_web_writes_go_through_while_an_import_runs(node, tmp_path) -> None:
         auth.create_user(
             session, username="clerk", password="p" * 12, role="analyst", jurisdiction="XK"
         )
-        token = auth.create_api_token(session, username="clerk", name="web")
+        token = auth.create_api_token(
+            session, username="clerk", name="web", scopes=["read", "write"]
+        )
     headers = {"Authorization": f"Bearer {token}"}
     rows = [
         [str(i), "Përparim", "Gashi", "", "01.01.1990", "M", "", "", "", ""] for i in range(ROWS)
