@@ -16,6 +16,7 @@ from armsbridge.auth import service
 from armsbridge.auth.access import log_refusal
 from armsbridge.auth.dependencies import get_db
 from armsbridge.auth.models import AccessGrant, CaseMember
+from armsbridge.auth.permissions import role_names
 from armsbridge.errors import UserError
 from armsbridge.records import service as records
 from armsbridge.records.models import Firearm
@@ -103,17 +104,7 @@ def _cheap_hashes(monkeypatch) -> None:
 @pytest.fixture
 def world(session: Session) -> World:
     """Users: every role in XK, an analyst in MK, an analyst who is a case member; records."""
-    personas = {
-        role: make_persona(session, f"{role}_xk", role, "XK")
-        for role in (
-            "administrator",
-            "analyst",
-            "investigator",
-            "border_officer",
-            "auditor",
-            "programme_officer",
-        )
-    }
+    personas = {role: make_persona(session, f"{role}_xk", role, "XK") for role in role_names()}
     personas["analyst_mk"] = make_persona(session, "analyst_mk", "analyst", "MK")
     personas["member"] = make_persona(session, "member_xk", "investigator", "XK")
     actor = "setup"
