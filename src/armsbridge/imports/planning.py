@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 from armsbridge.errors import ValidationFailed
+from armsbridge.imports.limits import EXTRA_CELLS, ROW_PROBLEMS
 from armsbridge.imports.mapping import Source, is_empty, render, template_columns
 from armsbridge.imports.profile import Profile, RecordSpec
 from armsbridge.imports.schemas import RowError
@@ -17,7 +18,16 @@ from armsbridge.vocab.service import enum_values
 from armsbridge.vocab.values import coerce_value
 
 RecordKey = tuple[str, str, str]  # (record type, jurisdiction, external_ref)
-EXTRA_CELLS = "\x00extra"
+__all__ = ["EXTRA_CELLS", "PlannedLink", "PlannedRecord", "RecordKey", "RowPlan", "plan_row"]
+SHOWN_CHARS = 200  # of a value in a row error; the quarantine keeps the whole cell
+
+
+def shown(value: Any) -> str:
+    """Return a value as a row error shows it: at most SHOWN_CHARS, NUL as the symbol ␀."""
+    text = "" if value is None else str(value)
+    if len(text) > SHOWN_CHARS:
+        text = f"{text[:SHOWN_CHARS]}… ({len(text):,} characters)"
+    return text.replace("\x00", "\u2400")
 
 
 @cache
@@ -94,8 +104,10 @@ def plan_row(
     errors: list[RowError] = []
 
     def err(column: str, value: Any, expected: str) -> None:
-        errors.append(RowError(file, number, column, "" if value is None else str(value), expected))
+        errors.append(RowError(file, number, column, shown(value), expected))
 
+    for column, value, expected in raw.get(ROW_PROBLEMS, ()):
+        err(column, value, expected)
     if EXTRA_CELLS in raw:
         err(
             "",
