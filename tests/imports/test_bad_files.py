@@ -324,3 +324,13 @@ def test_quarantine_cells_cannot_run_as_formulas(session, tmp_path):
     assert row["ID_PERSONI"] == '\'=HYPERLINK("http://x")'
     assert (row["EMRI"], row["MBIEMRI"]) == ("'@SUM(1)", "'+1-1")
     assert not row["errors"].startswith(("=", "+", "-", "@"))
+
+
+def test_an_impossible_birth_date_is_quarantined_with_field_value_and_bound(session, tmp_path):
+    rows = [_person(1), [*_person(2)[:4], "31.12.9999", *_person(2)[5:]], _person(3)]
+    path = write_csv(tmp_path / "dates.csv", PERSON_HEADER, rows)
+    report = _import(session, path)
+    assert (report.rows_imported, report.rows_quarantined) == (2, 1)
+    [error] = report.errors
+    assert (error.row, error.column, error.value) == (3, "DATELINDJA", "31.12.9999")
+    assert error.expected.startswith("a date no later than") and "person.birth_date" in str(error)

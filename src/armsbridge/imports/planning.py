@@ -15,7 +15,7 @@ from armsbridge.imports.schemas import RowError
 from armsbridge.records.children import prepare_child
 from armsbridge.records.validation import prepare_values, type_fields, validate_values
 from armsbridge.vocab.service import enum_values
-from armsbridge.vocab.values import coerce_value
+from armsbridge.vocab.values import STEP_DATE, coerce_value
 
 RecordKey = tuple[str, str, str]  # (record type, jurisdiction, external_ref)
 __all__ = ["EXTRA_CELLS", "PlannedLink", "PlannedRecord", "RecordKey", "RowPlan", "plan_row"]
@@ -157,7 +157,7 @@ def plan_row(
         if spec.status_date is not None and values.get("status"):
             raw_date = spec.status_date.extract(raw)
             try:
-                on = coerce_value({"type": "date", "required": True}, raw_date, field="status_date")
+                on = coerce_value(STEP_DATE, raw_date, field="status_date")
             except ValidationFailed as exc:
                 for p in exc.problems:
                     expected = p["expected"] + " (the date of case.status)"
