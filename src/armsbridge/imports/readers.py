@@ -301,15 +301,18 @@ def _xlsx_values(
     extra: list[Any] = []
     for col, value, data_type in cells:
         name = names[col - 1] if col <= len(names) else ""
-        if isinstance(value, str):
-            check_cell(f"{where}, row {number}, column {name or col}", value, limits)
-            value = unquote_cell(value)
+        if data_type == "e" or value is None:
+            problem = cell_problem(number, col, value, data_type)
+            if problem:
+                problems.append((name, *problem))
+                continue
+        elif value.__class__ is str:
+            if len(value) > limits.max_cell_chars:
+                check_cell(f"{where}, row {number}, column {name or col}", value, limits)
+            if value[:1] == "'":
+                value = unquote_cell(value)
             if NUL in value:
                 problems.append(_nul_problem(name, value))
-        problem = cell_problem(number, col, value, data_type)
-        if problem:
-            problems.append((name, *problem))
-            continue
         if col > len(names):
             if not _blank(value):
                 extra.append(_cell(value))

@@ -138,6 +138,8 @@ class Sheet:
 
 def cell_problem(row: int, column: int, value: Any, data_type: str) -> tuple[str, str] | None:
     """(value, expected) of a formula or error cell, naming the cell; None for a plain value."""
+    if data_type != _NO_VALUE and data_type != "e":
+        return None
     ref = f"{get_column_letter(column)}{row}" if column <= 18278 else f"column {column}, row {row}"
     if data_type == _NO_VALUE:
         return (
