@@ -334,3 +334,11 @@ def test_an_impossible_birth_date_is_quarantined_with_field_value_and_bound(sess
     [error] = report.errors
     assert (error.row, error.column, error.value) == (3, "DATELINDJA", "31.12.9999")
     assert error.expected.startswith("a date no later than") and "person.birth_date" in str(error)
+
+
+def test_a_quarantine_whose_first_row_is_past_the_limit_keeps_its_header(tmp_path):
+    rows = [(2, {"EMRI": "x" * 3000}, [RowError("f.csv", 2, "EMRI", "x", "a name")])]
+    target = tmp_path / "q.csv"
+    assert write_quarantine(target, ["EMRI"], rows, max_bytes=1024) == 1
+    [last] = _quarantine(target).values()
+    assert "1 more rows (rows 2 to 2) are not listed" in last["errors"]

@@ -148,9 +148,12 @@ def write_quarantine(
     columns = [h for h in header if h]
     buffer = io.StringIO()
     line = csv.writer(buffer)
-    written = 0
     with target.open("w", encoding="utf-8-sig", newline="") as handle:
         line.writerow(["row", "errors", *columns])
+        written = len(buffer.getvalue().encode("utf-8"))
+        handle.write(buffer.getvalue())
+        buffer.seek(0)
+        buffer.truncate()
         for index, (number, raw, errors) in enumerate(rows):
             reasons = " | ".join(
                 f"{e.column or '(row)'}: {e.value!r} is not {e.expected}" for e in errors
@@ -178,7 +181,6 @@ def write_quarantine(
                 handle.write(buffer.getvalue())
                 return left
             handle.write(text)
-        handle.write(buffer.getvalue())
     return 0
 
 
