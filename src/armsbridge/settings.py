@@ -49,6 +49,50 @@ class Settings(BaseSettings):
     import_batch_size: int = Field(
         default=2000, description="Rows written per database round trip during an import."
     )
+    # Limits on imported files (docs/admin/security.md, "Limits on files and requests"): each
+    # refusal names the limit and the setting that raises it.
+    import_max_file_bytes: int = Field(
+        default=50 * 1024 * 1024,
+        ge=1,
+        description="Largest file an import (CLI or wizard) accepts, in bytes.",
+    )
+    import_max_cell_chars: int = Field(
+        default=32_767,
+        ge=1,
+        description="Longest cell an import accepts, in characters (Excel's own cell limit).",
+    )
+    import_max_rows: int = Field(
+        default=1_048_576,
+        ge=1,
+        description="Most data rows one imported file may hold (Excel's sheet has 1,048,576).",
+    )
+    import_max_columns: int = Field(
+        default=1_000, ge=1, description="Most columns the header of an imported file may have."
+    )
+    import_max_unpacked_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        ge=1,
+        description="Largest total size of the parts of an XLSX workbook once unpacked, in bytes "
+        "(checked before the workbook is opened).",
+    )
+    import_max_compression_ratio: int = Field(
+        default=100,
+        ge=1,
+        description="Largest unpacked/packed size ratio of an XLSX part over 1 MiB (a ZIP bomb "
+        "packs gigabytes of repeated cells into kilobytes).",
+    )
+    import_max_errors_shown: int = Field(
+        default=20,
+        ge=0,
+        description="Row errors the import command prints (and the wizard shows); the rest are "
+        "counted and listed in the quarantine file.",
+    )
+    import_max_quarantine_bytes: int = Field(
+        default=100 * 1024 * 1024,
+        ge=1024,
+        description="Largest quarantine file an import writes, in bytes; the rows past it are "
+        "counted in its last line.",
+    )
 
     def effective_database_url(self) -> str:
         """Return the configured URL, or the default SQLite file under var_dir."""

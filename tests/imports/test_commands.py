@@ -2,48 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-from import_helpers import CASE_HEADER, CASES, PERSON_HEADER, PERSONS, write_csv
+from import_helpers import CASE_HEADER, CASES, PERSON_HEADER, PERSONS, run_cli, write_csv
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
-from armsbridge.auth.service import create_user
 from armsbridge.db.engine import make_engine
-from armsbridge.db.registry import load_all_models
 from armsbridge.records.models import Case
-
-PASSWORD = "correct horse battery 42"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'store.db'}"
-    engine = make_engine(url)
-    load_all_models().metadata.create_all(engine)
-    with Session(engine) as session, session.begin():
-        create_user(
-            session, username="cli-analyst", password=PASSWORD, role="analyst", jurisdiction="XK"
-        )
-    engine.dispose()
-    return url
 
 
 def _run(args: list[str], tmp_path: Path, url: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "ARMSBRIDGE_DATABASE_URL": url, "ARMSBRIDGE_VAR_DIR": str(tmp_path)}
-    env["ARMSBRIDGE_USER"] = "cli-analyst"
-    env["COLUMNS"] = "250"  # keep Rich from wrapping the lines the tests read
-    return subprocess.run(
-        [sys.executable, "-m", "armsbridge.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
+    return run_cli(args, tmp_path, url)
 
 
 def _cases(url: str) -> int:

@@ -24,6 +24,7 @@ from armsbridge.auth.principal import Principal
 from armsbridge.db.rows import insert_rows
 from armsbridge.errors import PermissionDenied
 from armsbridge.settings import get_settings
+from armsbridge.spreadsheet import safe_row
 
 GENESIS = "0" * 64
 ACTIONS = (
@@ -367,7 +368,7 @@ def export_csv(
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
     for entry in entries:
-        writer.writerow([_cell(entry, column) for column in EXPORT_COLUMNS])
+        writer.writerow(safe_row(_cell(entry, column) for column in EXPORT_COLUMNS))
     details: dict[str, Any] = {"filters": f.named(), "rows": len(entries), "via": user.via}
     if user.os_user:
         details["os_user"] = user.os_user

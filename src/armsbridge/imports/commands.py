@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -14,9 +15,9 @@ from armsbridge.auth.principal import acting_as
 from armsbridge.imports.profile import PROFILES_DIR, load_profile
 from armsbridge.imports.schemas import ImportReport
 from armsbridge.imports.service import import_file
+from armsbridge.settings import get_settings
 
 console = Console()
-_SHOW_ERRORS = 20
 
 
 def import_command(
@@ -77,12 +78,20 @@ def _print_report(report: ImportReport) -> None:
                 rtype, str(report.created.get(rtype, 0)), str(report.updated.get(rtype, 0))
             )
         console.print(table)
-    for error in report.errors[:_SHOW_ERRORS]:
-        console.print(f"  [red]{error}[/red]", highlight=False)
-    if len(report.errors) > _SHOW_ERRORS:
-        console.print(f"  ... and {len(report.errors) - _SHOW_ERRORS} more")
+    shown = get_settings().import_max_errors_shown
+    for error in report.errors[:shown]:
+        console.print(f"  [red]{escape(str(error))}[/red]", highlight=False)
+    if len(report.errors) > shown:
+        more = len(report.errors) - shown
+        console.print(f"  … and {more:,} more; see the quarantine file", highlight=False)
     if report.quarantine_path:
-        console.print(f"quarantine report: {report.quarantine_path}")
+        console.print(f"quarantine report: {report.quarantine_path}", highlight=False)
+    if report.quarantine_omitted:
+        console.print(
+            f"  the quarantine lists the first rows only: {report.quarantine_omitted:,} more "
+            "rows are counted in its last line (setting ARMSBRIDGE_IMPORT_MAX_QUARANTINE_BYTES)",
+            highlight=False,
+        )
 
 
 def profiles_command() -> None:

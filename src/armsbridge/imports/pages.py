@@ -16,6 +16,7 @@ from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import NotFound, UserError, ValidationFailed
 from armsbridge.i18n_marker import N_
+from armsbridge.imports.limits import FileLimits
 from armsbridge.imports.profile import PROFILES_DIR, Profile, load_profile
 from armsbridge.imports.readers import open_table
 from armsbridge.imports.service import import_file
@@ -24,7 +25,7 @@ from armsbridge.web.templating import render
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Importer = Annotated[Principal, Depends(require("import.run"))]
 PREVIEW_ROWS = 5
-MAX_UPLOAD = 50 * 1024 * 1024
+PAGE_ERRORS = 500  # row errors a preview lists; the count says how many more there are
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _SAFE_NAME = re.compile(r"[^\w.\-]+", re.UNICODE)
 
@@ -85,12 +86,17 @@ async def wizard_upload(
 ) -> Response:
     """Keep the uploaded file under var_dir/uploads and go to the preview."""
     chosen = _profile(user, profile)
-    data = await file.read()
-    if not data or len(data) > MAX_UPLOAD:
+    limit = request.app.state.settings.import_max_file_bytes
+    data = await file.read(limit + 1)
+    if not data or len(data) > limit:
         return render(
             request,
             "imports/upload.html",
-            {"profiles": profiles_for(user), "error": N_("The file is empty or too large.")},
+            {
+                "profiles": profiles_for(user),
+                "error": N_("The file is empty or too large."),
+                "limit": limit,
+            },
             status_code=422,
         )
     token = secrets.token_urlsafe(18)
@@ -122,19 +128,46 @@ def mapping_rows(profile: Profile, header: list[str]) -> list[dict[str, Any]]:
     return rows
 
 
+def _limits(request: Request) -> FileLimits:
+    return FileLimits.of(request.app.state.settings)
+
+
+def _file_error(
+    request: Request, token: str, meta: dict[str, Any], profile: Profile, error: str
+) -> Response:
+    """The preview page of a file that cannot be imported: the reason, and no commit button."""
+    context = {
+        "token": token,
+        "meta": meta,
+        "profile": profile,
+        "header": [],
+        "sample": [],
+        "mapping": [],
+        "missing": [],
+        "report": None,
+        "error": error,
+        "page_errors": PAGE_ERRORS,
+    }
+    return render(request, "imports/preview.html", context, status_code=422)
+
+
 @router.get("/imports/{token}")
 def wizard_preview(request: Request, db: DB, user: Importer, token: str) -> Response:
     """Step 2 and 3: the mapping against the file's columns, a sample, and every row error."""
     path, meta = _load_upload(request, user, token)
     profile = _profile(user, meta["profile"])
-    table = open_table(
-        path,
-        encoding=profile.encoding,
-        delimiter=profile.delimiter,
-        sheet=profile.sheet,
-        header_row=profile.header_row,
-    )
-    sample = [values for _number, values in islice(table.rows, PREVIEW_ROWS)]
+    try:
+        table = open_table(
+            path,
+            encoding=profile.encoding,
+            delimiter=profile.delimiter,
+            sheet=profile.sheet,
+            header_row=profile.header_row,
+            limits=_limits(request),
+        )
+        sample = [values for _number, values in islice(table.rows, PREVIEW_ROWS)]
+    except UserError as exc:
+        return _file_error(request, token, meta, profile, str(exc))
     missing = [c for c in profile.columns() if c not in table.header]
     report = error = None
     if not missing:
@@ -147,6 +180,7 @@ def wizard_preview(request: Request, db: DB, user: Importer, token: str) -> Resp
                     user=user,
                     dry_run=True,
                     quarantine_path=path.parent / "dry-run-quarantine.csv",
+                    limits=_limits(request),
                 )
                 nested.rollback()
         except UserError as exc:
@@ -164,7 +198,9 @@ def wizard_preview(request: Request, db: DB, user: Importer, token: str) -> Resp
             "missing": missing,
             "report": report,
             "error": error,
+            "page_errors": PAGE_ERRORS,
         },
+        status_code=422 if error else 200,
     )
 
 
@@ -174,13 +210,17 @@ def wizard_commit(request: Request, db: DB, user: Importer, token: str) -> Respo
     path, meta = _load_upload(request, user, token)
     profile = _profile(user, meta["profile"])
     quarantine = Path(request.app.state.settings.var_dir) / "quarantine" / f"{token}.csv"
-    report = import_file(
-        db,
-        profile=profile,
-        path=path,
-        user=user,
-        dry_run=False,
-        quarantine_path=quarantine,
-    )
+    try:  # the import undoes its own writes when it fails (one savepoint)
+        report = import_file(
+            db,
+            profile=profile,
+            path=path,
+            user=user,
+            dry_run=False,
+            quarantine_path=quarantine,
+            limits=_limits(request),
+        )
+    except UserError as exc:
+        return _file_error(request, token, meta, profile, str(exc))
     (path.parent / "upload.json").unlink()
     return render(request, "imports/done.html", {"report": report, "profile": profile})

@@ -8,16 +8,26 @@ from functools import cache
 from typing import Any
 
 from armsbridge.errors import ValidationFailed
+from armsbridge.imports.limits import EXTRA_CELLS, ROW_PROBLEMS
 from armsbridge.imports.mapping import Source, is_empty, render, template_columns
 from armsbridge.imports.profile import Profile, RecordSpec
 from armsbridge.imports.schemas import RowError
 from armsbridge.records.children import prepare_child
 from armsbridge.records.validation import prepare_values, type_fields, validate_values
 from armsbridge.vocab.service import enum_values
-from armsbridge.vocab.values import coerce_value
+from armsbridge.vocab.values import STEP_DATE, coerce_value
 
 RecordKey = tuple[str, str, str]  # (record type, jurisdiction, external_ref)
-EXTRA_CELLS = "\x00extra"
+__all__ = ["EXTRA_CELLS", "PlannedLink", "PlannedRecord", "RecordKey", "RowPlan", "plan_row"]
+SHOWN_CHARS = 200  # of a value in a row error; the quarantine keeps the whole cell
+
+
+def shown(value: Any) -> str:
+    """Return a value as a row error shows it: at most SHOWN_CHARS, NUL as the symbol ␀."""
+    text = "" if value is None else str(value)
+    if len(text) > SHOWN_CHARS:
+        text = f"{text[:SHOWN_CHARS]}… ({len(text):,} characters)"
+    return text.replace("\x00", "\u2400")
 
 
 @cache
@@ -94,8 +104,10 @@ def plan_row(
     errors: list[RowError] = []
 
     def err(column: str, value: Any, expected: str) -> None:
-        errors.append(RowError(file, number, column, "" if value is None else str(value), expected))
+        errors.append(RowError(file, number, column, shown(value), expected))
 
+    for column, value, expected in raw.get(ROW_PROBLEMS, ()):
+        err(column, value, expected)
     if EXTRA_CELLS in raw:
         err(
             "",
@@ -145,7 +157,7 @@ def plan_row(
         if spec.status_date is not None and values.get("status"):
             raw_date = spec.status_date.extract(raw)
             try:
-                on = coerce_value({"type": "date", "required": True}, raw_date, field="status_date")
+                on = coerce_value(STEP_DATE, raw_date, field="status_date")
             except ValidationFailed as exc:
                 for p in exc.problems:
                     expected = p["expected"] + " (the date of case.status)"

@@ -1,4 +1,10 @@
-"""Read CSV and XLSX exports as rows of {column: value}, detecting the text encoding."""
+"""Read CSV and XLSX exports as rows of {column: value}, detecting the text encoding.
+
+Every row is read, whatever the file claims about its size; a file that cannot be read, or is
+past a limit (settings `import_max_*`), is a UserError naming the file, the row and the limit.
+Problems of one row (a short row, a NUL character, a formula with no saved value) travel with
+the row under ROW_PROBLEMS, so the row is quarantined with its reasons and never lost.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,18 @@ from pathlib import Path
 from typing import Any
 
 from armsbridge.errors import UserError
+from armsbridge.imports.limits import (
+    EXTRA_CELLS,
+    ROW_PROBLEMS,
+    FileLimits,
+    cell_too_long,
+    check_cell,
+    check_columns,
+    check_file_size,
+    check_rows,
+)
+from armsbridge.imports.xlsx import Sheet, cell_problem, check_archive
+from armsbridge.spreadsheet import unquote_cell
 
 # The encodings police exports come in: UTF-8, Windows-1251 (Macedonian and Serbian Cyrillic),
 # Windows-1250 (Albanian and Serbian Latin with ë ç š đ ž).
@@ -19,6 +37,8 @@ _DELIMITERS = ",;\t|"
 _WORD = re.compile(r"[^\W\d_]+")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[A-Za-z]")
+_ZIP_MAGIC = b"PK\x03\x04"
+NUL = "\x00"
 
 
 @dataclass
@@ -62,47 +82,120 @@ def open_table(
     delimiter: str | None = None,
     sheet: str | None = None,
     header_row: int = 1,
+    limits: FileLimits | None = None,
 ) -> Table:
     """Open a CSV or XLSX file per its extension; a file that cannot be read is a UserError."""
     if not path.is_file():
         raise UserError(f"{path}: no such file")
+    limits = limits or FileLimits.of()
+    check_file_size(path.name, path.stat().st_size, limits)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _open_xlsx(path, sheet=sheet, header_row=header_row)
+        return _open_xlsx(path, sheet=sheet, header_row=header_row, limits=limits)
     if suffix in (".csv", ".txt", ".tsv"):
-        return _open_csv(path, encoding=encoding, delimiter=delimiter, header_row=header_row)
+        return _open_csv(
+            path, encoding=encoding, delimiter=delimiter, header_row=header_row, limits=limits
+        )
     raise UserError(f"{path}: expected a .csv or .xlsx file")
 
 
-def _open_csv(path: Path, *, encoding: str, delimiter: str | None, header_row: int) -> Table:
+Problem = tuple[str, Any, str]  # (column, value, what was expected)
+
+
+def _nul_problem(column: str, value: str) -> Problem:
+    return (
+        column,
+        value,
+        "text without a NUL character (\\x00): the export wrote binary data into this cell; "
+        "export the file again or delete the character",
+    )
+
+
+def _open_csv(
+    path: Path, *, encoding: str, delimiter: str | None, header_row: int, limits: FileLimits
+) -> Table:
+    where = path.name
     data = path.read_bytes()
+    if data.startswith(_ZIP_MAGIC):
+        raise UserError(
+            f"{where}: this is an XLSX workbook (a ZIP archive), not CSV text; name it .xlsx"
+        )
     codec = detect_encoding(data) if encoding == "auto" else encoding
     try:
         text = data.decode(codec)
     except (UnicodeDecodeError, LookupError) as exc:
         raise UserError(f"{path}: cannot be read as {codec}: {exc}") from exc
+    del data
     if text.startswith("\ufeff"):
         text = text[1:]
     if delimiter is None:
         delimiter = _sniff(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    # The csv module's own field limit is process-wide; raise it (never lower it) so that the
+    # cell limit below is the one a user meets, with its message.
+    if csv.field_size_limit() <= limits.max_cell_chars:
+        csv.field_size_limit(limits.max_cell_chars + 1)
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    except (TypeError, csv.Error) as exc:
+        raise UserError(f"{where}: delimiter {delimiter!r} cannot be used ({exc})") from exc
+
+    def record(number: int) -> list[str] | None:
+        try:
+            return next(reader, None)
+        except csv.Error as exc:
+            if "field limit" in str(exc):
+                what = f"a cell longer than {limits.max_cell_chars:,} characters"
+                raise cell_too_long(f"{where}, row {number}", what, limits) from exc
+            message = f"{where}, row {number}: not CSV the reader can follow ({exc})"
+            raise UserError(message) from exc
+
     header: list[str] | None = None
-    for _ in range(header_row):
-        header = next(reader, None)
+    for number in range(1, header_row + 1):
+        header = record(number)
     if not header:
         raise UserError(f"{path}: no header row (row {header_row} is empty or missing)")
+    check_columns(where, len(header), limits)
+    for cell in header:
+        check_cell(f"{where}, row {header_row} (the header)", cell, limits)
+        if NUL in cell:
+            raise UserError(f"{where}: the header holds a NUL character (\\x00); export it again")
     names = [h.strip() for h in header]
     _check_header(path, names)
+    # A row may leave out cells only under unnamed header cells at its end ("A;B;" has 3).
+    needed = max((i + 1 for i, n in enumerate(names) if n), default=0)
 
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
-        number = header_row
-        for cells in reader:
+        number, count = header_row, 0
+        while (cells := record(number + 1)) is not None:
             number += 1
             if not "".join(cells).strip():
                 continue
+            count += 1
+            check_rows(where, count, limits)
+            cells = [unquote_cell(c) for c in cells]
+            problems: list[Problem] = []
+            for name, cell in zip(names, cells, strict=False):
+                check_cell(f"{where}, row {number}, column {name}", cell, limits)
+                if NUL in cell:
+                    problems.append(_nul_problem(name, cell))
             values: dict[str, Any] = dict(zip(names, cells, strict=False))
             if len(cells) > len(names):
-                values["\x00extra"] = cells[len(names) :]
+                extra = cells[len(names) :]
+                for cell in extra:
+                    check_cell(f"{where}, row {number}", cell, limits)
+                values[EXTRA_CELLS] = extra
+            elif len(cells) < needed:
+                problems.append(
+                    (
+                        "",
+                        f"{len(cells)} cells",
+                        f"{len(names)} cells: row {number} has {len(cells)} cells, the header "
+                        f"has {len(names)} (a line break outside quotes splits a row; write "
+                        "empty cells as ;;)",
+                    )
+                )
+            if problems:
+                values[ROW_PROBLEMS] = problems
             yield number, values
 
     total = max(text.count("\n") - header_row + 1, 0)
@@ -138,34 +231,93 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _open_xlsx(path: Path, *, sheet: str | None, header_row: int) -> Table:
-    from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
+
+def _open_xlsx(path: Path, *, sheet: str | None, header_row: int, limits: FileLimits) -> Table:
+    where = path.name
+    check_archive(path, limits)
+    book = Sheet(path, sheet)
+    parsed = book.rows()
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        raise UserError(f"{path}: not a readable XLSX workbook ({exc})") from exc
-    if sheet is not None and sheet not in workbook.sheetnames:
-        raise UserError(f"{path}: no sheet {sheet!r} (sheets: {', '.join(workbook.sheetnames)})")
-    ws = workbook[sheet] if sheet else workbook.worksheets[0]
-    it = ws.iter_rows(min_row=header_row, values_only=True)
-    header = next(it, None)
-    if not header or not any(h is not None for h in header):
-        workbook.close()
-        raise UserError(f"{path}: no header row (row {header_row} is empty)")
+        header = _xlsx_header(where, parsed, header_row, limits)
+    except BaseException:
+        book.close()
+        raise
     names = ["" if h is None else str(h).strip() for h in header]
     _check_header(path, names)
 
     def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        count = 0
         try:
-            for number, cells in enumerate(it, start=header_row + 1):
-                if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+            for number, cells in parsed:
+                values, problems = _xlsx_values(where, number, cells, names, limits)
+                if not problems and all(_blank(v) for v in values.values()):
                     continue
-                values = {n: _cell(c) for n, c in zip(names, cells, strict=False) if n}
+                count += 1
+                check_rows(where, count, limits)
+                if problems:
+                    values[ROW_PROBLEMS] = problems
                 yield number, values
         finally:
-            workbook.close()
+            book.close()
 
-    total = (ws.max_row - header_row) if ws.max_row else None
+    total = (book.estimate - header_row) if book.estimate else None
     return Table(names, rows(), total, None)
+
+
+def _xlsx_header(
+    where: str, parsed: Iterator[tuple[int, list[Any]]], header_row: int, limits: FileLimits
+) -> list[Any]:
+    """The header row's values, up to its last non-empty cell."""
+    for number, cells in parsed:
+        if number < header_row:
+            continue
+        if number > header_row:
+            break
+        width = max((col for col, value, _t in cells if not _blank(value)), default=0)
+        check_columns(where, width, limits)
+        header: list[Any] = [None] * width
+        for col, value, _type in cells:
+            if col <= width:
+                text = "" if value is None else str(value)
+                check_cell(f"{where}, row {header_row} (the header)", text, limits)
+                if NUL in text:
+                    raise UserError(f"{where}: the header holds a NUL character; save it again")
+                header[col - 1] = value
+        if width:
+            return header
+        break
+    raise UserError(f"{where}: no header row (row {header_row} is empty)")
+
+
+def _xlsx_values(
+    where: str, number: int, cells: list[Any], names: list[str], limits: FileLimits
+) -> tuple[dict[str, Any], list[Problem]]:
+    """A row's {column: value}, with cells past the header and per-row problems."""
+    values: dict[str, Any] = dict.fromkeys((n for n in names if n), None)
+    problems: list[Problem] = []
+    extra: list[Any] = []
+    for col, value, data_type in cells:
+        name = names[col - 1] if col <= len(names) else ""
+        if data_type == "e" or value is None:
+            problem = cell_problem(number, col, value, data_type)
+            if problem:
+                problems.append((name, *problem))
+                continue
+        elif value.__class__ is str:
+            if len(value) > limits.max_cell_chars:
+                check_cell(f"{where}, row {number}, column {name or col}", value, limits)
+            if value[:1] == "'":
+                value = unquote_cell(value)
+            if NUL in value:
+                problems.append(_nul_problem(name, value))
+        if col > len(names):
+            if not _blank(value):
+                extra.append(_cell(value))
+        elif name:
+            values[name] = _cell(value)
+    if extra:
+        values[EXTRA_CELLS] = extra
+    return values, problems

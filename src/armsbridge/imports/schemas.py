@@ -38,6 +38,7 @@ class ImportReport:
     updated: Counter[str] = field(default_factory=Counter)
     errors: list[RowError] = field(default_factory=list)
     quarantine_path: Path | None = None
+    quarantine_omitted: int = 0  # rows past the quarantine's size limit, counted not listed
 
     @property
     def ok(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
@@ -21,6 +22,7 @@ from armsbridge.auth.access import log_access
 from armsbridge.auth.principal import Principal
 from armsbridge.db.mixins import utcnow
 from armsbridge.errors import PermissionDenied, UserError
+from armsbridge.imports.limits import FileLimits
 from armsbridge.imports.mapping import template_columns
 from armsbridge.imports.planning import EXTRA_CELLS, PlannedLink, RecordKey, RowPlan, plan_row
 from armsbridge.imports.profile import Profile, load_profile
@@ -38,6 +40,7 @@ from armsbridge.records.service import (
 )
 from armsbridge.records.validation import model_for
 from armsbridge.settings import get_settings
+from armsbridge.spreadsheet import safe_cell
 
 Progress = Callable[[int, int | None], None]  # (rows just done, estimated total)
 _LOOKUP_CHUNK = 500
@@ -69,6 +72,7 @@ def import_file(
     quarantine_path: str | Path | None = None,
     progress: Progress | None = None,
     batch_size: int | None = None,
+    limits: FileLimits | None = None,
 ) -> ImportReport:
     """Import every valid row of `path`; quarantine the others with their reasons.
 
@@ -84,6 +88,7 @@ def import_file(
         delimiter=prof.delimiter,
         sheet=prof.sheet,
         header_row=prof.header_row,
+        limits=limits,
     )
     missing = [c for c in prof.columns() if c not in table.header]
     if missing:
@@ -108,7 +113,7 @@ def import_file(
     report.errors.sort(key=lambda e: e.row)
     if run.quarantined:
         target = Path(quarantine_path) if quarantine_path else _default_quarantine(path)
-        write_quarantine(target, table.header, run.quarantined)
+        report.quarantine_omitted = write_quarantine(target, table.header, run.quarantined)
         report.quarantine_path = target
     if not dry_run:
         try:
@@ -139,22 +144,62 @@ def _default_quarantine(path: Path) -> Path:
 
 
 def write_quarantine(
-    target: Path, header: list[str], rows: list[tuple[int, dict[str, Any], list[RowError]]]
-) -> None:
-    """Write the quarantined rows as CSV: row number, reasons, then the row as it was read."""
+    target: Path,
+    header: list[str],
+    rows: list[tuple[int, dict[str, Any], list[RowError]]],
+    *,
+    max_bytes: int | None = None,
+) -> int:
+    """Write the quarantined rows as CSV: row number, reasons, then the row as it was read.
+
+    Cells are written so that a spreadsheet cannot run them (armsbridge.spreadsheet) and a NUL
+    character shows as ␀. Past `max_bytes` (setting import_max_quarantine_bytes) the rows left
+    are counted in a last line instead; returns how many rows that line counts.
+    """
+    limit = max_bytes or get_settings().import_max_quarantine_bytes
     target.parent.mkdir(parents=True, exist_ok=True)
     columns = [h for h in header if h]
+    buffer = io.StringIO()
+    line = csv.writer(buffer)
     with target.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["row", "errors", *columns])
-        for number, raw, errors in rows:
+        line.writerow(["row", "errors", *columns])
+        written = len(buffer.getvalue().encode("utf-8"))
+        handle.write(buffer.getvalue())
+        buffer.seek(0)
+        buffer.truncate()
+        for index, (number, raw, errors) in enumerate(rows):
             reasons = " | ".join(
                 f"{e.column or '(row)'}: {e.value!r} is not {e.expected}" for e in errors
             )
-            cells = [_as_text(raw.get(c)) for c in columns]
+            cells = [raw.get(c) for c in columns]
             if EXTRA_CELLS in raw:
                 cells.extend(raw[EXTRA_CELLS])
-            writer.writerow([number, reasons, *cells])
+            line.writerow([number, safe_cell(reasons), *(_quarantine_cell(c) for c in cells)])
+            text = buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            written += len(text.encode("utf-8"))
+            if written > limit:
+                left = len(rows) - index
+                first, last = number, rows[-1][0]
+                line.writerow(
+                    [
+                        "",
+                        f"{left:,} more rows (rows {first} to {last}) are not listed: the "
+                        f"quarantine reached its limit of {limit:,} bytes (setting "
+                        "ARMSBRIDGE_IMPORT_MAX_QUARANTINE_BYTES); none of them was imported. "
+                        "Correct the rows listed above, or the profile, and import again",
+                    ]
+                )
+                handle.write(buffer.getvalue())
+                return left
+            handle.write(text)
+    return 0
+
+
+def _quarantine_cell(value: Any) -> Any:
+    value = safe_cell(value)
+    return value.replace("\x00", "\u2400") if isinstance(value, str) else _as_text(value)
 
 
 def _as_text(value: Any) -> str:

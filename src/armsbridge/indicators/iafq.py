@@ -22,6 +22,7 @@ from armsbridge.indicators.service import in_period, load_definitions, ratio, so
 from armsbridge.indicators.sources import ANTIQUE_BEFORE, partial_to_date
 from armsbridge.indicators.xlsx import HEAD, HEAD_FILL
 from armsbridge.records.models import Case, Event, Link, Person
+from armsbridge.spreadsheet import safe_cell
 from armsbridge.vocab.service import enum_values
 
 CONTEXTS = ("seized", "found", "surrendered")
@@ -193,7 +194,7 @@ def write_iafq_xlsx(tables: dict[str, Table], path: Path) -> Path:
             cell.font, cell.fill = HEAD, HEAD_FILL
         for r, values in enumerate(table["rows"], start=5):
             for c, value in enumerate(values, start=1):
-                ws.cell(row=r, column=c, value=value)
+                ws.cell(row=r, column=c, value=safe_cell(value))
         ws.column_dimensions["A"].width = 42
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,8 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from armsbridge.spreadsheet import safe_cell
+
 HEAD = Font(bold=True, color="FFFFFF")
 HEAD_FILL = PatternFill("solid", fgColor="1F4E79")
 TITLE = Font(bold=True, size=14)
@@ -86,7 +88,7 @@ def _summary(ws: Worksheet, report: dict[str, Any]) -> None:
             "yes" if reports_to.get("verified") else "no (editable label)",
         ]
         for col, value in enumerate(values, start=1):
-            ws.cell(row=row, column=col, value=value)
+            ws.cell(row=row, column=col, value=safe_cell(value))
     for col, width in enumerate([24, 26, 60, 14, 12, 12, 12, 28, 14, 14, 8, 20], start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
 
@@ -112,7 +114,7 @@ def _group_sheet(ws: Worksheet, title: str, indicators: list[dict[str, Any]]) ->
             _header(ws, row, labels)
             first = row + 1
             for offset, (label, value) in enumerate(pairs, start=1):
-                ws.cell(row=row + offset, column=1, value=label)
+                ws.cell(row=row + offset, column=1, value=safe_cell(label))
                 ws.cell(row=row + offset, column=2, value=value)
                 if ratio:
                     ws.cell(row=row + offset, column=3, value=numerators.get(label, 0))

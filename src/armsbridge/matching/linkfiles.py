@@ -16,6 +16,7 @@ from armsbridge.matching.engine import link_tables
 from armsbridge.matching.prepare import table_from_rows
 from armsbridge.matching.rows import associates_by_case
 from armsbridge.matching.schemas import ROLES, LinkSide, link_mapping
+from armsbridge.spreadsheet import safe_cell
 
 NAME_ROLES = ("given_name", "family_name", "full_name")
 DEFAULT_ID_COLUMNS = ("id", "rec_id", "unique_id")
@@ -176,6 +177,6 @@ def link_files(
         writer = csv.writer(fh)
         writer.writerow(["left_id", "right_id", "probability"])
         for a, b, p in pairs:
-            writer.writerow([a, b, f"{p:.6f}"])
+            writer.writerow([safe_cell(a), safe_cell(b), f"{p:.6f}"])
     con.close()
     return len(pairs)

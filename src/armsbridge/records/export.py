@@ -24,6 +24,7 @@ from armsbridge.records.reading import (
 )
 from armsbridge.records.validation import model_for, record_as_dict, record_type_names
 from armsbridge.settings import get_settings
+from armsbridge.spreadsheet import safe_cell
 from armsbridge.vocab.registry import record_types
 
 FORMATS = ("csv", "ftm")
@@ -114,7 +115,7 @@ def _export_csv(
             writer.writerow(columns)
             for record in rows(record_type):
                 values = record_as_dict(record)
-                writer.writerow([_text(values.get(c)) for c in columns])
+                writer.writerow([_text(safe_cell(values.get(c))) for c in columns])
                 n += 1
         counts[record_type] = n
     stmt = (
@@ -128,7 +129,7 @@ def _export_csv(
         writer.writerow(columns)
         n = 0
         for change in session.execute(stmt).scalars():
-            writer.writerow([_text(getattr(change, c)) for c in columns])
+            writer.writerow([_text(safe_cell(getattr(change, c))) for c in columns])
             n += 1
     counts["case_status_history"] = n
     return counts

@@ -32,7 +32,7 @@ from armsbridge.records.models import (
 )
 from armsbridge.records.validation import model_for, prepare_values, record_as_dict
 from armsbridge.vocab.service import load_enums
-from armsbridge.vocab.values import parse_date
+from armsbridge.vocab.values import STEP_DATE, coerce_value
 
 # --- after a write ---------------------------------------------------------------------------
 
@@ -313,7 +313,7 @@ def add_status_change(
     problem = status_change_problem(case.status, status)
     if problem:
         raise Conflict(f"case {case.reference}: {problem}")
-    when = changed_on if isinstance(changed_on, date) else parse_date(changed_on, field="date")
+    when = coerce_value(STEP_DATE, changed_on, field="date")
     # Without an opening date, the initial "reported" step carries the day of entry, which
     # says nothing about when the case really moved; only later steps bound the date.
     steps = [h for h in case.history if case.opened_on or h.status != "reported"]

@@ -18,7 +18,7 @@ from armsbridge.records.identifiers import normalise_phone, normalise_plate
 from armsbridge.vocab.registry import record_type as record_type_spec
 from armsbridge.vocab.registry import record_types
 from armsbridge.vocab.service import enum_values, load_record_schema, record_fields
-from armsbridge.vocab.values import coerce_value
+from armsbridge.vocab.values import coerce_value, date_bounds_problem
 
 # Columns the writer computes from others; never set directly by a caller or an import.
 DERIVED_FIELDS: dict[str, tuple[str, ...]] = {
@@ -86,7 +86,9 @@ def _fast_enum(codes: frozenset[str]) -> Callable[[Any], Any]:
 _DMY = re.compile(r"(\d{2})\.(\d{2})\.(\d{4})")
 
 
-def _fast_date(as_text: bool) -> Callable[[Any], Any]:
+def _fast_date(as_text: bool, spec: dict[str, Any]) -> Callable[[Any], Any]:
+    bounded = "not_before" in spec or "not_after" in spec
+
     def convert(raw: Any) -> Any:
         if raw.__class__ is str:
             match = _DMY.fullmatch(raw)
@@ -96,6 +98,8 @@ def _fast_date(as_text: bool) -> Callable[[Any], Any]:
                     value = date(int(year), int(month), int(day))
                 except ValueError:
                     return _SLOW
+                if bounded and date_bounds_problem(spec, value, value):
+                    return _SLOW  # coerce_value words the refusal
                 return value.isoformat() if as_text else value
         return _SLOW
 
@@ -118,7 +122,7 @@ def _fast_converters(record_type: str) -> dict[str, Callable[[Any], Any]]:
         elif kind == "enum":
             out[name] = _fast_enum(frozenset(enum_values(spec["enum"])))
         elif kind in ("date", "partial_date"):
-            out[name] = _fast_date(as_text=kind == "partial_date")
+            out[name] = _fast_date(kind == "partial_date", spec)
     return out
 
 

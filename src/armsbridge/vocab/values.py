@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from armsbridge.errors import ValidationFailed
@@ -14,6 +15,8 @@ _FALSE = {"0", "false", "no", "n", "ne", "jo", "не", ""}
 _DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})\.?$")
 _MY = re.compile(r"^(\d{1,2})\.(\d{4})\.?$")
 _ISO = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+# The date of a case's status step: a full date, not in the future (imports, web, API).
+STEP_DATE: dict[str, Any] = {"type": "date", "required": True, "not_after": "today"}
 
 
 def _fail(field: str, value: Any, expected: str) -> ValidationFailed:
@@ -59,6 +62,50 @@ def parse_partial_date(raw: str, *, field: str) -> str:
     return parse_date(text, field=field).isoformat()
 
 
+def _bound(value: Any) -> date:
+    if value == "today":
+        return date.today()
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def date_bounds_problem(spec: dict[str, Any], first: date, last: date) -> str | None:
+    """What a date spanning first..last (a partial date spans days) fails of `not_before`
+    and `not_after` in `spec` (a date, or "today"); None when it fits."""
+    if "not_after" in spec:
+        limit = _bound(spec["not_after"])
+        if first > limit:
+            today = " (today)" if spec["not_after"] == "today" else ""
+            return f"a date no later than {limit.isoformat()}{today}"
+    if "not_before" in spec:
+        limit = _bound(spec["not_before"])
+        if last < limit:
+            return f"a date from {limit.isoformat()} on"
+    return None
+
+
+def partial_date_span(iso: str) -> tuple[date, date]:
+    """Return the first and last day an ISO partial date (yyyy, yyyy-mm, yyyy-mm-dd) means."""
+    parts = [int(p) for p in iso.split("-")]
+    if len(parts) == 3:
+        day = date(*parts)
+        return day, day
+    if len(parts) == 2:
+        year, month = parts
+        return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+    return date(parts[0], 1, 1), date(parts[0], 12, 31)
+
+
+def _checked(spec: dict[str, Any], value: Any, raw: Any, field: str) -> Any:
+    """`value` (a date or ISO partial date) when it fits the spec's bounds; else the error."""
+    if "not_after" not in spec and "not_before" not in spec:
+        return value
+    first, last = (value, value) if isinstance(value, date) else partial_date_span(value)
+    problem = date_bounds_problem(spec, first, last)
+    if problem:
+        raise _fail(field, raw, problem)
+    return value
+
+
 def coerce_value(spec: dict[str, Any], raw: Any, *, field: str) -> Any:
     """Return `raw` converted to the type `spec` names; raise ValidationFailed when it is not."""
     if raw is None or (isinstance(raw, str) and raw.strip() == ""):
@@ -83,12 +130,15 @@ def coerce_value(spec: dict[str, Any], raw: Any, *, field: str) -> Any:
         if text in _FALSE:
             return False
         raise _fail(field, raw, "yes or no (true/false, 1/0)")
+    if isinstance(raw, datetime) and kind in ("date", "partial_date"):
+        raw = raw.date()  # a spreadsheet's date cell with a time of day
     if kind == "date":
-        return raw if isinstance(raw, date) else parse_date(str(raw), field=field)
+        day = raw if isinstance(raw, date) else parse_date(str(raw), field=field)
+        return _checked(spec, day, raw, field)
     if kind == "partial_date":
         if isinstance(raw, date):
-            return raw.isoformat()
-        return parse_partial_date(str(raw), field=field)
+            return _checked(spec, raw.isoformat(), raw, field)
+        return _checked(spec, parse_partial_date(str(raw), field=field), raw, field)
     if kind == "enum":
         values = enum_values(spec["enum"])
         text = str(raw).strip()
