@@ -109,6 +109,7 @@ def world(session: Session) -> World:
             "investigator",
             "border_officer",
             "auditor",
+            "dpo",
             "programme_officer",
         )
     }

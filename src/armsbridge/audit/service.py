@@ -230,6 +230,20 @@ def query_entries(
     return [view_of(entry) for entry in session.execute(stmt.limit(f.limit)).scalars()]
 
 
+def _visible_entry(session: Session, user: Principal, seq: int) -> AuditEntry:
+    stmt = restrict_entries(select(AuditEntry).where(AuditEntry.seq == seq), user)
+    entry = session.execute(stmt).scalar_one_or_none()
+    if entry is None:
+        raise NotFound(f"no audit entry {seq} of your service ({user.jurisdiction})")
+    return entry
+
+
+def get_entry(session: Session, *, user: Principal, seq: int) -> EntryView:
+    """Return one entry `user` may read, its personal values masked."""
+    check_may(user, "audit.read")
+    return view_of(_visible_entry(session, user, seq))
+
+
 def reveal_entry(session: Session, *, user: Principal, seq: int, why: str) -> EntryView:
     """Return one entry with its personal values, for a role with audit.reveal; log the reveal.
 
@@ -243,11 +257,7 @@ def reveal_entry(session: Session, *, user: Principal, seq: int, why: str) -> En
             f"why: give the reason for revealing entry {seq} (at least {MIN_REASON} characters)",
             [{"field": "why", "value": reason, "expected": f">= {MIN_REASON} characters"}],
         )
-    stmt = restrict_entries(select(AuditEntry).where(AuditEntry.seq == seq), user)
-    entry = session.execute(stmt).scalar_one_or_none()
-    if entry is None:
-        raise NotFound(f"no audit entry {seq} of your service ({user.jurisdiction})")
-    view = view_of(entry, masked=False)
+    view = view_of(_visible_entry(session, user, seq), masked=False)
     details: dict[str, Any] = {"revealed": seq, "via": user.via}
     if user.os_user:
         details["os_user"] = user.os_user
