@@ -4,8 +4,8 @@ Baseline, measured in the same run: the previous scheme (plain SHA-256, no check
 entry is written in a transaction of its own, as a consultation is (web.access_log); a second
 figure writes 10 entries per transaction (a request that logs several acts).
 
-    .venv/bin/python bench/audit.py                 # 2000 entries per configuration
-    .venv/bin/python bench/audit.py --entries 500   # quick
+    .venv/bin/python bench/audit.py                             # 5 rounds of 1000 entries
+    .venv/bin/python bench/audit.py --entries 300 --rounds 3    # quick
 """
 
 from __future__ import annotations
@@ -122,7 +122,8 @@ def micro(rounds: int = 20000) -> dict[str, float]:
 def main() -> None:
     """Run every configuration, print the table and write bench/results/audit.json."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--entries", type=int, default=2000)
+    parser.add_argument("--entries", type=int, default=1000, help="entries per run")
+    parser.add_argument("--rounds", type=int, default=5, help="runs of each configuration")
     args = parser.parse_args()
     configs = [
         ("sha256, no checkpoint (baseline)", False, False, 1),
@@ -131,12 +132,12 @@ def main() -> None:
         ("sha256, no checkpoint, 10/commit", False, False, 10),
         ("keyed + checkpoint, 10/commit", True, True, 10),
     ]
-    rows = []
-    for name, keyed, checkpoint, per_commit in configs:
-        figures = []
-        for _ in range(3):
+    # Rounds interleave the configurations, so a busy machine slows each of them alike.
+    figures: list[list[float]] = [[] for _ in configs]
+    for _ in range(args.rounds):
+        for i, (_, keyed, checkpoint, per_commit) in enumerate(configs):
             with tempfile.TemporaryDirectory() as tmp:
-                figures.append(
+                figures[i].append(
                     run(
                         Path(tmp),
                         keyed=keyed,
@@ -145,7 +146,10 @@ def main() -> None:
                         per_commit=per_commit,
                     )
                 )
-        rows.append({"config": name, "us_per_entry": statistics.median(figures)})
+    rows: list[dict[str, Any]] = [
+        {"config": name, "us_per_entry": statistics.median(f)}
+        for (name, *_), f in zip(configs, figures, strict=True)
+    ]
     base = {1: rows[0]["us_per_entry"], 10: rows[3]["us_per_entry"]}
     for row, (_, _, _, per_commit) in zip(rows, configs, strict=True):
         row["ratio"] = row["us_per_entry"] / base[per_commit]
@@ -157,7 +161,11 @@ def main() -> None:
         print(f"{name:40} {value:10.1f}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(
-        json.dumps({"entries": args.entries, "rows": rows, "parts": parts}, indent=2) + "\n",
+        json.dumps(
+            {"entries": args.entries, "rounds": args.rounds, "rows": rows, "parts": parts},
+            indent=2,
+        )
+        + "\n",
         encoding="utf-8",
     )
 

@@ -13,6 +13,7 @@ import fcntl
 import hashlib
 import json
 import os
+import threading
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +28,10 @@ from armsbridge.db import keys
 from armsbridge.settings import Settings
 
 VERSION = 1
+_READ_HEAD = select(AuditHead.seq, AuditHead.last_hash).where(AuditHead.id == 1)
 _TAIL_CHUNK = 4096
+_files: dict[Path, int] = {}  # open checkpoint files of this process
+_lock = threading.Lock()  # threads of this process; flock orders the processes
 
 
 def checkpoint_path(settings: Settings) -> Path:
@@ -106,6 +110,25 @@ def _last_line(fd: int) -> str | None:
     return stripped.decode("utf-8") if stripped else None
 
 
+def _open(path: Path) -> int:
+    """Return a descriptor of the checkpoint file, kept open (reopened if it was replaced)."""
+    fd = _files.get(path)
+    if fd is not None:
+        try:
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                return fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+        del _files[path]
+    for other in list(_files):  # a process serves one node: keep one file open, not one per test
+        os.close(_files.pop(other))
+    keys.secure_dir(path.parent)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, keys.FILE_MODE)
+    _files[path] = fd
+    return fd
+
+
 def write_checkpoint(
     settings: Settings,
     *,
@@ -117,36 +140,36 @@ def write_checkpoint(
     """Append a signed checkpoint of the head (`seq` entries, the last `last_hash`); return it."""
     node = keys.signer(settings)
     path = checkpoint_path(settings)
-    keys.secure_dir(path.parent)
-    fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, keys.FILE_MODE)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        last_raw = _last_line(fd)
-        last = None
-        if last_raw:
-            try:
-                last = _parse(last_raw, 0)
-            except (ValueError, KeyError):
-                last = None  # a damaged line: verification reports it; keep appending
-        if keyed_from is None and last is not None:
-            keyed_from = last.keyed_from
-        unsigned = Checkpoint(
-            n=(last.n + 1) if last else 1,
-            seq=seq,
-            hash=last_hash,
-            at=datetime.now(UTC).isoformat(timespec="seconds"),
-            keyed_from=keyed_from,
-            prev=_line_hash(last_raw) if last_raw else GENESIS,
-            key=keys.public_key_b64(node.public),
-            sig="",
-        )
-        signed = replace(unsigned, sig=node.sign(_canonical(unsigned.body())))
-        raw = _canonical(signed.as_json()).decode("ascii")
-        os.write(fd, (raw + "\n").encode("ascii"))
-        if sync:
-            os.fsync(fd)
-    finally:
-        os.close(fd)  # closing releases the lock
+    with _lock:
+        fd = _open(path)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # other processes of the node append in turn
+        try:
+            last_raw = _last_line(fd)
+            last = None
+            if last_raw:
+                try:
+                    last = _parse(last_raw, 0)
+                except (ValueError, KeyError):
+                    last = None  # a damaged line: verification reports it; keep appending
+            if keyed_from is None and last is not None:
+                keyed_from = last.keyed_from
+            unsigned = Checkpoint(
+                n=(last.n + 1) if last else 1,
+                seq=seq,
+                hash=last_hash,
+                at=datetime.now(UTC).isoformat(timespec="seconds"),
+                keyed_from=keyed_from,
+                prev=_line_hash(last_raw) if last_raw else GENESIS,
+                key=keys.public_key_b64(node.public),
+                sig="",
+            )
+            signed = replace(unsigned, sig=node.sign(_canonical(unsigned.body())))
+            raw = _canonical(signed.as_json()).decode("ascii")
+            os.write(fd, (raw + "\n").encode("ascii"))
+            if sync:
+                os.fsync(fd)
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
     return replace(signed, raw=raw)
 
 
@@ -223,8 +246,7 @@ def read_checkpoints(settings: Settings) -> CheckpointLog:
 
 def head_of(session: Session) -> tuple[int, str]:
     """Return the head row's (entry count, last hash), or (0, GENESIS) for an empty log."""
-    row = session.execute(select(AuditHead.seq, AuditHead.last_hash).where(AuditHead.id == 1))
-    found = row.first()
+    found = session.connection().execute(_READ_HEAD).first()
     return (int(found[0]), str(found[1])) if found else (0, GENESIS)
 
 

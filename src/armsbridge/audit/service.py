@@ -130,7 +130,7 @@ def log_event(
     )
     key = keys.audit_key(keys.node_settings())
     entry.hash = keyed_hash(key, prev_hash, hashed_fields(entry))
-    session.info[APPENDED] = True  # audit.listeners checkpoints the head once this commits
+    session.info[APPENDED] = (seq, entry.hash)  # audit.listeners checkpoints it on commit
     connection = session.connection()
     connection.execute(_INSERT_ENTRY, {name: getattr(entry, name) for name in _ENTRY_COLUMNS})
     connection.execute(_SET_HEAD_HASH, {"new_hash": entry.hash})

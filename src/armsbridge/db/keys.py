@@ -35,6 +35,7 @@ PROCESS_UMASK = 0o077
 
 _node: Settings | None = None
 _cache: dict[Path, bytes] = {}
+_signers: dict[bytes, NodeSigner] = {}
 _lock = threading.Lock()
 
 
@@ -180,7 +181,11 @@ class NodeSigner:
 
 def signer(settings: Settings, *, create: bool = True) -> NodeSigner:
     """Return the node's checkpoint signer, creating its key on first use."""
-    return NodeSigner(SigningKey(read_key(settings, SIGNING_KEY, create=create)))
+    seed = read_key(settings, SIGNING_KEY, create=create)
+    found = _signers.get(seed)
+    if found is None:
+        found = _signers[seed] = NodeSigner(SigningKey(seed))  # deriving the pair costs ~0.1 ms
+    return found
 
 
 def public_key_b64(key: VerifyKey) -> str:
