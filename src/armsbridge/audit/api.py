@@ -70,7 +70,7 @@ class ChainStatus(BaseModel):
     checked: int
     problems: list[str]
     notes: list[str] = []
-    anchored_since: datetime | None = None
+    anchored_since: str | None = Field(None, description="Time of the first checkpoint (UTC)")
     unkeyed: tuple[int, int] | None = None
 
 

@@ -12,6 +12,8 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from armsbridge.audit.models import AuditEntry
 
 GENESIS = "0" * 64
@@ -81,3 +83,27 @@ def changes_digest(changes: list[Change]) -> str:
 def changes_summary(changes: list[Change]) -> dict[str, Any]:
     """Return what an entry's details say of its change rows: their count and SHA-256."""
     return {"changes": len(changes), "changes_sha256": changes_digest(changes)}
+
+
+def is_keyed(entry: AuditEntry, key: bytes) -> bool:
+    """True when the entry's hash is the keyed hash of its content under `key`."""
+    return keyed_hash(key, entry.prev_hash, hashed_fields(entry)) == entry.hash
+
+
+def first_keyed(session: Session, key: bytes, head: int) -> int | None:
+    """Return the first entry hashed with `key` (keyed entries follow unkeyed ones), or None."""
+
+    def keyed_at(seq: int) -> bool:
+        entry = session.get(AuditEntry, seq)
+        return entry is not None and is_keyed(entry, key)
+
+    if head < 1 or not keyed_at(head):
+        return None
+    low, high = 1, head
+    while low < high:
+        middle = (low + high) // 2
+        if keyed_at(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return low

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from armsbridge.audit.chain import GENESIS
+from armsbridge.audit.chain import GENESIS, first_keyed
 from armsbridge.audit.models import AuditHead
 from armsbridge.db import keys
 from armsbridge.settings import Settings
@@ -253,7 +253,13 @@ def head_of(session: Session) -> tuple[int, str]:
 def checkpoint_now(session: Session, *, sync: bool = True) -> Checkpoint:
     """Write a checkpoint of the store's current head (the `audit checkpoint` command)."""
     seq, last_hash = head_of(session)
-    return write_checkpoint(keys.node_settings(), seq=seq, last_hash=last_hash, sync=sync)
+    settings = keys.node_settings()
+    keyed_from = None
+    if keys.has_key(settings, keys.AUDIT_KEY):
+        keyed_from = first_keyed(session, keys.audit_key(settings), seq)
+    return write_checkpoint(
+        settings, seq=seq, last_hash=last_hash, keyed_from=keyed_from, sync=sync
+    )
 
 
 def latest_checkpoint(session: Session) -> Checkpoint | None:

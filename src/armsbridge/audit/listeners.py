@@ -14,9 +14,8 @@ import logging
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
-from armsbridge.audit.chain import APPENDED
+from armsbridge.audit.chain import APPENDED, first_keyed
 from armsbridge.audit.checkpoints import checkpoint_path, head_of, write_checkpoint
-from armsbridge.audit.verify import first_keyed
 from armsbridge.db import keys
 
 log = logging.getLogger("armsbridge.audit")

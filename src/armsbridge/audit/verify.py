@@ -20,7 +20,7 @@ from armsbridge.audit.chain import (
     changes_digest,
     entry_hash,
     hashed_fields,
-    keyed_hash,
+    is_keyed,
 )
 from armsbridge.audit.checkpoints import (
     Checkpoint,
@@ -73,30 +73,6 @@ def _entries(session: Session) -> Iterator[AuditEntry]:
     yield from session.execute(
         select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=1000)
     ).scalars()
-
-
-def is_keyed(entry: AuditEntry, key: bytes) -> bool:
-    """True when the entry's hash is the keyed hash of its content under `key`."""
-    return keyed_hash(key, entry.prev_hash, hashed_fields(entry)) == entry.hash
-
-
-def first_keyed(session: Session, key: bytes, head: int) -> int | None:
-    """Return the first entry hashed with `key` (keyed entries follow unkeyed ones), or None."""
-
-    def keyed_at(seq: int) -> bool:
-        entry = session.get(AuditEntry, seq)
-        return entry is not None and is_keyed(entry, key)
-
-    if head < 1 or not keyed_at(head):
-        return None
-    low, high = 1, head
-    while low < high:
-        middle = (low + high) // 2
-        if keyed_at(middle):
-            high = middle
-        else:
-            low = middle + 1
-    return low
 
 
 def _check_changes(session: Session, found: _Problems) -> None:

@@ -63,14 +63,24 @@ def secure_dir(path: Path) -> Path:
     """Create `path` (and parents) if needed and make it readable by the node's user only."""
     path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
     if path.stat().st_mode & 0o777 != DIR_MODE:
-        path.chmod(DIR_MODE)
+        _chmod(path, DIR_MODE)
     return path
 
 
 def secure_file(path: Path) -> None:
     """Make an existing file readable and writable by the node's user only."""
     if path.exists() and path.stat().st_mode & 0o777 != FILE_MODE:
-        path.chmod(FILE_MODE)
+        _chmod(path, FILE_MODE)
+
+
+def _chmod(path: Path, mode: int) -> None:
+    try:
+        path.chmod(mode)
+    except PermissionError as exc:
+        raise UserError(
+            f"{path} is open to other users (mode {path.stat().st_mode & 0o777:o}) and the node "
+            f"cannot change it to {mode:o}: give it to the node's user (chown) and start again"
+        ) from exc
 
 
 def secure_process() -> None:
