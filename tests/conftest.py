@@ -16,8 +16,10 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from armsbridge.db import keys
 from armsbridge.db.engine import make_engine
 from armsbridge.db.registry import install_listeners, load_all_models
+from armsbridge.settings import Settings
 
 # Shared test helpers (principals.py) import as top-level modules.
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
@@ -73,6 +75,15 @@ def engine(db_url: str) -> Iterator[Engine]:
     install_listeners()  # the `session` fixture builds its Session itself, not by make_sessionmaker
     yield eng
     eng.dispose()
+
+
+@pytest.fixture(autouse=True)
+def node_keys(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """Each test's node keeps its key files and audit checkpoints in a folder of its own."""
+    settings = Settings(var_dir=tmp_path_factory.mktemp("node"))
+    keys.use_node(settings)
+    yield settings
+    keys.use_node(None)
 
 
 @pytest.fixture

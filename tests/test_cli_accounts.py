@@ -47,6 +47,9 @@ OPERATOR = {
     "user member",
     "user grant",
     "audit verify",
+    "audit checkpoint",  # signs the head: entry count and hash, no entry's content
+    "audit anchor",
+    "user seal-secrets",
     "report indicators",  # aggregate figures, no personal data
     "report iafq",
     "report check-claims",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from armsbridge.auth.dependencies import LoginRequired, route_permission
 from armsbridge.auth.sessions import PreSessionMiddleware
+from armsbridge.db import keys
 from armsbridge.db.engine import engine_from_settings
 from armsbridge.db.session import make_sessionmaker
 from armsbridge.domains import DOMAINS, Domain, DomainImportError, parts
@@ -39,18 +41,21 @@ FRAMEWORK_PATHS = frozenset({OPENAPI_URL})
 
 
 def load_secret_key(settings: Settings) -> str:
-    """Return settings.secret_key, or the key kept in var_dir/secret.key (created if missing)."""
+    """Return settings.secret_key, or the key in var_dir/secret.key (created 0600 if missing)."""
     if settings.secret_key:
         return settings.secret_key
     path = Path(settings.var_dir) / "secret.key"
     if path.exists():
+        keys.secure_file(path)  # a key file written before file modes were enforced
         key = path.read_text(encoding="utf-8").strip()
         if key:
             return key
-    path.parent.mkdir(parents=True, exist_ok=True)
+    keys.secure_dir(path.parent)
     key = secrets.token_urlsafe(48)
-    path.write_text(key + "\n", encoding="utf-8")
-    path.chmod(0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, keys.FILE_MODE)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key + "\n")
+    keys.secure_file(path)
     return key
 
 
@@ -212,6 +217,9 @@ def create_app(settings: Settings | None = None, *, engine=None) -> FastAPI:  # 
         lifespan=_lifespan,
     )
     app.state.settings = settings
+    keys.secure_process()  # every file the node writes from here on: 0600, folders 0700
+    keys.secure_var_dir(settings)
+    keys.use_node(settings)  # the audit key, checkpoints and TOTP secrets of this node
     app.state.secret_key = load_secret_key(settings)
     app.state.engine = engine if engine is not None else engine_from_settings(settings)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)

@@ -7,8 +7,10 @@ import sys
 import typer
 from rich.console import Console
 
+from armsbridge.db.keys import secure_process, secure_var_dir
 from armsbridge.domains import DOMAINS, Domain, parts
 from armsbridge.errors import UserError
+from armsbridge.settings import get_settings
 
 app = typer.Typer(
     name="armsbridge",
@@ -30,7 +32,9 @@ register_domains()
 
 def main() -> None:
     """Run the CLI; a user error prints its message and exits 2, never a traceback."""
+    secure_process()  # files the node writes (store, keys, exports): 0600, folders 0700
     try:
+        secure_var_dir(get_settings())  # files written before modes were enforced
         app()
     except UserError as exc:
         err_console.print(f"[red]error:[/red] {exc}")

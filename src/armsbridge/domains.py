@@ -95,6 +95,7 @@ DOMAINS: tuple[Domain, ...] = (
         routers=(_m("audit", "api"), _m("audit", "pages")),
         commands=_m("audit", "commands"),
         models=_m("audit", "models"),
+        listeners=_m("audit", "listeners"),
         menu=(MenuEntry("/audit", N_("Audit log"), "audit.read", 100),),
     ),
     Domain(

@@ -23,6 +23,11 @@ class Settings(BaseSettings):
         default=Path("var"),
         description="Folder for the default SQLite store, attachments, reports.",
     )
+    keys_dir: Path | None = Field(
+        default=None,
+        description="Folder of the node's key files (audit key, checkpoint signing key, "
+        "secret box of TOTP secrets); empty means var_dir/keys. Keep it out of database backups.",
+    )
     jurisdiction: str = Field(
         default="XK", description="Jurisdiction code of this node (XK Kosovo, MK North Macedonia)."
     )

@@ -22,7 +22,7 @@ from principals import as_actor
 
 API_TYPES = {slug: name for name, slug in SLUGS.items()}
 # Preferred persona for an allowed request, and for a refused one, by role.
-ALLOWED_ORDER = ("analyst", "auditor", "programme_officer", "administrator")
+ALLOWED_ORDER = ("analyst", "auditor", "dpo", "programme_officer", "administrator")
 REFUSED_ORDER = ("programme_officer", "auditor", "administrator", "border_officer")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import subprocess
 import sys
@@ -11,18 +12,22 @@ from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 import armsbridge
 from armsbridge.audit import service as audit
 from armsbridge.audit.models import AuditEntry
 from armsbridge.auth import service as auth
+from armsbridge.db import keys
 from armsbridge.db.engine import make_engine
+from armsbridge.db.registry import install_listeners
+from armsbridge.settings import Settings
 
 pytestmark = pytest.mark.slow
 
 SOURCE = str(Path(armsbridge.__file__).resolve().parents[1])  # the code under test
+NAMES = {"XK": "Krasniqi", "MK": "Петровски"}  # searched names: personal, never exported
 
 
 @pytest.fixture
@@ -38,10 +43,12 @@ def store(tmp_path, monkeypatch) -> dict[str, str]:
     env.pop("ARMSBRIDGE_USER", None)
     assert _run(env, "init").returncode == 0
     monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+    keys.use_node(Settings(var_dir=tmp_path))  # the same key files as the commands below
+    install_listeners()
     engine = make_engine(url)
     with Session(engine) as session:
         for code in ("XK", "MK"):
-            for role in ("auditor", "analyst"):
+            for role in ("auditor", "analyst", "dpo"):
                 auth.create_user(
                     session,
                     username=f"{role}_{code.lower()}",
@@ -57,7 +64,7 @@ def store(tmp_path, monkeypatch) -> dict[str, str]:
                 record_type="person",
                 jurisdiction=code,
                 why=f"{code} secret justification",
-                details={"query": "x", "results": 0, "ids": []},
+                details={"query": NAMES[code], "results": 0, "ids": []},
             )
         session.commit()
     engine.dispose()
@@ -89,6 +96,7 @@ def test_export_as_an_auditor_holds_only_their_service_and_logs_once(store, tmp_
     text = out.read_text(encoding="utf-8")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert "XK secret justification" in text and "MK secret justification" not in text
+    assert "Krasniqi" not in text and '"query": "***"' in text.replace('""', '"')
     assert rows and all("XK" in (r["actor_jurisdiction"], r["jurisdiction"]) for r in rows)
     (logged,) = _entries(store, "export")
     assert (logged.actor, logged.actor_jurisdiction) == ("auditor_xk", "XK")
@@ -128,3 +136,54 @@ def test_an_account_that_is_not_an_auditor_is_refused(store, tmp_path) -> None:
     anonymous = _run(store, "audit", "export")
     assert anonymous.returncode == 2 and "--user" in anonymous.stderr
     assert "Traceback" not in anonymous.stderr and anonymous.stdout == ""
+
+
+def test_verify_exits_0_when_intact_1_when_truncated_2_on_a_bad_anchor(store) -> None:
+    intact = _run(store, "audit", "verify")
+    assert intact.returncode == 0, intact.stdout + intact.stderr
+    assert "audit log intact" in intact.stdout and "anchored since" in intact.stdout
+    engine = make_engine(store["ARMSBRIDGE_DATABASE_URL"])
+    with engine.begin() as connection:  # an attacker removes the last entries and the head
+        connection.execute(text("DELETE FROM audit_entries WHERE seq > 3"))
+        connection.execute(text("DELETE FROM audit_head"))
+    engine.dispose()
+    broken = _run(store, "audit", "verify")
+    assert broken.returncode == 1
+    assert "the store holds 3 entries, the checkpoints say" in broken.stdout
+    assert "restored from a backup or truncated" in broken.stdout
+    usage = _run(store, "audit", "verify", "--expect", "3:nothex")
+    assert usage.returncode == 2 and "ENTRY:HASH" in usage.stderr
+    assert "Traceback" not in usage.stderr
+
+
+def test_checkpoint_prints_an_anchor_that_verify_checks(store) -> None:
+    done = _run(store, "audit", "checkpoint", "--print")
+    assert done.returncode == 0, done.stderr
+    fields = dict(line.split(":", 1) for line in done.stdout.splitlines() if ":" in line)
+    count, digest = int(fields["entries"]), fields["last hash"].strip()
+    assert count >= 8 and len(digest) == 64 and fields["fingerprint"].strip()
+    assert fields["signature"].strip() and fields["public key"].strip()
+    anchor = _run(store, "audit", "anchor")
+    assert anchor.returncode == 0 and digest in anchor.stdout
+    checked = _run(store, "audit", "verify", "--expect", f"{count}:{digest[:12]}")
+    assert checked.returncode == 0, checked.stdout
+    wrong = _run(store, "audit", "verify", "--expect", f"{count}:{'0' * 12}")
+    assert wrong.returncode == 1 and "the anchor says" in wrong.stdout
+
+
+def test_the_officer_reveals_one_entry_on_the_command_line_and_it_is_logged(store) -> None:
+    (search,) = [e for e in _entries(store, "search") if e.jurisdiction == "XK"]
+    refused = _run(store, "audit", "reveal", str(search.seq), "--why", "complaint DP-1 of Ana")
+    assert refused.returncode == 2 and "--user" in refused.stderr
+    auditor = _run(
+        store, "audit", "reveal", str(search.seq), "--why", "complaint DP-1", "--user", "auditor_xk"
+    )
+    assert auditor.returncode == 2 and "may not reveal" in auditor.stderr
+    assert "Krasniqi" not in auditor.stdout + auditor.stderr
+    shown = _run(
+        store, "audit", "reveal", str(search.seq), "--why", "complaint DP-1", "--user", "dpo_xk"
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert json.loads(shown.stdout)["details"]["query"] == "Krasniqi"
+    (reveal,) = _entries(store, "reveal")
+    assert (reveal.actor, reveal.record_id, reveal.why) == ("dpo_xk", search.seq, "complaint DP-1")

@@ -107,10 +107,12 @@ def test_export_writes_the_services_entries_with_details_and_logs_itself(session
     assert count == len(rows) == 2
     assert "MK secret justification" not in out.getvalue()
     change = next(row for row in rows if row["action"] == "change")
-    assert json.loads(change["before"]) == {"model": "M70"}
-    assert json.loads(change["after"]) == {"model": "M70AB2"}
+    # The changed field is named; its values, and the searched name, are not exported.
+    assert json.loads(change["before"]) == {"model": "***"}
+    assert json.loads(change["after"]) == {"model": "***"}
     search = next(row for row in rows if row["action"] == "search")
-    assert json.loads(search["details"])["query"] == "Krasniqi"
+    assert json.loads(search["details"])["query"] == "***"
+    assert "Krasniqi" not in out.getvalue() and "M70" not in out.getvalue()
     assert search["actor_jurisdiction"] == "XK"
     (logged,) = session.scalars(select(AuditEntry).where(AuditEntry.action == "export")).all()
     assert (logged.actor, logged.actor_jurisdiction, logged.record_type) == (

@@ -4,7 +4,7 @@ import io
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,6 +13,7 @@ from armsbridge.audit.service import (
     EntryFilters,
     export_csv,
     query_entries,
+    reveal_entry,
     verify_chain,
 )
 from armsbridge.auth.dependencies import DB, require
@@ -59,14 +60,24 @@ class AuditEntryOut(BaseModel):
     after: dict[str, Any] | None
     details: dict[str, Any] | None
     hash: str
+    masked: bool = Field(description="True when personal values were replaced by ***")
 
 
 class ChainStatus(BaseModel):
-    """Result of checking the hash chain."""
+    """Result of checking the log against its key and its signed checkpoints."""
 
     ok: bool
     checked: int
     problems: list[str]
+    notes: list[str] = []
+    anchored_since: str | None = Field(None, description="Time of the first checkpoint (UTC)")
+    unkeyed: tuple[int, int] | None = None
+
+
+class RevealIn(BaseModel):
+    """Why the values of one entry are needed; stored in the reveal's own entry."""
+
+    why: Annotated[str, Field(min_length=10, max_length=2000, pattern=r"^[^\x00]*$")]
 
 
 @router.get("", response_model=list[AuditEntryOut], summary="Filter the audit log")
@@ -90,7 +101,27 @@ def actions(_: Annotated[Principal, Depends(require("audit.read"))]) -> Any:
 def verify(db: DB, _: Annotated[Principal, Depends(require("audit.read"))]) -> Any:
     """Recompute the chain and report altered, removed or reordered entries."""
     result = verify_chain(db)
-    return ChainStatus(ok=result.ok, checked=result.checked, problems=result.problems)
+    return ChainStatus(
+        ok=result.ok,
+        checked=result.checked,
+        problems=result.problems,
+        notes=result.notes,
+        anchored_since=result.anchored_since,
+        unkeyed=result.unkeyed,
+    )
+
+
+@router.post(
+    "/{seq}/reveal", response_model=AuditEntryOut, summary="Reveal one entry's personal values"
+)
+def reveal(
+    body: RevealIn,
+    db: DB,
+    user: Annotated[Principal, Depends(require("audit.reveal"))],
+    seq: Annotated[int, Path(ge=1, le=2**31 - 1)],
+) -> Any:
+    """Return one entry of the officer's service unmasked; the reveal is logged with its reason."""
+    return AuditEntryOut.model_validate(reveal_entry(db, user=user, seq=seq, why=body.why))
 
 
 @router.get(

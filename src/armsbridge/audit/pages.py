@@ -6,10 +6,19 @@ from datetime import UTC, datetime, time
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import Response
 
-from armsbridge.audit.service import ACTIONS, EntryFilters, query_entries, verify_chain
+from armsbridge.audit.masking import EntryView
+from armsbridge.audit.service import (
+    ACTIONS,
+    MIN_REASON,
+    EntryFilters,
+    get_entry,
+    query_entries,
+    reveal_entry,
+    verify_chain,
+)
 from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.permissions import role_allows
 from armsbridge.auth.principal import Principal
@@ -19,6 +28,8 @@ from armsbridge.web.templating import render
 router = APIRouter(tags=["pages"], include_in_schema=False)
 PAGE_SIZE = 100
 Auditor = Annotated[Principal, Depends(require("audit.read"))]
+Officer = Annotated[Principal, Depends(require("audit.reveal"))]
+Seq = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def _day(raw: str, *, field: str, end: bool = False) -> datetime | None:
@@ -100,3 +111,29 @@ def audit_page(
             "page_size": PAGE_SIZE,
         },
     )
+
+
+def _entry_page(request: Request, user: Principal, entry: EntryView) -> Response:
+    return render(
+        request,
+        "audit/entry.html",
+        {
+            "entry": entry,
+            "can_reveal": role_allows(user.role, "audit.reveal"),
+            "min_reason": MIN_REASON,
+        },
+    )
+
+
+@router.get("/audit/{seq}")
+def entry_page(request: Request, db: DB, user: Auditor, seq: Seq) -> Response:
+    """One entry: who, what, when and why; the values masked, a reveal form for the officer."""
+    return _entry_page(request, user, get_entry(db, user=user, seq=seq))
+
+
+@router.post("/audit/{seq}/reveal")
+def reveal_page(
+    request: Request, db: DB, user: Officer, seq: Seq, why: Annotated[str, Form()] = ""
+) -> Response:
+    """Show one entry with its values to a data-protection officer; the reveal is logged."""
+    return _entry_page(request, user, reveal_entry(db, user=user, seq=seq, why=why))

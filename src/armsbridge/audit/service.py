@@ -7,26 +7,38 @@ entries of their own service (restrict_entries); verify_chain() checks every ent
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
-from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from typing import Any, TextIO, cast
 
 from sqlalchemy import Select, Table, and_, bindparam, false, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
+from armsbridge.audit.chain import (  # noqa: F401 - part of the audit API
+    APPENDED,
+    GENESIS,
+    Change,
+    changes_digest,
+    changes_summary,
+    entry_hash,
+    hashed_fields,
+    jsonable,
+    keyed_hash,
+)
+from armsbridge.audit.masking import EntryView, view_of
 from armsbridge.audit.models import AuditChange, AuditEntry, AuditHead
+from armsbridge.audit.verify import VerifyResult, verify_chain  # noqa: F401 - part of the API
 from armsbridge.auth.permissions import role_allows
 from armsbridge.auth.principal import Principal
+from armsbridge.db import keys
 from armsbridge.db.rows import insert_rows
-from armsbridge.errors import PermissionDenied
+from armsbridge.errors import NotFound, PermissionDenied, ValidationFailed
 from armsbridge.settings import get_settings
 from armsbridge.spreadsheet import safe_row
 
-GENESIS = "0" * 64
+MIN_REASON = 10  # characters of a reveal's justification
 ACTIONS = (
     "consult",
     "refused",  # a signed-in user was refused a record or a kind of record (details.reason)
@@ -43,6 +55,7 @@ ACTIONS = (
     "login_failed",
     "logout",
     "admin",
+    "reveal",  # a data-protection officer revealed one audit entry's values (why: the reason)
 )
 
 
@@ -59,42 +72,6 @@ _BUMP_HEAD = (
     .returning(_HEAD.c.seq, _HEAD.c.last_hash)
 )
 _SET_HEAD_HASH = update(_HEAD).where(_HEAD.c.id == 1).values(last_hash=bindparam("new_hash"))
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-def entry_hash(prev_hash: str, fields: dict[str, Any]) -> str:
-    """Return the SHA-256 of the previous hash and the entry's canonical JSON."""
-    canonical = json.dumps(_jsonable(fields), sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
-
-
-def _hashed_fields(entry: AuditEntry) -> dict[str, Any]:
-    return {
-        "seq": entry.seq,
-        "at": entry.at.replace(tzinfo=entry.at.tzinfo or UTC),
-        "actor": entry.actor,
-        "actor_jurisdiction": entry.actor_jurisdiction,
-        "action": entry.action,
-        "record_type": entry.record_type,
-        "record_id": entry.record_id,
-        "jurisdiction": entry.jurisdiction,
-        "why": entry.why,
-        "recipient": entry.recipient,
-        "before": entry.before,
-        "after": entry.after,
-        "details": entry.details,
-    }
 
 
 def _lock_head(session: Session) -> tuple[int, str]:
@@ -146,13 +123,15 @@ def log_event(
         jurisdiction=jurisdiction,
         why=why,
         recipient=recipient,
-        before=_jsonable(before) if before is not None else None,
-        after=_jsonable(after) if after is not None else None,
-        details=_jsonable(details) if details is not None else None,
+        before=jsonable(before) if before is not None else None,
+        after=jsonable(after) if after is not None else None,
+        details=jsonable(details) if details is not None else None,
         prev_hash=prev_hash,
         hash="",
     )
-    entry.hash = entry_hash(prev_hash, _hashed_fields(entry))
+    key = keys.audit_key(keys.node_settings())
+    entry.hash = keyed_hash(key, prev_hash, hashed_fields(entry))
+    session.info[APPENDED] = (seq, entry.hash)  # audit.listeners checkpoints it on commit
     connection = session.connection()
     connection.execute(_INSERT_ENTRY, {name: getattr(entry, name) for name in _ENTRY_COLUMNS})
     connection.execute(_SET_HEAD_HASH, {"new_hash": entry.hash})
@@ -165,94 +144,12 @@ def log_event(
     return entry
 
 
-@dataclass
-class VerifyResult:
-    """Outcome of a chain verification: entries checked and every problem found."""
-
-    checked: int = 0
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """True when the chain is intact."""
-        return not self.problems
-
-
-def _entries(session: Session) -> Iterator[AuditEntry]:
-    yield from session.execute(
-        select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=1000)
-    ).scalars()
-
-
-Change = tuple[str, int, str]  # (record type, record id, "create" | "change")
-
-
-def changes_digest(changes: list[Change]) -> str:
-    """Return the SHA-256 of a bulk write's change rows, in a canonical order."""
-    digest = hashlib.sha256()
-    for record_type, record_id, op in sorted(changes):
-        digest.update(f"{record_type}:{record_id}:{op}\n".encode())
-    return digest.hexdigest()
-
-
-def changes_summary(changes: list[Change]) -> dict[str, Any]:
-    """Return what an entry's details say of its change rows: their count and SHA-256."""
-    return {"changes": len(changes), "changes_sha256": changes_digest(changes)}
-
-
 def add_changes(session: Session, *, entry: AuditEntry, changes: list[Change]) -> None:
     """Store the change rows of a bulk write under the (already chained) entry of its file."""
     rows = [
         {"entry_seq": entry.seq, "record_type": t, "record_id": i, "op": op} for t, i, op in changes
     ]
     insert_rows(session, AuditChange.__table__, rows)
-
-
-def _check_changes(session: Session, result: VerifyResult) -> None:
-    """Compare every entry's change summary with the change rows stored under it."""
-    stored: dict[int, list[Change]] = {}
-    rows = session.execute(
-        select(
-            AuditChange.entry_seq, AuditChange.record_type, AuditChange.record_id, AuditChange.op
-        )
-    )
-    for seq, record_type, record_id, op in rows:
-        stored.setdefault(seq, []).append((record_type, record_id, op))
-    summarised = session.execute(
-        select(AuditEntry.seq, AuditEntry.details).where(AuditEntry.action == "import")
-    )
-    for seq, details in summarised:
-        if not details or "changes_sha256" not in details:
-            continue
-        if changes_digest(stored.pop(seq, [])) != details["changes_sha256"]:
-            result.problems.append(
-                f"entry {seq}: the list of records its import wrote was altered afterwards"
-            )
-    for seq in sorted(stored):
-        result.problems.append(f"change rows name entry {seq}, which does not list them")
-
-
-def verify_chain(session: Session) -> VerifyResult:
-    """Recompute the chain; report altered, removed, inserted or reordered entries."""
-    result = VerifyResult()
-    prev_hash, expected_seq = GENESIS, 1
-    for entry in _entries(session):
-        result.checked += 1
-        if entry.seq != expected_seq:
-            result.problems.append(f"entry {expected_seq} is missing (next found: {entry.seq})")
-        if entry.prev_hash != prev_hash:
-            result.problems.append(f"entry {entry.seq} does not follow entry {entry.seq - 1}")
-        if entry_hash(entry.prev_hash, _hashed_fields(entry)) != entry.hash:
-            result.problems.append(f"entry {entry.seq} was altered after it was written")
-        prev_hash, expected_seq = entry.hash, entry.seq + 1
-    head = session.get(AuditHead, 1)
-    if head is not None and (head.seq != expected_seq - 1 or head.last_hash != prev_hash):
-        result.problems.append(
-            f"the log ends at entry {expected_seq - 1} but {head.seq} were written: "
-            "entries were removed from the end"
-        )
-    _check_changes(session, result)
-    return result
 
 
 @dataclass(frozen=True)
@@ -269,16 +166,23 @@ class EntryFilters:
 
     def named(self) -> dict[str, Any]:
         """Return the filters that were given, as JSON values (for the export's own entry)."""
-        return {k: v for k, v in _jsonable(asdict(self)).items() if v is not None}
+        return {k: v for k, v in jsonable(asdict(self)).items() if v is not None}
+
+
+_MAY = {
+    "audit.read": ("read the audit log", "auditors"),
+    "audit.export": ("export the audit log", "auditors"),
+    "audit.reveal": ("reveal the values of an audit entry", "data-protection officers"),
+}
 
 
 def check_may(user: Principal, action: str) -> None:
-    """Refuse (403) unless the role of `user` allows `action` (audit.read or audit.export)."""
+    """Refuse (403) unless the role of `user` allows `action` (audit.read, .export, .reveal)."""
     if not role_allows(user.role, action):
-        what = "export" if action == "audit.export" else "read"
+        what, who = _MAY.get(action, (action, "other roles"))
         raise PermissionDenied(
-            f"the account {user.username!r} (role {user.role}) may not {what} the audit log; "
-            f"only auditors may ({action})"
+            f"the account {user.username!r} (role {user.role}) may not {what}; "
+            f"only {who} may ({action})"
         )
 
 
@@ -303,8 +207,12 @@ def restrict_entries(stmt: Select, user: Principal) -> Select:
 
 def query_entries(
     session: Session, *, user: Principal, filters: EntryFilters | None = None
-) -> list[AuditEntry]:
-    """Return the entries `user` may read that match every filter, newest first."""
+) -> list[EntryView]:
+    """Return the entries `user` may read that match every filter, newest first, masked.
+
+    Personal values (before/after values, search terms) are masked for every reader: the one
+    place the page, the API, the CSV export and the command line read the log (audit.masking).
+    """
     check_may(user, "audit.read")
     f = filters or EntryFilters()
     stmt = restrict_entries(select(AuditEntry), user).order_by(AuditEntry.seq.desc())
@@ -320,7 +228,52 @@ def query_entries(
         stmt = stmt.where(AuditEntry.at >= f.since)
     if f.until:
         stmt = stmt.where(AuditEntry.at <= f.until)
-    return list(session.execute(stmt.limit(f.limit)).scalars())
+    return [view_of(entry) for entry in session.execute(stmt.limit(f.limit)).scalars()]
+
+
+def _visible_entry(session: Session, user: Principal, seq: int) -> AuditEntry:
+    stmt = restrict_entries(select(AuditEntry).where(AuditEntry.seq == seq), user)
+    entry = session.execute(stmt).scalar_one_or_none()
+    if entry is None:
+        raise NotFound(f"no audit entry {seq} of your service ({user.jurisdiction})")
+    return entry
+
+
+def get_entry(session: Session, *, user: Principal, seq: int) -> EntryView:
+    """Return one entry `user` may read, its personal values masked."""
+    check_may(user, "audit.read")
+    return view_of(_visible_entry(session, user, seq))
+
+
+def reveal_entry(session: Session, *, user: Principal, seq: int, why: str) -> EntryView:
+    """Return one entry with its personal values, for a role with audit.reveal; log the reveal.
+
+    The entry must be one `user` may read (own service); the justification is required and is
+    stored as the `why` of the reveal's own entry.
+    """
+    check_may(user, "audit.reveal")
+    reason = (why or "").strip()
+    if len(reason) < MIN_REASON:
+        raise ValidationFailed(
+            f"why: give the reason for revealing entry {seq} (at least {MIN_REASON} characters)",
+            [{"field": "why", "value": reason, "expected": f">= {MIN_REASON} characters"}],
+        )
+    view = view_of(_visible_entry(session, user, seq), masked=False)
+    details: dict[str, Any] = {"revealed": seq, "via": user.via}
+    if user.os_user:
+        details["os_user"] = user.os_user
+    log_event(
+        session,
+        actor=user.username,
+        actor_jurisdiction=user.jurisdiction,
+        action="reveal",
+        record_type="audit_entry",
+        record_id=seq,
+        jurisdiction=user.jurisdiction,
+        why=reason,
+        details=details,
+    )
+    return view
 
 
 EXPORT_COLUMNS = (
@@ -343,21 +296,21 @@ EXPORT_COLUMNS = (
 _JSON_COLUMNS = frozenset({"details", "before", "after"})
 
 
-def _cell(entry: AuditEntry, column: str) -> Any:
+def _cell(entry: EntryView, column: str) -> Any:
     value = getattr(entry, column)
     if value is None:
         return ""
     if column in _JSON_COLUMNS:
         return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
     if isinstance(value, datetime):
-        return _jsonable(value.replace(tzinfo=value.tzinfo or UTC))
+        return jsonable(value.replace(tzinfo=value.tzinfo or UTC))
     return value
 
 
 def export_csv(
     session: Session, *, user: Principal, out: TextIO, filters: EntryFilters | None = None
 ) -> int:
-    """Write the entries `user` may read as CSV to `out`, log the export, return the row count.
+    """Write the entries `user` may read as CSV (masked) to `out`, log the export, return the rows.
 
     The export's own entry names the filters, the number of rows and how the account acted
     (web session, API token or CLI, with the operating-system user on the CLI).

@@ -36,6 +36,7 @@ ROLE_LABELS = (
     N_("Investigator"),
     N_("Border officer"),
     N_("Auditor (data protection)"),
+    N_("Data-protection officer"),
     N_("Programme officer (aggregates only)"),
 )
 DONE = {

@@ -1,4 +1,4 @@
-"""CLI: `armsbridge user add|disable|enable|reset|list|token` for administrators of the node."""
+"""CLI: `armsbridge user add|disable|enable|reset|list|token|seal-secrets` for the node's admins."""
 
 from __future__ import annotations
 
@@ -222,6 +222,14 @@ def grant(
             actor=ACTOR,
         )
     console.print(f"{username} may now see {record_type} {record_id}")
+
+
+@user_app.command("seal-secrets")
+def seal_secrets() -> None:
+    """Seal the TOTP secrets still stored in plain with the node's key (var_dir/keys)."""
+    with session_scope(_factory()) as session:
+        sealed = service.seal_plain_totp_secrets(session)
+    console.print(f"{sealed} TOTP secret(s) sealed")
 
 
 def register(app: typer.Typer) -> None:

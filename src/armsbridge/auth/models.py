@@ -32,7 +32,8 @@ class User(Base):
     jurisdiction: Mapped[str] = mapped_column(String(2))
     language: Mapped[str] = mapped_column(String(5), default="en")
     password_hash: Mapped[str] = mapped_column(String(200))
-    totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Sealed with the node's secret box (db.keys.seal, "sb1:..."); never the base32 secret.
+    totp_secret: Mapped[str | None] = mapped_column(String(200), default=None)
     # Time step of the last accepted code: a code is accepted once only (no replay).
     totp_last_step: Mapped[int | None] = mapped_column(Integer, default=None)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)

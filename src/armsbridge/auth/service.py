@@ -30,6 +30,7 @@ from armsbridge.auth.tokens import (  # noqa: F401 - the public token API lives 
     create_api_token,
     revoke_user_tokens,
 )
+from armsbridge.db import keys
 from armsbridge.errors import Conflict, NotFound, UserError, ValidationFailed
 
 MAX_FAILURES = 5  # failed sign-ins in a row before the account locks
@@ -94,11 +95,34 @@ def check_password_policy(password: str) -> None:
         )
 
 
+def seal_totp_secret(secret: str) -> str:
+    """Return a TOTP secret sealed with the node's secret box, as the users table keeps it."""
+    return keys.seal(keys.node_settings(), secret)
+
+
+def totp_secret_of(user: User) -> str | None:
+    """Return the plain TOTP secret of `user` (opening a sealed one), or None."""
+    if not user.totp_secret:
+        return None
+    return keys.unseal(keys.node_settings(), user.totp_secret)
+
+
+def seal_plain_totp_secrets(session: Session) -> int:
+    """Seal every TOTP secret still stored in plain (written before sealing); return how many."""
+    sealed = 0
+    for user in session.scalars(select(User).where(User.totp_secret.is_not(None))):
+        if not keys.is_sealed(user.totp_secret):
+            user.totp_secret = seal_totp_secret(str(user.totp_secret))
+            sealed += 1
+    return sealed
+
+
 def provisioning_uri(user: User) -> str:
     """Return the otpauth:// URI an authenticator app scans for `user`."""
-    if not user.totp_secret:
+    secret = totp_secret_of(user)
+    if not secret:
         raise UserError(f"{user.username} has no second factor")
-    return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
+    return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
 
 
 def get_user(session: Session, username: str) -> User:
@@ -155,7 +179,9 @@ def create_user(
         jurisdiction=jurisdiction,
         language=language,
         password_hash=hash_password(password),
-        totp_secret=pyotp.random_base32() if with_totp or second_factor_required(role) else None,
+        totp_secret=seal_totp_secret(pyotp.random_base32())
+        if with_totp or second_factor_required(role)
+        else None,
     )
     session.add(user)
     session.flush()
@@ -208,7 +234,7 @@ def reset_user(
         end_all_sessions(session, user_id=user.id)
         revoke_user_tokens(session, user=user, reason="password_reset", actor=actor)
     if new_totp:
-        user.totp_secret = pyotp.random_base32()
+        user.totp_secret = seal_totp_secret(pyotp.random_base32())
         user.totp_last_step = None
     log_event(
         session,
@@ -328,12 +354,14 @@ def authenticate(
     if user.totp_secret:
         if not code:
             raise SecondFactorRequired("enter the 6-digit code from your authenticator app")
-        step = _code_step(user.totp_secret, code, user.totp_last_step)
+        step = _code_step(str(totp_secret_of(user)), code, user.totp_last_step)
         if step is None:
             _count_failure(session, user, now)
             _fail(session, username, "code", client)
             raise LoginFailed(generic)
         user.totp_last_step = step
+        if not keys.is_sealed(user.totp_secret):
+            user.totp_secret = seal_totp_secret(user.totp_secret)  # stored before sealing
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.failed_attempts = 0
@@ -390,7 +418,7 @@ def enrol_totp(session: Session, *, username: str, secret: str, code: str) -> Us
             "code: it does not match; scan the code again and enter the current 6 digits",
             [{"field": "code", "value": code, "expected": "the 6-digit code of the app"}],
         )
-    user.totp_secret = secret
+    user.totp_secret = seal_totp_secret(secret)
     user.totp_last_step = step
     log_event(
         session,

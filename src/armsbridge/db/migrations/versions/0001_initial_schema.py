@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 02:06:28.582863
+Create Date: 2026-12-02 02:39:10.641601
 """
 
 from __future__ import annotations
@@ -457,7 +457,7 @@ def upgrade() -> None:
     sa.Column('jurisdiction', sa.String(length=2), nullable=False),
     sa.Column('language', sa.String(length=5), nullable=False),
     sa.Column('password_hash', sa.String(length=200), nullable=False),
-    sa.Column('totp_secret', sa.String(length=64), nullable=True),
+    sa.Column('totp_secret', sa.String(length=200), nullable=True),
     sa.Column('totp_last_step', sa.Integer(), nullable=True),
     sa.Column('disabled', sa.Boolean(), nullable=False),
     sa.Column('failed_attempts', sa.Integer(), nullable=False),
