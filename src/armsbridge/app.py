@@ -161,15 +161,24 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _fault)
 
 
+# Scripts and styles come only from the node's own static files: no inline <script>, no on*=
+# handlers, no style= attributes (docs/dev/web.md), so injected markup cannot run.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
 SECURITY_HEADERS = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"same-origin"),
+    (b"referrer-policy", b"no-referrer"),
 )
+# Static files hold no data and may be cached; every other answer may hold personal data.
+CACHEABLE_PREFIX = "/static/"
 
 
 class SecurityHeadersMiddleware:
-    """Add headers that stop framing and type sniffing; API answers are never cached."""
+    """Add CSP and headers that stop framing, sniffing and referrers; data answers never cached."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -180,7 +189,7 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         extra = list(SECURITY_HEADERS)
-        if scope.get("path", "").startswith("/api/"):
+        if not scope.get("path", "").startswith(CACHEABLE_PREFIX):
             extra.append((b"cache-control", b"no-store"))
 
         async def send_with_headers(message: Message) -> None:
