@@ -151,10 +151,11 @@ def _row_conditions(
     model: type, record_type: str, user_id: int, role: str, jurisdiction: str, today: date
 ) -> tuple[Any, ...]:
     from armsbridge.auth.models import AccessGrant, CaseMember
-    from armsbridge.records.models import Case, Link
+    from armsbridge.records.models import RECORD_MODELS, Case, Link
 
     table: Any = model
     user_cases = select(CaseMember.case_id).where(CaseMember.user_id == user_id)
+    hidden_cases = select(Case.id).where(Case.restricted.is_(True), Case.id.not_in(user_cases))
 
     def case_hidden(case_id: Any) -> Any:
         """True when `case_id` names a restricted case the user is not a member of."""
@@ -182,10 +183,51 @@ def _row_conditions(
         membership.append(and_(table.to_type == "case", table.to_id.in_(user_cases)))
         conditions.append(or_(table.from_type != "case", ~case_hidden(table.from_id)))
         conditions.append(or_(table.to_type != "case", ~case_hidden(table.to_id)))
+        # A link shows both its ends (their type, id, its kind and role): both must be visible.
+        readable = record_types_for(role, "read")
+        for end_type, end_model in RECORD_MODELS.items():
+            if end_type == "link":
+                continue
+            for end_type_col, end_id_col in (
+                (table.from_type, table.from_id),
+                (table.to_type, table.to_id),
+            ):
+                if end_type not in readable:
+                    conditions.append(end_type_col != end_type)
+                    continue
+                end = aliased(end_model)
+                end_conditions = _row_conditions(end, end_type, user_id, role, jurisdiction, today)
+                conditions.append(
+                    or_(
+                        end_type_col != end_type,
+                        exists(select(end.id).where(end.id == end_id_col, *end_conditions)),
+                    )
+                )
     else:
         if hasattr(table, "case_id"):
             membership.append(table.case_id.in_(user_cases))
             conditions.append(or_(table.case_id.is_(None), ~case_hidden(table.case_id)))
+        # A record linked to a restricted case belongs to it, as one whose case_id names it.
+        to_hidden = aliased(Link)
+        from_hidden = aliased(Link)
+        conditions.append(
+            table.id.not_in(
+                select(to_hidden.from_id).where(
+                    to_hidden.from_type == record_type,
+                    to_hidden.to_type == "case",
+                    to_hidden.to_id.in_(hidden_cases),
+                )
+            )
+        )
+        conditions.append(
+            table.id.not_in(
+                select(from_hidden.to_id).where(
+                    from_hidden.to_type == record_type,
+                    from_hidden.from_type == "case",
+                    from_hidden.from_id.in_(hidden_cases),
+                )
+            )
+        )
         linked = aliased(Link)
         membership.append(
             exists(

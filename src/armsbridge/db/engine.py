@@ -10,6 +10,8 @@ from sqlalchemy.engine import make_url
 from armsbridge.settings import Settings
 
 SQLITE_POOL_SIZE = 12
+# Errors and logs of the engine never show statement parameters: they are names, serials, phones.
+HIDE_PARAMETERS = True
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
@@ -31,10 +33,12 @@ def make_engine(url: str) -> Engine:
             # Larger than the requests a server process runs at once (web.serving): beyond
             # pool_size every checkout opens and then closes a connection, pragmas included.
             pool = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 10}
-        engine = create_engine(url, connect_args={"timeout": 30}, **pool)
+        engine = create_engine(
+            url, connect_args={"timeout": 30}, hide_parameters=HIDE_PARAMETERS, **pool
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=HIDE_PARAMETERS)
 
 
 def engine_from_settings(settings: Settings) -> Engine:
