@@ -168,8 +168,9 @@ OUT_OF_RANGE = "22003"
 
 
 def _too_large(value: object) -> bool:
-    text = str(value).strip()
-    return text.lstrip("+-").isdigit() and abs(int(text)) > LARGEST_ID
+    digits = str(value).strip().lstrip("+-")
+    # Compared by length first: int() refuses strings of thousands of digits.
+    return digits.isdigit() and (len(digits) > 10 or int(digits) > LARGEST_ID)
 
 
 def _is_out_of_range(exc: Exception) -> bool:

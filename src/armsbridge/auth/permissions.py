@@ -155,7 +155,6 @@ def _row_conditions(
 
     table: Any = model
     user_cases = select(CaseMember.case_id).where(CaseMember.user_id == user_id)
-    hidden_cases = select(Case.id).where(Case.restricted.is_(True), Case.id.not_in(user_cases))
 
     def case_hidden(case_id: Any) -> Any:
         """True when `case_id` names a restricted case the user is not a member of."""
@@ -208,26 +207,41 @@ def _row_conditions(
             membership.append(table.case_id.in_(user_cases))
             conditions.append(or_(table.case_id.is_(None), ~case_hidden(table.case_id)))
         # A record linked to a restricted case belongs to it, as one whose case_id names it.
-        to_hidden = aliased(Link)
-        from_hidden = aliased(Link)
-        conditions.append(
-            table.id.not_in(
-                select(to_hidden.from_id).where(
-                    to_hidden.from_type == record_type,
-                    to_hidden.to_type == "case",
-                    to_hidden.to_id.in_(hidden_cases),
-                )
+        # Walked from the record's own links (an index lookup each), and only when the user
+        # is kept out of some restricted case (an uncorrelated test, run once per query). The
+        # other end's type is tested inside the case lookup: as a condition of the links it
+        # led SQLite to read every link to any case instead.
+        hidden_case = aliased(Case)
+        any_hidden_case = exists(
+            select(hidden_case.id).where(
+                hidden_case.restricted.is_(True), hidden_case.id.not_in(user_cases)
             )
         )
-        conditions.append(
-            table.id.not_in(
-                select(from_hidden.to_id).where(
-                    from_hidden.to_type == record_type,
-                    from_hidden.from_type == "case",
-                    from_hidden.from_id.in_(hidden_cases),
+        for own_type, own_id, end_type, end_id in (
+            ("from_type", "from_id", "to_type", "to_id"),
+            ("to_type", "to_id", "from_type", "from_id"),
+        ):
+            link = aliased(Link)
+            end_is_hidden_case = exists(
+                select(Case.id).where(
+                    getattr(link, end_type) == "case",
+                    Case.id == getattr(link, end_id),
+                    Case.restricted.is_(True),
+                    Case.id.not_in(user_cases),
                 )
             )
-        )
+            conditions.append(
+                or_(
+                    ~any_hidden_case,
+                    ~exists(
+                        select(link.id).where(
+                            getattr(link, own_type) == record_type,
+                            getattr(link, own_id) == table.id,
+                            end_is_hidden_case,
+                        )
+                    ),
+                )
+            )
         linked = aliased(Link)
         membership.append(
             exists(
