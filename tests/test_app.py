@@ -146,13 +146,19 @@ def test_no_engine_at_import_time() -> None:
     assert not hasattr(module, "app")
 
 
-def test_answers_carry_security_headers_and_api_answers_are_not_cached(settings) -> None:
+def test_answers_carry_security_headers_and_only_static_files_are_cached(settings) -> None:
     client = TestClient(_app_with_probe_routes(settings))
-    answer = client.get("/api/probe/missing")
-    assert answer.headers["x-frame-options"] == "DENY"
-    assert answer.headers["x-content-type-options"] == "nosniff"
-    assert answer.headers["cache-control"] == "no-store"
-    assert "cache-control" not in client.get("/probe/missing").headers
+    for path in ("/api/probe/missing", "/probe/missing"):
+        answer = client.get(path)
+        assert answer.headers["x-frame-options"] == "DENY"
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["referrer-policy"] == "no-referrer"
+        assert answer.headers["cache-control"] == "no-store"
+        policy = answer.headers["content-security-policy"]
+        assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+    static = client.get("/static/css/armsbridge.css")
+    assert static.status_code == 200
+    assert "cache-control" not in static.headers
 
 
 def test_a_route_added_after_create_app_stops_the_server_from_starting(settings) -> None:

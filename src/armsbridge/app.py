@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute, APIRouter
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DBAPIError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,9 +27,10 @@ from armsbridge.db import keys
 from armsbridge.db.engine import engine_from_settings
 from armsbridge.db.session import make_sessionmaker
 from armsbridge.domains import DOMAINS, Domain, DomainImportError, parts
-from armsbridge.errors import Fault, UserError, ValidationFailed
+from armsbridge.errors import Fault, NotFound, UserError, ValidationFailed
 from armsbridge.settings import Settings, get_settings
 from armsbridge.web.errors import render_error
+from armsbridge.web.faults import describe
 from armsbridge.web.routing import iter_routes
 
 log = logging.getLogger("armsbridge.web")
@@ -101,8 +103,8 @@ def render_error_page(
     """Render an error for a browser: the web layer's template when present, else plain HTML."""
     try:
         return render_error(request, status, message, reference)
-    except Exception:  # noqa: BLE001 - fall back to the plain page below
-        log.exception("error template failed")
+    except Exception as exc:  # noqa: BLE001 - fall back to the plain page below
+        log.error("error template failed: %s", describe(exc))
     ref = f"<p>Reference: <code>{escape(reference)}</code></p>" if reference else ""
     body = (
         "<!doctype html><html><head><meta charset='utf-8'><title>armsbridge</title></head>"
@@ -128,7 +130,8 @@ def _user_error(request: Request, exc: UserError) -> Response:
 
 def _fault(request: Request, exc: Exception) -> Response:
     reference = secrets.token_hex(4).upper()
-    log.error("fault %s on %s %s", reference, request.method, request.url.path, exc_info=exc)
+    # Type and place only: a message or a traceback can carry what the request held.
+    log.error("fault %s on %s %s: %s", reference, request.method, request.url.path, describe(exc))
     message = "The node failed to answer. Give this reference to your administrator."
     if _wants_json(request):
         return JSONResponse({"error": message, "reference": reference}, status_code=500)
@@ -144,6 +147,11 @@ def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
 
 
 def _request_invalid(request: Request, exc: RequestValidationError) -> Response:
+    errors = exc.errors()
+    if errors and all(err.get("loc", ("",))[0] == "path" for err in errors):
+        # A path names a resource: one that cannot be parsed (an id too large) names none.
+        named = "/".join(str(request.path_params.get(e["loc"][-1], "")) for e in errors)
+        return _user_error(request, NotFound(f"nothing is found at {named!r}: no such record"))
     problems = [
         {
             "field": ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query")),
@@ -158,23 +166,76 @@ def _request_invalid(request: Request, exc: RequestValidationError) -> Response:
     return render_error_page(request, 422, message, None)
 
 
+# Record ids are INTEGER columns: 32 bits on PostgreSQL, which refuses any larger number.
+LARGEST_ID = 2**31 - 1
+# SQLSTATE numeric_value_out_of_range (PostgreSQL).
+OUT_OF_RANGE = "22003"
+
+
+def _too_large(value: object) -> bool:
+    digits = str(value).strip().lstrip("+-")
+    # Compared by length first: int() refuses strings of thousands of digits.
+    return digits.isdigit() and (len(digits) > 10 or int(digits) > LARGEST_ID)
+
+
+def _is_out_of_range(exc: Exception) -> bool:
+    """True for the store refusing a number: SQLite beyond 64 bits, PostgreSQL beyond a column."""
+    if isinstance(exc, OverflowError):
+        return True
+    if isinstance(exc, DBAPIError):
+        return getattr(exc.orig, "sqlstate", None) == OUT_OF_RANGE
+    return isinstance(exc, StatementError) and isinstance(exc.orig, OverflowError)
+
+
+def _number_out_of_range(request: Request, exc: Exception) -> Response:
+    """A number too large for the store: in the path no record has it (404), in a query 422."""
+    if not _is_out_of_range(exc):
+        return _fault(request, exc)
+    for name, value in request.path_params.items():
+        if _too_large(value):
+            message = f"{name} {value}: no record has this number (none exceeds {LARGEST_ID})"
+            return _user_error(request, NotFound(message))
+    for name, value in request.query_params.multi_items():
+        if _too_large(value):
+            expected = f"a whole number of at most {LARGEST_ID}"
+            return _user_error(
+                request,
+                ValidationFailed(
+                    f"{name}: {value[:40]} is too large ({expected})",
+                    [{"field": name, "value": value[:40], "expected": expected}],
+                ),
+            )
+    return _fault(request, exc)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """User errors answer with their status and message; anything else is a 500 with a reference."""
     app.add_exception_handler(UserError, _user_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _request_invalid)  # type: ignore[arg-type]
+    for overflow in (OverflowError, StatementError):
+        app.add_exception_handler(overflow, _number_out_of_range)
     app.add_exception_handler(Exception, _fault)
 
 
+# Scripts and styles come only from the node's own static files: no inline <script>, no on*=
+# handlers, no style= attributes (docs/dev/web.md), so injected markup cannot run.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'; form-action 'self'"
+)
 SECURITY_HEADERS = (
+    (b"content-security-policy", CONTENT_SECURITY_POLICY.encode()),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"same-origin"),
+    (b"referrer-policy", b"no-referrer"),
 )
+# Static files hold no data and may be cached; every other answer may hold personal data.
+CACHEABLE_PREFIX = "/static/"
 
 
 class SecurityHeadersMiddleware:
-    """Add headers that stop framing and type sniffing; API answers are never cached."""
+    """Add CSP and headers that stop framing, sniffing and referrers; data answers never cached."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -185,7 +246,7 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         extra = list(SECURITY_HEADERS)
-        if scope.get("path", "").startswith("/api/"):
+        if not scope.get("path", "").startswith(CACHEABLE_PREFIX):
             extra.append((b"cache-control", b"no-store"))
 
         async def send_with_headers(message: Message) -> None:
@@ -196,6 +257,89 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class FaultMiddleware:
+    """Answer an error no handler took with a 500 and a reference; the log gets no values.
+
+    Starlette's outermost handler re-raises after answering, so the server logs the traceback
+    with the exception's message (SQL parameters, names); this one answers and stops there.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on; answer a fault that escapes it, once, if nothing was sent."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watch(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except Exception as exc:  # noqa: BLE001 - every fault answers the same way
+            request = Request(scope, receive)
+            if started:
+                log.error("fault after answering %s: %s", request.url.path, describe(exc))
+                return
+            await _fault(request, exc)(scope, receive, send)
+
+
+class RequestTooLarge(StarletteHTTPException):
+    """A request body over its limit (413); raised inside the app so the error handlers answer."""
+
+    def __init__(self, limit: int, kind: str, setting: str) -> None:
+        super().__init__(
+            413,
+            f"the {kind} is larger than this node accepts ({limit} bytes, setting "
+            f"ARMSBRIDGE_{setting.upper()}): send a smaller one or ask the administrator",
+        )
+
+
+class BodyLimitMiddleware:
+    """Refuse a request body over its limit before reading it: Content-Length, then a count.
+
+    Multipart bodies (attachments, import files) have their own, larger, limit. A body sent
+    without a length (chunked) is counted as it arrives and refused as soon as it passes.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_request_bytes: int, max_upload_bytes: int) -> None:
+        self.app = app
+        self.limits = {
+            False: (max_request_bytes, "request body", "max_request_bytes"),
+            True: (max_upload_bytes, "upload", "max_upload_bytes"),
+        }
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on with a receive() that stops at the limit."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        upload = headers.get(b"content-type", b"").lower().startswith(b"multipart/form-data")
+        limit, kind, setting = self.limits[upload]
+        declared = headers.get(b"content-length", b"").strip()
+        too_large = declared.isdigit() and int(declared) > limit
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            if too_large:
+                raise RequestTooLarge(limit, kind, setting)
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise RequestTooLarge(limit, kind, setting)
+            return message
+
+        await self.app(scope, limited_receive, send)
 
 
 @asynccontextmanager
@@ -224,6 +368,12 @@ def create_app(settings: Settings | None = None, *, engine=None) -> FastAPI:  # 
     app.state.engine = engine if engine is not None else engine_from_settings(settings)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
     install_error_handlers(app)
+    app.add_middleware(FaultMiddleware)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_request_bytes=settings.max_request_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
     app.add_middleware(PreSessionMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.state.routers = include_domain_routers(app)

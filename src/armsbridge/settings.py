@@ -98,6 +98,18 @@ class Settings(BaseSettings):
         description="Largest quarantine file an import writes, in bytes; the rows past it are "
         "counted in its last line.",
     )
+    max_request_bytes: int = Field(
+        default=2 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body (JSON, forms) the web server reads, in bytes; "
+        "a larger one is refused with 413 before it is read.",
+    )
+    max_upload_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1024,
+        description="Largest file upload (multipart: attachments, import files) in bytes, "
+        "the form around the file included; a larger one is refused with 413.",
+    )
 
     def effective_database_url(self) -> str:
         """Return the configured URL, or the default SQLite file under var_dir."""

@@ -151,7 +151,7 @@ def _row_conditions(
     model: type, record_type: str, user_id: int, role: str, jurisdiction: str, today: date
 ) -> tuple[Any, ...]:
     from armsbridge.auth.models import AccessGrant, CaseMember
-    from armsbridge.records.models import Case, Link
+    from armsbridge.records.models import RECORD_MODELS, Case, Link
 
     table: Any = model
     user_cases = select(CaseMember.case_id).where(CaseMember.user_id == user_id)
@@ -182,10 +182,66 @@ def _row_conditions(
         membership.append(and_(table.to_type == "case", table.to_id.in_(user_cases)))
         conditions.append(or_(table.from_type != "case", ~case_hidden(table.from_id)))
         conditions.append(or_(table.to_type != "case", ~case_hidden(table.to_id)))
+        # A link shows both its ends (their type, id, its kind and role): both must be visible.
+        readable = record_types_for(role, "read")
+        for end_type, end_model in RECORD_MODELS.items():
+            if end_type == "link":
+                continue
+            for end_type_col, end_id_col in (
+                (table.from_type, table.from_id),
+                (table.to_type, table.to_id),
+            ):
+                if end_type not in readable:
+                    conditions.append(end_type_col != end_type)
+                    continue
+                end = aliased(end_model)
+                end_conditions = _row_conditions(end, end_type, user_id, role, jurisdiction, today)
+                conditions.append(
+                    or_(
+                        end_type_col != end_type,
+                        exists(select(end.id).where(end.id == end_id_col, *end_conditions)),
+                    )
+                )
     else:
         if hasattr(table, "case_id"):
             membership.append(table.case_id.in_(user_cases))
             conditions.append(or_(table.case_id.is_(None), ~case_hidden(table.case_id)))
+        # A record linked to a restricted case belongs to it, as one whose case_id names it.
+        # Walked from the record's own links (an index lookup each), and only when the user
+        # is kept out of some restricted case (an uncorrelated test, run once per query). The
+        # other end's type is tested inside the case lookup: as a condition of the links it
+        # led SQLite to read every link to any case instead.
+        hidden_case = aliased(Case)
+        any_hidden_case = exists(
+            select(hidden_case.id).where(
+                hidden_case.restricted.is_(True), hidden_case.id.not_in(user_cases)
+            )
+        )
+        for own_type, own_id, end_type, end_id in (
+            ("from_type", "from_id", "to_type", "to_id"),
+            ("to_type", "to_id", "from_type", "from_id"),
+        ):
+            link = aliased(Link)
+            end_is_hidden_case = exists(
+                select(Case.id).where(
+                    getattr(link, end_type) == "case",
+                    Case.id == getattr(link, end_id),
+                    Case.restricted.is_(True),
+                    Case.id.not_in(user_cases),
+                )
+            )
+            conditions.append(
+                or_(
+                    ~any_hidden_case,
+                    ~exists(
+                        select(link.id).where(
+                            getattr(link, own_type) == record_type,
+                            getattr(link, own_id) == table.id,
+                            end_is_hidden_case,
+                        )
+                    ),
+                )
+            )
         linked = aliased(Link)
         membership.append(
             exists(

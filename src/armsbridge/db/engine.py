@@ -13,6 +13,8 @@ SQLITE_POOL_SIZE = 12
 # How long a connection waits for another writer before "database is locked": longer than the
 # one write transaction of an import (imports.service stages rows without the lock).
 SQLITE_BUSY_SECONDS = 30
+# Errors and logs of the engine never show statement parameters: they are names, serials, phones.
+HIDE_PARAMETERS = True
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001
@@ -34,10 +36,15 @@ def make_engine(url: str) -> Engine:
             # Larger than the requests a server process runs at once (web.serving): beyond
             # pool_size every checkout opens and then closes a connection, pragmas included.
             pool = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": 10}
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS}, **pool)
+        engine = create_engine(
+            url,
+            connect_args={"timeout": SQLITE_BUSY_SECONDS},
+            hide_parameters=HIDE_PARAMETERS,
+            **pool,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=HIDE_PARAMETERS)
 
 
 def engine_from_settings(settings: Settings) -> Engine:

@@ -6,6 +6,7 @@ import hashlib
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -17,6 +18,16 @@ from armsbridge.records.models import Attachment
 
 MAX_BYTES = 25 * 1024 * 1024
 _SAFE_NAME = re.compile(r"[^\w.\- ]+", re.UNICODE)
+# Raster images a browser may show inline, known by their first bytes. SVG, HTML, PDF and any
+# other type can carry scripts or active content: those are always downloaded.
+_RASTER_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+# An attachment is never a page: were it opened as one, it could not run a script or a form.
+ATTACHMENT_POLICY = "default-src 'none'; img-src 'self'; sandbox"
 
 
 def attachment_path(var_dir: Path, sha256: str) -> Path:
@@ -106,3 +117,32 @@ def read_attachment(var_dir: Path, attachment: Attachment) -> bytes:
             [{"field": "file", "value": attachment.sha256, "expected": "an unaltered file"}],
         )
     return data
+
+
+def raster_image_type(data: bytes) -> str | None:
+    """Return the type of a PNG, JPEG, GIF or WebP file judged by its bytes (else None)."""
+    for magic, media_type in _RASTER_MAGIC:
+        if data.startswith(magic):
+            return media_type
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def download_headers(attachment: Attachment, data: bytes) -> tuple[str, dict[str, str]]:
+    """Return (media type, headers) to serve a stored file: inline only for a checked raster image.
+
+    The declared type and the file name are the uploader's word; only the bytes decide.
+    """
+    image = raster_image_type(data)
+    disposition = "inline" if image else "attachment"
+    # Header values are Latin-1: an ASCII fallback name, and the real one encoded (RFC 6266).
+    fallback = attachment.filename.encode("ascii", "replace").decode("ascii").replace("?", "_")
+    encoded = quote(attachment.filename, safe="")
+    names = f"filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
+    return image or attachment.content_type, {
+        "Content-Disposition": f"{disposition}; {names}",
+        "Content-Security-Policy": ATTACHMENT_POLICY,
+        "X-Content-SHA256": attachment.sha256,
+        "X-Content-Type-Options": "nosniff",
+    }

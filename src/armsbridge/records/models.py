@@ -52,7 +52,8 @@ class Case(RecordMixin, Base):
     status: Mapped[str] = mapped_column(String(40), default="reported")
     opened_on: Mapped[date | None] = mapped_column(Date, default=None)
     court_reference: Mapped[str | None] = mapped_column(String(120), default=None)
-    restricted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Indexed: restrict() asks on every query whether any restricted case hides records.
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
 
     history: Mapped[list[CaseStatusChange]] = relationship(
         back_populates="case", order_by="CaseStatusChange.changed_on", cascade="all, delete-orphan"

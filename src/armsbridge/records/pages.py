@@ -409,14 +409,5 @@ def attachment_file(request: Request, db: DB, user: Reader, attachment_id: int) 
         jurisdiction=row.jurisdiction,
         details={"attachment": row.id, "sha256": row.sha256},
     )
-    inline = row.content_type.startswith("image/")
-    disposition = "inline" if inline else "attachment"
-    return Response(
-        data,
-        media_type=row.content_type,
-        headers={
-            "Content-Disposition": f'{disposition}; filename="{row.filename}"',
-            "X-Content-SHA256": row.sha256,
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    media_type, headers = attachments.download_headers(row, data)
+    return Response(data, media_type=media_type, headers=headers)

@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from armsbridge.auth.access import log_access
@@ -129,6 +130,27 @@ def find_by_ref(
     return session.execute(stmt).scalar_one_or_none()
 
 
+def is_unique_violation(exc: IntegrityError) -> bool:
+    """True when a failed write broke a unique constraint (SQLite or PostgreSQL)."""
+    if getattr(exc.orig, "sqlstate", None) == "23505":
+        return True
+    return "UNIQUE constraint failed" in str(exc.orig)
+
+
+def _flush_unique(session: Session, record_type: str, values: Mapping[str, Any]) -> None:
+    """Flush; a unique reference taken meanwhile (by another writer) is a Conflict, not a fault."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        if not is_unique_violation(exc):
+            raise
+        ref = values.get("external_ref")
+        raise Conflict(
+            f"{record_type}: external_ref {ref!r} is already used in this jurisdiction; "
+            "choose another reference"
+        ) from None
+
+
 def create_record(
     session: Session, *, record_type: str, data: Mapping[str, Any], user: Principal
 ) -> Any:
@@ -146,7 +168,7 @@ def create_record(
     actor = user.username
     record = model_for(record_type)(**values, created_by=actor, updated_by=actor)
     session.add(record)
-    session.flush()
+    _flush_unique(session, record_type, values)
     after_write(session, record_type, {record.id: values})
     if isinstance(record, Case):
         _initial_status(session, record, actor)
@@ -172,10 +194,18 @@ def update_record(
         return record
     if record_type == "link" and changed.keys() & {"from_type", "from_id", "to_type", "to_id"}:
         _check_link_ends(session, user, {**before_all, **changed})
+    ref = changed.get("external_ref")
+    if ref and find_by_ref(
+        session, record_type=record_type, jurisdiction=record.jurisdiction, external_ref=ref
+    ) not in (None, record):
+        raise Conflict(
+            f"{record_type} {record_id}: external_ref {ref!r} is already used by another "
+            f"{record_type} in {record.jurisdiction}; choose another reference"
+        )
     for key, value in changed.items():
         setattr(record, key, value)
     record.updated_by = user.username
-    session.flush()
+    _flush_unique(session, record_type, changed)
     after_write(session, record_type, {}, {record.id: changed})
     before = {k: before_all.get(k) for k in changed}
     _audit(session, user, "change", record_type, record, before=before, after=changed)

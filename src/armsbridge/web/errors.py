@@ -15,6 +15,7 @@ HEADINGS = {
     403: N_("Not allowed"),
     404: N_("Not found"),
     409: N_("Conflict"),
+    413: N_("Too large"),
     422: N_("Some values are not valid"),
     500: N_("The node failed to answer"),
 }

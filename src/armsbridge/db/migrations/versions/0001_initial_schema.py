@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 02:39:10.641601
+Create Date: 2026-12-02 03:03:09.513845
 """
 
 from __future__ import annotations
@@ -138,6 +138,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_cases_external_ref'), ['external_ref'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_jurisdiction'), ['jurisdiction'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_reference'), ['reference'], unique=False)
+        batch_op.create_index(batch_op.f('ix_cases_restricted'), ['restricted'], unique=False)
 
     op.create_table('intel_reports',
     sa.Column('text', sa.Text(), nullable=False),
@@ -1093,6 +1094,7 @@ def downgrade() -> None:
 
     op.drop_table('intel_reports')
     with op.batch_alter_table('cases', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_cases_restricted'))
         batch_op.drop_index(batch_op.f('ix_cases_reference'))
         batch_op.drop_index(batch_op.f('ix_cases_jurisdiction'))
         batch_op.drop_index(batch_op.f('ix_cases_external_ref'))
