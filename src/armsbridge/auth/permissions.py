@@ -194,12 +194,19 @@ def _row_conditions(
                 if end_type not in readable:
                     conditions.append(end_type_col != end_type)
                     continue
-                end = aliased(end_model)
-                end_conditions = _row_conditions(end, end_type, user_id, role, jurisdiction, today)
+                # The end's own table, not an alias: its conditions are then the cached ones of
+                # every query of that type (an alias per end made the first link query of each
+                # user and day take seconds to build). A link query selects from links only, so
+                # the subquery cannot correlate with the end's table by mistake.
+                end_conditions = _row_conditions(
+                    end_model, end_type, user_id, role, jurisdiction, today
+                )
                 conditions.append(
                     or_(
                         end_type_col != end_type,
-                        exists(select(end.id).where(end.id == end_id_col, *end_conditions)),
+                        exists(
+                            select(end_model.id).where(end_model.id == end_id_col, *end_conditions)
+                        ),
                     )
                 )
     else:
