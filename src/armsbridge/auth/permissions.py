@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
@@ -122,6 +123,7 @@ def restrict(
 
 
 _RESTRICTED: dict[tuple[Any, ...], Select] = {}
+_BUILDING = threading.Lock()
 
 
 def restricted_statement(
@@ -137,9 +139,15 @@ def restricted_statement(
     key = (name, action, who, date.today())
     stmt = _RESTRICTED.get(key)
     if stmt is None:
-        if len(_RESTRICTED) > 4096:
-            _RESTRICTED.clear()
-        stmt = _RESTRICTED[key] = restrict(build(), user, action)
+        # One thread builds, the others wait for it: when many requests of one user start at
+        # once (a server restart, the first page of the day), each building its own copy cost
+        # seconds of CPU between them.
+        with _BUILDING:
+            stmt = _RESTRICTED.get(key)
+            if stmt is None:
+                if len(_RESTRICTED) > 4096:
+                    _RESTRICTED.clear()
+                stmt = _RESTRICTED[key] = restrict(build(), user, action)
     return stmt
 
 
