@@ -46,12 +46,23 @@ class TransportError(Exception):
     """The peer could not be reached or did not answer."""
 
 
+_client: httpx.Client | None = None
+_client_lock = threading.Lock()
+
+
+def _http() -> httpx.Client:
+    # One client per process: its connections to each peer are kept open between messages.
+    global _client
+    with _client_lock:
+        if _client is None:
+            _client = httpx.Client(headers={"content-type": "application/json"})
+        return _client
+
+
 def http_transport(url: str, content: bytes, timeout: float) -> tuple[int, Any]:
     """POST `content` to `url`; return (status, parsed JSON or None); TransportError if down."""
     try:
-        answer = httpx.post(
-            url, content=content, headers={"content-type": "application/json"}, timeout=timeout
-        )
+        answer = _http().post(url, content=content, timeout=timeout)
     except httpx.HTTPError as exc:
         raise TransportError(f"{type(exc).__name__}: {exc}") from exc
     try:
