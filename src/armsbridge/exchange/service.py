@@ -159,7 +159,9 @@ def rotate_node_key(session: Session, *, settings: Settings, now: datetime, acto
         "previous_fingerprint": old.fingerprint,
     }
     for peer in peers:
-        enqueue(session, peer=peer, kind=KEY_ROTATION, body=body, signer_key=old.public_b64)
+        enqueue(
+            session, peer=peer, kind=KEY_ROTATION, body=body, signer_key=old.public_b64, now=now
+        )
     log_event(
         session,
         actor=actor,
