@@ -52,6 +52,7 @@ class Node:
             "ARMSBRIDGE_JURISDICTION": jurisdiction,
             "ARMSBRIDGE_NODE_NAME": f"node-{jurisdiction}",
             "ARMSBRIDGE_SECRET_KEY": "exchange-test-" + "s" * 40,
+            "COLUMNS": "200",
             "ARMSBRIDGE_EXCHANGE_POLL_SECONDS": "0.2",
             "ARMSBRIDGE_EXCHANGE_RETRY_BASE_SECONDS": "0.2",
             "ARMSBRIDGE_EXCHANGE_RETRY_MAX_SECONDS": "1",

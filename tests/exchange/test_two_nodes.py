@@ -91,3 +91,24 @@ def test_kill_9_of_sender_and_receiver_loses_none_applies_none_twice(pair) -> No
     assert mk.pings_from("XK") == before + BURST  # each applied exactly once
     assert _states(xk) == {"delivered": len(already) + BURST}
     print(f"{BURST} messages with two kill -9 in {elapsed:.1f} s")
+
+
+def test_rotated_key_reaches_the_peer_signed_by_the_old_key(pair) -> None:  # noqa: ANN001
+    xk, mk = pair
+    old = xk.key()
+    result = xk.cli("node", "rotate-key")
+    assert "key-rotation queued to 1 peer" in result.stdout
+    new = xk.key()
+    assert new.public_b64 != old.public_b64
+    wait_for(lambda: _states(xk, "key-rotation") == {"delivered": 1})
+    ((current, previous),) = mk.query(
+        "select public_key, previous_key from exchange_peers where jurisdiction = 'XK'"
+    )
+    assert current == new.public_b64 and previous == old.public_b64
+    before = mk.pings_from("XK")
+    assert "delivered" in xk.cli("peer", "ping", "MK").stdout  # signed by the new key
+    assert mk.pings_from("XK") == before + 1
+    logged = mk.query(
+        "select details from audit_entries where action = 'admin' order by seq desc limit 1"
+    )[0][0]
+    assert json.loads(logged)["exchange"] == "peer-key-rotated"
