@@ -175,10 +175,9 @@ def peer_list(as_json: bool = typer.Option(False, "--json", help="Print JSON."))
         table.add_column(column)
     for row in rows:
         table.add_row(
-            *(str(row[c] or "") for c in ("name", "jurisdiction", "url")),
-            row["fingerprint"],
-            row["added_at"][:19],
-            (row["removed_at"] or "")[:19],
+            *(str(row[c] or "") for c in ("name", "jurisdiction", "url", "fingerprint")),
+            str(row["added_at"])[:19],
+            str(row["removed_at"] or "")[:19],
         )
     console.print(table)
 

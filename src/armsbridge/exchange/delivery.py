@@ -186,13 +186,12 @@ def send_one(
             _finish(row, "failed", moment, str(exc))
             return "failed"
         url, message_id = f"{peer.url}{INBOX_PATH}", row.message_id
+    error: str | None = None
+    status, data = 0, None
     try:
         status, data = transport(url, content, settings.exchange_timeout_seconds)
     except TransportError as exc:
-        status, data = 0, None
         error = f"{url} did not answer: {exc}"
-    else:
-        error = None
     with session_scope(factory) as session:
         row = session.get(OutboxMessage, row_id)
         peer = session.get(Peer, row.peer_id) if row else None
