@@ -9,9 +9,9 @@ import pytest
 from exchange_nodes import Node
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Node, Node]]:
-    """Kosovo and North Macedonia nodes, serving, peered with each other (by fingerprint)."""
+    """Kosovo and North Macedonia nodes, serving, peered with each other (shared by the tests)."""
     root = tmp_path_factory.mktemp("nodes")
     xk = Node(root, "XK")
     mk = Node(root, "MK", ARMSBRIDGE_EXCHANGE_MAX_ENVELOPE_BYTES="16384")

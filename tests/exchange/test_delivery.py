@@ -206,6 +206,8 @@ def test_key_rotation_is_signed_by_the_old_key_and_goes_first(node) -> None:  # 
     new = identity.current_key(settings)
     assert new.public_b64 != old.public_b64
     assert identity.previous_key(settings).public_b64 == old.public_b64
+    for name in ("exchange.key", "exchange.previous.key"):  # both private to the node's user
+        assert (settings.var_dir / "keys" / name).stat().st_mode & 0o777 == 0o600
     _queue(factory)  # queued after the rotation: signed by the new key
     fake.up = True
     delivery.deliver_once(factory, settings=settings, now=T0, transport=fake)
