@@ -177,6 +177,9 @@ def send_one(
         if peer is None or peer.removed_at is not None:
             _finish(row, "failed", moment, "the peer was removed before the message was sent")
             return "failed"
+        if not peer.url:
+            _finish(row, "failed", moment, f"peer {peer.name!r} has no URL to send to")
+            return "failed"
         if aware(row.created_at) < moment - timedelta(hours=settings.exchange_give_up_hours):
             _finish(row, "failed", moment, f"not delivered in {settings.exchange_give_up_hours} h")
             return "failed"
