@@ -44,11 +44,11 @@ def _post(node: Node, payload: dict | bytes) -> httpx.Response:
 
 def _last_refusal(node: Node) -> dict:
     rows = node.query(
-        "select actor, details from audit_entries where action = 'refused' "
+        "select actor, jurisdiction, details from audit_entries where action = 'refused' "
         "order by seq desc limit 1"
     )
-    actor, details = rows[0]
-    return {"actor": actor, **json.loads(details)}
+    actor, jurisdiction, details = rows[0]
+    return {"actor": actor, "entry_jurisdiction": jurisdiction, **json.loads(details)}
 
 
 def _refusals(node: Node) -> int:
@@ -161,6 +161,7 @@ def test_refused_logged_never_applied(pair, removed_key, case: str) -> None:  # 
     assert _refusals(mk) == refusals + 1
     logged = _last_refusal(mk)
     assert logged["reason"] == reason and logged["refused"] is True
+    assert logged["entry_jurisdiction"] == "MK"  # the receiving node's auditors see it
     if isinstance(payload, dict) and reason not in ("malformed", "too_large"):  # unread
         assert logged["actor"] == f"peer:{payload['sender']}"
 

@@ -135,15 +135,16 @@ def _apply(session: Session, message: Received) -> dict[str, Any]:
 
 
 def _log_refusal(
-    factory: sessionmaker[Session], parsed: env.Envelope | None, refusal: Refusal
+    factory: sessionmaker[Session], parsed: env.Envelope | None, refusal: Refusal, me: str
 ) -> None:
     sender = parsed.sender if parsed else None
     with session_scope(factory) as session:
+        # The entry belongs to this node's service (its auditors see it), whoever claims to send.
         log_event(
             session,
             actor=f"peer:{sender}" if sender else "peer:unknown",
             action="refused",
-            actor_jurisdiction=sender if sender and sender.isalpha() else None,
+            jurisdiction=me,
             details={
                 "refused": True,
                 "exchange": "inbox",
@@ -185,7 +186,7 @@ def receive(
         except IntegrityError as exc:
             raise Refusal("duplicate", f"message {parsed.message_id} was already applied") from exc
     except Refusal as refusal:
-        _log_refusal(factory, parsed, refusal)
+        _log_refusal(factory, parsed, refusal, me)
         status = "duplicate" if refusal.reason == "duplicate" else "refused"
         return Answer(
             REFUSAL_STATUS.get(refusal.reason, HANDLER_REFUSAL_STATUS),

@@ -271,10 +271,12 @@ def remove_peer(session: Session, *, name: str, now: datetime, actor: str) -> Pe
     """Mark a peer removed: its messages are refused from now on, its queued ones not sent."""
     peer = get_peer(session, name)
     peer.removed_at = now
+    own = node_row(session)
     log_event(
         session,
         actor=actor,
         action="admin",
+        jurisdiction=own.jurisdiction if own else None,
         details={"exchange": "peer-remove", "peer": name, "jurisdiction": peer.jurisdiction},
     )
     return peer
@@ -341,7 +343,7 @@ def _key_rotation(session: Session, message: Received) -> dict[str, Any]:
         session,
         actor=f"peer:{peer.name}",
         action="admin",
-        actor_jurisdiction=peer.jurisdiction,
+        jurisdiction=require_node(session).jurisdiction,  # this node's auditors see it
         details={
             "exchange": "peer-key-rotated",
             "peer": peer.name,
