@@ -79,6 +79,12 @@ def removed_key(pair) -> KeyPair:  # noqa: ANN001
     return key
 
 
+def _with_body(key: KeyPair, body: bytes) -> bytes:
+    """A signed envelope whose body is replaced by raw JSON the canonical form cannot hold."""
+    signed = _craft(key, body={"n": 0})
+    return json.dumps(signed).encode().replace(b'{"n": 0}', body)
+
+
 def _tampered(key: KeyPair) -> dict:
     signed = _craft(key, body={"n": 1})
     signed["body"] = {"n": 2}
@@ -132,6 +138,13 @@ CASES = {
         400,
         lambda n, k, r: {x: v for x, v in _craft(k).items() if x != "signature"},
     ),
+    "nested too deeply": ("malformed", 400, lambda n, k, r: b'{"a":' + b"[" * 12_000),
+    "a number outside JSON's exact range": (
+        "malformed",
+        400,
+        lambda n, k, r: _with_body(k, b'{"n": 9007199254740993}'),
+    ),
+    "NaN": ("malformed", 400, lambda n, k, r: _with_body(k, b'{"n": NaN}')),
     "message id not a UUID": ("malformed", 400, lambda n, k, r: {**_craft(k), "message_id": "1"}),
     "over the size limit": (
         "too_large",

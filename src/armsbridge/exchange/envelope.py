@@ -111,6 +111,8 @@ def parse(raw: bytes) -> Envelope:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise Malformed(f"not JSON: {exc}") from exc
+    except RecursionError as exc:
+        raise Malformed("nested too deeply") from exc
     if not isinstance(data, dict):
         raise Malformed("not a JSON object")
     version = _field(data, "version", int)
@@ -131,7 +133,7 @@ def parse(raw: bytes) -> Envelope:
     unsigned = {k: v for k, v in data.items() if k != "signature"}
     try:
         signed_bytes = canonical(unsigned)
-    except (rfc8785.CanonicalizationError, ValueError, TypeError) as exc:
+    except (rfc8785.CanonicalizationError, ValueError, TypeError, RecursionError) as exc:
         raise Malformed(f"cannot be put in canonical form (RFC 8785): {exc}") from exc
     return Envelope(
         version=version,
@@ -185,6 +187,6 @@ def receipt_valid(data: Any, public_keys: list[str], message_id: str) -> bool:
     unsigned = {k: v for k, v in data.items() if k != "signature"}
     try:
         signed = canonical(unsigned)
-    except (rfc8785.CanonicalizationError, ValueError, TypeError):
+    except (rfc8785.CanonicalizationError, ValueError, TypeError, RecursionError):
         return False
     return any(verify_signature(key, signed, signature) for key in public_keys)
