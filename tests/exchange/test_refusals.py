@@ -144,6 +144,16 @@ CASES = {
         400,
         lambda n, k, r: _with_body(k, b'{"n": 9007199254740993}'),
     ),
+    "time out of range": (
+        "malformed",
+        400,
+        lambda n, k, r: {**_craft(k), "sent_at": "9999-12-31T23:59:59-14:00"},
+    ),
+    "time without a zone": (
+        "malformed",
+        400,
+        lambda n, k, r: {**_craft(k), "sent_at": "2026-12-01T10:00:00"},
+    ),
     "NaN": ("malformed", 400, lambda n, k, r: _with_body(k, b'{"n": NaN}')),
     "message id not a UUID": ("malformed", 400, lambda n, k, r: {**_craft(k), "message_id": "1"}),
     "over the size limit": (
@@ -163,9 +173,8 @@ def test_refused_logged_never_applied(pair, removed_key, case: str) -> None:  # 
     answer = _post(mk, payload)
     assert answer.status_code == status, answer.text
     receipt = answer.json()
-    message_id = payload.get("message_id") if isinstance(payload, dict) else None
-    if case in ("message id not a UUID", "no signature", "over the size limit"):
-        message_id = None
+    unread = reason in ("malformed", "too_large")  # the receipt cannot name the message
+    message_id = None if unread or not isinstance(payload, dict) else payload["message_id"]
     assert envelope.receipt_valid(receipt, [mk.key().public_b64], message_id), receipt
     assert receipt["status"] == ("duplicate" if reason == "duplicate" else "refused")
     assert receipt["reason"].startswith(reason + ":")
@@ -175,7 +184,7 @@ def test_refused_logged_never_applied(pair, removed_key, case: str) -> None:  # 
     logged = _last_refusal(mk)
     assert logged["reason"] == reason and logged["refused"] is True
     assert logged["entry_jurisdiction"] == "MK"  # the receiving node's auditors see it
-    if isinstance(payload, dict) and reason not in ("malformed", "too_large"):  # unread
+    if isinstance(payload, dict) and not unread:
         assert logged["actor"] == f"peer:{payload['sender']}"
 
 

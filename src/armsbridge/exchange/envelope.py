@@ -124,7 +124,7 @@ def parse(raw: bytes) -> Envelope:
     sent_text = _field(data, "sent_at", str, 40)
     try:
         sent_at = parse_time(sent_text)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:
         raise Malformed(f"sent_at {sent_text!r} is not an ISO 8601 time with a zone") from exc
     body = data.get("body")
     if not isinstance(body, dict):
