@@ -112,6 +112,13 @@ DOMAINS: tuple[Domain, ...] = (
         menu=(MenuEntry("/capacity", N_("Capacity"), "aggregate.read", 95),),
     ),
     Domain(
+        "exchange",
+        routers=(_m("exchange", "api"), _m("exchange", "pages")),
+        commands=_m("exchange", "commands"),
+        models=_m("exchange", "models"),
+        menu=(MenuEntry("/exchange", N_("Exchange"), "exchange.status", 105),),
+    ),
+    Domain(
         "indicators",
         routers=(_m("indicators", "api"), _m("indicators", "pages")),
         commands=_m("indicators", "commands"),

@@ -111,6 +111,47 @@ class Settings(BaseSettings):
         "the form around the file included; a larger one is refused with 413.",
     )
 
+    # Exchange between nodes (docs/admin/exchange.md).
+    exchange_key: str = Field(
+        default="",
+        description="The node's Ed25519 exchange key as 64 hex digits (its seed); empty means the "
+        "key file keys_dir/exchange.key made by `armsbridge node init`. Never stored in the store.",
+    )
+    exchange_max_skew_seconds: int = Field(
+        default=600,
+        ge=1,
+        description="How far a received message's sent_at may be from this node's clock, in "
+        "seconds, before it is refused as too old or too far in the future.",
+    )
+    exchange_max_envelope_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Largest message the inbox accepts, in bytes."
+    )
+    exchange_key_grace_hours: float = Field(
+        default=72,
+        ge=0,
+        description="Hours a rotated-out key (this node's or a peer's) is still accepted.",
+    )
+    exchange_retry_base_seconds: float = Field(
+        default=2.0, gt=0, description="First wait before a failed delivery is tried again."
+    )
+    exchange_retry_max_seconds: float = Field(
+        default=3600.0, gt=0, description="Longest wait between two delivery attempts."
+    )
+    exchange_give_up_hours: float = Field(
+        default=72.0,
+        gt=0,
+        description="Hours after which an undelivered message is marked failed (not retried).",
+    )
+    exchange_poll_seconds: float = Field(
+        default=1.0, gt=0, description="How often the delivery worker looks for due messages."
+    )
+    exchange_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="How long a delivery waits for the peer's answer."
+    )
+    exchange_worker: bool = Field(
+        default=True, description="Run the delivery worker inside `armsbridge serve`."
+    )
+
     def effective_database_url(self) -> str:
         """Return the configured URL, or the default SQLite file under var_dir."""
         if self.database_url:

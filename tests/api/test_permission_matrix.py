@@ -152,6 +152,12 @@ def test_permission_matrix(app, client, world, session) -> None:
 
     for call in calls:
         rid = world.ids[call.record_type] if call.record_type else 1
+        if call.action == "peer":
+            # Routes peers call authenticate a signed envelope, not an account: without one
+            # they refuse (tests/exchange/test_refusals.py covers every refusal and its log).
+            answer = _send(client, call, rid)
+            expect(400 <= answer.status_code < 500, "peer route served", call, answer)
+            continue
         # Anonymous: nothing but public routes serves; a sign-in needed (401) is not logged, a
         # form without its CSRF token is, as "anonymous" with a hashed address (no IP).
         anonymous_before = len(_refusals(session))

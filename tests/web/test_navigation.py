@@ -22,7 +22,7 @@ from .conftest import PASSWORD, sign_in
 RECORD_AREAS = ["Search", "Cases", "Persons", "Firearms", "Identify a weapon", "Vehicles"]
 # What each role must find in the navigation (areas whose pages the node serves).
 EXPECTED = {
-    "analyst": ["Dashboard", *RECORD_AREAS, "Import", "Indicators", "Capacity"],
+    "analyst": ["Dashboard", *RECORD_AREAS, "Import", "Indicators", "Capacity", "Exchange"],
     "border": ["Dashboard", *RECORD_AREAS],
     "officer": ["Dashboard", "Indicators", "Capacity"],
     "auditor": ["Dashboard", "Audit log"],
@@ -52,7 +52,7 @@ def test_each_role_sees_every_area_it_may_open(node, username: str) -> None:
 
 def test_administrator_sees_users(admin) -> None:
     shown = _nav(admin.get("/").text)
-    assert shown == ["Dashboard", "Users"]
+    assert shown == ["Dashboard", "Exchange", "Users"]
     assert admin.get("/admin/users").status_code == 200
 
 

@@ -163,6 +163,24 @@ def read_key(settings: Settings, name: str, size: int = 32, *, create: bool = Tr
         return key
 
 
+def write_key(settings: Settings, name: str, key: bytes) -> None:
+    """Write (or replace, atomically) the node's key file `name` with `key`, mode 0600."""
+    path = keys_dir(settings) / name
+    secure_dir(path.parent)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(key.hex() + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        with _lock:
+            os.replace(tmp, path)
+            _cache[path] = key
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def has_key(settings: Settings, name: str) -> bool:
     """True when the node's key file `name` exists."""
     return (keys_dir(settings) / name).exists()

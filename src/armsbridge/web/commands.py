@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from armsbridge.errors import UserError
+from armsbridge.exchange.delivery import Worker
 from armsbridge.settings import get_settings
 
 console = Console()
@@ -35,7 +36,15 @@ def serve(
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         raise UserError(f"no store at {url}: run `armsbridge init` (or `armsbridge demo`) first")
     console.print(f"armsbridge on http://{host}:{port}  (Ctrl+C stops)")
-    run(settings, host=host, port=port, workers=workers, concurrency=concurrency)
+    # One delivery worker per node, in the serving process (not in each worker process).
+    worker = Worker(settings) if settings.exchange_worker else None
+    if worker is not None:
+        worker.start()
+    try:
+        run(settings, host=host, port=port, workers=workers, concurrency=concurrency)
+    finally:
+        if worker is not None:
+            worker.stop()
 
 
 def print_accounts(accounts: list, url: str) -> None:

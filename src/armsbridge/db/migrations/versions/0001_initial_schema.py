@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 03:03:09.513845
+Create Date: 2026-12-02 03:36:53.316064
 """
 
 from __future__ import annotations
@@ -139,6 +139,74 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_cases_jurisdiction'), ['jurisdiction'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_reference'), ['reference'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_restricted'), ['restricted'], unique=False)
+
+    op.create_table('exchange_inbox',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('message_id', sa.String(length=36), nullable=False),
+    sa.Column('nonce', sa.String(length=64), nullable=False),
+    sa.Column('sender', sa.String(length=2), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exchange_inbox')),
+    sa.UniqueConstraint('message_id', name=op.f('uq_exchange_inbox_message_id')),
+    sa.UniqueConstraint('nonce', name=op.f('uq_exchange_inbox_nonce'))
+    )
+    with op.batch_alter_table('exchange_inbox', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_exchange_inbox_sender'), ['sender'], unique=False)
+
+    op.create_table('exchange_node',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('jurisdiction', sa.String(length=2), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('url', sa.String(length=500), nullable=True),
+    sa.Column('public_key', sa.String(length=64), nullable=False),
+    sa.Column('previous_key', sa.String(length=64), nullable=True),
+    sa.Column('previous_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('rotated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exchange_node'))
+    )
+    op.create_table('exchange_outbox',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('message_id', sa.String(length=36), nullable=False),
+    sa.Column('peer_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('body', sa.JSON(), nullable=False),
+    sa.Column('signer_key', sa.String(length=64), nullable=False),
+    sa.Column('state', sa.String(length=12), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('delivered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('receipt', sa.JSON(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exchange_outbox')),
+    sa.UniqueConstraint('message_id', name=op.f('uq_exchange_outbox_message_id'))
+    )
+    with op.batch_alter_table('exchange_outbox', schema=None) as batch_op:
+        batch_op.create_index('ix_exchange_outbox_due', ['state', 'next_attempt_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_exchange_outbox_peer_id'), ['peer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_exchange_outbox_state'), ['state'], unique=False)
+
+    op.create_table('exchange_peers',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=40), nullable=False),
+    sa.Column('jurisdiction', sa.String(length=2), nullable=False),
+    sa.Column('url', sa.String(length=500), nullable=True),
+    sa.Column('public_key', sa.String(length=64), nullable=False),
+    sa.Column('previous_key', sa.String(length=64), nullable=True),
+    sa.Column('previous_until', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('added_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('removed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('pings_received', sa.Integer(), nullable=False),
+    sa.Column('last_ping_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exchange_peers'))
+    )
+    with op.batch_alter_table('exchange_peers', schema=None) as batch_op:
+        batch_op.create_index('ix_exchange_peers_active', ['jurisdiction', 'removed_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_exchange_peers_name'), ['name'], unique=False)
 
     op.create_table('intel_reports',
     sa.Column('text', sa.Text(), nullable=False),
@@ -1093,6 +1161,22 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_intel_reports_external_ref'))
 
     op.drop_table('intel_reports')
+    with op.batch_alter_table('exchange_peers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_exchange_peers_name'))
+        batch_op.drop_index('ix_exchange_peers_active')
+
+    op.drop_table('exchange_peers')
+    with op.batch_alter_table('exchange_outbox', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_exchange_outbox_state'))
+        batch_op.drop_index(batch_op.f('ix_exchange_outbox_peer_id'))
+        batch_op.drop_index('ix_exchange_outbox_due')
+
+    op.drop_table('exchange_outbox')
+    op.drop_table('exchange_node')
+    with op.batch_alter_table('exchange_inbox', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_exchange_inbox_sender'))
+
+    op.drop_table('exchange_inbox')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cases_restricted'))
         batch_op.drop_index(batch_op.f('ix_cases_reference'))

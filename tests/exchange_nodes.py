@@ -1,0 +1,202 @@
+"""Test helpers: an armsbridge node as a separate process on loopback, with its own var dir."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from nacl.signing import SigningKey
+from sqlalchemy.orm import Session
+
+import armsbridge
+from armsbridge.db import keys
+from armsbridge.db import service as db_service
+from armsbridge.db.engine import engine_from_settings
+from armsbridge.db.session import make_sessionmaker, session_scope
+from armsbridge.exchange import service
+from armsbridge.exchange.identity import KeyPair
+from armsbridge.settings import Settings
+
+SRC = Path(armsbridge.__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    """Return a TCP port free on loopback now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Node:
+    """One armsbridge node: its var dir, CLI, server process and (read-only) store."""
+
+    def __init__(self, root: Path, jurisdiction: str, **env: str) -> None:
+        self.jurisdiction = jurisdiction
+        self.var = root / jurisdiction.lower()
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "PYTHONPATH": str(SRC),
+            "ARMSBRIDGE_VAR_DIR": str(self.var),
+            "ARMSBRIDGE_JURISDICTION": jurisdiction,
+            "ARMSBRIDGE_NODE_NAME": f"node-{jurisdiction}",
+            "ARMSBRIDGE_SECRET_KEY": "exchange-test-" + "s" * 40,
+            "COLUMNS": "200",
+            "ARMSBRIDGE_EXCHANGE_POLL_SECONDS": "0.2",
+            "ARMSBRIDGE_EXCHANGE_RETRY_BASE_SECONDS": "0.2",
+            "ARMSBRIDGE_EXCHANGE_RETRY_MAX_SECONDS": "1",
+            **env,
+        }
+        self.env.pop("ARMSBRIDGE_DATABASE_URL", None)
+        self.env.pop("ARMSBRIDGE_KEYS_DIR", None)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run `armsbridge ARGS` for this node; fail the test on a non-zero exit if `check`."""
+        result = subprocess.run(
+            [sys.executable, "-m", "armsbridge.cli", *args],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=120,
+        )
+        if check:
+            assert result.returncode == 0, (args, result.stdout, result.stderr)
+        return result
+
+    def settings(self) -> Settings:
+        """Return the node's settings (as its processes read them from the environment)."""
+        return Settings(var_dir=self.var, jurisdiction=self.jurisdiction)
+
+    @contextmanager
+    def store(self) -> Iterator[Session]:
+        """Open the node's store in this process (its keys in use) for one transaction."""
+        settings = self.settings()
+        engine = engine_from_settings(settings)
+        keys.use_node(settings)
+        try:
+            with session_scope(make_sessionmaker(engine)) as session:
+                yield session
+        finally:
+            keys.use_node(None)
+            engine.dispose()
+
+    def init(self) -> None:
+        """Create the store and the node's identity (in this process: CLI start-up is slow)."""
+        engine = engine_from_settings(self.settings())
+        db_service.upgrade(engine)
+        engine.dispose()
+        with self.store() as session:
+            service.init_node(
+                session,
+                settings=self.settings(),
+                jurisdiction=self.jurisdiction,
+                name=f"Node {self.jurisdiction}",
+                url=self.url,
+                actor="test",
+            )
+
+    def add_peer(self, other: Node) -> None:
+        """Add `other` as a peer, its key given directly."""
+        with self.store() as session:
+            service.add_peer(
+                session,
+                name=other.jurisdiction,
+                jurisdiction=other.jurisdiction,
+                url=other.url,
+                public_key=other.key().public_b64,
+                fingerprint=other.key().fingerprint,
+                actor="test",
+            )
+
+    def launch(self) -> None:
+        """Start `armsbridge serve` without waiting for it (see wait_ready)."""
+        log = (self.var / "serve.log").open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "armsbridge.cli", "serve", "--port", str(self.port)],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def start(self) -> None:
+        """Start `armsbridge serve` and wait until it answers."""
+        self.launch()
+        self.wait_ready()
+
+    def wait_ready(self) -> None:
+        """Wait until the server answers /health."""
+        assert self.process is not None
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            assert self.process.poll() is None, (self.var / "serve.log").read_text()
+            time.sleep(0.1)
+        raise AssertionError(f"node {self.jurisdiction} did not start")
+
+    def kill(self) -> None:
+        """kill -9 the server (no clean shutdown)."""
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def stop(self) -> None:
+        """Stop the server cleanly."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def query(self, sql: str, *params: object) -> list[tuple]:
+        """Run a read-only query on the node's SQLite store."""
+        uri = f"file:{self.var / 'armsbridge.db'}?mode=ro"
+        with sqlite3.connect(uri, uri=True, timeout=30) as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def key(self) -> KeyPair:
+        """Return the node's exchange key pair, read from its key file (for crafting envelopes)."""
+        seed = bytes.fromhex((self.var / "keys" / "exchange.key").read_text().strip())
+        return KeyPair(SigningKey(seed))
+
+    def show(self) -> dict:
+        """Return `node show --json`."""
+        return json.loads(self.cli("node", "show", "--json").stdout)
+
+    def pings_from(self, jurisdiction: str) -> int:
+        """How many pings this node applied from the peer of `jurisdiction`."""
+        rows = self.query(
+            "select pings_received from exchange_peers"
+            " where jurisdiction = ? and removed_at is null",
+            jurisdiction,
+        )
+        return rows[0][0] if rows else 0
+
+
+def wait_for(condition, timeout: float = 60.0, every: float = 0.2) -> None:  # noqa: ANN001
+    """Wait until `condition()` is true; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(every)
+    raise AssertionError(f"condition not met within {timeout} s")
