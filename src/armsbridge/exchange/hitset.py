@@ -339,6 +339,23 @@ def _apply(
     report.removed += len(gone)
 
 
+def _sweep_erased(session: Session, record_type: str, model: Any, own: str) -> int:
+    """Drop the keys of erased records; scan the set only when the count says one was erased."""
+    mine = model.jurisdiction == own
+    count, top = session.execute(select(func.count(), func.max(model.id)).where(mine)).one()
+    known = _state(session, f"count:{record_type}")
+    _set_state(session, f"count:{record_type}", f"{top or 0}:{count}")
+    if known is not None:
+        before_top, before_count = (int(v) for v in known.split(":"))
+        added = session.scalar(select(func.count()).where(mine, model.id > before_top)) or 0
+        if count == before_count + added:  # ids only grow: a gap is what was erased
+            return 0
+    erased = delete(HitKey).where(
+        HitKey.record_type == record_type, HitKey.record_id.not_in(select(model.id).where(mine))
+    )
+    return session.execute(erased).rowcount or 0  # type: ignore[attr-defined]
+
+
 def refresh_hitset(
     session: Session,
     *,
@@ -389,11 +406,7 @@ def refresh_hitset(
                 newest = max([*stamps, newest] if newest else stamps)
         if newest is not None:
             _set_state(session, f"updated:{record_type}", newest.isoformat())
-        erased = delete(HitKey).where(
-            HitKey.record_type == record_type,
-            HitKey.record_id.not_in(select(model.id).where(model.jurisdiction == own)),
-        )
-        report.removed += session.execute(erased).rowcount or 0  # type: ignore[attr-defined]
+        report.removed += _sweep_erased(session, record_type, model, own)
         report.records += len(seen)
         report.by_type[record_type] = len(seen)
     session.flush()
