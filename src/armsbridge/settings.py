@@ -110,6 +110,12 @@ class Settings(BaseSettings):
         ge=0,
         description="Items all users of one peer together may query in hit/no-hit per day (UTC).",
     )
+    hit_refresh_seconds: int = Field(
+        default=30,
+        ge=1,
+        description="How often the delivery worker brings the hit/no-hit set up to date with "
+        "changed records (a new seizure is findable within this time plus the refresh).",
+    )
     hit_max_items_per_query: int = Field(
         default=1_000, ge=1, description="Most items one hit/no-hit query may carry."
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from hit_factories import add, add_document
 from sqlalchemy import select
@@ -17,10 +19,11 @@ from armsbridge.exchange.hitset import (
     plate_keys,
     query_items,
     refresh_hitset,
+    refresh_if_due,
     serial_keys,
     vin_keys,
 )
-from armsbridge.exchange.psi import item_digest
+from armsbridge.exchange.psi import current_epoch, item_digest
 from armsbridge.names.keys import person_name_key
 from armsbridge.records import service
 from armsbridge.settings import Settings
@@ -180,3 +183,32 @@ def test_a_document_added_later_joins_the_set(session):
     refresh_hitset(session, jurisdiction="XK")
     digests = {dg for _, _, dg, *_ in _rows(session)}
     assert item_digest("document:id_card:A8998877") in digests  # B read as 8, as in serials
+
+
+def test_the_worker_refreshes_at_most_every_hit_refresh_seconds(session, node_keys):
+    every = node_keys.model_copy(update={"hit_refresh_seconds": 30})
+    start = datetime(2026, 12, 2, 8, 0, tzinfo=UTC)
+    assert refresh_if_due(session, settings=every, now=start) is not None
+    add(session, "phone", number_raw="044 777 888")
+    assert refresh_if_due(session, settings=every, now=start + timedelta(seconds=10)) is None
+    report = refresh_if_due(session, settings=every, now=start + timedelta(seconds=31))
+    assert report is not None and report.added == 1
+
+
+def test_keys_sealed_under_an_earlier_psi_key_are_sealed_again_as_new_rows(session):
+    add(session, "phone", number_raw="044 123 456")
+    add(session, "phone", number_raw="044 123 457")
+    refresh_hitset(session, jurisdiction="XK")
+    rows = session.scalars(select(HitKey).order_by(HitKey.id)).all()
+    good = {r.digest: r.enc for r in rows}
+    top = rows[-1].id
+    for row in rows:  # as if psi.key had been replaced since they were sealed
+        row.epoch, row.enc = "0" * 16, b"\x02" + b"\x00" * 32
+    session.flush()
+    report = refresh_hitset(session, jurisdiction="XK", batch=1)
+    assert report.resealed == 1  # a bounded batch per refresh: the set stays answerable
+    refresh_hitset(session, jurisdiction="XK", batch=1)
+    session.expire_all()
+    rows = session.scalars(select(HitKey)).all()
+    assert {r.digest: r.enc for r in rows} == good
+    assert {r.epoch for r in rows} == {current_epoch()} and min(r.id for r in rows) > top

@@ -22,7 +22,7 @@ import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -265,6 +265,7 @@ class RefreshReport:
     records: int = 0
     added: int = 0
     removed: int = 0
+    resealed: int = 0
     by_type: dict[str, int] = field(default_factory=dict)
 
 
@@ -356,6 +357,36 @@ def _sweep_erased(session: Session, record_type: str, model: Any, own: str) -> i
     return session.execute(erased).rowcount or 0  # type: ignore[attr-defined]
 
 
+def _reseal(session: Session, settings: Settings, batch: int) -> int:
+    """Seal again, as new rows, keys sealed under an earlier PSI key (after `psi.key` changed).
+
+    New rows get new ids, so a peer that downloads the tags of the new epoch part-way through
+    still receives the rest by its watermark.
+    """
+    epoch = current_epoch(settings)
+    cols = (HitKey.id, HitKey.digest, HitKey.kind, HitKey.record_type, HitKey.record_id, HitKey.ref)
+    old = session.execute(select(*cols).where(HitKey.epoch != epoch).limit(batch)).all()
+    if not old:
+        return 0
+    sealed = seal_digests(sorted({r.digest for r in old}), settings)
+    for chunk in _chunks([r.id for r in old]):
+        session.execute(delete(HitKey).where(HitKey.id.in_(chunk)))
+    rows = [
+        {
+            "digest": r.digest,
+            "kind": r.kind,
+            "record_type": r.record_type,
+            "record_id": r.record_id,
+            "ref": r.ref,
+            "enc": sealed[r.digest],
+            "epoch": epoch,
+        }
+        for r in old
+    ]
+    insert_rows(session, HitKey.__table__, rows)
+    return len(rows)
+
+
 def refresh_hitset(
     session: Session,
     *,
@@ -366,7 +397,8 @@ def refresh_hitset(
     """Bring the set up to date with the node's own records changed since the last refresh.
 
     Reads records by `updated_at` (a little behind the last mark), persons whose documents were
-    added, and drops the keys of erased records. Never commits: the caller's scope does.
+    added, drops the keys of erased records and seals again up to `batch` keys of an earlier
+    PSI key. Never commits: the caller's scope does.
     """
     settings = settings or node_settings()
     own = jurisdiction or settings.jurisdiction
@@ -409,5 +441,21 @@ def refresh_hitset(
         report.removed += _sweep_erased(session, record_type, model, own)
         report.records += len(seen)
         report.by_type[record_type] = len(seen)
+    report.resealed = _reseal(session, settings, batch)
     session.flush()
+    return report
+
+
+def refresh_if_due(
+    session: Session, *, settings: Settings | None = None, now: datetime | None = None
+) -> RefreshReport | None:
+    """Refresh the set when the last refresh is older than `hit_refresh_seconds`, else None."""
+    settings = settings or node_settings()
+    now = now or datetime.now(UTC)
+    last = _state(session, "refreshed_at")
+    every = timedelta(seconds=settings.hit_refresh_seconds)
+    if last and now - datetime.fromisoformat(last) < every:
+        return None
+    report = refresh_hitset(session, settings=settings)
+    _set_state(session, "refreshed_at", now.isoformat())
     return report
