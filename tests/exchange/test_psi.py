@@ -199,6 +199,9 @@ def test_a_new_record_hits_after_a_refresh_and_only_its_tags_are_sent(session, m
     assert len(peer_set.tags) == held + 1
     header, (_, tags) = psi._unpack(wire[1], b"A", 2)
     assert len(tags) == TAG and header["full"] is False  # one new key, not the whole set
+    stored = psi.load_peer_set(psi.dump_peer_set(peer_set))  # the asker may keep it on disk
+    assert stored == peer_set
+    assert psi.items_in(wire[0]) == 1
 
 
 def test_the_second_step_names_nothing_that_was_not_a_paid_hit(session, mk):
@@ -254,3 +257,10 @@ def test_any_bytes_are_answered_or_refused_as_a_user_error(session, mk, data, he
             answer_query(session, raw, peer="XK", user="fuzz", settings=node, today=DAY)
         with pytest.raises(BadMessage):
             finish_query(start_query(["plate:X"])[0], raw)
+
+
+@pytest.mark.parametrize("refs", [None, [1], [[["person"]]], [[5]], [["person", "h1"]], [[], []]])
+def test_a_damaged_reveal_answer_is_refused_by_the_asker(refs):
+    hits = psi.Hits(indices=[0], points={0: b"\x02" * 33}, epoch="e")
+    with pytest.raises(BadMessage, match="reveal answer"):
+        finish_reveal(hits, psi._pack(b"S", {"refs": refs}))

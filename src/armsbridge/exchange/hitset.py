@@ -421,10 +421,10 @@ def refresh_hitset(
             _set_state(session, "document:id", str(top))
         newest: datetime | None = None
         seen: set[int] = set()
-        rows = session.execute(stmt.order_by(model.id)).all()
+        rows = list(session.execute(stmt.order_by(model.id)).all())
         if extra:
             more = select(*cols).where(model.id.in_(extra - {r.id for r in rows}))
-            rows += session.execute(more).all()
+            rows.extend(session.execute(more).all())
         for start in range(0, len(rows), batch):
             part = rows[start : start + batch]
             wanted = {r.id: source.keys(r) for r in part}

@@ -95,7 +95,13 @@ def _pack(kind: bytes, header: dict[str, Any], *blobs: bytes) -> bytes:
 
 
 def _unpack(data: bytes, kind: bytes, parts: int) -> tuple[dict[str, Any], list[bytes]]:
-    what = {b"Q": "query", b"A": "answer", b"R": "reveal request", b"S": "reveal answer"}[kind]
+    what = {
+        b"Q": "query",
+        b"A": "answer",
+        b"R": "reveal request",
+        b"S": "reveal answer",
+        b"P": "stored peer set",
+    }[kind]
     try:
         if data[:3] != MAGIC or data[3:4] != kind:
             raise ValueError("wrong kind")
@@ -151,6 +157,26 @@ class PeerSet:
     epoch: str = ""
     upto: int = 0
     tags: set[bytes] = field(default_factory=set)
+
+
+def dump_peer_set(peer: PeerSet) -> bytes:
+    """Return a peer's tags as bytes the asker may store (useless without the peer's key)."""
+    return _pack(b"P", {"epoch": peer.epoch, "upto": peer.upto}, b"".join(sorted(peer.tags)))
+
+
+def load_peer_set(data: bytes) -> PeerSet:
+    """Return the PeerSet stored by dump_peer_set."""
+    header, (blob,) = _unpack(data, b"P", 1)
+    if len(blob) % TAG:
+        raise BadMessage(f"the stored peer set holds {len(blob)} bytes, not tags of {TAG}")
+    tags = {blob[i : i + TAG] for i in range(0, len(blob), TAG)}
+    return PeerSet(_field(header, "epoch", str), _field(header, "upto", int), tags)
+
+
+def items_in(request: bytes) -> int:
+    """Return how many items a peer's query carries (what the answering side logs)."""
+    _, (blob,) = _unpack(request, b"Q", 1)
+    return len(_points(blob, "query"))
 
 
 @dataclass
@@ -225,9 +251,12 @@ def finish_reveal(hits: Hits, response: bytes) -> list[HitRef]:
     refs = header.get("refs")
     if not isinstance(refs, list) or len(refs) != len(hits.indices):
         raise BadMessage(f"the reveal answer does not name the {len(hits.indices)} hits asked")
-    out = []
-    for index, found in zip(hits.indices, refs, strict=True):
-        out.extend(HitRef(index, str(rt), str(ref)) for rt, ref in found)
+    out: list[HitRef] = []
+    try:
+        for index, found in zip(hits.indices, refs, strict=True):
+            out.extend(HitRef(index, str(rt), str(ref)) for rt, ref in found)
+    except (TypeError, ValueError) as exc:
+        raise BadMessage("the reveal answer's references are not [record type, reference]") from exc
     return out
 
 
@@ -326,8 +355,8 @@ def answer_reveal(
             HitKey.epoch == epoch, HitKey.enc.in_(points)
         )
         for enc, record_type, ref in session.execute(stmt.order_by(HitKey.id)):
-            pair = [record_type, ref]
-            if pair not in found.setdefault(bytes(enc), []):
-                found[bytes(enc)].append(pair)
+            pair, named = [record_type, ref], found.setdefault(bytes(enc or b""), [])
+            if pair not in named:
+                named.append(pair)
     refs = [found.get(p, []) for p in points]
     return _pack(b"S", {"refs": refs}), sum(1 for r in refs if r)
