@@ -24,7 +24,7 @@ import random
 import statistics
 import tempfile
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -55,9 +55,11 @@ RESULTS = Path(__file__).parent / "results" / "exchange.json"
 FPR = 1e-9
 
 
-def _records(start: int, count: int) -> tuple[dict[Any, list[dict[str, Any]]], list[str]]:
+def _records(
+    start: int, count: int, age: timedelta = timedelta(0)
+) -> tuple[dict[Any, list[dict[str, Any]]], list[str]]:
     """Return rows of phones, vehicles and firearms numbered from `start`, and their keys."""
-    now = datetime.now(UTC)
+    now = datetime.now(UTC) - age
     base = {"jurisdiction": "MK", "handling_code": "H0", "created_at": now, "updated_at": now}
     rows: dict[Any, list[dict[str, Any]]] = {Phone: [], Vehicle: [], Firearm: []}
     keys_: list[str] = []
@@ -146,7 +148,8 @@ def main() -> None:
             ],
         )
         session = Session(engine, expire_on_commit=False)
-        rows, stored = _records(0, n)
+        # The store's records were written an hour ago; the 1,000 new ones now.
+        rows, stored = _records(0, n, timedelta(hours=1))
         t = time.perf_counter()
         _insert(session, rows)
         out["insert_records_s"] = round(time.perf_counter() - t, 2)

@@ -212,3 +212,12 @@ def test_keys_sealed_under_an_earlier_psi_key_are_sealed_again_as_new_rows(sessi
     rows = session.scalars(select(HitKey)).all()
     assert {r.digest: r.enc for r in rows} == good
     assert {r.epoch for r in rows} == {current_epoch()} and min(r.id for r in rows) > top
+
+
+def test_records_unchanged_since_the_last_refresh_are_not_read_again(session):
+    for i in range(4):
+        add(session, "phone", number_raw=f"044 123 45{i}")
+    later = datetime.now(UTC) + timedelta(minutes=3)
+    assert refresh_hitset(session, jurisdiction="XK", now=later).records == 4
+    again = refresh_hitset(session, jurisdiction="XK", now=later + timedelta(minutes=1))
+    assert (again.records, again.added, again.removed) == (0, 0, 0)

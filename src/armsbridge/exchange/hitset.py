@@ -48,7 +48,8 @@ from armsbridge.settings import Settings
 
 HIT_REF_KEY = "hitref.key"  # keys the opaque references, so a reference never reveals an id
 MIN_MADE_SERIAL = 3  # with its make, a short serial still points at few guns
-# A transaction that commits late carries an older updated_at: rescan a little behind the mark.
+# A transaction that commits after a refresh began carries an older updated_at: each refresh
+# reads from a little before the previous one began.
 OVERLAP = timedelta(minutes=2)
 KINDS = ("serial", "plate", "vin", "phone", "document", "person")
 # The characters a folded serial can hold: O, I, L, S, B, Z read as 0, 1, 1, 5, 8, 2.
@@ -393,15 +394,17 @@ def refresh_hitset(
     jurisdiction: str | None = None,
     settings: Settings | None = None,
     batch: int = 20_000,
+    now: datetime | None = None,
 ) -> RefreshReport:
     """Bring the set up to date with the node's own records changed since the last refresh.
 
-    Reads records by `updated_at` (a little behind the last mark), persons whose documents were
-    added, drops the keys of erased records and seals again up to `batch` keys of an earlier
-    PSI key. Never commits: the caller's scope does.
+    Reads records by `updated_at` (from a little before the last refresh began), persons whose
+    documents were added, drops the keys of erased records and seals again up to `batch` keys
+    of an earlier PSI key. `now` is when this refresh began (tests). Never commits.
     """
     settings = settings or node_settings()
     own = jurisdiction or settings.jurisdiction
+    started = now or datetime.now(UTC)
     report = RefreshReport()
     for record_type, source in SOURCES.items():
         model = source.model
@@ -419,7 +422,6 @@ def refresh_hitset(
                 found = select(IdentityDocument.person_id).where(IdentityDocument.id > doc_mark)
                 extra = set(session.scalars(found))
             _set_state(session, "document:id", str(top))
-        newest: datetime | None = None
         seen: set[int] = set()
         rows = list(session.execute(stmt.order_by(model.id)).all())
         if extra:
@@ -433,11 +435,7 @@ def refresh_hitset(
                     wanted[pid] = wanted[pid] + keys
             _apply(session, record_type, wanted, settings, report)
             seen.update(wanted)
-            stamps = [r.updated_at for r in part if r.updated_at is not None]
-            if stamps:
-                newest = max([*stamps, newest] if newest else stamps)
-        if newest is not None:
-            _set_state(session, f"updated:{record_type}", newest.isoformat())
+        _set_state(session, f"updated:{record_type}", started.isoformat())
         report.removed += _sweep_erased(session, record_type, model, own)
         report.records += len(seen)
         report.by_type[record_type] = len(seen)
