@@ -264,3 +264,14 @@ def test_a_damaged_reveal_answer_is_refused_by_the_asker(refs):
     hits = psi.Hits(indices=[0], points={0: b"\x02" * 33}, epoch="e")
     with pytest.raises(BadMessage, match="reveal answer"):
         finish_reveal(hits, psi._pack(b"S", {"refs": refs}))
+
+
+def test_a_watermark_past_the_newest_row_gets_the_whole_set_again(session, mk):
+    settings, _ = mk
+    ask = _items(("plate", "SK 1234 AB"))
+    _, _, _, peer_set = _round(session, settings, ask)
+    everything = set(peer_set.tags)
+    peer_set.upto += 1000  # as after the answering node was restored from an older backup
+    peer_set.tags = set()
+    refs, _, _, peer_set = _round(session, settings, ask, peer_set=peer_set)
+    assert peer_set.tags == everything and [r.record_type for r in refs] == ["vehicle"]

@@ -317,8 +317,12 @@ def answer_query(
     query.encrypted_elements.extend(points)
     answered = b"".join(_server(settings).ProcessRequest(query).encrypted_elements)
     epoch = current_epoch(settings)
-    full = _field(header, "epoch", str) != epoch
-    since = 0 if full else _field(header, "upto", int)
+    since = _field(header, "upto", int)
+    # A watermark past the newest row means this store was restored from a backup: start over.
+    full = _field(header, "epoch", str) != epoch or since > (
+        session.scalar(select(func.max(HitKey.id))) or 0
+    )
+    since = 0 if full else since
     tags_blob, upto = set_tags(session, epoch, since)
     out = {"epoch": epoch, "upto": max(upto, since), "full": full}
     return _pack(b"A", out, answered, tags_blob)
