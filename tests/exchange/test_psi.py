@@ -227,6 +227,7 @@ def test_bad_bytes_are_refused_with_a_message_not_a_trace(session, mk):
         (b"", "are not a hit/no-hit query"),
         (b"GET / HTTP/1.1\r\n", "are not a hit/no-hit query"),
         (psi._pack(b"Q", {"epoch": "", "upto": 0}, b"x" * 32), "not whole points of 33"),
+        (psi._pack(b"Q", {"epoch": "", "upto": 0}, b"\x05" * 33), "not points of the curve"),
         (psi._pack(b"Q", {"epoch": "", "upto": 0}, b""), "must carry 1 to 1000"),
         (psi._pack(b"Q", {"epoch": "", "upto": 0}), "are not a hit/no-hit query"),
         (psi._pack(b"R", {}), "are not a hit/no-hit query"),
@@ -236,6 +237,7 @@ def test_bad_bytes_are_refused_with_a_message_not_a_trace(session, mk):
     newer = psi._pack(b"Q", {"epoch": "", "upto": 0}, b"\x02" * 33).replace(b'"v": 1', b'"v": 9')
     with pytest.raises(BadMessage, match="version 9; this node speaks version 1"):
         answer_query(session, newer, peer="XK", user="a1", settings=settings, today=DAY)
+    assert session.scalar(select(HitBudget.used).where(HitBudget.user == "a1")) is None
     with pytest.raises(BadMessage, match="names its asking user"):
         answer_query(session, newer, peer="XK", user="*", settings=settings, today=DAY)
 

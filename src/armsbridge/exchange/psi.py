@@ -141,6 +141,20 @@ def _field(header: dict[str, Any], name: str, kind: type) -> Any:
     return value
 
 
+def _raise(key_or_server: Any, points: list[bytes], what: str) -> list[bytes]:
+    """Raise each point to a key with the library's cipher (order kept); refuse non-points."""
+    server = key_or_server
+    if isinstance(key_or_server, bytes):
+        server = psi.server.CreateFromKey(key_or_server, True)
+    request = psi.Request()
+    request.reveal_intersection = True  # keeps the order: item i stays at index i
+    request.encrypted_elements.extend(points)
+    try:
+        return list(server.ProcessRequest(request).encrypted_elements)
+    except RuntimeError as exc:  # the library's "Could not decode point"
+        raise BadMessage(f"the {what} holds bytes that are not points of the curve") from exc
+
+
 def _points(blob: bytes, what: str) -> list[bytes]:
     if len(blob) % POINT:
         raise BadMessage(f"the {what} holds {len(blob)} bytes, not whole points of {POINT}")
@@ -232,10 +246,7 @@ def finish_query(state: QueryState, response: bytes) -> Hits:
     peer.tags.update(tags_blob[i : i + TAG] for i in range(0, len(tags_blob), TAG))
     peer.epoch, peer.upto = epoch, upto
     inverse = pow(int.from_bytes(state.key, "big"), -1, ORDER).to_bytes(32, "big")
-    unblind = psi.Request()
-    unblind.reveal_intersection = True
-    unblind.encrypted_elements.extend(points)
-    plain = psi.server.CreateFromKey(inverse, True).ProcessRequest(unblind).encrypted_elements
+    plain = _raise(inverse, points, "answer")
     found = {i: p for i, p in enumerate(plain) if p[:TAG] in peer.tags}
     return Hits(indices=sorted(found), points=found, epoch=peer.epoch)
 
@@ -309,19 +320,14 @@ def answer_query(
             f"a hit/no-hit query carries {len(points)} items; it must carry 1 to "
             f"{settings.hit_max_items_per_query} (hit_max_items_per_query): split the list"
         )
+    asked_epoch, since = _field(header, "epoch", str), _field(header, "upto", int)
+    answered = b"".join(_raise(_server(settings), points, "query"))
     day = today or datetime.now(UTC).date()
     _charge(session, day, peer, user, len(points), settings)
     session.flush()
-    query = psi.Request()
-    query.reveal_intersection = True
-    query.encrypted_elements.extend(points)
-    answered = b"".join(_server(settings).ProcessRequest(query).encrypted_elements)
     epoch = current_epoch(settings)
-    since = _field(header, "upto", int)
     # A watermark past the newest row means this store was restored from a backup: start over.
-    full = _field(header, "epoch", str) != epoch or since > (
-        session.scalar(select(func.max(HitKey.id))) or 0
-    )
+    full = asked_epoch != epoch or since > (session.scalar(select(func.max(HitKey.id))) or 0)
     since = 0 if full else since
     tags_blob, upto = set_tags(session, epoch, since)
     out = {"epoch": epoch, "upto": max(upto, since), "full": full}
