@@ -220,9 +220,11 @@ def query_items(
 # --- the node's own set, kept current -----------------------------------------------------------
 
 
-def opaque_ref(record_type: str, record_id: int, settings: Settings | None = None) -> str:
+def opaque_ref(
+    record_type: str, record_id: int, settings: Settings | None = None, *, key: bytes = b""
+) -> str:
     """Return the reference a peer is given for a record: a keyed hash, not the database id."""
-    key = read_key(settings or node_settings(), HIT_REF_KEY)
+    key = key or read_key(settings or node_settings(), HIT_REF_KEY)
     mac = hashlib.blake2b(f"{record_type}:{record_id}".encode(), key=key, digest_size=10)
     return "h" + base64.b32encode(mac.digest()).decode("ascii").lower()
 
@@ -323,14 +325,14 @@ def _apply(
         session.execute(delete(HitKey).where(HitKey.id.in_(chunk)))
     new = [pair for pair in want if pair not in have]
     sealed = seal_digests(sorted({dg for _, dg in new}), settings)
-    epoch = current_epoch(settings)
+    epoch, ref_key = current_epoch(settings), read_key(settings, HIT_REF_KEY)
     rows = [
         {
             "digest": dg,
             "kind": want[(rid, dg)],
             "record_type": record_type,
             "record_id": rid,
-            "ref": opaque_ref(record_type, rid, settings),
+            "ref": opaque_ref(record_type, rid, key=ref_key),
             "enc": sealed[dg],
             "epoch": epoch,
         }
