@@ -176,11 +176,14 @@ def test_refresh_follows_new_changed_and_erased_records_without_resealing(sessio
     assert item_digest("serial:M70A8998877") not in {dg for _, _, dg, *_ in _rows(session)}
 
 
-def test_a_document_added_later_joins_the_set(session):
+def test_a_document_added_later_joins_the_set_and_only_the_nodes_own(session):
     who = add(session, "person", given_name="Agim", family_name="Çelik", birth_date="1990")
+    other = add(session, "person", "MK", given_name="Агим", family_name="Челик", birth_date="1990")
     refresh_hitset(session, jurisdiction="XK")
     add_document(session, who, "AB998877")
+    add_document(session, other, "MK112233")
     refresh_hitset(session, jurisdiction="XK")
+    assert {rid for _, rid, *_ in _rows(session)} == {who.id}
     digests = {dg for _, _, dg, *_ in _rows(session)}
     assert item_digest("document:id_card:A8998877") in digests  # B read as 8, as in serials
 

@@ -426,8 +426,8 @@ def refresh_hitset(
             _set_state(session, "document:id", str(top))
         seen: set[int] = set()
         rows = list(session.execute(stmt.order_by(model.id)).all())
-        if extra:
-            more = select(*cols).where(model.id.in_(extra - {r.id for r in rows}))
+        for chunk in _chunks(sorted(extra - {r.id for r in rows})):
+            more = select(*cols).where(model.jurisdiction == own, model.id.in_(chunk))
             rows.extend(session.execute(more).all())
         for start in range(0, len(rows), batch):
             part = rows[start : start + batch]
