@@ -32,11 +32,9 @@ import private_set_intersection.python as psi_lib
 from sqlalchemy.orm import Session
 
 from armsbridge.db import keys
-from armsbridge.db.base import Base
 from armsbridge.db.engine import make_engine
 from armsbridge.db.registry import load_all_models
 from armsbridge.db.rows import insert_rows
-from armsbridge.exchange import hit_models
 from armsbridge.exchange.hitset import refresh_hitset
 from armsbridge.exchange.psi import (
     PeerSet,
@@ -139,14 +137,6 @@ def main() -> None:
         keys.use_node(settings)
         engine = make_engine(settings.effective_database_url())
         load_all_models().metadata.create_all(engine)
-        Base.metadata.create_all(
-            engine,
-            tables=[
-                hit_models.HitKey.__table__,
-                hit_models.HitState.__table__,
-                hit_models.HitBudget.__table__,
-            ],
-        )
         session = Session(engine, expire_on_commit=False)
         # The store's records were written an hour ago; the 1,000 new ones now.
         rows, stored = _records(0, n, timedelta(hours=1))

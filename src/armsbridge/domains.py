@@ -83,6 +83,8 @@ DOMAINS: tuple[Domain, ...] = (
         menu=(MenuEntry("/firearms/identify", N_("Identify a weapon"), "record.read", 55),),
     ),
     Domain("matching", commands=_m("matching", "commands"), models=_m("matching", "models")),
+    # The hit/no-hit set's tables; the exchange's own models module will take this place.
+    Domain("exchange", models=_m("exchange", "hit_models")),
     Domain(
         "auth",
         routers=(_m("auth", "pages"),),  # includes auth.admin_pages

@@ -1,4 +1,4 @@
-"""Hit/no-hit fixtures: the set's tables, two nodes' stores and key folders, record factories."""
+"""Hit/no-hit fixtures: two nodes' settings, each with its own key folder."""
 
 from __future__ import annotations
 
@@ -7,27 +7,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine
 
 from armsbridge.db import keys
-from armsbridge.db.base import Base
-from armsbridge.exchange import hit_models
 from armsbridge.settings import Settings
 
 # Helpers of these tests (hit_factories.py) import as top-level modules.
 sys.path.insert(0, str(Path(__file__).parent))
-
-HIT_TABLES = [
-    hit_models.HitKey.__table__,
-    hit_models.HitState.__table__,
-    hit_models.HitBudget.__table__,
-]
-
-
-@pytest.fixture(scope="session", autouse=True)
-def hit_tables(engine: Engine) -> None:
-    """Create the hit/no-hit tables beside the registered ones."""
-    Base.metadata.create_all(engine, tables=HIT_TABLES)
 
 
 @pytest.fixture
