@@ -152,6 +152,33 @@ class Settings(BaseSettings):
         default=True, description="Run the delivery worker inside `armsbridge serve`."
     )
 
+    hit_budget_user_per_day: int = Field(
+        default=500,
+        ge=0,
+        description="Items one user of a peer may query in hit/no-hit per day (UTC), counted by "
+        "the answering node; a partial serial counts each of its completions.",
+    )
+    hit_budget_peer_per_day: int = Field(
+        default=5_000,
+        ge=0,
+        description="Items all users of one peer together may query in hit/no-hit per day (UTC).",
+    )
+    hit_refresh_seconds: int = Field(
+        default=30,
+        ge=1,
+        description="How often the delivery worker brings the hit/no-hit set up to date with "
+        "changed records (a new seizure is findable within this time plus the refresh).",
+    )
+    hit_max_items_per_query: int = Field(
+        default=1_000, ge=1, description="Most items one hit/no-hit query may carry."
+    )
+    hit_partial_serial_max: int = Field(
+        default=1_000,
+        ge=1,
+        description="Most completions a partial serial (K7?4?21) may expand to in a hit/no-hit "
+        "query; each completion is one queried item.",
+    )
+
     def effective_database_url(self) -> str:
         """Return the configured URL, or the default SQLite file under var_dir."""
         if self.database_url:

@@ -1,12 +1,20 @@
-"""Two nodes as separate processes on loopback, each with its own var dir and SQLite store."""
+"""Exchange fixtures: two nodes as separate processes on loopback (each with its own var dir and
+SQLite store), and two nodes' settings for the hit/no-hit protocol run in process."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from armsbridge.db import keys
+from armsbridge.settings import Settings
 from exchange_nodes import Node
+
+# Helpers of these tests (hit_factories.py) import as top-level modules.
+sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture(scope="session")
@@ -30,3 +38,12 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Node, Node]
     finally:
         for node in (xk, mk):
             node.stop()
+
+
+@pytest.fixture
+def two_nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, Settings]]:
+    """Settings of a Kosovo and a North Macedonian node, each with its own keys folder."""
+    xk = Settings(var_dir=tmp_path_factory.mktemp("xk"), jurisdiction="XK")
+    mk = Settings(var_dir=tmp_path_factory.mktemp("mk"), jurisdiction="MK")
+    yield xk, mk
+    keys.use_node(None)

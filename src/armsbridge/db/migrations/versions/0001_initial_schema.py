@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 03:36:53.316064
+Create Date: 2026-12-02 03:41:53.963812
 """
 
 from __future__ import annotations
@@ -208,6 +208,36 @@ def upgrade() -> None:
         batch_op.create_index('ix_exchange_peers_active', ['jurisdiction', 'removed_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_exchange_peers_name'), ['name'], unique=False)
 
+    op.create_table('hit_budget',
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('peer', sa.String(length=60), nullable=False),
+    sa.Column('user', sa.String(length=120), nullable=False),
+    sa.Column('used', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('day', 'peer', 'user', name=op.f('pk_hit_budget'))
+    )
+    op.create_table('hit_keys',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('digest', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('record_type', sa.String(length=40), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.Column('ref', sa.String(length=40), nullable=False),
+    sa.Column('enc', sa.LargeBinary(length=33), nullable=True),
+    sa.Column('epoch', sa.String(length=16), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_hit_keys')),
+    sa.UniqueConstraint('record_type', 'record_id', 'digest', name='uq_hit_keys_record_digest')
+    )
+    with op.batch_alter_table('hit_keys', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_hit_keys_digest'), ['digest'], unique=False)
+        batch_op.create_index('ix_hit_keys_enc', ['enc'], unique=False)
+        batch_op.create_index(batch_op.f('ix_hit_keys_record_id'), ['record_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_hit_keys_ref'), ['ref'], unique=False)
+
+    op.create_table('hit_state',
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('value', sa.String(length=200), nullable=False),
+    sa.PrimaryKeyConstraint('name', name=op.f('pk_hit_state'))
+    )
     op.create_table('intel_reports',
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('source_grade', sa.String(length=1), nullable=False),
@@ -1161,6 +1191,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_intel_reports_external_ref'))
 
     op.drop_table('intel_reports')
+    op.drop_table('hit_state')
+    with op.batch_alter_table('hit_keys', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_hit_keys_ref'))
+        batch_op.drop_index(batch_op.f('ix_hit_keys_record_id'))
+        batch_op.drop_index('ix_hit_keys_enc')
+        batch_op.drop_index(batch_op.f('ix_hit_keys_digest'))
+
+    op.drop_table('hit_keys')
+    op.drop_table('hit_budget')
     with op.batch_alter_table('exchange_peers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_exchange_peers_name'))
         batch_op.drop_index('ix_exchange_peers_active')
