@@ -55,6 +55,17 @@ OPERATOR = {
     "report check-claims",
     "capacity trainings",
     "capacity campaigns",
+    # The node's exchange identity, its peers and message delivery: keys and message states,
+    # no record content (hit/no-hit and requests will act as an account).
+    "node init",
+    "node show",
+    "node rotate-key",
+    "peer add",
+    "peer list",
+    "peer remove",
+    "peer ping",
+    "exchange deliver",
+    "exchange status",
 }
 
 
