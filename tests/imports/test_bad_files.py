@@ -25,9 +25,10 @@ from import_helpers import (
 from armsbridge.audit.models import AuditEntry
 from armsbridge.errors import UserError
 from armsbridge.imports.limits import FileLimits
+from armsbridge.imports.quarantine import write_quarantine
 from armsbridge.imports.readers import open_table
 from armsbridge.imports.schemas import RowError
-from armsbridge.imports.service import import_file, write_quarantine
+from armsbridge.imports.service import import_file
 from armsbridge.records.models import Person
 from armsbridge.settings import Settings
 from principals import as_actor

@@ -15,7 +15,7 @@ from import_helpers import PERSON_HEADER, PERSONS, snapshot, write_csv
 from sqlalchemy import select
 
 from armsbridge.audit.models import AuditEntry
-from armsbridge.imports import service as import_service
+from armsbridge.imports import staging as import_staging
 from armsbridge.imports.service import import_file
 from armsbridge.records.models import Link, Person, Phone
 from principals import as_actor
@@ -162,7 +162,7 @@ def test_every_row_is_imported_or_quarantined_never_lost_or_duplicated(session, 
             assert again.created == {} and again.rows_imported == sum(good)
             # a failure mid-file leaves the store as it was
             before = snapshot(session, Person, Phone, Link, AuditEntry)
-            real = import_service.bulk_write
+            real = import_staging.bulk_write
             calls = {"n": 0}
 
             def failing(*args, **kwargs):
@@ -173,7 +173,7 @@ def test_every_row_is_imported_or_quarantined_never_lost_or_duplicated(session, 
 
             edited = [[r[0], r[1] + "x", *r[2:]] for r in rows]
             path2 = write_csv(Path(tmp) / "edited.csv", PERSON_HEADER, edited, encoding="utf-8")
-            patched = mock.patch.object(import_service, "bulk_write", failing)
+            patched = mock.patch.object(import_staging, "bulk_write", failing)
             with patched, contextlib.suppress(RuntimeError):
                 import_file(
                     session, profile=PERSONS, path=path2, user=as_actor("prop"), batch_size=1

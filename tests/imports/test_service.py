@@ -23,7 +23,7 @@ from armsbridge.audit.service import verify_chain
 from armsbridge.auth.principal import Principal
 from armsbridge.capacity.models import Training, TrainingSession
 from armsbridge.errors import UserError
-from armsbridge.imports import service as import_service
+from armsbridge.imports import staging as import_staging
 from armsbridge.imports.profile import parse_profile
 from armsbridge.imports.service import import_file
 from armsbridge.records.models import Case, CaseStatusChange, Event, Firearm, Link, Person, Phone
@@ -258,7 +258,7 @@ def test_a_failure_mid_file_leaves_the_store_as_it_was(session, tmp_path, monkey
     ]
     path = write_csv(tmp_path / "p.csv", PERSON_HEADER, rows)
     before = snapshot(session, *STORE)
-    real = import_service.bulk_write
+    real = import_staging.bulk_write
     calls = {"n": 0}
 
     def failing(*args, **kwargs):
@@ -267,7 +267,7 @@ def test_a_failure_mid_file_leaves_the_store_as_it_was(session, tmp_path, monkey
             raise RuntimeError("disk full")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(import_service, "bulk_write", failing)
+    monkeypatch.setattr(import_staging, "bulk_write", failing)
     with pytest.raises(RuntimeError, match="disk full"):
         import_file(session, profile=PERSONS, path=path, user=as_actor("t"), batch_size=10)
     assert calls["n"] == 3  # two writes had succeeded before the failure
