@@ -159,7 +159,7 @@ def _row_conditions(
     model: type, record_type: str, user_id: int, role: str, jurisdiction: str, today: date
 ) -> tuple[Any, ...]:
     from armsbridge.auth.models import AccessGrant, CaseMember
-    from armsbridge.records.models import RECORD_MODELS, Case, Link
+    from armsbridge.records.models import RECORD_MODELS, Case, Link, Provenance
 
     table: Any = model
     user_cases = select(CaseMember.case_id).where(CaseMember.user_id == user_id)
@@ -181,7 +181,12 @@ def _row_conditions(
         )
     )
     membership: list[Any] = [grant]
-    conditions = [table.jurisdiction == jurisdiction]
+    # Records of the user's service, and foreign records this node holds for it (received
+    # through the exchange, which keep their provider's jurisdiction: records.handling).
+    held = select(Provenance.record_id).where(
+        Provenance.record_type == record_type, Provenance.held_by == jurisdiction
+    )
+    conditions = [or_(table.jurisdiction == jurisdiction, table.id.in_(held))]
     if record_type == "case":
         membership.append(table.id.in_(user_cases))
         conditions.append(or_(table.restricted.is_(False), table.id.in_(user_cases)))

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from armsbridge.auth.dependencies import DB, PERMISSION_ATTR, public
 from armsbridge.auth.principal import Principal
+from armsbridge.exchange import sharing  # noqa: F401 - registers the `records` message kind
 from armsbridge.exchange.envelope import PROTOCOL_VERSION
 from armsbridge.exchange.handlers import kinds
 from armsbridge.exchange.inbox import receive

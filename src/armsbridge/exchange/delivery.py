@@ -29,6 +29,7 @@ from armsbridge.exchange import envelope as env
 from armsbridge.exchange import identity
 from armsbridge.exchange.models import STATES, OutboxMessage, Peer
 from armsbridge.exchange.service import KEY_ROTATION, aware, peer_keys, require_node
+from armsbridge.exchange.sharing import queue_updates
 from armsbridge.settings import Settings
 
 log = logging.getLogger("armsbridge.exchange")
@@ -313,6 +314,8 @@ class Worker(threading.Thread):
 def run_pass(factory: sessionmaker[Session], settings: Settings) -> Report | None:
     """Run one pass; a fault is logged (the worker goes on), never raised."""
     try:
+        with session_scope(factory) as session:
+            queue_updates(session)  # changes to records already disclosed go out in this pass
         return deliver_once(factory, settings=settings)
     except identity.NoIdentity:
         return None  # the node is not initialised for the exchange: nothing to send

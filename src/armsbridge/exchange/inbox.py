@@ -41,6 +41,7 @@ REFUSAL_STATUS = {
     "replay": 409,
     "duplicate": 200,  # the sender sent it again (a lost answer): applied once, confirmed again
     "unknown_kind": 400,
+    "conflict": 409,
 }
 HANDLER_REFUSAL_STATUS = 422
 
@@ -157,6 +158,12 @@ def _log_refusal(
         )
 
 
+def _applied(factory: sessionmaker[Session], message_id: str) -> bool:
+    with session_scope(factory) as session:
+        found = session.scalar(select(InboxMessage.id).where(InboxMessage.message_id == message_id))
+        return found is not None
+
+
 def receive(
     factory: sessionmaker[Session], raw: bytes, *, settings: Settings, now: datetime
 ) -> Answer:
@@ -184,7 +191,14 @@ def receive(
         except HandlerRefused as exc:
             raise Refusal(exc.reason, str(exc)) from exc
         except IntegrityError as exc:
-            raise Refusal("duplicate", f"message {parsed.message_id} was already applied") from exc
+            if _applied(factory, parsed.message_id):
+                raise Refusal(
+                    "duplicate", f"message {parsed.message_id} was already applied"
+                ) from exc
+            # The message's effect broke a rule of this store: nothing of it was applied.
+            raise Refusal(
+                "conflict", f"the message could not be applied here: {str(exc.orig)[:200]}"
+            ) from exc
     except Refusal as refusal:
         _log_refusal(factory, parsed, refusal, me)
         status = "duplicate" if refusal.reason == "duplicate" else "refused"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Index, Integer, String, Text
+from sqlalchemy import JSON, DateTime, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from armsbridge.db.base import Base
@@ -90,3 +90,31 @@ class InboxMessage(Base):
     kind: Mapped[str] = mapped_column(String(40))
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Disclosure(Base):
+    """A record this node disclosed to a peer: what was sent, under which conditions, when.
+
+    One row per record and peer, kept so that a later change of the record reaches the peer
+    (exchange.sharing.queue_updates) with the fields and handling code it was disclosed with.
+    """
+
+    __tablename__ = "exchange_disclosures"
+    __table_args__ = (
+        UniqueConstraint("peer_id", "record_type", "record_id", name="uq_disclosure_record"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    peer_id: Mapped[int] = mapped_column(Integer, index=True)
+    record_type: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[int] = mapped_column(Integer)
+    ref: Mapped[str] = mapped_column(String(64))
+    fields: Mapped[list[str] | None] = mapped_column(JSON, default=None)
+    handling_code: Mapped[str] = mapped_column(String(2))
+    restriction: Mapped[str | None] = mapped_column(Text, default=None)
+    source_grade: Mapped[str] = mapped_column(String(1))
+    information_grade: Mapped[str] = mapped_column(String(1))
+    purpose: Mapped[str] = mapped_column(Text)
+    share_id: Mapped[str] = mapped_column(String(36))
+    message_id: Mapped[str] = mapped_column(String(36))
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

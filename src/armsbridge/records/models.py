@@ -378,3 +378,37 @@ class Attachment(Base):
     description: Mapped[str | None] = mapped_column(Text, default=None)
     uploaded_by: Mapped[str] = mapped_column(String(80), default="system")
     uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Provenance(Base):
+    """Where a foreign record came from: the provider, the message, its handling code and grades.
+
+    A record received through the exchange keeps its provider's jurisdiction; this row makes it
+    visible to the node that holds it (`held_by`) and carries the provider's conditions, which
+    records.handling enforces on every route. One row per record; a later message about the same
+    record (same provider and reference) updates it.
+    """
+
+    __tablename__ = "record_provenance"
+    __table_args__ = (
+        UniqueConstraint("provider", "record_type", "remote_ref", name="uq_provenance_remote"),
+        UniqueConstraint("record_type", "record_id", name="uq_provenance_record"),
+        Index("ix_provenance_held", "record_type", "held_by", "record_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_type: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[int] = mapped_column(Integer)
+    held_by: Mapped[str] = mapped_column(String(2))
+    provider: Mapped[str] = mapped_column(String(2))
+    remote_ref: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str] = mapped_column(String(36))
+    share_id: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    handling_code: Mapped[str] = mapped_column(String(2))
+    restriction: Mapped[str | None] = mapped_column(Text, default=None)
+    source_grade: Mapped[str] = mapped_column(String(1), default="X")
+    information_grade: Mapped[str] = mapped_column(String(1), default="4")
+    request_ref: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
+    operation_ref: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)

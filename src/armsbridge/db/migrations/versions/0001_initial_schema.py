@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 03:41:53.963812
+Create Date: 2026-12-02 05:44:06.444516
 """
 
 from __future__ import annotations
@@ -139,6 +139,27 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_cases_jurisdiction'), ['jurisdiction'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_reference'), ['reference'], unique=False)
         batch_op.create_index(batch_op.f('ix_cases_restricted'), ['restricted'], unique=False)
+
+    op.create_table('exchange_disclosures',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('peer_id', sa.Integer(), nullable=False),
+    sa.Column('record_type', sa.String(length=40), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.Column('ref', sa.String(length=64), nullable=False),
+    sa.Column('fields', sa.JSON(), nullable=True),
+    sa.Column('handling_code', sa.String(length=2), nullable=False),
+    sa.Column('restriction', sa.Text(), nullable=True),
+    sa.Column('source_grade', sa.String(length=1), nullable=False),
+    sa.Column('information_grade', sa.String(length=1), nullable=False),
+    sa.Column('purpose', sa.Text(), nullable=False),
+    sa.Column('share_id', sa.String(length=36), nullable=False),
+    sa.Column('message_id', sa.String(length=36), nullable=False),
+    sa.Column('sent_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exchange_disclosures')),
+    sa.UniqueConstraint('peer_id', 'record_type', 'record_id', name='uq_disclosure_record')
+    )
+    with op.batch_alter_table('exchange_disclosures', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_exchange_disclosures_peer_id'), ['peer_id'], unique=False)
 
     op.create_table('exchange_inbox',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -522,6 +543,33 @@ def upgrade() -> None:
     with op.batch_alter_table('places', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_places_external_ref'), ['external_ref'], unique=False)
         batch_op.create_index(batch_op.f('ix_places_jurisdiction'), ['jurisdiction'], unique=False)
+
+    op.create_table('record_provenance',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('record_type', sa.String(length=40), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.Column('held_by', sa.String(length=2), nullable=False),
+    sa.Column('provider', sa.String(length=2), nullable=False),
+    sa.Column('remote_ref', sa.String(length=64), nullable=False),
+    sa.Column('message_id', sa.String(length=36), nullable=False),
+    sa.Column('share_id', sa.String(length=36), nullable=True),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('handling_code', sa.String(length=2), nullable=False),
+    sa.Column('restriction', sa.Text(), nullable=True),
+    sa.Column('source_grade', sa.String(length=1), nullable=False),
+    sa.Column('information_grade', sa.String(length=1), nullable=False),
+    sa.Column('request_ref', sa.String(length=36), nullable=True),
+    sa.Column('operation_ref', sa.String(length=36), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_record_provenance')),
+    sa.UniqueConstraint('provider', 'record_type', 'remote_ref', name='uq_provenance_remote'),
+    sa.UniqueConstraint('record_type', 'record_id', name='uq_provenance_record')
+    )
+    with op.batch_alter_table('record_provenance', schema=None) as batch_op:
+        batch_op.create_index('ix_provenance_held', ['record_type', 'held_by', 'record_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_record_provenance_operation_ref'), ['operation_ref'], unique=False)
+        batch_op.create_index(batch_op.f('ix_record_provenance_request_ref'), ['request_ref'], unique=False)
+        batch_op.create_index(batch_op.f('ix_record_provenance_share_id'), ['share_id'], unique=False)
 
     op.create_table('trainings',
     sa.Column('code', sa.String(length=80), nullable=False),
@@ -1122,6 +1170,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_trainings_code'))
 
     op.drop_table('trainings')
+    with op.batch_alter_table('record_provenance', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_record_provenance_share_id'))
+        batch_op.drop_index(batch_op.f('ix_record_provenance_request_ref'))
+        batch_op.drop_index(batch_op.f('ix_record_provenance_operation_ref'))
+        batch_op.drop_index('ix_provenance_held')
+
+    op.drop_table('record_provenance')
     with op.batch_alter_table('places', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_places_jurisdiction'))
         batch_op.drop_index(batch_op.f('ix_places_external_ref'))
@@ -1216,6 +1271,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_exchange_inbox_sender'))
 
     op.drop_table('exchange_inbox')
+    with op.batch_alter_table('exchange_disclosures', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_exchange_disclosures_peer_id'))
+
+    op.drop_table('exchange_disclosures')
     with op.batch_alter_table('cases', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_cases_restricted'))
         batch_op.drop_index(batch_op.f('ix_cases_reference'))
