@@ -82,7 +82,12 @@ DOMAINS: tuple[Domain, ...] = (
         listeners=_m("firearms", "listeners"),
         menu=(MenuEntry("/firearms/identify", N_("Identify a weapon"), "record.read", 55),),
     ),
-    Domain("matching", commands=_m("matching", "commands"), models=_m("matching", "models")),
+    Domain(
+        "matching",
+        routers=(_m("matching", "pages"),),
+        commands=_m("matching", "commands"),
+        models=_m("matching", "models"),
+    ),
     Domain(
         "auth",
         routers=(_m("auth", "pages"),),  # includes auth.admin_pages

@@ -30,6 +30,7 @@ from armsbridge.exchange import identity
 from armsbridge.exchange.models import STATES, OutboxMessage, Peer
 from armsbridge.exchange.service import KEY_ROTATION, aware, peer_keys, require_node
 from armsbridge.exchange.sharing import queue_updates
+from armsbridge.matching.received import match_received, pending
 from armsbridge.settings import Settings
 
 log = logging.getLogger("armsbridge.exchange")
@@ -316,7 +317,11 @@ def run_pass(factory: sessionmaker[Session], settings: Settings) -> Report | Non
     try:
         with session_scope(factory) as session:
             queue_updates(session)  # changes to records already disclosed go out in this pass
-        return deliver_once(factory, settings=settings)
+        report = deliver_once(factory, settings=settings)
+        with session_scope(factory) as session:
+            if pending(session):  # records received since the last pass meet the node's own
+                match_received(session, settings=settings)
+        return report
     except identity.NoIdentity:
         return None  # the node is not initialised for the exchange: nothing to send
     except Exception:  # noqa: BLE001 - the worker must outlive a bad pass

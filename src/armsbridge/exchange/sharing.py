@@ -404,6 +404,7 @@ def _store_one(
     prov.handling_code, prov.restriction = share["handling_code"], share.get("restriction")
     prov.source_grade, prov.information_grade = share["source_grade"], share["information_grade"]
     prov.request_ref, prov.operation_ref = share.get("request"), share.get("operation")
+    prov.matched_at = None  # new or changed: matching compares it with the node's own again
     session.flush()
     return record_type, record.id, created
 

@@ -102,9 +102,30 @@ def review_command(
             _print_match(m)
 
 
+@match_app.command("received")
+def received_command() -> None:
+    """Compare records received from the other service with this node's own, now.
+
+    The delivery worker of `armsbridge serve` does this after every pass; this runs it alone.
+    """
+    from armsbridge.db.session import session_scope
+    from armsbridge.matching.received import match_received
+
+    with session_scope(_session_factory()) as session:
+        runs = match_received(session, say=console.print)
+        if not runs:
+            console.print("No received records wait for matching.")
+        for run in runs:
+            console.print(
+                f"{run.entity_type}: {run.records} received, {run.suggested} cross-border "
+                f"suggestions (run {run.id})"
+            )
+
+
 def _print_match(m) -> None:  # type: ignore[no-untyped-def]
+    border = "  [yellow]cross-border[/yellow]" if m.cross_border else ""
     console.print(
-        f"[bold]match {m.id}[/bold]  {m.entity_type} {m.left_id} ↔ {m.right_id}  "
+        f"[bold]match {m.id}[/bold]{border}  {m.entity_type} {m.left_id} ↔ {m.right_id}  "
         f"probability {m.probability:.4f}  weight {m.match_weight:.1f}  " + escape(f"[{m.status}]")
     )
     for ev in m.evidence:

@@ -51,6 +51,9 @@ class MatchRun(Base):
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     auto_accept_threshold: Mapped[float] = mapped_column(Float)
     review_threshold: Mapped[float] = mapped_column(Float)
+    # "store": every record of the type; "received": records the exchange brought against the
+    # node's own (matching.received).
+    scope: Mapped[str] = mapped_column(String(20), default="store")
 
 
 class MatchLink(Base):
@@ -72,6 +75,8 @@ class MatchLink(Base):
     evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), index=True)
     same_as_link_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    # The two records belong to different services (one of them received through the exchange).
+    cross_border: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 

@@ -6,24 +6,34 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from armsbridge.auth.access import log_access
 from armsbridge.auth.principal import Principal, node_principal
 from armsbridge.errors import NotFound, ValidationFailed
+from armsbridge.i18n_marker import N_
 from armsbridge.matching.comparisons import MODEL_VERSION
 from armsbridge.matching.config import MatchEngineSettings, duckdb_connection, engine_settings
 from armsbridge.matching.engine import evidence, link_tables
 from armsbridge.matching.models import DECISIONS, MatchDecision, MatchLink, MatchRun
 from armsbridge.matching.prepare import normalise_phone, table_from_rows
 from armsbridge.matching.rows import STORE_ROWS
-from armsbridge.records.models import Link, Phone
+from armsbridge.records.models import RECORD_MODELS, Link, Phone
+from armsbridge.records.reading import readable
 from armsbridge.records.service import delete_record, link_records
 from armsbridge.settings import Settings, get_settings
 
 MATCH_TYPES = ("person", "firearm", "vehicle", "phone")
 ACCEPTED = ("auto_accepted", "confirmed")
+MATCH_STATUS_LABELS = {
+    "review": N_("to review"),
+    "unsure": N_("unsure"),
+    "confirmed": N_("confirmed"),
+    "auto_accepted": N_("accepted by the engine"),
+    "rejected": N_("rejected"),
+    "undone": N_("undone"),
+}
 
 
 @dataclass
@@ -230,6 +240,9 @@ def run_match(
     decisions = latest_decisions(session, entity_type)
     say("storing suggestions")
     accepted = 0
+    services = jurisdictions_of(
+        session, entity_type, [i for p in pairs for i in (p.left_id, p.right_id)]
+    )
     for pair in pairs:
         decision = decisions.get((pair.left_id, pair.right_id))
         status = _status_for(pair.probability, decision, settings)
@@ -252,6 +265,7 @@ def run_match(
                 evidence=pair.evidence,
                 status=status,
                 same_as_link_id=link_id,
+                cross_border=services.get(pair.left_id) != services.get(pair.right_id),
             )
         )
     run.suggested = len(pairs)
@@ -276,6 +290,19 @@ def run_match(
     return run
 
 
+def jurisdictions_of(session: Session, entity_type: str, ids: Iterable[int]) -> dict[int, str]:
+    """Return {record id: owning jurisdiction} for records of one matchable type."""
+    model = RECORD_MODELS[entity_type]
+    wanted = sorted(set(ids))
+    found: dict[int, str] = {}
+    for start in range(0, len(wanted), 900):
+        chunk = wanted[start : start + 900]
+        found.update(
+            session.execute(select(model.id, model.jurisdiction).where(model.id.in_(chunk))).all()
+        )
+    return found
+
+
 def get_match(session: Session, match_id: int) -> MatchLink:
     """Return one suggested match or raise NotFound."""
     match = session.get(MatchLink, match_id)
@@ -287,24 +314,43 @@ def get_match(session: Session, match_id: int) -> MatchLink:
 def review_queue(
     session: Session, *, entity_type: str | None = None, limit: int = 50
 ) -> list[MatchLink]:
-    """Return suggestions of each type's latest run that await a decision, most likely first."""
+    """Return suggestions awaiting a decision, most likely first: those of each type's latest
+    run over the store, and those of every run over records received since (cross-border)."""
     latest = {
         et: rid
         for et, rid in session.execute(
-            select(MatchRun.entity_type, MatchRun.id).order_by(MatchRun.id)
+            select(MatchRun.entity_type, MatchRun.id)
+            .where(MatchRun.scope == "store")
+            .order_by(MatchRun.id)
         )
     }
     if entity_type:
         latest = {k: v for k, v in latest.items() if k == entity_type}
-    if not latest:
-        return []
+    # A received run newer than its type's latest store run (an older one was covered by it).
+    newer = [
+        and_(MatchRun.entity_type == et, MatchRun.id > latest.get(et, 0))
+        for et in ([entity_type] if entity_type else MATCH_TYPES)
+    ]
+    received = select(MatchRun.id).where(MatchRun.scope == "received", or_(*newer))
     stmt = (
         select(MatchLink)
-        .where(MatchLink.run_id.in_(latest.values()), MatchLink.status.in_(("review", "unsure")))
-        .order_by(MatchLink.probability.desc(), MatchLink.id)
-        .limit(limit)
+        .where(
+            or_(MatchLink.run_id.in_(latest.values()), MatchLink.run_id.in_(received)),
+            MatchLink.status.in_(("review", "unsure")),
+        )
+        .order_by(MatchLink.probability.desc(), MatchLink.id.desc())
     )
-    return list(session.execute(stmt).scalars())
+    seen: set[tuple[str, int, int]] = set()
+    queue: list[MatchLink] = []
+    for match in session.execute(stmt).scalars():
+        pair = (match.entity_type, match.left_id, match.right_id)
+        if pair in seen:
+            continue  # the same pair from an older run: the newest suggestion stands
+        seen.add(pair)
+        queue.append(match)
+        if len(queue) >= limit:
+            break
+    return queue
 
 
 def decide(
@@ -317,6 +363,13 @@ def decide(
             [{"field": "decision", "value": decision, "expected": ", ".join(DECISIONS)}],
         )
     match = get_match(session, match_id)
+    if not user.is_node:
+        model = RECORD_MODELS[match.entity_type]
+        ends = readable(match.entity_type, user).where(
+            model.id.in_((match.left_id, match.right_id))
+        )
+        if len(session.scalars(ends).all()) != 2:
+            raise NotFound(f"no match with id {match_id}")  # one end is not the user's to see
     before = match.status
     session.add(
         MatchDecision(
@@ -412,3 +465,43 @@ def runs(session: Session, *, entity_type: str | None = None) -> Iterable[MatchR
     if entity_type:
         stmt = stmt.where(MatchRun.entity_type == entity_type)
     return session.execute(stmt).scalars()
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A match of one record as its page shows it: the other record, how sure, which side."""
+
+    match: MatchLink
+    other: Any
+
+
+def suggestions_for(
+    session: Session, *, user: Principal, record_type: str, record_id: int, limit: int = 20
+) -> list[Suggestion]:
+    """Return the newest match of each pair that names this record and another the user may see."""
+    if record_type not in MATCH_TYPES:
+        return []
+    stmt = (
+        select(MatchLink)
+        .where(
+            MatchLink.entity_type == record_type,
+            or_(MatchLink.left_id == record_id, MatchLink.right_id == record_id),
+            MatchLink.status.in_(("review", "unsure", "confirmed", "auto_accepted")),
+        )
+        .order_by(MatchLink.id.desc())
+        .limit(limit * 5)
+    )
+    newest: dict[int, MatchLink] = {}
+    for match in session.scalars(stmt):
+        other = match.right_id if match.left_id == record_id else match.left_id
+        newest.setdefault(other, match)
+    if not newest:
+        return []
+    model = RECORD_MODELS[record_type]
+    others = {
+        r.id: r
+        for r in session.scalars(readable(record_type, user).where(model.id.in_(list(newest))))
+    }
+    found = [Suggestion(m, others[o]) for o, m in newest.items() if o in others]
+    found.sort(key=lambda s: (s.match.status not in ACCEPTED, -s.match.probability))
+    return found[:limit]

@@ -412,3 +412,5 @@ class Provenance(Base):
     request_ref: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
     operation_ref: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # When matching last compared this record with the node's own (None: not yet, or changed).
+    matched_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

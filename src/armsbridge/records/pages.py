@@ -12,9 +12,11 @@ from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.permissions import (
     record_types_for,
     restricted_statement,
+    role_allows,
 )
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from armsbridge.matching.service import MATCH_STATUS_LABELS, suggestions_for
 from armsbridge.records import attachments, reading, related, search, service
 from armsbridge.records.forms import form_fields, submitted_values
 from armsbridge.records.labels import TYPES, display_value, field_label, title_of
@@ -252,6 +254,7 @@ def record_page(
         and values.get(name) not in (None, "", [])
     ]
     writable = record_type in record_types_for(user.role, "write")
+    matches = suggestions_for(db, user=user, record_type=record_type, record_id=record.id)
     response = render(
         request,
         "records/record.html",
@@ -271,6 +274,9 @@ def record_page(
                 "can_edit": writable,
                 "statuses": enum_values("case_statuses") if record_type == "case" else {},
                 "Place": Place,
+                "matches": matches,
+                "match_status": MATCH_STATUS_LABELS,
+                "can_decide": role_allows(user.role, "record.update"),
             }
         ),
     )
@@ -284,6 +290,20 @@ def record_page(
         jurisdiction=record.jurisdiction,
         why=reason,
     )
+    if matches and reading.needs_justification(record_type):
+        log_now(
+            request,
+            db,
+            user=user,
+            action="consult",
+            record_type=record_type,
+            jurisdiction=record.jurisdiction,
+            why=reason,
+            details={
+                "matches_of": f"{record_type}:{record.id}",
+                "ids": [s.other.id for s in matches],
+            },
+        )
     for other_type, pairs in links.items():
         if reading.needs_justification(other_type) and pairs:
             log_now(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 05:44:06.444516
+Create Date: 2026-12-02 05:56:47.344993
 """
 
 from __future__ import annotations
@@ -395,6 +395,7 @@ def upgrade() -> None:
     sa.Column('accepted', sa.Integer(), nullable=False),
     sa.Column('auto_accept_threshold', sa.Float(), nullable=False),
     sa.Column('review_threshold', sa.Float(), nullable=False),
+    sa.Column('scope', sa.String(length=20), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_match_runs'))
     )
     with op.batch_alter_table('match_runs', schema=None) as batch_op:
@@ -561,6 +562,7 @@ def upgrade() -> None:
     sa.Column('request_ref', sa.String(length=36), nullable=True),
     sa.Column('operation_ref', sa.String(length=36), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('matched_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_record_provenance')),
     sa.UniqueConstraint('provider', 'record_type', 'remote_ref', name='uq_provenance_remote'),
     sa.UniqueConstraint('record_type', 'record_id', name='uq_provenance_record')
@@ -801,6 +803,7 @@ def upgrade() -> None:
     sa.Column('evidence', sa.JSON(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('same_as_link_id', sa.Integer(), nullable=True),
+    sa.Column('cross_border', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['run_id'], ['match_runs.id'], name=op.f('fk_match_links_run_id_match_runs'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_match_links')),
