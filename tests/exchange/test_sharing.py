@@ -180,3 +180,35 @@ def test_h2_records_cannot_be_shared_on(pair) -> None:  # noqa: ANN001
                 conditions=sharing.Conditions("H0"),
                 purpose="passing it on",
             )
+
+
+def test_received_records_are_matched_with_the_receivers_own(pair) -> None:  # noqa: ANN001
+    xk, mk = pair
+    family = "Rexhepi" + uuid.uuid4().hex[:4]
+    with mk.store() as session:  # MK's own record of the man, in Cyrillic
+        own = create_record(
+            session,
+            record_type="person",
+            data={
+                "given_name": "Џафер",
+                "family_name": family.replace("Rexhepi", "Реџепи"),
+                "birth_date": "1986-03-14",
+            },
+            user=node_principal("MK", purpose="test"),
+        )
+        own_id = own.id
+    person_id, _ = _seed_xk(xk, family)
+    message_id = _share(xk, [sharing.Item("person", person_id)])
+    wait_for(lambda: len(_foreign(mk, "person", message_id)) == 1, timeout=60)
+    (prov,) = _foreign(mk, "person", message_id)
+    pair_ids = tuple(sorted((own_id, prov.record_id)))
+
+    def suggested() -> bool:
+        rows = mk.query(
+            "select cross_border, status from match_links where left_id = ? and right_id = ?"
+            " and entity_type = 'person'",
+            *pair_ids,
+        )
+        return bool(rows) and rows[0] == (1, "review")
+
+    wait_for(suggested, timeout=90)
