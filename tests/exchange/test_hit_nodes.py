@@ -152,6 +152,8 @@ def test_every_kind_hits_or_misses_across_nodes_latin_asked_cyrillic_held(nodes,
     assert [r["hit"] for r in one["results"]] == [True, False]
     auto = _hit(xk, "xk-analyst", "+38970123456", "Xhafer Bajrami 1986", "--why", WHY)
     assert [(r["kind"], r["hit"]) for r in auto["results"]] == [("phone", True), ("person", True)]
+    made = _hit(xk, "xk-analyst", "--type", "serial", "--make", "Zastava", "K724521", "--why", WHY)
+    assert {r["match"] for r in made["results"][0]["refs"]} == {"value", "make"}  # Застава held
     table = xk.cli("hit", "--peer", "MK", "--user", "xk-analyst", "SK 1234 AB", "--why", WHY)
     assert "HIT" in table.stdout and "vehicle" in table.stdout
 

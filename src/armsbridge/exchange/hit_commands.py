@@ -38,6 +38,9 @@ def hit(
         help="serial, plate, vin, phone, document, person, or auto (guess each value).",
     ),
     why: str = typer.Option(None, "--why", help="Justification (the case or task); logged."),
+    make: str = typer.Option(
+        None, "--make", help="A firearm make: serials are asked alone and with the make."
+    ),
     file: str = typer.Option(
         None, "--file", help="Read values from a file, one per line; - = stdin."
     ),
@@ -54,7 +57,7 @@ def hit(
     text = "\n".join(values or [])
     if file:
         text = "\n".join(filter(None, (text, _read(file))))
-    entries = hit_input.parse_entries(text, kind)
+    entries = hit_input.parse_entries(text, kind, make)
     settings = get_settings()
     with acting_as(username, hits.ACTION) as (session, user):
         answer = hits.ask_peer(

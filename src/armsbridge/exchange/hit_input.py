@@ -40,6 +40,7 @@ class Entry:
     kind: str
     value: str
     line: int = 1
+    make: str | None = None  # a serial's make, when the asker knows it (asks both keys)
 
 
 def guess_kind(value: str) -> str:
@@ -74,8 +75,11 @@ def check_kind(kind: str) -> str:
     return value
 
 
-def parse_entries(text: str, kind: str = AUTO) -> list[Entry]:
-    """Return the entries of a box or file: one value per line, `kind:` prefixes honoured."""
+def parse_entries(text: str, kind: str = AUTO, make: str | None = None) -> list[Entry]:
+    """Return the entries of a box or file: one value per line, `kind:` prefixes honoured.
+
+    `make` (a firearm make) goes with every serial: each is then asked alone and with the make.
+    """
     chosen = check_kind(kind)
     out: list[Entry] = []
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -93,7 +97,8 @@ def parse_entries(text: str, kind: str = AUTO) -> list[Entry]:
             line_kind, value = prefixed.group(1), prefixed.group(2).strip()
         if line_kind == AUTO:
             line_kind = guess_kind(value)
-        out.append(Entry(line_kind, value, number))
+        made = (make or "").strip() or None
+        out.append(Entry(line_kind, value, number, made if line_kind == "serial" else None))
     if not out:
         raise ValidationFailed(
             "nothing to ask: write a serial, plate, VIN, phone, document number or a person "
@@ -103,6 +108,6 @@ def parse_entries(text: str, kind: str = AUTO) -> list[Entry]:
     return out
 
 
-def entries_of(values: list[str], kind: str = AUTO) -> list[Entry]:
+def entries_of(values: list[str], kind: str = AUTO, make: str | None = None) -> list[Entry]:
     """Return the entries of values given one by one (each may itself hold several lines)."""
-    return parse_entries("\n".join(values), kind)
+    return parse_entries("\n".join(values), kind, make)

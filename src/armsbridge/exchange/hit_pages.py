@@ -98,7 +98,8 @@ def _page(
 @router.get("/exchange/hit")
 def hit_page(request: Request, db: DB, user: Asker, peer: str = "") -> Response:
     """The form: service to ask, type, values (one per line), justification."""
-    return _page(request, db, form={"peer": peer, "type": "auto", "items": "", "why": ""})
+    form = {"peer": peer, "type": "auto", "items": "", "why": "", "make": ""}
+    return _page(request, db, form=form)
 
 
 @router.post("/exchange/hit")
@@ -110,9 +111,10 @@ def hit_ask(
     kind: Annotated[str, Form(alias="type", max_length=20)] = "auto",
     items: Annotated[str, Form(max_length=200_000)] = "",
     why: Annotated[str, Form(max_length=2000)] = "",
+    make: Annotated[str, Form(max_length=120)] = "",
 ) -> Response:
     """Ask the chosen service; show each value's hit or no hit, with links to request details."""
-    form = {"peer": peer, "type": kind, "items": items, "why": why}
+    form = {"peer": peer, "type": kind, "items": items, "why": why, "make": make}
     errors: dict[str, str] = {}
     if not peer:
         errors["peer"] = FIELD_ERRORS["peer"]
@@ -124,7 +126,7 @@ def hit_ask(
         return _page(request, db, form=form, errors=errors, status_code=422)
     settings = node_settings()  # the node this process serves: its keys and its limits
     try:
-        entries = hit_input.parse_entries(items, kind)
+        entries = hit_input.parse_entries(items, kind, make)
         answer = hits.ask_peer(
             db, settings=settings, user=user, peer_name=peer, entries=entries, why=why
         )

@@ -137,7 +137,9 @@ def _items(entries: list[Entry], settings: Settings, own: str) -> list[tuple[int
     out: list[tuple[int, QueryItem]] = []
     for position, entry in enumerate(entries):
         try:
-            found = query_items(entry.kind, entry.value, jurisdiction=own, settings=settings)
+            found = query_items(
+                entry.kind, entry.value, make=entry.make, jurisdiction=own, settings=settings
+            )
         except ValidationFailed as exc:
             raise ValidationFailed(f"line {entry.line}: {exc}", exc.problems) from exc
         out.extend((position, item) for item in found)
