@@ -266,6 +266,10 @@ def test_both_sides_log_the_query_and_the_answering_side_holds_no_value(nodes) -
     assert (actor, action, recipient) == ("peer:XK", "disclose", "XK")
     assert first["user"] == "xk-analyst" and first["items"] == 2
     assert steps["hit-reveal"][3]["hits"] == 1
+    # The asker keeps the peer's tags of its current epoch, up to its newest key.
+    (epoch,) = {r[0] for r in mk.query("select epoch from hit_keys")}
+    top = mk.query("select max(id) from hit_keys")[0][0]
+    assert xk.query("select epoch, upto from hit_peer_sets where peer = 'MK'") == [(epoch, top)]
     text = json.dumps([r for r in rows if query_id in (r[3] or "")], ensure_ascii=False)
     for value in ("SK 1234 AB", "SK1234AB", "PR 4242 QQ", "PR4242QQ", WHY):
         assert value not in text
