@@ -67,4 +67,4 @@ class HitPeerSet(Base):
     peer: Mapped[str] = mapped_column(String(60), primary_key=True)
     epoch: Mapped[str] = mapped_column(String(16))
     upto: Mapped[int] = mapped_column(Integer, default=0)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # read only when it moved
