@@ -10,16 +10,21 @@ The answering node's store (SQLite, WAL) holds N records of its own (60 % phones
 - query latency p50/p95 for 1 and 100 items (half of them hits), asker holding the peer's tags:
   both steps, budgets charged and committed, vs raw CreateRequest + ProcessRequest +
   GetIntersection against a setup already held by the client;
-- bytes on the wire per query (and the one-off download of the tags).
+- bytes on the wire per query (and the one-off download of the tags);
+- then, between two real node processes over loopback HTTP (bench/exchange_wire.py): the full
+  signed envelopes and receipts per query, and the end-to-end latency of the analyst's page
+  (XK's POST /exchange/hit, both steps posted to MK's inbox), 1 and 100 items.
 
-    .venv/bin/python bench/exchange.py                      # 10^6 items
-    .venv/bin/python bench/exchange.py --items 100000       # quick
+    .venv/bin/python bench/exchange.py                      # 10^6 keys
+    .venv/bin/python bench/exchange.py --keys 100000        # a few minutes
+    .venv/bin/python bench/exchange.py --keys 100000 --no-nodes   # the core only
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import tempfile
@@ -28,13 +33,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import exchange_wire
 import private_set_intersection.python as psi_lib
 from sqlalchemy.orm import Session
 
 from armsbridge.db import keys
 from armsbridge.db.engine import make_engine
-from armsbridge.db.registry import load_all_models
 from armsbridge.db.rows import insert_rows
+from armsbridge.exchange.hit_input import Entry
 from armsbridge.exchange.hitset import refresh_hitset
 from armsbridge.exchange.psi import (
     PeerSet,
@@ -95,6 +101,12 @@ def _insert(session: Session, rows: dict[Any, list[dict[str, Any]]]) -> None:
     session.commit()
 
 
+def _entry(key: str) -> Entry:
+    """Return what an analyst types for a stored plate or serial key."""
+    kind, value = key.split(":", 1)
+    return Entry(kind, value)
+
+
 def digests_of(items: list[str]) -> list[str]:
     """Return the PSI items of match keys."""
     return [item_digest(i) for i in items]
@@ -120,23 +132,26 @@ def _ours(session: Session, settings: Settings, items: list[str], peer: PeerSet)
 def main() -> None:
     """Run the benchmark and write bench/results/exchange.json."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--keys", "--items", dest="items", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=60)
+    parser.add_argument(
+        "--no-nodes", action="store_true", help="Skip the two node processes over HTTP."
+    )
     args = parser.parse_args()
     n, rng = args.items, random.Random(7)
     out: dict[str, Any] = {"items": n, "queries": args.queries}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        # The answering node's own store (it serves it over HTTP at the end).
         settings = Settings(
-            var_dir=folder,
-            database_url=f"sqlite:///{folder / 'mk.db'}",
+            var_dir=folder / "mk",
             jurisdiction="MK",
             hit_budget_user_per_day=10**9,
             hit_budget_peer_per_day=10**9,
         )
+        exchange_wire.prepare_store(settings)
         keys.use_node(settings)
         engine = make_engine(settings.effective_database_url())
-        load_all_models().metadata.create_all(engine)
         session = Session(engine, expire_on_commit=False)
         # The store's records were written an hour ago; the 1,000 new ones now.
         rows, stored = _records(0, n, timedelta(hours=1))
@@ -219,6 +234,12 @@ def main() -> None:
             print(f"{size:>3} items: {row}")
         session.close()
         engine.dispose()
+        keys.use_node(None)
+        if not args.no_nodes:
+            values = [_entry(k) for k in stored[:n] if not k.startswith("phone:")]
+            xk = Settings(var_dir=folder / "xk", jurisdiction="XK")
+            out.update(exchange_wire.run(settings, xk, values, args.queries, rng))
+    out["load_average_1m"] = round(os.getloadavg()[0], 2)  # the machine is shared
     RESULTS.write_text(json.dumps(out, indent=2) + "\n")
     print(f"written {RESULTS}")
 

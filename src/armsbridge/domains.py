@@ -118,10 +118,13 @@ DOMAINS: tuple[Domain, ...] = (
     ),
     Domain(
         "exchange",
-        routers=(_m("exchange", "api"), _m("exchange", "pages")),
+        routers=(_m("exchange", "api"), _m("exchange", "pages"), _m("exchange", "hit_pages")),
         commands=_m("exchange", "commands"),
         models=_m("exchange", "models"),
-        menu=(MenuEntry("/exchange", N_("Exchange"), "exchange.status", 105),),
+        menu=(
+            MenuEntry("/exchange", N_("Exchange"), "exchange.status", 105),
+            MenuEntry("/exchange/hit", N_("Ask the other service"), "exchange.hit", 106),
+        ),
     ),
     Domain(
         "indicators",

@@ -22,8 +22,16 @@ from .conftest import PASSWORD, sign_in
 RECORD_AREAS = ["Search", "Cases", "Persons", "Firearms", "Identify a weapon", "Vehicles"]
 # What each role must find in the navigation (areas whose pages the node serves).
 EXPECTED = {
-    "analyst": ["Dashboard", *RECORD_AREAS, "Import", "Indicators", "Capacity", "Exchange"],
-    "border": ["Dashboard", *RECORD_AREAS],
+    "analyst": [
+        "Dashboard",
+        *RECORD_AREAS,
+        "Import",
+        "Indicators",
+        "Capacity",
+        "Exchange",
+        "Ask the other service",
+    ],
+    "border": ["Dashboard", *RECORD_AREAS, "Ask the other service"],
     "officer": ["Dashboard", "Indicators", "Capacity"],
     "auditor": ["Dashboard", "Audit log"],
 }

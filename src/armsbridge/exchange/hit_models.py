@@ -53,3 +53,18 @@ class HitBudget(Base):
     peer: Mapped[str] = mapped_column(String(60), primary_key=True)
     user: Mapped[str] = mapped_column(String(120), primary_key=True)
     used: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HitPeerSet(Base):
+    """What the asker keeps of one peer's set: its tags of one PSI epoch, up to a watermark.
+
+    The tags (8 bytes of each of the peer's sealed keys) are useless without the peer's key; they
+    let the asker tell a hit from the peer's answer without downloading the set on every query.
+    """
+
+    __tablename__ = "hit_peer_sets"
+
+    peer: Mapped[str] = mapped_column(String(60), primary_key=True)
+    epoch: Mapped[str] = mapped_column(String(16))
+    upto: Mapped[int] = mapped_column(Integer, default=0)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # read only when it moved

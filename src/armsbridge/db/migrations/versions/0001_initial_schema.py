@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 05:56:47.344993
+Create Date: 2026-12-02 06:33:58.513610
 """
 
 from __future__ import annotations
@@ -254,6 +254,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_hit_keys_record_id'), ['record_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_hit_keys_ref'), ['ref'], unique=False)
 
+    op.create_table('hit_peer_sets',
+    sa.Column('peer', sa.String(length=60), nullable=False),
+    sa.Column('epoch', sa.String(length=16), nullable=False),
+    sa.Column('upto', sa.Integer(), nullable=False),
+    sa.Column('data', sa.LargeBinary(), nullable=False),
+    sa.PrimaryKeyConstraint('peer', name=op.f('pk_hit_peer_sets'))
+    )
     op.create_table('hit_state',
     sa.Column('name', sa.String(length=60), nullable=False),
     sa.Column('value', sa.String(length=200), nullable=False),
@@ -1250,6 +1257,7 @@ def downgrade() -> None:
 
     op.drop_table('intel_reports')
     op.drop_table('hit_state')
+    op.drop_table('hit_peer_sets')
     with op.batch_alter_table('hit_keys', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_hit_keys_ref'))
         batch_op.drop_index(batch_op.f('ix_hit_keys_record_id'))
