@@ -113,10 +113,13 @@ DOMAINS: tuple[Domain, ...] = (
     ),
     Domain(
         "exchange",
-        routers=(_m("exchange", "api"), _m("exchange", "pages")),
+        routers=(_m("exchange", "api"), _m("exchange", "pages"), _m("exchange", "operation_pages")),
         commands=_m("exchange", "commands"),
         models=_m("exchange", "models"),
-        menu=(MenuEntry("/exchange", N_("Exchange"), "exchange.status", 105),),
+        menu=(
+            MenuEntry("/exchange", N_("Exchange"), "exchange.status", 105),
+            MenuEntry("/operations", N_("Joint operations"), "operation.read", 85),
+        ),
     ),
     Domain(
         "indicators",

@@ -21,6 +21,7 @@ from armsbridge.db.session import make_sessionmaker, session_scope
 from armsbridge.errors import UserError
 from armsbridge.exchange import delivery, service
 from armsbridge.exchange.models import OutboxMessage
+from armsbridge.exchange.operation_commands import operation_app
 from armsbridge.settings import get_settings
 
 console = Console()
@@ -277,3 +278,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(node_app, name="node")
     app.add_typer(peer_app, name="peer")
     app.add_typer(exchange_app, name="exchange")
+    app.add_typer(operation_app, name="operation")

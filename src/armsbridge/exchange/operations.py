@@ -25,6 +25,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from armsbridge.audit.service import log_event
+from armsbridge.auth.grants import add_case_member
+from armsbridge.auth.models import User
 from armsbridge.auth.principal import Principal
 from armsbridge.capacity.service import record_joint_operation
 from armsbridge.errors import Conflict, NotFound, PermissionDenied, UserError
@@ -226,7 +228,7 @@ def local_case(
     title: str,
     kind: str = "trafficking",
 ) -> Case:
-    """Return the user's case for the operation: one they can see, or a new one by reference."""
+    """Return the user's case for the operation: one they can see, or a new one (they join it)."""
     if case_id:
         case = session.scalar(readable("case", user).where(Case.id == case_id))
         if case is None:
@@ -235,12 +237,17 @@ def local_case(
     reference = (new_case or "").strip()
     if not reference:
         raise UserError("choose the case the operation belongs to, or give a new case reference")
-    return create_record(
+    case = create_record(
         session,
         record_type="case",
         data={"reference": reference, "kind": kind, "title": title[:300]},
         user=user,
     )
+    if session.scalar(select(User.id).where(User.username == user.username)):
+        # Whoever opens the case for the operation works on it: H2/H3 records shared in the
+        # operation are then visible to them; an administrator adds the colleagues.
+        add_case_member(session, case_id=case.id, username=user.username, actor=user.username)
+    return case
 
 
 def link_to_case(
