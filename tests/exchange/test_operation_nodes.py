@@ -4,6 +4,7 @@ visible to the case's members only), both close their parts, and it is closed on
 
 from __future__ import annotations
 
+import time
 import uuid
 
 import pytest
@@ -74,7 +75,9 @@ def test_a_joint_operation_from_invitation_to_closure(pair) -> None:  # noqa: AN
             new_case=f"XK-JIO-{tag}",
         )
         op_id, xk_case = op.op_id, op.case_id
+    started = time.monotonic()
     wait_for(lambda: _state(mk, op_id) == "invited", timeout=60)
+    print(f"invitation on MK after {time.monotonic() - started:.2f} s")
     mk.cli("operation", "accept", op_id, "--new-case", f"MK-JIO-{tag}", "--user", mk_name)
     wait_for(lambda: _state(xk, op_id) == "active", timeout=60)
 
@@ -109,7 +112,9 @@ def test_a_joint_operation_from_invitation_to_closure(pair) -> None:  # noqa: AN
             tasks = operation_work.items_of(session, op, "task")
             return bool(tasks) and bool(operation_work.records_of(session, op))
 
+    started = time.monotonic()
     wait_for(arrived, timeout=60)
+    print(f"MK's task and record on XK after {time.monotonic() - started:.2f} s")
     with xk.store() as session:
         op = operations.get_operation(session, op_id)
         (task,) = operation_work.items_of(session, op, "task")
@@ -142,7 +147,9 @@ def test_a_joint_operation_from_invitation_to_closure(pair) -> None:  # noqa: AN
         operations.close_part(
             session, user=xk_user, op_id=op_id, reason="arrests", results="2 arrests"
         )
+    started = time.monotonic()
     wait_for(lambda: _state(mk, op_id) == "closed-by-XK", timeout=60)
+    print(f"XK's closure on MK after {time.monotonic() - started:.2f} s")
     mk.cli("operation", "close", op_id, "--reason", "done", "--results", "9 pistols", "--user",
            mk_name)  # fmt: skip
     wait_for(lambda: _state(xk, op_id) == "closed", timeout=60)

@@ -147,7 +147,19 @@ def _shared(db: DB, user: Principal, op: LiveOperation) -> list[dict[str, Any]]:
             seen[(record_type, record.id)] = (record, marks.get(record.id))
     for row in rows:
         record, mark = seen.get((row.record_type, row.record_id), (None, None))
-        out.append({"row": row, "record": record, "marking": mark})
+        slug, label, _plural = TYPES.get(row.record_type, ("", row.record_type, ""))
+        href = f"/records/{slug}/{row.record_id}" if slug and record is not None else None
+        title = title_of(row.record_type, record) if record is not None else None
+        out.append(
+            {
+                "row": row,
+                "record": record,
+                "marking": mark,
+                "label": label,
+                "href": href,
+                "title": title,
+            }
+        )
     return out
 
 
