@@ -10,10 +10,13 @@ from nacl.signing import SigningKey
 from sqlalchemy import select
 from test_operations import _from_mk, _mk_event
 
-from armsbridge.exchange import operations, service
+from armsbridge.audit.models import AuditEntry
+from armsbridge.auth.grants import add_case_member
+from armsbridge.exchange import operation_receive, operations, service, sharing
 from armsbridge.exchange.handlers import handler_for
 from armsbridge.exchange.identity import KeyPair
 from armsbridge.exchange.operation_models import LiveOperation
+from armsbridge.records.models import Provenance
 from armsbridge.records.service import create_record
 from principals import as_actor
 
@@ -138,3 +141,62 @@ def test_roles_without_operations_are_refused(client, session, token, node_keys)
         assert client.get("/operations/x", headers=headers).status_code == 403, role
         form = {"peer": "MK", "code": "C", "title": "t", "purpose": "p", "handling_code": "H0"}
         assert client.post("/operations", headers=headers, data=form).status_code == 403, role
+
+
+def test_h2_records_of_the_operation_show_to_members_of_its_case(
+    client, session, token, node_keys
+) -> None:  # noqa: ANN001
+    peer = _node(session, node_keys)
+    analyst = token("analyst")
+    case = create_record(
+        session,
+        record_type="case",
+        data={"reference": "XK-H2-1", "kind": "trafficking"},
+        user=as_actor("setup"),
+    )
+    terms = {
+        "op_id": "0f6c2d1e-0000-4000-8000-000000000002",
+        "code": "JIO-H2-PAGE",
+        "title": "t",
+        "purpose": "p",
+        "handling_code": "H2",
+        "initiator": "MK",
+        "partner": "XK",
+    }
+    _from_mk(session, peer, operations.INVITE, {"operation": terms, "event": _mk_event("invited")})
+    url = f"/operations/{terms['op_id']}"
+    client.post(f"{url}/accept", headers=analyst, data={"case_id": str(case.id)})
+    person = create_record(
+        session,
+        record_type="person",
+        data={"family_name": "Петровски", "jurisdiction": "MK", "handling_code": "H2"},
+        user=as_actor("exchange", "MK"),
+    )
+    session.add(
+        Provenance(
+            record_type="person",
+            record_id=person.id,
+            remote_ref="r-h2-page",
+            held_by="XK",
+            provider="MK",
+            message_id="m-h2-page",
+            received_at=datetime.now(UTC),
+            handling_code="H2",
+            source_grade="B",
+            information_grade="2",
+        )
+    )
+    share = {"id": "s-h2-page", "operation": terms["op_id"], "handling_code": "H2"}
+    operation_receive._records_received(
+        session, sharing.Stored(share=share, provider="MK", records=[("person", person.id, True)])
+    )
+    html = client.get(url, headers=analyst).text
+    assert "Петровски" not in html and "not visible to you" in html
+    add_case_member(session, case_id=case.id, username="analyst_xk", actor="admin")
+    html = client.get(url, headers=analyst).text
+    assert "Петровски" in html and "not to be disseminated further" in html and ">B2<" in html
+    consulted = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "consult", AuditEntry.actor == "analyst_xk")
+    ).all()
+    assert any((e.details or {}).get("operation") == terms["op_id"] for e in consulted)
+    assert any(e.why == "joint operation JIO-H2-PAGE" for e in consulted)
