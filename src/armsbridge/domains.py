@@ -118,12 +118,18 @@ DOMAINS: tuple[Domain, ...] = (
     ),
     Domain(
         "exchange",
-        routers=(_m("exchange", "api"), _m("exchange", "pages"), _m("exchange", "hit_pages")),
+        routers=(
+            _m("exchange", "api"),
+            _m("exchange", "pages"),
+            _m("exchange", "hit_pages"),
+            _m("exchange", "operation_pages"),
+        ),
         commands=_m("exchange", "commands"),
         models=_m("exchange", "models"),
         menu=(
             MenuEntry("/exchange", N_("Exchange"), "exchange.status", 105),
             MenuEntry("/exchange/hit", N_("Ask the other service"), "exchange.hit", 106),
+            MenuEntry("/operations", N_("Joint operations"), "operation.read", 85),
         ),
     ),
     Domain(

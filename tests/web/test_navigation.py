@@ -26,6 +26,7 @@ EXPECTED = {
         "Dashboard",
         *RECORD_AREAS,
         "Import",
+        "Joint operations",
         "Indicators",
         "Capacity",
         "Exchange",

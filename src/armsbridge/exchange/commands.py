@@ -21,6 +21,7 @@ from armsbridge.db.session import make_sessionmaker, session_scope
 from armsbridge.errors import UserError
 from armsbridge.exchange import delivery, hit_commands, service
 from armsbridge.exchange.models import OutboxMessage
+from armsbridge.exchange.operation_commands import operation_app
 from armsbridge.settings import get_settings
 
 console = Console()
@@ -278,3 +279,4 @@ def register(app: typer.Typer) -> None:
     app.add_typer(peer_app, name="peer")
     app.add_typer(exchange_app, name="exchange")
     hit_commands.register(app)
+    app.add_typer(operation_app, name="operation")

@@ -14,7 +14,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from armsbridge.db.base import Base
 from armsbridge.db.mixins import utcnow
-from armsbridge.exchange import hit_models  # noqa: F401 - the hit/no-hit set's tables join these
+from armsbridge.exchange import (
+    hit_models,  # noqa: F401 - the hit/no-hit set's tables join these
+    operation_models,  # noqa: F401 - joint operations' tables
+)
 
 STATES = ("queued", "sent", "delivered", "failed", "refused")
 

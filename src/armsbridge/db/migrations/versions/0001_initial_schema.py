@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 06:33:58.513610
+Create Date: 2026-12-02 06:46:25.229199
 """
 
 from __future__ import annotations
@@ -188,6 +188,36 @@ def upgrade() -> None:
     sa.Column('rotated_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_exchange_node'))
     )
+    op.create_table('exchange_operations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('op_id', sa.String(length=36), nullable=False),
+    sa.Column('code', sa.String(length=80), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('purpose', sa.Text(), nullable=False),
+    sa.Column('handling_code', sa.String(length=2), nullable=False),
+    sa.Column('restriction', sa.Text(), nullable=True),
+    sa.Column('starts_on', sa.Date(), nullable=True),
+    sa.Column('ends_on', sa.Date(), nullable=True),
+    sa.Column('initiator', sa.String(length=2), nullable=False),
+    sa.Column('partner', sa.String(length=2), nullable=False),
+    sa.Column('peer_id', sa.Integer(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('reporting_id', sa.Integer(), nullable=True),
+    sa.Column('agencies', sa.JSON(), nullable=True),
+    sa.Column('invited_by', sa.String(length=120), nullable=False),
+    sa.Column('invited_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('decline_reason', sa.Text(), nullable=True),
+    sa.Column('closures', sa.JSON(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exchange_operations')),
+    sa.UniqueConstraint('op_id', name=op.f('uq_exchange_operations_op_id'))
+    )
+    with op.batch_alter_table('exchange_operations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_exchange_operations_code'), ['code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_exchange_operations_peer_id'), ['peer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_exchange_operations_state'), ['state'], unique=False)
+
     op.create_table('exchange_outbox',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('message_id', sa.String(length=36), nullable=False),
@@ -786,6 +816,39 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_events_occurred_on'), ['occurred_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_events_place_id'), ['place_id'], unique=False)
 
+    op.create_table('exchange_operation_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('operation_id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.String(length=36), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('side', sa.String(length=2), nullable=False),
+    sa.Column('author', sa.String(length=120), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('body', sa.JSON(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['operation_id'], ['exchange_operations.id'], name=op.f('fk_exchange_operation_items_operation_id_exchange_operations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exchange_operation_items')),
+    sa.UniqueConstraint('operation_id', 'item_id', name='uq_operation_item')
+    )
+    with op.batch_alter_table('exchange_operation_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_exchange_operation_items_at'), ['at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_exchange_operation_items_operation_id'), ['operation_id'], unique=False)
+
+    op.create_table('exchange_operation_records',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('operation_id', sa.Integer(), nullable=False),
+    sa.Column('record_type', sa.String(length=40), nullable=False),
+    sa.Column('record_id', sa.Integer(), nullable=False),
+    sa.Column('side', sa.String(length=2), nullable=False),
+    sa.Column('message_id', sa.String(length=36), nullable=False),
+    sa.Column('shared_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['operation_id'], ['exchange_operations.id'], name=op.f('fk_exchange_operation_records_operation_id_exchange_operations'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exchange_operation_records')),
+    sa.UniqueConstraint('operation_id', 'record_type', 'record_id', name='uq_operation_record')
+    )
+    with op.batch_alter_table('exchange_operation_records', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_exchange_operation_records_operation_id'), ['operation_id'], unique=False)
+
     op.create_table('identity_documents',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -1130,6 +1193,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_identity_documents_number'))
 
     op.drop_table('identity_documents')
+    with op.batch_alter_table('exchange_operation_records', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_exchange_operation_records_operation_id'))
+
+    op.drop_table('exchange_operation_records')
+    with op.batch_alter_table('exchange_operation_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_exchange_operation_items_operation_id'))
+        batch_op.drop_index(batch_op.f('ix_exchange_operation_items_at'))
+
+    op.drop_table('exchange_operation_items')
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_events_place_id'))
         batch_op.drop_index(batch_op.f('ix_events_occurred_on'))
@@ -1277,6 +1349,12 @@ def downgrade() -> None:
         batch_op.drop_index('ix_exchange_outbox_due')
 
     op.drop_table('exchange_outbox')
+    with op.batch_alter_table('exchange_operations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_exchange_operations_state'))
+        batch_op.drop_index(batch_op.f('ix_exchange_operations_peer_id'))
+        batch_op.drop_index(batch_op.f('ix_exchange_operations_code'))
+
+    op.drop_table('exchange_operations')
     op.drop_table('exchange_node')
     with op.batch_alter_table('exchange_inbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_exchange_inbox_sender'))
