@@ -118,6 +118,8 @@ class Disclosure(Base):
     source_grade: Mapped[str] = mapped_column(String(1))
     information_grade: Mapped[str] = mapped_column(String(1))
     purpose: Mapped[str] = mapped_column(Text)
+    request_ref: Mapped[str | None] = mapped_column(String(36), default=None)
+    operation_ref: Mapped[str | None] = mapped_column(String(36), default=None)
     share_id: Mapped[str] = mapped_column(String(36))
     message_id: Mapped[str] = mapped_column(String(36))
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

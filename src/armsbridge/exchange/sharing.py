@@ -202,7 +202,8 @@ def share_records(
     message = enqueue(session, peer=peer, kind=RECORDS, body=body, now=now)
     moment = now or datetime.now(UTC)
     for item in items:
-        _remember(session, peer, item, refs, conditions, purpose, share_id, message, moment)
+        row = _remember(session, peer, item, refs, conditions, purpose, share_id, message, moment)
+        row.request_ref, row.operation_ref = request_ref, operation_ref
         log_access(
             session,
             user=user,
@@ -250,6 +251,16 @@ def _links_among(
     return out
 
 
+def _remembered(session: Session, peer: Peer, item: Item) -> Disclosure | None:
+    return session.scalar(
+        select(Disclosure).where(
+            Disclosure.peer_id == peer.id,
+            Disclosure.record_type == item.record_type,
+            Disclosure.record_id == item.record_id,
+        )
+    )
+
+
 def _remember(
     session: Session,
     peer: Peer,
@@ -260,14 +271,8 @@ def _remember(
     share_id: str,
     message: OutboxMessage,
     now: datetime,
-) -> None:
-    row = session.scalar(
-        select(Disclosure).where(
-            Disclosure.peer_id == peer.id,
-            Disclosure.record_type == item.record_type,
-            Disclosure.record_id == item.record_id,
-        )
-    )
+) -> Disclosure:
+    row = _remembered(session, peer, item)
     if row is None:
         row = Disclosure(peer_id=peer.id, record_type=item.record_type, record_id=item.record_id)
         session.add(row)
@@ -277,6 +282,7 @@ def _remember(
     row.source_grade, row.information_grade = conditions.source_grade, conditions.information_grade
     row.purpose, row.share_id, row.message_id = purpose, share_id, message.message_id
     row.sent_at = now
+    return row
 
 
 def queue_updates(session: Session, *, now: datetime | None = None) -> int:
@@ -313,6 +319,8 @@ def queue_updates(session: Session, *, now: datetime | None = None) -> int:
                 row.handling_code, row.restriction, row.source_grade, row.information_grade
             ),
             purpose=f"update of a record disclosed for: {row.purpose}"[:500],
+            request_ref=row.request_ref,
+            operation_ref=row.operation_ref,
             now=moment,
         )
         sent += 1

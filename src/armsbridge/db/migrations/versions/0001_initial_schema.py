@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 06:46:25.229199
+Create Date: 2026-12-02 06:46:50.090287
 """
 
 from __future__ import annotations
@@ -152,6 +152,8 @@ def upgrade() -> None:
     sa.Column('source_grade', sa.String(length=1), nullable=False),
     sa.Column('information_grade', sa.String(length=1), nullable=False),
     sa.Column('purpose', sa.Text(), nullable=False),
+    sa.Column('request_ref', sa.String(length=36), nullable=True),
+    sa.Column('operation_ref', sa.String(length=36), nullable=True),
     sa.Column('share_id', sa.String(length=36), nullable=False),
     sa.Column('message_id', sa.String(length=36), nullable=False),
     sa.Column('sent_at', sa.DateTime(timezone=True), nullable=False),
