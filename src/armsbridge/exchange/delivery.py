@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from armsbridge.db.engine import engine_from_settings
 from armsbridge.db.session import make_sessionmaker, session_scope
 from armsbridge.exchange import envelope as env
-from armsbridge.exchange import identity
+from armsbridge.exchange import identity, pruning
 from armsbridge.exchange.models import STATES, OutboxMessage, Peer
 from armsbridge.exchange.service import KEY_ROTATION, aware, peer_keys, require_node
 from armsbridge.settings import Settings
@@ -313,7 +313,9 @@ class Worker(threading.Thread):
 def run_pass(factory: sessionmaker[Session], settings: Settings) -> Report | None:
     """Run one pass; a fault is logged (the worker goes on), never raised."""
     try:
-        return deliver_once(factory, settings=settings)
+        report = deliver_once(factory, settings=settings)
+        pruning.housekeep(factory, settings=settings, now=datetime.now(UTC))  # inbox, summaries
+        return report
     except identity.NoIdentity:
         return None  # the node is not initialised for the exchange: nothing to send
     except Exception:  # noqa: BLE001 - the worker must outlive a bad pass
