@@ -210,6 +210,12 @@ class Node:
                 self.process.wait()
         self.process = None
 
+    def dispose(self) -> None:
+        """Close this helper's connections to the node's database (before it is dropped)."""
+        if self._pg is not None:
+            self._pg.dispose()
+            self._pg = None
+
     def query(self, sql: str, *params: object) -> list[tuple]:
         """Run a read-only query on the node's store (SQLite file, or its PostgreSQL database)."""
         if self.database_url:
