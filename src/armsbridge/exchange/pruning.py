@@ -37,7 +37,7 @@ def prune_inbox(session: Session, *, settings: Settings, now: datetime) -> int:
     """Delete inbox rows no copy or replay of their message can still reach; return how many."""
     cutoff = now - inbox_keep(settings)
     result = session.execute(delete(InboxMessage).where(InboxMessage.sent_at < cutoff))
-    return int(result.rowcount or 0)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 _last: dict[int, datetime] = {}

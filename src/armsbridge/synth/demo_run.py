@@ -72,11 +72,14 @@ def run_nodes(nodes: Sequence[DemoNode], console: Console, *, quiet: bool = Fals
     return code
 
 
-def env_prefix(node: DemoNode) -> str:
-    """Return the `VAR=value ...` prefix that runs a CLI command as this node."""
+def env_prefix(node: DemoNode, user: str | None = None) -> str:
+    """Return the `VAR=value ...` prefix that runs a CLI command as this node (and account)."""
     env = node.env()
     names = ("ARMSBRIDGE_VAR_DIR", "ARMSBRIDGE_JURISDICTION", "ARMSBRIDGE_DATABASE_URL")
-    return " ".join(f"{name}={shlex.quote(env[name])}" for name in names)
+    pairs = [(name, env[name]) for name in names]
+    if user:
+        pairs.append(("ARMSBRIDGE_USER", user))  # the account the command acts as
+    return " ".join(f"{name}={shlex.quote(value)}" for name, value in pairs)
 
 
 def print_peering(
@@ -93,7 +96,7 @@ def print_peering(
 def print_try(xk: DemoNode, mk: DemoNode, examples: Sequence[Example], console: Console) -> None:
     """Print how to do a hit/no-hit and the request round trip, with values to try."""
     say = lambda text="": console.print(text, highlight=False, soft_wrap=True)  # noqa: E731
-    as_xk, as_mk = env_prefix(xk), env_prefix(mk)
+    as_xk, as_mk = env_prefix(xk, "xk-analyst"), env_prefix(mk, "mk-analyst")
     say()
     say("[bold]Try hit/no-hit[/bold]: Kosovo asks North Macedonia (the values are the world's):")
     for example in examples:
