@@ -154,3 +154,16 @@ def test_demo_serves_both_nodes_they_exchange_and_ctrl_c_stops_both(tmp_path) ->
             httpx.get(f"{url}/health", timeout=1)
     marker = json.loads((tmp_path / "demo" / "xk" / "demo.json").read_text())
     assert marker["persons"] == 60
+
+
+def test_demo_accounts_are_made_once_per_build_then_read_back(built) -> None:  # noqa: ANN001
+    _, _, xk, _ = built
+    first = demo_nodes.demo_accounts(xk, password=None)
+    hashes = _q(xk, "select username, password_hash from users order by username")
+    again = demo_nodes.demo_accounts(xk, password=None)
+    assert again == first  # the same credentials printed, nothing reset
+    assert _q(xk, "select username, password_hash from users order by username") == hashes
+    assert (Path(xk.settings.var_dir) / demo_nodes.ACCOUNTS).stat().st_mode & 0o077 == 0
+    known = demo_nodes.demo_accounts(xk, password="demo-password-2026")  # another password
+    assert {a.password for a in known} == {"demo-password-2026"}
+    assert _q(xk, "select username, password_hash from users order by username") != hashes

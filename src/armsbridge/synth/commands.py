@@ -94,7 +94,6 @@ def demo(
     from armsbridge.synth import demo_nodes, demo_run
     from armsbridge.synth.demo_examples import pick_examples
     from armsbridge.web.commands import print_accounts
-    from armsbridge.web.demo import ensure_demo_users
 
     settings = get_settings()
     only = node.strip().upper()
@@ -127,11 +126,7 @@ def demo(
     print_summary(_counts(nodes))
     console.print(f"built in {time.perf_counter() - started:.1f} s; world in {world}")
     for item in nodes:
-        accounts = ensure_demo_users(
-            item.settings,
-            password=settings.demo_password or None,
-            jurisdictions=(item.jurisdiction,),
-        )
+        accounts = demo_nodes.demo_accounts(item, password=settings.demo_password or None)
         print_accounts(accounts, item.url)
     if len(nodes) == 2:
         xk, mk = nodes

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -211,3 +211,28 @@ def refresh(node: DemoNode) -> int:
             return int(session.scalar(select(func.count()).select_from(HitKey)) or 0)
     finally:
         keys.use_node(None)
+
+
+ACCOUNTS = "demo-accounts.json"  # the demo's own credentials (0600), never a real node's
+
+
+def demo_accounts(node: DemoNode, *, password: str | None) -> list[Any]:
+    """Return the node's demo accounts: created (or reset) once per build, then read back.
+
+    A rebuilt store or another ARMSBRIDGE_DEMO_PASSWORD resets them; a reused store prints the
+    credentials written at its build (var dir, mode 0600), so a second run hashes nothing.
+    """
+    from armsbridge.web.demo import DemoAccount, ensure_demo_users
+
+    path = Path(node.settings.var_dir) / ACCOUNTS
+    if path.is_file():
+        saved = json.loads(path.read_text(encoding="utf-8"))
+        if saved.get("password") == (password or None):
+            return [DemoAccount(**a) for a in saved["accounts"]]
+    accounts = ensure_demo_users(
+        node.settings, password=password, jurisdictions=(node.jurisdiction,)
+    )
+    body = {"password": password or None, "accounts": [asdict(a) for a in accounts]}
+    path.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return accounts
