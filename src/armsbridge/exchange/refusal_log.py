@@ -3,10 +3,11 @@
 Per (sender claimed, reason) and per minute, the first `exchange_refusal_log_per_minute`
 refusals are logged in full (one audit entry each, as before); the rest are only counted, and
 one summary entry (`details.summary`, `details.suppressed`, the window) is written when the
-window is over: by the next refusal of that pair, or by the delivery worker's pass
-(`flush`). The HTTP answer and the signed receipt never change. Counts live in the process
-(one per `armsbridge serve` worker process); at most MAX_KEYS pairs are told apart per window,
-the rest share one pair per reason (sender "*"), so made-up senders cannot grow the memory.
+window is over: by the next refusal the process sees (of any pair), or by the delivery
+worker's pass (`flush`). The HTTP answer and the signed receipt never change. Counts live in
+the process (one per `armsbridge serve` worker process); at most MAX_KEYS pairs are told apart
+per window, the rest share one pair per reason (sender "*"), so made-up senders cannot grow
+the memory.
 """
 
 from __future__ import annotations
@@ -62,19 +63,12 @@ def admit(
     sender: str, reason: str, *, per_minute: int, now: datetime
 ) -> tuple[bool, list[Summary]]:
     """Count one refusal; return (log it in full?, summaries of windows that just ended)."""
-    summaries: list[Summary] = []
     with _lock:
+        summaries = _expire(now)  # every finished window, of any pair (cheap: <= MAX_KEYS)
         key = (sender, reason)
         if key not in _windows and len(_windows) >= MAX_KEYS:
-            summaries = _expire(now)
-            if len(_windows) >= MAX_KEYS:
-                key = ("*", reason)
+            key = ("*", reason)
         window = _windows.get(key)
-        if window is not None and now >= window.start + WINDOW:
-            closed = _close(key, window)
-            if closed:
-                summaries.append(closed)
-            window = None
         if window is None:
             window = _windows[key] = _Window(now)
         if window.logged < per_minute:
