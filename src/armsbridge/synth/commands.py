@@ -134,10 +134,9 @@ def demo(
         demo_run.print_peering(nodes, prints, console)
         demo_run.print_try(xk, mk, pick_examples(world, xk, mk), console)
     console.print()
-    console.print(
-        "serving " + ", ".join(f"{n.jurisdiction} on {n.url}" for n in nodes) + "  (Ctrl+C stops)"
-    )
     if serve:
+        where = ", ".join(f"{n.jurisdiction} on {n.url}" for n in nodes)
+        console.print(f"serving {where}  (Ctrl+C stops {'both' if len(nodes) == 2 else 'it'})")
         raise typer.Exit(demo_run.run_nodes(nodes, console))
 
 
