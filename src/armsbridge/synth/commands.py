@@ -86,8 +86,8 @@ def demo(
         "--port",
         help="Port of the node (--node: 8000), or of XK, MK on the next (8001).",
     ),
-    root: Path = typer.Option(
-        Path("var/demo"), "--dir", help="Folder of the demo: world/, xk/, mk/."
+    root: Path | None = typer.Option(
+        None, "--dir", help="Folder of the demo: world/, xk/, mk/ (default: VAR_DIR/demo)."
     ),
 ) -> None:
     """Build the two demo nodes (XK, MK), each with its own half of a world, peer them, serve."""
@@ -96,6 +96,7 @@ def demo(
     from armsbridge.web.commands import print_accounts
 
     settings = get_settings()
+    root = root or Path(settings.var_dir) / "demo"
     only = node.strip().upper()
     if only and only not in JURISDICTIONS:
         raise UserError(f"--node {node!r}: use XK or MK")
