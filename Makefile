@@ -1,5 +1,6 @@
 # armsbridge: `make demo` runs the product on demo data, `make test` runs the whole suite.
 PY ?= python3
+DEMO_ARGS ?=  # e.g. make demo DEMO_ARGS=--fresh (rebuild the stores), --node XK (one node)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -15,8 +16,8 @@ $(STAMP): pyproject.toml $(wildcard package.json) $(wildcard package-lock.json)
 
 setup: $(STAMP)  ## create .venv and install everything the product and its tests need
 
-demo: setup  ## build the demo store from the synthetic world and run the product
-	$(BIN)/armsbridge demo
+demo: setup  ## two nodes, XK on :8001 and MK on :8002, each its own half of the demo world
+	$(BIN)/armsbridge demo $(DEMO_ARGS)
 
 test: setup  ## run the whole test suite (PostgreSQL too when a server is reachable)
 	$(BIN)/pytest -n 2 --dist loadgroup

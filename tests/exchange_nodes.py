@@ -10,13 +10,17 @@ import sqlite3
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 from nacl.signing import SigningKey
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 import armsbridge
 from armsbridge.db import keys
@@ -28,6 +32,37 @@ from armsbridge.exchange.identity import KeyPair
 from armsbridge.settings import Settings
 
 SRC = Path(armsbridge.__file__).resolve().parent.parent
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def pg_admin_url() -> str | None:
+    """Return the PostgreSQL server's admin URL if one answers (as tests/conftest.py probes)."""
+    url = os.environ.get("ARMSBRIDGE_TEST_DATABASE_URL", DEFAULT_PG)
+    try:
+        probe = create_engine(url, connect_args={"connect_timeout": 3})
+        with probe.connect() as conn:
+            conn.execute(text("select 1"))
+        probe.dispose()
+        return url
+    except Exception:  # noqa: BLE001 - any failure means "no server here"
+        if os.environ.get("CI") or os.environ.get("ARMSBRIDGE_TEST_DATABASE_URL"):
+            raise
+        return None
+
+
+@contextmanager
+def pg_database(admin_url: str, label: str) -> Iterator[str]:
+    """Create a fresh PostgreSQL database, yield its URL, drop it afterwards."""
+    name = f"armsbridge_{label}_{os.getpid()}_{uuid.uuid4().hex[:6]}".lower()
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def free_port() -> int:
@@ -40,8 +75,11 @@ def free_port() -> int:
 class Node:
     """One armsbridge node: its var dir, CLI, server process and (read-only) store."""
 
-    def __init__(self, root: Path, jurisdiction: str, **env: str) -> None:
+    def __init__(
+        self, root: Path, jurisdiction: str, database_url: str | None = None, **env: str
+    ) -> None:
         self.jurisdiction = jurisdiction
+        self.database_url = database_url
         self.var = root / jurisdiction.lower()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -59,8 +97,11 @@ class Node:
             **env,
         }
         self.env.pop("ARMSBRIDGE_DATABASE_URL", None)
+        if database_url:
+            self.env["ARMSBRIDGE_DATABASE_URL"] = database_url
         self.env.pop("ARMSBRIDGE_KEYS_DIR", None)
         self.process: subprocess.Popen[bytes] | None = None
+        self._pg: Engine | None = None
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run `armsbridge ARGS` for this node; fail the test on a non-zero exit if `check`."""
@@ -77,7 +118,9 @@ class Node:
 
     def settings(self) -> Settings:
         """Return the node's settings (as its processes read them from the environment)."""
-        return Settings(var_dir=self.var, jurisdiction=self.jurisdiction)
+        return Settings(
+            var_dir=self.var, jurisdiction=self.jurisdiction, database_url=self.database_url or ""
+        )
 
     @contextmanager
     def store(self) -> Iterator[Session]:
@@ -167,8 +210,20 @@ class Node:
                 self.process.wait()
         self.process = None
 
+    def dispose(self) -> None:
+        """Close this helper's connections to the node's database (before it is dropped)."""
+        if self._pg is not None:
+            self._pg.dispose()
+            self._pg = None
+
     def query(self, sql: str, *params: object) -> list[tuple]:
-        """Run a read-only query on the node's SQLite store."""
+        """Run a read-only query on the node's store (SQLite file, or its PostgreSQL database)."""
+        if self.database_url:
+            if self._pg is None:
+                self._pg = create_engine(self.database_url, poolclass=NullPool)
+            with self._pg.connect() as conn:
+                rows = conn.exec_driver_sql(sql.replace("?", "%s"), params).fetchall()
+                return [tuple(r) for r in rows]
         uri = f"file:{self.var / 'armsbridge.db'}?mode=ro"
         with sqlite3.connect(uri, uri=True, timeout=30) as conn:
             return conn.execute(sql, params).fetchall()

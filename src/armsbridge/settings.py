@@ -151,6 +151,13 @@ class Settings(BaseSettings):
     exchange_worker: bool = Field(
         default=True, description="Run the delivery worker inside `armsbridge serve`."
     )
+    exchange_refusal_log_per_minute: int = Field(
+        default=20,
+        ge=0,
+        description="Refused messages logged one by one in the audit log per claimed sender and "
+        "reason per minute; further refusals in that minute are counted and logged as one summary "
+        "entry (the answer to the sender does not change).",
+    )
 
     hit_budget_user_per_day: int = Field(
         default=500,

@@ -10,11 +10,20 @@ from pathlib import Path
 import pytest
 
 from armsbridge.db import keys
+from armsbridge.exchange import refusal_log
 from armsbridge.settings import Settings
 from exchange_nodes import Node
 
 # Helpers of these tests (hit_factories.py) import as top-level modules.
 sys.path.insert(0, str(Path(__file__).parent))
+
+
+@pytest.fixture(autouse=True)
+def _refusal_counts() -> Iterator[None]:
+    """Each test starts with no refusal counted (the audit log's rate limit is per process)."""
+    refusal_log.reset()
+    yield
+    refusal_log.reset()
 
 
 @pytest.fixture(scope="session")

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from armsbridge.db.engine import engine_from_settings
 from armsbridge.db.session import make_sessionmaker, session_scope
 from armsbridge.exchange import envelope as env
-from armsbridge.exchange import identity
+from armsbridge.exchange import identity, pruning
 from armsbridge.exchange.models import STATES, OutboxMessage, Peer
 from armsbridge.exchange.service import KEY_ROTATION, aware, peer_keys, require_node
 from armsbridge.exchange.sharing import queue_updates
@@ -318,6 +318,7 @@ def run_pass(factory: sessionmaker[Session], settings: Settings) -> Report | Non
         with session_scope(factory) as session:
             queue_updates(session)  # changes to records already disclosed go out in this pass
         report = deliver_once(factory, settings=settings)
+        pruning.housekeep(factory, settings=settings, now=datetime.now(UTC))  # inbox, summaries
         with session_scope(factory) as session:
             if pending(session):  # records received since the last pass meet the node's own
                 match_received(session, settings=settings)

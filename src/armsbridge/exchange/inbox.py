@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from armsbridge.audit.service import log_event
 from armsbridge.db.session import session_scope
 from armsbridge.exchange import envelope as env
-from armsbridge.exchange import identity
+from armsbridge.exchange import identity, refusal_log
 from armsbridge.exchange.handlers import HandlerRefused, Received, handler_for
 from armsbridge.exchange.models import InboxMessage
 from armsbridge.exchange.service import peer_for_sender, peer_keys, require_node
@@ -136,10 +136,27 @@ def _apply(session: Session, message: Received) -> dict[str, Any]:
 
 
 def _log_refusal(
-    factory: sessionmaker[Session], parsed: env.Envelope | None, refusal: Refusal, me: str
+    factory: sessionmaker[Session],
+    parsed: env.Envelope | None,
+    refusal: Refusal,
+    me: str,
+    *,
+    settings: Settings,
+    now: datetime,
 ) -> None:
     sender = parsed.sender if parsed else None
+    full, summaries = refusal_log.admit(
+        sender or "unknown",
+        refusal.reason,
+        per_minute=settings.exchange_refusal_log_per_minute,
+        now=now,
+    )
+    if not full and not summaries:
+        return  # counted: one summary entry is written when the minute is over
     with session_scope(factory) as session:
+        refusal_log.write_summaries(session, summaries, jurisdiction=me)
+        if not full:
+            return
         # The entry belongs to this node's service (its auditors see it), whoever claims to send.
         log_event(
             session,
@@ -200,7 +217,7 @@ def receive(
                 "conflict", f"the message could not be applied here: {str(exc.orig)[:200]}"
             ) from exc
     except Refusal as refusal:
-        _log_refusal(factory, parsed, refusal, me)
+        _log_refusal(factory, parsed, refusal, me, settings=settings, now=now)
         status = "duplicate" if refusal.reason == "duplicate" else "refused"
         return Answer(
             REFUSAL_STATUS.get(refusal.reason, HANDLER_REFUSAL_STATUS),

@@ -85,6 +85,7 @@ class InboxMessage(Base):
     """A message received and applied (once: the message id and the nonce are unique)."""
 
     __tablename__ = "exchange_inbox"
+    __table_args__ = (Index("ix_exchange_inbox_sent_at", "sent_at"),)  # pruning (pruning.py)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     message_id: Mapped[str] = mapped_column(String(36), unique=True)

@@ -1,4 +1,5 @@
-"""CLI: `armsbridge synth` writes the synthetic world; `armsbridge demo` builds a demo store."""
+"""CLI: `armsbridge synth` writes the synthetic world; `armsbridge demo` builds and serves the demo
+nodes (Kosovo and North Macedonia, each with its own half of the world; see synth/demo_nodes.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from armsbridge.errors import UserError
 from armsbridge.settings import get_settings
 from armsbridge.synth.bad_rows import BAD_ROWS_FILE
-from armsbridge.synth.service import build_demo_store, generate_world
+from armsbridge.synth.files import JURISDICTIONS
+from armsbridge.synth.service import count_records, generate_world
 
 console = Console()
 DEMO_SEED = 20260101
@@ -71,30 +74,90 @@ def synth(
 def demo(
     persons: int = typer.Option(1000, "--persons", help="Real persons in the demo world."),
     seed: int = typer.Option(DEMO_SEED, "--seed", help="Seed of the demo world."),
-    fresh: bool = typer.Option(False, "--fresh", help="Delete the SQLite store first."),
-    serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the node afterwards."),
-    port: int = typer.Option(8000, "--port", help="Port to serve on (127.0.0.1)."),
+    fresh: bool = typer.Option(
+        False, "--fresh", help="Rebuild the world and the nodes' stores from scratch."
+    ),
+    serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the nodes afterwards."),
+    node: str = typer.Option(
+        "", "--node", help="XK or MK: run that node alone (its own half), on --port (8000)."
+    ),
+    port: int = typer.Option(
+        0,
+        "--port",
+        help="Port of the node (--node: 8000), or of XK, MK on the next (8001).",
+    ),
+    root: Path | None = typer.Option(
+        None, "--dir", help="Folder of the demo: world/, xk/, mk/ (default: VAR_DIR/demo)."
+    ),
 ) -> None:
-    """Build a demo store from a small world, create demo users, and serve the node."""
-    settings = get_settings()
+    """Build the two demo nodes (XK, MK), each with its own half of a world, peer them, serve."""
+    from armsbridge.synth import demo_nodes, demo_run
+    from armsbridge.synth.demo_examples import pick_examples
+    from armsbridge.web.commands import print_accounts
 
+    settings = get_settings()
+    root = root or Path(settings.var_dir) / "demo"
+    only = node.strip().upper()
+    if only and only not in JURISDICTIONS:
+        raise UserError(f"--node {node!r}: use XK or MK")
+    codes = (only,) if only else JURISDICTIONS
+    if only:
+        ports = {only: port or 8000}
+    else:
+        base = port or demo_nodes.DEMO_PORTS["XK"]
+        ports = {"XK": base, "MK": base + 1}
+    nodes = [demo_nodes.demo_node(root, code, ports[code]) for code in codes]
+    started = time.perf_counter()
+    world = demo_nodes.ensure_world(root, seed=seed, persons=persons, fresh=fresh)
+    for item in nodes:
+        if not fresh and demo_nodes.is_built(item, seed=seed, persons=persons):
+            console.print(f"node {item.jurisdiction}: store reused ({item.settings.var_dir})")
+            demo_nodes.set_url(item)
+            continue
+        console.print(f"node {item.jurisdiction}: building {item.settings.var_dir} ...")
+        demo_nodes.build_node(
+            item, world, seed=seed, persons=persons, on_file=_on_file(item.jurisdiction)
+        )
+    if len(nodes) == 2:
+        for a, b in ((nodes[0], nodes[1]), (nodes[1], nodes[0])):
+            demo_nodes.peer(a, b)
+    for item in nodes:
+        keys_in_set = demo_nodes.refresh(item)
+        console.print(f"node {item.jurisdiction}: hit/no-hit set of {keys_in_set:,} keys")
+    print_summary(_counts(nodes))
+    console.print(f"built in {time.perf_counter() - started:.1f} s; world in {world}")
+    for item in nodes:
+        accounts = demo_nodes.demo_accounts(item, password=settings.demo_password or None)
+        print_accounts(accounts, item.url)
+    if len(nodes) == 2:
+        xk, mk = nodes
+        prints = {n.jurisdiction: demo_nodes.fingerprint(n) for n in nodes}
+        demo_run.print_peering(nodes, prints, console)
+        demo_run.print_try(xk, mk, pick_examples(world, xk, mk), console)
+    console.print()
+    if serve:
+        where = ", ".join(f"{n.jurisdiction} on {n.url}" for n in nodes)
+        console.print(f"serving {where}  (Ctrl+C stops {'both' if len(nodes) == 2 else 'it'})")
+        raise typer.Exit(demo_run.run_nodes(nodes, console))
+
+
+def _on_file(jurisdiction: str) -> Any:
     def on_file(item: dict[str, Any], report: Any) -> None:
         note = f", {report.rows_quarantined} quarantined" if report.rows_quarantined else ""
         console.print(
-            f"imported {item['file']} ({item['profile']}): {report.rows_imported:,} rows{note}"
+            f"  {jurisdiction}: imported {item['file']} ({item['profile']}): "
+            f"{report.rows_imported:,} rows{note}"
         )
 
-    result = build_demo_store(settings, persons=persons, seed=seed, fresh=fresh, on_file=on_file)
-    print_summary(result["counts"])
-    console.print(f"demo world in {result['world']}; store at {settings.effective_database_url()}")
-    from armsbridge.web.commands import print_accounts
-    from armsbridge.web.demo import ensure_demo_users
-    from armsbridge.web.demo import serve as serve_node
+    return on_file
 
-    url = f"http://127.0.0.1:{port}"
-    print_accounts(ensure_demo_users(settings, password=settings.demo_password or None), url)
-    if serve:
-        serve_node(settings, host="127.0.0.1", port=port)
+
+def _counts(nodes: list) -> dict[str, dict[str, int]]:
+    merged: dict[str, dict[str, int]] = {}
+    for item in nodes:
+        for rtype, by_j in count_records(item.settings).items():
+            merged.setdefault(rtype, {}).update({item.jurisdiction: by_j.get(item.jurisdiction, 0)})
+    return merged
 
 
 def print_summary(counts: dict[str, dict[str, int]]) -> None:

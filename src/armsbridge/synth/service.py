@@ -146,8 +146,9 @@ def import_world(
     *,
     purpose: str = "demo",
     on_file: Callable[[dict[str, Any], Any], None] | None = None,
+    jurisdiction: str | None = None,
 ) -> list[Any]:
-    """Import every file of a world's manifest in order, one transaction per file."""
+    """Import a world's files in manifest order (`jurisdiction`: only its own), one per commit."""
     from armsbridge.db.engine import engine_from_settings
     from armsbridge.db.session import make_sessionmaker, session_scope
     from armsbridge.imports.service import import_file
@@ -158,6 +159,8 @@ def import_world(
     reports = []
     try:
         for item in manifest["imports"]:
+            if jurisdiction and item["jurisdiction"] != jurisdiction:
+                continue
             with session_scope(factory) as session:
                 report = import_file(
                     session,

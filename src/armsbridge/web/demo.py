@@ -33,7 +33,12 @@ def demo_username(role: str, jurisdiction: str) -> str:
     return f"{jurisdiction.lower()}-{role.replace('_', '-')}"
 
 
-def ensure_demo_users(settings: Any, *, password: str | None = None) -> list[DemoAccount]:
+def ensure_demo_users(
+    settings: Any,
+    *,
+    password: str | None = None,
+    jurisdictions: tuple[str, ...] = DEMO_JURISDICTIONS,
+) -> list[DemoAccount]:
     """Create (or reset) one account per role and jurisdiction; return their credentials.
 
     `password` (ARMSBRIDGE_DEMO_PASSWORD) gives every account the same known password; without
@@ -43,7 +48,7 @@ def ensure_demo_users(settings: Any, *, password: str | None = None) -> list[Dem
     accounts = []
     try:
         with session_scope(make_sessionmaker(engine)) as session:
-            for jurisdiction in DEMO_JURISDICTIONS:
+            for jurisdiction in jurisdictions:
                 for role in role_names():
                     name = demo_username(role, jurisdiction)
                     secret = password or secrets.token_urlsafe(12)

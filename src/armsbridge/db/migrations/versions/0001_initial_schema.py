@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 06:46:50.090287
+Create Date: 2026-12-02 06:54:27.778059
 """
 
 from __future__ import annotations
@@ -177,6 +177,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('exchange_inbox', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_exchange_inbox_sender'), ['sender'], unique=False)
+        batch_op.create_index('ix_exchange_inbox_sent_at', ['sent_at'], unique=False)
 
     op.create_table('exchange_node',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -1359,6 +1360,7 @@ def downgrade() -> None:
     op.drop_table('exchange_operations')
     op.drop_table('exchange_node')
     with op.batch_alter_table('exchange_inbox', schema=None) as batch_op:
+        batch_op.drop_index('ix_exchange_inbox_sent_at')
         batch_op.drop_index(batch_op.f('ix_exchange_inbox_sender'))
 
     op.drop_table('exchange_inbox')
