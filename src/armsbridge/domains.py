@@ -119,6 +119,13 @@ DOMAINS: tuple[Domain, ...] = (
         menu=(MenuEntry("/exchange", N_("Exchange"), "exchange.status", 105),),
     ),
     Domain(
+        "requests",  # information requests between nodes (part of the exchange folder)
+        routers=(_m("exchange", "request_pages"),),
+        commands=_m("exchange", "request_commands"),
+        models=_m("exchange", "request_models"),
+        menu=(MenuEntry("/exchange/requests", N_("Requests"), "exchange.request", 106),),
+    ),
+    Domain(
         "indicators",
         routers=(_m("indicators", "api"), _m("indicators", "pages")),
         commands=_m("indicators", "commands"),
