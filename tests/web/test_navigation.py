@@ -22,7 +22,15 @@ from .conftest import PASSWORD, sign_in
 RECORD_AREAS = ["Search", "Cases", "Persons", "Firearms", "Identify a weapon", "Vehicles"]
 # What each role must find in the navigation (areas whose pages the node serves).
 EXPECTED = {
-    "analyst": ["Dashboard", *RECORD_AREAS, "Import", "Indicators", "Capacity", "Exchange"],
+    "analyst": [
+        "Dashboard",
+        *RECORD_AREAS,
+        "Import",
+        "Indicators",
+        "Capacity",
+        "Exchange",
+        "Requests",
+    ],
     "border": ["Dashboard", *RECORD_AREAS],
     "officer": ["Dashboard", "Indicators", "Capacity"],
     "auditor": ["Dashboard", "Audit log"],
