@@ -145,6 +145,8 @@ def test_share_a_record_without_a_request(client, session, token, node_keys) -> 
     setup_node(session, node_keys)
     analyst = token("analyst")
     person_id, _, _ = seed(session, "Rexhepi-" + uuid.uuid4().hex[:6])
+    record_page = client.get(f"/records/persons/{person_id}?why=alert", headers=analyst)
+    assert f'href="/exchange/share/new?type=person&amp;id={person_id}"' in record_page.text
     pick = client.get("/exchange/share/new", headers=analyst)
     assert pick.status_code == 200 and 'id="share-pick"' in pick.text
     form = client.get(f"/exchange/share/new?type=person&id={person_id}", headers=analyst)
