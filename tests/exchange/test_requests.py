@@ -17,6 +17,7 @@ from armsbridge.audit.models import AuditEntry
 from armsbridge.auth.principal import node_principal
 from armsbridge.errors import NotFound, PermissionDenied, UserError
 from armsbridge.exchange import request_answers as answers
+from armsbridge.exchange import request_received as arrived
 from armsbridge.exchange import requests
 from armsbridge.exchange.request_models import InfoRequest
 from armsbridge.exchange.sharing import Conditions, Item
@@ -115,7 +116,7 @@ def test_asker_row_goes_queued_delivered_answered(session, world) -> None:  # no
     hand_over(session, last_message(session, "records"))
     hand_over(session, last_message(session, "request-answer"))
     assert mine().state == "answered" and mine().clock is None
-    received = answers.received_records(session, user=world["asker"], ref=asked.ref)
+    received = arrived.received_records(session, user=world["asker"], ref=asked.ref)
     assert sorted(r.record_type for r in received) == ["person", "phone"]
     assert {r.marking.grades for r in received} == {"B2"}
     assert requests.request_counts(session)["answered"] >= 1
@@ -155,7 +156,7 @@ def test_partial_answer_sends_only_chosen_fields_and_records(session, world) -> 
         session.scalar(readable("person", world["asker"]).where(Person.id == copy.id)) is not None
     )
     assert session.scalar(readable("person", world["answerer"]).where(Person.id == copy.id)) is None
-    (received,) = answers.received_records(session, user=world["asker"], ref=asked.ref)
+    (received,) = arrived.received_records(session, user=world["asker"], ref=asked.ref)
     assert received.marking.handling_code == "H2" and received.marking.grades == "A1"
     # Linked to the request's case.
     link = session.scalar(
@@ -313,5 +314,5 @@ def test_spontaneous_share_arrives_as_received(session, world) -> None:  # noqa:
         session, user=world["answerer"], side="asker", kind="spontaneous"
     )
     assert row.row.state == "received" and row.row.justification.startswith("alert")
-    (record,) = answers.received_records(session, user=world["answerer"], ref=row.row.ref)
+    (record,) = arrived.received_records(session, user=world["answerer"], ref=row.row.ref)
     assert record.marking.grades == "B3"

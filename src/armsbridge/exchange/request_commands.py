@@ -12,6 +12,7 @@ from armsbridge.auth.commands import USER_OPTION
 from armsbridge.auth.principal import acting_as
 from armsbridge.errors import UserError
 from armsbridge.exchange import request_answers as answers
+from armsbridge.exchange import request_received as arrived
 from armsbridge.exchange import requests
 from armsbridge.exchange.sharing import Conditions, Item
 
@@ -140,7 +141,7 @@ def show(
                     "grades": r.marking.grades,
                     "provider": r.marking.provider,
                 }
-                for r in answers.received_records(session, user=user, ref=ref, side=side)
+                for r in arrived.received_records(session, user=user, ref=ref, side=side)
             ]
             if side == "asker"
             else []

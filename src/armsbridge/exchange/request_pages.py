@@ -12,6 +12,7 @@ from armsbridge.auth.permissions import role_allows
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import UserError
 from armsbridge.exchange import request_answers as answers
+from armsbridge.exchange import request_received as arrived
 from armsbridge.exchange import requests
 from armsbridge.exchange.request_models import URGENCIES
 from armsbridge.exchange.service import active_peers
@@ -135,7 +136,7 @@ async def create_request(request: Request, db: DB, user: Asker) -> Response:
 def asked_request_page(request: Request, db: DB, user: Asker, ref: str) -> Response:
     """One request asked: its state, reason, clock, and the records received for it."""
     view = requests.get_request(db, user=user, ref=ref, side="asker")
-    received = answers.received_records(db, user=user, ref=ref)
+    received = arrived.received_records(db, user=user, ref=ref)
     return render(
         request, "exchange/request.html", {**_common(), "view": view, "received": received}
     )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from armsbridge.audit.service import log_event
@@ -290,22 +290,40 @@ class RequestView:
         }
 
 
-def _view(session: Session, row: InfoRequest, now: datetime) -> RequestView:
-    peer = session.get(Peer, row.peer_id)
-    state, reason, start = row.state, row.reason, None
-    if row.side == "asker" and row.state == "open" and row.message_id:
-        sent = session.scalar(
-            select(OutboxMessage).where(OutboxMessage.message_id == row.message_id)
+def _views(session: Session, rows: list[InfoRequest], now: datetime) -> list[RequestView]:
+    """Return the views of `rows`, their peers and outbox messages read in two queries."""
+    peers = {p.id: p.name for p in session.scalars(select(Peer))}
+    wanted = [
+        r.message_id for r in rows if r.side == "asker" and r.state == "open" and r.message_id
+    ]
+    sent_rows: dict[str, OutboxMessage] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        sent_rows.update(
+            (m.message_id, m)
+            for m in session.scalars(
+                select(OutboxMessage).where(OutboxMessage.message_id.in_(chunk))
+            )
         )
+    out = []
+    for row in rows:
+        state, reason, begin = row.state, row.reason, None
+        sent = sent_rows.get(row.message_id or "")
         if sent is not None:
             state = sent.state
             reason = sent.last_error if sent.state in ("failed", "refused") else None
             # The asker's clock runs from delivery (the owner counts from receipt).
-            start = aware(sent.delivered_at) if sent.delivered_at else aware(row.created_at)
-    if row.side == "asker" and row.state == "open" and start is None:
-        start = aware(row.created_at)
-    clock = clock_of(row, now, start) if state in ("open", "queued", "sent", "delivered") else None
-    return RequestView(row, peer.name if peer else "?", state, reason, clock)
+            begin = aware(sent.delivered_at) if sent.delivered_at else aware(row.created_at)
+        if row.side == "asker" and row.state == "open" and begin is None:
+            begin = aware(row.created_at)
+        live = state in ("open", "queued", "sent", "delivered")
+        clock = clock_of(row, now, begin) if live else None
+        out.append(RequestView(row, peers.get(row.peer_id, "?"), state, reason, clock))
+    return out
+
+
+def _view(session: Session, row: InfoRequest, now: datetime) -> RequestView:
+    return _views(session, [row], now)[0]
 
 
 def visible(user: Principal, row: InfoRequest) -> bool:
@@ -334,7 +352,7 @@ def list_requests(
     if not role_allows(user.role, ANSWER):
         stmt = stmt.where(InfoRequest.requester == user.username)
     rows = session.scalars(stmt.order_by(InfoRequest.id.desc()).limit(limit * 2)).all()
-    views = [_view(session, row, moment) for row in rows]
+    views = _views(session, list(rows), moment)
     if state:
         views = [v for v in views if v.state == state or v.row.state == state]
     views.sort(key=lambda v: (v.clock is None, v.clock.seconds_left if v.clock else 0))
@@ -353,16 +371,18 @@ def get_request(
     return _view(session, row, now or datetime.now(UTC))
 
 
-def request_counts(session: Session, *, now: datetime | None = None) -> dict[str, int]:
+def request_counts(session: Session) -> dict[str, int]:
     """Return how many requests this node asked are in each state shown (no content)."""
-    moment = now or datetime.now(UTC)
     counts = dict.fromkeys(
         ("queued", "sent", "delivered", "answered", "partly", "refused", "failed"), 0
     )
-    rows = session.scalars(
-        select(InfoRequest).where(InfoRequest.side == "asker", InfoRequest.kind == "request")
-    )
-    for row in rows:
-        state = _view(session, row, moment).state
-        counts[state] = counts.get(state, 0) + 1
+    rows = session.execute(
+        select(InfoRequest.state, OutboxMessage.state, func.count())
+        .outerjoin(OutboxMessage, OutboxMessage.message_id == InfoRequest.message_id)
+        .where(InfoRequest.side == "asker", InfoRequest.kind == "request")
+        .group_by(InfoRequest.state, OutboxMessage.state)
+    ).all()
+    for answer, delivery, n in rows:
+        state = (delivery or "queued") if answer == "open" else answer
+        counts[state] = counts.get(state, 0) + int(n)
     return counts
