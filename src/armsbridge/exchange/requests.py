@@ -308,13 +308,14 @@ def _views(session: Session, rows: list[InfoRequest], now: datetime) -> list[Req
     out = []
     for row in rows:
         state, reason, begin = row.state, row.reason, None
-        sent = sent_rows.get(row.message_id or "")
+        asked_open = row.side == "asker" and row.state == "open"
+        sent = sent_rows.get(row.message_id or "") if asked_open else None
         if sent is not None:
             state = sent.state
             reason = sent.last_error if sent.state in ("failed", "refused") else None
             # The asker's clock runs from delivery (the owner counts from receipt).
             begin = aware(sent.delivered_at) if sent.delivered_at else aware(row.created_at)
-        if row.side == "asker" and row.state == "open" and begin is None:
+        if asked_open and begin is None:
             begin = aware(row.created_at)
         live = state in ("open", "queued", "sent", "delivered")
         clock = clock_of(row, now, begin) if live else None
