@@ -133,6 +133,13 @@ DOMAINS: tuple[Domain, ...] = (
         ),
     ),
     Domain(
+        "requests",  # information requests between nodes (part of the exchange folder)
+        routers=(_m("exchange", "request_pages"),),
+        commands=_m("exchange", "request_commands"),
+        models=_m("exchange", "request_models"),
+        menu=(MenuEntry("/exchange/requests", N_("Requests"), "exchange.request", 107),),
+    ),
+    Domain(
         "indicators",
         routers=(_m("indicators", "api"), _m("indicators", "pages")),
         commands=_m("indicators", "commands"),

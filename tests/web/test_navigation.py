@@ -31,6 +31,7 @@ EXPECTED = {
         "Capacity",
         "Exchange",
         "Ask the other service",
+        "Requests",
     ],
     "border": ["Dashboard", *RECORD_AREAS, "Ask the other service"],
     "officer": ["Dashboard", "Indicators", "Capacity"],

@@ -32,6 +32,7 @@ PERSONAL_DETAIL_KEYS = frozenset(
         "phone_number",
         "number",
         "address",
+        "description",  # the free description of an information request
     }
 )
 

@@ -11,7 +11,7 @@ from armsbridge.audit.service import log_event
 from armsbridge.auth.models import AccessGrant, CaseMember
 from armsbridge.auth.service import get_user, service_of
 from armsbridge.errors import NotFound, PermissionDenied, ValidationFailed
-from armsbridge.records.models import RECORD_MODELS, Case
+from armsbridge.records.models import RECORD_MODELS, Case, Provenance
 
 
 def _case(session: Session, case_id: int) -> Case:
@@ -68,6 +68,18 @@ def remove_case_member(session: Session, *, case_id: int, username: str, actor: 
     )
 
 
+def _held_for(session: Session, record_type: str, record_id: int, jurisdiction: str) -> bool:
+    """True when the record is a foreign record this node holds for `jurisdiction`."""
+    held = session.scalar(
+        select(Provenance.id).where(
+            Provenance.record_type == record_type,
+            Provenance.record_id == record_id,
+            Provenance.held_by == jurisdiction,
+        )
+    )
+    return held is not None
+
+
 def grant_record(
     session: Session,
     *,
@@ -93,7 +105,9 @@ def grant_record(
     if record is None:
         raise NotFound(f"{record_type} {record_id} does not exist")
     user = get_user(session, username)
-    if user.jurisdiction != record.jurisdiction:
+    if user.jurisdiction != record.jurisdiction and not _held_for(
+        session, record_type, record_id, user.jurisdiction
+    ):
         raise PermissionDenied(
             f"{username} works for {user.jurisdiction}; the record is of {record.jurisdiction}"
         )

@@ -19,7 +19,7 @@ from armsbridge.db.engine import engine_from_settings
 from armsbridge.db.keys import fingerprint_of
 from armsbridge.db.session import make_sessionmaker, session_scope
 from armsbridge.errors import UserError
-from armsbridge.exchange import delivery, hit_commands, service
+from armsbridge.exchange import delivery, hit_commands, requests, service
 from armsbridge.exchange.models import OutboxMessage
 from armsbridge.exchange.operation_commands import operation_app
 from armsbridge.settings import get_settings
@@ -254,10 +254,12 @@ def exchange_status(
     with _store() as factory, session_scope(factory) as session:
         counts = delivery.status_counts(session)
         messages = delivery.recent_messages(session, limit=limit, state=state)
+        asked = requests.request_counts(session)
     if as_json:
-        _print_json({"counts": counts, "messages": messages})
+        _print_json({"counts": counts, "messages": messages, "requests": asked})
         return
     console.print("  ".join(f"{s}: {n}" for s, n in counts.items()))
+    console.print("requests asked: " + "  ".join(f"{s}: {n}" for s, n in asked.items()))
     table = Table(title="newest messages")
     for column in ("created_at", "peer", "kind", "state", "attempts", "last_error"):
         table.add_column(column)

@@ -11,6 +11,7 @@ from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.principal import Principal
 from armsbridge.exchange.delivery import recent_messages, status_counts
 from armsbridge.exchange.models import STATES
+from armsbridge.exchange.requests import request_counts
 from armsbridge.exchange.service import all_peers, node_row
 from armsbridge.i18n_marker import N_
 from armsbridge.web.templating import render
@@ -24,6 +25,9 @@ STATE_LABELS = {
     "delivered": N_("delivered"),
     "failed": N_("failed"),
     "refused": N_("refused"),
+    "answered": N_("answered"),
+    "partly": N_("partly answered"),
+    "open": N_("open"),
 }
 
 
@@ -38,6 +42,7 @@ def exchange_page(request: Request, db: DB, user: Viewer, state: str = "") -> Re
             "node": node_row(db),
             "peers": all_peers(db),
             "counts": status_counts(db),
+            "request_counts": request_counts(db),
             "messages": recent_messages(db, limit=PAGE_SIZE, state=chosen or None),
             "state": chosen,
             "states": STATES,

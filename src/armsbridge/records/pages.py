@@ -272,6 +272,8 @@ def record_page(
                     db, record_type=record_type, record_id=record.id
                 ),
                 "can_edit": writable,
+                # Information requests: share with the peer (never a record received under H2).
+                "can_share": role_allows(user.role, "exchange.answer") and record_type != "link",
                 "statuses": enum_values("case_statuses") if record_type == "case" else {},
                 "Place": Place,
                 "matches": matches,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 06:54:27.778059
+Create Date: 2026-12-02 07:05:50.224264
 """
 
 from __future__ import annotations
@@ -261,6 +261,39 @@ def upgrade() -> None:
     with op.batch_alter_table('exchange_peers', schema=None) as batch_op:
         batch_op.create_index('ix_exchange_peers_active', ['jurisdiction', 'removed_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_exchange_peers_name'), ['name'], unique=False)
+
+    op.create_table('exchange_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ref', sa.String(length=36), nullable=False),
+    sa.Column('side', sa.String(length=8), nullable=False),
+    sa.Column('kind', sa.String(length=12), nullable=False),
+    sa.Column('peer_id', sa.Integer(), nullable=False),
+    sa.Column('requester', sa.String(length=120), nullable=False),
+    sa.Column('requester_name', sa.String(length=200), nullable=True),
+    sa.Column('requester_id', sa.Integer(), nullable=True),
+    sa.Column('subjects', sa.JSON(), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('justification', sa.Text(), nullable=False),
+    sa.Column('urgency', sa.String(length=16), nullable=False),
+    sa.Column('case_id', sa.Integer(), nullable=True),
+    sa.Column('state', sa.String(length=12), nullable=False),
+    sa.Column('message_id', sa.String(length=36), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('answered_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('answered_by', sa.String(length=120), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('handling_code', sa.String(length=2), nullable=True),
+    sa.Column('records_sent', sa.Integer(), nullable=False),
+    sa.Column('share_id', sa.String(length=36), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_exchange_requests')),
+    sa.UniqueConstraint('side', 'ref', name='uq_exchange_requests_side_ref')
+    )
+    with op.batch_alter_table('exchange_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_exchange_requests_peer_id'), ['peer_id'], unique=False)
+        batch_op.create_index('ix_exchange_requests_queue', ['side', 'state', 'due_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_exchange_requests_state'), ['state'], unique=False)
 
     op.create_table('hit_budget',
     sa.Column('day', sa.Date(), nullable=False),
@@ -1341,6 +1374,12 @@ def downgrade() -> None:
 
     op.drop_table('hit_keys')
     op.drop_table('hit_budget')
+    with op.batch_alter_table('exchange_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_exchange_requests_state'))
+        batch_op.drop_index('ix_exchange_requests_queue')
+        batch_op.drop_index(batch_op.f('ix_exchange_requests_peer_id'))
+
+    op.drop_table('exchange_requests')
     with op.batch_alter_table('exchange_peers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_exchange_peers_name'))
         batch_op.drop_index('ix_exchange_peers_active')
