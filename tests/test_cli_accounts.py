@@ -37,6 +37,7 @@ OPERATOR = {
     "firearm categorize",  # facts given on the command line, not the store
     "firearm identify",
     "firearm refresh",  # re-derives every firearm's category: a job of the node
+    "match received",  # compares received records with the node's own: a job of the node
     "firearm trace summary",  # aggregate figures
     "user add",
     "user disable",
