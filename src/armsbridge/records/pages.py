@@ -15,7 +15,7 @@ from armsbridge.auth.permissions import (
 )
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from armsbridge.records import attachments, reading, related, search, service
+from armsbridge.records import attachments, handling, marks, reading, related, search, service
 from armsbridge.records.forms import form_fields, submitted_values
 from armsbridge.records.labels import TYPES, display_value, field_label, title_of
 from armsbridge.records.models import RECORD_MODELS, Attachment, Place
@@ -69,6 +69,7 @@ def href(record_type: str, record: Any) -> str:
 
 
 def _common(extra: dict[str, Any]) -> dict[str, Any]:
+    extra.setdefault("marks", {})
     return {"TYPES": TYPES, "href": href, "title_of": title_of, "field_label": field_label, **extra}
 
 
@@ -97,7 +98,15 @@ def search_page(
     response = render(
         request,
         "records/search.html",
-        _common({"query": q, "why": why, "results": results, "page": page}),
+        _common(
+            {
+                "query": q,
+                "why": why,
+                "results": results,
+                "page": page,
+                "marks": marks.result_marks(db, results),
+            }
+        ),
     )
     if results is not None and results.logged:
         log_now(request, db, user=user, **search.search_entry(user=user, results=results, why=why))
@@ -139,6 +148,7 @@ def list_page(
             {
                 **context,
                 "rows": rows,
+                "marks": marks.row_marks(db, record_type, rows),
                 "total": total,
                 "pages": max(1, -(-total // PAGE_SIZE)),
             }
@@ -166,6 +176,7 @@ def _form(
     problems: list[dict[str, str]] | None = None,
     message: str | None = None,
     record: Any = None,
+    mark: Any = None,
 ) -> Response:
     fields = form_fields(record_type, values=values, problems=problems, editing=record is not None)
     known = {f["name"] for f in fields}
@@ -180,6 +191,7 @@ def _form(
                 "record": record,
                 "message": message,
                 "other_problems": other,
+                "mark": mark,
             }
         ),
         status_code=422 if problems or message else 200,
@@ -252,6 +264,7 @@ def record_page(
         and values.get(name) not in (None, "", [])
     ]
     writable = record_type in record_types_for(user.role, "write")
+    shown_marks = marks.page_marks(db, record_type=record_type, record=record, links=links, ctx=ctx)
     response = render(
         request,
         "records/record.html",
@@ -271,6 +284,8 @@ def record_page(
                 "can_edit": writable,
                 "statuses": enum_values("case_statuses") if record_type == "case" else {},
                 "Place": Place,
+                "marks": shown_marks,
+                "mark": shown_marks.get((record_type, record.id)),
             }
         ),
     )
@@ -307,7 +322,8 @@ def edit_page(request: Request, db: DB, user: Updater, slug: str, record_id: int
     """The form of an existing record, filled with its values."""
     record_type = record_type_of(slug, user, "write")
     record = load(db, user, record_type, record_id, "record.update")
-    return _form(request, record_type, values=record_as_dict(record), record=record)
+    mark = handling.marking(db, record_type, record.id)
+    return _form(request, record_type, values=record_as_dict(record), record=record, mark=mark)
 
 
 @router.post("/records/{slug}/{record_id}/edit")
@@ -398,6 +414,9 @@ def attachment_file(request: Request, db: DB, user: Reader, attachment_id: int) 
         raise NotFound(f"attachment {attachment_id} does not exist")
     record_type_of(TYPES[row.record_type][0], user)
     load(db, user, row.record_type, row.record_id, "record.read")
+    handling.check_disseminable(
+        db, [(row.record_type, row.record_id)], route="downloading its attachment"
+    )
     data = attachments.read_attachment(request.app.state.settings.var_dir, row)
     log_now(
         request,
