@@ -27,9 +27,10 @@ TYPES = ("person", "firearm", "vehicle", "phone", "case", "place")
 def markers(code: str) -> dict[str, str]:
     """The distinctive values of the records received under `code` (by field)."""
     n = code[1]
+    word = ("nulla", "edna", "dvojka", "trojka")[int(n)]  # names are letters only
     return {
-        "given_name": f"Qzgiven{n}",
-        "family_name": f"Wxfamily{n}",
+        "given_name": f"Qzgiven{word}",
+        "family_name": f"Wxfamily{word}",
         "serial_raw": f"QZ{n}7{n}9W{n}",
         "plate_raw": f"SK {n}{n}7{n} QZ",
         "number_raw": f"+38975{n}{n}{n}{n}{n}{n}",

@@ -32,6 +32,7 @@ PERSONAL_DETAIL_KEYS = frozenset(
         "phone_number",
         "number",
         "address",
+        "serial_pattern",  # a serial search term (it may be a received record's serial)
     }
 )
 
