@@ -37,9 +37,8 @@ from armsbridge.records.models import Firearm
 from foreign_records import CODES, GRADES, RESTRICTION, TYPES, add_foreign_world, grant_to, markers
 from principals import as_actor
 
-EXPORT, DOWNLOAD, RECORD, LIST, PART, NONE, OVERSIGHT, WRITE, PEER = (
-    "export download record list part none oversight write peer".split()
-)
+EXPORT, DOWNLOAD, RECORD, LIST, PART = "export", "download", "record", "list", "part"
+NONE, OVERSIGHT, WRITE, PEER = "none", "oversight", "write", "peer"
 GET_ROUTES = {
     "/api/{slug}/{record_id}": RECORD,  # every record type's API read
     "/api/{slug}": LIST,  # every record type's API list (paged reads, not a bulk export)
@@ -274,8 +273,7 @@ def _list_checks(client, who, path: str, records) -> list[str]:
                 problems.append(f"{path} ({code}): {answer.json()!r}")
         return problems
     if path == "/records/{slug}":
-        pages = [(f"/records/{PAGE_TYPES[t][0]}", t) for t in TYPES]
-        for url, record_type in pages:
+        for url in [f"/records/{PAGE_TYPES[t][0]}" for t in TYPES]:
             body = client.get(url, params=WHY, headers=who.headers).text
             problems += [f"{url}: no {_badge(c)!r}" for c in CODES if _badge(c) not in body]
         return problems
@@ -345,3 +343,17 @@ def test_handling_codes_on_every_route(app, client, session, world, foreign) -> 
     assert not problems, "\n".join(problems)
     assert checked.get(EXPORT, 0) >= 3 and checked.get(RECORD, 0) >= 4 and checked.get(LIST) >= 5
 
+
+def test_the_marking_is_translated(client, world, foreign) -> None:
+    records, _files = foreign
+    who = world.personas["analyst"]
+    url = f"/records/persons/{records.ids[('H1', 'person')]}"
+    for lang, words in (
+        ("mk", "не смее да се користи во судска постапка"),
+        ("sq", "nuk përdoret në procedura gjyqësore"),
+        ("sr", "ne sme da se koristi u sudskom postupku"),
+    ):
+        client.cookies.set("armsbridge_lang", lang)
+        body = client.get(url, params=WHY, headers=who.headers).text
+        assert words in body and "MK · B2" in body, lang
+    client.cookies.clear()
