@@ -359,3 +359,12 @@ def test_the_marking_is_translated(client, session, world, foreign) -> None:
         session.flush()
         body = client.get(url, params=WHY, headers=who.headers).text
         assert words in body and "MK · B2" in body, lang
+
+
+def test_openapi_documents_the_provenance_object(app) -> None:
+    schemas = app.openapi()["components"]["schemas"]
+    fields = set(schemas["ProvenanceOut"]["properties"])
+    assert {"provider", "handling_code", "restriction", "grades", "received_at", "notice"} <= fields
+    for name in ("PersonOut", "FirearmOut", "CaseOut", "SerialHit", "StoredCategory"):
+        ref = schemas[name]["properties"]["provenance"]["anyOf"][0]["$ref"]
+        assert ref.endswith("/ProvenanceOut"), name
