@@ -179,9 +179,18 @@ def _foreign_values(code: str | None = None) -> list[str]:
     return [v for c in codes for v in markers(c).values()]
 
 
+SHORT = {
+    "H0": "crime prevention only",
+    "H1": "not for judicial use without permission",
+    "H2": "no further dissemination",
+    "H3": RESTRICTION,
+}
+
+
 def _badge(code: str) -> str:
+    """What a list row shows beside a received record: provider, grades, code and its words."""
     grades = "".join(GRADES[code])
-    return f"Received from MK · {grades} · {code}"
+    return f"Received from MK · {grades} · {code}: {SHORT[code]}"
 
 
 @pytest.fixture

@@ -37,6 +37,13 @@ NOTICES = {
     "H3": N_("Received from %(provider)s, with this restriction: %(restriction)s"),
 }
 
+# What a row of a list or search result says beside the mark (H3: the provider's own text).
+SHORT_NOTICES = {
+    "H0": N_("crime prevention only"),
+    "H1": N_("not for judicial use without permission"),
+    "H2": N_("no further dissemination"),
+}
+
 
 class DisseminationBlocked(PermissionDenied):
     """A foreign record received under H2 was to leave the node (export, share, download)."""
@@ -62,6 +69,11 @@ class Marking:
     def notice(self) -> str:
         """Return the untranslated notice template; format it with `notice_args`."""
         return NOTICES.get(self.handling_code, NOTICES["H3"])
+
+    @property
+    def short_notice(self) -> str | None:
+        """Return the untranslated few words a list row shows, or None for H3 (its own text)."""
+        return SHORT_NOTICES.get(self.handling_code)
 
     @property
     def notice_args(self) -> dict[str, str]:
