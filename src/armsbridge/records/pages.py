@@ -333,6 +333,7 @@ async def update_page(
     """Save the changed fields of a record; on bad input show the errors next to the fields."""
     record_type = record_type_of(slug, user, "write")
     record = load(db, user, record_type, record_id, "record.update")
+    mark = handling.marking(db, record_type, record.id)
     form = await request.form()
     data = submitted_values(record_type, form, editing=True, current=record_as_dict(record))
     if record_type == "case":
@@ -343,9 +344,13 @@ async def update_page(
                 db, record_type=record_type, record_id=record.id, data=data, user=user
             )
     except ValidationFailed as exc:
-        return _form(request, record_type, values=dict(form), problems=exc.problems, record=record)
+        return _form(
+            request, record_type, values=dict(form), problems=exc.problems, record=record, mark=mark
+        )
     except Conflict as exc:
-        return _form(request, record_type, values=dict(form), message=str(exc), record=record)
+        return _form(
+            request, record_type, values=dict(form), message=str(exc), record=record, mark=mark
+        )
     return RedirectResponse(href(record_type, record), status_code=303)
 
 
