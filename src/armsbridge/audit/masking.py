@@ -33,6 +33,7 @@ PERSONAL_DETAIL_KEYS = frozenset(
         "number",
         "address",
         "description",  # the free description of an information request
+        "serial_pattern",  # a serial search term (it may be a received record's serial)
     }
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -21,11 +22,25 @@ def _case(session: Session, case_id: int) -> Case:
     return case
 
 
+def _services_of(session: Session, record_type: str, record: Any) -> tuple[str, ...]:
+    """The services whose users may be let in: the record's own, and the one holding it.
+
+    A record received from the other service keeps its provider's jurisdiction; the service
+    that holds it (its Provenance row) grants its own users access to it.
+    """
+    held = session.scalar(
+        select(Provenance.held_by).where(
+            Provenance.record_type == record_type, Provenance.record_id == record.id
+        )
+    )
+    return (record.jurisdiction, held) if held else (record.jurisdiction,)
+
+
 def add_case_member(session: Session, *, case_id: int, username: str, actor: str) -> CaseMember:
     """Make `username` a member of a case (idempotent); logged as an admin act."""
     case = _case(session, case_id)
     user = get_user(session, username)
-    if user.jurisdiction != case.jurisdiction:
+    if user.jurisdiction not in _services_of(session, "case", case):
         raise PermissionDenied(
             f"{username} works for {user.jurisdiction}; the case is of {case.jurisdiction}"
         )
@@ -68,18 +83,6 @@ def remove_case_member(session: Session, *, case_id: int, username: str, actor: 
     )
 
 
-def _held_for(session: Session, record_type: str, record_id: int, jurisdiction: str) -> bool:
-    """True when the record is a foreign record this node holds for `jurisdiction`."""
-    held = session.scalar(
-        select(Provenance.id).where(
-            Provenance.record_type == record_type,
-            Provenance.record_id == record_id,
-            Provenance.held_by == jurisdiction,
-        )
-    )
-    return held is not None
-
-
 def grant_record(
     session: Session,
     *,
@@ -105,9 +108,7 @@ def grant_record(
     if record is None:
         raise NotFound(f"{record_type} {record_id} does not exist")
     user = get_user(session, username)
-    if user.jurisdiction != record.jurisdiction and not _held_for(
-        session, record_type, record_id, user.jurisdiction
-    ):
+    if user.jurisdiction not in _services_of(session, record_type, record):
         raise PermissionDenied(
             f"{username} works for {user.jurisdiction}; the record is of {record.jurisdiction}"
         )

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from armsbridge.db.keys import node_settings, read_key
@@ -43,7 +43,14 @@ from armsbridge.matching.prepare import (
 )
 from armsbridge.names.keys import person_name_key
 from armsbridge.records.identifiers import normalise_phone
-from armsbridge.records.models import Firearm, IdentityDocument, Person, Phone, Vehicle
+from armsbridge.records.models import (
+    Firearm,
+    IdentityDocument,
+    Person,
+    Phone,
+    Provenance,
+    Vehicle,
+)
 from armsbridge.settings import Settings
 
 HIT_REF_KEY = "hitref.key"  # keys the opaque references, so a reference never reveals an id
@@ -343,9 +350,15 @@ def _apply(
     report.removed += len(gone)
 
 
+def _own(model: Any, record_type: str, own: str) -> Any:
+    """The node's own records: of its jurisdiction, and never one received from a peer."""
+    received = select(Provenance.record_id).where(Provenance.record_type == record_type)
+    return and_(model.jurisdiction == own, model.id.not_in(received))
+
+
 def _sweep_erased(session: Session, record_type: str, model: Any, own: str) -> int:
     """Drop the keys of erased records; scan the set only when the count says one was erased."""
-    mine = model.jurisdiction == own
+    mine = _own(model, record_type, own)
     count, top = session.execute(select(func.count(), func.max(model.id)).where(mine)).one()
     known = _state(session, f"count:{record_type}")
     _set_state(session, f"count:{record_type}", f"{top or 0}:{count}")
@@ -413,7 +426,7 @@ def refresh_hitset(
         mark_text = _state(session, f"updated:{record_type}")
         mark = datetime.fromisoformat(mark_text) - OVERLAP if mark_text else None
         cols = [model.id, model.updated_at, *(getattr(model, c) for c in source.columns)]
-        stmt = select(*cols).where(model.jurisdiction == own)
+        stmt = select(*cols).where(_own(model, record_type, own))
         if mark is not None:
             stmt = stmt.where(model.updated_at >= mark)
         extra: set[int] = set()
@@ -427,7 +440,7 @@ def refresh_hitset(
         seen: set[int] = set()
         rows = list(session.execute(stmt.order_by(model.id)).all())
         for chunk in _chunks(sorted(extra - {r.id for r in rows})):
-            more = select(*cols).where(model.jurisdiction == own, model.id.in_(chunk))
+            more = select(*cols).where(_own(model, record_type, own), model.id.in_(chunk))
             rows.extend(session.execute(more).all())
         for start in range(0, len(rows), batch):
             part = rows[start : start + batch]

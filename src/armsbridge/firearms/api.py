@@ -23,6 +23,8 @@ from armsbridge.errors import ValidationFailed
 from armsbridge.firearms import service
 from armsbridge.firearms.categories import categorize as run_categorize
 from armsbridge.firearms.schemas import CategoryResult, parse_facts
+from armsbridge.records.api_schemas import ProvenanceOut
+from armsbridge.records.handling import provenance_of
 from armsbridge.records.reading import read_record
 from armsbridge.records.service import writable_record
 
@@ -53,12 +55,14 @@ class SerialHit(BaseModel):
     model: str | None
     misread_characters: int
     score: float
+    provenance: ProvenanceOut | None = None
 
 
 class StoredCategory(CategoryResult):
     """The category stored on a firearm record."""
 
     firearm_id: int
+    provenance: ProvenanceOut | None = None
 
 
 @router.post("/firearm-categories")
@@ -102,6 +106,7 @@ def stored_category(db: DB, user: Reader, record_id: FirearmId) -> StoredCategor
     firearm = read_record(db, user=user, record_type="firearm", record_id=record_id)
     return StoredCategory(
         firearm_id=firearm.id,
+        provenance=provenance_of(db, "firearm", [firearm.id]).get(firearm.id),
         category=firearm.category or "undetermined",
         point=firearm.category_point,
         reasons=firearm.category_reasons or [],
@@ -120,4 +125,5 @@ def store_facts(
     """Add categorisation facts to a firearm record (merged) and return its new category."""
     firearm = writable_record(db, user=user, record_type="firearm", record_id=record_id)
     result = service.set_facts(db, firearm_id=firearm.id, facts=body, user=user)
-    return StoredCategory(firearm_id=firearm.id, **result.model_dump())
+    provenance = provenance_of(db, "firearm", [firearm.id]).get(firearm.id)
+    return StoredCategory(firearm_id=firearm.id, provenance=provenance, **result.model_dump())

@@ -122,8 +122,9 @@ def search(
     if as_json:
         _print_json(hits)
         return
-    table = Table("id", "jur.", "serial as read", "make", "model", "misread", "score")
+    table = Table("id", "jur.", "serial as read", "make", "model", "misread", "score", "received")
     for h in hits:
+        mark = h.get("provenance")
         table.add_row(
             str(h["id"]),
             h["jurisdiction"],
@@ -132,6 +133,7 @@ def search(
             h["model"] or "",
             str(h["misread_characters"]),
             f"{h['score']:.2f}",
+            f"{mark['provider']} {mark['handling_code']} {mark['grades']}" if mark else "",
         )
     console.print(table)
     console.print(f"{len(hits)} firearm(s)")

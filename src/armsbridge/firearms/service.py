@@ -20,6 +20,7 @@ from armsbridge.firearms.models import TraceRequest
 from armsbridge.firearms.reference import lookup_model, parse_markings
 from armsbridge.firearms.schemas import OBSERVATIONS, CategoryResult, parse_facts
 from armsbridge.firearms.serial_search import search_serials
+from armsbridge.records.handling import provenance_of
 from armsbridge.records.models import AmmunitionLot, Firearm
 from armsbridge.records.service import writable_record
 from armsbridge.vocab.service import check_code, load_enums
@@ -83,6 +84,9 @@ def search_serials_as(
     hits = search_serials(
         session, pattern=pattern, jurisdiction=jurisdiction, limit=limit, restrict=visible
     )
+    marks = provenance_of(session, "firearm", [h["id"] for h in hits])
+    for hit in hits:
+        hit["provenance"] = marks.get(hit["id"])
     log_access(
         session,
         user=user,

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import ValidationFailed
-from armsbridge.records import reading, service
+from armsbridge.records import handling, reading, service
 from armsbridge.records.api_schemas import (
     INT32,
     NO_NUL,
@@ -92,8 +92,15 @@ def _apply_filters(stmt: Any, model: Any, record_type: str, filters: BaseModel) 
     return stmt
 
 
-def _out(record_type: str, record: Any) -> BaseModel:
-    return output_model(record_type).model_validate(record_as_dict(record))
+def _out(record_type: str, record: Any, provenance: dict[str, Any] | None = None) -> BaseModel:
+    values = {**record_as_dict(record), "provenance": provenance}
+    return output_model(record_type).model_validate(values)
+
+
+def _marked(db: Any, record_type: str, record: Any) -> BaseModel:
+    """The API answer of one record, with its provenance when it was received."""
+    found = handling.provenance_of(db, record_type, [record.id])
+    return _out(record_type, record, found.get(record.id))
 
 
 def _refuse_empty_required(model: Any, data: dict[str, Any]) -> None:
@@ -138,7 +145,8 @@ def _add_routes(record_type: str) -> None:
             details={"filters": criteria},
             newest_first=False,
         )
-        items = [_out(record_type, row) for row in rows]
+        marks = handling.provenance_of(db, record_type, [row.id for row in rows])
+        items = [_out(record_type, row, marks.get(row.id)) for row in rows]
         return Page(items=items, total=total, limit=filters.limit, offset=filters.offset)
 
     def get_record(
@@ -150,7 +158,7 @@ def _add_routes(record_type: str) -> None:
         record = reading.read_record(
             db, user=user, record_type=record_type, record_id=record_id, why=why
         )
-        return _out(record_type, record)
+        return _marked(db, record_type, record)
 
     def create(body: In, db: DB, user: Creator) -> Any:  # type: ignore[valid-type]
         data = body.model_dump(exclude_unset=True)
@@ -166,7 +174,7 @@ def _add_routes(record_type: str) -> None:
         record = service.update_record(
             db, record_type=record_type, record_id=record_id, data=data, user=user
         )
-        return _out(record_type, record)
+        return _marked(db, record_type, record)
 
     router.add_api_route(
         f"/{slug}",

@@ -80,14 +80,30 @@ def _python_type(column: Any) -> Any:
     return kind
 
 
+class ProvenanceOut(BaseModel):
+    """Where a foreign record came from and the provider's conditions (null for own records)."""
+
+    provider: str = Field(description="Jurisdiction that sent the record (XK or MK).")
+    handling_code: str = Field(
+        description="H0 crime prevention only; H1 not for judicial use without permission; "
+        "H2 no further dissemination (never exported); H3 the provider's restriction."
+    )
+    restriction: str | None = Field(None, description="The provider's own words (H3).")
+    grades: str = Field(description="EU 4x4 evaluation: source grade and information grade.")
+    received_at: datetime
+    message_id: str
+    notice: str = Field(description="What the code means for you, in English (pages translate).")
+
+
 @cache
 def output_model(record_type: str) -> type[BaseModel]:
-    """Return the Pydantic model of a record as the API returns it (every column)."""
+    """Return the Pydantic model of a record as the API returns it (every column, provenance)."""
     mapper = sa_inspect(RECORD_MODELS[record_type])
     fields: dict[str, Any] = {}
     for attr in mapper.column_attrs:
         column = attr.columns[0]
         fields[attr.key] = (_python_type(column) | None, None)
+    fields["provenance"] = (ProvenanceOut | None, None)
     return create_model(f"{_camel(record_type)}Out", **fields)
 
 

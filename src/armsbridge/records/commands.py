@@ -10,7 +10,7 @@ from rich.console import Console
 from armsbridge.auth.commands import USER_OPTION
 from armsbridge.auth.principal import acting_as
 from armsbridge.errors import UserError
-from armsbridge.records.export import FORMATS, export_records
+from armsbridge.records.export import FORMATS, WITHHELD_FILE, run_export
 from armsbridge.vocab.service import enum_values
 
 console = Console()
@@ -33,12 +33,15 @@ def export_command(
     if jurisdiction is not None and jurisdiction not in enum_values("jurisdictions"):
         raise UserError(f"--jurisdiction {jurisdiction!r}: expected XK or MK")
     with acting_as(username, "record.read") as (session, user):
-        counts = export_records(
+        result = run_export(
             session, out=out, user=user, why=why, fmt=fmt, jurisdiction=jurisdiction
         )
+    counts = result.counts
     total = sum(counts.values())
     parts = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
     console.print(f"exported {total} records to {out} ({fmt}): {parts or 'none'}", highlight=False)
+    if result.withheld.total:
+        console.print(f"{result.withheld.reason()} (see {out / WITHHELD_FILE})", highlight=False)
 
 
 def register(app: typer.Typer) -> None:

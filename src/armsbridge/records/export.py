@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from armsbridge.auth.access import log_access
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import UserError
+from armsbridge.records.handling import Marking, Withheld, held_markings
 from armsbridge.records.models import RECORD_MODELS, CaseStatusChange
 from armsbridge.records.reading import (
     check_justification,
@@ -29,6 +31,17 @@ from armsbridge.vocab.registry import record_types
 
 FORMATS = ("csv", "ftm")
 FTM_FILE = "entities.ftm.jsonl"
+# Written beside the files when records received under H2 were left out: the export says so.
+WITHHELD_FILE = "WITHHELD.txt"
+# Columns every CSV row carries after the record's own: the marking of a foreign record, so it
+# travels with the data (empty for the node's own records).
+MARKING_COLUMNS = (
+    "provenance_provider",
+    "provenance_handling_code",
+    "provenance_grades",
+    "provenance_received_at",
+    "provenance_notice",
+)
 # FollowTheMoney schema of each record type (records.yaml `ftm`); types without one are exported
 # as CSV only.
 FTM_SCHEMA = {t.name: t.ftm for t in record_types().values() if t.ftm}
@@ -51,6 +64,34 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+@dataclass
+class ExportResult:
+    """Counts written per type, and what was left out because it may not leave the node."""
+
+    counts: dict[str, int]
+    withheld: Withheld = field(default_factory=lambda: Withheld({}))
+
+
+class _Marks:
+    """The markings of foreign records, loaded per type as the export reaches it."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.by_type: dict[str, dict[int, Marking]] = {}
+
+    def of(self, record_type: str) -> dict[int, Marking]:
+        if record_type not in self.by_type:
+            self.by_type[record_type] = held_markings(self.session, record_type)
+        return self.by_type[record_type]
+
+    def get(self, record_type: str, record_id: int) -> Marking | None:
+        return self.of(record_type).get(record_id)
+
+    def blocked(self, record_type: str, record_id: int) -> bool:
+        mark = self.get(record_type, record_id)
+        return mark is not None and mark.blocks_dissemination
+
+
 def export_records(
     session: Session,
     *,
@@ -60,39 +101,97 @@ def export_records(
     fmt: str = "csv",
     jurisdiction: str | None = None,
 ) -> dict[str, int]:
-    """Write every record `user` may read (of one jurisdiction, if given) to `out`.
+    """Write every record `user` may read (of one jurisdiction, if given); return the counts."""
+    return run_export(
+        session, out=out, user=user, why=why, fmt=fmt, jurisdiction=jurisdiction
+    ).counts
+
+
+def run_export(
+    session: Session,
+    *,
+    out: Path,
+    user: Principal,
+    why: str | None,
+    fmt: str = "csv",
+    jurisdiction: str | None = None,
+) -> ExportResult:
+    """Write every record `user` may read to `out`, leaving out (and reporting) H2 records.
 
     An export holds personal data, so it needs a justification; it is logged as one "export"
-    entry naming the counts and the ids of the personal records written. Returns counts per type.
+    entry naming the counts, what was left out and the ids of the personal records written.
+    A foreign record received under H2 may not leave the node: it is left out, and so are the
+    links that name it and a left-out case's status history; WITHHELD.txt says how many and why.
+    Foreign records under H0, H1 and H3 carry their marking (columns, FtM properties).
     """
     if fmt not in FORMATS:
         raise UserError(f"unknown export format {fmt!r}: expected one of {', '.join(FORMATS)}")
     why = check_justification("person", why)
     out.mkdir(parents=True, exist_ok=True)
     shown: dict[str, list[int]] = {}
+    marks = _Marks(session)
+    withheld: dict[str, int] = {}
 
     def rows(record_type: str) -> Iterator[Any]:
         for record in iter_readable(
             session, user=user, record_type=record_type, jurisdiction=jurisdiction
         ):
+            if _blocked(marks, record_type, record):
+                withheld[record_type] = withheld.get(record_type, 0) + 1
+                continue
             if needs_justification(record_type):
                 shown.setdefault(record_type, []).append(record.id)
             yield record
 
     counts = (
-        _export_csv(session, out, rows, _case_ids(user, jurisdiction))
+        _export_csv(session, out, rows, _case_ids(user, jurisdiction), marks)
         if fmt == "csv"
-        else _export_ftm(session, out, rows)
+        else _export_ftm(session, out, rows, marks)
     )
+    left_out = Withheld({t: n for t, n in withheld.items() if n})
+    report = out / WITHHELD_FILE
+    if left_out.total:
+        report.write_text(left_out.reason() + "\n", encoding="utf-8")
+    else:
+        report.unlink(missing_ok=True)
     log_access(
         session,
         user=user,
         action="export",
         jurisdiction=jurisdiction or user.jurisdiction,
         why=why,
-        details={"format": fmt, "out": str(out), "counts": counts, "ids": shown},
+        details={
+            "format": fmt,
+            "out": str(out),
+            "counts": counts,
+            "ids": shown,
+            "withheld_h2": left_out.counts,
+        },
     )
-    return counts
+    return ExportResult(counts, left_out)
+
+
+def _blocked(marks: _Marks, record_type: str, record: Any) -> bool:
+    """True for an H2 foreign record, and for a link naming one (its ends may not leave)."""
+    if marks.blocked(record_type, record.id):
+        return True
+    if record_type == "link":
+        return marks.blocked(record.from_type, record.from_id) or marks.blocked(
+            record.to_type, record.to_id
+        )
+    return False
+
+
+def _marking_cells(mark: Marking | None) -> list[str]:
+    if mark is None:
+        return ["", "", "", "", ""]
+    return [
+        mark.provider,
+        mark.handling_code,
+        mark.grades,
+        mark.received_at.isoformat(),
+        str(safe_cell(mark.notice % mark.notice_args)),
+    ]
 
 
 def _case_ids(user: Principal, jurisdiction: str | None) -> Select:
@@ -103,7 +202,11 @@ def _case_ids(user: Principal, jurisdiction: str | None) -> Select:
 
 
 def _export_csv(
-    session: Session, out: Path, rows: Callable[[str], Iterator[Any]], cases: Select
+    session: Session,
+    out: Path,
+    rows: Callable[[str], Iterator[Any]],
+    cases: Select,
+    marks: _Marks,
 ) -> dict[str, int]:
     counts: dict[str, int] = {}
     for record_type in record_type_names():
@@ -112,10 +215,11 @@ def _export_csv(
         n = 0
         with (out / f"{record_type}.csv").open("w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(columns)
+            writer.writerow([*columns, *MARKING_COLUMNS])
             for record in rows(record_type):
                 values = record_as_dict(record)
-                writer.writerow([_text(safe_cell(values.get(c))) for c in columns])
+                cells = [_text(safe_cell(values.get(c))) for c in columns]
+                writer.writerow([*cells, *_marking_cells(marks.get(record_type, record.id))])
                 n += 1
         counts[record_type] = n
     stmt = (
@@ -129,6 +233,8 @@ def _export_csv(
         writer.writerow(columns)
         n = 0
         for change in session.execute(stmt).scalars():
+            if marks.blocked("case", change.case_id):
+                continue
             writer.writerow([_text(safe_cell(getattr(change, c))) for c in columns])
             n += 1
     counts["case_status_history"] = n
@@ -249,8 +355,20 @@ def _link_entity(link: Any) -> dict[str, Any]:
     return {"id": ftm_id("link", link.id), "schema": schema, "properties": _props(**props)}
 
 
+def _ftm_marked(entity: dict[str, Any], mark: Marking | None) -> dict[str, Any]:
+    """Add a foreign record's marking to its FtM entity: publisher, retrieval date and notice."""
+    if mark is None:
+        return entity
+    props = entity["properties"]
+    props["publisher"] = [mark.provider]
+    props["retrievedAt"] = [mark.received_at.isoformat()]
+    notice = f"{mark.handling_code} {mark.grades}: {mark.notice % mark.notice_args}"
+    props["notes"] = [*props.get("notes", []), notice]
+    return entity
+
+
 def _export_ftm(
-    session: Session, out: Path, rows: Callable[[str], Iterator[Any]]
+    session: Session, out: Path, rows: Callable[[str], Iterator[Any]], marks: _Marks
 ) -> dict[str, int]:
     counts: dict[str, int] = {}
     with (out / FTM_FILE).open("w", encoding="utf-8") as handle:
@@ -264,6 +382,7 @@ def _export_ftm(
                 )
                 if entity is None:
                     continue
+                entity = _ftm_marked(entity, marks.get(record_type, record.id))
                 handle.write(json.dumps(entity, ensure_ascii=False, sort_keys=True) + "\n")
                 n += 1
             counts[record_type] = n

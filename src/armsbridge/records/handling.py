@@ -37,6 +37,13 @@ NOTICES = {
     "H3": N_("Received from %(provider)s, with this restriction: %(restriction)s"),
 }
 
+# What a row of a list or search result says beside the mark (H3: the provider's own text).
+SHORT_NOTICES = {
+    "H0": N_("crime prevention only"),
+    "H1": N_("not for judicial use without permission"),
+    "H2": N_("no further dissemination"),
+}
+
 
 class DisseminationBlocked(PermissionDenied):
     """A foreign record received under H2 was to leave the node (export, share, download)."""
@@ -62,6 +69,11 @@ class Marking:
     def notice(self) -> str:
         """Return the untranslated notice template; format it with `notice_args`."""
         return NOTICES.get(self.handling_code, NOTICES["H3"])
+
+    @property
+    def short_notice(self) -> str | None:
+        """Return the untranslated few words a list row shows, or None for H3 (its own text)."""
+        return SHORT_NOTICES.get(self.handling_code)
 
     @property
     def notice_args(self) -> dict[str, str]:
@@ -149,3 +161,49 @@ def check_disseminable(session: Session, items: Sequence[tuple[str, int]], *, ro
                 f"(not to be disseminated further without the provider's permission): {route} "
                 f"is refused; ask {first.provider} for permission through an information request"
             )
+
+
+def markings_of(
+    session: Session, items: Iterable[tuple[str, int]]
+) -> dict[tuple[str, int], Marking]:
+    """Return {(record type, id): marking} for the foreign records among `items` (pages, lists)."""
+    by_type: dict[str, set[int]] = {}
+    for record_type, record_id in items:
+        by_type.setdefault(record_type, set()).add(record_id)
+    found: dict[tuple[str, int], Marking] = {}
+    for record_type, ids in by_type.items():
+        for record_id, mark in markings(session, record_type, ids).items():
+            found[(record_type, record_id)] = mark
+    return found
+
+
+def provenance_of(session: Session, record_type: str, ids: Iterable[int]) -> dict[int, dict]:
+    """Return {record id: the `provenance` object API answers carry} for the foreign records."""
+    return {rid: m.as_dict() for rid, m in markings(session, record_type, ids).items()}
+
+
+def held_markings(session: Session, record_type: str) -> dict[int, Marking]:
+    """Return the markings of every foreign record of `record_type` (exports mark each row)."""
+    rows = session.scalars(select(Provenance).where(Provenance.record_type == record_type))
+    return {row.record_id: _marking(row) for row in rows}
+
+
+@dataclass
+class Withheld:
+    """What an export left out because it was received under H2, and why (the export says so)."""
+
+    counts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        """Return how many records were left out."""
+        return sum(self.counts.values())
+
+    def reason(self) -> str:
+        """Return the sentence an export writes beside its files (and the CLI prints)."""
+        parts = ", ".join(f"{t} {n}" for t, n in sorted(self.counts.items()) if n)
+        return (
+            f"{self.total} record(s) left out ({parts or 'none'}): received from the other "
+            "service under handling code H2, not to be disseminated further without the "
+            "provider's permission. Ask the provider through an information request."
+        )

@@ -17,7 +17,7 @@ from armsbridge.auth.permissions import (
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from armsbridge.matching.service import MATCH_STATUS_LABELS, suggestions_for
-from armsbridge.records import attachments, reading, related, search, service
+from armsbridge.records import attachments, handling, marks, reading, related, search, service
 from armsbridge.records.forms import form_fields, submitted_values
 from armsbridge.records.labels import TYPES, display_value, field_label, title_of
 from armsbridge.records.models import RECORD_MODELS, Attachment, Place
@@ -71,6 +71,7 @@ def href(record_type: str, record: Any) -> str:
 
 
 def _common(extra: dict[str, Any]) -> dict[str, Any]:
+    extra.setdefault("marks", {})
     return {"TYPES": TYPES, "href": href, "title_of": title_of, "field_label": field_label, **extra}
 
 
@@ -99,7 +100,15 @@ def search_page(
     response = render(
         request,
         "records/search.html",
-        _common({"query": q, "why": why, "results": results, "page": page}),
+        _common(
+            {
+                "query": q,
+                "why": why,
+                "results": results,
+                "page": page,
+                "marks": marks.result_marks(db, results),
+            }
+        ),
     )
     if results is not None and results.logged:
         log_now(request, db, user=user, **search.search_entry(user=user, results=results, why=why))
@@ -141,6 +150,7 @@ def list_page(
             {
                 **context,
                 "rows": rows,
+                "marks": marks.row_marks(db, record_type, rows),
                 "total": total,
                 "pages": max(1, -(-total // PAGE_SIZE)),
             }
@@ -168,6 +178,7 @@ def _form(
     problems: list[dict[str, str]] | None = None,
     message: str | None = None,
     record: Any = None,
+    mark: Any = None,
 ) -> Response:
     fields = form_fields(record_type, values=values, problems=problems, editing=record is not None)
     known = {f["name"] for f in fields}
@@ -182,6 +193,7 @@ def _form(
                 "record": record,
                 "message": message,
                 "other_problems": other,
+                "mark": mark,
             }
         ),
         status_code=422 if problems or message else 200,
@@ -255,6 +267,7 @@ def record_page(
     ]
     writable = record_type in record_types_for(user.role, "write")
     matches = suggestions_for(db, user=user, record_type=record_type, record_id=record.id)
+    shown_marks = marks.page_marks(db, record_type=record_type, record=record, links=links, ctx=ctx)
     response = render(
         request,
         "records/record.html",
@@ -279,6 +292,8 @@ def record_page(
                 "matches": matches,
                 "match_status": MATCH_STATUS_LABELS,
                 "can_decide": role_allows(user.role, "record.update"),
+                "marks": shown_marks,
+                "mark": shown_marks.get((record_type, record.id)),
             }
         ),
     )
@@ -329,7 +344,8 @@ def edit_page(request: Request, db: DB, user: Updater, slug: str, record_id: int
     """The form of an existing record, filled with its values."""
     record_type = record_type_of(slug, user, "write")
     record = load(db, user, record_type, record_id, "record.update")
-    return _form(request, record_type, values=record_as_dict(record), record=record)
+    mark = handling.marking(db, record_type, record.id)
+    return _form(request, record_type, values=record_as_dict(record), record=record, mark=mark)
 
 
 @router.post("/records/{slug}/{record_id}/edit")
@@ -339,6 +355,7 @@ async def update_page(
     """Save the changed fields of a record; on bad input show the errors next to the fields."""
     record_type = record_type_of(slug, user, "write")
     record = load(db, user, record_type, record_id, "record.update")
+    mark = handling.marking(db, record_type, record.id)
     form = await request.form()
     data = submitted_values(record_type, form, editing=True, current=record_as_dict(record))
     if record_type == "case":
@@ -349,9 +366,13 @@ async def update_page(
                 db, record_type=record_type, record_id=record.id, data=data, user=user
             )
     except ValidationFailed as exc:
-        return _form(request, record_type, values=dict(form), problems=exc.problems, record=record)
+        return _form(
+            request, record_type, values=dict(form), problems=exc.problems, record=record, mark=mark
+        )
     except Conflict as exc:
-        return _form(request, record_type, values=dict(form), message=str(exc), record=record)
+        return _form(
+            request, record_type, values=dict(form), message=str(exc), record=record, mark=mark
+        )
     return RedirectResponse(href(record_type, record), status_code=303)
 
 
@@ -420,6 +441,9 @@ def attachment_file(request: Request, db: DB, user: Reader, attachment_id: int) 
         raise NotFound(f"attachment {attachment_id} does not exist")
     record_type_of(TYPES[row.record_type][0], user)
     load(db, user, row.record_type, row.record_id, "record.read")
+    handling.check_disseminable(
+        db, [(row.record_type, row.record_id)], route="downloading its attachment"
+    )
     data = attachments.read_attachment(request.app.state.settings.var_dir, row)
     log_now(
         request,

@@ -12,6 +12,7 @@ from armsbridge.auth.dependencies import DB, public, require
 from armsbridge.auth.pages import safe_next
 from armsbridge.auth.permissions import record_types_for, restrict
 from armsbridge.auth.principal import Principal
+from armsbridge.records.handling import markings_of
 from armsbridge.records.labels import TYPES
 from armsbridge.records.models import RECORD_MODELS, Case
 from armsbridge.vocab.service import enum_values
@@ -56,7 +57,12 @@ def dashboard(
     return render(
         request,
         "web/dashboard.html",
-        {"counts": counts, "cases_by_status": by_status, "recent_cases": recent},
+        {
+            "counts": counts,
+            "cases_by_status": by_status,
+            "recent_cases": recent,
+            "marks": markings_of(db, [("case", c.id) for c in recent]),
+        },
     )
 
 
