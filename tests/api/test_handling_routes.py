@@ -76,6 +76,18 @@ GET_ROUTES = {
     "/indicators": NONE,
     "/indicators/report.{fmt}": EXPORT,
     "/indicators/iafq.xlsx": EXPORT,
+    "/exchange/hit": NONE,  # the form and its answers: hit or no hit, a reference, no content
+    "/exchange/requests": NONE,
+    "/exchange/requests/new": NONE,
+    "/exchange/queue": NONE,
+    "/operations": NONE,
+    # Pages that list records with their markings (tests/exchange/test_request_pages.py,
+    # test_operation_pages.py show the marks); nothing leaves the node from them.
+    "/exchange/requests/{ref}": PART,
+    "/exchange/received": PART,
+    "/exchange/queue/{ref}": PART,
+    "/exchange/share/new": PART,
+    "/operations/{op_id}": PART,
 }
 OTHER_ROUTES = {
     ("POST", "/api/{slug}"): WRITE,
@@ -106,6 +118,23 @@ OTHER_ROUTES = {
     ("POST", "/api/capacity/operations"): WRITE,
     ("POST", "/api/capacity/products"): WRITE,
     ("POST", "/exchange/inbox"): PEER,
+    ("POST", "/matches/{match_id}/decide"): WRITE,
+    # Blinded points only (tests/exchange/test_hit_nodes.py records the wire: nothing in clear).
+    ("POST", "/exchange/hit"): WRITE,
+    ("POST", "/exchange/requests"): WRITE,
+    ("POST", "/exchange/queue/{ref}/refuse"): WRITE,
+    ("POST", "/operations"): WRITE,
+    ("POST", "/operations/{op_id}/accept"): WRITE,
+    ("POST", "/operations/{op_id}/decline"): WRITE,
+    ("POST", "/operations/{op_id}/tasks"): WRITE,
+    ("POST", "/operations/{op_id}/tasks/{item_id}/done"): WRITE,
+    ("POST", "/operations/{op_id}/notes"): WRITE,
+    ("POST", "/operations/{op_id}/close"): WRITE,
+    # Records leave the node through sharing.share_records, which refuses anything received
+    # under H2 (tests/exchange/test_sharing.py, test_requests.py).
+    ("POST", "/exchange/queue/{ref}/approve"): EXPORT,
+    ("POST", "/exchange/share"): EXPORT,
+    ("POST", "/operations/{op_id}/records"): EXPORT,
 }
 API_SLUG = {slug: name for name, slug in SLUGS.items()}
 PAGE_SLUG = {slug: name for name, (slug, _one, _many) in PAGE_TYPES.items()}
