@@ -178,7 +178,6 @@ def _form(
     problems: list[dict[str, str]] | None = None,
     message: str | None = None,
     record: Any = None,
-    mark: Any = None,
 ) -> Response:
     fields = form_fields(record_type, values=values, problems=problems, editing=record is not None)
     known = {f["name"] for f in fields}
@@ -193,7 +192,6 @@ def _form(
                 "record": record,
                 "message": message,
                 "other_problems": other,
-                "mark": mark,
             }
         ),
         status_code=422 if problems or message else 200,
@@ -284,9 +282,12 @@ def record_page(
                 "attachments": attachments.attachments_of(
                     db, record_type=record_type, record_id=record.id
                 ),
-                "can_edit": writable,
+                # A received record is the provider's: it changes only through the exchange.
+                "can_edit": writable and (record_type, record.id) not in shown_marks,
                 # Information requests: share with the peer (never a record received under H2).
-                "can_share": role_allows(user.role, "exchange.answer") and record_type != "link",
+                "can_share": role_allows(user.role, "exchange.answer")
+                and record_type != "link"
+                and (record_type, record.id) not in shown_marks,
                 "statuses": enum_values("case_statuses") if record_type == "case" else {},
                 "Place": Place,
                 "matches": matches,
@@ -343,9 +344,8 @@ def record_page(
 def edit_page(request: Request, db: DB, user: Updater, slug: str, record_id: int) -> Response:
     """The form of an existing record, filled with its values."""
     record_type = record_type_of(slug, user, "write")
-    record = load(db, user, record_type, record_id, "record.update")
-    mark = handling.marking(db, record_type, record.id)
-    return _form(request, record_type, values=record_as_dict(record), record=record, mark=mark)
+    record = service.writable_record(db, user=user, record_type=record_type, record_id=record_id)
+    return _form(request, record_type, values=record_as_dict(record), record=record)
 
 
 @router.post("/records/{slug}/{record_id}/edit")
@@ -354,8 +354,7 @@ async def update_page(
 ) -> Response:
     """Save the changed fields of a record; on bad input show the errors next to the fields."""
     record_type = record_type_of(slug, user, "write")
-    record = load(db, user, record_type, record_id, "record.update")
-    mark = handling.marking(db, record_type, record.id)
+    record = service.writable_record(db, user=user, record_type=record_type, record_id=record_id)
     form = await request.form()
     data = submitted_values(record_type, form, editing=True, current=record_as_dict(record))
     if record_type == "case":
@@ -367,11 +366,11 @@ async def update_page(
             )
     except ValidationFailed as exc:
         return _form(
-            request, record_type, values=dict(form), problems=exc.problems, record=record, mark=mark
+            request, record_type, values=dict(form), problems=exc.problems, record=record
         )
     except Conflict as exc:
         return _form(
-            request, record_type, values=dict(form), message=str(exc), record=record, mark=mark
+            request, record_type, values=dict(form), message=str(exc), record=record
         )
     return RedirectResponse(href(record_type, record), status_code=303)
 
@@ -418,7 +417,7 @@ async def attach_page(
 ) -> Response:
     """Attach a photo or a document to a record; it is kept by its SHA-256."""
     record_type = record_type_of(slug, user, "write")
-    record = load(db, user, record_type, record_id, "record.update")
+    record = service.writable_record(db, user=user, record_type=record_type, record_id=record_id)
     attachments.add_attachment(
         db,
         var_dir=request.app.state.settings.var_dir,

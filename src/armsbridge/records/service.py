@@ -22,6 +22,7 @@ from armsbridge.auth.permissions import record_types_for, restrict
 from armsbridge.auth.principal import Principal
 from armsbridge.db.rows import insert_rows
 from armsbridge.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from armsbridge.records.handling import marking
 from armsbridge.records.models import (
     RECORD_MODELS,
     Case,
@@ -91,6 +92,15 @@ def writable_record(session: Session, *, user: Principal, record_type: str, reco
     record = session.scalar(stmt)
     if record is None:
         raise NotFound(f"{record_type} {record_id} does not exist or is not yours to change")
+    if model in RECORD_MODELS.values():
+        mark = marking(session, record_type, record_id)
+        if mark is not None:
+            raise PermissionDenied(
+                f"{record_type} {record_id} was received from {mark.provider}: it is the "
+                f"provider's record and changes only when {mark.provider} updates it; ask "
+                f"{mark.provider} through an information request, or record what you know in "
+                "a record of your own linked to it"
+            )
     return record
 
 
