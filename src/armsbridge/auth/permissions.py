@@ -183,10 +183,14 @@ def _row_conditions(
     membership: list[Any] = [grant]
     # Records of the user's service, and foreign records this node holds for it (received
     # through the exchange, which keep their provider's jurisdiction: records.handling).
-    held = select(Provenance.record_id).where(
-        Provenance.record_type == record_type, Provenance.held_by == jurisdiction
+    held = exists(
+        select(Provenance.id).where(
+            Provenance.record_type == record_type,
+            Provenance.held_by == jurisdiction,
+            Provenance.record_id == table.id,
+        )
     )
-    conditions = [or_(table.jurisdiction == jurisdiction, table.id.in_(held))]
+    conditions = [or_(table.jurisdiction == jurisdiction, held)]
     if record_type == "case":
         membership.append(table.id.in_(user_cases))
         conditions.append(or_(table.restricted.is_(False), table.id.in_(user_cases)))

@@ -44,7 +44,14 @@ def make_engine(url: str) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=HIDE_PARAMETERS)
+    # JIT off: restrict() adds many small subplans, which lift a record query's estimated cost
+    # past jit_above_cost; compiling them took seconds for a query that runs in milliseconds.
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        hide_parameters=HIDE_PARAMETERS,
+        connect_args={"options": "-c jit=off"},
+    )
 
 
 def engine_from_settings(settings: Settings) -> Engine:

@@ -365,13 +365,9 @@ async def update_page(
                 db, record_type=record_type, record_id=record.id, data=data, user=user
             )
     except ValidationFailed as exc:
-        return _form(
-            request, record_type, values=dict(form), problems=exc.problems, record=record
-        )
+        return _form(request, record_type, values=dict(form), problems=exc.problems, record=record)
     except Conflict as exc:
-        return _form(
-            request, record_type, values=dict(form), message=str(exc), record=record
-        )
+        return _form(request, record_type, values=dict(form), message=str(exc), record=record)
     return RedirectResponse(href(record_type, record), status_code=303)
 
 
