@@ -19,13 +19,14 @@ import httpx
 from nacl.signing import SigningKey
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 import armsbridge
 from armsbridge.db import keys
 from armsbridge.db import service as db_service
-from armsbridge.db.engine import engine_from_settings
+from armsbridge.db.engine import engine_from_settings, make_engine
+from armsbridge.db.registry import load_all_models
 from armsbridge.db.session import make_sessionmaker, session_scope
 from armsbridge.exchange import service
 from armsbridge.exchange.identity import KeyPair
@@ -255,3 +256,31 @@ def wait_for(condition, timeout: float = 60.0, every: float = 0.2) -> None:  # n
             return
         time.sleep(every)
     raise AssertionError(f"condition not met within {timeout} s")
+
+
+@contextmanager
+def mk_store(settings: Settings, url: str) -> Iterator[tuple[sessionmaker[Session], KeyPair]]:
+    """Node MK on the store at `url`, with peer XK whose private key the caller holds."""
+    keys.use_node(settings)
+    engine = make_engine(url)
+    load_all_models().metadata.create_all(engine)
+    factory = make_sessionmaker(engine)
+    xk = KeyPair(SigningKey.generate())
+    with session_scope(factory) as session:
+        service.init_node(
+            session, settings=settings, jurisdiction="MK", name="Skopje", url=None, actor="test"
+        )
+        service.add_peer(
+            session,
+            name="XK",
+            jurisdiction="XK",
+            url="http://xk.invalid",
+            public_key=xk.public_b64,
+            fingerprint=None,
+            actor="test",
+        )
+    try:
+        yield factory, xk
+    finally:
+        engine.dispose()
+        keys.use_node(None)

@@ -52,8 +52,10 @@ def user(session: Session, name: str, role: str) -> Principal:
     return principal_of(getattr(new, "user", None) or auth.get_user(session, name), via="cli")
 
 
-def seed(session: Session, family: str) -> tuple[int, int, str]:
-    """An XK person with a phone linked to her; the person's hit reference; return ids, ref."""
+def person_with_phone(
+    session: Session, family: str, number: str = "+383 44 123 456"
+) -> tuple[int, int]:
+    """An XK person born 1986-03-14 in Prizren and a phone linked to her; return both ids."""
     node = node_principal("XK", purpose="test")
     person = create_record(
         session,
@@ -66,9 +68,7 @@ def seed(session: Session, family: str) -> tuple[int, int, str]:
         },
         user=node,
     )
-    phone = create_record(
-        session, record_type="phone", data={"number_raw": "+383 44 123 456"}, user=node
-    )
+    phone = create_record(session, record_type="phone", data={"number_raw": number}, user=node)
     create_record(
         session,
         record_type="link",
@@ -81,19 +81,25 @@ def seed(session: Session, family: str) -> tuple[int, int, str]:
         },
         user=node,
     )
+    return person.id, phone.id
+
+
+def seed(session: Session, family: str) -> tuple[int, int, str]:
+    """An XK person with a phone linked to her; the person's hit reference; return ids, ref."""
+    person_id, phone_id = person_with_phone(session, family)
     ref = "h" + uuid.uuid4().hex[:20]
     session.add(
         HitKey(
             digest=uuid.uuid4().hex * 2,
             kind="name",
             record_type="person",
-            record_id=person.id,
+            record_id=person_id,
             ref=ref,
             epoch="e1",
         )
     )
     session.flush()
-    return person.id, phone.id, ref
+    return person_id, phone_id, ref
 
 
 def hand_over(session: Session, message: OutboxMessage, now: datetime = T0) -> dict | None:

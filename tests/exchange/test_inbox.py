@@ -10,41 +10,21 @@ import pytest
 from nacl.signing import SigningKey
 from sqlalchemy import func, select
 
-from armsbridge.db import keys
-from armsbridge.db.engine import make_engine
-from armsbridge.db.registry import load_all_models
-from armsbridge.db.session import make_sessionmaker, session_scope
-from armsbridge.exchange import envelope, inbox, service
+from armsbridge.db.session import session_scope
+from armsbridge.exchange import envelope, inbox
 from armsbridge.exchange.handlers import handler_for, kinds, register_handler
 from armsbridge.exchange.identity import KeyPair
 from armsbridge.exchange.models import InboxMessage, Peer
 from armsbridge.settings import Settings
+from exchange_nodes import mk_store
 
 
 @pytest.fixture
 def mk(tmp_path) -> Iterator[tuple]:  # noqa: ANN001
     """Node MK on its own store, with peer XK whose private key the test holds."""
     settings = Settings(var_dir=tmp_path, exchange_key_grace_hours=1)
-    keys.use_node(settings)
-    engine = make_engine(f"sqlite:///{tmp_path / 'mk.db'}")
-    load_all_models().metadata.create_all(engine)
-    factory = make_sessionmaker(engine)
-    xk = KeyPair(SigningKey.generate())
-    with session_scope(factory) as session:
-        service.init_node(
-            session, settings=settings, jurisdiction="MK", name="Skopje", url=None, actor="test"
-        )
-        service.add_peer(
-            session,
-            name="XK",
-            jurisdiction="XK",
-            url="http://xk.invalid",
-            public_key=xk.public_b64,
-            fingerprint=None,
-            actor="test",
-        )
-    yield settings, factory, xk
-    engine.dispose()
+    with mk_store(settings, f"sqlite:///{tmp_path / 'mk.db'}") as (factory, xk):
+        yield settings, factory, xk
 
 
 def _send(mk, key: KeyPair, now: datetime | None = None, **fields) -> inbox.Answer:  # noqa: ANN001

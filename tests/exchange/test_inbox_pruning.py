@@ -7,18 +7,13 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from nacl.signing import SigningKey
 from sqlalchemy import func, select
 
-from armsbridge.db import keys
-from armsbridge.db.engine import make_engine
-from armsbridge.db.registry import load_all_models
-from armsbridge.db.session import make_sessionmaker, session_scope
-from armsbridge.exchange import envelope, inbox, pruning, refusal_log, service
-from armsbridge.exchange.identity import KeyPair
+from armsbridge.db.session import session_scope
+from armsbridge.exchange import envelope, inbox, pruning, refusal_log
 from armsbridge.exchange.models import InboxMessage, Peer
 from armsbridge.settings import Settings
-from exchange_nodes import pg_admin_url, pg_database
+from exchange_nodes import mk_store, pg_admin_url, pg_database
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 ID = "6a1d1b4e-2f9c-4f3e-8d1a-5c0e9b7a3d21"
@@ -43,28 +38,9 @@ def store_url(request, tmp_path) -> Iterator[str]:  # noqa: ANN001
 def mk(tmp_path, store_url) -> Iterator[tuple]:  # noqa: ANN001
     """Node MK (give-up 2 h, skew 600 s) with peer XK whose key the test holds."""
     settings = Settings(var_dir=tmp_path, exchange_give_up_hours=2, exchange_max_skew_seconds=600)
-    keys.use_node(settings)
-    engine = make_engine(store_url)
-    load_all_models().metadata.create_all(engine)
-    factory = make_sessionmaker(engine)
-    xk = KeyPair(SigningKey.generate())
-    with session_scope(factory) as session:
-        service.init_node(
-            session, settings=settings, jurisdiction="MK", name="Skopje", url=None, actor="test"
-        )
-        service.add_peer(
-            session,
-            name="XK",
-            jurisdiction="XK",
-            url="http://xk.invalid",
-            public_key=xk.public_b64,
-            fingerprint=None,
-            actor="test",
-        )
-    refusal_log.reset()
-    yield settings, factory, xk
-    engine.dispose()
-    keys.use_node(None)
+    with mk_store(settings, store_url) as (factory, xk):
+        refusal_log.reset()
+        yield settings, factory, xk
 
 
 def _send(mk, at: datetime, message_id: str = ID) -> inbox.Answer:  # noqa: ANN001

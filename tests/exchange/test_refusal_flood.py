@@ -11,13 +11,11 @@ from nacl.signing import SigningKey
 from sqlalchemy import select
 
 from armsbridge.audit.models import AuditEntry
-from armsbridge.db import keys
-from armsbridge.db.engine import make_engine
-from armsbridge.db.registry import load_all_models
-from armsbridge.db.session import make_sessionmaker, session_scope
-from armsbridge.exchange import envelope, inbox, pruning, refusal_log, service
+from armsbridge.db.session import session_scope
+from armsbridge.exchange import envelope, inbox, pruning, refusal_log
 from armsbridge.exchange.identity import KeyPair
 from armsbridge.settings import Settings
+from exchange_nodes import mk_store
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 N = 5
@@ -27,29 +25,10 @@ N = 5
 def mk(tmp_path) -> Iterator[tuple]:  # noqa: ANN001
     """Node MK logging N refusals per sender and reason per minute, peer XK known."""
     settings = Settings(var_dir=tmp_path, exchange_refusal_log_per_minute=N)
-    keys.use_node(settings)
-    engine = make_engine(f"sqlite:///{tmp_path / 'mk.db'}")
-    load_all_models().metadata.create_all(engine)
-    factory = make_sessionmaker(engine)
-    xk = KeyPair(SigningKey.generate())
-    with session_scope(factory) as session:
-        service.init_node(
-            session, settings=settings, jurisdiction="MK", name="Skopje", url=None, actor="test"
-        )
-        service.add_peer(
-            session,
-            name="XK",
-            jurisdiction="XK",
-            url="http://xk.invalid",
-            public_key=xk.public_b64,
-            fingerprint=None,
-            actor="test",
-        )
+    with mk_store(settings, f"sqlite:///{tmp_path / 'mk.db'}") as (factory, xk):
+        refusal_log.reset()
+        yield settings, factory, xk
     refusal_log.reset()
-    yield settings, factory, xk
-    refusal_log.reset()
-    engine.dispose()
-    keys.use_node(None)
 
 
 def _send(mk, at: datetime, sender: str = "AL", key: KeyPair | None = None) -> inbox.Answer:  # noqa: ANN001

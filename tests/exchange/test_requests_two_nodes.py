@@ -11,13 +11,12 @@ import json
 import uuid
 
 import pytest
+from request_helpers import person_with_phone
 
 from armsbridge.auth import service as auth
-from armsbridge.auth.principal import node_principal
 from armsbridge.exchange.hit_models import HitKey
 from armsbridge.exchange.hitset import opaque_ref
 from armsbridge.records.models import Person
-from armsbridge.records.service import create_record
 from exchange_nodes import wait_for
 
 pytestmark = pytest.mark.xdist_group("exchange-nodes")
@@ -36,45 +35,19 @@ def _user(node, name: str, role: str) -> None:  # noqa: ANN001
 
 def _seed_xk(xk, family: str) -> tuple[int, int, str]:  # noqa: ANN001
     with xk.store() as session:
-        node = node_principal("XK", purpose="test")
-        person = create_record(
-            session,
-            record_type="person",
-            data={
-                "given_name": "Xhafer",
-                "family_name": family,
-                "birth_date": "1986-03-14",
-                "birth_place": "Prizren",
-            },
-            user=node,
-        )
-        phone = create_record(
-            session, record_type="phone", data={"number_raw": "+383 44 765 432"}, user=node
-        )
-        create_record(
-            session,
-            record_type="link",
-            data={
-                "kind": "user_of",
-                "from_type": "person",
-                "from_id": person.id,
-                "to_type": "phone",
-                "to_id": phone.id,
-            },
-            user=node,
-        )
-        ref = opaque_ref("person", person.id)
+        person_id, phone_id = person_with_phone(session, family, "+383 44 765 432")
+        ref = opaque_ref("person", person_id)
         session.add(
             HitKey(
                 digest=uuid.uuid4().hex * 2,
                 kind="name",
                 record_type="person",
-                record_id=person.id,
+                record_id=person_id,
                 ref=ref,
                 epoch="test",
             )
         )
-        return person.id, phone.id, ref
+        return person_id, phone_id, ref
 
 
 def _json(node, *args: str) -> object:  # noqa: ANN001

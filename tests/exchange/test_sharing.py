@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from request_helpers import person_with_phone
 from sqlalchemy import select
 
 from armsbridge.audit.models import AuditEntry
@@ -31,34 +32,7 @@ def _analyst(jurisdiction: str) -> Principal:
 
 def _seed_xk(xk, family: str) -> tuple[int, int]:  # noqa: ANN001
     with xk.store() as session:
-        node = node_principal("XK", purpose="test")
-        person = create_record(
-            session,
-            record_type="person",
-            data={
-                "given_name": "Xhafer",
-                "family_name": family,
-                "birth_date": "1986-03-14",
-                "birth_place": "Prizren",
-            },
-            user=node,
-        )
-        phone = create_record(
-            session, record_type="phone", data={"number_raw": "+383 44 123 456"}, user=node
-        )
-        create_record(
-            session,
-            record_type="link",
-            data={
-                "kind": "user_of",
-                "from_type": "person",
-                "from_id": person.id,
-                "to_type": "phone",
-                "to_id": phone.id,
-            },
-            user=node,
-        )
-        return person.id, phone.id
+        return person_with_phone(session, family)
 
 
 def _share(xk, items, code: str = "H1", restriction: str | None = None) -> str:  # noqa: ANN001

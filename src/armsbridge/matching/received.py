@@ -20,11 +20,18 @@ from armsbridge.auth.access import log_access
 from armsbridge.auth.principal import node_principal
 from armsbridge.matching.comparisons import MODEL_VERSION
 from armsbridge.matching.config import MatchEngineSettings, duckdb_connection, engine_settings
-from armsbridge.matching.engine import evidence, link_tables
+from armsbridge.matching.engine import link_tables
 from armsbridge.matching.models import MatchLink, MatchRun
-from armsbridge.matching.prepare import normalise_phone, table_from_rows
+from armsbridge.matching.prepare import table_from_rows
 from armsbridge.matching.rows import STORE_ROWS
-from armsbridge.matching.service import MATCH_TYPES, ScoredPair, latest_decisions
+from armsbridge.matching.service import (
+    MATCH_TYPES,
+    ScoredPair,
+    latest_decisions,
+    phone_key,
+    scored_pairs,
+    status_for,
+)
 from armsbridge.records.models import Phone, Provenance
 from armsbridge.settings import Settings, get_settings
 
@@ -54,7 +61,7 @@ def _score_phones(session: Session, new: set[int], foreign: set[int]) -> list[Sc
     for pid, raw, e164, country in session.execute(
         select(Phone.id, Phone.number_raw, Phone.e164, Phone.country)
     ):
-        key = e164 or normalise_phone(raw, country or "XK")
+        key = phone_key(raw, e164, country)
         if not key:
             continue
         if pid in new:
@@ -86,24 +93,7 @@ def _score(
         table_from_rows(con, "received", entity, incoming)
         table_from_rows(con, "own", entity, own)
         result = link_tables(con, entity, ["received", "own"], threshold=threshold, settings=engine)
-        cur = con.execute(
-            f"SELECT * FROM {result.predictions} WHERE match_probability >= ?", [threshold]
-        )
-        cols = [d[0] for d in cur.description]
-        pairs = []
-        for values in cur.fetchall():
-            row = dict(zip(cols, values, strict=True))
-            a, b = int(row["unique_id_l"]), int(row["unique_id_r"])
-            pairs.append(
-                ScoredPair(
-                    min(a, b),
-                    max(a, b),
-                    float(row["match_probability"]),
-                    float(row["match_weight"]),
-                    evidence(result.model, row),
-                )
-            )
-        return pairs, result.model, len(incoming)
+        return scored_pairs(con, result, threshold), result.model, len(incoming)
     finally:
         con.close()
 
@@ -144,9 +134,7 @@ def match_received(
         decisions = latest_decisions(session, entity)
         for pair in pairs:
             decision = decisions.get((pair.left_id, pair.right_id))
-            status = {"confirm": "confirmed", "reject": "rejected", "unsure": "unsure"}.get(
-                decision.decision if decision else "", "review"
-            )
+            status = status_for(pair.probability, decision, settings, may_accept=False)
             session.add(
                 MatchLink(
                     run_id=run.id,

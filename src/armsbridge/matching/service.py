@@ -70,6 +70,13 @@ def _score_store(
     con = duckdb_connection(engine)
     table_from_rows(con, "store", entity, rows)
     result = link_tables(con, entity, ["store"], threshold=threshold, settings=engine, progress=say)
+    pairs = scored_pairs(con, result, threshold)
+    con.close()
+    return pairs, result.model, result.trained, len(rows), result.candidate_pairs
+
+
+def scored_pairs(con: Any, result: Any, threshold: float) -> list[ScoredPair]:
+    """Return a link result's pairs at or above `threshold`, lower id first, with evidence."""
     cur = con.execute(
         f"SELECT * FROM {result.predictions} WHERE match_probability >= ?", [threshold]
     )
@@ -87,8 +94,12 @@ def _score_store(
                 evidence(result.model, row),
             )
         )
-    con.close()
-    return pairs, result.model, result.trained, len(rows), result.candidate_pairs
+    return pairs
+
+
+def phone_key(raw: str | None, e164: str | None, country: str | None) -> str:
+    """Return the number two phone records must share to be the same phone (E.164)."""
+    return e164 or normalise_phone(raw, country or "XK")
 
 
 def _score_phones(session: Session) -> tuple[list[ScoredPair], dict[str, Any], bool, int, int]:
@@ -96,7 +107,7 @@ def _score_phones(session: Session) -> tuple[list[ScoredPair], dict[str, Any], b
     by_number: dict[str, list[int]] = {}
     rows = session.execute(select(Phone.id, Phone.number_raw, Phone.e164, Phone.country)).all()
     for pid, raw, e164, country in rows:
-        key = e164 or normalise_phone(raw, country or "XK")
+        key = phone_key(raw, e164, country)
         if key:
             by_number.setdefault(key, []).append(pid)
     pairs = []
@@ -136,12 +147,20 @@ def latest_decisions(session: Session, entity: str) -> dict[tuple[int, int], Mat
     return out
 
 
-def _status_for(probability: float, decision: MatchDecision | None, settings: Settings) -> str:
+def status_for(
+    probability: float,
+    decision: MatchDecision | None,
+    settings: Settings,
+    *,
+    may_accept: bool = True,
+) -> str:
+    """Return a pair's status: the analyst's latest decision, else auto-accepted or to review."""
     if decision is not None:
         return {"confirm": "confirmed", "reject": "rejected", "undo": "undone", "unsure": "unsure"}[
             decision.decision
         ]
-    return "auto_accepted" if probability >= settings.match_auto_accept else "review"
+    sure = may_accept and probability >= settings.match_auto_accept
+    return "auto_accepted" if sure else "review"
 
 
 def _same_as(
@@ -245,7 +264,7 @@ def run_match(
     )
     for pair in pairs:
         decision = decisions.get((pair.left_id, pair.right_id))
-        status = _status_for(pair.probability, decision, settings)
+        status = status_for(pair.probability, decision, settings)
         link_id = None
         if status in ACCEPTED:
             existing = _existing_same_as(session, entity_type, pair.left_id, pair.right_id)
