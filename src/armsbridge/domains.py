@@ -123,21 +123,16 @@ DOMAINS: tuple[Domain, ...] = (
             _m("exchange", "pages"),
             _m("exchange", "hit_pages"),
             _m("exchange", "operation_pages"),
+            _m("exchange", "request_pages"),
         ),
         commands=_m("exchange", "commands"),
         models=_m("exchange", "models"),
         menu=(
             MenuEntry("/exchange", N_("Exchange"), "exchange.status", 105),
             MenuEntry("/exchange/hit", N_("Ask the other service"), "exchange.hit", 106),
+            MenuEntry("/exchange/requests", N_("Requests"), "exchange.request", 107),
             MenuEntry("/operations", N_("Joint operations"), "operation.read", 85),
         ),
-    ),
-    Domain(
-        "requests",  # information requests between nodes (part of the exchange folder)
-        routers=(_m("exchange", "request_pages"),),
-        commands=_m("exchange", "request_commands"),
-        models=_m("exchange", "request_models"),
-        menu=(MenuEntry("/exchange/requests", N_("Requests"), "exchange.request", 107),),
     ),
     Domain(
         "indicators",

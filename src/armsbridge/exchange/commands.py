@@ -19,7 +19,7 @@ from armsbridge.db.engine import engine_from_settings
 from armsbridge.db.keys import fingerprint_of
 from armsbridge.db.session import make_sessionmaker, session_scope
 from armsbridge.errors import UserError
-from armsbridge.exchange import delivery, hit_commands, requests, service
+from armsbridge.exchange import delivery, hit_commands, request_commands, requests, service
 from armsbridge.exchange.models import OutboxMessage
 from armsbridge.exchange.operation_commands import operation_app
 from armsbridge.settings import get_settings
@@ -276,9 +276,10 @@ def exchange_status(
 
 
 def register(app: typer.Typer) -> None:
-    """Add the `node`, `peer` and `exchange` groups and `hit` to the root command."""
+    """Add the `node`, `peer`, `exchange`, `operation` and `request` groups and `hit`."""
     app.add_typer(node_app, name="node")
     app.add_typer(peer_app, name="peer")
     app.add_typer(exchange_app, name="exchange")
     hit_commands.register(app)
     app.add_typer(operation_app, name="operation")
+    request_commands.register(app)

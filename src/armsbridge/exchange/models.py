@@ -17,6 +17,7 @@ from armsbridge.db.mixins import utcnow
 from armsbridge.exchange import (
     hit_models,  # noqa: F401 - the hit/no-hit set's tables join these
     operation_models,  # noqa: F401 - joint operations' tables
+    request_models,  # noqa: F401 - information requests' tables
 )
 
 STATES = ("queued", "sent", "delivered", "failed", "refused")
