@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +29,10 @@ NAMES = [
 
 def _pairs(out: Path) -> set[tuple[str, str]]:
     return {(r[0], r[1]) for r in list(csv.reader(out.open(encoding="utf-8")))[1:]}
+
+
+def _probabilities(out: Path) -> dict[tuple[str, str], float]:
+    return {(r[0], r[1]): float(r[2]) for r in list(csv.reader(out.open(encoding="utf-8")))[1:]}
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -113,8 +118,8 @@ def test_same_column_names_with_field_and_joined_columns(tmp_path: Path) -> None
 
 
 def test_people_sharing_a_case_in_each_file_are_associates(tmp_path: Path) -> None:
-    # Besnik's family name is mistyped on the right and neither list has a birth date: only
-    # his accomplice Fatmir, in a case with him on each side, ties the two records together.
+    # Besnik's family name is mistyped on the right and neither list has a birth date: his
+    # accomplice Fatmir, in a case with him on each side, is what makes the pair likely.
     left = tmp_path / "mk.csv"
     left.write_text(
         "id,ime,prezime,predmet\n"
@@ -132,9 +137,10 @@ def test_people_sharing_a_case_in_each_file_are_associates(tmp_path: Path) -> No
     proc = _run("link", str(left), str(right), "--out", str(out), *NAMES, *cases)
     assert proc.returncode == 0, proc.stderr
     assert _pairs(out) == {("m1", "x1"), ("m2", "x2")}
-    proc = _run("link", str(left), str(right), "--out", str(out), *NAMES)
+    with_case = _probabilities(out)[("m1", "x1")]
+    proc = _run("link", str(left), str(right), "--out", str(out), "--threshold", "0", *NAMES)
     assert proc.returncode == 0, proc.stderr
-    assert _pairs(out) == {("m2", "x2")}
+    assert _probabilities(out)[("m1", "x1")] < with_case
 
 
 def test_threshold_filters(files: tuple[Path, Path], tmp_path: Path) -> None:
@@ -157,7 +163,7 @@ def test_threshold_filters(files: tuple[Path, Path], tmp_path: Path) -> None:
         (["--id-left", "nr"], "id column 'nr' not found"),
         (
             ["--field-left", "given_name=ime", "--field-left", "birth_date=roden:%Y-%m-%d"],
-            "does not match format",
+            "is not a date in '%Y-%m-%d'",
         ),
     ],
 )
@@ -173,6 +179,7 @@ def test_bad_mappings_are_clear_errors(
         str(tmp_path / "x.csv"),
         "--field-right",
         "given_name=emri",
+        "--strict",
         *extra,
     )
     assert proc.returncode == 2, proc.stderr
@@ -189,3 +196,31 @@ def test_missing_id_column_and_missing_file(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "no id column" in " ".join(proc.stderr.split())
     proc = _run("link", str(tmp_path / "nope.csv"), str(left), "--out", str(tmp_path / "o.csv"))
     assert proc.returncode == 2 and "no such file" in " ".join(proc.stderr.split())
+
+
+def test_impossible_dates_are_reported_not_fatal_and_strict_refuses_them(tmp_path: Path) -> None:
+    # 19450493 and a month 13: the pair is still found on the names and the date as written.
+    left = tmp_path / "a.csv"
+    left.write_text("id,first,last,dob\n1,Marko,Petrovski,19450403\n2,Ana,Ilievska,19800115\n")
+    right = tmp_path / "b.csv"
+    right.write_text(
+        "id,first,last,dob\n7,Марко,Петровски,19450493\n8,Ана,Илиевска,19801315\n9,Ivo,Ris,\n",
+        encoding="utf-8",
+    )
+    fields = ["--field", "given_name=first", "--field", "family_name=last"]
+    fields += ["--field", "birth_date=dob:%Y%m%d"]
+    out, report = tmp_path / "pairs.csv", tmp_path / "report.json"
+    proc = _run("link", str(left), str(right), "--out", str(out), "--report", str(report), *fields)
+    assert proc.returncode == 0, proc.stderr
+    assert _pairs(out) == {("1", "7"), ("2", "8")}
+    text = " ".join(proc.stdout.split())
+    assert "2 values of" in text and "did not parse" in text and "row 2: '19450493'" in text
+    summary = json.loads(report.read_text(encoding="utf-8"))
+    (bad,) = summary["bad_values"]
+    assert bad["count"] == 2 and [e["row"] for e in bad["examples"]] == [2, 3]
+    assert summary["blocking"] and summary["training"]["why"]
+    proc = _run("link", str(left), str(right), "--out", str(out), "--strict", *fields)
+    assert proc.returncode == 2
+    message = " ".join(proc.stderr.split())
+    assert "row 2, column 'dob': '19450493' is not a date in '%Y%m%d'" in message
+    assert "Traceback" not in proc.stderr

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -207,6 +209,19 @@ def link_command(
     field_left: list[str] = typer.Option(None, "--field-left", help="Same, LEFT only."),
     field_right: list[str] = typer.Option(None, "--field-right", help="Same, RIGHT only."),
     threshold: float = typer.Option(0.5, "--threshold", help="Lowest probability written."),
+    strict: bool = typer.Option(
+        False, "--strict", help="Refuse a value that does not parse instead of reporting it."
+    ),
+    max_pairs: int = typer.Option(
+        None,
+        "--max-pairs",
+        min=1,
+        help="Most candidate pairs to score (default ARMSBRIDGE_MATCH_MAX_PAIRS, 20,000,000); "
+        "blocking rules are chosen to fit.",
+    ),
+    report: Path = typer.Option(
+        None, "--report", help="Also write the run report (rules, pairs, bad values) as JSON."
+    ),
 ) -> None:
     """Link the person records of two files and write the pairs, most likely first."""
     from armsbridge.matching.linkfiles import link_files
@@ -219,7 +234,7 @@ def link_command(
         transient=True,
     ) as progress:
         task = progress.add_task("linking")
-        count = link_files(
+        run = link_files(
             left,
             right,
             out,
@@ -230,9 +245,44 @@ def link_command(
             fields_left=field_left or [],
             fields_right=field_right or [],
             threshold=threshold,
+            strict=strict,
+            max_pairs=max_pairs,
             progress=lambda msg: progress.update(task, description=msg),
         )
-    console.print(f"{count} pairs at or above {threshold} written to {out}")
+    print_link_report(run.as_dict())
+    if report is not None:
+        report.write_text(json.dumps(run.as_dict(), ensure_ascii=False, indent=2), "utf-8")
+    console.print(f"{run.pairs} pairs at or above {threshold} written to {out}")
+
+
+def print_link_report(report: dict[str, Any]) -> None:
+    """Print the blocking rules used (with their pairs), what was trained, and bad values."""
+    table = Table("blocking rule", "pairs counted", "pairs found first", title="Blocking")
+    for line in report["blocking"]:
+        if line.get("used", True):
+            table.add_row(line["rule"], f"{line.get('pairs', 0):,}", f"{line.get('found', 0):,}")
+    console.print(table)
+    left_out = [line for line in report["blocking"] if line.get("used") is False]
+    if left_out:
+        console.print(
+            f"{len(left_out)} rules left out (over the pair budget): "
+            + ", ".join(f"{x['rule']} ({x['pairs']:,} pairs)" for x in left_out[:5])
+            + (" ..." if len(left_out) > 5 else "")
+        )
+    training = report["training"]
+    console.print(
+        "Trained on these files: "
+        + "; ".join(training["learnt_from_data"])
+        + f". From priors: {training['priors']}"
+        + (f" ({training['why']})" if training["why"] else "")
+    )
+    for bad in report["bad_values"]:
+        examples = escape(", ".join(f"row {e['row']}: {e['value']!r}" for e in bad["examples"]))
+        console.print(
+            f"[yellow]{bad['count']} values of {escape(bad['column'])} did not parse[/yellow] "
+            f"(kept as text for fuzzy comparison, missing for exact comparison; expected "
+            f"{bad['examples'][0]['expected']}): {examples}"
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 JW = "jaro_winkler_similarity"
-MODEL_VERSION = "7"
+MODEL_VERSION = "8"
 # EM converges within a few iterations on tight blocks (at 10^6 records, 6 and 12 iterations give
 # the same F1 to three decimals); each iteration costs a pass over the sampled pairs.
 EM_ITERATIONS = 6
@@ -87,13 +87,17 @@ def text_comparison(name: str, col: str, sound: str | None = None) -> dict[str, 
 
 
 def birth_date_comparison() -> dict[str, Any]:
-    """Compare partial birth dates ('1986', '1986-03', '1986-03-12') without penalising gaps."""
+    """Compare partial birth dates ('1986', '1986-03', '1986-03-12') without penalising gaps.
+
+    `bdt` is the date as yyyymmdd, or as written when it did not parse (19450493): a typo in
+    one digit reaches its own level, whether or not it left a valid date.
+    """
     compat = '(starts_with("bd_l", "bd_r") OR starts_with("bd_r", "bd_l"))'
     shorter = 'least(length("bd_l"), length("bd_r"))'
     return {
         "output_column_name": "birth_date",
         "comparison_levels": [
-            _null("bd"),
+            _null("bdt"),
             _lvl('"bd_l" = "bd_r" AND length("bd_l") = 10', "same full date"),
             _lvl(f"{compat} AND {shorter} >= 7", "same month, day unknown on one side"),
             _lvl(f"{compat}", "same year, month unknown on one side"),
@@ -102,6 +106,11 @@ def birth_date_comparison() -> dict[str, Any]:
                 ' AND substr("bd_l", 6, 2) = substr("bd_r", 9, 2)'
                 ' AND substr("bd_l", 9, 2) = substr("bd_r", 6, 2)',
                 "day and month swapped",
+            ),
+            _lvl(
+                'length("bdt_l") = 8 AND length("bdt_r") = 8'
+                ' AND levenshtein("bdt_l", "bdt_r") <= 1',
+                "one digit differs",
             ),
             _lvl('"byear_l" = "byear_r"', "same year, different day"),
             _lvl(

@@ -8,6 +8,8 @@ import duckdb
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from armsbridge.matching.blocking import DEFAULT_MAX_PAIRS
+
 
 class MatchEngineSettings(BaseSettings):
     """Engine settings, each one settable as ARMSBRIDGE_MATCH_<NAME>."""
@@ -33,6 +35,12 @@ class MatchEngineSettings(BaseSettings):
         default="",
         description="Spark master URL (spark://host:7077, yarn, ...); empty means local[threads] "
         "in a JVM started for this process.",
+    )
+    max_pairs: int = Field(
+        default=DEFAULT_MAX_PAIRS,
+        gt=0,
+        description="Most candidate pairs one person run scores; blocking rules are chosen "
+        "to fit (about 15 s of scoring on two cores at the default).",
     )
     spark_partitions: int = Field(
         default=8, description="Spark shuffle partitions (raise with the data and the cluster)."

@@ -58,11 +58,13 @@ def count_holder_u(
 
 def count_namesake_u(
     con: duckdb.DuckDBPyConnection, tables: list[str], settings: dict[str, Any]
-) -> None:
+) -> list[str]:
     """Set each "names agree" level's u to its share among pairs of one common name, fixed.
 
     The share is counted exactly on the data, over names whose sound more than COMMON_NAME
-    records carry (their pairs are nearly all namesakes); with no such name the prior stays.
+    records carry (their pairs are nearly all namesakes). With no such name the data cannot
+    tell: the prior stays, fixed, since u sampled on random pairs would count the name twice.
+    Returns the levels left at their prior.
     """
     union = " UNION ALL ".join(f"SELECT np FROM {t}" for t in tables)
     con.execute(
@@ -70,6 +72,7 @@ def count_namesake_u(
         f"WHERE np IS NOT NULL GROUP BY np HAVING count(*) > {cmp.COMMON_NAME}"
     )
     common = "SELECT np FROM common_names"
+    kept: list[str] = []
     for comp in settings["comparisons"]:
         levels = comp["comparison_levels"]
         for i, level in enumerate(levels):
@@ -93,8 +96,11 @@ def count_namesake_u(
                 ).fetchall()[0]
             if total:
                 level["u_probability"] = max(float(same or 0) / float(total), 1e-6)
-                level["fix_u_probability"] = True
+            else:
+                kept.append(f"{comp['output_column_name']}: {level['label_for_charts']}")
+            level["fix_u_probability"] = True
     con.execute("DROP TABLE common_names")
+    return kept
 
 
 def register_namesake_frequencies(

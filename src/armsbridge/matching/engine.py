@@ -16,6 +16,8 @@ from splink import Linker
 
 from armsbridge.matching import comparisons as cmp
 from armsbridge.matching.backend import open_backend
+from armsbridge.matching.blocking import Blocking, person_library
+from armsbridge.matching.blocking import choose as choose_blocking
 from armsbridge.matching.config import MatchEngineSettings, engine_settings
 from armsbridge.matching.counted import (
     count_holder_u,
@@ -44,6 +46,16 @@ class LinkResult:
     candidate_pairs: int
     timings: dict[str, float] = field(default_factory=dict)
     first_dataset: str = ""
+
+    def report(self) -> dict[str, Any]:
+        """How the run blocked and trained, for the analyst's run report."""
+        own = self.model.get("armsbridge", {})
+        return {
+            "candidate_pairs": self.candidate_pairs,
+            "trained": self.trained,
+            "training": own.get("training", {}),
+            "blocking": own.get("blocking", []),
+        }
 
     def pairs(self, threshold: float = 0.0) -> list[tuple[str, str, float]]:
         """Return (left_id, right_id, probability) at or above `threshold`, best first."""
@@ -150,6 +162,7 @@ def link_tables(
     settings: MatchEngineSettings | None = None,
     progress: Callable[[str], None] | None = None,
     evidence_columns: bool = True,
+    max_pairs: int | None = None,
 ) -> LinkResult:
     """Link two tables (link_only) or deduplicate one, returning scored pairs and the model."""
     import time
@@ -176,8 +189,18 @@ def link_tables(
         splink_settings = apply_priors(_settings_for(entity, present, link_type, large))
     if model is None and large and entity in ("firearm", "vehicle") and "holder" in present:
         count_holder_u(con, prepared, splink_settings)
+    namesake_priors: list[str] = []
     if model is None and large and entity == "person":
-        count_namesake_u(con, prepared, splink_settings)
+        namesake_priors = count_namesake_u(con, prepared, splink_settings)
+    blocking = None
+    if model is None and entity == "person":
+        say("counting the pairs of each blocking rule")
+        blocking = choose_blocking(
+            con, prepared, person_library(present), max_pairs or settings.max_pairs
+        )
+        splink_settings["blocking_rules_to_generate_predictions"] = [
+            r.splink() for r in blocking.rules
+        ]
     if model is None and not evidence_columns:
         splink_settings["retain_intermediate_calculation_columns"] = False
         splink_settings["retain_matching_columns"] = False
@@ -224,12 +247,58 @@ def link_tables(
         "sizes": sizes,
         "reverted_to_priors": reverted,
         "backend": backend.dialect,
+        "blocking": _blocking_report(con, table, blocking, splink_settings),
+        "training": _training_report(do_train, sizes, reverted, namesake_priors),
     }
     n_pairs = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]  # type: ignore[index]
     t3 = time.perf_counter()
     final = explain_away(con, table)
     timings["explain_away_s"] = time.perf_counter() - t3
     return LinkResult(con, final, model_json, do_train, int(n_pairs), timings, "0")
+
+
+def _blocking_report(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    blocking: Blocking | None,
+    settings: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """Each rule with the pairs it was counted to join and the scored pairs it found first."""
+    found = dict(
+        con.execute(f"SELECT match_key, count(*) FROM {table} GROUP BY match_key").fetchall()
+    )
+    if blocking is None:
+        rules = settings.get("blocking_rules_to_generate_predictions", [])
+        return [
+            {"rule": r if isinstance(r, str) else r["blocking_rule"], "found": found.get(str(i), 0)}
+            for i, r in enumerate(rules)
+        ]
+    lines = blocking.report()
+    for i, line in enumerate(lines[: len(blocking.rules)]):
+        line["found"] = found.get(str(i), 0)
+    return lines
+
+
+def _training_report(
+    trained: bool, sizes: list[int], reverted: list[str], namesake_priors: list[str]
+) -> dict[str, Any]:
+    """What was learnt from the files and what came from the documented priors, and why."""
+    if not trained:
+        return {
+            "learnt_from_data": ["u of each level: not counted"],
+            "priors": "all m and u (docs/dev/matching-model.md, priors)",
+            "why": f"fewer than {MIN_RECORDS_TO_TRAIN} records on a side ({min(sizes)}): too few "
+            "pairs to learn from",
+        }
+    return {
+        "learnt_from_data": [
+            "u of each level (random pairs of these files)",
+            "m of each level (EM on these files, no labels)",
+            "share of pairs that match",
+        ],
+        "priors": ", ".join(reverted) or "none",
+        "why": "EM turned these the wrong way up; their m came from the priors" if reverted else "",
+    }
 
 
 def _train(linker: Linker, entity: str, present: set[str], seed: int, dialect: str) -> None:
@@ -263,12 +332,19 @@ MIN_M_DIFFERENT = 1e-3
 
 
 def floor_disagreement(model: dict[str, Any]) -> None:
-    """Raise to MIN_M_DIFFERENT the m of each comparison's last ("different") level."""
+    """Raise to MIN_M_DIFFERENT the m of every level of every comparison.
+
+    The last ("different") level for the reason above; the others because EM sees a level
+    that training blocks rarely reach (one digit of a birth date mistyped) almost only among
+    non-matches, and learnt m = 1e-20 for it: a veto of 50 bits on one typo.
+    """
     for comp in model["comparisons"]:
         levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
-        last = levels[-1]
-        if last.get("m_probability") is not None and len(levels) > 1:
-            last["m_probability"] = max(last["m_probability"], MIN_M_DIFFERENT)
+        if len(levels) < 2:
+            continue
+        for level in levels:
+            if level.get("m_probability") is not None:
+                level["m_probability"] = max(level["m_probability"], MIN_M_DIFFERENT)
 
 
 def _guard_model(model: dict[str, Any], priors: dict[str, Any]) -> list[str]:

@@ -48,6 +48,7 @@ WITH base AS (
     fa.k AS fk, fa.p AS fp,
     nullif(coalesce(CAST(s.birth_date AS VARCHAR), CAST(s.birth_year AS VARCHAR)), '') AS bd1,
     embg_date(doc) AS bde,
+    nullif(CAST(s.birth_date_text AS VARCHAR), '') AS bdw,
     sx.s AS sex,
     bp.k AS bpk, ci.k AS cityk, ad.k AS addrk,
     nullif(upper(regexp_replace(CAST(s.postcode AS VARCHAR), '\\s', '', 'g')), '') AS postcode,
@@ -69,6 +70,7 @@ WITH base AS (
   LEFT JOIN map_sx{x} sx ON sx.raw = CAST(s.sex AS VARCHAR)
 ), dated AS (
   -- 01.01.yyyy is how many registers write "born in yyyy, day unknown".
+  -- bdw: a birth date as written that did not parse (19450493), for the fuzzy level only.
   SELECT * EXCLUDE (bd1, bde, bd2),
     CASE WHEN bde IS NOT NULL AND (bd1 IS NULL OR starts_with(bde, bd2)) THEN bde ELSE bd2 END
       AS bd
@@ -80,7 +82,9 @@ SELECT unique_id, nk,
   CASE WHEN length(bd) = 10 THEN right(bd, 5) END AS md,
   np, n1, n2, p1, p2,
   fk, fp, np || '|' || fk AS nfk,
-  bd, TRY_CAST(left(bd, 4) AS INTEGER) AS byear, sex, bpk, cityk, addrk, postcode, region,
+  bd, coalesce(replace(bd, '-', ''), bdw) AS bdt,
+  TRY_CAST(left(coalesce(bd, bdw), 4) AS INTEGER) AS byear,
+  sex, bpk, cityk, addrk, postcode, region,
   phone, phones, doc, items, {assoc_columns}, script, coalesce(nkf, 0) AS nkf,
   nullif(list_concat(phones, items{assoc_links}), []) AS links
 FROM dated{assoc_join}

@@ -37,6 +37,7 @@ PERSON_COLUMNS = (
     "father_name",
     "full_name",
     "birth_date",
+    "birth_date_text",
     "birth_year",
     "sex",
     "birth_place",

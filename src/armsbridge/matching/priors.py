@@ -32,6 +32,7 @@ PRIORS: dict[str, dict[str, tuple[float, float]]] = {
         "same month, day unknown on one side": (0.10, 0.0005),
         "same year, month unknown on one side": (0.12, 0.006),
         "day and month swapped": (0.01, 0.00001),
+        "one digit differs": (0.03, 0.0002),
         "same year, different day": (0.05, 0.015),
         "same day and month, years one apart": (0.02, 0.0001),
         "years one apart": (0.03, 0.03),

@@ -1,0 +1,279 @@
+"""Blocking chosen from the data: count the pairs each rule of a library joins, keep what fits.
+
+Every rule is an equi-join on prepared columns (see prepare.py), perhaps with a condition. Its
+pairs are counted before scoring: first an upper bound from the key counts of each side (a
+group-by, cheap at any size), then, where that bound fits the budget, exactly (a join counted,
+not materialised). Rules are taken from the fewest pairs up while their sum fits `max_pairs`, so
+a small file is compared nearly exhaustively and a large one keeps its tight rules; the rules
+left out are reported with their counts. When both files together give fewer pairs than the
+budget, every pair is compared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+from armsbridge.matching.comparisons import COMMON_NAME
+
+# A pair budget for two cores: about 15 s of scoring (docs/dev/matching-model.md, "Blocking").
+DEFAULT_MAX_PAIRS = 20_000_000
+EVERY_PAIR = "every pair"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One blocking rule: equal keys on both sides, and perhaps a condition over `l` and `r`.
+
+    A key is a column name, or an SQL expression with `{s}` for the side (`left({s}."p1", 3)`);
+    `explode` names array columns whose elements are joined (any shared element is a key).
+    """
+
+    label: str
+    keys: tuple[tuple[str, str], ...]
+    where: str = ""
+    explode: tuple[str, ...] = ()
+
+    def sql(self) -> str:
+        """The rule as Splink's SQL condition over `l` and `r`."""
+        if not self.keys:
+            return "1 = 1"
+        parts = [f"{key(a, 'l')} = {key(b, 'r')}" for a, b in self.keys]
+        return " AND ".join(parts + ([self.where] if self.where else []))
+
+    def splink(self) -> Any:
+        """The rule as Splink takes it: SQL, or a dict when array columns are exploded."""
+        if self.explode:
+            return {"blocking_rule": self.sql(), "arrays_to_explode": list(self.explode)}
+        return self.sql()
+
+
+def key(expr: str, side: str) -> str:
+    """A rule's key written for one side: `side."col"`, or the expression with `{s}` filled."""
+    return expr.replace("{s}", side) if "{s}" in expr else f'{side}."{expr}"'
+
+
+@dataclass
+class Chosen:
+    """A rule with the pairs it joins on this data, and whether it is used."""
+
+    rule: Rule
+    pairs: int
+    used: bool
+    exact: bool = True
+
+    def as_dict(self) -> dict[str, Any]:
+        """The rule's line of the run report."""
+        return {
+            "rule": self.rule.label,
+            "sql": self.rule.sql(),
+            "pairs": self.pairs,
+            "counted": "exactly" if self.exact else "at most",
+            "used": self.used,
+        }
+
+
+@dataclass
+class Blocking:
+    """The rules chosen for one run, in the order Splink applies them, and those left out."""
+
+    chosen: list[Chosen] = field(default_factory=list)
+    max_pairs: int = DEFAULT_MAX_PAIRS
+
+    @property
+    def rules(self) -> list[Rule]:
+        """The rules used."""
+        return [c.rule for c in self.chosen if c.used]
+
+    def report(self) -> list[dict[str, Any]]:
+        """Every rule considered, used first, with its pair count."""
+        return [c.as_dict() for c in sorted(self.chosen, key=lambda c: (not c.used, c.pairs))]
+
+
+def _exploded(table: str, rule: Rule, distinct: bool = False) -> str:
+    """The table with one row per element of the rule's array columns."""
+    if not rule.explode:
+        return table
+    cols = ", ".join(f'"{c}"' for c in rule.explode)
+    unnest = ", ".join(f'unnest("{c}") AS "{c}"' for c in rule.explode)
+    what = "DISTINCT " if distinct else ""
+    return f"(SELECT {what}* EXCLUDE ({cols}), {unnest} FROM {table})"
+
+
+def _key_counts(table: str, rule: Rule, which: int) -> str:
+    exprs = [key(k[which], "t") for k in rule.keys]
+    not_null = " AND ".join(f"{e} IS NOT NULL" for e in exprs)
+    group = ", ".join(f"{e} AS k{i}" for i, e in enumerate(exprs))
+    names = ", ".join(f"k{i}" for i in range(len(exprs)))
+    return (
+        f"SELECT {group}, count(*) AS n FROM {_exploded(table, rule, True)} t "
+        f"WHERE {not_null} GROUP BY {names}"
+    )
+
+
+def upper_bound(con: duckdb.DuckDBPyConnection, tables: list[str], rule: Rule) -> int:
+    """Pairs the rule's equal keys join, ignoring its condition: a bound, from key counts."""
+    if not rule.keys:
+        return _every_pair(con, tables)
+    left = _key_counts(tables[0], rule, 0)
+    if len(tables) == 1:
+        sql = f"SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM ({left})"
+    else:
+        right = _key_counts(tables[1], rule, 1)
+        names = ", ".join(f"k{i}" for i in range(len(rule.keys)))
+        sql = f"SELECT coalesce(sum(a.n * b.n), 0) FROM ({left}) a JOIN ({right}) b USING ({names})"
+    return int(con.execute(sql).fetchall()[0][0])
+
+
+def exact_count(con: duckdb.DuckDBPyConnection, tables: list[str], rule: Rule) -> int:
+    """Pairs the rule joins, counted with its condition (run only where the bound is small)."""
+
+    left, right = _exploded(tables[0], rule, True), _exploded(tables[-1], rule, True)
+    dedupe = ' AND l."unique_id" < r."unique_id"' if len(tables) == 1 else ""
+    pairs = "SELECT DISTINCT l.unique_id, r.unique_id" if rule.explode else "SELECT 1"
+    sql = f"SELECT count(*) FROM ({pairs} FROM {left} l JOIN {right} r ON {rule.sql()}{dedupe})"
+    return int(con.execute(sql).fetchall()[0][0])
+
+
+def _every_pair(con: duckdb.DuckDBPyConnection, tables: list[str]) -> int:
+    sizes = [con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in tables]
+    return sizes[0] * sizes[1] if len(sizes) == 2 else sizes[0] * (sizes[0] - 1) // 2
+
+
+def choose(
+    con: duckdb.DuckDBPyConnection,
+    tables: list[str],
+    library: list[Rule],
+    max_pairs: int = DEFAULT_MAX_PAIRS,
+) -> Blocking:
+    """Count each rule's pairs and take, from the fewest up, the rules whose sum fits."""
+    total = _every_pair(con, tables)
+    if total <= max_pairs:
+        return Blocking([Chosen(Rule(EVERY_PAIR, ()), total, True)], max_pairs)
+    counted = []
+    for rule in library:
+        bound = upper_bound(con, tables, rule)
+        if bound > max_pairs:
+            counted.append(Chosen(rule, bound, False, exact=False))
+        else:
+            exact = exact_count(con, tables, rule) if rule.where or rule.explode else bound
+            counted.append(Chosen(rule, exact, False))
+    budget = max_pairs
+    for item in sorted(counted, key=lambda c: c.pairs):
+        if item.exact and 0 < item.pairs <= budget:
+            item.used = True
+            budget -= item.pairs
+    used = sorted((c for c in counted if c.used), key=lambda c: c.pairs)
+    return Blocking(used + [c for c in counted if not c.used], max_pairs)
+
+
+def _common(side: str) -> str:
+    return f'{side}."nkf" <= {COMMON_NAME}'
+
+
+def person_library(present: set[str]) -> list[Rule]:
+    """The person rules to choose from, at every granularity the columns allow.
+
+    Tight rules pair names with dates and places; generous ones join one field alone (a birth
+    date, a name word, a postcode) and reach pairs whose names both carry typos. Rules on a
+    common name are limited to rare names on one side: a common name alone joins namesakes.
+    """
+    has = present.__contains__
+    rules: list[Rule] = []
+    if has("links"):
+        rules.append(
+            Rule("a shared phone, item or associate", (("links", "links"),), explode=("links",))
+        )
+    if has("doc"):
+        rules.append(Rule("same document number", (("doc", "doc"),)))
+    rules.append(Rule("same name", (("np", "np"),)))
+    rules.append(Rule("same rare name", (("np", "np"),), f"{_common('l')} AND {_common('r')}"))
+    for word in ("p1", "p2"):
+        rules.append(Rule(f"same name word ({word})", ((word, word),)))
+    if has("bd"):
+        rules += [
+            Rule("same name, no birth date on one side", (("np", "npx"),), _common("l")),
+            Rule("same name, no birth date on the other side", (("npx", "np"),), _common("l")),
+            Rule("same name and birth year", (("np", "np"), ("byear", "byear"))),
+            Rule("same name and day and month of birth", (("np", "np"), ("md", "md"))),
+            Rule("same birth date", (("bdt", "bdt"),)),
+            Rule("same birth year", (("byear", "byear"),)),
+        ]
+        for word in ("p1", "p2"):
+            rules += [
+                Rule(
+                    f"name word ({word}) and day and month of birth", ((word, word), ("md", "md"))
+                ),
+                Rule(f"name word ({word}) and birth year", ((word, word), ("byear", "byear"))),
+            ]
+        rules += [
+            Rule(
+                "name starts and birth year",
+                (
+                    ('left({s}."n1", 2)', 'left({s}."n1", 2)'),
+                    ('left({s}."n2", 2)', 'left({s}."n2", 2)'),
+                    ("byear", "byear"),
+                ),
+            ),
+            Rule(
+                "name ends and day and month of birth",
+                (
+                    ('right({s}."n1", 2)', 'right({s}."n1", 2)'),
+                    ('right({s}."n2", 2)', 'right({s}."n2", 2)'),
+                    ("md", "md"),
+                ),
+            ),
+        ]
+        for col, what in (
+            ("bpk", "birth place"),
+            ("cityk", "city"),
+            ("postcode", "postcode"),
+            ("fp", "father's name"),
+        ):
+            if has(col):
+                rules.append(Rule(f"birth year and {what}", (("byear", "byear"), (col, col))))
+    if has("fk"):
+        rules.append(Rule("same name and father's name", (("np", "np"), ("fp", "fp"))))
+        for word in ("p1", "p2"):
+            rules.append(
+                Rule(f"name word ({word}) and father's name", ((word, word), ("fp", "fp")))
+            )
+    rules += [
+        Rule(
+            "first three letters of both name words",
+            (
+                ('left({s}."n1", 3)', 'left({s}."n1", 3)'),
+                ('left({s}."n2", 3)', 'left({s}."n2", 3)'),
+            ),
+        ),
+        Rule(
+            "last three letters of both name words",
+            (
+                ('right({s}."n1", 3)', 'right({s}."n1", 3)'),
+                ('right({s}."n2", 3)', 'right({s}."n2", 3)'),
+            ),
+        ),
+    ]
+    for col, what in (
+        ("addrk", "address"),
+        ("postcode", "postcode"),
+        ("cityk", "city"),
+        ("bpk", "birth place"),
+    ):
+        if has(col):
+            rules.append(Rule(f"same {what}", ((col, col),)))
+            rules.append(
+                Rule(
+                    f"{what} and a name word's start",
+                    ((col, col), ('left({s}."p1", 2)', 'left({s}."p1", 2)')),
+                )
+            )
+            rules.append(
+                Rule(
+                    f"{what} and the other name word's start",
+                    ((col, col), ('left({s}."p2", 2)', 'left({s}."p2", 2)')),
+                )
+            )
+    return rules
