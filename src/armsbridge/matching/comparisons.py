@@ -33,6 +33,14 @@ def _null(*cols: str) -> dict[str, Any]:
     return _lvl(cond, "missing", is_null_level=True)
 
 
+def _one_off(col: str, shortest: int) -> str:
+    """Both values at least `shortest` long and one edit apart."""
+    return (
+        f'length("{col}_l") >= {shortest} AND length("{col}_r") >= {shortest}'
+        f' AND levenshtein("{col}_l", "{col}_r") <= 1'
+    )
+
+
 def _else() -> dict[str, Any]:
     return _lvl("ELSE", "different")
 
@@ -177,11 +185,17 @@ def person_settings(
     # Places are gazetteer keys: two different municipalities are not "nearly equal".
     for name, col in (("birth_place", "bpk"), ("city", "cityk")):
         if col in present:
-            comparisons.append(with_namesake_level(exact_comparison(name, col, "same key")))
+            place = with_namesake_level(exact_comparison(name, col, "same key"))
+            # A place outside the gazetteer keeps its spelling: a typo is one letter off.
+            place["comparison_levels"].insert(-1, _lvl(_one_off(col, 5), "one letter differs"))
+            comparisons.append(place)
     if "addrk" in present:
         comparisons.append(text_comparison("address", "addrk"))
+    if "postcode" in present:
+        postcode = exact_comparison("postcode", "postcode", "same postcode")
+        postcode["comparison_levels"].insert(-1, _lvl(_one_off("postcode", 3), "one digit differs"))
+        comparisons.append(postcode)
     for name, col, label in (
-        ("postcode", "postcode", "same postcode"),
         ("region", "region", "same region"),
         ("document", "doc", "same document number"),
     ):
@@ -315,7 +329,10 @@ def person_training_rules(present: set[str]) -> list[str]:
         if "bd" in present:
             rules.append('l."bd" = r."bd" AND l."fp" = r."fp"')
     elif "bd" in present:
-        rules += ['l."np" = r."np" AND l."byear" = r."byear"', 'l."bd" = r."bd"']
+        # The rare name trains the birth date (a rule on the year would leave it untrained,
+        # at priors that veto a pair whose date was written wholly differently).
+        rare = f'l."np" = r."np" AND l."nkf" <= {RARE_NAME} AND r."nkf" <= {RARE_NAME}'
+        rules += [rare, 'l."bd" = r."bd" AND length(l."bd") = 10']
     if not rules:
         rules.append('l."np" = r."np"')
     return rules

@@ -32,7 +32,7 @@ from armsbridge.matching.priors import apply_priors
 
 ENTITY_TYPES = ("person", "firearm", "vehicle")
 # Below this many records per side EM has too few pairs to learn from: the priors are used.
-MIN_RECORDS_TO_TRAIN = 2000
+MIN_RECORDS_TO_TRAIN = 250
 
 
 @dataclass
