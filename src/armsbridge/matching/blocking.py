@@ -18,8 +18,11 @@ import duckdb
 
 from armsbridge.matching.comparisons import COMMON_NAME
 
-# A pair budget for two cores: about 15 s of scoring (docs/dev/matching-model.md, "Blocking").
-DEFAULT_MAX_PAIRS = 20_000_000
+# The pair budget when none is given: pairs per worker thread, or per record for large runs
+# (docs/dev/matching-model.md §3a: at 1.1·10^5 records a side, 10^6 pairs gave the F1 of 4·10^6
+# and 2·10^7 in a tenth and a twentieth of the time).
+PAIRS_PER_THREAD = 500_000
+PAIRS_PER_RECORD = 2
 EVERY_PAIR = "every pair"
 
 
@@ -80,7 +83,7 @@ class Blocking:
     """The rules chosen for one run, in the order Splink applies them, and those left out."""
 
     chosen: list[Chosen] = field(default_factory=list)
-    max_pairs: int = DEFAULT_MAX_PAIRS
+    max_pairs: int = 0
 
     @property
     def rules(self) -> list[Rule]:
@@ -142,11 +145,16 @@ def _every_pair(con: duckdb.DuckDBPyConnection, tables: list[str]) -> int:
     return sizes[0] * sizes[1] if len(sizes) == 2 else sizes[0] * (sizes[0] - 1) // 2
 
 
+def default_budget(records: int, threads: int) -> int:
+    """The pair budget of a run of `records` (both sides) on `threads` worker threads."""
+    return max(PAIRS_PER_THREAD * threads, PAIRS_PER_RECORD * records)
+
+
 def choose(
     con: duckdb.DuckDBPyConnection,
     tables: list[str],
     library: list[Rule],
-    max_pairs: int = DEFAULT_MAX_PAIRS,
+    max_pairs: int,
 ) -> Blocking:
     """Count each rule's pairs and take, from the fewest up, the rules whose sum fits."""
     total = _every_pair(con, tables)

@@ -65,6 +65,7 @@ def match_command(
         transient=True,
     ) as progress:
         task = progress.add_task("matching", total=len(types))
+        reports = []
         for t in types:
             with session_scope(factory) as session:
                 run = run_match(
@@ -79,8 +80,16 @@ def match_command(
                     str(run.accepted),
                     str(run.id),
                 )
+                own = (run.model or {}).get("armsbridge", {})
+                if own.get("blocking"):
+                    reports.append((t, own))
             progress.advance(task)
     console.print(summary)
+    for t, own in reports:
+        budget = own.get("max_pairs")
+        print_blocking(own["blocking"], f"Blocking ({t}, budget {budget:,} pairs)" if budget else t)
+        if own.get("training"):
+            print_training(own["training"])
     console.print("Review the suggestions with: armsbridge match review --user NAME")
 
 
@@ -216,8 +225,8 @@ def link_command(
         None,
         "--max-pairs",
         min=1,
-        help="Most candidate pairs to score (default ARMSBRIDGE_MATCH_MAX_PAIRS, 20,000,000); "
-        "blocking rules are chosen to fit.",
+        help="Most candidate pairs to score (default ARMSBRIDGE_MATCH_MAX_PAIRS, or 500,000 "
+        "per thread, or 2 per record where that is more); blocking rules are chosen to fit.",
     ),
     report: Path = typer.Option(
         None, "--report", help="Also write the run report (rules, pairs, bad values) as JSON."
@@ -255,27 +264,41 @@ def link_command(
     console.print(f"{run.pairs} pairs at or above {threshold} written to {out}")
 
 
-def print_link_report(report: dict[str, Any]) -> None:
-    """Print the blocking rules used (with their pairs), what was trained, and bad values."""
-    table = Table("blocking rule", "pairs counted", "pairs found first", title="Blocking")
-    for line in report["blocking"]:
+def print_blocking(lines: list[dict[str, Any]], title: str = "Blocking") -> None:
+    """Print the blocking rules a run used, with their pairs, and those left out."""
+    table = Table("blocking rule", "pairs counted", "pairs found first", title=title)
+    for line in lines:
         if line.get("used", True):
-            table.add_row(line["rule"], f"{line.get('pairs', 0):,}", f"{line.get('found', 0):,}")
+            table.add_row(
+                escape(line["rule"]), f"{line.get('pairs', 0):,}", f"{line.get('found', 0):,}"
+            )
     console.print(table)
-    left_out = [line for line in report["blocking"] if line.get("used") is False]
+    left_out = [line for line in lines if line.get("used") is False]
     if left_out:
         console.print(
             f"{len(left_out)} rules left out (over the pair budget): "
-            + ", ".join(f"{x['rule']} ({x['pairs']:,} pairs)" for x in left_out[:5])
+            + escape(", ".join(f"{x['rule']} ({x['pairs']:,} pairs)" for x in left_out[:5]))
             + (" ..." if len(left_out) > 5 else "")
         )
-    training = report["training"]
+
+
+def print_training(training: dict[str, Any]) -> None:
+    """Print what a run learnt from the data and what came from the priors, and why."""
     console.print(
-        "Trained on these files: "
-        + "; ".join(training["learnt_from_data"])
-        + f". From priors: {training['priors']}"
-        + (f" ({training['why']})" if training["why"] else "")
+        "Trained on the data: "
+        + ("; ".join(training["learnt_from_data"]) or "nothing")
+        + f". From priors: {escape(training['priors'])}"
+        + (f" ({escape(training['why'])})" if training["why"] else "")
     )
+
+
+def print_link_report(report: dict[str, Any]) -> None:
+    """Print the blocking rules used (with their pairs), what was trained, and bad values."""
+    budget = report.get("max_pairs")
+    print_blocking(
+        report["blocking"], f"Blocking (budget {budget:,} pairs)" if budget else "Blocking"
+    )
+    print_training(report["training"])
     for bad in report["bad_values"]:
         examples = escape(", ".join(f"row {e['row']}: {e['value']!r}" for e in bad["examples"]))
         console.print(

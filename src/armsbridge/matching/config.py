@@ -8,8 +8,6 @@ import duckdb
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from armsbridge.matching.blocking import DEFAULT_MAX_PAIRS
-
 
 class MatchEngineSettings(BaseSettings):
     """Engine settings, each one settable as ARMSBRIDGE_MATCH_<NAME>."""
@@ -36,11 +34,11 @@ class MatchEngineSettings(BaseSettings):
         description="Spark master URL (spark://host:7077, yarn, ...); empty means local[threads] "
         "in a JVM started for this process.",
     )
-    max_pairs: int = Field(
-        default=DEFAULT_MAX_PAIRS,
+    max_pairs: int | None = Field(
+        default=None,
         gt=0,
-        description="Most candidate pairs one person run scores; blocking rules are chosen "
-        "to fit (about 15 s of scoring on two cores at the default).",
+        description="Most candidate pairs one person run scores; blocking rules are chosen to "
+        "fit. Empty: 500,000 per thread, or 2 per record where that is more.",
     )
     spark_partitions: int = Field(
         default=8, description="Spark shuffle partitions (raise with the data and the cluster)."

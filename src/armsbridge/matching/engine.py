@@ -16,7 +16,7 @@ from splink import Linker
 
 from armsbridge.matching import comparisons as cmp
 from armsbridge.matching.backend import open_backend
-from armsbridge.matching.blocking import Blocking, person_library
+from armsbridge.matching.blocking import Blocking, default_budget, person_library
 from armsbridge.matching.blocking import choose as choose_blocking
 from armsbridge.matching.config import MatchEngineSettings, engine_settings
 from armsbridge.matching.counted import (
@@ -55,6 +55,7 @@ class LinkResult:
             "trained": self.trained,
             "training": own.get("training", {}),
             "blocking": own.get("blocking", []),
+            "max_pairs": own.get("max_pairs"),
         }
 
     def pairs(self, threshold: float = 0.0) -> list[tuple[str, str, float]]:
@@ -196,7 +197,10 @@ def link_tables(
     if model is None and entity == "person":
         say("counting the pairs of each blocking rule")
         blocking = choose_blocking(
-            con, prepared, person_library(present), max_pairs or settings.max_pairs
+            con,
+            prepared,
+            person_library(present),
+            max_pairs or settings.max_pairs or default_budget(sum(sizes), settings.threads),
         )
         splink_settings["blocking_rules_to_generate_predictions"] = [
             r.splink() for r in blocking.rules
@@ -248,6 +252,7 @@ def link_tables(
         "reverted_to_priors": reverted,
         "backend": backend.dialect,
         "blocking": _blocking_report(con, table, blocking, splink_settings),
+        "max_pairs": blocking.max_pairs if blocking else None,
         "training": _training_report(do_train, sizes, reverted, namesake_priors),
     }
     n_pairs = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]  # type: ignore[index]
@@ -285,7 +290,7 @@ def _training_report(
     """What was learnt from the files and what came from the documented priors, and why."""
     if not trained:
         return {
-            "learnt_from_data": ["u of each level: not counted"],
+            "learnt_from_data": [],
             "priors": "all m and u (docs/dev/matching-model.md, priors)",
             "why": f"fewer than {MIN_RECORDS_TO_TRAIN} records on a side ({min(sizes)}): too few "
             "pairs to learn from",

@@ -1,0 +1,115 @@
+"""Blocking chosen from the data: counted before scoring, within the pair budget, reported."""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import duckdb
+import pytest
+
+from armsbridge.matching import blocking
+from armsbridge.matching.config import duckdb_connection
+from armsbridge.matching.engine import link_tables
+from armsbridge.matching.prepare import prepare_persons, table_from_rows
+
+GIVEN = ["Arben", "Besnik", "Агрон", "Марко", "Ана", "Fatmir", "Teuta", "Илир"]
+FAMILY = ["Krasniqi", "Бериша", "Gashi", "Петровски", "Selimi", "Хоџа", "Berisha", "Ilievska"]
+
+
+def _people(side: str, n: int, seed: int) -> list[dict[str, str]]:
+    rng = random.Random(seed)
+    return [
+        {
+            "unique_id": f"{side}{i}",
+            "given_name": rng.choice(GIVEN),
+            "family_name": rng.choice(FAMILY),
+            "birth_date": f"{rng.randint(1960, 1965)}-0{rng.randint(1, 3)}-1{rng.randint(0, 2)}",
+            "phone": f"+3834412{rng.randint(0, 30):04d}",
+        }
+        for i in range(n)
+    ]
+
+
+@pytest.fixture
+def prepared() -> tuple[duckdb.DuckDBPyConnection, list[str], set[str]]:
+    con = duckdb_connection()
+    table_from_rows(con, "l", "person", _people("l", 120, 1))
+    table_from_rows(con, "r", "person", _people("r", 150, 2))
+    tables = prepare_persons(con, ["l", "r"])
+    present = {"nk", "bd", "links"}
+    return con, tables, present
+
+
+def _rows(con: duckdb.DuckDBPyConnection, table: str) -> list[dict]:
+    cur = con.execute(f"SELECT * FROM {table}")
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, v, strict=True)) for v in cur.fetchall()]
+
+
+# What each rule means, written again in Python: the count must agree pair by pair.
+MEANING = {
+    "same name and birth year": lambda a, b: (
+        a["np"] is not None
+        and a["np"] == b["np"]
+        and a["byear"] is not None
+        and a["byear"] == b["byear"]
+    ),
+    "same rare name": lambda a, b: (
+        a["np"] is not None and a["np"] == b["np"] and a["nkf"] <= 30 and b["nkf"] <= 30
+    ),
+    "a shared phone, item or associate": lambda a, b: bool(
+        set(a["links"] or ()) & set(b["links"] or ())
+    ),
+}
+
+
+def test_counts_are_exact_and_bounds_bound(prepared) -> None:  # noqa: ANN001
+    con, tables, present = prepared
+    library = {r.label: r for r in blocking.person_library(present)}
+    for label in (
+        "same name and birth year",
+        "same rare name",
+        "a shared phone, item or associate",
+        "first three letters of both name words",
+    ):
+        rule = library[label]
+        exact = blocking.exact_count(con, tables, rule)
+        assert blocking.upper_bound(con, tables, rule) >= exact
+        if label in MEANING:
+            left, right = _rows(con, tables[0]), _rows(con, tables[1])
+            expected = sum(MEANING[label](a, b) for a, b in itertools.product(left, right))
+            assert exact == expected > 0, label
+
+
+def test_the_chosen_rules_fit_the_budget_and_the_run_scores_no_more(prepared) -> None:  # noqa: ANN001
+    con, tables, present = prepared
+    library = blocking.person_library(present)
+    budget = 2000  # of 18,000 pairs
+    chosen = blocking.choose(con, tables, library, budget)
+    used = [c for c in chosen.chosen if c.used]
+    assert used and sum(c.pairs for c in used) <= budget
+    left_out = [c for c in chosen.chosen if not c.used]
+    assert any(c.pairs > budget and not c.exact for c in left_out)  # e.g. a name word alone
+    report = chosen.report()
+    assert [line["used"] for line in report] == sorted(
+        (line["used"] for line in report), key=lambda u: not u
+    )
+    result = link_tables(con, "person", ["l", "r"], threshold=0.0, max_pairs=budget)
+    assert 0 < result.candidate_pairs <= budget
+    lines = result.model["armsbridge"]["blocking"]
+    assert sum(line["found"] for line in lines if line["used"]) == result.candidate_pairs
+    assert result.model["armsbridge"]["max_pairs"] == budget
+
+
+def test_small_files_compare_every_pair(prepared) -> None:  # noqa: ANN001
+    con, tables, present = prepared
+    chosen = blocking.choose(con, tables, blocking.person_library(present), 10**6)
+    assert [r.label for r in chosen.rules] == [blocking.EVERY_PAIR]
+    result = link_tables(con, "person", ["l", "r"], threshold=0.0, max_pairs=10**6)
+    assert result.candidate_pairs == 120 * 150
+
+
+def test_the_default_budget_grows_with_threads_and_records() -> None:
+    assert blocking.default_budget(1000, 2) == 1_000_000
+    assert blocking.default_budget(2_000_000, 2) == 4_000_000
