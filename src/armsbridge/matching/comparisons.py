@@ -190,7 +190,17 @@ def person_settings(
             place["comparison_levels"].insert(-1, _lvl(_one_off(col, 5), "one letter differs"))
             comparisons.append(place)
     if "addrk" in present:
-        comparisons.append(text_comparison("address", "addrk"))
+        address = text_comparison("address", "addrk")
+        # Words reordered or dropped ("24 jondol place northwood park" / "24 northwood park
+        # jondol place"): the house number and one word of four letters or more in common.
+        address["comparison_levels"].insert(
+            3,
+            _lvl(
+                '"addrn_l" = "addrn_r" AND list_has_any("addrw_l", "addrw_r")',
+                "same house number, a word in common",
+            ),
+        )
+        comparisons.append(address)
     if "postcode" in present:
         postcode = exact_comparison("postcode", "postcode", "same postcode")
         postcode["comparison_levels"].insert(-1, _lvl(_one_off("postcode", 3), "one digit differs"))

@@ -51,6 +51,7 @@ WITH base AS (
     nullif(CAST(s.birth_date_text AS VARCHAR), '') AS bdw,
     sx.s AS sex,
     bp.k AS bpk, ci.k AS cityk, ad.k AS addrk,
+    nullif(regexp_extract(CAST(s.address AS VARCHAR), '[0-9]+'), '') AS addrn,
     nullif(upper(regexp_replace(CAST(s.postcode AS VARCHAR), '\\s', '', 'g')), '') AS postcode,
     nullif(lower(trim(CAST(s.region AS VARCHAR))), '') AS region,
     split_part(ph.e, ';', 1) AS phone, string_split(ph.e, ';') AS phones, doc AS doc,
@@ -85,6 +86,9 @@ SELECT unique_id, nk,
   bd, coalesce(replace(bd, '-', ''), bdw) AS bdt,
   TRY_CAST(left(coalesce(bd, bdw), 4) AS INTEGER) AS byear,
   sex, bpk, cityk, addrk, postcode, region,
+  addrn,
+  nullif(list_filter(string_split(addrk, ' '),
+    lambda w: length(w) >= 4 AND NOT regexp_full_match(w, '[0-9]+')), []) AS addrw,
   phone, phones, doc, items, {assoc_columns}, script, coalesce(nkf, 0) AS nkf,
   nullif(list_concat(phones, items{assoc_links}), []) AS links
 FROM dated{assoc_join}

@@ -48,7 +48,12 @@ PRIORS: dict[str, dict[str, tuple[float, float]]] = {
         "same key": (0.8, 0.05),
         "one letter differs": (0.03, 0.002),
     },
-    "address": {"same key": (0.6, 0.001), "nearly equal": (0.2, 0.002), "similar": (0.1, 0.02)},
+    "address": {
+        "same key": (0.6, 0.001),
+        "nearly equal": (0.2, 0.002),
+        "same house number, a word in common": (0.1, 0.002),
+        "similar": (0.05, 0.02),
+    },
     "postcode": {"same postcode": (0.85, 0.02), "one digit differs": (0.05, 0.01)},
     "region": {"same region": (0.9, 0.15)},
     "phone": {"same phone number": (0.6, 0.00001)},
