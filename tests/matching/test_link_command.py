@@ -201,14 +201,17 @@ def test_missing_id_column_and_missing_file(tmp_path: Path) -> None:
 def test_impossible_dates_are_reported_not_fatal_and_strict_refuses_them(tmp_path: Path) -> None:
     # 19450493 and a month 13: the pair is still found on the names and the date as written.
     left = tmp_path / "a.csv"
-    left.write_text("id,first,last,dob\n1,Marko,Petrovski,19450403\n2,Ana,Ilievska,19800115\n")
+    left.write_text(
+        "id,first,last,dob,tel\n1,Marko,Petrovski,19450403,070 123 456\n"
+        "2,Ana,Ilievska,19800115,12\n"
+    )
     right = tmp_path / "b.csv"
     right.write_text(
         "id,first,last,dob\n7,Марко,Петровски,19450493\n8,Ана,Илиевска,19801315\n9,Ivo,Ris,\n",
         encoding="utf-8",
     )
     fields = ["--field", "given_name=first", "--field", "family_name=last"]
-    fields += ["--field", "birth_date=dob:%Y%m%d"]
+    fields += ["--field", "birth_date=dob:%Y%m%d", "--field-left", "phone=tel"]
     out, report = tmp_path / "pairs.csv", tmp_path / "report.json"
     proc = _run("link", str(left), str(right), "--out", str(out), "--report", str(report), *fields)
     assert proc.returncode == 0, proc.stderr
@@ -216,10 +219,19 @@ def test_impossible_dates_are_reported_not_fatal_and_strict_refuses_them(tmp_pat
     text = " ".join(proc.stdout.split())
     assert "2 values of" in text and "did not parse" in text and "row 2: '19450493'" in text
     summary = json.loads(report.read_text(encoding="utf-8"))
-    (bad,) = summary["bad_values"]
+    phone, bad = summary["bad_values"]
+    assert phone["count"] == 1 and phone["examples"][0] == {
+        "row": 3,
+        "value": "12",
+        "expected": "a phone number (+389 70 123 456, 070 123 456, 044 123 456)",
+    }
     assert bad["count"] == 2 and [e["row"] for e in bad["examples"]] == [2, 3]
     assert summary["blocking"] and summary["training"]["why"]
     proc = _run("link", str(left), str(right), "--out", str(out), "--strict", *fields)
+    assert proc.returncode == 2
+    message = " ".join(proc.stderr.split())
+    assert "a.csv, row 3, column 'tel': '12' is not a phone number" in message
+    proc = _run("link", str(left), str(right), "--out", str(out), "--strict", *fields[:-2])
     assert proc.returncode == 2
     message = " ".join(proc.stderr.split())
     assert "row 2, column 'dob': '19450493' is not a date in '%Y%m%d'" in message

@@ -15,7 +15,7 @@ from armsbridge.imports.mapping import Source
 from armsbridge.imports.readers import open_table
 from armsbridge.matching.config import duckdb_connection, engine_settings
 from armsbridge.matching.engine import link_tables
-from armsbridge.matching.prepare import table_from_rows
+from armsbridge.matching.prepare import normalise_phone, table_from_rows
 from armsbridge.matching.rows import associates_by_case
 from armsbridge.matching.schemas import ROLES, LinkSide, link_mapping
 from armsbridge.spreadsheet import safe_cell
@@ -41,6 +41,7 @@ _WRITTEN_DATES = (
 )
 _FORMAT_PARTS = {"%Y": r"(?P<Y>\d{4})", "%m": r"(?P<m>\d{1,2})", "%d": r"(?P<d>\d{1,2})"}
 MAX_EXAMPLES = 5
+PHONE_EXPECTED = "a phone number (+389 70 123 456, 070 123 456, 044 123 456)"
 
 
 @dataclass
@@ -185,6 +186,11 @@ def read_side(
                 if row["birth_date_text"] is not None:
                     expected = f"a date in {source.format!r}" if source.format else DATE_EXPECTED
                     bad.add(str(path), cols, number, value, expected)
+            elif role == "phone" and value not in (None, ""):
+                row[role] = str(value).strip()
+                for part in re.split(r"[;,]", row[role]):
+                    if part.strip() and not normalise_phone(part).startswith("+"):
+                        bad.add(str(path), cols, number, part.strip(), PHONE_EXPECTED)
             elif role == "birth_year" and value not in (None, ""):
                 row[role] = _parse_birth_year(value)
                 if row[role] is None:
