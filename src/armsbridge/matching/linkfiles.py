@@ -268,10 +268,13 @@ def link_files(
     )
     pairs = result.pairs(threshold)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="", encoding="utf-8") as fh:
+    # Written beside and renamed: a run stopped half-way leaves no half-written pairs file.
+    partial = out.with_name(f".{out.name}.partial")
+    with partial.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["left_id", "right_id", "probability"])
         for a, b, p in pairs:
             writer.writerow([safe_cell(a), safe_cell(b), f"{p:.6f}"])
+    partial.replace(out)
     con.close()
     return LinkReport(pairs=len(pairs), bad_values=bad.summary(), model=result.report())
