@@ -10,8 +10,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from armsbridge.auth.access import log_access
+from armsbridge.auth.permissions import role_allows
 from armsbridge.auth.principal import Principal, node_principal
-from armsbridge.errors import NotFound, ValidationFailed
+from armsbridge.errors import NotFound, PermissionDenied, ValidationFailed
 from armsbridge.i18n_marker import N_
 from armsbridge.matching.comparisons import MODEL_VERSION
 from armsbridge.matching.config import MatchEngineSettings, duckdb_connection, engine_settings
@@ -380,6 +381,11 @@ def decide(
         raise ValidationFailed(
             f"unknown decision {decision!r}",
             [{"field": "decision", "value": decision, "expected": ", ".join(DECISIONS)}],
+        )
+    if not user.is_node and not role_allows(user.role, "record.update"):
+        raise PermissionDenied(
+            f"your role ({user.role}) may not decide matches: it needs record.update; "
+            "ask an analyst or an administrator"
         )
     match = get_match(session, match_id)
     if not user.is_node:
