@@ -87,7 +87,7 @@ DOMAINS: tuple[Domain, ...] = (
         routers=(_m("matching", "pages"), _m("matching", "review_pages")),
         commands=_m("matching", "commands"),
         models=_m("matching", "models"),
-        menu=(MenuEntry("/matches", N_("Matches"), "record.read", 65),),
+        menu=(MenuEntry("/matches", N_("Matches"), "record.update", 65),),
     ),
     Domain(
         "auth",

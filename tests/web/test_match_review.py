@@ -11,12 +11,12 @@ from sqlalchemy import select
 from armsbridge.audit.models import AuditEntry
 from armsbridge.auth.principal import Principal
 from armsbridge.db.session import make_sessionmaker, session_scope
-from armsbridge.errors import PermissionDenied
+from armsbridge.errors import NotFound, PermissionDenied
 from armsbridge.matching.models import MatchDecision, MatchLink, MatchRun
 from armsbridge.matching.review import QueueFilter, queue
 from armsbridge.matching.service import decide
 from armsbridge.records import service as records
-from armsbridge.records.models import Link
+from armsbridge.records.models import Link, Provenance
 from principals import as_actor
 
 from .conftest import csrf_of, sign_in
@@ -203,8 +203,6 @@ def test_the_service_hides_and_refuses_a_pair_with_an_unseen_record(node, queued
     with session_scope(make_sessionmaker(node.app.state.engine)) as s:
         listed = {m.id for m in queue(s, user=analyst, wanted=QueueFilter("person"))}
         assert queued["foreign"] not in listed and queued["sure"] in listed
-        from armsbridge.errors import NotFound
-
         with pytest.raises(NotFound):
             decide(s, match_id=queued["foreign"], decision="confirm", user=analyst)
 
@@ -259,3 +257,23 @@ def test_the_cluster_page_lists_every_member_and_pair(analyst, queued) -> None: 
     assert f'data-match="{queued["foreign"]}"' not in page.text
     missing = analyst.get(f"/matches/clusters/persons/{queued['mk_person']}", params={"why": WHY})
     assert missing.status_code == 404
+
+
+def test_a_received_record_in_a_pair_carries_its_marking(node, analyst, queued) -> None:  # noqa: ANN001
+    with session_scope(make_sessionmaker(node.app.state.engine)) as s:
+        s.add(
+            Provenance(
+                record_type="person",
+                record_id=queued["mk_person"],
+                held_by="XK",
+                provider="MK",
+                remote_ref="review-test",
+                message_id="m-review-test",
+                handling_code="H1",
+            )
+        )
+    page = analyst.get("/matches", params={"why": WHY, "border": "cross"})
+    assert f'data-match="{queued["foreign"]}"' in page.text
+    assert f'data-match="{queued["sure"]}"' not in page.text
+    assert "Received from MK" in page.text and "marking-h1" in page.text
+    assert "Cross-border" in page.text
