@@ -53,6 +53,21 @@ def test_each_node_holds_only_its_own_half(built) -> None:  # noqa: ANN001
         assert own == node.jurisdiction and url == node.url
 
 
+def test_each_node_is_matched_so_the_review_queue_has_suggestions(built) -> None:  # noqa: ANN001
+    _, _, xk, mk = built
+    for node in (xk, mk):
+        runs = dict(_q(node, "select entity_type, count(*) from match_runs group by 1"))
+        assert runs == {"person": 1, "firearm": 1, "vehicle": 1, "phone": 1}, runs
+        waiting = _q(
+            node,
+            "select count(*) from match_links where entity_type = 'person' and status = 'review'",
+        )[0][0]
+        assert waiting > 0, node.jurisdiction
+        # Every suggestion is of the node's own records: it holds only its own half.
+        ((crossing,),) = _q(node, "select count(*) from match_links where cross_border")
+        assert crossing == 0
+
+
 def test_peered_by_fingerprint_and_users_of_their_own_service(built) -> None:  # noqa: ANN001
     _, _, xk, mk = built
     for node, other in ((xk, mk), (mk, xk)):

@@ -165,14 +165,20 @@ def status_for(
 
 
 def _same_as(
-    session: Session, entity: str, a: int, b: int, p: float, on_behalf: Principal | None
+    session: Session,
+    entity: str,
+    a: int,
+    b: int,
+    p: float,
+    on_behalf: Principal | None,
+    jurisdiction: str | None = None,
 ) -> Link:
     """Write the same_as link of an accepted pair through the writer (link key, audit entry).
 
     The link joins records of both services in one store, so the node writes it; the account
     whose decision accepted it, if any, is named in the entry.
     """
-    writer = node_principal(get_settings().jurisdiction, purpose="matching")
+    writer = node_principal(jurisdiction or get_settings().jurisdiction, purpose="matching")
     note = f"confirmed by {on_behalf.username}" if on_behalf is not None else "matching"
     return link_records(
         session,
@@ -270,7 +276,13 @@ def run_match(
         if status in ACCEPTED:
             existing = _existing_same_as(session, entity_type, pair.left_id, pair.right_id)
             link = existing or _same_as(
-                session, entity_type, pair.left_id, pair.right_id, pair.probability, None
+                session,
+                entity_type,
+                pair.left_id,
+                pair.right_id,
+                pair.probability,
+                None,
+                settings.jurisdiction,
             )
             link_id = link.id
             accepted += 1

@@ -116,7 +116,12 @@ def demo(
             continue
         console.print(f"node {item.jurisdiction}: building {item.settings.var_dir} ...")
         demo_nodes.build_node(
-            item, world, seed=seed, persons=persons, on_file=_on_file(item.jurisdiction)
+            item,
+            world,
+            seed=seed,
+            persons=persons,
+            on_file=_on_file(item.jurisdiction),
+            on_match=_on_match(item.jurisdiction),
         )
     if len(nodes) == 2:
         for a, b in ((nodes[0], nodes[1]), (nodes[1], nodes[0])):
@@ -150,6 +155,16 @@ def _on_file(jurisdiction: str) -> Any:
         )
 
     return on_file
+
+
+def _on_match(jurisdiction: str) -> Any:
+    def on_match(run: Any, seconds: float) -> None:
+        console.print(
+            f"  {jurisdiction}: matched {run.records:,} {run.entity_type} records: "
+            f"{run.suggested:,} suggestions, {run.accepted:,} accepted ({seconds:.1f} s)"
+        )
+
+    return on_match
 
 
 def _counts(nodes: list) -> dict[str, dict[str, int]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -27,6 +28,8 @@ from armsbridge.exchange import identity
 from armsbridge.exchange import service as exchange
 from armsbridge.exchange.hitset import refresh_hitset
 from armsbridge.exchange.models import Peer
+from armsbridge.matching.models import MatchRun
+from armsbridge.matching.service import MATCH_TYPES, run_match
 from armsbridge.settings import Settings
 from armsbridge.synth.service import GENERATOR_VERSION, generate_world, import_world
 
@@ -109,8 +112,13 @@ def build_node(
     seed: int,
     persons: int,
     on_file: Callable[[dict[str, Any], Any], None] | None = None,
+    on_match: Callable[[MatchRun, float], None] | None = None,
 ) -> None:
-    """Build the node from scratch: new store, its own jurisdiction's files, identity, hit set."""
+    """Build the node from scratch: new store, its own jurisdiction's files, identity, matches.
+
+    The matcher runs over the store once it is loaded, so the review queue has suggestions on
+    the first start; `on_match` hears of each run and the seconds it took.
+    """
     var = Path(node.settings.var_dir)
     if var.exists():
         shutil.rmtree(var)
@@ -132,10 +140,28 @@ def build_node(
                 url=node.url,
                 actor=ACTOR,
             )
+        match_store(node, on_match=on_match)
     finally:
         keys.use_node(None)
     built = {**_marker(seed, persons), "built_at": datetime.now(UTC).isoformat()}
     (var / MARKER).write_text(json.dumps(built, indent=2) + "\n", encoding="utf-8")
+
+
+def match_store(
+    node: DemoNode, *, on_match: Callable[[MatchRun, float], None] | None = None
+) -> list[MatchRun]:
+    """Run the matcher over every matchable type of the node's store, one transaction each."""
+    done = []
+    with _store(node) as factory:
+        for entity_type in MATCH_TYPES:
+            started = time.perf_counter()
+            with session_scope(factory) as session:
+                run = run_match(session, entity_type=entity_type, settings=node.settings)
+                session.expunge(run)
+            done.append(run)
+            if on_match is not None:
+                on_match(run, time.perf_counter() - started)
+    return done
 
 
 class _store:
