@@ -120,7 +120,7 @@ def review_page(
     """The review queue: suggestions side by side with their evidence, filtered and paged."""
     wanted = _filter(type, status, border, low, high)
     reason, ask = _why(wanted.types(), why)
-    base = _context(user, reason, [], wanted=wanted, query=_query(wanted, reason or ""))
+    base = _context(user, reason, [], wanted=wanted, qs=_query(wanted, reason or ""))
     if ask:
         return render(request, "matching/review_justify.html", base)
     found = review.queue(db, user=user, wanted=wanted)
@@ -172,7 +172,7 @@ def bulk_preview(
         )
     wanted = _filter(type, status, border, low, high)
     reason, ask = _why(wanted.types(), why)
-    base = _context(user, reason, [], wanted=wanted, query=_query(wanted, reason or ""))
+    base = _context(user, reason, [], wanted=wanted, qs=_query(wanted, reason or ""))
     if ask:
         return render(request, "matching/review_justify.html", base)
     found = review.queue(db, user=user, wanted=wanted)[: review.BULK_LIMIT]
@@ -229,7 +229,7 @@ def cluster_page(
         raise NotFound(f"no matches of {slug}: use persons, firearms, vehicles or phones")
     reason, ask = _why((entity_type,), why)
     wanted = review.QueueFilter(entity_type)
-    base = _context(user, reason, [], wanted=wanted, query=_query(wanted, reason or ""))
+    base = _context(user, reason, [], wanted=wanted, qs=_query(wanted, reason or ""))
     if ask:
         return render(request, "matching/review_justify.html", base)
     members = review.components(db, user=user, entity_type=entity_type).get(record_id)
