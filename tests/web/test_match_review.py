@@ -277,3 +277,21 @@ def test_a_received_record_in_a_pair_carries_its_marking(node, analyst, queued) 
     assert f'data-match="{queued["sure"]}"' not in page.text
     assert "Received from MK" in page.text and "marking-h1" in page.text
     assert "Cross-border" in page.text
+
+
+def test_the_person_page_lists_confirmed_and_suggested_matches(analyst, queued) -> None:  # noqa: ANN001
+    page = analyst.get("/matches", params={"why": WHY})
+    analyst.post(
+        f"/matches/{queued['sure']}/decide",
+        data={"decision": "confirm", "why": WHY, "csrf_token": csrf_of(page.text)},
+    )
+    person = analyst.get(f"/records/persons/{queued['third']}", params={"why": WHY})
+    body = person.text
+    assert f'data-match="{queued["sure"]}"' in body and f'data-match="{queued["maybe"]}"' in body
+    # The confirmed one comes first, with Undo; the suggestion with the three decisions.
+    assert body.index(f'data-match="{queued["sure"]}"') < body.index(
+        f'data-match="{queued["maybe"]}"'
+    )
+    sure = body.split(f'data-match="{queued["sure"]}"')[1].split("</form>")[0]
+    assert 'value="undo"' in sure and 'value="confirm"' not in sure
+    assert f'href="/matches/clusters/persons/{queued["third"]}?why=' in body
