@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from armsbridge.audit.models import AuditEntry
+from armsbridge.auth.models import User
 from armsbridge.auth.principal import Principal
 from armsbridge.db.session import make_sessionmaker, session_scope
 from armsbridge.errors import NotFound, PermissionDenied
@@ -295,3 +296,19 @@ def test_the_person_page_lists_confirmed_and_suggested_matches(analyst, queued) 
     sure = body.split(f'data-match="{queued["sure"]}"')[1].split("</form>")[0]
     assert 'value="undo"' in sure and 'value="confirm"' not in sure
     assert f'href="/matches/clusters/persons/{queued["third"]}?why=' in body
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("mk", "Преглед на совпаѓања"),
+        ("sq", "Shqyrtimi i përputhjeve"),
+        ("sr", "Pregled podudaranja"),
+    ],
+)
+def test_the_review_page_speaks_the_users_language(node, analyst, queued, lang, words) -> None:  # noqa: ANN001
+    with session_scope(make_sessionmaker(node.app.state.engine)) as s:
+        s.scalar(select(User).where(User.username == "analyst")).language = lang
+    page = analyst.get("/matches", params={"why": WHY})
+    assert page.status_code == 200 and words in page.text
+    assert "%%" not in page.text and "%(" not in page.text

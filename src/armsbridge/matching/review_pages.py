@@ -12,6 +12,7 @@ from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.permissions import role_allows
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import NotFound, ValidationFailed
+from armsbridge.i18n_marker import N_
 from armsbridge.matching import review
 from armsbridge.matching.service import MATCH_STATUS_LABELS, MATCH_TYPES, get_match
 from armsbridge.records.handling import markings_of
@@ -25,7 +26,11 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 Reader = Annotated[Principal, Depends(require("record.read"))]
 Decider = Annotated[Principal, Depends(require("record.update"))]
 PAGE_SIZE = 20
-BORDER_LABELS = {"any": "any", "cross": "cross-border only", "domestic": "same service only"}
+BORDER_LABELS = {
+    "any": N_("either"),
+    "cross": N_("cross-border only"),
+    "domestic": N_("same service only"),
+}
 
 
 def _filter(type_: str, status: str, border: str, low: float, high: float) -> review.QueueFilter:
