@@ -176,3 +176,13 @@ def test_the_queue_on_a_phone(browser, node, suggestions) -> None:  # noqa: ANN0
         tab.screenshot(path=str(SHOTS / "match-review.png"), full_page=False)
     finally:
         context.close()
+
+
+def test_a_cluster_is_shown_as_one_entity(page, node, suggestions) -> None:  # noqa: ANN001
+    sign_in(page, node, "xk-analyst")
+    page.goto(f"{node['url']}/matches?type=person&status=all&why={WHY}")
+    page.get_by_role("link", name="Cluster of 3 records").first.click()
+    page.wait_for_url(re.compile(r"/matches/clusters/persons/"))
+    assert page.get_by_role("heading", name="Cluster of 3 records").is_visible()
+    assert page.locator("table.cluster tbody tr").count() == 3
+    assert page.locator(".suggestion").count() == 2  # both pairs among the three
