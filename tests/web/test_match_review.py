@@ -15,7 +15,7 @@ from armsbridge.db.session import make_sessionmaker, session_scope
 from armsbridge.errors import NotFound, PermissionDenied
 from armsbridge.matching.models import MatchDecision, MatchLink, MatchRun
 from armsbridge.matching.review import QueueFilter, queue
-from armsbridge.matching.service import decide
+from armsbridge.matching.service import decide, review_queue
 from armsbridge.records import service as records
 from armsbridge.records.models import Link, Provenance
 from principals import as_actor
@@ -312,3 +312,14 @@ def test_the_review_page_speaks_the_users_language(node, analyst, queued, lang, 
     page = analyst.get("/matches", params={"why": WHY})
     assert page.status_code == 200 and words in page.text
     assert "%%" not in page.text and "%(" not in page.text
+
+
+def test_an_undone_pair_waits_in_the_command_line_queue_too(node, queued) -> None:  # noqa: ANN001
+    analyst = Principal(id=1, username="analyst", role="analyst", jurisdiction="XK")
+    with session_scope(make_sessionmaker(node.app.state.engine)) as s:
+        decide(s, match_id=queued["sure"], decision="confirm", user=analyst)
+        assert queued["sure"] not in {m.id for m in review_queue(s, entity_type="person")}
+        decide(s, match_id=queued["sure"], decision="undo", user=analyst)
+        assert queued["sure"] in {m.id for m in review_queue(s, entity_type="person")}
+        page = {m.id for m in queue(s, user=analyst, wanted=QueueFilter("person"))}
+        assert queued["sure"] in page

@@ -19,12 +19,10 @@ from armsbridge.auth.principal import Principal
 from armsbridge.errors import ValidationFailed
 from armsbridge.i18n_marker import N_
 from armsbridge.matching.models import MATCH_STATUSES, MatchLink, MatchRun
-from armsbridge.matching.service import MATCH_TYPES, decide
+from armsbridge.matching.service import MATCH_TYPES, OPEN, decide
 from armsbridge.records.models import RECORD_MODELS
 from armsbridge.records.reading import readable
 
-# "To decide": no standing decision. An undone pair is out of its entity and waits again.
-OPEN = ("review", "unsure", "undone")
 # Statuses a cluster is made of: suggestions not yet decided and accepted matches.
 CLUSTERED = ("review", "unsure", "undone", "confirmed", "auto_accepted")
 STATUS_CHOICES = ("open", *MATCH_STATUSES, "all")

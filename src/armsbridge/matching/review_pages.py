@@ -14,7 +14,8 @@ from armsbridge.auth.principal import Principal
 from armsbridge.errors import NotFound, ValidationFailed
 from armsbridge.i18n_marker import N_
 from armsbridge.matching import review
-from armsbridge.matching.service import MATCH_STATUS_LABELS, MATCH_TYPES, get_match
+from armsbridge.matching.models import MatchLink
+from armsbridge.matching.service import MATCH_STATUS_LABELS, MATCH_TYPES
 from armsbridge.records.handling import markings_of
 from armsbridge.records.labels import TYPES, field_label, title_of
 from armsbridge.records.reading import check_justification, needs_justification
@@ -134,8 +135,9 @@ def review_page(
     shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     pairs = review.pairs_for(db, user=user, matches=shown)
     last = None
-    if done:
-        last_pairs = review.pairs_for(db, user=user, matches=[get_match(db, done)], clusters=False)
+    decided = db.get(MatchLink, done) if done else None
+    if decided is not None:  # a stale or foreign number in the address shows no line
+        last_pairs = review.pairs_for(db, user=user, matches=[decided], clusters=False)
         last = last_pairs[0] if last_pairs else None
     everything = pairs + ([last] if last else [])
     _log_shown(request, db, user, everything, reason)

@@ -27,6 +27,8 @@ from armsbridge.settings import Settings, get_settings
 
 MATCH_TYPES = ("person", "firearm", "vehicle", "phone")
 ACCEPTED = ("auto_accepted", "confirmed")
+# Waiting for a decision: an undone pair is out of its entity and must be decided again.
+OPEN = ("review", "unsure", "undone")
 MATCH_STATUS_LABELS = {
     "review": N_("to review"),
     "unsure": N_("unsure"),
@@ -368,7 +370,7 @@ def review_queue(
         select(MatchLink)
         .where(
             or_(MatchLink.run_id.in_(latest.values()), MatchLink.run_id.in_(received)),
-            MatchLink.status.in_(("review", "unsure")),
+            MatchLink.status.in_(OPEN),
         )
         .order_by(MatchLink.probability.desc(), MatchLink.id.desc())
     )
