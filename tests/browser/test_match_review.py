@@ -29,7 +29,13 @@ EVIDENCE = [
         "agrees": True,
     },
     {"comparison": "birth_place", "level": "different", "match_weight": -3.1, "agrees": False},
-    {"blocking_rule": "l.name_key = r.name_key"},
+    {  # as service.scored_pairs stores the rule that found the pair
+        "comparison": "blocking_rule",
+        "level": "l.name_key = r.name_key",
+        "match_weight": 0.0,
+        "agrees": False,
+        "blocking_rule": "l.name_key = r.name_key",
+    },
 ]
 
 

@@ -140,9 +140,10 @@ def _print_match(m) -> None:  # type: ignore[no-untyped-def]
         f"probability {m.probability:.4f}  weight {m.match_weight:.1f}  " + escape(f"[{m.status}]")
     )
     for ev in m.evidence:
+        if ev.get("blocking_rule"):
+            console.print(f"    found by blocking rule {escape(str(ev['blocking_rule']))}")
+            continue
         if "comparison" not in ev:
-            if ev.get("blocking_rule"):
-                console.print(f"    found by blocking rule {escape(str(ev['blocking_rule']))}")
             continue
         w = ev["match_weight"]
         sign = "[green]+[/green]" if w > 0 else ("[red]−[/red]" if w < 0 else "·")

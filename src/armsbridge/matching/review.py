@@ -263,7 +263,11 @@ def pair_of(match: MatchLink, left: Any, right: Any, cluster_size: int = 2) -> P
             continue
         same = a is not None and str(a).strip().casefold() == str(b or "").strip().casefold()
         rows.append((name, a, b, same))
-    evidence = [e for e in match.evidence or [] if isinstance(e, dict) and "comparison" in e]
+    evidence = [
+        e
+        for e in match.evidence or []
+        if isinstance(e, dict) and "comparison" in e and "blocking_rule" not in e
+    ]
     return Pair(match, left, right, rows, evidence, blocking_rule_of(match), cluster_size)
 
 

@@ -17,6 +17,7 @@ from armsbridge.i18n_marker import N_
 from armsbridge.matching.comparisons import MODEL_VERSION
 from armsbridge.matching.config import MatchEngineSettings, duckdb_connection, engine_settings
 from armsbridge.matching.engine import evidence, link_tables
+from armsbridge.matching.found_by import found_by
 from armsbridge.matching.models import DECISIONS, MatchDecision, MatchLink, MatchRun
 from armsbridge.matching.prepare import normalise_phone, table_from_rows
 from armsbridge.matching.rows import STORE_ROWS
@@ -88,13 +89,27 @@ def scored_pairs(con: Any, result: Any, threshold: float) -> list[ScoredPair]:
     for values in cur.fetchall():
         row = dict(zip(cols, values, strict=True))
         a, b = int(row["unique_id_l"]), int(row["unique_id_r"])
+        explained = evidence(result.model, row)
+        rule = found_by(result.model, row.get("match_key"))
+        if rule:
+            # Shaped like a comparison (no weight), so every reader of the evidence list can
+            # read it; the review shows it apart, as the rule that found the pair.
+            explained.append(
+                {
+                    "comparison": "blocking_rule",
+                    "level": rule,
+                    "match_weight": 0.0,
+                    "agrees": False,
+                    "blocking_rule": rule,
+                }
+            )
         pairs.append(
             ScoredPair(
                 min(a, b),
                 max(a, b),
                 float(row["match_probability"]),
                 float(row["match_weight"]),
-                evidence(result.model, row),
+                explained,
             )
         )
     return pairs
