@@ -323,3 +323,14 @@ def test_an_undone_pair_waits_in_the_command_line_queue_too(node, queued) -> Non
         assert queued["sure"] in {m.id for m in review_queue(s, entity_type="person")}
         page = {m.id for m in queue(s, user=analyst, wanted=QueueFilter("person"))}
         assert queued["sure"] in page
+
+
+def test_an_empty_queue_points_to_the_matches_the_engine_accepted(node, analyst, queued) -> None:  # noqa: ANN001
+    with session_scope(make_sessionmaker(node.app.state.engine)) as s:
+        s.get(MatchLink, queued["sure"]).status = "auto_accepted"
+        s.get(MatchLink, queued["maybe"]).status = "rejected"
+    page = analyst.get("/matches", params={"why": WHY})
+    assert "1 match was accepted by the engine without review" in page.text
+    link = re.search(r'href="(/matches\?[^"]*status=auto_accepted[^"]*)"', page.text).group(1)
+    accepted = analyst.get(link.replace("&amp;", "&"))
+    assert f'data-match="{queued["sure"]}"' in accepted.text and 'value="undo"' in accepted.text

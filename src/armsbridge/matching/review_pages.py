@@ -134,6 +134,10 @@ def review_page(
     page = min(page, pages)
     shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     pairs = review.pairs_for(db, user=user, matches=shown)
+    accepted = 0
+    if not found and wanted.status == "open":  # say where the engine's own decisions are
+        sure = review.QueueFilter(wanted.entity_type, "auto_accepted", wanted.border)
+        accepted = len(review.queue(db, user=user, wanted=sure))
     last = None
     decided = db.get(MatchLink, done) if done else None
     if decided is not None:  # a stale or foreign number in the address shows no line
@@ -152,6 +156,11 @@ def review_page(
             "pages": pages,
             "last": last,
             "bulk_done": bulk,
+            "accepted": accepted,
+            "accepted_qs": _query(
+                review.QueueFilter(wanted.entity_type, "auto_accepted", wanted.border),
+                reason or "",
+            ),
             "marks": _marks(db, everything),
             "here": f"/matches?{_query(wanted, reason or '', page=page if page > 1 else None)}",
         },

@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -121,7 +122,7 @@ def demo(
             seed=seed,
             persons=persons,
             on_file=_on_file(item.jurisdiction),
-            on_match=_on_match(item.jurisdiction),
+            say=_say(item.jurisdiction),
         )
     if len(nodes) == 2:
         for a, b in ((nodes[0], nodes[1]), (nodes[1], nodes[0])):
@@ -157,14 +158,11 @@ def _on_file(jurisdiction: str) -> Any:
     return on_file
 
 
-def _on_match(jurisdiction: str) -> Any:
-    def on_match(run: Any, seconds: float) -> None:
-        console.print(
-            f"  {jurisdiction}: matched {run.records:,} {run.entity_type} records: "
-            f"{run.suggested:,} suggestions, {run.accepted:,} accepted ({seconds:.1f} s)"
-        )
+def _say(jurisdiction: str) -> Any:
+    def say(message: str) -> None:
+        console.print(f"  {jurisdiction}: {escape(message)}")
 
-    return on_match
+    return say
 
 
 def _counts(nodes: list) -> dict[str, dict[str, int]]:
