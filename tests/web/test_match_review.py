@@ -334,3 +334,19 @@ def test_an_empty_queue_points_to_the_matches_the_engine_accepted(node, analyst,
     link = re.search(r'href="(/matches\?[^"]*status=auto_accepted[^"]*)"', page.text).group(1)
     accepted = analyst.get(link.replace("&amp;", "&"))
     assert f'data-match="{queued["sure"]}"' in accepted.text and 'value="undo"' in accepted.text
+
+
+def test_anonymous_requests_are_sent_to_sign_in_and_decide_nothing(node, queued) -> None:  # noqa: ANN001
+    with TestClient(node.app) as client:
+        for path in ("/matches", "/matches/bulk?decision=confirm", "/matches/clusters/persons/1"):
+            answer = client.get(path, follow_redirects=False)
+            assert answer.status_code in (303, 401), path
+            assert "Bajrami" not in answer.text
+        posted = client.post(
+            "/matches/bulk",
+            data={"decision": "confirm", "ids": str(queued["sure"])},
+            follow_redirects=False,
+        )
+        assert posted.status_code in (303, 401, 403)  # to sign in, or refused
+    with session_scope(make_sessionmaker(node.app.state.engine)) as s:
+        assert s.get(MatchLink, queued["sure"]).status == "review"
