@@ -147,50 +147,73 @@ def _visible_pair(user: Principal, entity_type: str) -> Any:
     )
 
 
-def _newest_per_pair(matches: Iterable[MatchLink]) -> list[MatchLink]:
+# What the queue needs of each suggestion to filter, sort and count it: no evidence.
+_SUMMARY = (
+    MatchLink.id,
+    MatchLink.entity_type,
+    MatchLink.left_id,
+    MatchLink.right_id,
+    MatchLink.status,
+    MatchLink.probability,
+    MatchLink.cross_border,
+)
+
+
+def _newest_per_pair(rows: Iterable[Any]) -> list[Any]:
     seen: set[tuple[str, int, int]] = set()
     out = []
-    for match in matches:
-        pair = (match.entity_type, match.left_id, match.right_id)
+    for row in rows:
+        pair = (row.entity_type, row.left_id, row.right_id)
         if pair not in seen:  # the same pair from an older run: the newest suggestion stands
             seen.add(pair)
-            out.append(match)
+            out.append(row)
     return out
 
 
-def _current(
-    session: Session, user: Principal, types: tuple[str, ...], statuses: tuple[str, ...]
-) -> Any:
-    """The statement of the current matches of `types` the user may see, newest first."""
+def _current(session: Session, user: Principal, types: tuple[str, ...]) -> list[Any]:
+    """Return the current suggestion of each pair of `types` the user may see (summary rows).
+
+    The newest suggestion of a pair carries its status, so statuses are filtered afterwards.
+    """
     visible = [_visible_pair(user, t) for t in types]
-    return (
-        select(MatchLink)
+    stmt = (
+        select(*_SUMMARY)
         .where(
             MatchLink.run_id.in_(current_runs(session, types)),
             MatchLink.entity_type.in_(types),
-            MatchLink.status.in_(statuses),
             or_(*visible) if visible else false(),
         )
         .order_by(MatchLink.id.desc())
     )
+    return _newest_per_pair(session.execute(stmt))
 
 
-def queue(session: Session, *, user: Principal, wanted: QueueFilter) -> list[MatchLink]:
-    """Return every current suggestion the filter selects and the user may see, likeliest first."""
+def queue(session: Session, *, user: Principal, wanted: QueueFilter) -> list[Any]:
+    """Return every current suggestion the filter selects and the user may see, likeliest first.
+
+    Each is a summary row (id, entity_type, left_id, right_id, status, probability,
+    cross_border); `load` gives the suggestions of one page in full.
+    """
     wanted = wanted.checked()
-    stmt = _current(session, user, wanted.types(), MATCH_STATUSES)
-    # The newest suggestion of a pair decides its status; filter after choosing it.
-    newest = _newest_per_pair(session.scalars(stmt))
     statuses = set(wanted.statuses())
     chosen = [
         m
-        for m in newest
+        for m in _current(session, user, wanted.types())
         if m.status in statuses
         and wanted.low <= m.probability <= wanted.high
         and (wanted.border == "any" or m.cross_border == (wanted.border == "cross"))
     ]
     chosen.sort(key=lambda m: (-m.probability, -m.id))
     return chosen
+
+
+def load(session: Session, rows: Iterable[Any]) -> list[MatchLink]:
+    """Return the suggestions of `rows` (summary rows or ids) in full, in the same order."""
+    ids = [getattr(r, "id", r) for r in rows]
+    if not ids:
+        return []
+    found = {m.id: m for m in session.scalars(select(MatchLink).where(MatchLink.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
 
 
 def components(session: Session, *, user: Principal, entity_type: str) -> dict[int, frozenset[int]]:
@@ -203,8 +226,9 @@ def components(session: Session, *, user: Principal, entity_type: str) -> dict[i
             x = parent[x]
         return x
 
-    edges = session.scalars(_current(session, user, (entity_type,), CLUSTERED))
-    for match in _newest_per_pair(edges):
+    for match in _current(session, user, (entity_type,)):
+        if match.status not in CLUSTERED:
+            continue  # rejected: the pair is not one entity, whatever an older run said
         a, b = root(match.left_id), root(match.right_id)
         if a != b:
             parent[max(a, b)] = min(a, b)
@@ -218,13 +242,13 @@ def cluster_matches(
     session: Session, *, user: Principal, entity_type: str, members: frozenset[int]
 ) -> list[MatchLink]:
     """Return the current match of every pair among `members` (any status), likeliest first."""
-    ids = list(members)
-    stmt = _current(session, user, (entity_type,), MATCH_STATUSES).where(
-        MatchLink.left_id.in_(ids), MatchLink.right_id.in_(ids)
-    )
-    found = _newest_per_pair(session.scalars(stmt))
-    found.sort(key=lambda m: (-m.probability, -m.id))
-    return found
+    rows = [
+        m
+        for m in _current(session, user, (entity_type,))
+        if m.left_id in members and m.right_id in members
+    ]
+    rows.sort(key=lambda m: (-m.probability, -m.id))
+    return load(session, rows)
 
 
 def records_of(

@@ -132,7 +132,7 @@ def review_page(
     found = review.queue(db, user=user, wanted=wanted)
     pages = max(1, -(-len(found) // PAGE_SIZE))
     page = min(page, pages)
-    shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+    shown = review.load(db, found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
     pairs = review.pairs_for(db, user=user, matches=shown)
     accepted = 0
     if not found and wanted.status == "open":  # say where the engine's own decisions are
