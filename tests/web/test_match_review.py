@@ -14,7 +14,7 @@ from armsbridge.auth.principal import Principal
 from armsbridge.db.session import make_sessionmaker, session_scope
 from armsbridge.errors import NotFound, PermissionDenied
 from armsbridge.matching.models import MatchDecision, MatchLink, MatchRun
-from armsbridge.matching.review import QueueFilter, queue
+from armsbridge.matching.review import QueueFilter, components, queue
 from armsbridge.matching.service import decide, review_queue
 from armsbridge.records import service as records
 from armsbridge.records.models import Link, Provenance
@@ -350,3 +350,13 @@ def test_anonymous_requests_are_sent_to_sign_in_and_decide_nothing(node, queued)
         assert posted.status_code in (303, 401, 403)  # to sign in, or refused
     with session_scope(make_sessionmaker(node.app.state.engine)) as s:
         assert s.get(MatchLink, queued["sure"]).status == "review"
+
+
+def test_a_rejected_pair_leaves_the_cluster(node, queued) -> None:  # noqa: ANN001
+    analyst = Principal(id=1, username="analyst", role="analyst", jurisdiction="XK")
+    with session_scope(make_sessionmaker(node.app.state.engine)) as s:
+        assert len(components(s, user=analyst, entity_type="person")[queued["person"]]) == 3
+        decide(s, match_id=queued["maybe"], decision="reject", user=analyst)
+        clusters = components(s, user=analyst, entity_type="person")
+        assert clusters[queued["person"]] == {queued["person"], queued["third"]}
+        assert queued["other"] not in clusters
