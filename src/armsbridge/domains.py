@@ -84,9 +84,10 @@ DOMAINS: tuple[Domain, ...] = (
     ),
     Domain(
         "matching",
-        routers=(_m("matching", "pages"),),
+        routers=(_m("matching", "pages"), _m("matching", "review_pages")),
         commands=_m("matching", "commands"),
         models=_m("matching", "models"),
+        menu=(MenuEntry("/matches", N_("Matches"), "record.update", 65),),
     ),
     Domain(
         "auth",

@@ -88,6 +88,11 @@ GET_ROUTES = {
     "/exchange/queue/{ref}": PART,
     "/exchange/share/new": PART,
     "/operations/{op_id}": PART,
+    # The match review lists pairs of records with their markings (tests/web/test_match_review.py
+    # shows a received record's); the bulk preview shows a count and a probability range only.
+    "/matches": PART,
+    "/matches/clusters/{slug}/{record_id}": PART,
+    "/matches/bulk": NONE,
 }
 OTHER_ROUTES = {
     ("POST", "/api/{slug}"): WRITE,
@@ -119,6 +124,7 @@ OTHER_ROUTES = {
     ("POST", "/api/capacity/products"): WRITE,
     ("POST", "/exchange/inbox"): PEER,
     ("POST", "/matches/{match_id}/decide"): WRITE,
+    ("POST", "/matches/bulk"): WRITE,
     # Blinded points only (tests/exchange/test_hit_nodes.py records the wire: nothing in clear).
     ("POST", "/exchange/hit"): WRITE,
     ("POST", "/exchange/requests"): WRITE,

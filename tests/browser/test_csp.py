@@ -44,6 +44,9 @@ def test_pages_run_under_the_policy_without_a_violation(page, node) -> None:
     page.goto(f"{node['url']}/records/firearms/{node['ids']['firearm']}")
     page.goto(f"{node['url']}/indicators")
     page.wait_for_load_state("load")
+    page.goto(f"{node['url']}/matches?type=firearm")  # the review shortcuts' script
+    page.keyboard.press("j")
+    page.wait_for_load_state("load")
     assert problems == []
 
 

@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -51,6 +52,38 @@ def test_each_node_holds_only_its_own_half(built) -> None:  # noqa: ANN001
         assert Path(node.settings.var_dir, "keys", "exchange.key").is_file()
         ((own, url),) = _q(node, "select jurisdiction, url from exchange_node")
         assert own == node.jurisdiction and url == node.url
+
+
+def test_each_node_is_matched_so_the_review_queue_has_suggestions(built) -> None:  # noqa: ANN001
+    _, _, xk, mk = built
+    for node in (xk, mk):
+        runs = dict(_q(node, "select entity_type, count(*) from match_runs group by 1"))
+        assert runs == {"person": 1, "firearm": 1, "vehicle": 1, "phone": 1}, runs
+        # To review or accepted by the engine: either way the review page lists them.
+        found = _q(node, "select count(*) from match_links where entity_type = 'person'")[0][0]
+        assert found > 0, node.jurisdiction
+        # Every suggestion is of the node's own records: it holds only its own half.
+        ((crossing,),) = _q(node, "select count(*) from match_links where cross_border")
+        assert crossing == 0
+
+
+def test_a_type_whose_match_run_fails_does_not_stop_the_demo(built, monkeypatch) -> None:  # noqa: ANN001
+    _, _, xk, _mk = built
+
+    def run_match(session, *, entity_type, settings):  # noqa: ANN001, ANN202
+        if entity_type == "firearm":
+            raise ValueError("math domain error")
+        return SimpleNamespace(records=3, suggested=1, accepted=0)
+
+    monkeypatch.setattr(demo_nodes, "run_match", run_match)
+    said: list[str] = []
+    assert demo_nodes.match_store(xk, say=said.append) == ["person", "vehicle", "phone"]
+    failed = [m for m in said if "firearm" in m]
+    assert failed == [
+        "matching firearm records failed (ValueError: math domain error); no firearm "
+        "suggestions - run `armsbridge match --type firearm` on this node to try again"
+    ]
+    assert "matched 3 person records: 1 suggestions, 0 accepted" in said[0]
 
 
 def test_peered_by_fingerprint_and_users_of_their_own_service(built) -> None:  # noqa: ANN001

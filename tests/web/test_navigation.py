@@ -26,6 +26,7 @@ EXPECTED = {
         "Dashboard",
         *RECORD_AREAS,
         "Import",
+        "Matches",
         "Joint operations",
         "Indicators",
         "Capacity",

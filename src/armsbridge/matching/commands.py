@@ -140,6 +140,11 @@ def _print_match(m) -> None:  # type: ignore[no-untyped-def]
         f"probability {m.probability:.4f}  weight {m.match_weight:.1f}  " + escape(f"[{m.status}]")
     )
     for ev in m.evidence:
+        if ev.get("blocking_rule"):
+            console.print(f"    found by blocking rule {escape(str(ev['blocking_rule']))}")
+            continue
+        if "comparison" not in ev:
+            continue
         w = ev["match_weight"]
         sign = "[green]+[/green]" if w > 0 else ("[red]−[/red]" if w < 0 else "·")
         console.print(f"    {sign} {escape(ev['comparison'])}: {escape(ev['level'])} ({w:+.1f})")

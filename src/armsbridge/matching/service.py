@@ -10,12 +10,14 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from armsbridge.auth.access import log_access
+from armsbridge.auth.permissions import role_allows
 from armsbridge.auth.principal import Principal, node_principal
-from armsbridge.errors import NotFound, ValidationFailed
+from armsbridge.errors import NotFound, PermissionDenied, ValidationFailed
 from armsbridge.i18n_marker import N_
 from armsbridge.matching.comparisons import MODEL_VERSION
 from armsbridge.matching.config import MatchEngineSettings, duckdb_connection, engine_settings
 from armsbridge.matching.engine import evidence, link_tables
+from armsbridge.matching.found_by import found_by
 from armsbridge.matching.models import DECISIONS, MatchDecision, MatchLink, MatchRun
 from armsbridge.matching.prepare import normalise_phone, table_from_rows
 from armsbridge.matching.rows import STORE_ROWS
@@ -26,6 +28,8 @@ from armsbridge.settings import Settings, get_settings
 
 MATCH_TYPES = ("person", "firearm", "vehicle", "phone")
 ACCEPTED = ("auto_accepted", "confirmed")
+# Waiting for a decision: an undone pair is out of its entity and must be decided again.
+OPEN = ("review", "unsure", "undone")
 MATCH_STATUS_LABELS = {
     "review": N_("to review"),
     "unsure": N_("unsure"),
@@ -85,13 +89,27 @@ def scored_pairs(con: Any, result: Any, threshold: float) -> list[ScoredPair]:
     for values in cur.fetchall():
         row = dict(zip(cols, values, strict=True))
         a, b = int(row["unique_id_l"]), int(row["unique_id_r"])
+        explained = evidence(result.model, row)
+        rule = found_by(result.model, row.get("match_key"))
+        if rule:
+            # Shaped like a comparison (no weight), so every reader of the evidence list can
+            # read it; the review shows it apart, as the rule that found the pair.
+            explained.append(
+                {
+                    "comparison": "blocking_rule",
+                    "level": rule,
+                    "match_weight": 0.0,
+                    "agrees": False,
+                    "blocking_rule": rule,
+                }
+            )
         pairs.append(
             ScoredPair(
                 min(a, b),
                 max(a, b),
                 float(row["match_probability"]),
                 float(row["match_weight"]),
-                evidence(result.model, row),
+                explained,
             )
         )
     return pairs
@@ -164,14 +182,20 @@ def status_for(
 
 
 def _same_as(
-    session: Session, entity: str, a: int, b: int, p: float, on_behalf: Principal | None
+    session: Session,
+    entity: str,
+    a: int,
+    b: int,
+    p: float,
+    on_behalf: Principal | None,
+    jurisdiction: str | None = None,
 ) -> Link:
     """Write the same_as link of an accepted pair through the writer (link key, audit entry).
 
     The link joins records of both services in one store, so the node writes it; the account
     whose decision accepted it, if any, is named in the entry.
     """
-    writer = node_principal(get_settings().jurisdiction, purpose="matching")
+    writer = node_principal(jurisdiction or get_settings().jurisdiction, purpose="matching")
     note = f"confirmed by {on_behalf.username}" if on_behalf is not None else "matching"
     return link_records(
         session,
@@ -269,7 +293,13 @@ def run_match(
         if status in ACCEPTED:
             existing = _existing_same_as(session, entity_type, pair.left_id, pair.right_id)
             link = existing or _same_as(
-                session, entity_type, pair.left_id, pair.right_id, pair.probability, None
+                session,
+                entity_type,
+                pair.left_id,
+                pair.right_id,
+                pair.probability,
+                None,
+                settings.jurisdiction,
             )
             link_id = link.id
             accepted += 1
@@ -355,7 +385,7 @@ def review_queue(
         select(MatchLink)
         .where(
             or_(MatchLink.run_id.in_(latest.values()), MatchLink.run_id.in_(received)),
-            MatchLink.status.in_(("review", "unsure")),
+            MatchLink.status.in_(OPEN),
         )
         .order_by(MatchLink.probability.desc(), MatchLink.id.desc())
     )
@@ -380,6 +410,11 @@ def decide(
         raise ValidationFailed(
             f"unknown decision {decision!r}",
             [{"field": "decision", "value": decision, "expected": ", ".join(DECISIONS)}],
+        )
+    if not user.is_node and not role_allows(user.role, "record.update"):
+        raise PermissionDenied(
+            f"your role ({user.role}) may not decide matches: it needs record.update; "
+            "ask an analyst or an administrator"
         )
     match = get_match(session, match_id)
     if not user.is_node:

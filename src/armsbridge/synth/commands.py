@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -116,7 +117,12 @@ def demo(
             continue
         console.print(f"node {item.jurisdiction}: building {item.settings.var_dir} ...")
         demo_nodes.build_node(
-            item, world, seed=seed, persons=persons, on_file=_on_file(item.jurisdiction)
+            item,
+            world,
+            seed=seed,
+            persons=persons,
+            on_file=_on_file(item.jurisdiction),
+            say=_say(item.jurisdiction),
         )
     if len(nodes) == 2:
         for a, b in ((nodes[0], nodes[1]), (nodes[1], nodes[0])):
@@ -150,6 +156,13 @@ def _on_file(jurisdiction: str) -> Any:
         )
 
     return on_file
+
+
+def _say(jurisdiction: str) -> Any:
+    def say(message: str) -> None:
+        console.print(f"  {jurisdiction}: {escape(message)}")
+
+    return say
 
 
 def _counts(nodes: list) -> dict[str, dict[str, int]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from armsbridge.exchange import identity
 from armsbridge.exchange import service as exchange
 from armsbridge.exchange.hitset import refresh_hitset
 from armsbridge.exchange.models import Peer
+from armsbridge.matching.service import MATCH_TYPES, run_match
 from armsbridge.settings import Settings
 from armsbridge.synth.service import GENERATOR_VERSION, generate_world, import_world
 
@@ -109,8 +111,13 @@ def build_node(
     seed: int,
     persons: int,
     on_file: Callable[[dict[str, Any], Any], None] | None = None,
+    say: Callable[[str], None] | None = None,
 ) -> None:
-    """Build the node from scratch: new store, its own jurisdiction's files, identity, hit set."""
+    """Build the node from scratch: new store, its own jurisdiction's files, identity, matches.
+
+    The matcher runs over the store once it is loaded, so the review queue has suggestions on
+    the first start; `say` hears of each run (or its failure) and the seconds it took.
+    """
     var = Path(node.settings.var_dir)
     if var.exists():
         shutil.rmtree(var)
@@ -132,10 +139,41 @@ def build_node(
                 url=node.url,
                 actor=ACTOR,
             )
+        match_store(node, say=say)
     finally:
         keys.use_node(None)
     built = {**_marker(seed, persons), "built_at": datetime.now(UTC).isoformat()}
     (var / MARKER).write_text(json.dumps(built, indent=2) + "\n", encoding="utf-8")
+
+
+def match_store(node: DemoNode, *, say: Callable[[str], None] | None = None) -> list[str]:
+    """Run the matcher over every matchable type of the node's store, one transaction each.
+
+    A type whose run fails is reported and left without suggestions: the demo still starts,
+    and `armsbridge match --type TYPE` on the node runs it again. Returns the types matched.
+    """
+    tell = say or (lambda _m: None)
+    done = []
+    with _store(node) as factory:
+        for entity_type in MATCH_TYPES:
+            started = time.perf_counter()
+            try:
+                with session_scope(factory) as session:
+                    run = run_match(session, entity_type=entity_type, settings=node.settings)
+                    counts = (run.records, run.suggested, run.accepted)
+            except Exception as exc:  # noqa: BLE001 - one type's failure must not stop the demo
+                tell(
+                    f"matching {entity_type} records failed ({type(exc).__name__}: {exc}); "
+                    f"no {entity_type} suggestions - run `armsbridge match --type "
+                    f"{entity_type}` on this node to try again"
+                )
+                continue
+            done.append(entity_type)
+            tell(
+                f"matched {counts[0]:,} {entity_type} records: {counts[1]:,} suggestions, "
+                f"{counts[2]:,} accepted ({time.perf_counter() - started:.1f} s)"
+            )
+    return done
 
 
 class _store:
