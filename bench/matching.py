@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from linkscore import pair_scores
 
 ROOT = Path(__file__).resolve().parent.parent
 SPELLINGS = ROOT / "src/armsbridge/names/data/spellings.csv"
@@ -647,20 +648,6 @@ def curated_items(entity: str, n: int, seed: int) -> tuple[list[dict], list[dict
 # --- evaluation --------------------------------------------------------------------------------
 
 
-def _scores(pred: set, truth: set) -> dict[str, float]:
-    tp = len(pred & truth)
-    p = tp / len(pred) if pred else 0.0
-    r = tp / len(truth) if truth else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return {
-        "precision": round(p, 4),
-        "recall": round(r, 4),
-        "f1": round(f, 4),
-        "true_pairs": len(truth),
-        "predicted": len(pred),
-    }
-
-
 def _find(parent: dict, x: str) -> str:
     while parent.setdefault(x, x) != x:
         parent[x] = parent[parent[x]]
@@ -740,10 +727,10 @@ def run_one(method: str, entity: str, data: Path, truth: set, cross: set | None)
     # Headline figures: entities (pairs clustered by connected components), the same for every
     # method; pair-level figures before clustering are kept beside them.
     out.update(_cluster_scores(pred, truth, scripts))
-    out["pairs_before_clustering"] = _scores(pred, truth)
+    out["pairs_before_clustering"] = pair_scores(pred, truth)
     if scripts is not None:
         pred_cross = {pr for pr in pred if scripts.get(pr[0]) != scripts.get(pr[1])}
-        out["pairs_before_clustering"]["cross_script"] = _scores(pred_cross, cross)
+        out["pairs_before_clustering"]["cross_script"] = pair_scores(pred_cross, cross)
     with_serial = data / "with_serial.json"
     if entity == "firearm" and with_serial.exists():
         # A firearm with no serial on one side can only be told apart by context (who, where).
