@@ -386,7 +386,8 @@ def _iso(text: str | None) -> str | None:
         return None
 
 
-def _write(rows: list[dict], path: Path) -> None:
+def write_side(rows: list[dict], path: Path) -> None:
+    """Write one side's records to a Parquet file of text columns (None stays null)."""
     cols = sorted({k for r in rows for k in r})
     pq.write_table(
         pa.table({c: [None if r.get(c) is None else str(r.get(c)) for r in rows] for c in cols}),
@@ -781,8 +782,8 @@ def main() -> None:
             scripts = {**_script_map(left), **_script_map(right)}
             (data / "scripts.json").write_text(json.dumps(scripts))
             cross = {pr for pr in truth if scripts.get(pr[0]) != scripts.get(pr[1])}
-            _write(left, data / "left.parquet")
-            _write(right, data / "right.parquet")
+            write_side(left, data / "left.parquet")
+            write_side(right, data / "right.parquet")
             del left, right
             for method in args.methods.split(","):
                 row = run_one(method, "person", data, truth, cross)
@@ -800,8 +801,8 @@ def main() -> None:
                         n_items = len(lft)
                     else:
                         lft, rgt, tr = curated_items(entity, n_items, args.seed)
-                    _write(lft, data / "left.parquet")
-                    _write(rgt, data / "right.parquet")
+                    write_side(lft, data / "left.parquet")
+                    write_side(rgt, data / "right.parquet")
                     (data / "with_serial.json").write_text(
                         json.dumps([x["unique_id"] for x in lft + rgt if x.get("serial")])
                     )
