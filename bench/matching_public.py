@@ -387,7 +387,9 @@ def run_one(method: str, data: Path, truth: set) -> dict:
         return {"method": method, "error": f"crashed: {proc.stderr.strip()[-600:]}"}
     stats = json.loads(lines[-1])
     if "error" in stats:
-        return {"method": method, "error": stats["error"][:600], "process_seconds": wall}
+        # The message names the temporary folder: keep only the file's own name.
+        message = stats["error"].replace(f"{data}{os.sep}", "")[:600]
+        return {"method": method, "error": message, "process_seconds": wall}
     return {"method": method, **pair_scores(read_pairs(pairs), truth), **stats}
 
 
