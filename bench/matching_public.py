@@ -216,8 +216,9 @@ def run_armsbridge(data: Path) -> int | None:
     """Link data/left.csv with data/right.csv as `armsbridge link` does; return pairs compared.
 
     link_files' call of link_tables is wrapped to ask for every scored pair (threshold 0) so
-    that they can be counted; link_files then keeps the pairs at THRESHOLD itself, which is the
-    same set (a pair explained away by a better partner has that partner above it too).
+    that they can be counted and written to data/compared.csv; link_files then keeps the pairs
+    at THRESHOLD itself, which is the same set (a pair explained away by a better partner has
+    that partner above it too).
     """
     from armsbridge.matching import linkfiles
 
@@ -228,6 +229,11 @@ def run_armsbridge(data: Path) -> int | None:
         kwargs["threshold"] = 0.0
         result = real(*args, **kwargs)
         seen["pairs"] = result.candidate_pairs
+        first = result.first_dataset
+        result.con.execute(f"""COPY (SELECT
+            CASE WHEN source_dataset_l = '{first}' THEN unique_id_l ELSE unique_id_r END AS l,
+            CASE WHEN source_dataset_l = '{first}' THEN unique_id_r ELSE unique_id_l END AS r
+            FROM {result.predictions}) TO '{data / "compared.csv"}' (HEADER, DELIMITER ',')""")
         return result
 
     linkfiles.link_tables = counting
@@ -333,6 +339,10 @@ def run_splink(data: Path, translit: bool) -> int:
     table = linker.inference.predict(warning_mode="never").physical_name
     n = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
     con.execute(f"""COPY (SELECT
+        CASE WHEN source_dataset_l = 'left' THEN rec_id_l ELSE rec_id_r END AS l,
+        CASE WHEN source_dataset_l = 'left' THEN rec_id_r ELSE rec_id_l END AS r
+        FROM {table}) TO '{data / "compared.csv"}' (HEADER, DELIMITER ',')""")
+    con.execute(f"""COPY (SELECT
         CASE WHEN source_dataset_l = 'left' THEN rec_id_l ELSE rec_id_r END AS left_id,
         CASE WHEN source_dataset_l = 'left' THEN rec_id_r ELSE rec_id_l END AS right_id,
         match_probability AS probability FROM {table} WHERE match_probability >= {THRESHOLD})
@@ -370,10 +380,19 @@ def read_pairs(path: Path) -> set[tuple[str, str]]:
         }
 
 
+def true_pairs_compared(path: Path, truth: set) -> int | None:
+    """Return how many true pairs the method compared at all (None: it did not list them)."""
+    if not path.exists():
+        return None
+    with path.open(encoding="utf-8") as fh:
+        return len({(r["l"], r["r"]) for r in csv.DictReader(fh)} & truth)
+
+
 def run_one(method: str, data: Path, truth: set) -> dict:
     """Run `method` in a child process and score its pairs against the truth."""
-    pairs = data / "pairs.csv"
+    pairs, compared = data / "pairs.csv", data / "compared.csv"
     pairs.unlink(missing_ok=True)
+    compared.unlink(missing_ok=True)
     t0 = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, __file__, "--worker", method, "--data", str(data)],
@@ -390,7 +409,15 @@ def run_one(method: str, data: Path, truth: set) -> dict:
         # The message names the temporary folder: keep only the file's own name.
         message = stats["error"].replace(f"{data}{os.sep}", "")[:600]
         return {"method": method, "error": message, "process_seconds": wall}
-    return {"method": method, **pair_scores(read_pairs(pairs), truth), **stats}
+    found = true_pairs_compared(compared, truth)
+    return {
+        "method": method,
+        **pair_scores(read_pairs(pairs), truth),
+        **stats,
+        # Recall of blocking alone: a true pair never compared cannot be found.
+        "true_pairs_compared": found,
+        "blocking_recall": round(found / len(truth), 4) if found is not None and truth else None,
+    }
 
 
 def run(
@@ -435,25 +462,27 @@ def _line(r: dict) -> str:
         return f"{head} error: {r['error'][:200]}"
     return (
         f"{head} P/R/F1 {r['precision']:.4f}/{r['recall']:.4f}/{r['f1']:.4f} "
-        f"pairs {r['pairs_compared']} time {r['seconds']:.1f}s"
+        f"pairs {r['pairs_compared']} (blocking recall {r['blocking_recall']}) "
+        f"time {r['seconds']:.1f}s"
     )
 
 
 def markdown(results: list[dict]) -> str:
     """Return the results as a Markdown table, one row per set x variant x dates x method."""
     out = [
-        "| set | right side | dates | method | precision | recall | F1 | pairs compared | time s |",
-        "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |",
+        "| set | right side | dates | method | precision | recall | F1 | pairs compared "
+        "| blocking recall | time s |",
+        "| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for r in results:
         head = f"| {r['set']} | {r['variant']} | {r['dates']} | {r['method']} "
         if "error" in r:
             msg = r["error"].replace("|", "/").splitlines()[0][:120]
-            out.append(head + f"| error: {msg} | | | | |")
+            out.append(head + f"| error: {msg} | | | | | |")
         else:
             out.append(
                 head + f"| {r['precision']:.4f} | {r['recall']:.4f} | {r['f1']:.4f} "
-                f"| {r['pairs_compared']} | {r['seconds']:.1f} |"
+                f"| {r['pairs_compared']} | {r['blocking_recall']} | {r['seconds']:.1f} |"
             )
     return "\n".join(out)
 

@@ -113,6 +113,8 @@ def test_public_bench_runs_on_a_subset(tmp_path: Path) -> None:
     for row in results:
         assert "error" not in row, row["error"]
         assert row["true_pairs"] == 250 and row["pairs_compared"] >= row["predicted"]
+        # A true pair found was compared first.
+        assert row["blocking_recall"] >= row["recall"]
     assert by[("mk", "splink_translit")]["f1"] > 0.9
     assert "| febrl4 | mk | blanked | splink_translit |" in stdout
 
