@@ -214,8 +214,11 @@ def _write_csv(rows: list[dict], path: Path) -> None:
 # --- methods (run in a child process) ------------------------------------------------------------
 
 
-def run_armsbridge(data: Path) -> int | None:
-    """Link data/left.csv with data/right.csv as `armsbridge link` does; return pairs compared.
+def run_armsbridge(data: Path) -> tuple[int | None, dict | None]:
+    """Link data/left.csv with data/right.csv as `armsbridge link` does.
+
+    Return the pairs compared and the run's own report (blocking rules, training, values that
+    did not parse), where `link_files` gives one.
 
     link_files' call of link_tables is wrapped to ask for every scored pair (threshold 0) so
     that they can be counted and written to data/compared.csv; link_files then keeps the pairs
@@ -244,7 +247,7 @@ def run_armsbridge(data: Path) -> int | None:
 
     linkfiles.link_tables = counting
     try:
-        linkfiles.link_files(
+        report = linkfiles.link_files(
             data / "left.csv",
             data / "right.csv",
             data / "pairs.csv",
@@ -255,7 +258,8 @@ def run_armsbridge(data: Path) -> int | None:
         )
     finally:
         linkfiles.link_tables = real
-    return seen.get("pairs")
+    as_dict = getattr(report, "as_dict", None)
+    return seen.get("pairs"), (as_dict() if as_dict else None)
 
 
 def _translit(value: str) -> str:
@@ -361,8 +365,9 @@ def worker(method: str, data: Path) -> None:
     sys.path.insert(0, str(ROOT / "src"))
     t0 = time.perf_counter()
     try:
+        report = None
         if method == "armsbridge":
-            n = run_armsbridge(data)
+            n, report = run_armsbridge(data)
         elif method in ("splink", "splink_translit"):
             n = run_splink(data, translit=method == "splink_translit")
         else:
@@ -370,7 +375,11 @@ def worker(method: str, data: Path) -> None:
     except Exception as exc:  # noqa: BLE001 - a method that refuses the data is a result
         print(json.dumps({"error": f"{type(exc).__name__}: {exc}"}))
         return
-    print(json.dumps({"seconds": round(time.perf_counter() - t0, 2), "pairs_compared": n}))
+    seconds = round(time.perf_counter() - t0, 2)
+    out = {"seconds": seconds, "pairs_compared": n}
+    if report is not None:
+        out["report"] = report
+    print(json.dumps(out, default=str))
 
 
 # --- evaluation --------------------------------------------------------------------------------
@@ -410,11 +419,10 @@ def run_one(method: str, data: Path, truth: set) -> dict:
     lines = proc.stdout.strip().splitlines()
     if proc.returncode != 0 or not lines:
         return {"method": method, "error": f"crashed: {proc.stderr.strip()[-600:]}"}
-    stats = json.loads(lines[-1])
+    # Messages and reports name the temporary folder: keep only the files' own names.
+    stats = json.loads(lines[-1].replace(f"{data}{os.sep}", ""))
     if "error" in stats:
-        # The message names the temporary folder: keep only the file's own name.
-        message = stats["error"].replace(f"{data}{os.sep}", "")[:600]
-        return {"method": method, "error": message, "process_seconds": wall}
+        return {"method": method, "error": stats["error"][:600], "process_seconds": wall}
     found = true_pairs_compared(compared, truth)
     pred = read_pairs(pairs)
     return {
