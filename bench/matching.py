@@ -29,6 +29,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+from linkscore import pair_scores
 
 ROOT = Path(__file__).resolve().parent.parent
 SPELLINGS = ROOT / "src/armsbridge/names/data/spellings.csv"
@@ -385,7 +386,8 @@ def _iso(text: str | None) -> str | None:
         return None
 
 
-def _write(rows: list[dict], path: Path) -> None:
+def write_side(rows: list[dict], path: Path) -> None:
+    """Write one side's records to a Parquet file of text columns (None stays null)."""
     cols = sorted({k for r in rows for k in r})
     pq.write_table(
         pa.table({c: [None if r.get(c) is None else str(r.get(c)) for r in rows] for c in cols}),
@@ -647,20 +649,6 @@ def curated_items(entity: str, n: int, seed: int) -> tuple[list[dict], list[dict
 # --- evaluation --------------------------------------------------------------------------------
 
 
-def _scores(pred: set, truth: set) -> dict[str, float]:
-    tp = len(pred & truth)
-    p = tp / len(pred) if pred else 0.0
-    r = tp / len(truth) if truth else 0.0
-    f = 2 * p * r / (p + r) if p + r else 0.0
-    return {
-        "precision": round(p, 4),
-        "recall": round(r, 4),
-        "f1": round(f, 4),
-        "true_pairs": len(truth),
-        "predicted": len(pred),
-    }
-
-
 def _find(parent: dict, x: str) -> str:
     while parent.setdefault(x, x) != x:
         parent[x] = parent[parent[x]]
@@ -740,10 +728,10 @@ def run_one(method: str, entity: str, data: Path, truth: set, cross: set | None)
     # Headline figures: entities (pairs clustered by connected components), the same for every
     # method; pair-level figures before clustering are kept beside them.
     out.update(_cluster_scores(pred, truth, scripts))
-    out["pairs_before_clustering"] = _scores(pred, truth)
+    out["pairs_before_clustering"] = pair_scores(pred, truth)
     if scripts is not None:
         pred_cross = {pr for pr in pred if scripts.get(pr[0]) != scripts.get(pr[1])}
-        out["pairs_before_clustering"]["cross_script"] = _scores(pred_cross, cross)
+        out["pairs_before_clustering"]["cross_script"] = pair_scores(pred_cross, cross)
     with_serial = data / "with_serial.json"
     if entity == "firearm" and with_serial.exists():
         # A firearm with no serial on one side can only be told apart by context (who, where).
@@ -794,8 +782,8 @@ def main() -> None:
             scripts = {**_script_map(left), **_script_map(right)}
             (data / "scripts.json").write_text(json.dumps(scripts))
             cross = {pr for pr in truth if scripts.get(pr[0]) != scripts.get(pr[1])}
-            _write(left, data / "left.parquet")
-            _write(right, data / "right.parquet")
+            write_side(left, data / "left.parquet")
+            write_side(right, data / "right.parquet")
             del left, right
             for method in args.methods.split(","):
                 row = run_one(method, "person", data, truth, cross)
@@ -813,8 +801,8 @@ def main() -> None:
                         n_items = len(lft)
                     else:
                         lft, rgt, tr = curated_items(entity, n_items, args.seed)
-                    _write(lft, data / "left.parquet")
-                    _write(rgt, data / "right.parquet")
+                    write_side(lft, data / "left.parquet")
+                    write_side(rgt, data / "right.parquet")
                     (data / "with_serial.json").write_text(
                         json.dumps([x["unique_id"] for x in lft + rgt if x.get("serial")])
                     )
