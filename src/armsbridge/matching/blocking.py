@@ -41,9 +41,10 @@ class Rule:
     left: str = ""
     right: str = ""
     explode: tuple[str, ...] = ()
-    # An identifier (a phone, a document): taken before the rules of fewer pairs, since a pair
-    # it joins is nearly always a match.
-    identifier: bool = False
+    # Taken in this order, then from the fewest pairs up: 0 an identifier (a phone, a
+    # document: a pair it joins is nearly always a match), 1 a tight rule (a name with a second
+    # field, counted at 10^6 to earn its pairs: docs/dev/matching-model.md §3), 2 the rest.
+    rank: int = 2
 
     def sql(self) -> str:
         """The rule as Splink's SQL condition over `l` and `r`."""
@@ -170,11 +171,11 @@ def choose(
         for rule in library
     ]
     budget = max_pairs
-    for item in sorted(counted, key=lambda c: (not c.rule.identifier, c.pairs)):
+    for item in sorted(counted, key=lambda c: (c.rule.rank, c.pairs)):
         if 0 < item.pairs <= budget:
             item.used = True
             budget -= item.pairs
-    used = sorted((c for c in counted if c.used), key=lambda c: (not c.rule.identifier, c.pairs))
+    used = sorted((c for c in counted if c.used), key=lambda c: (c.rule.rank, c.pairs))
     return Blocking(used + [c for c in counted if not c.used], max_pairs)
 
 
@@ -197,21 +198,21 @@ def person_library(present: set[str]) -> list[Rule]:
                 "a shared phone, item or associate",
                 (("links", "links"),),
                 explode=("links",),
-                identifier=True,
+                rank=0,
             )
         )
     if has("doc"):
-        rules.append(Rule("same document number", (("doc", "doc"),), identifier=True))
+        rules.append(Rule("same document number", (("doc", "doc"),), rank=0))
     rules.append(Rule("same name", (("np", "np"),)))
     rules.append(Rule("same rare name", (("np", "np"),), _common(), _common()))
     for word in ("p1", "p2"):
         rules.append(Rule(f"same name word ({word})", ((word, word),)))
     if has("bd"):
         rules += [
-            Rule("same name, no birth date on one side", (("np", "npx"),), _common()),
-            Rule("same name, no birth date on the other side", (("npx", "np"),), _common()),
+            Rule("same name, no birth date on one side", (("np", "npx"),), _common(), rank=1),
+            Rule("same name, no birth date on the other side", (("npx", "np"),), _common(), rank=1),
             Rule("same name and birth year", (("np", "np"), ("byear", "byear"))),
-            Rule("same name and day and month of birth", (("np", "np"), ("md", "md"))),
+            Rule("same name and day and month of birth", (("np", "np"), ("md", "md")), rank=1),
             Rule("same birth date", (("bdt", "bdt"),)),
             Rule("same birth year", (("byear", "byear"),)),
         ]
@@ -223,14 +224,21 @@ def person_library(present: set[str]) -> list[Rule]:
                 "same name and birth year, no day on one side",
                 (("np", "np"), ("byear", "byear")),
                 no_day,
+                rank=1,
             ),
             Rule(
                 "same name and birth year, no day on the other side",
                 (("np", "np"), ("byear", "byear")),
                 "",
                 no_day,
+                rank=1,
             ),
-            Rule("same rare name and birth year", (("np", "np"), ("byear", "byear")), _common()),
+            Rule(
+                "same rare name and birth year",
+                (("np", "np"), ("byear", "byear")),
+                _common(),
+                rank=1,
+            ),
         ]
         for word in ("p1", "p2"):
             day_month = ((word, word), ("md", "md"))
@@ -238,12 +246,18 @@ def person_library(present: set[str]) -> list[Rule]:
                 Rule(f"name word ({word}) and day and month of birth", day_month),
                 # A typo makes a name rare: one side's name is (at 10^6 this found 2,710 of
                 # the 2,721 matches the unrestricted rule alone found, for a third of the pairs).
-                Rule(f"name word ({word}), day and month, a rare name", day_month, _common()),
+                Rule(
+                    f"name word ({word}), day and month, a rare name",
+                    day_month,
+                    _common(),
+                    rank=1,
+                ),
                 Rule(
                     f"name word ({word}), day and month, a rare name on the other side",
                     day_month,
                     "",
                     _common(),
+                    rank=1,
                 ),
                 Rule(f"name word ({word}) and birth year", ((word, word), ("byear", "byear"))),
             ]
@@ -254,12 +268,14 @@ def person_library(present: set[str]) -> list[Rule]:
                         f"name word ({word}), father and year, no day on one side",
                         father_year,
                         no_day,
+                        rank=1,
                     ),
                     Rule(
                         f"name word ({word}), father and year, no day on the other side",
                         father_year,
                         "",
                         no_day,
+                        rank=1,
                     ),
                 ]
         rules += [
@@ -289,7 +305,7 @@ def person_library(present: set[str]) -> list[Rule]:
             if has(col):
                 rules.append(Rule(f"birth year and {what}", (("byear", "byear"), (col, col))))
     if has("fk"):
-        rules.append(Rule("same name and father's name", (("np", "np"), ("fp", "fp"))))
+        rules.append(Rule("same name and father's name", (("np", "np"), ("fp", "fp")), rank=1))
         for word in ("p1", "p2"):
             rules.append(
                 Rule(f"name word ({word}) and father's name", ((word, word), ("fp", "fp")))
