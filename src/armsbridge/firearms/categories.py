@@ -236,6 +236,7 @@ def _categorize_plain(known: Known, rules: RuleSet) -> CategoryResult:
             reasons = [
                 f"would be {rule['point'] or rule['category']}, unless {alternatives} applies",
                 *reasons,
+                *_assumptions(known, used),
             ]
             return _result("undetermined", None, reasons, sorted(missing), rules.version)
         for r, t in undecided:

@@ -13,6 +13,7 @@ from sqlalchemy import delete, insert
 from sqlalchemy.engine import Connection
 
 from armsbridge.errors import ValidationFailed
+from armsbridge.firearms.assess import assess
 from armsbridge.firearms.calibre import normalise_calibre
 from armsbridge.firearms.categories import categorize, load_rules
 from armsbridge.firearms.models import FirearmSerialGram
@@ -72,12 +73,19 @@ def categorize_record(firearm: Firearm) -> CategoryResult:
         result.missing = sorted({p["field"] for p in exc.problems})
         return result
     try:
-        memo: tuple[str, str] | None = (load_rules().version, json.dumps(raw, sort_keys=True))
+        key = [raw, firearm.make, firearm.model, firearm.calibre, firearm.markings]
+        memo: tuple[str, str] | None = (load_rules().version, json.dumps(key, sort_keys=True))
     except TypeError:  # valid facts that JSON cannot write: categorised without the memo
         memo = None
     if memo is not None and (known := _CATEGORIES.get(memo)) is not None:
         return known.model_copy(deep=True)
-    result = categorize(facts)
+    result = assess(
+        facts,
+        make=firearm.make,
+        model=firearm.model,
+        calibre=firearm.calibre,
+        markings=firearm.markings,
+    )
     if memo is not None:
         if len(_CATEGORIES) >= _CATEGORIES_MAX:
             _CATEGORIES.clear()
