@@ -33,6 +33,20 @@ def test_categorize_endpoint(client: TestClient, token) -> None:  # noqa: ANN001
     assert bad.status_code == 422 and "colour" in bad.json()["error"]
 
 
+def test_categorize_endpoint_gives_provisional_answers_and_reference_facts(
+    client: TestClient,
+    token,  # noqa: ANN001
+) -> None:
+    url = "/api/firearm-categories"
+    user = token("border_officer")
+    pistol = {"kind": "pistol", "action": "semi_automatic", "ignition": "centre_fire"}
+    out = client.post(url, json=pistol, headers=user).json()
+    assert out["category"] == "undetermined" and out["provisional"] == "B5"
+    assert out["alternatives"] == [{"point": "A7(a)", "if": "magazine_capacity > 20"}]
+    m70 = client.post(url, json={"make": "Zastava", "model": "M70"}, headers=user).json()
+    assert (m70["category"], m70["point"], m70["reference"]) == ("A", "A2", "Zastava M70")
+
+
 def test_serial_search_sees_only_the_users_jurisdiction_and_is_logged(
     client: TestClient,
     token,

@@ -51,6 +51,7 @@ def test_categorize_a_list_prints_as_many_results(tmp_path: Path) -> None:
         "missing",
         "rules_version",
         "provisional",
+        "provisional_category",
         "alternatives",
         "reference",
         "contradictions",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 
+import pytest
+
 from armsbridge.firearms.assess import assess
 from armsbridge.firearms.reference import DATA_DIR, load_models, lookup_model
 
@@ -35,6 +37,15 @@ def test_the_table_covers_the_models_most_seized_in_the_region() -> None:
         "Kuzey (any model)",
     ):
         assert wanted in titles
+
+
+@pytest.mark.parametrize("entry", FIREARM_ROWS, ids=lambda e: e.title)
+def test_make_and_model_alone_give_a_category_or_a_provisional_answer(entry) -> None:
+    model = None if entry.model == "*" else entry.model
+    result = assess({}, make=entry.make, model=model)
+    assert result.reference == entry.title
+    assert result.category != "undetermined" or result.provisional, result.reasons
+    assert any(r.startswith("from the reference: ") for r in result.reasons)
 
 
 def test_reference_facts_decide_the_zastava_m70_and_m57() -> None:

@@ -8,8 +8,19 @@ from typing import Any
 
 from armsbridge.firearms.calibre import lookup_calibre, normalise_calibre
 from armsbridge.firearms.categories import categorize_known, complete, load_rules
+from armsbridge.firearms.provisional import add_provisional
 from armsbridge.firearms.reference import ModelEntry, lookup_in_text, lookup_model, parse_markings
 from armsbridge.firearms.schemas import CategoryResult, FirearmFacts
+
+IDENTITY = ("make", "model", "calibre", "markings")
+
+
+def split_identity(item: Any) -> tuple[Any, dict[str, str | None]]:
+    """Split a JSON object into its facts and the make, model, calibre and markings as read."""
+    if not isinstance(item, dict):
+        return item, {}
+    identity = {k: (str(item[k]) if item[k] is not None else None) for k in IDENTITY if k in item}
+    return {k: v for k, v in item.items() if k not in IDENTITY}, identity
 
 
 @dataclass
@@ -108,4 +119,5 @@ def assess(
     if found:
         result.contradictions = found
         result.reasons = [*result.reasons, *found]
+    add_provisional(result, known, rules)
     return result

@@ -49,6 +49,7 @@ class RuleSet:
     definitions: dict[str, Any]
     conversion: dict[str, Any]
     rules: list[dict[str, Any]]
+    provisional: dict[str, Any] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=4)
@@ -64,6 +65,7 @@ def load_rules(path: Path = RULES_FILE, implied_path: Path = IMPLIED_FILE) -> Ru
         definitions=dict(raw.get("definitions") or {}),
         conversion=dict(raw.get("conversion") or {}),
         rules=list(raw["rules"]),
+        provisional=dict(raw.get("provisional") or {}),
     )
 
 

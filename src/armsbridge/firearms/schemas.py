@@ -84,6 +84,7 @@ class CategoryResult(BaseModel):
     missing: list[str] = Field(default_factory=list)
     rules_version: str
     provisional: str | None = None
+    provisional_category: Category | None = None
     alternatives: list[Alternative] = Field(default_factory=list)
     reference: str | None = None
     contradictions: list[str] = Field(default_factory=list)

@@ -15,7 +15,7 @@ from armsbridge.auth.principal import Principal
 from armsbridge.errors import NotFound, ValidationFailed
 from armsbridge.firearms.calibre import is_blank_calibre, lookup_calibre, normalise_calibre
 from armsbridge.firearms.categories import categorize, load_rules
-from armsbridge.firearms.derive import apply_derived, write_grams
+from armsbridge.firearms.derive import apply_derived, categorize_record, write_grams
 from armsbridge.firearms.models import TraceRequest
 from armsbridge.firearms.reference import lookup_model, parse_markings
 from armsbridge.firearms.schemas import OBSERVATIONS, CategoryResult, parse_facts
@@ -27,6 +27,7 @@ from armsbridge.vocab.service import check_code, load_enums
 
 __all__ = [
     "categorize_facts",
+    "stored_result",
     "categorize_firearm",
     "set_facts",
     "check_conversion",
@@ -55,14 +56,24 @@ def categorize_facts(facts: dict[str, Any]) -> CategoryResult:
     return categorize(parse_facts(facts))
 
 
-def _stored(firearm: Firearm) -> CategoryResult:
-    return CategoryResult(
+def stored_result(firearm: Firearm) -> CategoryResult:
+    """The category stored on a record, with the provisional answer and reference it came with."""
+    stored = CategoryResult(
         category=firearm.category or "undetermined",  # type: ignore[arg-type]
         point=firearm.category_point,
         reasons=list(firearm.category_reasons or []),
         missing=list(firearm.category_missing or []),
         rules_version=firearm.rules_version or load_rules().version,
     )
+    live = categorize_record(firearm)
+    # Only what the stored columns do not keep, and only when computed by the same rules.
+    if live.rules_version == stored.rules_version and live.category == stored.category:
+        stored.provisional = live.provisional
+        stored.provisional_category = live.provisional_category
+        stored.alternatives = live.alternatives
+        stored.reference = live.reference
+        stored.contradictions = live.contradictions
+    return stored
 
 
 def categorize_firearm(session: Session, *, firearm_id: int) -> CategoryResult:
@@ -70,7 +81,7 @@ def categorize_firearm(session: Session, *, firearm_id: int) -> CategoryResult:
     firearm = _firearm(session, firearm_id)
     apply_derived(firearm)
     session.flush()
-    return _stored(firearm)
+    return stored_result(firearm)
 
 
 def search_serials_as(
@@ -131,7 +142,7 @@ def set_facts(
         before={"facts": before},
         after={"facts": new, "category": firearm.category, "point": firearm.category_point},
     )
-    return _stored(firearm)
+    return stored_result(firearm)
 
 
 def _blank_signs(firearm: Firearm) -> list[str]:

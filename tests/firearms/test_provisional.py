@@ -1,0 +1,80 @@
+"""Provisional answers: the most likely point, the alternatives and what decides each."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from armsbridge.firearms.assess import assess
+from armsbridge.firearms.categories import load_rules
+
+SEMI_PISTOL = {"kind": "pistol", "action": "semi_automatic", "ignition": "centre_fire"}
+
+# (facts, identity, provisional point, {alternative point: condition})
+CASES: list[tuple[dict[str, Any], dict[str, str], str, dict[str, str]]] = [
+    (SEMI_PISTOL, {}, "B5", {"A7(a)": "magazine_capacity > 20"}),
+    (
+        {"kind": "shotgun", "action": "repeating"},
+        {},
+        "C1",
+        {"B1": "barrel_length_cm ≤ 30", "B7": "barrel_length_cm > 30 and ≤ 60"},
+    ),
+    (
+        {},
+        {"make": "Zoraki", "model": "R1"},
+        "not_a_firearm",
+        {"B1": "meets_alarm_signal_specs = no"},
+    ),
+    (
+        {},
+        {"make": "Ekol", "model": "Tuna"},
+        "not_a_firearm",
+        {
+            "B5": "magazine_capacity ≤ 20 and meets_alarm_signal_specs = no",
+            "A7(a)": "ignition = centre_fire and magazine_capacity > 20 "
+            "and meets_alarm_signal_specs = no",
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("facts", "identity", "point", "alternatives"), CASES)
+def test_a_few_remaining_outcomes_give_a_provisional_answer(
+    facts: dict, identity: dict, point: str, alternatives: dict
+) -> None:
+    result = assess(facts, **identity)
+    assert result.category == "undetermined"  # never stated as decided
+    assert result.provisional == point
+    assert {a.point: a.if_ for a in result.alternatives} == alternatives
+    assert result.reasons[0].startswith(f"provisional answer: {point}")
+    for alt, condition in alternatives.items():
+        assert f"{alt} if {condition}" in result.reasons[0]
+
+
+def test_the_output_names_the_alternatives_point_and_if() -> None:
+    dumped = json.loads(assess(SEMI_PISTOL).model_dump_json())
+    assert dumped["provisional"] == "B5" and dumped["provisional_category"] == "B"
+    assert dumped["alternatives"] == [{"point": "A7(a)", "if": "magazine_capacity > 20"}]
+
+
+def test_stating_the_deciding_fact_settles_the_answer() -> None:
+    assert assess({**SEMI_PISTOL, "magazine_capacity": 30}).point == "A7(a)"
+    decided = assess({**SEMI_PISTOL, "magazine_capacity": 15})
+    assert decided.point == "B5" and decided.provisional is None and decided.alternatives == []
+
+
+@pytest.mark.parametrize(
+    "facts",
+    [{}, {"kind": "pistol"}, {"kind": "rifle", "action": "semi_automatic"}],
+)
+def test_many_open_outcomes_give_no_provisional_answer(facts: dict) -> None:
+    result = assess(facts)
+    assert result.category == "undetermined" and result.provisional is None
+    assert result.missing
+
+
+def test_every_likely_value_says_why() -> None:
+    likely = load_rules().provisional["likely"]
+    assert all(entry["why"] for by_kind in likely.values() for entry in by_kind.values())
