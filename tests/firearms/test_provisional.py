@@ -9,6 +9,8 @@ import pytest
 
 from armsbridge.firearms.assess import assess
 from armsbridge.firearms.categories import load_rules
+from armsbridge.firearms.derive import categorize_record
+from armsbridge.records.models import Firearm
 
 SEMI_PISTOL = {"kind": "pistol", "action": "semi_automatic", "ignition": "centre_fire"}
 
@@ -78,3 +80,19 @@ def test_many_open_outcomes_give_no_provisional_answer(facts: dict) -> None:
 def test_every_likely_value_says_why() -> None:
     likely = load_rules().provisional["likely"]
     assert all(entry["why"] for by_kind in likely.values() for entry in by_kind.values())
+
+
+def test_a_sign_of_conversion_makes_the_failed_alarm_weapon_the_likely_answer() -> None:
+    plain = assess({}, make="Ekol", model="Tuna")
+    assert plain.provisional == "not_a_firearm"
+    for identity in ({"calibre": "9x17"}, {"markings": "PTB 948, barrel drilled"}):
+        doubtful = assess({}, make="Ekol", model="Tuna", **identity)
+        assert doubtful.provisional == "B5", identity
+        assert "not_a_firearm" in {a.point for a in doubtful.alternatives}
+
+
+def test_a_record_converted_from_blank_to_live_no_longer_meets_the_alarm_specs() -> None:
+    gun = Firearm(make="Ekol", model="Tuna", converted=True, conversion_kind="blank_to_live")
+    result = categorize_record(gun)
+    assert result.provisional == "B5"
+    assert "meets_alarm_signal_specs" not in result.missing

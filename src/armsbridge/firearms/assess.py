@@ -13,6 +13,14 @@ from armsbridge.firearms.reference import ModelEntry, lookup_in_text, lookup_mod
 from armsbridge.firearms.schemas import CategoryResult, FirearmFacts
 
 IDENTITY = ("make", "model", "calibre", "markings")
+# A sign of conversion (a drilled barrel marked, a live calibre on a blank model) outweighs the
+# ordinary compliance of a factory-made alarm weapon.
+CONVERTED_LIKELY = {
+    "meets_alarm_signal_specs": {
+        "value": False,
+        "why": "a sign of conversion: a converted alarm weapon no longer meets Directive 2019/69",
+    }
+}
 
 
 def split_identity(item: Any) -> tuple[Any, dict[str, str | None]]:
@@ -119,5 +127,8 @@ def assess(
     if found:
         result.contradictions = found
         result.reasons = [*result.reasons, *found]
-    add_provisional(result, known, rules)
+    converted = any(m.conversion for m in parse_markings(markings)) or any(
+        "possible conversion" in c for c in found
+    )
+    add_provisional(result, known, rules, CONVERTED_LIKELY if converted else None)
     return result

@@ -51,6 +51,9 @@ def record_facts(firearm: Firearm) -> dict[str, Any]:
         facts["action"] = firearm.action
     if firearm.conversion_kind == "auto_to_semi" and facts.get("converted_from_automatic") is None:
         facts["converted_from_automatic"] = True
+    # An alarm weapon converted to live fire no longer meets Implementing Directive 2019/69.
+    if firearm.conversion_kind == "blank_to_live" and facts.get("meets_alarm_signal_specs") is None:
+        facts["meets_alarm_signal_specs"] = False
     return facts
 
 

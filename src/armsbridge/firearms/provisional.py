@@ -138,8 +138,17 @@ def _likely(rules: RuleSet, kind: Any) -> dict[str, dict[str, Any]]:
     return {**(table.get("*") or {}), **(table.get(str(kind)) or {})}
 
 
-def add_provisional(result: CategoryResult, known: Known, rules: RuleSet) -> None:
-    """Give an undetermined result its provisional answer when only a few points remain."""
+def add_provisional(
+    result: CategoryResult,
+    known: Known,
+    rules: RuleSet,
+    likelier: dict[str, dict[str, Any]] | None = None,
+) -> None:
+    """Give an undetermined result its provisional answer when only a few points remain.
+
+    `likelier` replaces likely values for this firearm ({name: {value, why}}): a sign of
+    conversion makes a failed alarm weapon likelier than a compliant one.
+    """
     if result.category != "undetermined" or not result.missing:
         return
     leaves = _explore(known, rules, {}, [int(rules.provisional.get("max_tries", 256))])
@@ -148,7 +157,7 @@ def add_provisional(result: CategoryResult, known: Known, rules: RuleSet) -> Non
     outcomes = Counter(_label(r) for _, r in leaves)
     if len(outcomes) > int(rules.provisional.get("max_outcomes", 3)):
         return
-    likely = _likely(rules, known.facts.get("kind"))
+    likely = {**_likely(rules, known.facts.get("kind")), **(likelier or {})}
 
     def score(leaf: Leaf) -> tuple[int, int]:
         hits = sum(
