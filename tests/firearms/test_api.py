@@ -117,3 +117,18 @@ def test_identification_page_asks_only_what_is_still_needed(
     assert "Blank-firing" in blank.text and "barrel drilled" in blank.text
     wrong = client.get("/firearms/identify", params={"action": "laser"}, headers=user)
     assert wrong.status_code == 200 and "not understood" in wrong.text
+
+
+def test_the_stored_category_carries_its_provisional_answer(
+    client: TestClient,
+    token,
+    session: Session,  # noqa: ANN001
+) -> None:
+    gun = Firearm(jurisdiction="XK", serial_raw="T1", make="Ekol", model="Tuna")
+    session.add(gun)
+    session.flush()
+    out = client.get(f"/api/firearms/{gun.id}/category", headers=token("investigator")).json()
+    assert out["category"] == "undetermined" and out["provisional"] == "not_a_firearm"
+    assert out["reference"] == "Ekol Tuna"
+    assert {a["point"] for a in out["alternatives"]} == {"B5", "A7(a)"}
+    assert all(set(a) == {"point", "if"} for a in out["alternatives"])
