@@ -35,6 +35,8 @@ PAGE_SIZE = 50
 SEARCH_PAGE = 20
 # Columns kept for search and matching only; a reader does not need them on the page.
 INTERNAL = {"id", "facts", "name_key", "case_id", "event_id", "place_id"}
+# Shown on a firearm page in the category and conversion check panels, with their explanation.
+PANELLED = {"category_reasons", "category_missing", "conversion_evidence"}
 
 Reader = Annotated[Principal, Depends(require("record.read"))]
 Creator = Annotated[Principal, Depends(require("record.create"))]
@@ -272,6 +274,7 @@ def record_page(
         (name, display_value(record_type, name, values.get(name)))
         for name in values
         if name not in INTERNAL
+        and not (record_type == "firearm" and name in PANELLED)
         and not name.endswith(("_key", "_key_rev"))
         and values.get(name) not in (None, "", [])
     ]
