@@ -96,3 +96,23 @@ def test_both_services_records_are_evaluated_alike_across_scripts(session: Sessi
     assert xk.category == mk.category and xk.category_reasons == mk.category_reasons
     live_calibre = next(i for i in two.indicators if i.label.startswith("Live calibre"))
     assert live_calibre.present  # 9x17 (live) recorded on a 9 mm P.A.K. blank model
+
+
+def test_the_identification_page_offers_to_state_each_assumed_feature(
+    client: TestClient,
+    token,  # noqa: ANN001
+) -> None:
+    user = token("investigator")
+    facts = {"kind": "rifle", "action": "semi_automatic", "ignition": "centre_fire"}
+    facts |= {"barrel_length_cm": "50", "overall_length_cm": "100", "magazine_capacity": "5"}
+    page = client.get("/firearms/identify", params=facts, headers=user).text
+    assert "B4" in page and 'id="assumed"' in page
+    assert "ask=foldable_stock" in page
+    asked = client.get(
+        "/firearms/identify", params={**facts, "ask": "foldable_stock"}, headers=user
+    )
+    assert 'id="q-foldable_stock"' in asked.text
+    stated = client.get(
+        "/firearms/identify", params={**facts, "foldable_stock": "true"}, headers=user
+    ).text
+    assert "A8" in stated

@@ -12,6 +12,7 @@ from armsbridge.auth.dependencies import require
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import ValidationFailed
 from armsbridge.firearms.assess import assess
+from armsbridge.firearms.categories import load_rules
 from armsbridge.firearms.schemas import FACT_NAMES, FirearmFacts, parse_facts
 from armsbridge.firearms.service import identify
 from armsbridge.i18n_marker import N_
@@ -131,5 +132,15 @@ def identify_page(request: Request, user: Reader) -> Response:
             "reference": reference,
             "problems": problems,
             "remaining": max(0, len(pending) - PER_STEP),
+            # Rare features taken as absent: each can be stated, which may change the answer.
+            "assumed": [
+                {
+                    "name": name,
+                    "text": QUESTIONS[name],
+                    "url": "/firearms/identify?" + urlencode({**keep, "ask": name}),
+                }
+                for name in load_rules().assumed_absent
+                if name not in facts and name in QUESTIONS and name not in pending
+            ],
         },
     )
