@@ -94,3 +94,9 @@ def test_a_cyrillic_ptb_mark_is_read_like_the_latin_one() -> None:
 def test_the_calibre_tells_the_m70_rifle_from_the_m70_pistol() -> None:
     assert lookup_model("Zastava", "M70").kind == "rifle"
     assert lookup_model("Zastava", "M70", "7.65 mm").kind == "pistol"
+
+
+def test_the_calibre_tells_the_m84_machine_gun_from_the_m84_scorpion() -> None:
+    assert lookup_model("Zastava", "M84").kind == "machine_gun"
+    assert lookup_model("Zastava", "M84", "9 mm kratak").kind == "submachine_gun"
+    assert assess({}, make="Zastava", model="M84", calibre="9 mm kratak").point == "A2"
