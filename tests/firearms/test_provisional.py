@@ -24,6 +24,12 @@ CASES: list[tuple[dict[str, Any], dict[str, str], str, dict[str, str]]] = [
         {"B1": "barrel_length_cm ≤ 30", "B7": "barrel_length_cm > 30 and ≤ 60"},
     ),
     (
+        {"kind": "rifle", "action": "single_shot", "ignition": "rimfire"},
+        {},
+        "C2",
+        {"B3": "overall_length_cm < 28", "C4": "overall_length_cm ≥ 28 and ≤ 60"},
+    ),
+    (
         {},
         {"make": "Zoraki", "model": "R1"},
         "not_a_firearm",
@@ -34,9 +40,8 @@ CASES: list[tuple[dict[str, Any], dict[str, str], str, dict[str, str]]] = [
         {"make": "Ekol", "model": "Tuna"},
         "not_a_firearm",
         {
-            "B5": "magazine_capacity ≤ 20 and meets_alarm_signal_specs = no",
-            "A7(a)": "ignition = centre_fire and magazine_capacity > 20 "
-            "and meets_alarm_signal_specs = no",
+            "B5": "meets_alarm_signal_specs = no",
+            "A7(a)": "magazine_capacity > 20 and meets_alarm_signal_specs = no",
         },
     ),
 ]

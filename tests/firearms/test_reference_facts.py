@@ -100,3 +100,14 @@ def test_the_calibre_tells_the_m84_machine_gun_from_the_m84_scorpion() -> None:
     assert lookup_model("Zastava", "M84").kind == "machine_gun"
     assert lookup_model("Zastava", "M84", "9 mm kratak").kind == "submachine_gun"
     assert assess({}, make="Zastava", model="M84", calibre="9 mm kratak").point == "A2"
+
+
+def test_the_calibre_gives_the_ignition_when_the_record_does_not() -> None:
+    facts = {"kind": "pistol", "action": "semi_automatic", "magazine_capacity": 15}
+    result = assess(facts, calibre="9 mm Luger")
+    assert result.point == "B5"
+    assert any(r.startswith("from the reference: calibre 9x19") for r in result.reasons)
+    rimfire = assess({"kind": "rifle", "action": "single_shot"}, calibre=".22 LR")
+    assert "ignition" not in rimfire.missing
+    stated = assess({**facts, "ignition": "rimfire"}, calibre="9 mm Luger")
+    assert not any("calibre 9x19" in r for r in stated.reasons if "from the reference" in r)

@@ -73,6 +73,9 @@ def reference_facts(
     cal = lookup_calibre(calibre) if calibre else None
     if "alarm_signal_device" not in facts and cal and cal.blank:
         facts["alarm_signal_device"] = (True, f"from the reference: blank calibre ({cal.source})")
+    if "ignition" not in facts and cal and cal.ignition:
+        origin = f"from the reference: calibre {cal.name} ({cal.ignition_source})"
+        facts["ignition"] = (cal.ignition, origin)
     return Reference(entry, facts)
 
 

@@ -222,10 +222,35 @@ def _run(rules: RuleSet, known: Known, leaf: Leaf, name: str) -> str | None:
     return describe(rules, name, values[lo], values[hi])
 
 
+def _label_of(rules: RuleSet, known: Known, assigned: dict[str, Any]) -> str:
+    trial = known
+    for key, value in assigned.items():
+        trial = trial.with_fact(key, value)
+    return _label(categorize_known(trial, rules))
+
+
 def _differences(rules: RuleSet, known: Known, base: Leaf, other: Leaf) -> list[str]:
+    """What must differ from the most likely leaf to reach the other's point, each as a run.
+
+    Facts are taken back to the likely values one at a time while the point stays, so that
+    the conditions left are jointly enough (the rest of the facts at their likely values).
+    """
+    target = _label(other[1])
+    hybrid = {**base[0], **other[0]}
+    names = [
+        n
+        for n in sorted(other[0], key=FACT_NAMES.index)
+        if n not in base[0] or describe(rules, n, base[0][n]) != describe(rules, n, other[0][n])
+    ]
+    for name in list(names):
+        if name in base[0]:
+            trial = {**hybrid, name: base[0][name]}
+            if _label_of(rules, known, trial) == target:
+                hybrid = trial
+                names.remove(name)
     out = []
-    for name in sorted(other[0], key=FACT_NAMES.index):
-        shown = _run(rules, known, other, name)
-        if shown is not None and (name not in base[0] or _run(rules, known, base, name) != shown):
+    for name in names:
+        shown = _run(rules, known, (hybrid, other[1]), name)
+        if shown is not None:
             out.append(shown)
     return out
