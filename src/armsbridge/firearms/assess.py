@@ -84,16 +84,18 @@ def contradictions(
 ) -> list[str]:
     """Name each stated fact (and the calibre) that the reference entry contradicts."""
     out = []
-    title = reference.entry.title if reference.entry else "the markings"
+    from_entry = reference.entry.facts() if reference.entry else {}
     for name, (value, origin) in reference.facts.items():
         said = stated.get(name)
         if said is not None and said != value:
+            title = reference.entry.title if reference.entry and name in from_entry else "table"
             source = origin.removeprefix("from the reference: ")
             out.append(
                 f"contradiction: the record states {name} = {_shown(said)}, the reference "
                 f"({title}: {source}) gives {_shown(value)}"
             )
     entry = reference.entry
+    title = entry.title if entry else ""
     if calibre and entry and entry.calibre:
         ours, theirs = normalise_calibre(calibre), normalise_calibre(entry.calibre)
         if ours and theirs and ours != theirs:
