@@ -33,6 +33,20 @@ def test_categorize_endpoint(client: TestClient, token) -> None:  # noqa: ANN001
     assert bad.status_code == 422 and "colour" in bad.json()["error"]
 
 
+def test_categorize_endpoint_gives_provisional_answers_and_reference_facts(
+    client: TestClient,
+    token,  # noqa: ANN001
+) -> None:
+    url = "/api/firearm-categories"
+    user = token("border_officer")
+    pistol = {"kind": "pistol", "action": "semi_automatic", "ignition": "centre_fire"}
+    out = client.post(url, json=pistol, headers=user).json()
+    assert out["category"] == "undetermined" and out["provisional"] == "B5"
+    assert out["alternatives"] == [{"point": "A7(a)", "if": "magazine_capacity > 20"}]
+    m70 = client.post(url, json={"make": "Zastava", "model": "M70"}, headers=user).json()
+    assert (m70["category"], m70["point"], m70["reference"]) == ("A", "A2", "Zastava M70")
+
+
 def test_serial_search_sees_only_the_users_jurisdiction_and_is_logged(
     client: TestClient,
     token,
@@ -103,3 +117,18 @@ def test_identification_page_asks_only_what_is_still_needed(
     assert "Blank-firing" in blank.text and "barrel drilled" in blank.text
     wrong = client.get("/firearms/identify", params={"action": "laser"}, headers=user)
     assert wrong.status_code == 200 and "not understood" in wrong.text
+
+
+def test_the_stored_category_carries_its_provisional_answer(
+    client: TestClient,
+    token,
+    session: Session,  # noqa: ANN001
+) -> None:
+    gun = Firearm(jurisdiction="XK", serial_raw="T1", make="Ekol", model="Tuna")
+    session.add(gun)
+    session.flush()
+    out = client.get(f"/api/firearms/{gun.id}/category", headers=token("investigator")).json()
+    assert out["category"] == "undetermined" and out["provisional"] == "not_a_firearm"
+    assert out["reference"] == "Ekol Tuna"
+    assert {a["point"] for a in out["alternatives"]} == {"B5", "A7(a)"}
+    assert all(set(a) == {"point", "if"} for a in out["alternatives"])

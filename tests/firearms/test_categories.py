@@ -325,7 +325,8 @@ def test_missing_facts_make_it_undetermined_and_are_named() -> None:
     result = _run(SEMI_SHORT_CF)
     assert result.category == "undetermined" and result.point is None
     assert result.missing == ["magazine_capacity"]
-    assert _run({"kind": "pistol"}).missing[:2] == ["action", "barrel_length_cm"]
+    # A pistol is short by its kind: its lengths are not asked.
+    assert _run({"kind": "pistol"}).missing[:2] == ["action", "ignition"]
 
 
 def test_alarm_device_without_the_specs_check_is_undetermined() -> None:

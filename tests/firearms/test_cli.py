@@ -44,7 +44,18 @@ def test_categorize_a_list_prints_as_many_results(tmp_path: Path) -> None:
         ("A", "A7(a)"),
         ("undetermined", None),
     ]
-    assert set(out[0]) == {"category", "point", "reasons", "missing", "rules_version"}
+    assert set(out[0]) == {
+        "category",
+        "point",
+        "reasons",
+        "missing",
+        "rules_version",
+        "provisional",
+        "provisional_category",
+        "alternatives",
+        "reference",
+        "contradictions",
+    }
     assert "action" in out[2]["missing"]
 
 

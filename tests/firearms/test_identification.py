@@ -114,7 +114,7 @@ def test_reference_lookup(make: str | None, model: str | None, expected: tuple) 
 
 
 def test_unknown_or_ambiguous_models_are_not_guessed() -> None:
-    assert lookup_model("Glock", "17") is None
+    assert lookup_model("Beretta", "92") is None
     assert lookup_model(None, "17") is None
 
 

@@ -21,7 +21,7 @@ from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import ValidationFailed
 from armsbridge.firearms import service
-from armsbridge.firearms.categories import categorize as run_categorize
+from armsbridge.firearms.assess import assess, split_identity
 from armsbridge.firearms.schemas import CategoryResult, parse_facts
 from armsbridge.records.api_schemas import ProvenanceOut
 from armsbridge.records.handling import provenance_of
@@ -75,13 +75,22 @@ def categorize(
         ),
     ],
 ) -> CategoryResult | list[CategoryResult]:
-    """Legal category (Directive 2021/555 Annex I) of one set of facts or of a list of them."""
+    """Legal category (Directive 2021/555 Annex I) of one set of facts or of a list of them.
+
+    Each object may also give `make`, `model`, `calibre` and `markings` as read: the reference
+    facts they identify fill what the object does not state. An undetermined answer may carry a
+    provisional point with `alternatives: [{point, if}]`.
+    """
     if isinstance(body, list):
         if len(body) > MAX_ITEMS:
             raise ValidationFailed(f"at most {MAX_ITEMS} items per request, got {len(body)}")
-        facts = [parse_facts(item, where=f"item {i + 1}") for i, item in enumerate(body)]
-        return [run_categorize(f) for f in facts]
-    return run_categorize(parse_facts(body))
+        return [_assess_item(item, f"item {i + 1}") for i, item in enumerate(body)]
+    return _assess_item(body, "input")
+
+
+def _assess_item(item: dict[str, Any], where: str) -> CategoryResult:
+    plain, identity = split_identity(item)
+    return assess(parse_facts(plain, where=where), **identity)
 
 
 @router.get("/firearm-serials")
@@ -104,14 +113,11 @@ def search_serials(
 def stored_category(db: DB, user: Reader, record_id: FirearmId) -> StoredCategory:
     """The category stored on a firearm record, with its reasons and missing facts."""
     firearm = read_record(db, user=user, record_type="firearm", record_id=record_id)
+    result = service.stored_result(firearm)
     return StoredCategory(
         firearm_id=firearm.id,
         provenance=provenance_of(db, "firearm", [firearm.id]).get(firearm.id),
-        category=firearm.category or "undetermined",
-        point=firearm.category_point,
-        reasons=firearm.category_reasons or [],
-        missing=firearm.category_missing or [],
-        rules_version=firearm.rules_version or "",
+        **result.model_dump(),
     )
 
 

@@ -30,6 +30,8 @@ class Calibre:
     blank: bool
     source: str
     verified: bool
+    ignition: str | None = None
+    ignition_source: str = ""
 
 
 def calibre_key(text: str) -> str:
@@ -48,6 +50,10 @@ def calibre_key(text: str) -> str:
 def _table() -> tuple[dict[str, Calibre], str]:
     raw: dict[str, Any] = yaml.safe_load((DATA_DIR / "calibres.yaml").read_text("utf-8"))
     by_key: dict[str, Calibre] = {}
+    primers = raw.get("ignition") or {}
+    ignition_of = {
+        name: kind for kind in ("centre_fire", "rimfire") for name in primers.get(kind, [])
+    }
     for entry in raw["calibres"]:
         cal = Calibre(
             name=entry["name"],
@@ -55,6 +61,8 @@ def _table() -> tuple[dict[str, Calibre], str]:
             blank=bool(entry.get("blank", False)),
             source=entry["source"],
             verified=bool(entry.get("verified", False)),
+            ignition=ignition_of.get(entry["name"]),
+            ignition_source=str(primers.get("source", "")),
         )
         for spelling in [entry["name"], *entry.get("aliases", [])]:
             by_key.setdefault(calibre_key(spelling), cal)

@@ -13,6 +13,8 @@ import yaml
 from armsbridge.firearms.schemas import CategoryResult, FirearmFacts
 
 RULES_FILE = Path(__file__).parent / "data" / "categories.yaml"
+IMPLIED_FILE = Path(__file__).parent / "data" / "implied.yaml"
+ASSUMED = "assumed absent (not stated)"
 
 _OPS = {
     "eq": ("=", lambda a, b: a == b),
@@ -42,22 +44,28 @@ class RuleSet:
     """The parsed rules file."""
 
     version: str
-    defaults: dict[str, Any]
+    assumed_absent: dict[str, str]
+    implied: dict[str, list[dict[str, Any]]]
     definitions: dict[str, Any]
     conversion: dict[str, Any]
     rules: list[dict[str, Any]]
+    provisional: dict[str, Any] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=4)
-def load_rules(path: Path = RULES_FILE) -> RuleSet:
-    """Load and check the rules file (cached)."""
+def load_rules(path: Path = RULES_FILE, implied_path: Path = IMPLIED_FILE) -> RuleSet:
+    """Load and check the rules file and the facts implied by kind (cached)."""
     raw = yaml.safe_load(path.read_text("utf-8"))
+    implied = yaml.safe_load(implied_path.read_text("utf-8"))
     return RuleSet(
-        version=str(raw["version"]),
-        defaults=dict(raw.get("defaults") or {}),
+        # Results depend on both files: a change to either recomputes stored categories.
+        version=f"{raw['version']}+{implied['version']}",
+        assumed_absent=dict(raw.get("assumed_absent") or {}),
+        implied={str(k): list(v) for k, v in (implied.get("implied") or {}).items()},
         definitions=dict(raw.get("definitions") or {}),
         conversion=dict(raw.get("conversion") or {}),
         rules=list(raw["rules"]),
+        provisional=dict(raw.get("provisional") or {}),
     )
 
 
@@ -71,16 +79,50 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+@dataclass
+class Known:
+    """The facts a categorisation works from, and where each one that was not stated came from."""
+
+    facts: dict[str, Any]
+    origins: dict[str, str] = field(default_factory=dict)
+    definitions: dict[str, tuple[bool, str]] = field(default_factory=dict)
+
+    def with_fact(self, name: str, value: Any) -> Known:
+        """Return a copy in which one more fact is stated."""
+        origins = {k: v for k, v in self.origins.items() if k != name}
+        return Known({**self.facts, name: value}, origins, dict(self.definitions))
+
+
+def complete(
+    rules: RuleSet, stated: dict[str, Any], known: dict[str, tuple[Any, str]] | None = None
+) -> Known:
+    """Complete stated facts: reference facts, then facts implied by kind, then assumed absences."""
+    facts = {k: v for k, v in stated.items() if v is not None}
+    origins: dict[str, str] = {}
+    for name, (value, origin) in (known or {}).items():
+        if facts.get(name) is None and value is not None:
+            facts[name], origins[name] = value, origin
+    definitions: dict[str, tuple[bool, str]] = {}
+    kind = facts.get("kind")
+    for entry in rules.implied.get(str(kind), []) if kind else []:
+        origin = f"implied by kind: {kind}"
+        if "definition" in entry:
+            definitions[entry["definition"]] = (bool(entry["value"]), origin)
+        elif facts.get(entry["fact"]) is None:
+            facts[entry["fact"]], origins[entry["fact"]] = entry["value"], origin
+    for name in rules.assumed_absent:
+        if facts.get(name) is None:
+            facts[name], origins[name] = False, ASSUMED
+    return Known(facts, origins, definitions)
+
+
 class _Evaluator:
-    def __init__(self, rules: RuleSet, facts: dict[str, Any]) -> None:
+    def __init__(self, rules: RuleSet, known: Known) -> None:
         self.rules = rules
-        self.facts = facts
+        self.known = known
 
     def fact(self, name: str) -> Any:
-        value = self.facts.get(name)
-        if value is None and name in self.rules.defaults:
-            return self.rules.defaults[name]
-        return value
+        return self.known.facts.get(name)
 
     def eval(self, cond: dict[str, Any]) -> Truth:
         if "all" in cond:
@@ -96,6 +138,10 @@ class _Evaluator:
         if "is" in cond:
             definition = self.rules.definitions[cond["is"]]
             inner = self.eval(definition["when"])
+            implied = self.known.definitions.get(cond["is"])
+            if inner.value is None and implied is not None:
+                # Measurements, when stated, decide; the kind settles it only without them.
+                inner = Truth(implied[0], [implied[1]], set(), inner.used)
             if inner.value is None:
                 return Truth(None, [], inner.missing, inner.used)
             text = definition["text"] if inner.value else f"not a {definition['text']}"
@@ -148,17 +194,19 @@ def _result(
     )
 
 
-def _assumptions(rules: RuleSet, facts: dict[str, Any], used: set[str]) -> list[str]:
-    assumed = [
-        f"{name} = {_fmt(rules.defaults[name])}"
-        for name in rules.defaults
-        if name in used and facts.get(name) is None
-    ]
-    return [f"assumed, not stated: {', '.join(assumed)}"] if assumed else []
+def _assumptions(known: Known, used: set[str]) -> list[str]:
+    """One line per origin (implied, reference, assumed) naming the facts it gave that were used."""
+    by_origin: dict[str, list[str]] = {}
+    for name in sorted(used):
+        if name in known.origins:
+            shown = f"{name} = {_fmt(known.facts[name])}"
+            by_origin.setdefault(known.origins[name], []).append(shown)
+    return [f"{origin}: {', '.join(names)}" for origin, names in by_origin.items()]
 
 
-def _categorize_plain(facts: dict[str, Any], rules: RuleSet) -> CategoryResult:
-    ev = _Evaluator(rules, facts)
+def _categorize_plain(known: Known, rules: RuleSet) -> CategoryResult:
+    facts = known.facts
+    ev = _Evaluator(rules, known)
     undecided: list[tuple[dict[str, Any], Truth]] = []
     used: set[str] = set()
     scope = "ammunition" if facts.get("ammunition") else "firearm"
@@ -190,44 +238,58 @@ def _categorize_plain(facts: dict[str, Any], rules: RuleSet) -> CategoryResult:
             reasons = [
                 f"would be {rule['point'] or rule['category']}, unless {alternatives} applies",
                 *reasons,
+                *_assumptions(known, used),
             ]
             return _result("undetermined", None, reasons, sorted(missing), rules.version)
         for r, t in undecided:
             reasons.append(f"may also be {r['point']} ({', '.join(sorted(t.missing))} not known)")
-        reasons += _assumptions(rules, facts, used)
+        reasons += _assumptions(known, used)
         return _result(rule["category"], rule.get("point"), reasons, [], rules.version)
     if undecided:
         missing = set().union(*(t.missing for _, t in undecided))
         return _result(
             "undetermined",
             None,
-            ["the facts given do not decide the category", *_assumptions(rules, facts, used)],
+            ["the facts given do not decide the category", *_assumptions(known, used)],
             sorted(missing),
             rules.version,
         )
     return _result(
         "undetermined",
         None,
-        ["no point of Annex I fits these facts; check them", *_assumptions(rules, facts, used)],
+        ["no point of Annex I fits these facts; check them", *_assumptions(known, used)],
         [],
         rules.version,
     )
 
 
 def categorize(
-    facts: FirearmFacts | dict[str, Any], rules: RuleSet | None = None
+    facts: FirearmFacts | dict[str, Any],
+    rules: RuleSet | None = None,
+    *,
+    known: dict[str, tuple[Any, str]] | None = None,
 ) -> CategoryResult:
-    """Return the legal category of a firearm, component or ammunition from its facts."""
+    """Return the legal category of a firearm, component or ammunition from its facts.
+
+    `known` gives facts from elsewhere (the reference table) as {name: (value, origin)}: they
+    fill only what `facts` does not state, and each is named with its origin in the reasons.
+    """
     rules = rules or load_rules()
     data = facts.known() if isinstance(facts, FirearmFacts) else dict(facts)
-    data = {k: v for k, v in data.items() if v is not None}
+    return categorize_known(complete(rules, data, known), rules)
+
+
+def categorize_known(known: Known, rules: RuleSet) -> CategoryResult:
+    """Categorise completed facts (see `complete`)."""
+    data = dict(known.facts)
     component = data.pop("component", None)
     converted_to = data.pop("converted_to", None)
+    plain = Known(data, known.origins, known.definitions)
     if converted_to:
-        base = _categorize_plain(data, rules)
+        base = _categorize_plain(plain, rules)
         result = _converted(base, converted_to, rules)
     else:
-        result = _categorize_plain(data, rules)
+        result = _categorize_plain(plain, rules)
     if component:
         prefix = f"essential component ({component}): takes the category of the firearm it fits"
         result.reasons = [prefix, *result.reasons]

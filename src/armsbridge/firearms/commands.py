@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from armsbridge.auth.commands import USER_OPTION
 from armsbridge.auth.principal import Principal, acting_as
 from armsbridge.errors import UserError, ValidationFailed
-from armsbridge.firearms.categories import categorize as run_categorize
+from armsbridge.firearms.assess import assess, split_identity
 from armsbridge.firearms.models import TraceRequest
 from armsbridge.firearms.schemas import parse_facts
 from armsbridge.records.models import Firearm
@@ -71,14 +71,18 @@ def _read_json(source: str) -> Any:
 def categorize(
     source: str = typer.Argument("-", help="JSON file with one object or a list; '-' for stdin."),
 ) -> None:
-    """Print the legal category (EU Directive 2021/555 Annex I) of each firearm described."""
+    """Print the legal category (EU Directive 2021/555 Annex I) of each firearm described.
+
+    An object may also give make, model, calibre and markings: the reference facts they
+    identify fill what the object does not state.
+    """
     data = _read_json(source)
     items = data if isinstance(data, list) else [data]
-    facts = [
-        parse_facts(item, where=f"item {i + 1}" if isinstance(data, list) else "input")
-        for i, item in enumerate(items)
-    ]
-    results = [run_categorize(f).model_dump() for f in facts]
+    results = []
+    for i, item in enumerate(items):
+        plain, identity = split_identity(item)
+        facts = parse_facts(plain, where=f"item {i + 1}" if isinstance(data, list) else "input")
+        results.append(assess(facts, **identity).model_dump(mode="json"))
     _print_json(results if isinstance(data, list) else results[0])
 
 

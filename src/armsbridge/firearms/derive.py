@@ -13,6 +13,7 @@ from sqlalchemy import delete, insert
 from sqlalchemy.engine import Connection
 
 from armsbridge.errors import ValidationFailed
+from armsbridge.firearms.assess import assess
 from armsbridge.firearms.calibre import normalise_calibre
 from armsbridge.firearms.categories import categorize, load_rules
 from armsbridge.firearms.models import FirearmSerialGram
@@ -50,6 +51,9 @@ def record_facts(firearm: Firearm) -> dict[str, Any]:
         facts["action"] = firearm.action
     if firearm.conversion_kind == "auto_to_semi" and facts.get("converted_from_automatic") is None:
         facts["converted_from_automatic"] = True
+    # An alarm weapon converted to live fire no longer meets Implementing Directive 2019/69.
+    if firearm.conversion_kind == "blank_to_live" and facts.get("meets_alarm_signal_specs") is None:
+        facts["meets_alarm_signal_specs"] = False
     return facts
 
 
@@ -72,12 +76,19 @@ def categorize_record(firearm: Firearm) -> CategoryResult:
         result.missing = sorted({p["field"] for p in exc.problems})
         return result
     try:
-        memo: tuple[str, str] | None = (load_rules().version, json.dumps(raw, sort_keys=True))
+        key = [raw, firearm.make, firearm.model, firearm.calibre, firearm.markings]
+        memo: tuple[str, str] | None = (load_rules().version, json.dumps(key, sort_keys=True))
     except TypeError:  # valid facts that JSON cannot write: categorised without the memo
         memo = None
     if memo is not None and (known := _CATEGORIES.get(memo)) is not None:
         return known.model_copy(deep=True)
-    result = categorize(facts)
+    result = assess(
+        facts,
+        make=firearm.make,
+        model=firearm.model,
+        calibre=firearm.calibre,
+        markings=firearm.markings,
+    )
     if memo is not None:
         if len(_CATEGORIES) >= _CATEGORIES_MAX:
             _CATEGORIES.clear()

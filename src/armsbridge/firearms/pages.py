@@ -11,7 +11,8 @@ from fastapi.responses import Response
 from armsbridge.auth.dependencies import require
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import ValidationFailed
-from armsbridge.firearms.categories import categorize
+from armsbridge.firearms.assess import assess
+from armsbridge.firearms.categories import load_rules
 from armsbridge.firearms.schemas import FACT_NAMES, FirearmFacts, parse_facts
 from armsbridge.firearms.service import identify
 from armsbridge.i18n_marker import N_
@@ -86,16 +87,20 @@ def identify_page(request: Request, user: Reader) -> Response:
     """Identify a weapon step by step: its category, the reasons, and the next questions."""
     facts, identity = _given(request)
     problems: list[dict[str, str]] = []
-    result = None
+    # The reference facts of the make, model and markings given fill the unanswered questions,
+    # so the answer agrees with the reference entry shown beside it.
+    read = {k: v or None for k, v in identity.items()}
     try:
-        result = categorize(parse_facts(facts, where="answers"))
+        result = assess(parse_facts(facts, where="answers"), **read)
     except ValidationFailed as exc:
         problems = exc.problems
         bad = {p["field"] for p in problems}
         facts = {k: v for k, v in facts.items() if k not in bad}
-        result = categorize(parse_facts(facts, where="answers"))
+        result = assess(parse_facts(facts, where="answers"), **read)
     order = list(QUESTIONS)
-    pending = [name for name in order if name in result.missing]
+    # A changed answer is asked again even when the reference or the kind now fills it.
+    ask = {name for name in request.query_params.getlist("ask") if name in QUESTIONS}
+    pending = [name for name in order if name in result.missing or name in ask]
     if not pending and not facts:
         pending = order[:PER_STEP]
     questions = [
@@ -111,7 +116,7 @@ def identify_page(request: Request, user: Reader) -> Response:
             "text": QUESTIONS.get(k, k),
             "value": v,
             "change_url": "/firearms/identify?"
-            + urlencode({key: val for key, val in keep.items() if key != k}),
+            + urlencode({**{key: val for key, val in keep.items() if key != k}, "ask": k}),
         }
         for k, v in sorted(facts.items(), key=lambda kv: order.index(kv[0]))
     ]
@@ -127,5 +132,15 @@ def identify_page(request: Request, user: Reader) -> Response:
             "reference": reference,
             "problems": problems,
             "remaining": max(0, len(pending) - PER_STEP),
+            # Rare features taken as absent: each can be stated, which may change the answer.
+            "assumed": [
+                {
+                    "name": name,
+                    "text": QUESTIONS[name],
+                    "url": "/firearms/identify?" + urlencode({**keep, "ask": name}),
+                }
+                for name in load_rules().assumed_absent
+                if name not in facts and name in QUESTIONS and name not in pending
+            ],
         },
     )

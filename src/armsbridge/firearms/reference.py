@@ -8,13 +8,15 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 
-from armsbridge.firearms.calibre import lookup_calibre
+from armsbridge.firearms.calibre import lookup_calibre, normalise_calibre
+from armsbridge.firearms.schemas import Kind
 
 DATA_DIR = Path(__file__).parent / "data"
+KINDS = frozenset(get_args(Kind))
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,13 @@ class ModelEntry:
     make_keys: frozenset[str] = field(default_factory=frozenset, repr=False)
     model_keys: frozenset[str] = field(default_factory=frozenset, repr=False)
     family: bool = False
+    device: str | None = None
+    ignition: str | None = None
+    barrel_length_cm: float | None = None
+    overall_length_cm: float | None = None
+    magazine_capacity: int | None = None
+    facts_source: str = ""
+    facts_verified: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         """Return the entry without its lookup keys."""
@@ -47,13 +56,44 @@ class ModelEntry:
                 "action",
                 "calibre",
                 "blank_firing",
+                "device",
                 "known_converted",
+                "ignition",
+                "barrel_length_cm",
+                "overall_length_cm",
+                "magazine_capacity",
                 "origin",
                 "notes",
                 "source",
                 "verified",
+                "facts_source",
+                "facts_verified",
             )
         }
+
+    @property
+    def title(self) -> str:
+        """Make and model as the table names them ('Zoraki (any model)' for a make's row)."""
+        return f"{self.make} {self.model}" if self.model != "*" else f"{self.make} (any model)"
+
+    def facts(self) -> dict[str, tuple[Any, str, bool]]:
+        """Return the categorisation facts of the entry as {name: (value, source, verified)}."""
+        out: dict[str, tuple[Any, str, bool]] = {}
+        row = (self.source, self.verified)
+        measured = (self.facts_source or self.source, self.facts_verified)
+        if self.kind in KINDS:
+            out["kind"] = (self.kind, *row)
+        if self.action:
+            out["action"] = (self.action, *row)
+        if self.device == "alarm_signal":
+            out["alarm_signal_device"] = (True, *row)
+        elif self.device == "acoustic":
+            out["converted_to"] = ("salute_acoustic", *row)
+        for name in ("ignition", "barrel_length_cm", "overall_length_cm", "magazine_capacity"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = (value, *measured)
+        return out
 
 
 @dataclass(frozen=True)
@@ -69,8 +109,45 @@ class Marking:
     verified: bool
 
 
+# Cyrillic letters as the Latin ones written for them in Serbian and Macedonian, so that ПТБ reads
+# PTB, П.А.К. reads P.A.K. and Застава reads ZASTAVA (markings and makes, never names).
+_CYRILLIC = str.maketrans(
+    {
+        **dict(zip("АБВГДЕЗИЈКЛМНОПРСТУФХЦЧШ", "ABVGDEZIJKLMNOPRSTUFHCČŠ", strict=True)),
+        **dict(zip("абвгдезијклмнопрстуфхцчш", "abvgdezijklmnoprstufhcčš", strict=True)),
+        "Ж": "Ž",
+        "ж": "ž",
+        "Ђ": "Đ",
+        "ђ": "đ",
+        "Ћ": "Ć",
+        "ћ": "ć",
+        "Ѓ": "Gj",
+        "ѓ": "gj",
+        "Ќ": "Kj",
+        "ќ": "kj",
+        "Ѕ": "Dz",
+        "ѕ": "dz",
+        "Љ": "Lj",
+        "љ": "lj",
+        "Њ": "Nj",
+        "њ": "nj",
+        "Џ": "Dž",
+        "џ": "dž",
+    }
+)
+
+
+def to_latin(text: str | None) -> str:
+    """Return a marking or make written in Cyrillic in Latin letters (ПТБ -> PTB)."""
+    return (text or "").translate(_CYRILLIC)
+
+
 def _key(text: str | None) -> str:
-    return re.sub(r"[^0-9A-ZА-ЯЁЃЌЅЈЉЊЏÇË]", "", (text or "").upper())
+    return re.sub(r"[^0-9A-ZÇËČŠŽĐĆ]", "", to_latin(text).upper())
+
+
+def _number(cell: str | None) -> float | None:
+    return float(cell) if (cell or "").strip() else None
 
 
 def _split(cell: str) -> list[str]:
@@ -103,14 +180,29 @@ def load_models() -> tuple[ModelEntry, ...]:
                         _key(m) for m in [row["model"], *_split(row["model_aliases"])] if m != "*"
                     ),
                     family=row["family"] == "yes",
+                    device=row["device"] or None,
+                    ignition=row["ignition"] or None,
+                    barrel_length_cm=_number(row["barrel_length_cm"]),
+                    overall_length_cm=_number(row["overall_length_cm"]),
+                    magazine_capacity=int(row["magazine_capacity"])
+                    if row["magazine_capacity"]
+                    else None,
+                    facts_source=row["facts_source"],
+                    facts_verified=row["facts_verified"].strip().lower() == "true",
                 )
             )
     return tuple(entries)
 
 
-def lookup_model(make: str | None, model: str | None) -> ModelEntry | None:
-    """Return the reference entry for a make and model: the model row, else the make's '*' row."""
+def lookup_model(
+    make: str | None, model: str | None, calibre: str | None = None
+) -> ModelEntry | None:
+    """Return the reference entry for a make and model: the model row, else the make's '*' row.
+
+    Rows that match equally well (the Zastava M70 rifle and pistol) are told apart by calibre.
+    """
     make_key, model_key = _key(make), _key(model)
+    cal = normalise_calibre(calibre) if calibre else None
     best: tuple[int, ModelEntry] | None = None
     for entry in load_models():
         make_ok = bool(make_key) and make_key in entry.make_keys
@@ -125,7 +217,33 @@ def lookup_model(make: str | None, model: str | None) -> ModelEntry | None:
             score = 1
         # A model alone identifies a row only when it is distinctive (M70, M57, Tuna, ...).
         distinctive = make_ok or (score >= 2 and len(model_key) >= 3)
-        if score and distinctive and (best is None or score > best[0]):
+        if score and distinctive:
+            score = score * 2 + (1 if cal and entry.calibre and _same_calibre(cal, entry) else 0)
+            if best is None or score > best[0]:
+                best = (score, entry)
+    return best[1] if best else None
+
+
+def _same_calibre(calibre: str, entry: ModelEntry) -> bool:
+    return normalise_calibre(entry.calibre) == calibre
+
+
+def lookup_in_text(text: str | None) -> ModelEntry | None:
+    """Return the reference model whose make and model are both read in a marking text."""
+    words = [_key(w) for w in re.split(r"[\s,;/]+", to_latin(text)) if w]
+    if not words:
+        return None
+    joined = "".join(words)
+    # Consecutive words too, so "Zastava Arms" or "CZ 75" are read as one name.
+    spans = {"".join(words[i:j]) for i in range(len(words)) for j in range(i + 1, i + 4)}
+    best: tuple[int, ModelEntry] | None = None
+    for entry in load_models():
+        if not any(k and k in joined for k in entry.make_keys if len(k) >= 3):
+            continue
+        if entry.model_keys and not (entry.model_keys & spans):
+            continue
+        score = 2 if entry.model_keys else 1
+        if best is None or score > best[0]:
             best = (score, entry)
     return best[1] if best else None
 
@@ -140,6 +258,7 @@ def parse_markings(text: str | None) -> list[Marking]:
     """Recognise blank/alarm, proof, deactivation and conversion markings and calibres in a text."""
     if not text:
         return []
+    text = to_latin(text)
     found: list[Marking] = []
     seen_kinds: set[str] = set()
     for rx, rule in _marking_rules():

@@ -62,14 +62,32 @@ OBSERVATIONS: dict[str, str] = {
 }
 
 
+class Alternative(BaseModel):
+    """Another outcome a provisional answer may turn into, and what would make it so."""
+
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    point: str
+    if_: str = Field(alias="if")
+
+
 class CategoryResult(BaseModel):
-    """A legal category with its Annex point, reasons, missing facts and rules version."""
+    """A legal category with its Annex point, reasons, missing facts and rules version.
+
+    An undetermined result may carry a provisional answer: the most likely point, with the
+    alternatives the unknown facts could still lead to and what decides each.
+    """
 
     category: Category
     point: str | None = None
     reasons: list[str] = Field(default_factory=list)
     missing: list[str] = Field(default_factory=list)
     rules_version: str
+    provisional: str | None = None
+    provisional_category: Category | None = None
+    alternatives: list[Alternative] = Field(default_factory=list)
+    reference: str | None = None
+    contradictions: list[str] = Field(default_factory=list)
 
 
 def parse_facts(data: Any, *, where: str = "input") -> FirearmFacts:

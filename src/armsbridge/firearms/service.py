@@ -13,9 +13,10 @@ from armsbridge.auth.access import log_access
 from armsbridge.auth.permissions import restrict
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import NotFound, ValidationFailed
-from armsbridge.firearms.calibre import is_blank_calibre, lookup_calibre, normalise_calibre
+from armsbridge.firearms.calibre import lookup_calibre, normalise_calibre
 from armsbridge.firearms.categories import categorize, load_rules
-from armsbridge.firearms.derive import apply_derived, write_grams
+from armsbridge.firearms.conversion import ConversionCheck, Lot, evaluate
+from armsbridge.firearms.derive import apply_derived, categorize_record, write_grams
 from armsbridge.firearms.models import TraceRequest
 from armsbridge.firearms.reference import lookup_model, parse_markings
 from armsbridge.firearms.schemas import OBSERVATIONS, CategoryResult, parse_facts
@@ -27,10 +28,12 @@ from armsbridge.vocab.service import check_code, load_enums
 
 __all__ = [
     "categorize_facts",
+    "stored_result",
     "categorize_firearm",
     "set_facts",
     "check_conversion",
     "check_conversions",
+    "explain_conversion",
     "recheck_for_ammunition",
     "identify",
     "refresh_firearms",
@@ -55,14 +58,24 @@ def categorize_facts(facts: dict[str, Any]) -> CategoryResult:
     return categorize(parse_facts(facts))
 
 
-def _stored(firearm: Firearm) -> CategoryResult:
-    return CategoryResult(
+def stored_result(firearm: Firearm) -> CategoryResult:
+    """The category stored on a record, with the provisional answer and reference it came with."""
+    stored = CategoryResult(
         category=firearm.category or "undetermined",  # type: ignore[arg-type]
         point=firearm.category_point,
         reasons=list(firearm.category_reasons or []),
         missing=list(firearm.category_missing or []),
         rules_version=firearm.rules_version or load_rules().version,
     )
+    live = categorize_record(firearm)
+    # Only what the stored columns do not keep, and only when computed by the same rules.
+    if live.rules_version == stored.rules_version and live.category == stored.category:
+        stored.provisional = live.provisional
+        stored.provisional_category = live.provisional_category
+        stored.alternatives = live.alternatives
+        stored.reference = live.reference
+        stored.contradictions = live.contradictions
+    return stored
 
 
 def categorize_firearm(session: Session, *, firearm_id: int) -> CategoryResult:
@@ -70,7 +83,7 @@ def categorize_firearm(session: Session, *, firearm_id: int) -> CategoryResult:
     firearm = _firearm(session, firearm_id)
     apply_derived(firearm)
     session.flush()
-    return _stored(firearm)
+    return stored_result(firearm)
 
 
 def search_serials_as(
@@ -131,30 +144,10 @@ def set_facts(
         before={"facts": before},
         after={"facts": new, "category": firearm.category, "point": firearm.category_point},
     )
-    return _stored(firearm)
+    return stored_result(firearm)
 
 
-def _blank_signs(firearm: Firearm) -> list[str]:
-    signs = []
-    ref = lookup_model(firearm.make, firearm.model)
-    if ref and ref.blank_firing:
-        state = "" if ref.verified else ", unverified"
-        signs.append(
-            f"{firearm.make or ''} {firearm.model or ''}".strip()
-            + f": blank-firing model known to be converted ({ref.source}{state})"
-        )
-    if firearm.calibre and is_blank_calibre(firearm.calibre):
-        signs.append(f"calibre {firearm.calibre!r} is a blank cartridge")
-    for mark in parse_markings(firearm.markings):
-        if mark.blank and mark.kind != "calibre":
-            signs.append(f"marking {mark.text!r}: {mark.meaning}")
-    if (firearm.facts or {}).get("alarm_signal_device"):
-        signs.append("recorded as an alarm/signal device")
-    return signs
-
-
-# One live lot as the conversion check reads it: (id, event_id, case_id, calibre, quantity).
-_Lot = tuple[int, int | None, int | None, str, int]
+_Lot = Lot
 _IN_CHUNK = 2000  # ids per IN list (a refresh batch), well under SQLite's 32,766 parameters
 
 
@@ -201,37 +194,29 @@ def _live_lots(
     return by_event, by_case
 
 
-def _conversion_signs(firearm: Firearm, lots: list[_Lot]) -> list[str]:
-    signs = []
-    for mark in parse_markings(firearm.markings):
-        if mark.conversion:
-            signs.append(f"marking {mark.text!r}: {mark.meaning}")
-    facts = firearm.facts or {}
-    signs += [f"{text} (recorded)" for key, text in OBSERVATIONS.items() if facts.get(key)]
-    if facts.get("alarm_signal_device") and facts.get("meets_alarm_signal_specs") is False:
-        signs.append("alarm/signal device that fails Implementing Directive 2019/69")
-    for lot_id, event_id, _case_id, calibre, quantity in lots:
-        same_event = firearm.event_id is not None and event_id == firearm.event_id
-        where = "same event" if same_event else "same case"
-        name = normalise_calibre(calibre)
-        signs.append(f"live ammunition {name} x{quantity} (ammunition lot {lot_id}, {where})")
-    return signs
-
-
 def _apply_conversion(firearm: Firearm, lots: list[_Lot]) -> list[str]:
-    blank = _blank_signs(firearm)
-    converted = _conversion_signs(firearm, lots)
-    recorded = firearm.converted and firearm.conversion_kind == "blank_to_live"
-    suspected = bool(blank and converted) or bool(recorded)
-    evidence = blank + converted if suspected else []
-    if recorded:
-        evidence.insert(0, "recorded as converted from blank-firing to live")
+    check = evaluate(firearm, lots)
     # Only write real changes, so checking after a flush does not dirty the record again.
-    if firearm.conversion_suspected != suspected:
-        firearm.conversion_suspected = suspected
-    if (firearm.conversion_evidence or None) != (evidence or None):
-        firearm.conversion_evidence = evidence or None
-    return evidence
+    if firearm.conversion_suspected != check.suspected:
+        firearm.conversion_suspected = check.suspected
+    if (firearm.conversion_evidence or None) != (check.evidence or None):
+        firearm.conversion_evidence = check.evidence or None
+    return check.evidence
+
+
+def _lots_of(firearm: Firearm, by_event: dict, by_case: dict) -> list[_Lot]:
+    lots: dict[int, _Lot] = {}
+    if firearm.event_id is not None:
+        lots.update((lot[0], lot) for lot in by_event.get(firearm.event_id, ()))
+    if firearm.case_id is not None:
+        lots.update((lot[0], lot) for lot in by_case.get(firearm.case_id, ()))
+    return [lots[k] for k in sorted(lots)]
+
+
+def explain_conversion(session: Session, firearm: Firearm) -> ConversionCheck:
+    """Evaluate the conversion indicators of one firearm (nothing is written)."""
+    by_event, by_case = _live_lots(session, [firearm])
+    return evaluate(firearm, _lots_of(firearm, by_event, by_case))
 
 
 def check_conversions(session: Session, firearms: list[Firearm]) -> dict[int, list[str]]:
@@ -239,12 +224,7 @@ def check_conversions(session: Session, firearms: list[Firearm]) -> dict[int, li
     by_event, by_case = _live_lots(session, firearms)
     results: dict[int, list[str]] = {}
     for firearm in firearms:
-        lots: dict[int, _Lot] = {}
-        if firearm.event_id is not None:
-            lots.update((lot[0], lot) for lot in by_event.get(firearm.event_id, ()))
-        if firearm.case_id is not None:
-            lots.update((lot[0], lot) for lot in by_case.get(firearm.case_id, ()))
-        results[firearm.id] = _apply_conversion(firearm, [lots[k] for k in sorted(lots)])
+        results[firearm.id] = _apply_conversion(firearm, _lots_of(firearm, by_event, by_case))
     return results
 
 

@@ -16,6 +16,8 @@ from armsbridge.auth.permissions import (
 )
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from armsbridge.firearms.conversion import as_dict as conversion_as_dict
+from armsbridge.firearms.service import explain_conversion, stored_result
 from armsbridge.matching.service import MATCH_STATUS_LABELS, suggestions_for
 from armsbridge.records import attachments, handling, marks, reading, related, search, service
 from armsbridge.records.forms import form_fields, submitted_values
@@ -33,6 +35,8 @@ PAGE_SIZE = 50
 SEARCH_PAGE = 20
 # Columns kept for search and matching only; a reader does not need them on the page.
 INTERNAL = {"id", "facts", "name_key", "case_id", "event_id", "place_id"}
+# Shown on a firearm page in the category and conversion check panels, with their explanation.
+PANELLED = {"category_reasons", "category_missing", "conversion_evidence"}
 
 Reader = Annotated[Principal, Depends(require("record.read"))]
 Creator = Annotated[Principal, Depends(require("record.create"))]
@@ -230,6 +234,16 @@ def _withhold_personal(links: dict[str, list], why: str | None) -> tuple[dict, d
     return shown, withheld
 
 
+def _firearm_panels(db: Any, record_type: str, record: Any) -> dict[str, Any]:
+    """A firearm's category with its provisional answer, and why it is (not) flagged converted."""
+    if record_type != "firearm":
+        return {}
+    return {
+        "assessment": stored_result(record),
+        "conversion": conversion_as_dict(explain_conversion(db, record)),
+    }
+
+
 @router.get("/records/{slug}/{record_id}")
 def record_page(
     request: Request, db: DB, user: Reader, slug: str, record_id: int, why: str = ""
@@ -260,6 +274,7 @@ def record_page(
         (name, display_value(record_type, name, values.get(name)))
         for name in values
         if name not in INTERNAL
+        and not (record_type == "firearm" and name in PANELLED)
         and not name.endswith(("_key", "_key_rev"))
         and values.get(name) not in (None, "", [])
     ]
@@ -295,6 +310,7 @@ def record_page(
                 "can_decide": role_allows(user.role, "record.update"),
                 "marks": shown_marks,
                 "mark": shown_marks.get((record_type, record.id)),
+                **_firearm_panels(db, record_type, record),
             }
         ),
     )
