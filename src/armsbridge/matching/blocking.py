@@ -146,6 +146,21 @@ def count_pairs(con: duckdb.DuckDBPyConnection, tables: list[str], rule: Rule) -
     return int(con.execute(sql).fetchall()[0][0])
 
 
+def distinct_pairs(con: duckdb.DuckDBPyConnection, tables: list[str], rule: Rule) -> int:
+    """Pairs an exploded rule joins, each once however many elements it shares (ids only)."""
+    keys = [key(k[0], "t") for k in rule.keys]
+    sides = [
+        f"(SELECT DISTINCT t.unique_id AS id, {', '.join(keys)} FROM {_exploded(t, rule)} t"
+        f" WHERE {' AND '.join(f'{k} IS NOT NULL' for k in keys)})"
+        for t in (tables[0], tables[-1])
+    ]
+    # Exploded rules join bare columns (the array's name is its element's).
+    on = " AND ".join(f'a."{a}" = b."{b}"' for a, b in rule.keys)
+    dedupe = " AND a.id < b.id" if len(tables) == 1 else ""
+    pairs = f"SELECT DISTINCT a.id, b.id FROM {sides[0]} a JOIN {sides[1]} b ON {on}{dedupe}"
+    return int(con.execute(f"SELECT count(*) FROM ({pairs})").fetchall()[0][0])
+
+
 def _every_pair(con: duckdb.DuckDBPyConnection, tables: list[str]) -> int:
     sizes = [con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in tables]
     return sizes[0] * sizes[1] if len(sizes) == 2 else sizes[0] * (sizes[0] - 1) // 2
@@ -166,10 +181,10 @@ def choose(
     total = _every_pair(con, tables)
     if total <= max_pairs:
         return Blocking([Chosen(Rule(EVERY_PAIR, ()), total, True)], max_pairs)
-    counted = [
-        Chosen(rule, count_pairs(con, tables, rule), False, exact=not rule.explode)
-        for rule in library
-    ]
+    counted = [Chosen(rule, count_pairs(con, tables, rule), False, exact=True) for rule in library]
+    for item in counted:
+        if item.rule.explode and item.pairs <= 10 * max_pairs:
+            item.pairs = distinct_pairs(con, tables, item.rule)
     budget = max_pairs
     for item in sorted(counted, key=lambda c: (c.rule.rank, c.pairs)):
         if 0 < item.pairs <= budget:
@@ -177,6 +192,12 @@ def choose(
             budget -= item.pairs
     used = sorted((c for c in counted if c.used), key=lambda c: (c.rule.rank, c.pairs))
     return Blocking(used + [c for c in counted if not c.used], max_pairs)
+
+
+YEAR_BUCKETS = (
+    'CAST(floor({s}."byear" / 2) AS INTEGER)',
+    'CAST(floor(({s}."byear" + 1) / 2) AS INTEGER)',
+)
 
 
 def _common() -> str:
@@ -246,18 +267,19 @@ def person_library(present: set[str]) -> list[Rule]:
                 Rule(f"name word ({word}) and day and month of birth", day_month),
                 # A typo makes a name rare: one side's name is (at 10^6 this found 2,710 of
                 # the 2,721 matches the unrestricted rule alone found, for a third of the pairs).
-                Rule(
-                    f"name word ({word}), day and month, a rare name",
-                    day_month,
-                    _common(),
-                    rank=1,
-                ),
-                Rule(
-                    f"name word ({word}), day and month, a rare name on the other side",
-                    day_month,
-                    "",
-                    _common(),
-                    rank=1,
+                # Years at most one apart share one of two two-year buckets.
+                *(
+                    Rule(
+                        f"name word ({word}), day and month, years close, a rare name{where}",
+                        (*day_month, (bucket, bucket)),
+                        *conditions,
+                        rank=1,
+                    )
+                    for bucket in YEAR_BUCKETS
+                    for where, conditions in (
+                        ("", (_common(),)),
+                        (" on the other side", ("", _common())),
+                    )
                 ),
                 Rule(f"name word ({word}) and birth year", ((word, word), ("byear", "byear"))),
             ]
