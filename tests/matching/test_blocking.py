@@ -97,6 +97,8 @@ def test_the_chosen_rules_fit_the_budget_and_the_run_scores_no_more(prepared) ->
     left_out = [c for c in chosen.chosen if not c.used]
     assert any(c.pairs > budget for c in left_out)  # e.g. a name word alone
     report = chosen.report()
+    links = next(line for line in report if line["rule"] == "a shared phone, item or associate")
+    assert links["counted"] == "exactly"  # counted pair by pair near the budget
     assert [line["used"] for line in report] == sorted(
         (line["used"] for line in report), key=lambda u: not u
     )

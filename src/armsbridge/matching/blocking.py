@@ -181,10 +181,14 @@ def choose(
     total = _every_pair(con, tables)
     if total <= max_pairs:
         return Blocking([Chosen(Rule(EVERY_PAIR, ()), total, True)], max_pairs)
-    counted = [Chosen(rule, count_pairs(con, tables, rule), False, exact=True) for rule in library]
+    counted = [
+        Chosen(rule, count_pairs(con, tables, rule), False, exact=not rule.explode)
+        for rule in library
+    ]
     for item in counted:
+        # Far over the budget the bound says enough; near it, count each pair once.
         if item.rule.explode and item.pairs <= 10 * max_pairs:
-            item.pairs = distinct_pairs(con, tables, item.rule)
+            item.pairs, item.exact = distinct_pairs(con, tables, item.rule), True
     budget = max_pairs
     for item in sorted(counted, key=lambda c: (c.rule.rank, c.pairs)):
         if 0 < item.pairs <= budget:

@@ -183,7 +183,7 @@ def read_side(
             cols = ", ".join(repr(c) for c in source.referenced_columns())
             if role == "birth_date":
                 row[role], row["birth_date_text"] = _parse_birth_date(value, source)
-                if row["birth_date_text"] is not None:
+                if row[role] is None and value not in (None, ""):
                     expected = f"a date in {source.format!r}" if source.format else DATE_EXPECTED
                     bad.add(str(path), cols, number, value, expected)
             elif role == "phone" and value not in (None, ""):
