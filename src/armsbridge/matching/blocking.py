@@ -116,34 +116,63 @@ def _exploded(table: str, rule: Rule) -> str:
     return f"(SELECT * EXCLUDE ({cols}), {unnest} FROM {table})"
 
 
-def _key_counts(table: str, rule: Rule, which: int) -> str:
-    exprs = [key(k[which], "t") for k in rule.keys]
-    condition = (rule.left, rule.right)[which]
-    not_null = " AND ".join(
-        [f"{e} IS NOT NULL" for e in exprs] + ([condition.replace("{s}", "t")] if condition else [])
+def _key_counts(table: str, rules: list[Rule], which: int) -> tuple[str, list[str]]:
+    """One side's key counts for rules of the same keys: a count per distinct condition.
+
+    Returns the query and, for each rule, the name of its count column on this side.
+    """
+    first = rules[0]
+    exprs = [key(k[which], "t") for k in first.keys]
+    conditions = list(dict.fromkeys((r.left, r.right)[which] for r in rules))
+    counts = ", ".join(
+        f"count(*) FILTER (WHERE {c.replace('{s}', 't')}) AS c{i}" if c else f"count(*) AS c{i}"
+        for i, c in enumerate(conditions)
     )
+    not_null = " AND ".join(f"{e} IS NOT NULL" for e in exprs)
     group = ", ".join(f"{e} AS k{i}" for i, e in enumerate(exprs))
     names = ", ".join(f"k{i}" for i in range(len(exprs)))
-    return (
-        f"SELECT {group}, count(*) AS n FROM {_exploded(table, rule)} t "
+    sql = (
+        f"SELECT {group}, {counts} FROM {_exploded(table, first)} t "
         f"WHERE {not_null} GROUP BY {names}"
     )
+    return sql, [f"c{conditions.index((r.left, r.right)[which])}" for r in rules]
+
+
+def count_group(con: duckdb.DuckDBPyConnection, tables: list[str], rules: list[Rule]) -> list[int]:
+    """Pairs each rule joins, for rules of the same keys and arrays, in one pass per side.
+
+    Counted from each side's key counts (a bound for exploded arrays: a pair sharing several
+    elements counts once each).
+    """
+    if not rules[0].keys:
+        return [_every_pair(con, tables) for _ in rules]
+    if len(tables) == 1 and all(a == b for a, b in rules[0].keys):
+        # One table: a rule with one condition on both sides counts unordered pairs of its
+        # keys' records; the others pair the table with itself (ordered pairs: a bound).
+        alike = [r for r in rules if r.left == r.right]
+        if alike and len(alike) < len(rules):
+            found = dict(zip(alike, count_group(con, tables, alike), strict=True))
+            rest = [r for r in rules if r.left != r.right]
+            found.update(zip(rest, count_group(con, tables, rest), strict=True))
+            return [found[r] for r in rules]
+        if alike:
+            left, cols = _key_counts(tables[0], rules, 0)
+            sums = ", ".join(f"sum({c} * ({c} - 1) / 2)" for c in cols)
+            return _sums(con, f"SELECT {sums} FROM ({left})")
+    left, lcols = _key_counts(tables[0], rules, 0)
+    right, rcols = _key_counts(tables[-1], rules, 1)
+    names = ", ".join(f"k{i}" for i in range(len(rules[0].keys)))
+    sums = ", ".join(f"sum(a.{lc} * b.{rc})" for lc, rc in zip(lcols, rcols, strict=True))
+    return _sums(con, f"SELECT {sums} FROM ({left}) a JOIN ({right}) b USING ({names})")
+
+
+def _sums(con: duckdb.DuckDBPyConnection, sql: str) -> list[int]:
+    return [int(v or 0) for v in con.execute(sql).fetchall()[0]]
 
 
 def count_pairs(con: duckdb.DuckDBPyConnection, tables: list[str], rule: Rule) -> int:
     """Pairs the rule joins, from the key counts of each side (a bound for exploded arrays)."""
-    if not rule.keys:
-        return _every_pair(con, tables)
-    left = _key_counts(tables[0], rule, 0)
-    symmetric = all(a == b for a, b in rule.keys) and rule.left == rule.right
-    if len(tables) == 1 and symmetric:
-        sql = f"SELECT coalesce(sum(n * (n - 1) / 2), 0) FROM ({left})"
-    else:
-        # Two tables, or one table joined on different columns (ordered pairs: a bound).
-        right = _key_counts(tables[-1], rule, 1)
-        names = ", ".join(f"k{i}" for i in range(len(rule.keys)))
-        sql = f"SELECT coalesce(sum(a.n * b.n), 0) FROM ({left}) a JOIN ({right}) b USING ({names})"
-    return int(con.execute(sql).fetchall()[0][0])
+    return count_group(con, tables, [rule])[0]
 
 
 def distinct_pairs(con: duckdb.DuckDBPyConnection, tables: list[str], rule: Rule) -> int:
@@ -181,10 +210,13 @@ def choose(
     total = _every_pair(con, tables)
     if total <= max_pairs:
         return Blocking([Chosen(Rule(EVERY_PAIR, ()), total, True)], max_pairs)
-    counted = [
-        Chosen(rule, count_pairs(con, tables, rule), False, exact=not rule.explode)
-        for rule in library
-    ]
+    groups: dict[tuple[Any, ...], list[Rule]] = {}
+    for rule in library:
+        groups.setdefault((rule.keys, rule.explode), []).append(rule)
+    pairs: dict[Rule, int] = {}
+    for rules in groups.values():
+        pairs.update(zip(rules, count_group(con, tables, rules), strict=True))
+    counted = [Chosen(rule, pairs[rule], False, exact=not rule.explode) for rule in library]
     for item in counted:
         # Far over the budget the bound says enough; near it, count each pair once.
         if item.rule.explode and item.pairs <= 10 * max_pairs:
