@@ -87,6 +87,23 @@ def test_counts_are_exact_or_a_bound(prepared) -> None:  # noqa: ANN001
                 assert counted == expected > 0, label
 
 
+@pytest.mark.parametrize("one_table", [False, True])
+def test_rules_counted_together_count_as_each_alone(prepared, one_table) -> None:  # noqa: ANN001
+    con, tables, present = prepared
+    tables = tables[:1] if one_table else tables
+    groups: dict[tuple, list[blocking.Rule]] = {}
+    for rule in blocking.person_library(present):
+        groups.setdefault((rule.keys, rule.explode), []).append(rule)
+    shared = [rules for rules in groups.values() if len({(r.left, r.right) for r in rules}) > 1]
+    assert shared  # e.g. "same name and birth year" with and without a day on one side
+    differ = 0
+    for rules in shared:
+        alone = [blocking.count_pairs(con, tables, r) for r in rules]
+        assert blocking.count_group(con, tables, rules) == alone, [r.label for r in rules]
+        differ += len(set(alone)) > 1
+    assert differ  # somewhere a condition changes the count, so a mix-up would show
+
+
 def test_the_chosen_rules_fit_the_budget_and_the_run_scores_no_more(prepared) -> None:  # noqa: ANN001
     con, tables, present = prepared
     library = blocking.person_library(present)

@@ -146,24 +146,24 @@ def count_group(con: duckdb.DuckDBPyConnection, tables: list[str], rules: list[R
     """
     if not rules[0].keys:
         return [_every_pair(con, tables) for _ in rules]
-    if len(tables) == 1 and all(a == b for a, b in rules[0].keys):
-        # One table: a rule with one condition on both sides counts unordered pairs of its
-        # keys' records; the others pair the table with itself (ordered pairs: a bound).
-        alike = [r for r in rules if r.left == r.right]
-        if alike and len(alike) < len(rules):
-            found = dict(zip(alike, count_group(con, tables, alike), strict=True))
-            rest = [r for r in rules if r.left != r.right]
-            found.update(zip(rest, count_group(con, tables, rest), strict=True))
-            return [found[r] for r in rules]
-        if alike:
-            left, cols = _key_counts(tables[0], rules, 0)
-            sums = ", ".join(f"sum({c} * ({c} - 1) / 2)" for c in cols)
-            return _sums(con, f"SELECT {sums} FROM ({left})")
-    left, lcols = _key_counts(tables[0], rules, 0)
-    right, rcols = _key_counts(tables[-1], rules, 1)
-    names = ", ".join(f"k{i}" for i in range(len(rules[0].keys)))
-    sums = ", ".join(f"sum(a.{lc} * b.{rc})" for lc, rc in zip(lcols, rcols, strict=True))
-    return _sums(con, f"SELECT {sums} FROM ({left}) a JOIN ({right}) b USING ({names})")
+    # In one table, a rule with the same keys and condition on both sides counts unordered
+    # pairs of each key's records; the others pair the table with itself (ordered: a bound).
+    one_table = len(tables) == 1 and all(a == b for a, b in rules[0].keys)
+    alike = [r for r in rules if one_table and r.left == r.right]
+    joined = [r for r in rules if r not in alike]
+    found: dict[Rule, int] = {}
+    if alike:
+        left, cols = _key_counts(tables[0], alike, 0)
+        sums = ", ".join(f"sum({c} * ({c} - 1) / 2)" for c in cols)
+        found.update(zip(alike, _sums(con, f"SELECT {sums} FROM ({left})"), strict=True))
+    if joined:
+        left, lcols = _key_counts(tables[0], joined, 0)
+        right, rcols = _key_counts(tables[-1], joined, 1)
+        names = ", ".join(f"k{i}" for i in range(len(rules[0].keys)))
+        sums = ", ".join(f"sum(a.{lc} * b.{rc})" for lc, rc in zip(lcols, rcols, strict=True))
+        sql = f"SELECT {sums} FROM ({left}) a JOIN ({right}) b USING ({names})"
+        found.update(zip(joined, _sums(con, sql), strict=True))
+    return [found[r] for r in rules]
 
 
 def _sums(con: duckdb.DuckDBPyConnection, sql: str) -> list[int]:
