@@ -137,3 +137,20 @@ def test_small_files_compare_every_pair(prepared) -> None:  # noqa: ANN001
 def test_the_default_budget_grows_with_threads_and_records() -> None:
     assert blocking.default_budget(1000, 2) == 1_000_000
     assert blocking.default_budget(2_000_000, 2) == 4_000_000
+
+
+def test_an_element_everyone_shares_stops_the_count_at_the_cap(prepared) -> None:  # noqa: ANN001
+    con, tables, present = prepared
+    rule = next(r for r in blocking.person_library(present) if r.explode)
+    for t in tables:
+        con.execute(f"UPDATE {t} SET links = list_append(coalesce(links, []), '+38344000000')")
+    every = 120 * 150
+    assert blocking.count_exploded(con, tables, rule, cap=None) == (every, True)
+    pairs, exact = blocking.count_exploded(con, tables, rule, cap=1000)
+    assert not exact and 0 < pairs <= 1001  # "at least": the join was stopped, not finished
+    chosen = blocking.choose(con, tables, [rule], max_pairs=100)
+    line = chosen.report()[0]
+    assert line["counted"] == "at least" and not line["used"]
+    assert not any(
+        name.startswith("_exploded") for (name,) in con.execute("SHOW TABLES").fetchall()
+    )

@@ -2,8 +2,8 @@
 
 Every rule is an equi-join on prepared columns (see prepare.py), perhaps with a condition on
 each side. Its pairs are counted before scoring from the key counts of each side (a group-by,
-cheap at any size; a join of 10^6 x 10^6 records counted pair by pair took two minutes): exact,
-except that a pair sharing several elements of an exploded array counts once each. Rules are
+cheap at any size; a join of 10^6 x 10^6 records counted pair by pair took two minutes),
+exactly; an exploded array's pairs are joined by record number, each pair counted once. Rules are
 taken from the fewest pairs up while their sum fits `max_pairs`, so
 a small file is compared nearly exhaustively and a large one keeps its tight rules; the rules
 left out are reported with their counts. When both files together give fewer pairs than the
@@ -85,7 +85,7 @@ class Chosen:
             "rule": self.rule.label,
             "sql": self.rule.sql(),
             "pairs": self.pairs,
-            "counted": "exactly" if self.exact else "at most",
+            "counted": "exactly" if self.exact else "at least",
             "used": self.used,
         }
 
@@ -107,15 +107,6 @@ class Blocking:
         return [c.as_dict() for c in self.chosen]
 
 
-def _exploded(table: str, rule: Rule) -> str:
-    """The table with one row per distinct element of the rule's array columns."""
-    if not rule.explode:
-        return table
-    cols = ", ".join(f'"{c}"' for c in rule.explode)
-    unnest = ", ".join(f'unnest(list_distinct("{c}")) AS "{c}"' for c in rule.explode)
-    return f"(SELECT * EXCLUDE ({cols}), {unnest} FROM {table})"
-
-
 def _key_counts(table: str, rules: list[Rule], which: int) -> tuple[str, list[str]]:
     """One side's key counts for rules of the same keys: a count per distinct condition.
 
@@ -131,21 +122,19 @@ def _key_counts(table: str, rules: list[Rule], which: int) -> tuple[str, list[st
     not_null = " AND ".join(f"{e} IS NOT NULL" for e in exprs)
     group = ", ".join(f"{e} AS k{i}" for i, e in enumerate(exprs))
     names = ", ".join(f"k{i}" for i in range(len(exprs)))
-    sql = (
-        f"SELECT {group}, {counts} FROM {_exploded(table, first)} t "
-        f"WHERE {not_null} GROUP BY {names}"
-    )
+    sql = f"SELECT {group}, {counts} FROM {table} t WHERE {not_null} GROUP BY {names}"
     return sql, [f"c{conditions.index((r.left, r.right)[which])}" for r in rules]
 
 
 def count_group(con: duckdb.DuckDBPyConnection, tables: list[str], rules: list[Rule]) -> list[int]:
     """Pairs each rule joins, for rules of the same keys and arrays, in one pass per side.
 
-    Counted from each side's key counts (a bound for exploded arrays: a pair sharing several
-    elements counts once each).
+    Counted from each side's key counts; an exploded rule's pairs are counted once each.
     """
     if not rules[0].keys:
         return [_every_pair(con, tables) for _ in rules]
+    if rules[0].explode:
+        return [count_exploded(con, tables, r, cap=None)[0] for r in rules]
     # In one table, a rule with the same keys and condition on both sides counts unordered
     # pairs of each key's records; the others pair the table with itself (ordered: a bound).
     one_table = len(tables) == 1 and all(a == b for a, b in rules[0].keys)
@@ -171,23 +160,57 @@ def _sums(con: duckdb.DuckDBPyConnection, sql: str) -> list[int]:
 
 
 def count_pairs(con: duckdb.DuckDBPyConnection, tables: list[str], rule: Rule) -> int:
-    """Pairs the rule joins, from the key counts of each side (a bound for exploded arrays)."""
+    """Pairs the rule joins, from the key counts of each side (exploded pairs once each)."""
     return count_group(con, tables, [rule])[0]
 
 
 def distinct_pairs(con: duckdb.DuckDBPyConnection, tables: list[str], rule: Rule) -> int:
-    """Pairs an exploded rule joins, each once however many elements it shares (ids only)."""
-    keys = [key(k[0], "t") for k in rule.keys]
-    sides = [
-        f"(SELECT DISTINCT t.unique_id AS id, {', '.join(keys)} FROM {_exploded(t, rule)} t"
-        f" WHERE {' AND '.join(f'{k} IS NOT NULL' for k in keys)})"
-        for t in (tables[0], tables[-1])
-    ]
-    # Exploded rules join bare columns (the array's name is its element's).
-    on = " AND ".join(f'a."{a}" = b."{b}"' for a, b in rule.keys)
-    dedupe = " AND a.id < b.id" if len(tables) == 1 else ""
-    pairs = f"SELECT DISTINCT a.id, b.id FROM {sides[0]} a JOIN {sides[1]} b ON {on}{dedupe}"
-    return int(con.execute(f"SELECT count(*) FROM ({pairs})").fetchall()[0][0])
+    """Pairs an exploded rule joins, each once however many elements it shares."""
+    return count_exploded(con, tables, rule, cap=None)[0]
+
+
+def count_exploded(
+    con: duckdb.DuckDBPyConnection, tables: list[str], rule: Rule, *, cap: int | None
+) -> tuple[int, bool]:
+    """Pairs an exploded rule joins, each once, and whether that is exact.
+
+    Each side is exploded into (row number, element) rows and joined. A join of more than
+    `cap` rows is stopped there (a common element can join billions): the rule then joins at
+    least that many pairs, reported as not exact.
+    """
+    names = [f"_exploded_{i}" for i in range(len(tables))]
+    try:
+        for i, (table, name) in enumerate(zip(tables, names, strict=True)):
+            _explode(con, table, rule, i, name)
+        sides = names * (3 - len(names))
+        on = " AND ".join(f'a."{a}" = b."{b}"' for a, b in rule.keys)
+        dedupe = " AND a.id < b.id" if len(names) == 1 else ""
+        limit = f" LIMIT {cap + 1}" if cap is not None else ""
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _exploded_pairs AS SELECT a.id AS a, b.id AS b "
+            f"FROM {sides[0]} a JOIN {sides[1]} b ON {on}{dedupe}{limit}"
+        )
+        joined, distinct = _sums(
+            con,
+            "SELECT count(*), (SELECT count(*) FROM (SELECT DISTINCT a, b FROM _exploded_pairs))"
+            " FROM _exploded_pairs",
+        )
+        return distinct, cap is None or joined <= cap
+    finally:
+        for name in [*names, "_exploded_pairs"]:
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def _explode(con: duckdb.DuckDBPyConnection, table: str, rule: Rule, which: int, name: str) -> None:
+    """Create temp table `name`: a row per record (its row number) and element."""
+    keys = list(dict.fromkeys(k[which] for k in rule.keys))
+    cols = ", ".join(f'unnest(t."{c}") AS "{c}"' if c in rule.explode else f't."{c}"' for c in keys)
+    condition = (rule.left, rule.right)[which].replace("{s}", "t") or "true"
+    not_null = " AND ".join(f'"{c}" IS NOT NULL' for c in keys)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM "
+        f"(SELECT t.rowid AS id, {cols} FROM {table} t WHERE {condition}) WHERE {not_null}"
+    )
 
 
 def _every_pair(con: duckdb.DuckDBPyConnection, tables: list[str]) -> int:
@@ -215,12 +238,13 @@ def choose(
         groups.setdefault((rule.keys, rule.explode), []).append(rule)
     pairs: dict[Rule, int] = {}
     for rules in groups.values():
-        pairs.update(zip(rules, count_group(con, tables, rules), strict=True))
-    counted = [Chosen(rule, pairs[rule], False, exact=not rule.explode) for rule in library]
+        if not rules[0].explode:
+            pairs.update(zip(rules, count_group(con, tables, rules), strict=True))
+    counted = [Chosen(rule, pairs.get(rule, 0), False, exact=not rule.explode) for rule in library]
     for item in counted:
-        # Far over the budget the bound says enough; near it, count each pair once.
-        if item.rule.explode and item.pairs <= 10 * max_pairs:
-            item.pairs, item.exact = distinct_pairs(con, tables, item.rule), True
+        if item.rule.explode:
+            # Far over the budget the bound says enough; near it, count each pair once.
+            item.pairs, item.exact = count_exploded(con, tables, item.rule, cap=10 * max_pairs)
     budget = max_pairs
     for item in sorted(counted, key=lambda c: (c.rule.rank, c.pairs)):
         if 0 < item.pairs <= budget:
