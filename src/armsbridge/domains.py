@@ -136,6 +136,11 @@ DOMAINS: tuple[Domain, ...] = (
         ),
     ),
     Domain(
+        "border",
+        routers=(_m("border", "pages"),),
+        menu=(MenuEntry("/check", N_("Border check"), "search", 15),),
+    ),
+    Domain(
         "indicators",
         routers=(_m("indicators", "api"), _m("indicators", "pages")),
         commands=_m("indicators", "commands"),
