@@ -5,9 +5,12 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from armsbridge.auth.access import log_access
+from armsbridge.auth.models import User
 from armsbridge.auth.principal import Principal
 from armsbridge.db.session import make_sessionmaker, session_scope
 from armsbridge.exchange.request_models import InfoRequest
@@ -76,8 +79,8 @@ def test_urgent_notices_come_first(node, analyst) -> None:
 def test_match_suggestions_count_only_pairs_the_user_may_read(node, analyst, queued) -> None:  # noqa: F811
     shown = _page(analyst)
     # three person suggestions, one of them with an MK record the XK analyst may not read
-    assert shown["matches:person"] == "2 match suggestions to review"
-    assert shown["matches:firearm"] == "1 match suggestion to review"
+    assert shown["matches:person"] == "2 person match suggestions to review"
+    assert shown["matches:firearm"] == "1 firearm match suggestion to review"
 
 
 def test_a_role_sees_only_what_it_may_open(node, queued) -> None:  # noqa: F811
@@ -120,9 +123,17 @@ def test_anonymous_is_sent_to_sign_in(node) -> None:
         assert client.get("/notifications/bell", follow_redirects=False).status_code != 200
 
 
-def test_translated(node) -> None:
-    with TestClient(node.app) as client:
-        sign_in(client, "border")
-        client.cookies.set("armsbridge_lang", "mk")
-        html = client.get("/notifications").text
-        assert "Nothing is waiting for you." not in html
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("mk", "3 барања од другата служба чекаат"),
+        ("sq", "3 kërkesa nga shërbimi tjetër në pritje"),
+        ("sr", "3 zahteva druge službe čekaju"),
+    ],
+)
+def test_notices_speak_the_users_language(node, analyst, lang, words) -> None:
+    _seed_exchange(node)
+    with session_scope(make_sessionmaker(node.app.state.engine)) as s:
+        s.scalar(select(User).where(User.username == "analyst")).language = lang
+    html = analyst.get("/notifications").text
+    assert words in html and "%(" not in html

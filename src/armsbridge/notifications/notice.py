@@ -7,11 +7,13 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Notice:
-    """One thing waiting for the user: what (a msgid with %(num)s), how many, and where to go."""
+    """One thing waiting for the user: what (its kind), how many, and where to go.
+
+    The words of each kind are in notifications/templates/_notice.html (ngettext there, so
+    Babel extracts singular and plural together).
+    """
 
     kind: str
-    singular: str
-    plural: str
     count: int
     href: str
     urgent: bool = False

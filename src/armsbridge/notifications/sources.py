@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from armsbridge.audit.models import AuditEntry
 from armsbridge.exchange import requests
 from armsbridge.exchange.request_models import InfoRequest
-from armsbridge.i18n_marker import N_
 from armsbridge.matching import review
 from armsbridge.notifications.notice import Notice
 
@@ -32,8 +31,6 @@ def matches_to_review(session: Session, user: Any, now: datetime) -> list[Notice
         found.append(
             Notice(
                 kind=f"matches:{entity_type}",
-                singular=N_("%(num)s match suggestion to review"),
-                plural=N_("%(num)s match suggestions to review"),
                 count=count,
                 href=f"/matches?type={entity_type}",
             )
@@ -53,16 +50,12 @@ def requests_waiting(session: Session, user: Any, now: datetime) -> list[Notice]
     return [
         Notice(
             "requests:near",
-            N_("%(num)s request due within 24 hours"),
-            N_("%(num)s requests due within 24 hours"),
             near,
             "/exchange/queue?state=open",
             urgent=True,
         ),
         Notice(
             "requests:waiting",
-            N_("%(num)s request from the other service waiting"),
-            N_("%(num)s requests from the other service waiting"),
             len(rows),
             "/exchange/queue?state=open",
         ),
@@ -85,8 +78,6 @@ def answers_arrived(session: Session, user: Any, now: datetime) -> list[Notice]:
     return [
         Notice(
             "answers",
-            N_("%(num)s answer to your requests arrived"),
-            N_("%(num)s answers to your requests arrived"),
             int(count or 0),
             "/exchange/requests",
         )
@@ -107,8 +98,6 @@ def imports_finished(session: Session, user: Any, now: datetime) -> list[Notice]
     return [
         Notice(
             "imports",
-            N_("%(num)s import finished"),
-            N_("%(num)s imports finished"),
             int(count or 0),
             "/imports",
         )
