@@ -123,7 +123,8 @@ def test_peer_hit_and_no_hit_are_shown(node, border, monkeypatch) -> None:
     monkeypatch.setattr(service.hits, "ask_peer", fake_ask)
     monkeypatch.setattr(service, "active_peers", lambda session: [_Peer()])
     answer = _check(border, "SK 1234 AB")
-    assert "MK: hit" in answer.text and "ref=hq3kabcdefgh" in answer.text
+    assert "MK: hit" in answer.text and "hq3kabcd" in answer.text
+    assert "ref=hq3kabcdefgh" not in answer.text  # no exchange.request: no link to request
     answer = _check(border, "A1234567", kind="document")
     assert "MK: no hit" in answer.text
     assert asked == [
@@ -150,3 +151,15 @@ def test_split_name_date() -> None:
     assert service.split_name_date("Xhafer  Bajrami 1986") == ("Xhafer Bajrami", "1986")
     assert service.split_name_date("Xhafer Bajrami 14.03.1986") == ("Xhafer Bajrami", "14.03.1986")
     assert service.split_name_date("01-234-AB") == ("01-234-AB", None)
+
+
+def test_an_analyst_gets_the_request_details_link(node, analyst, monkeypatch) -> None:
+    def fake_ask(session, *, settings, user, peer_name, entries, why):
+        refs = [{"record_type": "vehicle", "ref": "hq3kabcdefgh", "match": "value"}]
+        result = hits.ValueResult(kind="plate", value="x", line=1, items=1, hit=True, refs=refs)
+        return hits.HitAnswer(peer=peer_name, query_id="q", items=1, hits=1, results=[result])
+
+    monkeypatch.setattr(service.hits, "ask_peer", fake_ask)
+    monkeypatch.setattr(service, "active_peers", lambda session: [_Peer()])
+    answer = _check(analyst, "SK 1234 AB")
+    assert "/exchange/requests/new?peer=MK&amp;ref=hq3kabcdefgh&amp;type=vehicle" in answer.text

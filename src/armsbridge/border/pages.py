@@ -48,6 +48,7 @@ def _page(
         "result": result,
         "kinds": service.KINDS,
         "asks_peers": role_allows(user.role, hits.ACTION),
+        "can_request": role_allows(user.role, "exchange.request"),
         "headlines": HEADLINES,
         "skipped": SKIPPED,
         "record_labels": RECORD_LABELS,
