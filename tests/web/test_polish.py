@@ -1,0 +1,49 @@
+"""Polish of the web layer: error pages in the signed-in layout, favicon, the "/" search key."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from .conftest import sign_in
+
+
+def test_an_unknown_address_keeps_the_signed_in_layout(node, analyst) -> None:
+    answer = analyst.get("/no-such-page")
+    assert answer.status_code == 404
+    assert '<nav class="main"' in answer.text and "Sign out" in answer.text
+    assert "There is no page at this address." in answer.text
+
+
+def test_an_unknown_address_signed_out_shows_no_menu(node) -> None:
+    with TestClient(node.app) as client:
+        answer = client.get("/no-such-page")
+        assert answer.status_code == 404
+        assert '<nav class="main"' not in answer.text and "Sign out" not in answer.text
+
+
+def test_a_refused_page_keeps_the_signed_in_layout(node) -> None:
+    with TestClient(node.app) as client:
+        sign_in(client, "border")
+        answer = client.get("/audit")
+        assert answer.status_code == 403
+        assert '<nav class="main"' in answer.text and "Not allowed" in answer.text
+
+
+def test_the_404_page_speaks_the_users_language(node) -> None:
+    with TestClient(node.app) as client:
+        client.cookies.set("armsbridge_lang", "sq")
+        answer = client.get("/no-such-page")
+        assert "There is no page at this address." not in answer.text
+
+
+def test_favicon_is_linked_and_served(node, analyst) -> None:
+    page = analyst.get("/").text
+    assert '<link rel="icon" href="/static/favicon.svg"' in page
+    icon = analyst.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.text.startswith("<svg")
+
+
+def test_slash_focuses_search_from_the_script_file(node, analyst) -> None:
+    script = analyst.get("/static/js/armsbridge.js").text
+    assert 'event.key !== "/"' in script and "main input[type=search]" in script
+    assert "quick-q" in analyst.get("/").text  # the top bar's box the key falls back to
