@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from .conftest import sign_in
+from .conftest import csrf_of, sign_in
+from .test_import_wizard import GOOD, HEADER
 
 
 def test_an_unknown_address_keeps_the_signed_in_layout(node, analyst) -> None:
@@ -47,3 +48,25 @@ def test_slash_focuses_search_from_the_script_file(node, analyst) -> None:
     script = analyst.get("/static/js/armsbridge.js").text
     assert 'event.key !== "/"' in script and "main input[type=search]" in script
     assert "quick-q" in analyst.get("/").text  # the top bar's box the key falls back to
+
+
+def _import(analyst, rows: str):  # noqa: ANN001, ANN202
+    start = analyst.get("/imports")
+    upload = analyst.post(
+        "/imports",
+        data={"profile": "xk-cases", "csrf_token": csrf_of(start.text)},
+        files={"file": ("cases.csv", (HEADER + rows).encode("utf-8"), "text/csv")},
+        follow_redirects=False,
+    )
+    preview = analyst.get(upload.headers["location"])
+    return analyst.post(
+        upload.headers["location"] + "/commit", data={"csrf_token": csrf_of(preview.text)}
+    )
+
+
+def test_import_result_counts_rows_and_links_to_what_was_imported(node, analyst) -> None:
+    one = _import(analyst, GOOD)
+    assert "1 row imported from cases.csv." in one.text
+    assert '<a href="/records/cases">Cases</a>: 1' in one.text
+    two = _import(analyst, GOOD.replace("101", "103") + GOOD.replace("101", "104"))
+    assert "2 rows imported from cases.csv." in two.text
