@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from .conftest import csrf_of, sign_in
+from armsbridge.auth import service as auth_service
+from armsbridge.db.session import make_sessionmaker, session_scope
+
+from .conftest import PASSWORD, csrf_of, sign_in
 from .test_import_wizard import GOOD, HEADER
 
 
@@ -70,3 +73,19 @@ def test_import_result_counts_rows_and_links_to_what_was_imported(node, analyst)
     assert '<a href="/records/cases">Cases</a>: 1' in one.text
     two = _import(analyst, GOOD.replace("101", "103") + GOOD.replace("101", "104"))
     assert "2 rows imported from cases.csv." in two.text
+
+
+def test_audit_entries_link_to_the_users_and_records_trails(node) -> None:
+    with session_scope(make_sessionmaker(node.app.state.engine)) as s:
+        auth_service.create_user(
+            s, username="auditor", password=PASSWORD, role="auditor", jurisdiction="XK"
+        )
+    with TestClient(node.app) as client:
+        sign_in(client, "auditor")
+        page = client.get("/audit").text
+        assert 'class="filters panel"' in page
+        assert 'href="/audit?actor=seed"' in page
+        person = node.ids["person"]
+        assert f'href="/audit?record_type=person&amp;record_id={person}"' in page
+        trail = client.get("/audit", params={"record_type": "person", "record_id": person})
+        assert trail.status_code == 200 and f"person {person}" in trail.text
