@@ -136,6 +136,12 @@ DOMAINS: tuple[Domain, ...] = (
         ),
     ),
     Domain(
+        "border",
+        routers=(_m("border", "pages"),),
+        menu=(MenuEntry("/check", N_("Border check"), "search", 15),),
+    ),
+    Domain("notifications", routers=(_m("notifications", "pages"),)),
+    Domain(
         "indicators",
         routers=(_m("indicators", "api"), _m("indicators", "pages")),
         commands=_m("indicators", "commands"),

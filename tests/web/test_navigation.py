@@ -19,7 +19,15 @@ from armsbridge.web.navigation import NAV, entry_is_routed, page_paths
 
 from .conftest import PASSWORD, sign_in
 
-RECORD_AREAS = ["Search", "Cases", "Persons", "Firearms", "Identify a weapon", "Vehicles"]
+RECORD_AREAS = [
+    "Search",
+    "Border check",
+    "Cases",
+    "Persons",
+    "Firearms",
+    "Identify a weapon",
+    "Vehicles",
+]
 # What each role must find in the navigation (areas whose pages the node serves).
 EXPECTED = {
     "analyst": [

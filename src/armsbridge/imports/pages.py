@@ -20,6 +20,7 @@ from armsbridge.imports.limits import FileLimits
 from armsbridge.imports.profile import PROFILES_DIR, Profile, load_profile
 from armsbridge.imports.readers import open_table
 from armsbridge.imports.service import import_file
+from armsbridge.records.labels import TYPES
 from armsbridge.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -223,4 +224,5 @@ def wizard_commit(request: Request, db: DB, user: Importer, token: str) -> Respo
     except UserError as exc:
         return _file_error(request, token, meta, profile, str(exc))
     (path.parent / "upload.json").unlink()
-    return render(request, "imports/done.html", {"report": report, "profile": profile})
+    context = {"report": report, "profile": profile, "TYPES": TYPES}
+    return render(request, "imports/done.html", context)

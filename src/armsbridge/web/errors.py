@@ -5,9 +5,11 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import Response
 
+from armsbridge.auth.sessions import resolve_principal
 from armsbridge.i18n_marker import N_
 from armsbridge.web.templating import render
 
+NO_PAGE = N_("There is no page at this address. Use the menu, or go back to the dashboard.")
 SERVER_FAULT = N_("The node failed to answer. Give this reference to your administrator.")
 HEADINGS = {
     400: N_("The request could not be used"),
@@ -21,13 +23,33 @@ HEADINGS = {
 }
 
 
+def _resolve_user(request: Request) -> None:
+    # An address no route serves ran no auth dependency: find the signed-in user here, so the
+    # page keeps the signed-in layout (menu, account). Read only: the session is rolled back.
+    factory = getattr(request.app.state, "sessionmaker", None)
+    if "armsbridge_principal" in request.scope or factory is None:
+        return
+    session = factory()
+    try:
+        request.scope["armsbridge_principal"] = resolve_principal(session, request=request)
+    except Exception:  # noqa: BLE001 - the error page is then shown signed out
+        request.scope["armsbridge_principal"] = None
+    finally:
+        session.rollback()
+        session.close()
+
+
 def render_error(request: Request, status: int, message: str, reference: str | None) -> Response:
     """Render an error page with a heading for its status, the message and any reference."""
+    if status == 404:
+        _resolve_user(request)
     from armsbridge.web.templating import formatter
 
     fmt = formatter(request)
     heading = fmt.gettext(HEADINGS.get(status, HEADINGS[400 if status < 500 else 500]))
     text = fmt.gettext(message) if status >= 500 else message
+    if status == 404 and message == "Not Found":  # Starlette's words for an address no route has
+        text = fmt.gettext(NO_PAGE)
     return render(
         request,
         "web/error.html",

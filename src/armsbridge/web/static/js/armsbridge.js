@@ -21,7 +21,23 @@ document.addEventListener("DOMContentLoaded", function () {
      form): j / k next / previous; c same; r not the same; u unsure; z undo (the focused
      suggestion's, else the last decision's, #undo-last). Keys typed into a field are left alone. */
   if (document.querySelector(".suggestion")) { reviewKeys(); }
+  searchKey();
 });
+
+/* "/" focuses the page's search box (the page's own, else the top bar's), unless a field has
+   the keys or a modifier is held. */
+function searchKey() {
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) { return; }
+    var el = document.activeElement;
+    if (el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName))) { return; }
+    var box = document.querySelector("main input[type=search]") || document.getElementById("quick-q");
+    if (!box) { return; }
+    event.preventDefault();
+    box.focus();
+    box.select();
+  });
+}
 
 function reviewKeys() {
   var items = Array.prototype.slice.call(document.querySelectorAll(".suggestion"));
