@@ -76,7 +76,10 @@ GET_ROUTES = {
     "/indicators": NONE,
     "/indicators/report.{fmt}": EXPORT,
     "/indicators/iafq.xlsx": EXPORT,
-    "/exchange/hit": NONE,  # the form and its answers: hit or no hit, a reference, no content
+    "/exchange/hit": NONE,
+    "/check": NONE,  # known here / not known, a hit or no hit from the peer: the search's reads
+    "/notifications": NONE,  # counts of what waits for the user, no record content
+    "/notifications/bell": NONE,  # the form and its answers: hit or no hit, a reference, no content
     "/exchange/requests": NONE,
     "/exchange/requests/new": NONE,
     "/exchange/queue": NONE,
@@ -127,6 +130,7 @@ OTHER_ROUTES = {
     ("POST", "/matches/bulk"): WRITE,
     # Blinded points only (tests/exchange/test_hit_nodes.py records the wire: nothing in clear).
     ("POST", "/exchange/hit"): WRITE,
+    ("POST", "/check"): WRITE,
     ("POST", "/exchange/requests"): WRITE,
     ("POST", "/exchange/queue/{ref}/refuse"): WRITE,
     ("POST", "/operations"): WRITE,
