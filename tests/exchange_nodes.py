@@ -248,6 +248,20 @@ class Node:
         return rows[0][0] if rows else 0
 
 
+@contextmanager
+def running(*nodes: Node) -> Iterator[tuple[Node, ...]]:
+    """Start every node's server, wait until each answers, and stop them all afterwards."""
+    try:
+        for node in nodes:
+            node.launch()
+        for node in nodes:
+            node.wait_ready()
+        yield nodes
+    finally:
+        for node in nodes:
+            node.stop()
+
+
 def wait_for(condition, timeout: float = 60.0, every: float = 0.2) -> None:  # noqa: ANN001
     """Wait until `condition()` is true; fail the test after `timeout` seconds."""
     deadline = time.monotonic() + timeout

@@ -14,7 +14,7 @@ import pytest
 from armsbridge.auth import service as auth
 from armsbridge.auth.principal import node_principal
 from armsbridge.records.service import create_record
-from exchange_nodes import Node
+from exchange_nodes import Node, running
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("exchange-nodes")]
 PASSWORD = "border check browser 2026"
@@ -56,15 +56,8 @@ def nodes(tmp_path: Path) -> Iterator[tuple[Node, Node]]:
     )
     _record(mk, "person", given_name="Џафер", family_name="Бајрами", birth_date="1986-03-14")
     _record(mk, "vehicle", plate_raw="SK 1234 AB", make="Passat")
-    try:
-        for node in (xk, mk):
-            node.launch()
-        for node in (xk, mk):
-            node.wait_ready()
+    with running(xk, mk):
         yield xk, mk
-    finally:
-        for node in (xk, mk):
-            node.stop()
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ import pytest
 from armsbridge.auth import service as auth
 from armsbridge.auth.principal import node_principal
 from armsbridge.records.service import create_record
-from exchange_nodes import Node
+from exchange_nodes import Node, running
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("exchange-nodes")]
 PASSWORD = "browser round trip 2026"
@@ -66,15 +66,8 @@ def nodes(tmp_path: Path) -> Iterator[tuple[Node, Node]]:
         birth_place="Тетово",
         nationality="MK",
     )
-    try:
-        for node in (xk, mk):
-            node.launch()
-        for node in (xk, mk):
-            node.wait_ready()
+    with running(xk, mk):
         yield xk, mk
-    finally:
-        for node in (xk, mk):
-            node.stop()
 
 
 def _reload_until(page, selector: str, timeout_s: float = 60) -> None:  # noqa: ANN001

@@ -12,7 +12,7 @@ import pytest
 from armsbridge.db import keys
 from armsbridge.exchange import refusal_log
 from armsbridge.settings import Settings
-from exchange_nodes import Node
+from exchange_nodes import Node, running
 
 # Helpers of these tests (hit_factories.py) import as top-level modules.
 sys.path.insert(0, str(Path(__file__).parent))
@@ -35,18 +35,11 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Node, Node]
     for node in (xk, mk):
         node.init()
     mk.add_peer(xk)  # MK is given XK's key directly
-    try:
-        for node in (xk, mk):
-            node.launch()
-        for node in (xk, mk):
-            node.wait_ready()
+    with running(xk, mk):
         # XK fetches MK's key from its identity URL and checks the fingerprint given out of band.
         fingerprint = mk.key().fingerprint
         xk.cli("peer", "add", "--name", "MK", "--url", mk.url, "--fingerprint", fingerprint)
         yield xk, mk
-    finally:
-        for node in (xk, mk):
-            node.stop()
 
 
 @pytest.fixture

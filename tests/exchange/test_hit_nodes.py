@@ -21,7 +21,7 @@ from armsbridge.exchange import service
 from armsbridge.exchange.hit_models import HitBudget
 from armsbridge.exchange.hitset import query_items
 from armsbridge.exchange.psi import item_digest
-from exchange_nodes import Node, free_port
+from exchange_nodes import Node, free_port, running
 
 WHY = "case 2026/14 Blace seizure"
 USER_BUDGET = 60
@@ -98,15 +98,10 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Node, Node
         add(session, "phone", "MK", number_raw="070 123 456")
         add_document(session, person, "A1234567", "passport")
     try:
-        for node in (xk, mk):
-            node.launch()
-        for node in (xk, mk):
-            node.wait_ready()
-        yield xk, mk, recorder
+        with running(xk, mk):
+            yield xk, mk, recorder
     finally:
         recorder.close()
-        for node in (xk, mk):
-            node.stop()
 
 
 def _hit(xk: Node, user: str, *args: str, check: bool = True):  # noqa: ANN202

@@ -12,7 +12,7 @@ from contextlib import ExitStack
 import pytest
 from test_two_nodes import _inbox_ids, _outbox_ids, _states
 
-from exchange_nodes import Node, pg_admin_url, pg_database, wait_for
+from exchange_nodes import Node, pg_admin_url, pg_database, running, wait_for
 
 pytestmark = pytest.mark.postgres
 PG_ADMIN = pg_admin_url()
@@ -33,15 +33,8 @@ def pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Node, Node]
             node.init()
         xk.add_peer(mk)
         mk.add_peer(xk)
-        try:
-            for node in (xk, mk):
-                node.launch()
-            for node in (xk, mk):
-                node.wait_ready()
+        with running(xk, mk):
             yield xk, mk
-        finally:
-            for node in (xk, mk):
-                node.stop()
 
 
 def test_both_nodes_run_on_postgresql(pair) -> None:  # noqa: ANN001

@@ -165,11 +165,6 @@ def count_pairs(con: duckdb.DuckDBPyConnection, tables: list[str], rule: Rule) -
     return count_group(con, tables, [rule])[0]
 
 
-def distinct_pairs(con: duckdb.DuckDBPyConnection, tables: list[str], rule: Rule) -> int:
-    """Pairs an exploded rule joins, each once however many elements it shares."""
-    return count_exploded(con, tables, rule, cap=None)[0]
-
-
 def count_exploded(
     con: duckdb.DuckDBPyConnection, tables: list[str], rule: Rule, *, cap: int | None
 ) -> tuple[int, bool]:
