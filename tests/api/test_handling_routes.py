@@ -49,6 +49,7 @@ GET_ROUTES = {
     "/records/{slug}/new": NONE,
     "/records/{slug}/{record_id}": RECORD,
     "/records/{slug}/{record_id}/edit": RECORD,
+    "/records/{slug}/{record_id}/links/new": RECORD,  # the record and the records found to link
     "/attachments/{attachment_id}": DOWNLOAD,
     "/imports": NONE,
     "/imports/{token}": NONE,  # the staging of a file the user brought
@@ -103,6 +104,8 @@ OTHER_ROUTES = {
     ("POST", "/api/cases/{record_id}/status"): WRITE,
     ("POST", "/records/{slug}/new"): WRITE,
     ("POST", "/records/{slug}/{record_id}/edit"): WRITE,
+    ("POST", "/records/{slug}/{record_id}/links/new"): WRITE,
+    ("POST", "/records/links/{link_id}/remove"): WRITE,
     ("POST", "/records/cases/{record_id}/status"): WRITE,
     ("POST", "/records/{slug}/{record_id}/attachments"): WRITE,
     ("POST", "/imports"): WRITE,

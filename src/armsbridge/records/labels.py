@@ -126,6 +126,8 @@ ENUM_LABELS = (
     N_("Suicide"),
     N_("Accident"),
     N_("Other"),
+    N_("Involved in"),
+    N_("Same as"),
     N_("Owner of"),
     N_("User of"),
     N_("Seized from"),
@@ -137,6 +139,12 @@ ENUM_LABELS = (
     N_("Crossed at"),
     N_("Part of"),
     N_("Mentioned in"),
+    N_("Suspect"),
+    N_("Accused"),
+    N_("Convicted"),
+    N_("Victim"),
+    N_("Witness"),
+    N_("Other party"),
 )
 
 

@@ -304,6 +304,12 @@ def record_page(
                 and record_type != "link"
                 and (record_type, record.id) not in shown_marks,
                 "statuses": enum_values("case_statuses") if record_type == "case" else {},
+                "link_kinds": enum_values("link_kinds"),
+                "subject_roles": enum_values("data_subject_roles"),
+                "can_link": "link" in record_types_for(user.role, "write")
+                and role_allows(user.role, "record.create"),
+                "can_unlink": "link" in record_types_for(user.role, "write")
+                and role_allows(user.role, "record.update"),
                 "Place": Place,
                 "matches": matches,
                 "match_status": MATCH_STATUS_LABELS,

@@ -100,7 +100,8 @@ def _variants(query: str, words: list[str]) -> list[list[str]]:
     return [list(dict.fromkeys(options)) for options in variants]
 
 
-def _like_escape(text: str) -> str:
+def like_escape(text: str) -> str:
+    """Return text with LIKE's wildcards and escape character escaped (ESCAPE '\\')."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
@@ -108,7 +109,7 @@ def identifier_pattern(query: str) -> str:
     """Return a LIKE pattern for a serial or plate: normalised, `?` one and `*` any characters."""
     parts = re.split(r"([?*])", query)
     pattern = "".join(
-        _WILDCARDS[p] if p in _WILDCARDS else _like_escape(normalise_serial(p)) for p in parts
+        _WILDCARDS[p] if p in _WILDCARDS else like_escape(normalise_serial(p)) for p in parts
     )
     return f"%{pattern}%"
 
