@@ -243,6 +243,17 @@ def lookup_model(
     return best[1] if best else None
 
 
+def find_entry(
+    make: str | None = None,
+    model: str | None = None,
+    calibre: str | None = None,
+    markings: str | None = None,
+) -> ModelEntry | None:
+    """Return the reference entry a record points to: by make and model, else by its markings."""
+    entry = lookup_model(make, model, calibre) if (make or model) else None
+    return entry or lookup_in_text(markings)
+
+
 def _same_calibre(calibre: str, entry: ModelEntry) -> bool:
     return normalise_calibre(entry.calibre) == calibre
 
