@@ -7,7 +7,14 @@ import csv
 import pytest
 
 from armsbridge.firearms.assess import assess
-from armsbridge.firearms.reference import DATA_DIR, load_models, lookup_model
+from armsbridge.firearms.calibre import lookup_calibre
+from armsbridge.firearms.reference import (
+    DATA_DIR,
+    MEASURED,
+    fact_sources,
+    load_models,
+    lookup_model,
+)
 
 FIREARM_ROWS = [e for e in load_models() if not e.make.startswith("(")]
 
@@ -20,6 +27,44 @@ def test_every_reference_row_names_a_source_and_a_verified_flag_for_its_facts() 
         measured = [row[c] for c in ("barrel_length_cm", "overall_length_cm", "magazine_capacity")]
         if any(measured):
             assert row["facts_source"].strip() and row["facts_verified"] in ("true", "false")
+
+
+def test_every_measured_fact_names_the_source_that_states_it() -> None:
+    for entry in load_models():
+        present = [n for n in MEASURED if getattr(entry, n) is not None]
+        if not present:
+            continue
+        sources = fact_sources(entry.facts_source)
+        for name in present:
+            # A part of the cell names this fact: no fact rests on the row's general source.
+            assert sources[name] != entry.facts_source, (entry.title, name)
+        assert entry.facts_verified, entry.title
+
+
+def test_the_ignition_of_a_model_is_the_one_its_calibre_gives() -> None:
+    for entry in load_models():
+        if entry.ignition:
+            calibre = lookup_calibre(entry.calibre)
+            assert calibre is not None and calibre.ignition == entry.ignition, entry.title
+            assert f"calibres.yaml {calibre.name}" in fact_sources(entry.facts_source)["ignition"]
+
+
+def test_a_facts_source_cell_without_parts_is_the_source_of_every_fact() -> None:
+    assert set(fact_sources("DOMAIN.md §4").values()) == {"DOMAIN.md §4"}
+    parts = fact_sources("barrel_length_cm, magazine_capacity: site A | ignition: site B")
+    assert parts["barrel_length_cm"] == parts["magazine_capacity"] == "site A"
+    assert parts["ignition"] == "site B"
+    assert fact_sources("SKS pattern: fixed magazine")["magazine_capacity"] == (
+        "SKS pattern: fixed magazine"
+    )
+
+
+def test_a_model_without_a_published_capacity_asks_for_it() -> None:
+    result = assess({}, make="Zastava", model="M88")
+    assert lookup_model("Zastava", "M88").magazine_capacity is None
+    assert result.category == "undetermined" and "magazine_capacity" in result.missing
+    assert result.provisional == "B5"
+    assert [(a.point, a.if_) for a in result.alternatives] == [("A7(a)", "magazine_capacity > 20")]
 
 
 def test_the_table_covers_the_models_most_seized_in_the_region() -> None:
@@ -58,19 +103,19 @@ def test_reference_facts_decide_the_zastava_m70_and_m57() -> None:
 
 def test_stated_facts_override_the_reference_and_the_contradiction_is_reported() -> None:
     result = assess({"action": "semi_automatic"}, make="Zastava", model="M70")
-    assert result.point == "A7(b)"  # the record's action, the reference's 30-round magazine
+    assert result.category == "undetermined"  # the record's action, not the reference's A2
+    assert "magazine_capacity" in result.missing  # no verified capacity in the reference: asked
     assert len(result.contradictions) == 1
     text = result.contradictions[0]
     assert "action = semi_automatic" in text and "gives automatic" in text
     assert text in result.reasons
-    stated = assess(
-        {"magazine_capacity": 10, "action": "semi_automatic"}, make="Zastava", model="M70"
-    )
-    assert stated.point == "B4"
+    stated = assess({"magazine_capacity": 25}, make="CZ", model="CZ 75")
+    assert stated.point == "A7(a)"  # the reference's 16 rounds would give B5
     used = [r for r in stated.reasons if not r.startswith("contradiction")]
-    assert "magazine_capacity = 10 (< 11)" in used
-    assert not any("magazine_capacity = 30" in r for r in used)
-    assert any("magazine_capacity = 10" in c for c in stated.contradictions)
+    assert "magazine_capacity = 25 (> 20)" in used
+    assert not any("magazine_capacity = 16" in r for r in used)
+    assert any("magazine_capacity = 25" in c and "gives 16" in c for c in stated.contradictions)
+    assert assess({}, make="CZ", model="CZ 75").point == "B5"
 
 
 def test_a_live_calibre_on_a_blank_model_is_a_contradiction() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from armsbridge.firearms.calibre import lookup_calibre, normalise_calibre
 from armsbridge.firearms.categories import categorize_known, complete, load_rules
 from armsbridge.firearms.provisional import add_provisional
-from armsbridge.firearms.reference import ModelEntry, lookup_in_text, lookup_model, parse_markings
+from armsbridge.firearms.reference import ModelEntry, find_entry, parse_markings
 from armsbridge.firearms.schemas import CategoryResult, FirearmFacts
 
 IDENTITY = ("make", "model", "calibre", "markings")
@@ -54,8 +54,7 @@ def reference_facts(
     markings: str | None = None,
 ) -> Reference:
     """Find the reference entry of a make/model (or of a marking) and the facts it gives."""
-    entry = lookup_model(make, model, calibre) if (make or model) else None
-    entry = entry or lookup_in_text(markings)
+    entry = find_entry(make, model, calibre, markings)
     facts: dict[str, tuple[Any, str]] = {}
     if entry is not None:
         for name, (value, source, verified) in entry.facts().items():

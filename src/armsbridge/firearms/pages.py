@@ -101,7 +101,9 @@ def identify_page(request: Request, user: Reader) -> Response:
     # A changed answer is asked again even when the reference or the kind now fills it.
     ask = {name for name in request.query_params.getlist("ask") if name in QUESTIONS}
     pending = [name for name in order if name in result.missing or name in ask]
-    if not pending and not facts:
+    # Nothing given yet: start with the first questions. Once a make, model or marking is given,
+    # only what the answer still depends on is asked (not what the reference already says).
+    if not pending and not facts and not any(identity.values()):
         pending = order[:PER_STEP]
     questions = [
         {"name": name, "text": QUESTIONS[name], **_widget(name)} for name in pending[:PER_STEP]

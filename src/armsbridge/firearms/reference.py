@@ -19,6 +19,25 @@ DATA_DIR = Path(__file__).parent / "data"
 KINDS = frozenset(get_args(Kind))
 
 
+MEASURED = ("ignition", "barrel_length_cm", "overall_length_cm", "magazine_capacity")
+
+
+def fact_sources(text: str) -> dict[str, str]:
+    """Return the source of each measured fact from a facts_source cell.
+
+    The cell is either one source for every fact or parts separated by " | ", each naming the
+    facts it covers before a colon ("barrel_length_cm, magazine_capacity: SOURCE | ignition: ...").
+    """
+    out = dict.fromkeys(MEASURED, text)
+    for part in text.split(" | "):
+        names, sep, source = part.partition(":")
+        fields = [n.strip() for n in names.split(",")]
+        if sep and fields and all(f in MEASURED for f in fields):
+            for name in fields:
+                out[name] = source.strip()
+    return out
+
+
 @dataclass(frozen=True)
 class ModelEntry:
     """One row of the make/model reference table."""
@@ -80,7 +99,7 @@ class ModelEntry:
         """Return the categorisation facts of the entry as {name: (value, source, verified)}."""
         out: dict[str, tuple[Any, str, bool]] = {}
         row = (self.source, self.verified)
-        measured = (self.facts_source or self.source, self.facts_verified)
+        sources = fact_sources(self.facts_source or self.source)
         if self.kind in KINDS:
             out["kind"] = (self.kind, *row)
         if self.action:
@@ -89,10 +108,10 @@ class ModelEntry:
             out["alarm_signal_device"] = (True, *row)
         elif self.device == "acoustic":
             out["converted_to"] = ("salute_acoustic", *row)
-        for name in ("ignition", "barrel_length_cm", "overall_length_cm", "magazine_capacity"):
+        for name in MEASURED:
             value = getattr(self, name)
             if value is not None:
-                out[name] = (value, *measured)
+                out[name] = (value, sources[name], self.facts_verified)
         return out
 
 
@@ -222,6 +241,17 @@ def lookup_model(
             if best is None or score > best[0]:
                 best = (score, entry)
     return best[1] if best else None
+
+
+def find_entry(
+    make: str | None = None,
+    model: str | None = None,
+    calibre: str | None = None,
+    markings: str | None = None,
+) -> ModelEntry | None:
+    """Return the reference entry a record points to: by make and model, else by its markings."""
+    entry = lookup_model(make, model, calibre) if (make or model) else None
+    return entry or lookup_in_text(markings)
 
 
 def _same_calibre(calibre: str, entry: ModelEntry) -> bool:

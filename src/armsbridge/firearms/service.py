@@ -18,7 +18,7 @@ from armsbridge.firearms.categories import categorize, load_rules
 from armsbridge.firearms.conversion import ConversionCheck, Lot, evaluate
 from armsbridge.firearms.derive import apply_derived, categorize_record, write_grams
 from armsbridge.firearms.models import TraceRequest
-from armsbridge.firearms.reference import lookup_model, parse_markings
+from armsbridge.firearms.reference import find_entry, parse_markings
 from armsbridge.firearms.schemas import OBSERVATIONS, CategoryResult, parse_facts
 from armsbridge.firearms.serial_search import search_serials
 from armsbridge.records.handling import provenance_of
@@ -275,7 +275,8 @@ def identify(
     markings: str | None = None,
 ) -> dict[str, Any]:
     """Tell what the reference data knows of a make/model, calibre and marking text."""
-    ref = lookup_model(make, model)
+    # The same entry the categorisation uses, so the page shows what decided the answer.
+    ref = find_entry(make, model, calibre, markings)
     cal = lookup_calibre(calibre) if calibre else None
     marks = parse_markings(markings)
     blank = bool((ref and ref.blank_firing) or (cal and cal.blank) or any(m.blank for m in marks))
