@@ -304,6 +304,11 @@ def record_page(
                 and record_type != "link"
                 and (record_type, record.id) not in shown_marks,
                 "statuses": enum_values("case_statuses") if record_type == "case" else {},
+                "allowed_statuses": (
+                    service.allowed_statuses(record.status) if record_type == "case" else []
+                ),
+                "status_values": {},
+                "status_errors": {},
                 "Place": Place,
                 "matches": matches,
                 "match_status": MATCH_STATUS_LABELS,
@@ -385,36 +390,6 @@ async def update_page(
     except Conflict as exc:
         return _form(request, record_type, values=dict(form), message=str(exc), record=record)
     return RedirectResponse(href(record_type, record), status_code=303)
-
-
-@router.post("/records/cases/{record_id}/status")
-def case_status_page(
-    request: Request,
-    db: DB,
-    user: Updater,
-    record_id: int,
-    status: Annotated[str, Form()],
-    changed_on: Annotated[str, Form()],
-    court_reference: Annotated[str, Form()] = "",
-    note: Annotated[str, Form()] = "",
-) -> Response:
-    """Move a case to its next status on a date (the history keeps every step)."""
-    case = load(db, user, "case", record_id, "record.update")
-    if status not in enum_values("case_statuses"):
-        raise ValidationFailed(
-            f"status: {status!r} is not a case status",
-            [{"field": "status", "value": status, "expected": "a case status"}],
-        )
-    service.add_status_change(
-        db,
-        case_id=case.id,
-        status=status,
-        changed_on=changed_on,
-        user=user,
-        court_reference=court_reference.strip() or None,
-        note=note.strip() or None,
-    )
-    return RedirectResponse(href("case", case), status_code=303)
 
 
 @router.post("/records/{slug}/{record_id}/attachments")

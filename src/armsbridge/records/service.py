@@ -294,6 +294,11 @@ def status_change_problem(current: str | None, new: str) -> str | None:
     return None
 
 
+def allowed_statuses(current: str | None) -> list[str]:
+    """Return the statuses a case may move to from `current`, in procedure order."""
+    return [code for code in _status_rules()[0] if status_change_problem(current, code) is None]
+
+
 def status_rank(status: str) -> int:
     """Return a status's place in the procedure (verdicts share the last place)."""
     return _status_rules()[0].get(status, -1)

@@ -1,0 +1,118 @@
+"""Forms that guide: only the allowed status steps; a refusal keeps the input, says what to do."""
+
+from __future__ import annotations
+
+import re
+
+from .conftest import csrf_of
+
+
+def _options(html: str, select_id: str) -> list[str]:
+    block = html.split(f'id="{select_id}"')[1].split("</select>")[0]
+    return [v for v in re.findall(r'<option value="([^"]*)"', block) if v]
+
+
+def _move(client, case_url: str, page: str, **data: str):
+    return client.post(
+        f"{case_url}/status",
+        data={"csrf_token": csrf_of(page), **data},
+        follow_redirects=False,
+    )
+
+
+def test_the_status_form_offers_only_the_steps_allowed_from_the_current_status(node, analyst):
+    url = f"/records/cases/{node.ids['case']}"
+    page = analyst.get(url).text
+    assert _options(page, "st") == [
+        "under_investigation",
+        "referred_to_prosecution",
+        "indicted",
+        "convicted",
+        "acquitted",
+        "dismissed",
+    ]
+    moved = _move(
+        analyst, url, page, status="indicted", changed_on="05.03.2026", from_status="reported"
+    )
+    assert moved.status_code == 303
+    page = analyst.get(url).text
+    assert _options(page, "st") == ["convicted", "acquitted", "dismissed"]
+    assert "Reported" not in page.split('id="st"')[1].split("</select>")[0]
+    _move(analyst, url, page, status="convicted", changed_on="06.03.2026", from_status="indicted")
+    page = analyst.get(url).text
+    assert 'id="st"' not in page
+    assert "its status cannot change" in page
+
+
+def test_a_stale_status_form_is_shown_again_with_the_input_and_what_happened(node, analyst):
+    url = f"/records/cases/{node.ids['case']}"
+    stale = analyst.get(url).text  # drawn while the case is reported
+    other = _move(
+        analyst, url, stale, status="indicted", changed_on="05.03.2026", from_status="reported"
+    )
+    assert other.status_code == 303  # another writer moves it first
+    answer = _move(
+        analyst,
+        url,
+        stale,
+        status="under_investigation",
+        changed_on="06.03.2026",
+        court_reference="K-77/26",
+        note="hearing set",
+        from_status="reported",
+    )
+    assert answer.status_code == 409
+    assert "moved from Reported to Indicted" in answer.text
+    assert "Under investigation can no longer follow Indicted" in answer.text
+    assert 'value="06.03.2026"' in answer.text
+    assert 'value="K-77/26"' in answer.text and 'value="hearing set"' in answer.text
+    assert _options(answer.text, "st") == ["convicted", "acquitted", "dismissed"]
+    again = _move(
+        analyst,
+        url,
+        answer.text,
+        status="convicted",
+        changed_on="06.03.2026",
+        from_status="indicted",
+    )
+    assert again.status_code == 303
+
+
+def test_a_status_date_before_the_last_step_keeps_the_input_and_names_the_problem(node, analyst):
+    url = f"/records/cases/{node.ids['case']}"
+    page = analyst.get(url).text
+    _move(
+        analyst,
+        url,
+        page,
+        status="under_investigation",
+        changed_on="05.03.2026",
+        from_status="reported",
+    )
+    page = analyst.get(url).text
+    answer = _move(
+        analyst,
+        url,
+        page,
+        status="indicted",
+        changed_on="04.03.2026",
+        from_status="under_investigation",
+    )
+    assert answer.status_code == 409
+    assert "before the last status change (2026-03-05)" in answer.text
+    assert "Nothing was recorded" in answer.text
+    assert 'value="04.03.2026"' in answer.text
+    assert '<option value="indicted" selected>' in answer.text
+
+
+def test_a_status_date_that_is_not_a_date_is_marked_at_the_field_with_focus(node, analyst):
+    url = f"/records/cases/{node.ids['case']}"
+    page = analyst.get(url).text
+    answer = _move(
+        analyst, url, page, status="indicted", changed_on="31.02.2026", from_status="reported"
+    )
+    assert answer.status_code == 422
+    field = answer.text.split('id="st-on"')[1].split(">")[0]
+    assert 'aria-invalid="true"' in field and "autofocus" in field
+    assert "a real calendar date" in answer.text
+    assert "You entered “31.02.2026”" in answer.text
