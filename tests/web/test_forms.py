@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from armsbridge.records.labels import TYPES
+from armsbridge.records.validation import type_fields
+
 from .conftest import csrf_of
 
 
@@ -116,3 +121,57 @@ def test_a_status_date_that_is_not_a_date_is_marked_at_the_field_with_focus(node
     assert 'aria-invalid="true"' in field and "autofocus" in field
     assert "a real calendar date" in answer.text
     assert "You entered “31.02.2026”" in answer.text
+
+
+def _bad_and_kept(record_type: str) -> tuple[str, str, str, str]:
+    """A field given a value it cannot take, and a text field given a good one."""
+    fields = type_fields(record_type)
+    typed = [n for n, s in fields.items() if s.get("type") in ("int", "float", "date")]
+    if typed:
+        bad = typed[0]
+        bad_value = "31.02.2026" if fields[bad]["type"] == "date" else "abc"
+    else:  # only texts and choices: a text too long for its field
+        bad, spec = next((n, s) for n, s in fields.items() if s.get("max_length", 999) < 50)
+        bad_value = "9" * (spec["max_length"] + 1)
+    kept = next(
+        n
+        for n, s in fields.items()
+        if s.get("type", "text") == "text" and n not in ("external_ref", "source_ref", bad)
+    )
+    return bad, bad_value, kept, "Kept – Ќ 1"
+
+
+def _check_kept(answer, bad: str, bad_value: str, kept: str, kept_value: str) -> None:
+    assert answer.status_code == 422
+    html = answer.text
+    summary = html.split('class="notice error error-summary"')[1].split("</div>")[0]
+    assert f'href="#f-{bad}"' in summary
+    tag = html.split(f'id="f-{bad}"')[1].split(">")[0]
+    assert 'aria-invalid="true"' in tag
+    first_invalid = re.search(r"<(input|select|textarea)[^>]*aria-invalid[^>]*>", html).group(0)
+    assert "autofocus" in first_invalid and html.count("autofocus") == 1
+    assert f"You entered “{bad_value}”." in html.split(f'id="e-{bad}"')[1][:300]
+    assert kept_value in html.split(f'id="f-{kept}"')[1][:400]
+
+
+@pytest.mark.parametrize("record_type", list(TYPES))
+def test_a_new_record_form_with_an_error_keeps_the_input_and_says_what_to_do(analyst, record_type):
+    bad, bad_value, kept, kept_value = _bad_and_kept(record_type)
+    slug = TYPES[record_type][0]
+    form = analyst.get(f"/records/{slug}/new")
+    answer = analyst.post(
+        f"/records/{slug}/new",
+        data={bad: bad_value, kept: kept_value, "csrf_token": csrf_of(form.text)},
+    )
+    _check_kept(answer, bad, bad_value, kept, kept_value)
+
+
+@pytest.mark.parametrize("record_type", ["case", "event", "person", "firearm", "vehicle", "phone"])
+def test_an_edit_form_with_an_error_keeps_the_input_and_says_what_to_do(node, analyst, record_type):
+    bad, bad_value, kept, kept_value = _bad_and_kept(record_type)
+    url = f"/records/{TYPES[record_type][0]}/{node.ids[record_type]}/edit"
+    edit = analyst.get(url)
+    answer = analyst.post(
+        url, data={bad: bad_value, kept: kept_value, "csrf_token": csrf_of(edit.text)}
+    )
+    _check_kept(answer, bad, bad_value, kept, kept_value)

@@ -22,9 +22,9 @@ def form_fields(
 ) -> list[dict[str, Any]]:
     """Return one dict per field to draw: name, label, widget, options, value, error."""
     values = values or {}
-    errors: dict[str, str] = {}
+    errors: dict[str, dict[str, str]] = {}
     for problem in problems or []:
-        errors.setdefault(problem.get("field", ""), problem.get("expected", ""))
+        errors.setdefault(problem.get("field", ""), problem)
     derived = set(DERIVED_FIELDS.get(record_type, ()))
     out = []
     for name, spec in type_fields(record_type).items():
@@ -41,6 +41,7 @@ def form_fields(
         if kind == "text" and not spec.get("max_length"):
             widget = "textarea"
         value = values.get(name)
+        problem = errors.get(name)
         if isinstance(value, list):
             value = ", ".join(str(v) for v in value)
         if isinstance(value, date):
@@ -54,11 +55,16 @@ def form_fields(
                 "required": bool(spec.get("required")),
                 "options": enum_values(spec["enum"]) if kind == "enum" else None,
                 "value": "" if value is None else value,
-                "error": errors.get(name),
+                "error": (problem.get("expected") or "a valid value") if problem else None,
+                "entered": problem.get("value", "") if problem else None,
                 "hint": "yyyy, yyyy-mm, dd.mm.yyyy" if kind == "partial_date" else None,
                 "step": "any" if kind == "float" else None,
             }
         )
+    # Focus goes to the first field that needs attention (the summary above links to each).
+    first = next((f for f in out if f["error"] is not None), None)
+    if first is not None:
+        first["autofocus"] = True
     return out
 
 
