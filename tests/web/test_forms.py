@@ -175,3 +175,40 @@ def test_an_edit_form_with_an_error_keeps_the_input_and_says_what_to_do(node, an
         url, data={bad: bad_value, kept: kept_value, "csrf_token": csrf_of(edit.text)}
     )
     _check_kept(answer, bad, bad_value, kept, kept_value)
+
+
+def test_the_new_record_form_offers_only_the_users_own_jurisdiction(analyst):
+    form = analyst.get("/records/cases/new").text
+    assert _options(form, "f-jurisdiction") == ["XK"]
+
+
+def test_a_posted_other_jurisdiction_is_refused_at_its_field_not_replaced(node, analyst):
+    form = analyst.get("/records/cases/new")
+    answer = analyst.post(
+        "/records/cases/new",
+        data={
+            "jurisdiction": "MK",
+            "reference": "MK-FORGED-1",
+            "kind": "trafficking",
+            "csrf_token": csrf_of(form.text),
+        },
+    )
+    assert answer.status_code == 422
+    error = answer.text.split('id="e-jurisdiction"')[1].split("</div>")[0]
+    assert "You entered “MK”" in error and "XK (the jurisdiction you write for)" in error
+    assert 'value="MK-FORGED-1"' in answer.text
+    listed = analyst.get("/records/cases").text
+    assert "MK-FORGED-1" not in listed
+
+
+def test_an_edit_cannot_move_a_record_to_another_jurisdiction(node, analyst):
+    url = f"/records/vehicles/{node.ids['vehicle']}/edit"
+    edit = analyst.get(url)
+    assert 'name="jurisdiction"' not in edit.text
+    answer = analyst.post(
+        url,
+        data={"jurisdiction": "MK", "make": "Golf", "csrf_token": csrf_of(edit.text)},
+    )
+    assert answer.status_code == 422
+    assert "XK (the jurisdiction you write for)" in answer.text
+    assert "XK" in analyst.get(f"/records/vehicles/{node.ids['vehicle']}").text

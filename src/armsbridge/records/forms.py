@@ -19,8 +19,13 @@ def form_fields(
     values: dict[str, Any] | None = None,
     problems: list[dict[str, str]] | None = None,
     editing: bool = False,
+    choices: dict[str, list[str]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Return one dict per field to draw: name, label, widget, options, value, error."""
+    """Return one dict per field to draw: name, label, widget, options, value, error.
+
+    `choices` narrows the options of a choice field to those the user may pick (their own
+    jurisdiction); the service refuses any other, the form only reflects it.
+    """
     values = values or {}
     errors: dict[str, dict[str, str]] = {}
     for problem in problems or []:
@@ -53,7 +58,7 @@ def form_fields(
                 "widget": widget,
                 "type": kind,
                 "required": bool(spec.get("required")),
-                "options": enum_values(spec["enum"]) if kind == "enum" else None,
+                "options": _options(spec, (choices or {}).get(name)) if kind == "enum" else None,
                 "value": "" if value is None else value,
                 "error": (problem.get("expected") or "a valid value") if problem else None,
                 "entered": problem.get("value", "") if problem else None,
@@ -66,6 +71,13 @@ def form_fields(
     if first is not None:
         first["autofocus"] = True
     return out
+
+
+def _options(spec: dict[str, Any], allowed: list[str] | None) -> dict[str, str]:
+    options = enum_values(spec["enum"])
+    if allowed is None:
+        return options
+    return {code: label for code, label in options.items() if code in allowed}
 
 
 def submitted_values(

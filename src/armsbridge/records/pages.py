@@ -178,12 +178,19 @@ def _form(
     request: Request,
     record_type: str,
     *,
+    user: Principal,
     values: dict[str, Any],
     problems: list[dict[str, str]] | None = None,
     message: str | None = None,
     record: Any = None,
 ) -> Response:
-    fields = form_fields(record_type, values=values, problems=problems, editing=record is not None)
+    fields = form_fields(
+        record_type,
+        values=values,
+        problems=problems,
+        editing=record is not None,
+        choices={"jurisdiction": service.writable_jurisdictions(user)},
+    )
     known = {f["name"] for f in fields}
     other = [p for p in problems or [] if p.get("field") not in known]
     return render(
@@ -206,7 +213,7 @@ def _form(
 def new_page(request: Request, user: Creator, slug: str) -> Response:
     """An empty form for a new record of one type."""
     record_type = record_type_of(slug, user, "write")
-    return _form(request, record_type, values={"jurisdiction": user.jurisdiction})
+    return _form(request, record_type, user=user, values={"jurisdiction": user.jurisdiction})
 
 
 @router.post("/records/{slug}/new")
@@ -218,10 +225,12 @@ async def create_page(request: Request, db: DB, user: Creator, slug: str) -> Res
     try:
         with db.begin_nested():
             record = service.create_record(db, record_type=record_type, data=data, user=user)
-    except ValidationFailed as exc:
-        return _form(request, record_type, values=dict(form), problems=exc.problems)
-    except (Conflict, PermissionDenied) as exc:
-        return _form(request, record_type, values=dict(form), message=str(exc))
+    except (ValidationFailed, PermissionDenied) as exc:
+        if exc.problems:
+            return _form(request, record_type, user=user, values=dict(form), problems=exc.problems)
+        return _form(request, record_type, user=user, values=dict(form), message=str(exc))
+    except Conflict as exc:
+        return _form(request, record_type, user=user, values=dict(form), message=str(exc))
     return RedirectResponse(href(record_type, record), status_code=303)
 
 
@@ -366,7 +375,7 @@ def edit_page(request: Request, db: DB, user: Updater, slug: str, record_id: int
     """The form of an existing record, filled with its values."""
     record_type = record_type_of(slug, user, "write")
     record = service.writable_record(db, user=user, record_type=record_type, record_id=record_id)
-    return _form(request, record_type, values=record_as_dict(record), record=record)
+    return _form(request, record_type, user=user, values=record_as_dict(record), record=record)
 
 
 @router.post("/records/{slug}/{record_id}/edit")
@@ -380,15 +389,18 @@ async def update_page(
     data = submitted_values(record_type, form, editing=True, current=record_as_dict(record))
     if record_type == "case":
         data.pop("status", None)  # a case's status moves only through a dated status change
+    if form.get("jurisdiction"):  # never on the edit form: posted anyway, it is refused
+        data["jurisdiction"] = str(form["jurisdiction"]).strip()
     try:
         with db.begin_nested():
             service.update_record(
                 db, record_type=record_type, record_id=record.id, data=data, user=user
             )
-    except ValidationFailed as exc:
-        return _form(request, record_type, values=dict(form), problems=exc.problems, record=record)
-    except Conflict as exc:
-        return _form(request, record_type, values=dict(form), message=str(exc), record=record)
+    except (ValidationFailed, PermissionDenied, Conflict) as exc:
+        again = {"values": dict(form), "record": record}
+        if exc.problems:
+            return _form(request, record_type, user=user, problems=exc.problems, **again)
+        return _form(request, record_type, user=user, message=str(exc), **again)
     return RedirectResponse(href(record_type, record), status_code=303)
 
 
