@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
@@ -212,3 +213,45 @@ def test_an_edit_cannot_move_a_record_to_another_jurisdiction(node, analyst):
     assert answer.status_code == 422
     assert "XK (the jurisdiction you write for)" in answer.text
     assert "XK" in analyst.get(f"/records/vehicles/{node.ids['vehicle']}").text
+
+
+def _new_person(analyst, birth_date: str):
+    form = analyst.get("/records/persons/new")
+    return analyst.post(
+        "/records/persons/new",
+        data={
+            "given_name": "Arben",
+            "family_name": "Krasniqi",
+            "birth_date": birth_date,
+            "csrf_token": csrf_of(form.text),
+        },
+        follow_redirects=False,
+    )
+
+
+def test_a_birth_date_in_2091_is_refused_naming_the_field_and_the_latest_date(analyst):
+    today = date.today().isoformat()
+    answer = _new_person(analyst, "14.03.2091")
+    assert answer.status_code == 422
+    summary = answer.text.split("error-summary")[1].split("</div>")[0]
+    assert '<a href="#f-birth_date">Date of birth</a>' in summary
+    assert f"a date no later than {today} (today)" in summary
+    error = answer.text.split('id="e-birth_date"')[1].split("</div>")[0]
+    assert "You entered “14.03.2091”" in error and today in error
+    assert 'value="Arben"' in answer.text
+
+
+def test_a_birth_date_of_today_is_allowed(analyst):
+    answer = _new_person(analyst, date.today().strftime("%d.%m.%Y"))
+    assert answer.status_code == 303
+
+
+def test_date_fields_say_their_bounds_before_anything_is_typed(analyst):
+    form = analyst.get("/records/persons/new").text
+    hint = form.split('id="h-birth_date"')[1].split("</div>")[0]
+    assert "from 1900-01-01" in hint
+    assert f"no later than today ({date.today().isoformat()})" in hint
+    event = analyst.get("/records/events/new").text
+    assert "no later than today" in event.split('id="h-occurred_on"')[1].split("</div>")[0]
+    case = analyst.get("/records/cases/new").text
+    assert "no later than" not in case.split('id="h-retention_review_on"')[1].split("</div>")[0]

@@ -5,9 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from armsbridge.i18n_marker import N_
 from armsbridge.records.labels import field_label
 from armsbridge.records.validation import DERIVED_FIELDS, model_for, type_fields
 from armsbridge.vocab.service import enum_values
+from armsbridge.vocab.values import date_limits
+
+FORMATS = {"partial_date": "yyyy, yyyy-mm, dd.mm.yyyy", "date": "dd.mm.yyyy"}
+FROM = N_("from %(date)s")
+UNTIL_TODAY = N_("no later than today (%(date)s)")
+UNTIL = N_("no later than %(date)s")
 
 # Fields a form never shows: computed ones and the provenance kept by the system.
 HIDDEN = {"external_ref", "source_ref"}
@@ -62,7 +69,8 @@ def form_fields(
                 "value": "" if value is None else value,
                 "error": (problem.get("expected") or "a valid value") if problem else None,
                 "entered": problem.get("value", "") if problem else None,
-                "hint": "yyyy, yyyy-mm, dd.mm.yyyy" if kind == "partial_date" else None,
+                "hint": FORMATS.get(kind),
+                "limits": _limits(spec) if kind in FORMATS else [],
                 "step": "any" if kind == "float" else None,
             }
         )
@@ -70,6 +78,17 @@ def form_fields(
     first = next((f for f in out if f["error"] is not None), None)
     if first is not None:
         first["autofocus"] = True
+    return out
+
+
+def _limits(spec: dict[str, Any]) -> list[tuple[str, str]]:
+    """The bounds of a date field (records.yaml), as (message, ISO date) for its hint."""
+    earliest, latest = date_limits(spec)
+    out = []
+    if earliest is not None:
+        out.append((FROM, earliest.isoformat()))
+    if latest is not None:
+        out.append((UNTIL_TODAY if spec["not_after"] == "today" else UNTIL, latest.isoformat()))
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -26,8 +27,9 @@ from armsbridge.records.models import RECORD_MODELS, Attachment, Place
 from armsbridge.records.validation import record_as_dict
 from armsbridge.vocab.registry import by_slug
 from armsbridge.vocab.service import enum_values
+from armsbridge.vocab.values import translate_expected
 from armsbridge.web.access_log import log_now
-from armsbridge.web.templating import render
+from armsbridge.web.templating import formatter, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 PAGE_SIZE = 50
@@ -203,6 +205,7 @@ def _form(
                 "record": record,
                 "message": message,
                 "other_problems": other,
+                "expected": partial(translate_expected, gettext=formatter(request).gettext),
             }
         ),
         status_code=422 if problems or message else 200,

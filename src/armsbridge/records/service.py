@@ -34,7 +34,7 @@ from armsbridge.records.models import (
 )
 from armsbridge.records.validation import model_for, prepare_values, record_as_dict
 from armsbridge.vocab.service import enum_values, load_enums
-from armsbridge.vocab.values import STEP_DATE, coerce_value
+from armsbridge.vocab.values import OWN_JURISDICTION, STEP_DATE, coerce_value
 
 # --- after a write ---------------------------------------------------------------------------
 
@@ -86,7 +86,7 @@ def check_write(user: Principal, record_type: str, jurisdiction: str | None = No
                 {
                     "field": "jurisdiction",
                     "value": str(jurisdiction),
-                    "expected": f"{user.jurisdiction} (the jurisdiction you write for)",
+                    "expected": OWN_JURISDICTION % {"jurisdiction": user.jurisdiction},
                 }
             ],
         )

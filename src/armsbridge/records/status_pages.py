@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -15,6 +16,7 @@ from armsbridge.records import service
 from armsbridge.records.labels import title_of
 from armsbridge.records.pages import href, load
 from armsbridge.vocab.service import enum_values
+from armsbridge.vocab.values import translate_expected
 from armsbridge.web.templating import formatter, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -58,6 +60,7 @@ def _again(
         "messages": messages,
         "status_values": values,
         "status_errors": errors or {},
+        "expected": partial(translate_expected, gettext=formatter(request).gettext),
     }
     return render(request, "records/status.html", context, status_code=status_code)
 
