@@ -255,3 +255,21 @@ def test_date_fields_say_their_bounds_before_anything_is_typed(analyst):
     assert "no later than today" in event.split('id="h-occurred_on"')[1].split("</div>")[0]
     case = analyst.get("/records/cases/new").text
     assert "no later than" not in case.split('id="h-retention_review_on"')[1].split("</div>")[0]
+
+
+def test_a_case_edit_form_leaves_the_status_to_the_status_form(node, analyst):
+    url = f"/records/cases/{node.ids['case']}"
+    edit = analyst.get(f"{url}/edit")
+    assert 'name="status"' not in edit.text
+    changed = analyst.post(
+        f"{url}/edit",
+        data={
+            "reference": "XK-2026-001",
+            "kind": "trafficking",
+            "status": "indicted",
+            "csrf_token": csrf_of(edit.text),
+        },
+        follow_redirects=False,
+    )
+    assert changed.status_code == 303
+    assert _options(analyst.get(url).text, "st")[0] == "under_investigation"  # still reported

@@ -18,6 +18,10 @@ UNTIL = N_("no later than %(date)s")
 
 # Fields a form never shows: computed ones and the provenance kept by the system.
 HIDDEN = {"external_ref", "source_ref"}
+# Fields an edit form leaves out: the owner never changes; a case's status moves only through
+# a dated status change (its own form on the case page).
+EDIT_HIDDEN = {"jurisdiction"}
+EDIT_HIDDEN_OF = {"case": {"status"}}
 
 
 def form_fields(
@@ -38,9 +42,11 @@ def form_fields(
     for problem in problems or []:
         errors.setdefault(problem.get("field", ""), problem)
     derived = set(DERIVED_FIELDS.get(record_type, ()))
+    if editing:
+        derived |= EDIT_HIDDEN | EDIT_HIDDEN_OF.get(record_type, set())
     out = []
     for name, spec in type_fields(record_type).items():
-        if name in derived or name in HIDDEN or (editing and name == "jurisdiction"):
+        if name in derived or name in HIDDEN:
             continue
         kind = spec.get("type", "text")
         widget = {

@@ -390,8 +390,6 @@ async def update_page(
     record = service.writable_record(db, user=user, record_type=record_type, record_id=record_id)
     form = await request.form()
     data = submitted_values(record_type, form, editing=True, current=record_as_dict(record))
-    if record_type == "case":
-        data.pop("status", None)  # a case's status moves only through a dated status change
     if form.get("jurisdiction"):  # never on the edit form: posted anyway, it is refused
         data["jurisdiction"] = str(form["jurisdiction"]).strip()
     try:
