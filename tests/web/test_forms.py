@@ -273,3 +273,16 @@ def test_a_case_edit_form_leaves_the_status_to_the_status_form(node, analyst):
     )
     assert changed.status_code == 303
     assert _options(analyst.get(url).text, "st")[0] == "under_investigation"  # still reported
+
+
+def test_a_form_says_what_it_expects_in_the_users_language(analyst):
+    page = analyst.get("/account")
+    analyst.post(
+        "/language", data={"language": "mk", "next": "/", "csrf_token": csrf_of(page.text)}
+    )
+    answer = _new_person(analyst, "2091")
+    assert answer.status_code == 422
+    error = answer.text.split('id="e-birth_date"')[1].split("</div>")[0]
+    assert "Внесовте “2091”." in error
+    assert f"датум не подоцна од {date.today().isoformat()} (денес)" in error
+    assert "Ништо не е зачувано" in answer.text
