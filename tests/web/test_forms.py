@@ -286,3 +286,21 @@ def test_a_form_says_what_it_expects_in_the_users_language(analyst):
     assert "Внесовте “2091”." in error
     assert f"датум не подоцна од {date.today().isoformat()} (денес)" in error
     assert "Ништо не е зачувано" in answer.text
+
+
+def test_a_stale_form_whose_step_still_fits_keeps_it_and_says_why_it_was_refused(node, analyst):
+    url = f"/records/cases/{node.ids['case']}"
+    stale = analyst.get(url).text
+    _move(analyst, url, stale, status="under_investigation", changed_on="10.03.2026")
+    answer = _move(
+        analyst,
+        url,
+        stale,
+        status="referred_to_prosecution",
+        changed_on="06.03.2026",
+        from_status="reported",
+    )
+    assert answer.status_code == 409
+    assert "moved from Reported to Under investigation" in answer.text
+    assert "before the last status change (2026-03-10)" in answer.text
+    assert '<option value="referred_to_prosecution" selected>' in answer.text

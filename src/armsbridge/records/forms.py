@@ -39,8 +39,8 @@ def form_fields(
     """
     values = values or {}
     errors: dict[str, dict[str, str]] = {}
-    for problem in problems or []:
-        errors.setdefault(problem.get("field", ""), problem)
+    for each in problems or []:
+        errors.setdefault(each.get("field", ""), each)
     derived = set(DERIVED_FIELDS.get(record_type, ()))
     if editing:
         derived |= EDIT_HIDDEN | EDIT_HIDDEN_OF.get(record_type, set())

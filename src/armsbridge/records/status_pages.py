@@ -129,6 +129,8 @@ def case_status_page(
             if status not in service.allowed_statuses(case.status):
                 messages.append(fmt.gettext(NO_LONGER, status=fmt.gettext(_label(status)), now=now))
                 values["status"] = ""
+            else:  # the step may still follow; what the service refused is its date
+                messages.append(str(exc))
             return _again(request, case, values=values, status_code=409, messages=messages)
         return _again(
             request,
