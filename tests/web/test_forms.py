@@ -105,7 +105,10 @@ def test_a_status_date_before_the_last_step_keeps_the_input_and_names_the_proble
         from_status="under_investigation",
     )
     assert answer.status_code == 409
-    assert "before the last status change (2026-03-05)" in answer.text
+    error = answer.text.split('id="st-on-error"')[1].split("</div>")[0]
+    assert "You entered “04.03.2026”" in error
+    assert "a date from 2026-03-05 on (the last status change)" in error
+    assert "autofocus" in answer.text.split('id="st-on"')[1].split(">")[0]
     assert "Nothing was recorded" in answer.text
     assert 'value="04.03.2026"' in answer.text
     assert '<option value="indicted" selected>' in answer.text
@@ -302,5 +305,6 @@ def test_a_stale_form_whose_step_still_fits_keeps_it_and_says_why_it_was_refused
     )
     assert answer.status_code == 409
     assert "moved from Reported to Under investigation" in answer.text
-    assert "before the last status change (2026-03-10)" in answer.text
+    error = answer.text.split('id="st-on-error"')[1].split("</div>")[0]
+    assert "a date from 2026-03-10 on (the last status change)" in error
     assert '<option value="referred_to_prosecution" selected>' in answer.text

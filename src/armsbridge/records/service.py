@@ -34,7 +34,7 @@ from armsbridge.records.models import (
 )
 from armsbridge.records.validation import model_for, prepare_values, record_as_dict
 from armsbridge.vocab.service import enum_values, load_enums
-from armsbridge.vocab.values import OWN_JURISDICTION, STEP_DATE, coerce_value
+from armsbridge.vocab.values import AFTER_LAST_STEP, OWN_JURISDICTION, STEP_DATE, coerce_value
 
 # --- after a write ---------------------------------------------------------------------------
 
@@ -380,7 +380,14 @@ def add_status_change(
     if last is not None and when < last:
         raise Conflict(
             f"case {case.reference}: {when.isoformat()} is before the last status change "
-            f"({last.isoformat()})"
+            f"({last.isoformat()})",
+            [
+                {
+                    "field": "changed_on",
+                    "value": str(changed_on),
+                    "expected": AFTER_LAST_STEP % {"limit": last.isoformat()},
+                }
+            ],
         )
     before = {"status": case.status, "court_reference": case.court_reference}
     change = CaseStatusChange(

@@ -40,6 +40,36 @@ def _label(code: str | None) -> str:
     return enum_values("case_statuses").get(code or "", code or "")
 
 
+def _refusal(
+    request: Request,
+    exc: ValidationFailed | Conflict,
+    *,
+    case: Any,
+    values: dict[str, str],
+    from_status: str,
+) -> dict[str, Any]:
+    """What to tell of a refused step: what happened, what to do, and the fields at fault."""
+    fmt = formatter(request)
+    errors = {
+        FORM_FIELDS.get(p.get("field", ""), "changed_on"): p["expected"] for p in exc.problems
+    }
+    messages = []
+    if from_status and from_status != case.status:  # another writer moved the case meanwhile
+        now = fmt.gettext(_label(case.status))
+        messages.append(fmt.gettext(MOVED, then=fmt.gettext(_label(from_status)), now=now))
+        if values["status"] not in service.allowed_statuses(case.status):
+            messages.append(
+                fmt.gettext(NO_LONGER, status=fmt.gettext(_label(values["status"])), now=now)
+            )
+            values["status"] = ""
+            return {"messages": messages, "errors": errors}
+    else:
+        messages.append(fmt.gettext(REFUSED))
+    if not errors:  # no field to point at: the service's own words say what it refused
+        messages.insert(0, str(exc))
+    return {"messages": messages, "errors": errors}
+
+
 def _again(
     request: Request,
     case: Any,
@@ -105,38 +135,13 @@ def case_status_page(
                 court_reference=court_reference.strip() or None,
                 note=note.strip() or None,
             )
-    except ValidationFailed as exc:
+    except (ValidationFailed, Conflict) as exc:
         db.refresh(case)
-        errors = {
-            FORM_FIELDS.get(p.get("field", ""), "changed_on"): p.get("expected", "")
-            for p in exc.problems
-        }
-        fmt = formatter(request)
         return _again(
             request,
             case,
             values=values,
-            status_code=422,
-            messages=[fmt.gettext(REFUSED)],
-            errors=errors,
-        )
-    except Conflict as exc:
-        db.refresh(case)
-        fmt = formatter(request)
-        now = fmt.gettext(_label(case.status))
-        if from_status and from_status != case.status:
-            messages = [fmt.gettext(MOVED, then=fmt.gettext(_label(from_status)), now=now)]
-            if status not in service.allowed_statuses(case.status):
-                messages.append(fmt.gettext(NO_LONGER, status=fmt.gettext(_label(status)), now=now))
-                values["status"] = ""
-            else:  # the step may still follow; what the service refused is its date
-                messages.append(str(exc))
-            return _again(request, case, values=values, status_code=409, messages=messages)
-        return _again(
-            request,
-            case,
-            values=values,
-            status_code=409,
-            messages=[str(exc), fmt.gettext(REFUSED)],
+            status_code=exc.status_code,
+            **_refusal(request, exc, case=case, values=values, from_status=from_status),
         )
     return RedirectResponse(href("case", case), status_code=303)

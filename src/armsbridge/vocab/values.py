@@ -33,6 +33,7 @@ NUMBER = N_("a number")
 LATEST_TODAY = N_("a date no later than %(limit)s (today)")
 LATEST = N_("a date no later than %(limit)s")
 EARLIEST = N_("a date from %(limit)s on")
+AFTER_LAST_STEP = N_("a date from %(limit)s on (the last status change)")
 AT_MOST_CHARS = N_("at most %(limit)s characters")
 AT_LEAST = N_("at least %(limit)s")
 AT_MOST = N_("at most %(limit)s")
@@ -49,6 +50,7 @@ EXPECTATIONS = (
     NUMBER,
     LATEST_TODAY,
     LATEST,
+    AFTER_LAST_STEP,
     EARLIEST,
     AT_MOST_CHARS,
     AT_LEAST,
