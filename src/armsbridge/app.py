@@ -121,7 +121,7 @@ def _user_error(request: Request, exc: UserError) -> Response:
         return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
     if _wants_json(request):
         content: dict[str, object] = {"error": str(exc)}
-        if isinstance(exc, ValidationFailed):
+        if exc.problems:
             content["problems"] = exc.problems
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, LoginRequired) else None
         return JSONResponse(content, status_code=exc.status_code, headers=headers)

@@ -56,7 +56,12 @@ DOMAINS: tuple[Domain, ...] = (
     Domain("db", commands=_m("db", "commands")),
     Domain(
         "records",
-        routers=(_m("records", "api"), _m("records", "pages"), _m("records", "link_pages")),
+        routers=(
+            _m("records", "api"),
+            _m("records", "pages"),
+            _m("records", "link_pages"),
+            _m("records", "status_pages"),
+        ),
         commands=_m("records", "commands"),
         models=_m("records", "models"),
         menu=(

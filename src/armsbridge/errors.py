@@ -10,19 +10,23 @@ class ArmsbridgeError(Exception):
 
 
 class UserError(ArmsbridgeError):
-    """Something the user can fix: bad input, a missing record, a refused action."""
+    """Something the user can fix: bad input, a missing record, a refused action.
+
+    `problems` names the fields at fault, each with its value and what was expected, so that a
+    form can show the error at its field.
+    """
 
     status_code = 400
+
+    def __init__(self, message: str, problems: list[dict[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []
 
 
 class ValidationFailed(UserError):
     """Input that does not meet its schema; `problems` lists each field and what was expected."""
 
     status_code = 422
-
-    def __init__(self, message: str, problems: list[dict[str, str]] | None = None) -> None:
-        super().__init__(message)
-        self.problems = problems or []
 
 
 class NotFound(UserError):

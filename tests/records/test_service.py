@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from armsbridge.audit.models import AuditEntry
-from armsbridge.errors import Conflict, NotFound, ValidationFailed
+from armsbridge.auth.principal import Principal
+from armsbridge.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from armsbridge.records import service
 from armsbridge.records.identifiers import normalise_phone, normalise_plate
 from armsbridge.records.models import CaseStatusChange, Link
@@ -395,3 +396,28 @@ def test_links_to_namesake_references_of_two_services_stay_two_links(session):
     ]
     assert links[0].id != links[1].id and links[0].external_ref != links[1].external_ref
     assert {link.to_id for link in links} == {made["XK"].id, made["MK"].id}
+
+
+def test_an_account_writes_only_its_own_jurisdiction_and_the_refusal_names_the_field(session):
+    xk = Principal(id=7, username="xk-analyst", role="analyst", jurisdiction="XK")
+    assert service.writable_jurisdictions(xk) == ["XK"]
+    with pytest.raises(PermissionDenied) as info:
+        service.create_record(
+            session, record_type="place", data={"jurisdiction": "MK", "name": "Blace"}, user=xk
+        )
+    assert info.value.problems == [
+        {"field": "jurisdiction", "value": "MK", "expected": "XK (the jurisdiction you write for)"}
+    ]
+    place = service.create_record(session, record_type="place", data={"name": "Blace"}, user=xk)
+    assert place.jurisdiction == "XK"
+
+
+def test_only_the_steps_after_the_current_status_are_allowed():
+    assert service.allowed_statuses("referred_to_prosecution") == [
+        "indicted",
+        "convicted",
+        "acquitted",
+        "dismissed",
+    ]
+    assert service.allowed_statuses("convicted") == []
+    assert "reported" not in service.allowed_statuses("indicted")

@@ -5,12 +5,23 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from armsbridge.i18n_marker import N_
 from armsbridge.records.labels import field_label
 from armsbridge.records.validation import DERIVED_FIELDS, model_for, type_fields
 from armsbridge.vocab.service import enum_values
+from armsbridge.vocab.values import date_limits
+
+FORMATS = {"partial_date": "yyyy, yyyy-mm, dd.mm.yyyy", "date": "dd.mm.yyyy"}
+FROM = N_("from %(date)s")
+UNTIL_TODAY = N_("no later than today (%(date)s)")
+UNTIL = N_("no later than %(date)s")
 
 # Fields a form never shows: computed ones and the provenance kept by the system.
 HIDDEN = {"external_ref", "source_ref"}
+# Fields an edit form leaves out: the owner never changes; a case's status moves only through
+# a dated status change (its own form on the case page).
+EDIT_HIDDEN = {"jurisdiction"}
+EDIT_HIDDEN_OF = {"case": {"status"}}
 
 
 def form_fields(
@@ -19,16 +30,23 @@ def form_fields(
     values: dict[str, Any] | None = None,
     problems: list[dict[str, str]] | None = None,
     editing: bool = False,
+    choices: dict[str, list[str]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Return one dict per field to draw: name, label, widget, options, value, error."""
+    """Return one dict per field to draw: name, label, widget, options, value, error.
+
+    `choices` narrows the options of a choice field to those the user may pick (their own
+    jurisdiction); the service refuses any other, the form only reflects it.
+    """
     values = values or {}
-    errors: dict[str, str] = {}
-    for problem in problems or []:
-        errors.setdefault(problem.get("field", ""), problem.get("expected", ""))
+    errors: dict[str, dict[str, str]] = {}
+    for each in problems or []:
+        errors.setdefault(each.get("field", ""), each)
     derived = set(DERIVED_FIELDS.get(record_type, ()))
+    if editing:
+        derived |= EDIT_HIDDEN | EDIT_HIDDEN_OF.get(record_type, set())
     out = []
     for name, spec in type_fields(record_type).items():
-        if name in derived or name in HIDDEN or (editing and name == "jurisdiction"):
+        if name in derived or name in HIDDEN:
             continue
         kind = spec.get("type", "text")
         widget = {
@@ -41,6 +59,7 @@ def form_fields(
         if kind == "text" and not spec.get("max_length"):
             widget = "textarea"
         value = values.get(name)
+        problem = errors.get(name)
         if isinstance(value, list):
             value = ", ".join(str(v) for v in value)
         if isinstance(value, date):
@@ -52,14 +71,38 @@ def form_fields(
                 "widget": widget,
                 "type": kind,
                 "required": bool(spec.get("required")),
-                "options": enum_values(spec["enum"]) if kind == "enum" else None,
+                "options": _options(spec, (choices or {}).get(name)) if kind == "enum" else None,
                 "value": "" if value is None else value,
-                "error": errors.get(name),
-                "hint": "yyyy, yyyy-mm, dd.mm.yyyy" if kind == "partial_date" else None,
+                "error": (problem.get("expected") or "a valid value") if problem else None,
+                "entered": problem.get("value", "") if problem else None,
+                "hint": FORMATS.get(kind),
+                "limits": _limits(spec) if kind in FORMATS else [],
                 "step": "any" if kind == "float" else None,
             }
         )
+    # Focus goes to the first field that needs attention (the summary above links to each).
+    first = next((f for f in out if f["error"] is not None), None)
+    if first is not None:
+        first["autofocus"] = True
     return out
+
+
+def _limits(spec: dict[str, Any]) -> list[tuple[str, str]]:
+    """The bounds of a date field (records.yaml), as (message, ISO date) for its hint."""
+    earliest, latest = date_limits(spec)
+    out = []
+    if earliest is not None:
+        out.append((FROM, earliest.isoformat()))
+    if latest is not None:
+        out.append((UNTIL_TODAY if spec["not_after"] == "today" else UNTIL, latest.isoformat()))
+    return out
+
+
+def _options(spec: dict[str, Any], allowed: list[str] | None) -> dict[str, str]:
+    options = enum_values(spec["enum"])
+    if allowed is None:
+        return options
+    return {code: label for code, label in options.items() if code in allowed}
 
 
 def submitted_values(

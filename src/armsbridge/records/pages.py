@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -26,8 +27,9 @@ from armsbridge.records.models import RECORD_MODELS, Attachment, Place
 from armsbridge.records.validation import record_as_dict
 from armsbridge.vocab.registry import by_slug
 from armsbridge.vocab.service import enum_values
+from armsbridge.vocab.values import translate_expected
 from armsbridge.web.access_log import log_now
-from armsbridge.web.templating import render
+from armsbridge.web.templating import formatter, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 PAGE_SIZE = 50
@@ -178,12 +180,19 @@ def _form(
     request: Request,
     record_type: str,
     *,
+    user: Principal,
     values: dict[str, Any],
     problems: list[dict[str, str]] | None = None,
     message: str | None = None,
     record: Any = None,
 ) -> Response:
-    fields = form_fields(record_type, values=values, problems=problems, editing=record is not None)
+    fields = form_fields(
+        record_type,
+        values=values,
+        problems=problems,
+        editing=record is not None,
+        choices={"jurisdiction": service.writable_jurisdictions(user)},
+    )
     known = {f["name"] for f in fields}
     other = [p for p in problems or [] if p.get("field") not in known]
     return render(
@@ -196,6 +205,7 @@ def _form(
                 "record": record,
                 "message": message,
                 "other_problems": other,
+                "expected": partial(translate_expected, gettext=formatter(request).gettext),
             }
         ),
         status_code=422 if problems or message else 200,
@@ -206,7 +216,7 @@ def _form(
 def new_page(request: Request, user: Creator, slug: str) -> Response:
     """An empty form for a new record of one type."""
     record_type = record_type_of(slug, user, "write")
-    return _form(request, record_type, values={"jurisdiction": user.jurisdiction})
+    return _form(request, record_type, user=user, values={"jurisdiction": user.jurisdiction})
 
 
 @router.post("/records/{slug}/new")
@@ -218,10 +228,12 @@ async def create_page(request: Request, db: DB, user: Creator, slug: str) -> Res
     try:
         with db.begin_nested():
             record = service.create_record(db, record_type=record_type, data=data, user=user)
-    except ValidationFailed as exc:
-        return _form(request, record_type, values=dict(form), problems=exc.problems)
-    except (Conflict, PermissionDenied) as exc:
-        return _form(request, record_type, values=dict(form), message=str(exc))
+    except (ValidationFailed, PermissionDenied) as exc:
+        if exc.problems:
+            return _form(request, record_type, user=user, values=dict(form), problems=exc.problems)
+        return _form(request, record_type, user=user, values=dict(form), message=str(exc))
+    except Conflict as exc:
+        return _form(request, record_type, user=user, values=dict(form), message=str(exc))
     return RedirectResponse(href(record_type, record), status_code=303)
 
 
@@ -310,6 +322,11 @@ def record_page(
                 and role_allows(user.role, "record.create"),
                 "can_unlink": "link" in record_types_for(user.role, "write")
                 and role_allows(user.role, "record.update"),
+                "allowed_statuses": (
+                    service.allowed_statuses(record.status) if record_type == "case" else []
+                ),
+                "status_values": {},
+                "status_errors": {},
                 "Place": Place,
                 "matches": matches,
                 "match_status": MATCH_STATUS_LABELS,
@@ -367,7 +384,7 @@ def edit_page(request: Request, db: DB, user: Updater, slug: str, record_id: int
     """The form of an existing record, filled with its values."""
     record_type = record_type_of(slug, user, "write")
     record = service.writable_record(db, user=user, record_type=record_type, record_id=record_id)
-    return _form(request, record_type, values=record_as_dict(record), record=record)
+    return _form(request, record_type, user=user, values=record_as_dict(record), record=record)
 
 
 @router.post("/records/{slug}/{record_id}/edit")
@@ -379,48 +396,19 @@ async def update_page(
     record = service.writable_record(db, user=user, record_type=record_type, record_id=record_id)
     form = await request.form()
     data = submitted_values(record_type, form, editing=True, current=record_as_dict(record))
-    if record_type == "case":
-        data.pop("status", None)  # a case's status moves only through a dated status change
+    if form.get("jurisdiction"):  # never on the edit form: posted anyway, it is refused
+        data["jurisdiction"] = str(form["jurisdiction"]).strip()
     try:
         with db.begin_nested():
             service.update_record(
                 db, record_type=record_type, record_id=record.id, data=data, user=user
             )
-    except ValidationFailed as exc:
-        return _form(request, record_type, values=dict(form), problems=exc.problems, record=record)
-    except Conflict as exc:
-        return _form(request, record_type, values=dict(form), message=str(exc), record=record)
+    except (ValidationFailed, PermissionDenied, Conflict) as exc:
+        again = {"values": dict(form), "record": record}
+        if exc.problems:
+            return _form(request, record_type, user=user, problems=exc.problems, **again)
+        return _form(request, record_type, user=user, message=str(exc), **again)
     return RedirectResponse(href(record_type, record), status_code=303)
-
-
-@router.post("/records/cases/{record_id}/status")
-def case_status_page(
-    request: Request,
-    db: DB,
-    user: Updater,
-    record_id: int,
-    status: Annotated[str, Form()],
-    changed_on: Annotated[str, Form()],
-    court_reference: Annotated[str, Form()] = "",
-    note: Annotated[str, Form()] = "",
-) -> Response:
-    """Move a case to its next status on a date (the history keeps every step)."""
-    case = load(db, user, "case", record_id, "record.update")
-    if status not in enum_values("case_statuses"):
-        raise ValidationFailed(
-            f"status: {status!r} is not a case status",
-            [{"field": "status", "value": status, "expected": "a case status"}],
-        )
-    service.add_status_change(
-        db,
-        case_id=case.id,
-        status=status,
-        changed_on=changed_on,
-        user=user,
-        court_reference=court_reference.strip() or None,
-        note=note.strip() or None,
-    )
-    return RedirectResponse(href("case", case), status_code=303)
 
 
 @router.post("/records/{slug}/{record_id}/attachments")

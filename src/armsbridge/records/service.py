@@ -33,8 +33,8 @@ from armsbridge.records.models import (
     write_name_words,
 )
 from armsbridge.records.validation import model_for, prepare_values, record_as_dict
-from armsbridge.vocab.service import load_enums
-from armsbridge.vocab.values import STEP_DATE, coerce_value
+from armsbridge.vocab.service import enum_values, load_enums
+from armsbridge.vocab.values import AFTER_LAST_STEP, OWN_JURISDICTION, STEP_DATE, coerce_value
 
 # --- after a write ---------------------------------------------------------------------------
 
@@ -65,16 +65,30 @@ def after_write(
 # --- who may write -----------------------------------------------------------------------------
 
 
+def writable_jurisdictions(user: Principal) -> list[str]:
+    """Return the jurisdictions whose records `user` may write: an account's own, only."""
+    if user.is_node:
+        return list(enum_values("jurisdictions"))
+    return [user.jurisdiction]
+
+
 def check_write(user: Principal, record_type: str, jurisdiction: str | None = None) -> None:
     """Refuse (403) a write the account may not make: the record type, or another jurisdiction."""
     if user.is_node:
         return  # the node's own jobs (demo build, matching) write for the store as a whole
     if record_type not in record_types_for(user.role, "write"):
         raise PermissionDenied(f"your role ({user.role}) may not write {record_type} records")
-    if jurisdiction is not None and jurisdiction != user.jurisdiction:
+    if jurisdiction is not None and jurisdiction not in writable_jurisdictions(user):
         raise PermissionDenied(
             f"you write records of {user.jurisdiction}; this {record_type} belongs to "
-            f"{jurisdiction}: choose {user.jurisdiction} or ask a colleague of {jurisdiction}"
+            f"{jurisdiction}: choose {user.jurisdiction} or ask a colleague of {jurisdiction}",
+            [
+                {
+                    "field": "jurisdiction",
+                    "value": str(jurisdiction),
+                    "expected": OWN_JURISDICTION % {"jurisdiction": user.jurisdiction},
+                }
+            ],
         )
 
 
@@ -294,6 +308,11 @@ def status_change_problem(current: str | None, new: str) -> str | None:
     return None
 
 
+def allowed_statuses(current: str | None) -> list[str]:
+    """Return the statuses a case may move to from `current`, in procedure order."""
+    return [code for code in _status_rules()[0] if status_change_problem(current, code) is None]
+
+
 def status_rank(status: str) -> int:
     """Return a status's place in the procedure (verdicts share the last place)."""
     return _status_rules()[0].get(status, -1)
@@ -361,7 +380,14 @@ def add_status_change(
     if last is not None and when < last:
         raise Conflict(
             f"case {case.reference}: {when.isoformat()} is before the last status change "
-            f"({last.isoformat()})"
+            f"({last.isoformat()})",
+            [
+                {
+                    "field": "changed_on",
+                    "value": str(changed_on),
+                    "expected": AFTER_LAST_STEP % {"limit": last.isoformat()},
+                }
+            ],
         )
     before = {"status": case.status, "court_reference": case.court_reference}
     change = CaseStatusChange(

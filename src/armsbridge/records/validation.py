@@ -18,7 +18,7 @@ from armsbridge.records.identifiers import normalise_phone, normalise_plate
 from armsbridge.vocab.registry import record_type as record_type_spec
 from armsbridge.vocab.registry import record_types
 from armsbridge.vocab.service import enum_values, load_record_schema, record_fields
-from armsbridge.vocab.values import coerce_value, date_bounds_problem
+from armsbridge.vocab.values import REQUIRED, coerce_value, date_bounds_problem
 
 # Columns the writer computes from others; never set directly by a caller or an import.
 DERIVED_FIELDS: dict[str, tuple[str, ...]] = {
@@ -162,9 +162,7 @@ def validate_values(
         skip = set(not_required)
         for name, spec in fields.items():
             if spec.get("required") and name not in data and name not in skip:
-                problems.append(
-                    {"field": name, "value": "", "expected": "a value (the field is required)"}
-                )
+                problems.append({"field": name, "value": "", "expected": REQUIRED})
     if problems:
         raise ValidationFailed(_message(record_type, problems), problems)
     return values
