@@ -56,7 +56,7 @@ DOMAINS: tuple[Domain, ...] = (
     Domain("db", commands=_m("db", "commands")),
     Domain(
         "records",
-        routers=(_m("records", "api"), _m("records", "pages")),
+        routers=(_m("records", "api"), _m("records", "pages"), _m("records", "list_pages")),
         commands=_m("records", "commands"),
         models=_m("records", "models"),
         menu=(
