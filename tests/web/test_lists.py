@@ -62,6 +62,7 @@ def test_the_firearm_list_shows_useful_columns_and_links_each_row(node, analyst,
     ]
     assert "Jurisdiction" not in head  # the same value on every row of a service's list
     assert str(firearms["glock"]) in _rows(page.text)
+    assert re.search(r'id="quick-q"[^>]*value=""', page.text)  # the top bar's box stays empty
 
 
 def test_a_filter_narrows_the_rows_and_each_option_shows_its_count(node, analyst, firearms):

@@ -64,7 +64,7 @@ def list_page(request: Request, db: DB, user: Reader, slug: str) -> Response:
         common_context(
             {
                 **context,
-                "query": query,
+                "list_query": query,
                 "spec": spec,
                 "columns": [spec.columns[c] for c in query.columns],
                 "facets": list_rows.facets(db, query, user),
