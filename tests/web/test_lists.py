@@ -234,4 +234,15 @@ def test_export_headers_are_in_the_users_language(node, analyst, firearms) -> No
     answer = _export(analyst, "csv", kind="rifle")
     lines = answer.content.decode("utf-8-sig").splitlines()
     assert "Make" not in lines[0] and "Model" not in lines[0], lines[0]
-    assert "Rifle" not in lines[1]  # the kind's label translated too, when shown
+    assert "сè уште неутврдено" in lines[1]  # "not yet determined": the category in words
+
+
+def test_the_422_page_speaks_the_users_language(analyst) -> None:
+    page = analyst.get("/account")
+    analyst.post(
+        "/language", data={"language": "sq", "next": "/", "csrf_token": csrf_of(page.text)}
+    )
+    answer = analyst.get("/records/firearms", params={"dir": "up"})
+    assert answer.status_code == 422
+    assert "Pritej: asc (rritës) ose desc (zbritës)" in answer.text
+    assert "Kjo listë nuk mund të përdorë" in answer.text
