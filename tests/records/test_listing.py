@@ -186,3 +186,18 @@ def test_the_list_export_of_personal_records_needs_a_justification(session) -> N
             name="persons",
         )
     assert caught.value.problems[0]["field"] == "why"
+
+
+def test_the_summary_total_matches_the_count_with_and_without_filters(session) -> None:
+    _firearm(session, make="A", kind="pistol", status="seized")
+    _firearm(session, make="B", kind="pistol")
+    _firearm(session, make="C", kind="rifle", status="seized", handling_code="H1")
+    for params in ({}, {"kind": "pistol"}, {"status": "seized", "handling_code": "H1"}):
+        query = query_of("firearm", params)
+        total, facets = list_rows.summary(session, query, as_actor("a"))
+        assert total == list_rows.count(session, query, as_actor("a")), params
+        by_name = {f.name: {c: n for c, _l, n in f.options} for f in facets}
+        for name in ("kind", "status", "handling_code"):
+            if name not in params:  # a free filter's options add up to the rows shown
+                assert sum(by_name[name].values()) <= total
+        assert by_name["kind"]["pistol"] == (2 if not params.get("status") else 0), params

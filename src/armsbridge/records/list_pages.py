@@ -56,7 +56,7 @@ def list_page(request: Request, db: DB, user: Reader, slug: str) -> Response:
     if fmt:
         return _export_list(request, db, user, query, fmt)
     # The consultation entry is written at once (web.access_log) rather than by list_records.
-    total = list_rows.count(db, query, user)
+    total, facets = list_rows.summary(db, query, user)
     rows = list_rows.page_of(db, query, user)
     response = render(
         request,
@@ -67,7 +67,7 @@ def list_page(request: Request, db: DB, user: Reader, slug: str) -> Response:
                 "list_query": query,
                 "spec": spec,
                 "columns": [spec.columns[c] for c in query.columns],
-                "facets": list_rows.facets(db, query, user),
+                "facets": facets,
                 "cell": listing.cell,
                 "shown_label": listing.shown_label,
                 "rows": rows,

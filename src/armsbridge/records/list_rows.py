@@ -109,26 +109,47 @@ class Facet:
 
 def facets(session: Session, query: ListQuery, user: Principal) -> list[Facet]:
     """Return each filter's options with the rows it would show, under the other filters."""
+    return summary(session, query, user)[1]
+
+
+def summary(session: Session, query: ListQuery, user: Principal) -> tuple[int, list[Facet]]:
+    """Return (the rows of the list, each filter's options counted under the other filters).
+
+    The filters not in use share one grouped count of the filtered rows, which also gives the
+    total; a filter in use is counted on its own, without itself.
+    """
     spec = spec_of(query.record_type)
     model = RECORD_MODELS[query.record_type]
+    free = [f.name for f in spec.filters if f.name not in query.filters]
+    counts: dict[str, dict[Any, int]] = {name: {} for name in free}
+    base = readable(query.record_type, user).where(*_conditions(query, user))
+    sub = base.with_only_columns(*(getattr(model, n) for n in free), model.id).subquery()
+    grouped = select(*(sub.c[n] for n in free), func.count()).group_by(*(sub.c[n] for n in free))
+    total = 0
+    for row in session.execute(grouped):
+        n = row[-1]
+        total += n
+        for name, value in zip(free, row[:-1], strict=True):
+            counts[name][value] = counts[name].get(value, 0) + n
+    for name in query.filters:
+        column = getattr(model, name)
+        stmt = readable(query.record_type, user).where(*_conditions(query, user, skip=name))
+        one = stmt.with_only_columns(column.label("value"), model.id).subquery()
+        counts[name] = dict(
+            session.execute(select(one.c.value, func.count()).group_by(one.c.value)).all()
+        )
     out: list[Facet] = []
     for flt in spec.filters:
-        column = getattr(model, flt.name)
-        stmt = readable(query.record_type, user).where(*_conditions(query, user, skip=flt.name))
-        sub = stmt.with_only_columns(column.label("value"), model.id).subquery()
-        counted = dict(
-            session.execute(select(sub.c.value, func.count()).group_by(sub.c.value)).all()
-        )
+        counted = counts[flt.name]
         if flt.enum:
             labels = enum_values(flt.enum)
         else:
             labels = {str(v): CATEGORY_WORDS.get(str(v), str(v)) for v in counted if v}
-        chosen = query.filters.get(flt.name)
         options = [(code, label, counted.get(code, 0)) for code, label in labels.items()]
-        out.append(Facet(flt.name, flt.label, options, chosen))
+        out.append(Facet(flt.name, flt.label, options, query.filters.get(flt.name)))
     if spec.by_case is not None:
         out.append(_case_facet(session, query, user))
-    return out
+    return total, out
 
 
 def _case_facet(session: Session, query: ListQuery, user: Principal) -> Facet:
