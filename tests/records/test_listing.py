@@ -89,6 +89,12 @@ def test_unusable_parameters_are_named_with_what_was_expected(params, field) -> 
     assert problems[0]["field"] == field and problems[0]["expected"]
 
 
+def test_twenty_long_column_names_are_accepted() -> None:
+    names = [c for c in spec_of("firearm").columns if len(c) > 8][:20]
+    assert len(",".join(names)) > 200
+    assert query_of("firearm", {"cols": ",".join(names)}).columns == tuple(names)
+
+
 def test_a_column_named_twice_is_shown_once() -> None:
     assert query_of("firearm", {"cols": "make,model,make"}).columns == ("make", "model")
 

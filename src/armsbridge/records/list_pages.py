@@ -68,6 +68,7 @@ def list_page(request: Request, db: DB, user: Reader, slug: str) -> Response:
                 "spec": spec,
                 "columns": [spec.columns[c] for c in query.columns],
                 "facets": facets,
+                "max_columns": listing.MAX_COLUMNS,
                 "cell": listing.cell,
                 "shown_label": listing.shown_label,
                 "rows": rows,

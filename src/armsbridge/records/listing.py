@@ -28,6 +28,7 @@ from armsbridge.vocab.values import parse_date
 PAGE_SIZE = 50
 LARGEST = 2**31 - 1  # record ids and pages: what the store's INTEGER holds
 MAX_VALUE = 200  # characters of one parameter's value
+MAX_COLS_VALUE = 1000  # characters of ?cols= (up to MAX_COLUMNS names)
 MAX_COLUMNS = 20
 FORMATS = ("csv", "xlsx")
 # Columns kept for search, matching and the writer: nothing a reader sorts or reads in a list.
@@ -258,7 +259,9 @@ def parse_query(record_type: str, items: Iterable[tuple[str, str]]) -> ListQuery
             problems.append(_problem(name[:40], value, expected, known))
         elif name in given:
             problems.append(_problem(name, value, N_("given once")))
-        elif len(value) > MAX_VALUE and name != "why":
+        elif name == "cols" and len(value) > MAX_COLS_VALUE:
+            problems.append(_problem(name, value, N_("at most 1000 characters")))
+        elif len(value) > MAX_VALUE and name not in ("why", "cols"):
             problems.append(_problem(name, value, N_("at most 200 characters")))
         else:
             given[name] = value
