@@ -22,7 +22,7 @@ from armsbridge.auth.access import log_access
 from armsbridge.auth.principal import Principal
 from armsbridge.records.export import ExportMarks, cell_text, is_blocked, marking_cells
 from armsbridge.records.handling import Withheld
-from armsbridge.records.list_rows import statement
+from armsbridge.records.list_rows import check_case, statement
 from armsbridge.records.listing import FORMATS, ListQuery
 from armsbridge.records.reading import check_justification, needs_justification
 from armsbridge.spreadsheet import safe_cell
@@ -65,6 +65,7 @@ def export_list(
     if fmt not in FORMATS:
         raise ValueError(f"unknown list export format {fmt!r}")
     why = check_justification(query.record_type, query.why)
+    check_case(session, query, user)
     marks = ExportMarks(session)
     foreign = bool(marks.of(query.record_type))
     table: list[list[Any]] = [[*headers, *(marking_headers if foreign else ())]]

@@ -16,12 +16,20 @@ from sqlalchemy.orm import Session
 
 from armsbridge.auth.principal import Principal
 from armsbridge.i18n_marker import N_
-from armsbridge.records.listing import CATEGORY_WORDS, PAGE_SIZE, ListQuery, spec_of
+from armsbridge.records.listing import (
+    CATEGORY_WORDS,
+    PAGE_SIZE,
+    UNUSABLE,
+    ListQuery,
+    ListQueryError,
+    spec_of,
+)
 from armsbridge.records.models import RECORD_MODELS, Case, Link
 from armsbridge.records.reading import readable
 from armsbridge.vocab.service import enum_values
 
 CASE_OPTIONS = 100  # cases offered in the case facet (those with most rows first)
+NO_SUCH_CASE = N_("the number of a case you may read")
 
 
 def _case_links(record_type: str, user: Principal) -> tuple[Any, Any]:
@@ -112,12 +120,27 @@ def facets(session: Session, query: ListQuery, user: Principal) -> list[Facet]:
     return summary(session, query, user)[1]
 
 
+def check_case(session: Session, query: ListQuery, user: Principal) -> None:
+    """Refuse a case filter naming a case the user may not read (as if it did not exist)."""
+    if query.case is None:
+        return
+    found = session.scalar(
+        readable("case", user).with_only_columns(Case.id).where(Case.id == query.case)
+    )
+    if found is None:
+        raise ListQueryError(
+            UNUSABLE,
+            [{"field": "case", "value": str(query.case), "expected": NO_SUCH_CASE}],
+        )
+
+
 def summary(session: Session, query: ListQuery, user: Principal) -> tuple[int, list[Facet]]:
     """Return (the rows of the list, each filter's options counted under the other filters).
 
     The filters not in use share one grouped count of the filtered rows, which also gives the
     total; a filter in use is counted on its own, without itself.
     """
+    check_case(session, query, user)
     spec = spec_of(query.record_type)
     model = RECORD_MODELS[query.record_type]
     free = [f.name for f in spec.filters if f.name not in query.filters]
