@@ -89,6 +89,7 @@ def test_a_list_on_a_phone_has_no_page_scroll(browser, rifles) -> None:
         assert width <= 390, f"the page is {width} px wide at 390 px"
         # the filters fold away on a phone; the summary opens them
         assert not phone.locator("#list-filters").is_visible()
+        shot(phone, "list-phone")
         phone.locator(".list-filters summary").click()
         assert phone.locator("#list-filters").is_visible()
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390
