@@ -1,4 +1,4 @@
-"""Web latency: p50/p95 of search and record pages under concurrent clients, on a real server.
+"""Web latency: p50/p95 of search, record and list pages under concurrent clients, on a server.
 
 Builds a store of N persons (default 10^5; MK ones written in Cyrillic, XK ones in Latin) with
 firearms, vehicles, phones and links, serves it with `armsbridge serve` (uvicorn) on loopback,
@@ -307,6 +307,20 @@ async def measure(
         ],
         "page: firearm": [
             f"/records/firearms/{rng.choice(samples['firearms'])}" for _ in range(requests)
+        ],
+        # Lists (records.listing): each page also counts every filter's options (facets).
+        "list: persons, sorted by family name": [
+            f"/records/persons?why=bench&sort=family_name&dir=asc&page={rng.randint(1, 20)}"
+            for _ in range(requests)
+        ],
+        "list: persons, filtered and sorted": [
+            "/records/persons?why=bench&jurisdiction=MK&handling_code=H0"
+            f"&sort=birth_date&dir=desc&page={rng.randint(1, 20)}"
+            for _ in range(requests)
+        ],
+        "list: firearms, filtered by date, by make": [
+            f"/records/firearms?jurisdiction=MK&from=2000-01-01&sort=make&page={rng.randint(1, 5)}"
+            for _ in range(requests)
         ],
     }
     await run_workload(clients, ["/health"] * concurrency * 2)  # warm-up

@@ -98,11 +98,15 @@ def _wants_json(request: Request) -> bool:
 
 
 def render_error_page(
-    request: Request, status: int, message: str, reference: str | None
+    request: Request,
+    status: int,
+    message: str,
+    reference: str | None,
+    problems: list[dict[str, object]] | None = None,
 ) -> Response:
     """Render an error for a browser: the web layer's template when present, else plain HTML."""
     try:
-        return render_error(request, status, message, reference)
+        return render_error(request, status, message, reference, problems)
     except Exception as exc:  # noqa: BLE001 - fall back to the plain page below
         log.error("error template failed: %s", describe(exc))
     ref = f"<p>Reference: <code>{escape(reference)}</code></p>" if reference else ""
@@ -125,7 +129,8 @@ def _user_error(request: Request, exc: UserError) -> Response:
             content["problems"] = exc.problems
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, LoginRequired) else None
         return JSONResponse(content, status_code=exc.status_code, headers=headers)
-    return render_error_page(request, exc.status_code, str(exc), None)
+    problems = exc.problems if isinstance(exc, ValidationFailed) else None
+    return render_error_page(request, exc.status_code, str(exc), None, problems)
 
 
 def _fault(request: Request, exc: Exception) -> Response:

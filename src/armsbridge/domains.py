@@ -59,6 +59,7 @@ DOMAINS: tuple[Domain, ...] = (
         routers=(
             _m("records", "api"),
             _m("records", "pages"),
+            _m("records", "list_pages"),
             _m("records", "link_pages"),
             _m("records", "status_pages"),
         ),

@@ -54,7 +54,8 @@ _GENDER = {"M": "male", "F": "female", "X": "other"}
 _BATCH = 2000
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
+    """Return a value as the text of a CSV cell (dates ISO, lists and dicts as JSON)."""
     if value is None:
         return ""
     if isinstance(value, datetime | date):
@@ -72,7 +73,7 @@ class ExportResult:
     withheld: Withheld = field(default_factory=lambda: Withheld({}))
 
 
-class _Marks:
+class ExportMarks:
     """The markings of foreign records, loaded per type as the export reaches it."""
 
     def __init__(self, session: Session) -> None:
@@ -80,14 +81,17 @@ class _Marks:
         self.by_type: dict[str, dict[int, Marking]] = {}
 
     def of(self, record_type: str) -> dict[int, Marking]:
+        """Return {record id: marking} of the foreign records of a type."""
         if record_type not in self.by_type:
             self.by_type[record_type] = held_markings(self.session, record_type)
         return self.by_type[record_type]
 
     def get(self, record_type: str, record_id: int) -> Marking | None:
+        """Return the marking of one record, None for the node's own."""
         return self.of(record_type).get(record_id)
 
     def blocked(self, record_type: str, record_id: int) -> bool:
+        """True when the record was received under H2 (it may not leave the node)."""
         mark = self.get(record_type, record_id)
         return mark is not None and mark.blocks_dissemination
 
@@ -129,14 +133,14 @@ def run_export(
     why = check_justification("person", why)
     out.mkdir(parents=True, exist_ok=True)
     shown: dict[str, list[int]] = {}
-    marks = _Marks(session)
+    marks = ExportMarks(session)
     withheld: dict[str, int] = {}
 
     def rows(record_type: str) -> Iterator[Any]:
         for record in iter_readable(
             session, user=user, record_type=record_type, jurisdiction=jurisdiction
         ):
-            if _blocked(marks, record_type, record):
+            if is_blocked(marks, record_type, record):
                 withheld[record_type] = withheld.get(record_type, 0) + 1
                 continue
             if needs_justification(record_type):
@@ -171,7 +175,7 @@ def run_export(
     return ExportResult(counts, left_out)
 
 
-def _blocked(marks: _Marks, record_type: str, record: Any) -> bool:
+def is_blocked(marks: ExportMarks, record_type: str, record: Any) -> bool:
     """True for an H2 foreign record, and for a link naming one (its ends may not leave)."""
     if marks.blocked(record_type, record.id):
         return True
@@ -182,7 +186,8 @@ def _blocked(marks: _Marks, record_type: str, record: Any) -> bool:
     return False
 
 
-def _marking_cells(mark: Marking | None) -> list[str]:
+def marking_cells(mark: Marking | None) -> list[str]:
+    """Return the MARKING_COLUMNS cells of a record (empty for the node's own records)."""
     if mark is None:
         return ["", "", "", "", ""]
     return [
@@ -206,7 +211,7 @@ def _export_csv(
     out: Path,
     rows: Callable[[str], Iterator[Any]],
     cases: Select,
-    marks: _Marks,
+    marks: ExportMarks,
 ) -> dict[str, int]:
     counts: dict[str, int] = {}
     for record_type in record_type_names():
@@ -218,8 +223,8 @@ def _export_csv(
             writer.writerow([*columns, *MARKING_COLUMNS])
             for record in rows(record_type):
                 values = record_as_dict(record)
-                cells = [_text(safe_cell(values.get(c))) for c in columns]
-                writer.writerow([*cells, *_marking_cells(marks.get(record_type, record.id))])
+                cells = [cell_text(safe_cell(values.get(c))) for c in columns]
+                writer.writerow([*cells, *marking_cells(marks.get(record_type, record.id))])
                 n += 1
         counts[record_type] = n
     stmt = (
@@ -235,7 +240,7 @@ def _export_csv(
         for change in session.execute(stmt).scalars():
             if marks.blocked("case", change.case_id):
                 continue
-            writer.writerow([_text(safe_cell(getattr(change, c))) for c in columns])
+            writer.writerow([cell_text(safe_cell(getattr(change, c))) for c in columns])
             n += 1
     counts["case_status_history"] = n
     return counts
@@ -250,7 +255,7 @@ def _props(**values: Any) -> dict[str, list[str]]:
     props: dict[str, list[str]] = {}
     for key, value in values.items():
         items = value if isinstance(value, list) else [value]
-        texts = [_text(v) for v in items if v not in (None, "", [])]
+        texts = [cell_text(v) for v in items if v not in (None, "", [])]
         if texts:
             props[key] = list(dict.fromkeys(texts))
     return props
@@ -368,7 +373,7 @@ def _ftm_marked(entity: dict[str, Any], mark: Marking | None) -> dict[str, Any]:
 
 
 def _export_ftm(
-    session: Session, out: Path, rows: Callable[[str], Iterator[Any]], marks: _Marks
+    session: Session, out: Path, rows: Callable[[str], Iterator[Any]], marks: ExportMarks
 ) -> dict[str, int]:
     counts: dict[str, int] = {}
     with (out / FTM_FILE).open("w", encoding="utf-8") as handle:

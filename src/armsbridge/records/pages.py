@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 
 from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.permissions import (
@@ -32,7 +32,6 @@ from armsbridge.web.access_log import log_now
 from armsbridge.web.templating import formatter, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
-PAGE_SIZE = 50
 # Persons per page of search results: a common family name matches hundreds.
 SEARCH_PAGE = 20
 # Columns kept for search and matching only; a reader does not need them on the page.
@@ -76,7 +75,8 @@ def href(record_type: str, record: Any) -> str:
     return f"/records/{TYPES[record_type][0]}/{record.id}"
 
 
-def _common(extra: dict[str, Any]) -> dict[str, Any]:
+def common_context(extra: dict[str, Any]) -> dict[str, Any]:
+    """Return a records template's context: `extra` with the helpers every page uses."""
     extra.setdefault("marks", {})
     return {"TYPES": TYPES, "href": href, "title_of": title_of, "field_label": field_label, **extra}
 
@@ -106,7 +106,7 @@ def search_page(
     response = render(
         request,
         "records/search.html",
-        _common(
+        common_context(
             {
                 "query": q,
                 "why": why,
@@ -118,61 +118,6 @@ def search_page(
     )
     if results is not None and results.logged:
         log_now(request, db, user=user, **search.search_entry(user=user, results=results, why=why))
-    return response
-
-
-@router.get("/records/{slug}")
-def list_page(
-    request: Request,
-    db: DB,
-    user: Reader,
-    slug: str,
-    page: Annotated[int, Query(ge=1)] = 1,
-    why: str = "",
-) -> Response:
-    """A page listing the records of one type the user may read, newest first."""
-    record_type = record_type_of(slug, user)
-    context = {
-        "record_type": record_type,
-        "page": page,
-        "why": why,
-        "can_create": record_type in record_types_for(user.role, "write"),
-    }
-    try:
-        reading.check_justification(record_type, why)
-    except reading.JustificationRequired:
-        return render(request, "records/justify.html", _common(context))
-    # The consultation entry is written at once (web.access_log) rather than by list_records.
-    model = RECORD_MODELS[record_type]
-    stmt = reading.readable(record_type, user)
-    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = list(
-        db.scalars(stmt.order_by(model.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
-    )
-    response = render(
-        request,
-        "records/list.html",
-        _common(
-            {
-                **context,
-                "rows": rows,
-                "marks": marks.row_marks(db, record_type, rows),
-                "total": total,
-                "pages": max(1, -(-total // PAGE_SIZE)),
-            }
-        ),
-    )
-    if reading.needs_justification(record_type) and rows:
-        log_now(
-            request,
-            db,
-            user=user,
-            action="consult",
-            record_type=record_type,
-            jurisdiction=user.jurisdiction,
-            why=why.strip(),
-            details={"list": slug, "page": page, "ids": [r.id for r in rows]},
-        )
     return response
 
 
@@ -198,7 +143,7 @@ def _form(
     return render(
         request,
         "records/form.html",
-        _common(
+        common_context(
             {
                 "record_type": record_type,
                 "fields": fields,
@@ -271,7 +216,7 @@ def record_page(
         reason = reading.check_justification(record_type, why)
     except reading.JustificationRequired:
         context = {"record_type": record_type, "record_id": record_id, "why": why}
-        return render(request, "records/justify.html", _common(context))
+        return render(request, "records/justify.html", common_context(context))
     links, withheld = _withhold_personal(
         related.linked(db, user=user, record_type=record_type, record_id=record.id), reason
     )
@@ -296,7 +241,7 @@ def record_page(
     response = render(
         request,
         "records/record.html",
-        _common(
+        common_context(
             {
                 "record_type": record_type,
                 "record": record,

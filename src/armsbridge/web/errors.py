@@ -39,20 +39,33 @@ def _resolve_user(request: Request) -> None:
         session.close()
 
 
-def render_error(request: Request, status: int, message: str, reference: str | None) -> Response:
-    """Render an error page with a heading for its status, the message and any reference."""
+def render_error(
+    request: Request,
+    status: int,
+    message: str,
+    reference: str | None,
+    problems: list[dict[str, object]] | None = None,
+) -> Response:
+    """Render an error page: a heading for its status, the message, each problem, a reference."""
     if status == 404:
         _resolve_user(request)
     from armsbridge.web.templating import formatter
 
     fmt = formatter(request)
     heading = fmt.gettext(HEADINGS.get(status, HEADINGS[400 if status < 500 else 500]))
-    text = fmt.gettext(message) if status >= 500 else message
+    # A user error's message is translated when it is one of the catalogue's (a fixed sentence).
+    text = fmt.gettext(message)
     if status == 404 and message == "Not Found":  # Starlette's words for an address no route has
         text = fmt.gettext(NO_PAGE)
     return render(
         request,
         "web/error.html",
-        {"status": status, "heading": heading, "message": text, "reference": reference},
+        {
+            "status": status,
+            "heading": heading,
+            "message": text,
+            "reference": reference,
+            "problems": problems or [],
+        },
         status_code=status,
     )

@@ -22,6 +22,12 @@ document.addEventListener("DOMContentLoaded", function () {
      suggestion's, else the last decision's, #undo-last). Keys typed into a field are left alone. */
   if (document.querySelector(".suggestion")) { reviewKeys(); }
   searchKey();
+  /* A list's filters fold away on a narrow screen unless some are in use; the summary opens
+     them. Without the script they stay open. */
+  if (window.matchMedia && window.matchMedia("(max-width: 40rem)").matches) {
+    document.querySelectorAll("details[data-collapse-narrow]:not([data-active])").forEach(
+      function (el) { el.open = false; });
+  }
 });
 
 /* "/" focuses the page's search box (the page's own, else the top bar's), unless a field has

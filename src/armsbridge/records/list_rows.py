@@ -1,0 +1,210 @@
+"""The rows of a list and its facet counts, from `reading.readable()` and a ListQuery.
+
+A filter only narrows what the user may read: rows, counts and the case options all start from
+readable(); a case is offered only when the user may read it, through links the user may read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import case as when
+from sqlalchemy.orm import Session
+
+from armsbridge.auth.principal import Principal
+from armsbridge.i18n_marker import N_
+from armsbridge.records.listing import (
+    CATEGORY_WORDS,
+    PAGE_SIZE,
+    UNUSABLE,
+    ListQuery,
+    ListQueryError,
+    spec_of,
+)
+from armsbridge.records.models import RECORD_MODELS, Case, Link
+from armsbridge.records.reading import readable
+from armsbridge.vocab.service import enum_values
+
+CASE_OPTIONS = 100  # cases offered in the case facet (those with most rows first)
+NO_SUCH_CASE = N_("the number of a case you may read")
+
+
+def _case_links(record_type: str, user: Principal) -> tuple[Any, Any]:
+    """Return (the case id of a link, the condition of a readable link between a row and a case)."""
+    model = RECORD_MODELS[record_type]
+    links = readable("link", user).with_only_columns(Link.id)
+    case_id = when((Link.to_type == "case", Link.to_id), else_=Link.from_id)
+    joined = and_(
+        Link.id.in_(links),
+        or_(
+            and_(Link.from_type == record_type, Link.from_id == model.id, Link.to_type == "case"),
+            and_(Link.to_type == record_type, Link.to_id == model.id, Link.from_type == "case"),
+        ),
+    )
+    return case_id, joined
+
+
+def _conditions(query: ListQuery, user: Principal, skip: str | None = None) -> list[Any]:
+    spec = spec_of(query.record_type)
+    model = RECORD_MODELS[query.record_type]
+    out: list[Any] = [
+        getattr(model, name) == value for name, value in query.filters.items() if name != skip
+    ]
+    column = getattr(model, spec.date_column)
+    kind = spec.columns[spec.date_column].kind
+    if query.date_from:
+        start = query.date_from
+        if kind == "partial_date":  # "2026-03" is in a range that starts on 2026-03-05
+            iso = start.isoformat()
+            out.append(or_(column >= iso, column == iso[:7], column == iso[:4]))
+        else:
+            out.append(column >= (_moment(start, time.min) if kind == "datetime" else start))
+    if query.date_to:
+        end = query.date_to
+        if kind == "partial_date":
+            out.append(column <= end.isoformat())
+        else:
+            out.append(column <= (_moment(end, time.max) if kind == "datetime" else end))
+    if query.case is not None and skip != "case":
+        if spec.by_case == "column":
+            out.append(model.case_id == query.case)
+        elif spec.by_case == "links":
+            case_id, joined = _case_links(query.record_type, user)
+            out.append(select(Link.id).where(joined, case_id == query.case).exists())
+    return out
+
+
+def _moment(day: date, at: time) -> datetime:
+    return datetime.combine(day, at, tzinfo=UTC)
+
+
+def statement(query: ListQuery, user: Principal) -> Select:
+    """Return the rows of the list the user may read, filtered and sorted (id breaks ties)."""
+    model = RECORD_MODELS[query.record_type]
+    stmt = readable(query.record_type, user).where(*_conditions(query, user))
+    if query.sort is None:
+        return stmt.order_by(model.id.desc())  # newest first
+    column = getattr(model, query.sort)
+    order = column.desc() if query.descending else column.asc()
+    tie = model.id.desc() if query.descending else model.id.asc()
+    return stmt.order_by(order.nulls_last(), tie)
+
+
+def count(session: Session, query: ListQuery, user: Principal) -> int:
+    """Return how many rows the list holds."""
+    stmt = readable(query.record_type, user).where(*_conditions(query, user))
+    return session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+
+
+def page_of(session: Session, query: ListQuery, user: Principal) -> list[Any]:
+    """Return the rows of the query's page."""
+    offset = (query.page - 1) * PAGE_SIZE
+    return list(session.scalars(statement(query, user).offset(offset).limit(PAGE_SIZE)))
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A filter with its options, each counted under the list's other filters."""
+
+    name: str
+    label: str
+    options: list[tuple[str, str, int]]  # (code, label, rows)
+    chosen: str | None
+
+
+def facets(session: Session, query: ListQuery, user: Principal) -> list[Facet]:
+    """Return each filter's options with the rows it would show, under the other filters."""
+    return summary(session, query, user)[1]
+
+
+def check_case(session: Session, query: ListQuery, user: Principal) -> None:
+    """Refuse a case filter naming a case the user may not read (as if it did not exist)."""
+    if query.case is None:
+        return
+    found = session.scalar(
+        readable("case", user).with_only_columns(Case.id).where(Case.id == query.case)
+    )
+    if found is None:
+        raise ListQueryError(
+            UNUSABLE,
+            [{"field": "case", "value": str(query.case), "expected": NO_SUCH_CASE}],
+        )
+
+
+def summary(session: Session, query: ListQuery, user: Principal) -> tuple[int, list[Facet]]:
+    """Return (the rows of the list, each filter's options counted under the other filters).
+
+    The filters not in use share one grouped count of the filtered rows, which also gives the
+    total; a filter in use is counted on its own, without itself.
+    """
+    check_case(session, query, user)
+    spec = spec_of(query.record_type)
+    model = RECORD_MODELS[query.record_type]
+    free = [f.name for f in spec.filters if f.name not in query.filters]
+    counts: dict[str, dict[Any, int]] = {name: {} for name in free}
+    base = readable(query.record_type, user).where(*_conditions(query, user))
+    sub = base.with_only_columns(*(getattr(model, n) for n in free), model.id).subquery()
+    grouped = select(*(sub.c[n] for n in free), func.count()).group_by(*(sub.c[n] for n in free))
+    total = 0
+    for row in session.execute(grouped):
+        n = row[-1]
+        total += n
+        for name, value in zip(free, row[:-1], strict=True):
+            counts[name][value] = counts[name].get(value, 0) + n
+    for name in query.filters:
+        column = getattr(model, name)
+        stmt = readable(query.record_type, user).where(*_conditions(query, user, skip=name))
+        one = stmt.with_only_columns(column.label("value"), model.id).subquery()
+        counts[name] = dict(
+            session.execute(select(one.c.value, func.count()).group_by(one.c.value)).all()
+        )
+    out: list[Facet] = []
+    for flt in spec.filters:
+        counted = counts[flt.name]
+        if flt.enum:
+            labels = enum_values(flt.enum)
+        else:
+            labels = {str(v): CATEGORY_WORDS.get(str(v), str(v)) for v in counted if v}
+        options = [(code, label, counted.get(code, 0)) for code, label in labels.items()]
+        out.append(Facet(flt.name, flt.label, options, query.filters.get(flt.name)))
+    if spec.by_case is not None:
+        out.append(_case_facet(session, query, user))
+    return total, out
+
+
+def _case_facet(session: Session, query: ListQuery, user: Principal) -> Facet:
+    model = RECORD_MODELS[query.record_type]
+    rows = readable(query.record_type, user).where(*_conditions(query, user, skip="case"))
+    if spec_of(query.record_type).by_case == "column":
+        ids = rows.with_only_columns(model.case_id.label("case_id"), model.id).subquery()
+        case_id = ids.c.case_id
+        counting = select(case_id, func.count()).where(case_id.is_not(None))
+    else:
+        link_case, joined = _case_links(query.record_type, user)
+        ids = rows.with_only_columns(model.id).subquery()
+        case_id = link_case
+        counting = select(case_id, func.count(func.distinct(model.id))).where(
+            joined, model.id.in_(select(ids.c.id))
+        )
+    readable_cases = readable("case", user).with_only_columns(Case.id)
+    counted = session.execute(
+        counting.where(case_id.in_(readable_cases))
+        .group_by(case_id)
+        .order_by(func.count().desc())
+        .limit(CASE_OPTIONS)
+    ).all()
+    by_id = {int(cid): n for cid, n in counted}
+    chosen = query.case
+    wanted = set(by_id) | ({chosen} if chosen else set())
+    refs = dict(
+        session.execute(
+            readable("case", user)
+            .with_only_columns(Case.id, Case.reference)
+            .where(Case.id.in_(wanted))
+        ).all()
+    )
+    options = [(str(cid), refs[cid], by_id.get(cid, 0)) for cid in sorted(refs, key=refs.get)]
+    return Facet("case", N_("Case"), options, str(chosen) if chosen else None)

