@@ -189,7 +189,7 @@ def test_a_member_still_sees_the_case_its_links_and_items(client, world, secret_
     links = client.get(f"/api/links?from_type=person&from_id={person}", headers=headers).json()
     assert secret_links["h3"] in {item["to_id"] for item in links["items"]}
     page = client.get(f"/records/persons/{person}?why=case+XK-2026-1", headers=headers)
-    assert "XK-H3-SECRET" in page.text and "witness" in page.text
+    assert "XK-H3-SECRET" in page.text and "(Witness)" in page.text
     firearm = client.get(f"/records/firearms/{secret_links['firearm']}", headers=headers)
     assert firearm.status_code == 200 and "XK-2026-2" in firearm.text
     hits = client.get("/api/firearm-serials?pattern=SECRET7788", headers=headers).json()
