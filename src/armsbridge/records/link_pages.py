@@ -14,8 +14,8 @@ from armsbridge.auth.principal import Principal
 from armsbridge.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from armsbridge.i18n_marker import N_
 from armsbridge.records import linking, marks, reading, service
-from armsbridge.records.labels import TYPES, title_of
-from armsbridge.records.pages import href, load, record_type_of
+from armsbridge.records.labels import TYPES
+from armsbridge.records.pages import common_context, href, load, record_type_of
 from armsbridge.vocab.service import enum_values
 from armsbridge.web.access_log import log_now
 from armsbridge.web.templating import render
@@ -91,7 +91,8 @@ def _page(
     fragment: bool = False,
 ) -> Response:
     types = linking.target_types(user)
-    form.setdefault("type", "person" if "person" in types and record_type != "person" else "case")
+    preferred = [t for t in ("person", "case") if t in types and t != record_type]
+    form.setdefault("type", (preferred or types)[0])
     found, missing = _targets(request, db, user, record_type, record, form)
     form.setdefault("direction", linking.natural_direction(record_type, form["type"]))
     errors = {p.get("field", ""): p.get("expected", "") for p in problems or []}
@@ -100,9 +101,6 @@ def _page(
         **marks.row_marks(db, form["type"], found),
     }
     context = {
-        "TYPES": TYPES,
-        "href": href,
-        "title_of": title_of,
         "record_type": record_type,
         "record": record,
         "form": form,
@@ -118,6 +116,7 @@ def _page(
         "record_needs_why": reading.needs_justification(record_type),
         "field_names": FIELD_NAMES,
     }
+    context = common_context(context)
     template = "records/link_targets.html" if fragment else "records/link.html"
     status = 422 if problems or message else 200
     return render(request, template, context, status_code=status)
@@ -133,8 +132,8 @@ def link_page(request: Request, db: DB, user: Linker, slug: str, record_id: int)
     try:
         reading.check_justification(record_type, form.get("why"))
     except reading.JustificationRequired:
-        context = {"TYPES": TYPES, "record_type": record_type, "why": form.get("why", "")}
-        return render(request, "records/justify.html", context)
+        context = {"record_type": record_type, "why": form.get("why", "")}
+        return render(request, "records/justify.html", common_context(context))
     fragment = request.headers.get("hx-request") == "true" and "q" in form
     return _page(request, db, user, record_type, record, form, fragment=fragment)
 
