@@ -191,18 +191,21 @@ def test_xlsx_has_one_sheet_per_group_with_charts(store: str, tmp_path: Path) ->
     wb = load_workbook(out)
     assert wb.sheetnames == [
         "Summary",
-        "capacity",
-        "awareness",
-        "seizures",
-        "sdg",
-        "justice",
-        "cooperation",
+        "Capacity development",
+        "Awareness campaigns",
+        "Seizures of arms, ammunition",
+        "SDG 16.4.2 - tracing of seized",
+        "Cases and criminal justice",
+        "Cross-border cooperation",
     ]
     summary = {row[1]: row[4] for row in wb["Summary"].iter_rows(min_row=7, values_only=True)}
     assert summary["trained_persons"] == 820 and summary["trained_participations"] == 939
-    assert len(wb["capacity"]._charts) >= 5 and len(wb["awareness"]._charts) >= 3
-    cells = [c for row in wb["capacity"].iter_rows(values_only=True) for c in row if c is not None]
-    assert "converted_firearms / MK / M" in cells
+    capacity = wb["Capacity development"]
+    assert len(capacity._charts) >= 5 and len(wb["Awareness campaigns"]._charts) >= 3
+    cells = [c for row in capacity.iter_rows(values_only=True) for c in row if c is not None]
+    # typed topics as typed, coded jurisdictions and sexes as their English labels
+    assert "converted_firearms / North Macedonia / Male" in cells
+    assert "Topic / Jurisdiction / Sex" in cells
 
 
 def test_pdf_reads_back_with_figures_and_charts(store: str, tmp_path: Path) -> None:

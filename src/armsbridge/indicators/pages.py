@@ -13,12 +13,13 @@ from armsbridge.audit.service import log_event
 from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.principal import Principal
 from armsbridge.indicators.iafq import compute_iafq, write_iafq_xlsx
+from armsbridge.indicators.labels import localise_report
 from armsbridge.indicators.pdf import write_indicators_pdf
 from armsbridge.indicators.service import compute_report
 from armsbridge.indicators.web import period_of
-from armsbridge.indicators.xlsx import display_value, flatten, write_indicators_xlsx
+from armsbridge.indicators.xlsx import write_indicators_xlsx
 from armsbridge.vocab.service import enum_values
-from armsbridge.web.templating import render
+from armsbridge.web.templating import formatter, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Aggregates = Annotated[Principal, Depends(require("aggregate.read"))]
@@ -30,11 +31,11 @@ MEDIA = {
 
 def _charts(ind: dict[str, Any]) -> list[dict[str, Any]]:
     charts = []
-    for dimension, tree in ind["breakdown"].items():
-        pairs = flatten(tree)
-        if "/" in dimension or len(pairs) < 2 or len(pairs) > 20:
+    for part in ind["breakdowns"]:
+        pairs = part["pairs"]
+        if part["nested"] or len(pairs) < 2 or len(pairs) > 20:
             continue
-        charts.append({"dimension": dimension, "series": [[k, v] for k, v in pairs]})
+        charts.append({"dimension": part["label"], "series": [[k, v] for k, v in pairs]})
     return charts[:2]
 
 
@@ -48,12 +49,11 @@ def dashboard(
     """The indicators of a period as figures, charts and tables, with downloads."""
     query = request.query_params
     start, end, code = period_of(query.get("from"), query.get("to"), jurisdiction)
-    report = compute_report(db, date_from=start, date_to=end, jurisdiction=code)
+    computed = compute_report(db, date_from=start, date_to=end, jurisdiction=code)
+    report = localise_report(computed, formatter(request))
     groups: dict[str, list[dict[str, Any]]] = {}
     for ind in report["indicators"]:
-        ind["shown"] = display_value(ind)
         ind["charts"] = _charts(ind)
-        ind["tables"] = {d: flatten(t) for d, t in ind["breakdown"].items()}
         groups.setdefault(ind["group"], []).append(ind)
     params = f"from={start}&to={end}" + (f"&jurisdiction={code}" if code else "")
     return render(
@@ -65,7 +65,10 @@ def dashboard(
             "start": start,
             "end": end,
             "code": code,
-            "jurisdictions": enum_values("jurisdictions"),
+            "jurisdictions": {
+                c: formatter(request).gettext(label)
+                for c, label in enum_values("jurisdictions").items()
+            },
             "params": params,
         },
     )
@@ -87,9 +90,11 @@ def download(
     fmt: str,
     jurisdiction: str | None = None,
 ) -> Response:
-    """The indicators report of the period as an XLSX workbook or a PDF."""
+    """The indicators report of the period as an XLSX workbook or a PDF, in the user's language."""
     if fmt not in MEDIA:
-        return Response("unknown format", status_code=404)
+        return Response(
+            formatter(request).gettext("Unknown format: ask for XLSX or PDF."), status_code=404
+        )
     query = request.query_params
     start, end, code = period_of(query.get("from"), query.get("to"), jurisdiction)
     report = compute_report(db, date_from=start, date_to=end, jurisdiction=code)
@@ -103,7 +108,7 @@ def download(
     )
     writer = write_indicators_xlsx if fmt == "xlsx" else write_indicators_pdf
     with tempfile.TemporaryDirectory() as tmp:
-        path = writer(report, Path(tmp) / f"report.{fmt}")
+        path = writer(report, Path(tmp) / f"report.{fmt}", formatter(request))
         return _file(path, f"indicators-{start}-{end}.{fmt}", MEDIA[fmt])
 
 

@@ -12,7 +12,9 @@ from typing import Any
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from armsbridge.indicators.xlsx import display_value, flatten
+from armsbridge.indicators.labels import english, figure, localise_report
+from armsbridge.indicators.xlsx import period_words
+from armsbridge.web.i18n import Formatter
 
 # A Unicode TrueType font, so Albanian and Macedonian (Cyrillic) titles print as written.
 FONT_CANDIDATES = (
@@ -29,9 +31,10 @@ MAX_BARS = 14
 
 
 class _Report(FPDF):
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, fmt: Formatter) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.report_title = title
+        self.fmt = fmt
         self.font_name, self.unicode = "helvetica", False
         for regular, bold in FONT_CANDIDATES:
             if Path(regular).exists() and Path(bold).exists():
@@ -48,7 +51,10 @@ class _Report(FPDF):
     def footer(self) -> None:
         self.set_y(-12)
         self.set_font(self.font_name, "", 8)
-        self.cell(0, 8, self.text_of(f"{self.report_title} - page {self.page_no()}"), align="C")
+        footer = self.fmt.gettext(
+            "%(title)s - page %(page)s", title=self.report_title, page=self.page_no()
+        )
+        self.cell(0, 8, self.text_of(footer), align="C")
 
 
 def _bar_chart(pdf: _Report, title: str, pairs: list[tuple[str, Any]], numerators: dict) -> None:
@@ -74,9 +80,13 @@ def _bar_chart(pdf: _Report, title: str, pairs: list[tuple[str, Any]], numerator
             width = max(0.3, bar_w * numerators[label] / biggest)
             pdf.rect(left + label_w + 2, y + 1.5, width, 2, style="F")
         pdf.set_xy(left + label_w + 4 + bar_w * value / biggest, y)
-        shown = f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
+        shown = figure(value, pdf.fmt)
         if label in numerators:
-            shown = f"{numerators[label]:,} of {shown}"
+            shown = pdf.fmt.gettext(
+                "%(numerator)s of %(denominator)s",
+                numerator=figure(numerators[label], pdf.fmt),
+                denominator=shown,
+            )
         pdf.cell(30, 5, shown)
     pdf.set_y(top + 6 * len(pairs) + 3)
 
@@ -100,6 +110,7 @@ def _table(pdf: _Report, rows: list[list[str]], widths: tuple[int, ...]) -> None
 
 
 def _indicator(pdf: _Report, ind: dict[str, Any]) -> None:
+    _ = pdf.fmt.gettext
     if pdf.get_y() > pdf.h - 60:
         pdf.add_page()
     pdf.set_font(pdf.font_name, "B", 11)
@@ -108,75 +119,87 @@ def _indicator(pdf: _Report, ind: dict[str, Any]) -> None:
     pdf.cell(
         0,
         6,
-        pdf.text_of(f"{ind['id']}: {display_value(ind)} ({ind['unit']})"),
+        pdf.text_of(f"{ind['shown']} ({ind['unit_label']})"),
         new_x="LMARGIN",
         new_y="NEXT",
     )
+    if ind.get("description"):
+        pdf.set_font(pdf.font_name, "", 8)
+        pdf.multi_cell(0, 4, pdf.text_of(ind["description"]), new_x="LMARGIN", new_y="NEXT")
     ratio = ind["unit"] == "proportion"
     charted = False
     head = (
-        ["breakdown", "part", "denominator", "numerator"]
+        [_("Breakdown"), _("Part"), _("Denominator"), _("Numerator")]
         if ratio
-        else ["breakdown", "part", ind["unit"]]
+        else [_("Breakdown"), _("Part"), ind["unit_label"]]
     )
     table_rows = [head]
-    for dimension, tree in ind["breakdown"].items():
-        pairs = flatten(tree)
-        numerators = dict(flatten(ind.get("numerator_breakdown", {}).get(dimension, {})))
-        if not charted and "/" not in dimension and len(pairs) > 1:
-            _bar_chart(pdf, f"by {dimension}", pairs, numerators if ratio else {})
+    for part in ind["breakdowns"]:
+        numerators = part["numerators"]
+        if not charted and not part["nested"] and len(part["pairs"]) > 1:
+            title = _("by %(dimension)s", dimension=part["label"])
+            _bar_chart(pdf, title, part["pairs"], numerators if ratio else {})
             charted = True
-        for label, value in pairs:
-            row = [dimension, label, f"{value}"]
-            table_rows.append([*row, f"{numerators.get(label, 0)}"] if ratio else row)
+        for label, value in part["pairs"]:
+            row = [part["label"], label, figure(value, pdf.fmt)]
+            table_rows.append([*row, figure(numerators.get(label, 0), pdf.fmt)] if ratio else row)
     if len(table_rows) > 1:
         _table(pdf, table_rows, (40, 80, 30, 30) if ratio else (40, 95, 35))
 
 
-def write_indicators_pdf(report: dict[str, Any], path: Path) -> Path:
-    """Write the report as a PDF: title, summary table, then each group with charts and tables."""
-    period = report["period"]
-    scope = period["jurisdiction"] or "XK and MK (regional)"
-    title = f"Indicators {period['from'] or '...'} to {period['to'] or '...'}, {scope}"
-    pdf = _Report(title)
+def _goals(ind: dict[str, Any], fmt: Formatter) -> str:
+    """The Roadmap goal / KPI / SDG an indicator reports to, as the summary table shows it."""
+    rt = ind.get("reports_to") or {}
+    label = fmt.gettext(
+        "Goal %(goals)s / KPI %(kpis)s",
+        goals=", ".join(rt.get("goals") or []) or "-",
+        kpis=", ".join(rt.get("kpis") or []) or "-",
+    )
+    if rt.get("sdg"):
+        label += " / " + fmt.gettext("SDG %(target)s", target=rt["sdg"])
+    if not rt.get("verified"):
+        label += " " + fmt.gettext("(unverified)")
+    return label
+
+
+def write_indicators_pdf(report: dict[str, Any], path: Path, fmt: Formatter | None = None) -> Path:
+    """Write the report as a PDF: title, summary table, then each group with charts and tables.
+
+    Texts are in `fmt`'s language (English by default); figures are the report's own.
+    """
+    fmt = fmt or english()
+    _ = fmt.gettext
+    shown = localise_report(report, fmt)
+    when = period_words(report, fmt)
+    title = _("Indicators %(start)s to %(end)s, %(scope)s", **when)
+    pdf = _Report(title, fmt)
     pdf.add_page()
     pdf.set_font(pdf.font_name, "B", 16)
     pdf.multi_cell(
-        0, 9, pdf.text_of("Indicators computed from the records"), new_x="LMARGIN", new_y="NEXT"
+        0, 9, pdf.text_of(_("Indicators computed from the records")), new_x="LMARGIN", new_y="NEXT"
     )
     pdf.set_font(pdf.font_name, "", 10)
-    pdf.multi_cell(
-        0,
-        6,
-        pdf.text_of(
-            f"Period: {period['from'] or '...'} to {period['to'] or '...'}. "
-            f"Jurisdiction: {scope}. Definitions version {report.get('definitions_version', '')}. "
-            "Roadmap goal/KPI labels are editable and marked unverified where their wording "
-            "is not confirmed."
-        ),
-        new_x="LMARGIN",
-        new_y="NEXT",
+    intro = _(
+        "Period: %(start)s to %(end)s. Jurisdiction: %(scope)s. Definitions version "
+        "%(version)s. Roadmap goal/KPI labels are editable and marked unverified where their "
+        "wording is not confirmed.",
+        version=report.get("definitions_version", ""),
+        **when,
     )
+    pdf.multi_cell(0, 6, pdf.text_of(intro), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(2)
-    summary = [["indicator", "value", "Roadmap goal / KPI"]]
-    for ind in report["indicators"]:
-        rt = ind.get("reports_to") or {}
-        goals = ", ".join(rt.get("goals") or []) or "-"
-        label = f"G {goals} / KPI {', '.join(rt.get('kpis') or []) or '-'}"
-        if rt.get("sdg"):
-            label += f" / SDG {rt['sdg']}"
-        if not rt.get("verified"):
-            label += " (unverified)"
-        summary.append([ind["title"], display_value(ind), label])
+    summary = [[_("Indicator"), _("Value"), _("Roadmap goal / KPI")]]
+    for ind in shown["indicators"]:
+        summary.append([ind["title"], ind["shown"], _goals(ind, fmt)])
     _table(pdf, summary, (95, 45, 50))
     by_group: dict[str, list[dict[str, Any]]] = {}
-    for ind in report["indicators"]:
+    for ind in shown["indicators"]:
         by_group.setdefault(ind["group"], []).append(ind)
     for group, indicators in by_group.items():
         pdf.add_page()
         pdf.set_font(pdf.font_name, "B", 14)
         pdf.multi_cell(
-            0, 8, pdf.text_of(report["groups"].get(group, group)), new_x="LMARGIN", new_y="NEXT"
+            0, 8, pdf.text_of(shown["groups"].get(group, group)), new_x="LMARGIN", new_y="NEXT"
         )
         for ind in indicators:
             _indicator(pdf, ind)

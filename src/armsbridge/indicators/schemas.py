@@ -82,6 +82,8 @@ class Definitions(BaseModel):
 
     version: str = "unversioned"
     groups: dict[str, str]
+    # Labels of the disaggregation names (sex, topic, ...); a name without one shows readable.
+    dimensions: dict[str, str] = Field(default_factory=dict)
     roadmap: dict[str, Any] = Field(default_factory=dict)
     indicators: list[IndicatorDef]
 

@@ -209,7 +209,9 @@ def compute_indicator(indicator: IndicatorDef, rows: list[Row]) -> dict[str, Any
         "id": indicator.id,
         "group": indicator.group,
         "title": indicator.title,
+        "description": indicator.description,
         "unit": indicator.unit,
+        "source": indicator.source,
         **_value(indicator, mine),
     }
     base = _denominator_rows(indicator, mine) if indicator.is_ratio else mine
@@ -260,5 +262,7 @@ def compute_report(
         },
         "definitions_version": defs.version,
         "groups": defs.groups,
+        "dimensions": defs.dimensions,
+        "roadmap": defs.roadmap,
         "indicators": indicators,
     }

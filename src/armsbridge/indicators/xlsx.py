@@ -1,4 +1,7 @@
-"""Indicators report as XLSX: a summary sheet, then one sheet per indicator group with charts."""
+"""Indicators report as XLSX: a summary sheet, then one sheet per indicator group with charts.
+
+Written in the reader's language (a Formatter); the command line writes English.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from armsbridge.i18n_marker import N_
+from armsbridge.indicators.labels import english, localise_report
 from armsbridge.spreadsheet import safe_cell
+from armsbridge.vocab.service import enum_values
+from armsbridge.web.i18n import Formatter
 
 HEAD = Font(bold=True, color="FFFFFF")
 HEAD_FILL = PatternFill("solid", fgColor="1F4E79")
@@ -19,28 +26,25 @@ TITLE = Font(bold=True, size=14)
 SUB = Font(bold=True, size=11)
 
 
-def flatten(tree: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
-    """Return (label, value) pairs of a possibly nested breakdown, labels joined by ' / '."""
-    out: list[tuple[str, Any]] = []
-    for code, value in tree.items():
-        label = f"{prefix} / {code}" if prefix else str(code)
-        if isinstance(value, dict):
-            out.extend(flatten(value, label))
-        else:
-            out.append((label, value))
-    return out
+def sheet_name(title: str, taken: set[str]) -> str:
+    """Return a worksheet name for `title`: at most 31 characters, none of []:*?/\\, unique."""
+    clean = " ".join("".join(" " if ch in "[]:*?/\\" else ch for ch in title).split()) or "-"
+    name, number = _cut(clean, 31), 2
+    while name.lower() in {t.lower() for t in taken}:
+        suffix = f" ({number})"
+        name, number = _cut(clean, 31 - len(suffix)) + suffix, number + 1
+    taken.add(name)
+    return name
 
 
-def display_value(ind: dict[str, Any]) -> str:
-    """Return the indicator's value as a person would write it (a percentage for proportions)."""
-    value = ind["value"]
-    if value is None:
-        return "n/a (no records)"
-    if ind["unit"] == "proportion":
-        return f"{value * 100:.1f}% ({ind['numerator']} of {ind['denominator']})"
-    if isinstance(value, float):
-        return f"{value:,.2f}"
-    return f"{value:,}"
+def _cut(text: str, size: int) -> str:
+    """Return `text` cut to `size` characters, at a word's end when there is one."""
+    if len(text) <= size:
+        return text
+    head = text[:size]
+    if text[size] != " " and " " in head:
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,.;:-")
 
 
 def _header(ws: Worksheet, row: int, labels: list[str]) -> None:
@@ -49,43 +53,59 @@ def _header(ws: Worksheet, row: int, labels: list[str]) -> None:
         cell.font, cell.fill = HEAD, HEAD_FILL
 
 
-def _summary(ws: Worksheet, report: dict[str, Any]) -> None:
+def period_words(report: dict[str, Any], fmt: Formatter) -> dict[str, str]:
+    """The period and scope of a report as a reader writes them."""
     period = report["period"]
-    ws["A1"] = "Indicators computed from the records"
+    code = period["jurisdiction"]
+    return {
+        "start": fmt.date(period["from"]) or "...",
+        "end": fmt.date(period["to"]) or "...",
+        "scope": (
+            fmt.gettext(enum_values("jurisdictions").get(code, code))
+            if code
+            else fmt.gettext(N_("Kosovo and North Macedonia (regional)"))
+        ),
+    }
+
+
+def _summary(ws: Worksheet, report: dict[str, Any], fmt: Formatter) -> None:
+    _ = fmt.gettext
+    when = period_words(report, fmt)
+    ws["A1"] = _("Indicators computed from the records")
     ws["A1"].font = TITLE
-    ws["A2"] = f"Period: {period['from'] or '...'} to {period['to'] or '...'}"
-    ws["A3"] = f"Jurisdiction: {period['jurisdiction'] or 'XK and MK (regional)'}"
-    ws["A4"] = f"Definitions version: {report.get('definitions_version', '')}"
+    ws["A2"] = _("Period: %(start)s to %(end)s", start=when["start"], end=when["end"])
+    ws["A3"] = _("Jurisdiction: %(scope)s", scope=when["scope"])
+    ws["A4"] = _("Definitions version: %(version)s", version=report.get("definitions_version", ""))
     labels = [
-        "group",
-        "id",
-        "title",
-        "unit",
-        "value",
-        "numerator",
-        "denominator",
-        "shown as",
-        "Roadmap goals",
-        "Roadmap KPIs",
-        "SDG",
-        "labels verified",
+        _("Group"),
+        _("Indicator identifier"),
+        _("Indicator"),
+        _("Unit"),
+        _("Value"),
+        _("Numerator"),
+        _("Denominator"),
+        _("Shown as"),
+        _("Roadmap goals"),
+        _("Roadmap KPIs"),
+        _("SDG"),
+        _("Labels verified"),
     ]
     _header(ws, 6, labels)
     for row, ind in enumerate(report["indicators"], start=7):
         reports_to = ind.get("reports_to") or {}
         values = [
-            report["groups"].get(ind["group"], ind["group"]),
+            ind["group_label"],
             ind["id"],
             ind["title"],
-            ind["unit"],
+            ind["unit_label"],
             ind["value"],
             ind["numerator"],
             ind["denominator"],
-            display_value(ind),
+            ind["shown"],
             ", ".join(reports_to.get("goals") or []),
             ", ".join(reports_to.get("kpis") or []),
             reports_to.get("sdg") or "",
-            "yes" if reports_to.get("verified") else "no (editable label)",
+            _("yes") if reports_to.get("verified") else _("no (editable label)"),
         ]
         for col, value in enumerate(values, start=1):
             ws.cell(row=row, column=col, value=safe_cell(value))
@@ -93,7 +113,10 @@ def _summary(ws: Worksheet, report: dict[str, Any]) -> None:
         ws.column_dimensions[get_column_letter(col)].width = width
 
 
-def _group_sheet(ws: Worksheet, title: str, indicators: list[dict[str, Any]]) -> int:
+def _group_sheet(
+    ws: Worksheet, title: str, indicators: list[dict[str, Any]], fmt: Formatter
+) -> int:
+    _ = fmt.gettext
     ws["A1"] = title
     ws["A1"].font = TITLE
     ws.column_dimensions["A"].width = 48
@@ -101,16 +124,20 @@ def _group_sheet(ws: Worksheet, title: str, indicators: list[dict[str, Any]]) ->
     ws.column_dimensions["C"].width = 14
     row, charts = 3, 0
     for ind in indicators:
-        ws.cell(row=row, column=1, value=f"{ind['title']} [{ind['id']}]").font = SUB
-        ws.cell(row=row + 1, column=1, value=f"Value: {display_value(ind)}")
+        ws.cell(row=row, column=1, value=safe_cell(ind["title"])).font = SUB
+        ws.cell(row=row + 1, column=1, value=safe_cell(_("Value: %(value)s", value=ind["shown"])))
         row += 3
         ratio = ind["unit"] == "proportion"
-        for dimension, tree in ind["breakdown"].items():
-            pairs = flatten(tree)
+        for part in ind["breakdowns"]:
+            pairs = part["pairs"]
             if not pairs:
                 continue
-            numerators = dict(flatten(ind.get("numerator_breakdown", {}).get(dimension, {})))
-            labels = [dimension, "denominator", "numerator"] if ratio else [dimension, ind["unit"]]
+            numerators = part["numerators"]
+            labels = (
+                [part["label"], _("Denominator"), _("Numerator")]
+                if ratio
+                else [part["label"], ind["unit_label"]]
+            )
             _header(ws, row, labels)
             first = row + 1
             for offset, (label, value) in enumerate(pairs, start=1):
@@ -119,10 +146,14 @@ def _group_sheet(ws: Worksheet, title: str, indicators: list[dict[str, Any]]) ->
                 if ratio:
                     ws.cell(row=row + offset, column=3, value=numerators.get(label, 0))
             last = row + len(pairs)
-            if "/" not in dimension and len(pairs) > 1:
+            if not part["nested"] and len(pairs) > 1:
                 chart = BarChart()
                 chart.type = "bar"
-                chart.title = f"{ind['title'][:60]} by {dimension}"
+                chart.title = _(
+                    "%(indicator)s by %(dimension)s",
+                    indicator=ind["title"][:60],
+                    dimension=part["label"],
+                )
                 if not ratio:
                     chart.legend = None
                 chart.height = max(5.0, 0.9 * len(pairs) + 2)
@@ -143,17 +174,25 @@ def _group_sheet(ws: Worksheet, title: str, indicators: list[dict[str, Any]]) ->
     return charts
 
 
-def write_indicators_xlsx(report: dict[str, Any], path: Path) -> Path:
-    """Write the report as an XLSX workbook: Summary, then one sheet per group with charts."""
+def write_indicators_xlsx(report: dict[str, Any], path: Path, fmt: Formatter | None = None) -> Path:
+    """Write the report as an XLSX workbook: Summary, then one sheet per group with charts.
+
+    Headers, sheet names and labels are in `fmt`'s language (English by default); figures are
+    the report's own.
+    """
+    fmt = fmt or english()
+    shown = localise_report(report, fmt)
     wb = Workbook()
-    _summary(wb.active, report)
-    wb.active.title = "Summary"
+    taken: set[str] = set()
+    _summary(wb.active, shown, fmt)
+    wb.active.title = sheet_name(fmt.gettext("Summary"), taken)
     by_group: dict[str, list[dict[str, Any]]] = {}
-    for ind in report["indicators"]:
+    for ind in shown["indicators"]:
         by_group.setdefault(ind["group"], []).append(ind)
     for group, indicators in by_group.items():
-        ws = wb.create_sheet(group[:31])
-        _group_sheet(ws, report["groups"].get(group, group), indicators)
+        title = shown["groups"].get(group, group)
+        ws = wb.create_sheet(sheet_name(title, taken))
+        _group_sheet(ws, title, indicators, fmt)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
