@@ -10,7 +10,8 @@ from fastapi.responses import Response
 from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.principal import Principal
 from armsbridge.capacity import service
-from armsbridge.web.templating import render
+from armsbridge.indicators.labels import enum_label, language_name
+from armsbridge.web.templating import formatter, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Aggregates = Annotated[Principal, Depends(require("aggregate.read"))]
@@ -24,6 +25,11 @@ def capacity_page(
     jurisdiction: Annotated[str | None, Query(max_length=2, pattern=r"^[A-Z]{2}$")] = None,
 ) -> Response:
     """Trainings with sessions and participants, campaigns with reach, operations, products."""
+    fmt = formatter(request)
+
+    def label(enum: str, code: str | None) -> str:
+        return (enum_label((enum,), code, fmt) or code) if code else ""
+
     return render(
         request,
         "capacity/overview.html",
@@ -33,5 +39,7 @@ def capacity_page(
             "operations": service.list_operations(db, jurisdiction=jurisdiction),
             "products": service.list_products(db, jurisdiction=jurisdiction),
             "code": jurisdiction,
+            "label": label,
+            "languages": lambda codes: ", ".join(language_name(c, fmt) for c in codes or []),
         },
     )

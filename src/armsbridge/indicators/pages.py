@@ -114,7 +114,7 @@ def download(
 
 @router.get("/indicators/iafq.xlsx")
 def iafq(request: Request, db: DB, user: Aggregates, jurisdiction: str | None = None) -> Response:
-    """The UNODC IAFQ tables of the period as an XLSX workbook."""
+    """The UNODC IAFQ tables of the period as an XLSX workbook, in the user's language."""
     query = request.query_params
     start, end, code = period_of(query.get("from"), query.get("to"), jurisdiction)
     tables = compute_iafq(db, date_from=start, date_to=end, jurisdiction=code)
@@ -127,5 +127,5 @@ def iafq(request: Request, db: DB, user: Aggregates, jurisdiction: str | None = 
         details={"report": "iafq.xlsx", "from": str(start), "to": str(end)},
     )
     with tempfile.TemporaryDirectory() as tmp:
-        path = write_iafq_xlsx(tables, Path(tmp) / "iafq.xlsx")
+        path = write_iafq_xlsx(tables, Path(tmp) / "iafq.xlsx", formatter(request))
         return _file(path, f"iafq-{start}-{end}.xlsx", MEDIA["xlsx"])
