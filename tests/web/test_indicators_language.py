@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from babel.messages.pofile import read_po
 from babel.support import NullTranslations
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
@@ -20,6 +21,7 @@ from sqlalchemy import update
 from armsbridge.auth.models import User
 from armsbridge.capacity import service as capacity
 from armsbridge.db.session import make_sessionmaker, session_scope
+from armsbridge.indicators.extract import extract_definitions
 from armsbridge.indicators.labels import language_name, localise_report
 from armsbridge.indicators.service import DEFINITIONS_FILE, compute_report, load_definitions
 from armsbridge.indicators.xlsx import write_indicators_xlsx
@@ -254,3 +256,16 @@ def test_no_text_on_the_page_escapes_the_catalogs(node, monkeypatch, path: str) 
         *(language_name(code, fmt) for code in PRODUCT_LANGUAGES),
     )
     assert _unmarked(page.text, allowed) == []
+
+
+def test_every_text_of_the_shipped_definitions_reaches_the_catalogs() -> None:
+    with DEFINITIONS_FILE.open("rb") as fh:
+        texts = {text for _line, _kw, text, _c in extract_definitions(fh, None, None, None)}
+    definitions = load_definitions()
+    assert {i.title for i in definitions.indicators} <= texts
+    assert {"persons", "Legal category", "Capacity development"} <= texts
+    assert definitions.roadmap["goals"]["3"]["label"] in texts
+    assert "version" not in texts and "attendance" not in texts  # codes are not texts
+    with (i18n.LOCALES_DIR / "messages.pot").open("rb") as fh:
+        catalog = {m.id for m in read_po(fh)}
+    assert sorted(texts - catalog) == []
