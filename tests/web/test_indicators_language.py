@@ -269,3 +269,12 @@ def test_every_text_of_the_shipped_definitions_reaches_the_catalogs() -> None:
     with (i18n.LOCALES_DIR / "messages.pot").open("rb") as fh:
         catalog = {m.id for m in read_po(fh)}
     assert sorted(texts - catalog) == []
+
+
+def test_a_reversed_period_is_refused_in_the_users_language(node) -> None:  # noqa: ANN001
+    page = _officer(node, "mk").get(
+        "/indicators", params={"from": "2023-01-01", "to": "2022-01-01"}
+    )
+    assert page.status_code == 422
+    assert "Периодот започнува откако завршува" in page.text
+    assert "ден пред последниот ден од периодот или истиот ден" in page.text
