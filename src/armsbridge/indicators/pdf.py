@@ -150,6 +150,8 @@ def _indicator(pdf: _Report, ind: dict[str, Any]) -> None:
 def _goals(ind: dict[str, Any], fmt: Formatter) -> str:
     """The Roadmap goal / KPI / SDG an indicator reports to, as the summary table shows it."""
     rt = ind.get("reports_to") or {}
+    if not (rt.get("goals") or rt.get("kpis") or rt.get("sdg")):
+        return "-"
     label = fmt.gettext(
         "Goal %(goals)s / KPI %(kpis)s",
         goals=", ".join(rt.get("goals") or []) or "-",
