@@ -22,7 +22,7 @@ from armsbridge.auth.models import User
 from armsbridge.capacity import service as capacity
 from armsbridge.db.session import make_sessionmaker, session_scope
 from armsbridge.indicators.extract import extract_definitions
-from armsbridge.indicators.labels import language_name, localise_report
+from armsbridge.indicators.labels import language_name, localise_report, part_label
 from armsbridge.indicators.service import DEFINITIONS_FILE, compute_report, load_definitions
 from armsbridge.indicators.xlsx import write_indicators_xlsx
 from armsbridge.web import i18n
@@ -278,3 +278,13 @@ def test_a_reversed_period_is_refused_in_the_users_language(node) -> None:  # no
     assert page.status_code == 422
     assert "Периодот започнува откако завршува" in page.text
     assert "ден пред последниот ден од периодот или истиот ден" in page.text
+
+
+def test_coded_parts_of_a_breakdown_show_as_labels_typed_ones_as_typed() -> None:
+    sq = Formatter("sq")
+    assert part_label("firearms", "converted", "yes", sq) == "po"
+    assert part_label("attendance", "topic", "no", sq) == "no"  # a topic someone typed
+    assert part_label("attendance", "topic", "unknown", sq) == "e panjohur"  # no value recorded
+    assert part_label("knowledge_products", "language", "mk", sq) == "Maqedonisht"
+    assert part_label("attendance", "institution", "Policia e Kosovës", sq) == "Policia e Kosovës"
+    assert part_label("firearms", "kind", "no-such-code", sq) == "no-such-code"

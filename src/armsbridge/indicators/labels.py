@@ -21,11 +21,13 @@ from armsbridge.records.listing import CATEGORY_WORDS
 from armsbridge.vocab.service import enum_values
 from armsbridge.web.i18n import Formatter
 
-WORDS = {
-    "yes": N_("yes"),
-    "no": N_("no"),
-    "unknown": N_("unknown"),
-    **CATEGORY_WORDS,
+UNKNOWN = N_("unknown")  # the part of the rows that have no value
+YES_NO = {"yes": N_("yes"), "no": N_("no")}
+# Codes of the indicators' own making (flags) and the legal category's words, by field.
+WORDS: dict[str, dict[str, str]] = {
+    "converted": YES_NO,
+    "antique": YES_NO,
+    "category": CATEGORY_WORDS,
 }
 CONTEXTS = ("firearm_statuses", "event_kinds")
 # The enumerations the coded fields of each source take their values from (tried in order);
@@ -79,8 +81,10 @@ def language_name(code: str, fmt: Formatter) -> str:
 
 def part_label(source: str, field: str, code: str, fmt: Formatter) -> str:
     """Return what a reader sees for one part of a breakdown by `field` of `source`."""
-    if code in WORDS:
-        return fmt.gettext(WORDS[code])
+    if code == UNKNOWN:
+        return fmt.gettext(UNKNOWN)
+    if code in WORDS.get(field, {}):
+        return fmt.gettext(WORDS[field][code])
     enums = ENUMS.get(source, {}).get(field) or COMMON.get(field)
     if enums:
         return enum_label(enums, code, fmt) or code
