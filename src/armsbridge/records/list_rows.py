@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, union
 from sqlalchemy import case as when
 from sqlalchemy.orm import Session
 
@@ -68,12 +68,12 @@ def _conditions(query: ListQuery, user: Principal, skip: str | None = None) -> l
             out.append(column <= end.isoformat())
         else:
             out.append(column <= (_moment(end, time.max) if kind == "datetime" else end))
-    if query.case is not None and skip != "case":
-        if spec.by_case == "column":
-            out.append(model.case_id == query.case)
-        elif spec.by_case == "links":
-            case_id, joined = _case_links(query.record_type, user)
-            out.append(select(Link.id).where(joined, case_id == query.case).exists())
+    if query.case is not None and skip != "case" and spec.by_case is not None:
+        case_id, joined = _case_links(query.record_type, user)
+        linked = select(Link.id).where(joined, case_id == query.case).exists()
+        # Items and events may also name their case in a column of their own.
+        column = model.case_id == query.case if spec.by_case == "column" else None
+        out.append(linked if column is None else or_(column, linked))
     return out
 
 
@@ -178,17 +178,19 @@ def summary(session: Session, query: ListQuery, user: Principal) -> tuple[int, l
 def _case_facet(session: Session, query: ListQuery, user: Principal) -> Facet:
     model = RECORD_MODELS[query.record_type]
     rows = readable(query.record_type, user).where(*_conditions(query, user, skip="case"))
-    if spec_of(query.record_type).by_case == "column":
-        ids = rows.with_only_columns(model.case_id.label("case_id"), model.id).subquery()
-        case_id = ids.c.case_id
-        counting = select(case_id, func.count()).where(case_id.is_not(None))
-    else:
-        link_case, joined = _case_links(query.record_type, user)
-        ids = rows.with_only_columns(model.id).subquery()
-        case_id = link_case
-        counting = select(case_id, func.count(func.distinct(model.id))).where(
-            joined, model.id.in_(select(ids.c.id))
+    ids = select(rows.with_only_columns(model.id).subquery().c.id)
+    link_case, joined = _case_links(query.record_type, user)
+    pairs = select(link_case.label("case_id"), model.id.label("rid")).where(
+        joined, model.id.in_(ids)
+    )
+    if spec_of(query.record_type).by_case == "column":  # its case column, or a link to a case
+        own = select(model.case_id.label("case_id"), model.id.label("rid")).where(
+            model.case_id.is_not(None), model.id.in_(ids)
         )
+        pairs = union(own, pairs)
+    both = pairs.subquery()
+    case_id = both.c.case_id
+    counting = select(case_id, func.count(func.distinct(both.c.rid)))
     readable_cases = readable("case", user).with_only_columns(Case.id)
     counted = session.execute(
         counting.where(case_id.in_(readable_cases))
