@@ -183,11 +183,11 @@ def _row_conditions(
     membership: list[Any] = [grant]
     # Records of the user's service, and foreign records this node holds for it (received
     # through the exchange, which keep their provider's jurisdiction: records.handling).
-    held = exists(
-        select(Provenance.id).where(
-            Provenance.record_type == record_type,
-            Provenance.held_by == jurisdiction,
-            Provenance.record_id == table.id,
+    # An uncorrelated IN (not a correlated EXISTS): both sides of the OR can use an index, so a
+    # list sorted by a column need not test every other service's row on the way.
+    held = table.id.in_(
+        select(Provenance.record_id).where(
+            Provenance.record_type == record_type, Provenance.held_by == jurisdiction
         )
     )
     conditions = [or_(table.jurisdiction == jurisdiction, held)]

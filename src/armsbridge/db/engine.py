@@ -7,6 +7,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from armsbridge.db import changes
 from armsbridge.settings import Settings
 
 SQLITE_POOL_SIZE = 12
@@ -43,15 +44,18 @@ def make_engine(url: str) -> Engine:
             **pool,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
+        changes.watch(engine)
         return engine
     # JIT off: restrict() adds many small subplans, which lift a record query's estimated cost
     # past jit_above_cost; compiling them took seconds for a query that runs in milliseconds.
-    return create_engine(
+    engine = create_engine(
         url,
         pool_pre_ping=True,
         hide_parameters=HIDE_PARAMETERS,
         connect_args={"options": "-c jit=off"},
     )
+    changes.watch(engine)
+    return engine
 
 
 def engine_from_settings(settings: Settings) -> Engine:

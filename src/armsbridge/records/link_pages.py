@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.permissions import record_types_for
@@ -18,6 +18,7 @@ from armsbridge.records.labels import TYPES
 from armsbridge.records.pages import common_context, href, load, record_type_of
 from armsbridge.vocab.service import enum_values
 from armsbridge.web.access_log import log_now
+from armsbridge.web.notice import redirect_with_notice
 from armsbridge.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -171,7 +172,7 @@ async def link_create(
     except (Conflict, NotFound, PermissionDenied) as exc:
         return _page(request, db, user, record_type, record, form, message=str(exc))
     why = form.get("why") if reading.needs_justification(record_type) else None
-    return RedirectResponse(_back(record_type, record, why), status_code=303)
+    return redirect_with_notice(request, _back(record_type, record, why), "linked")
 
 
 @router.post("/records/links/{link_id}/remove")
@@ -196,4 +197,4 @@ def link_remove(
         why=why.strip() or f"unlinked on the page of {back_type} {back_id}",
     )
     shown_why = why if reading.needs_justification(back_type) else None
-    return RedirectResponse(_back(back_type, back, shown_why), status_code=303)
+    return redirect_with_notice(request, _back(back_type, back, shown_why), "unlinked")

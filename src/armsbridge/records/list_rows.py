@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from threading import Lock
+from time import monotonic
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, union
 from sqlalchemy import case as when
 from sqlalchemy.orm import Session
 
 from armsbridge.auth.principal import Principal
+from armsbridge.db import changes
 from armsbridge.i18n_marker import N_
 from armsbridge.records.listing import (
     CATEGORY_WORDS,
@@ -28,6 +31,12 @@ from armsbridge.records.models import RECORD_MODELS, Case, Link
 from armsbridge.records.reading import readable
 from armsbridge.vocab.service import enum_values
 
+# Counts of a list are kept this long at most: the writes of other server processes are not
+# seen by db.changes, so another process's new record shows in the counts within this delay.
+SUMMARY_SECONDS = 10.0
+SUMMARIES_KEPT = 256
+_summaries: dict[tuple[Any, ...], tuple[float, int, tuple[int, list[Facet]]]] = {}
+_summaries_lock = Lock()
 CASE_OPTIONS = 100  # cases offered in the case facet (those with most rows first)
 NO_SUCH_CASE = N_("the number of a case you may read")
 
@@ -68,12 +77,12 @@ def _conditions(query: ListQuery, user: Principal, skip: str | None = None) -> l
             out.append(column <= end.isoformat())
         else:
             out.append(column <= (_moment(end, time.max) if kind == "datetime" else end))
-    if query.case is not None and skip != "case":
-        if spec.by_case == "column":
-            out.append(model.case_id == query.case)
-        elif spec.by_case == "links":
-            case_id, joined = _case_links(query.record_type, user)
-            out.append(select(Link.id).where(joined, case_id == query.case).exists())
+    if query.case is not None and skip != "case" and spec.by_case is not None:
+        case_id, joined = _case_links(query.record_type, user)
+        linked = select(Link.id).where(joined, case_id == query.case).exists()
+        # Items and events may also name their case in a column of their own.
+        column = model.case_id == query.case if spec.by_case == "column" else None
+        out.append(linked if column is None else or_(column, linked))
     return out
 
 
@@ -137,10 +146,38 @@ def check_case(session: Session, query: ListQuery, user: Principal) -> None:
 def summary(session: Session, query: ListQuery, user: Principal) -> tuple[int, list[Facet]]:
     """Return (the rows of the list, each filter's options counted under the other filters).
 
-    The filters not in use share one grouped count of the filtered rows, which also gives the
-    total; a filter in use is counted on its own, without itself.
+    Kept for SUMMARY_SECONDS per user and filters while the store does not change (paging or
+    sorting a list counts once); see db.changes.
     """
     check_case(session, query, user)
+    key = (
+        id(session.get_bind()),  # two stores in one process (tests, two nodes) never share
+        user.id,
+        user.username,
+        user.role,
+        user.jurisdiction,
+        query.record_type,
+        tuple(sorted(query.filters.items())),
+        query.date_from,
+        query.date_to,
+        query.case,
+    )
+    now, seen = monotonic(), changes.generation()
+    with _summaries_lock:
+        kept = _summaries.get(key)
+    if kept is not None and kept[0] > now and kept[1] == seen:
+        return kept[2]
+    counted = _count_summary(session, query, user)
+    with _summaries_lock:
+        if len(_summaries) >= SUMMARIES_KEPT:
+            _summaries.pop(next(iter(_summaries)))
+        _summaries[key] = (now + SUMMARY_SECONDS, seen, counted)
+    return counted
+
+
+def _count_summary(session: Session, query: ListQuery, user: Principal) -> tuple[int, list[Facet]]:
+    # The filters not in use share one grouped count of the filtered rows, which also gives the
+    # total; a filter in use is counted on its own, without itself.
     spec = spec_of(query.record_type)
     model = RECORD_MODELS[query.record_type]
     free = [f.name for f in spec.filters if f.name not in query.filters]
@@ -178,17 +215,19 @@ def summary(session: Session, query: ListQuery, user: Principal) -> tuple[int, l
 def _case_facet(session: Session, query: ListQuery, user: Principal) -> Facet:
     model = RECORD_MODELS[query.record_type]
     rows = readable(query.record_type, user).where(*_conditions(query, user, skip="case"))
-    if spec_of(query.record_type).by_case == "column":
-        ids = rows.with_only_columns(model.case_id.label("case_id"), model.id).subquery()
-        case_id = ids.c.case_id
-        counting = select(case_id, func.count()).where(case_id.is_not(None))
-    else:
-        link_case, joined = _case_links(query.record_type, user)
-        ids = rows.with_only_columns(model.id).subquery()
-        case_id = link_case
-        counting = select(case_id, func.count(func.distinct(model.id))).where(
-            joined, model.id.in_(select(ids.c.id))
+    ids = select(rows.with_only_columns(model.id).subquery().c.id)
+    link_case, joined = _case_links(query.record_type, user)
+    pairs = select(link_case.label("case_id"), model.id.label("rid")).where(
+        joined, model.id.in_(ids)
+    )
+    if spec_of(query.record_type).by_case == "column":  # its case column, or a link to a case
+        own = select(model.case_id.label("case_id"), model.id.label("rid")).where(
+            model.case_id.is_not(None), model.id.in_(ids)
         )
+        pairs = union(own, pairs)
+    both = pairs.subquery()
+    case_id = both.c.case_id
+    counting = select(case_id, func.count(func.distinct(both.c.rid)))
     readable_cases = readable("case", user).with_only_columns(Case.id)
     counted = session.execute(
         counting.where(case_id.in_(readable_cases))

@@ -77,6 +77,20 @@ class CaseStatusChange(Base):
     case: Mapped[Case] = relationship(back_populates="history")
 
 
+class SavedSearch(Base):
+    """A list's filters, sort and columns saved under a name by one user, for that user only."""
+
+    __tablename__ = "saved_searches"
+    __table_args__ = (UniqueConstraint("user_id", "record_type", "name", name="uq_saved_search"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    record_type: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(100))
+    query: Mapped[str] = mapped_column(Text)  # the list's query string, without page or why
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 class Place(RecordMixin, Base):
     """A place: an address, a municipality or a border crossing point, with coordinates."""
 

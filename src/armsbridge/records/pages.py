@@ -6,7 +6,7 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from sqlalchemy import bindparam, select
 
 from armsbridge.auth.dependencies import DB, require
@@ -29,6 +29,7 @@ from armsbridge.vocab.registry import by_slug
 from armsbridge.vocab.service import enum_values
 from armsbridge.vocab.values import translate_expected
 from armsbridge.web.access_log import log_now
+from armsbridge.web.notice import redirect_with_notice
 from armsbridge.web.templating import formatter, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -179,7 +180,7 @@ async def create_page(request: Request, db: DB, user: Creator, slug: str) -> Res
         return _form(request, record_type, user=user, values=dict(form), message=str(exc))
     except Conflict as exc:
         return _form(request, record_type, user=user, values=dict(form), message=str(exc))
-    return RedirectResponse(href(record_type, record), status_code=303)
+    return redirect_with_notice(request, href(record_type, record), "saved")
 
 
 def _withhold_personal(links: dict[str, list], why: str | None) -> tuple[dict, dict[str, int]]:
@@ -353,7 +354,7 @@ async def update_page(
         if exc.problems:
             return _form(request, record_type, user=user, problems=exc.problems, **again)
         return _form(request, record_type, user=user, message=str(exc), **again)
-    return RedirectResponse(href(record_type, record), status_code=303)
+    return redirect_with_notice(request, href(record_type, record), "saved")
 
 
 @router.post("/records/{slug}/{record_id}/attachments")
@@ -380,7 +381,7 @@ async def attach_page(
         user=user,
         description=description.strip() or None,
     )
-    return RedirectResponse(href(record_type, record), status_code=303)
+    return redirect_with_notice(request, href(record_type, record), "saved")
 
 
 @router.get("/attachments/{attachment_id}")

@@ -6,7 +6,7 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.principal import Principal
@@ -17,6 +17,7 @@ from armsbridge.records.labels import title_of
 from armsbridge.records.pages import href, load
 from armsbridge.vocab.service import enum_values
 from armsbridge.vocab.values import translate_expected
+from armsbridge.web.notice import redirect_with_notice
 from armsbridge.web.templating import formatter, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -144,4 +145,4 @@ def case_status_page(
             status_code=exc.status_code,
             **_refusal(request, exc, case=case, values=values, from_status=from_status),
         )
-    return RedirectResponse(href("case", case), status_code=303)
+    return redirect_with_notice(request, href("case", case), "status")

@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from armsbridge.auth.sessions import resolve_principal
 from armsbridge.i18n_marker import N_
-from armsbridge.web.templating import render
+from armsbridge.web.templating import formatter, render
 
 NO_PAGE = N_("There is no page at this address. Use the menu, or go back to the dashboard.")
 SERVER_FAULT = N_("The node failed to answer. Give this reference to your administrator.")
@@ -49,8 +49,6 @@ def render_error(
     """Render an error page: a heading for its status, the message, each problem, a reference."""
     if status == 404:
         _resolve_user(request)
-    from armsbridge.web.templating import formatter
-
     fmt = formatter(request)
     heading = fmt.gettext(HEADINGS.get(status, HEADINGS[400 if status < 500 else 500]))
     # A user error's message is translated when it is one of the catalogue's (a fixed sentence).

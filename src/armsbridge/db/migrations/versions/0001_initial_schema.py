@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 07:05:50.224264
+Create Date: 2026-12-03 12:59:17.484487
 """
 
 from __future__ import annotations
@@ -930,6 +930,20 @@ def upgrade() -> None:
     with op.batch_alter_table('person_name_words', schema=None) as batch_op:
         batch_op.create_index('ix_person_name_words_person', ['person_id'], unique=False)
 
+    op.create_table('saved_searches',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('record_type', sa.String(length=40), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('query', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_saved_searches_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_saved_searches')),
+    sa.UniqueConstraint('user_id', 'record_type', 'name', name='uq_saved_search')
+    )
+    with op.batch_alter_table('saved_searches', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_saved_searches_user_id'), ['user_id'], unique=False)
+
     op.create_table('training_sessions',
     sa.Column('code', sa.String(length=80), nullable=False),
     sa.Column('training_id', sa.Integer(), nullable=False),
@@ -1214,6 +1228,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_training_sessions_code'))
 
     op.drop_table('training_sessions')
+    with op.batch_alter_table('saved_searches', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_saved_searches_user_id'))
+
+    op.drop_table('saved_searches')
     with op.batch_alter_table('person_name_words', schema=None) as batch_op:
         batch_op.drop_index('ix_person_name_words_person')
 

@@ -3,6 +3,12 @@ document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("select[data-autosubmit]").forEach(function (el) {
     el.addEventListener("change", function () { el.form.submit(); });
   });
+  document.querySelectorAll("input[data-select-all]").forEach(function (all) {
+    var boxes = document.querySelectorAll('input[type=checkbox][name="' + all.dataset.selectAll + '"]');
+    all.addEventListener("change", function () {
+      boxes.forEach(function (box) { box.checked = all.checked; });
+    });
+  });
   if (window.Chart) {
     document.querySelectorAll("canvas.bar-chart[data-series]").forEach(function (el) {
       var data = JSON.parse(el.dataset.series);

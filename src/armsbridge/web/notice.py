@@ -1,0 +1,58 @@
+"""One-time confirmations ("Saved.") shown on the page a form redirects to.
+
+The notice travels in a short-lived cookie, not in the address, so a copied or shared address never
+says "Saved." again; only names from NOTICES are accepted, so the cookie cannot inject text.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+
+from armsbridge.i18n_marker import N_
+
+NOTICE_COOKIE = "armsbridge_notice"
+# name -> (singular, plural); a notice with a count is "name:count".
+NOTICES: dict[str, tuple[str, str]] = {
+    "saved": (N_("Saved."), N_("Saved.")),
+    "status": (N_("Status changed."), N_("Status changed.")),
+    "linked": (N_("Link added."), N_("Link added.")),
+    "unlinked": (N_("Link removed."), N_("Link removed.")),
+    "changed": (N_("%(num)s record changed."), N_("%(num)s records changed.")),
+    "search_saved": (N_("Search saved."), N_("Search saved.")),
+    "search_removed": (N_("Saved search removed."), N_("Saved search removed.")),
+}
+
+
+def redirect_with_notice(
+    request: Request, url: str, notice: str, *, count: int = 1
+) -> RedirectResponse:
+    """Redirect (303) to `url`, which will confirm `notice` (a name of NOTICES) once."""
+    if notice not in NOTICES:
+        raise KeyError(f"no notice named {notice!r}")
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(
+        NOTICE_COOKIE,
+        f"{notice}:{int(count)}",
+        max_age=60,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    return response
+
+
+def pending_notice(request: Request) -> tuple[str, str, int] | None:
+    """Return (singular, plural, count) of the notice the request carries, if a valid one."""
+    name, _, count = request.cookies.get(NOTICE_COOKIE, "").partition(":")
+    if name not in NOTICES or not count.isdigit():
+        return None
+    singular, plural = NOTICES[name]
+    return singular, plural, int(count)
+
+
+def clear_notice(request: Request, response: Response) -> None:
+    """Forget the notice once a page has shown it."""
+    if NOTICE_COOKIE in request.cookies:
+        response.delete_cookie(NOTICE_COOKIE, path="/")
