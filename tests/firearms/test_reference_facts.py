@@ -97,8 +97,8 @@ def test_reference_facts_decide_the_zastava_m70_and_m57() -> None:
     m70 = assess({}, make="Zastava", model="M70")
     assert (m70.category, m70.point) == ("A", "A2")
     assert (
-        "from the reference: SEESAC, weapons most often seized in the Western Balkans: action = automatic"
-        in m70.reasons
+        "from the reference: SEESAC, weapons most often seized in the Western Balkans: "
+        "action = automatic" in m70.reasons
     )
     m57 = assess({}, make="Застава", model="М57")  # written in Cyrillic
     assert (m57.category, m57.point) == ("B", "B5")

@@ -114,13 +114,9 @@ def _conversion_indicators(firearm: Firearm, lots: list[Lot]) -> list[Indicator]
         live.found.append(
             Msg(
                 f"live ammunition {name} x{quantity} (ammunition lot {lot_id}, {where})",
-                N_(
-                    "live ammunition %(calibre)s × %(quantity)s (ammunition lot %(lot)s, same event)"
-                )
+                N_("live ammunition %(calibre)s × %(quantity)s (lot %(lot)s, same event)")
                 if same_event
-                else N_(
-                    "live ammunition %(calibre)s × %(quantity)s (ammunition lot %(lot)s, same case)"
-                ),
+                else N_("live ammunition %(calibre)s × %(quantity)s (lot %(lot)s, same case)"),
                 calibre=name,
                 quantity=quantity,
                 lot=str(lot_id),
@@ -133,7 +129,8 @@ def _conversion_indicators(firearm: Firearm, lots: list[Lot]) -> list[Indicator]
         if ours and ours != normalise_calibre(ref.calibre):
             calibre.found.append(
                 Msg(
-                    f"calibre {firearm.calibre!r} on {ref.title}, a {ref.calibre} blank-firing model",
+                    f"calibre {firearm.calibre!r} on {ref.title}, "
+                    f"a {ref.calibre} blank-firing model",
                     N_("calibre “%(calibre)s” on %(model)s, a %(blank)s blank-firing model"),
                     calibre=firearm.calibre,
                     model=ref.title,
