@@ -18,6 +18,8 @@ RULES_FILE = Path(__file__).parent / "data" / "categories.yaml"
 IMPLIED_FILE = Path(__file__).parent / "data" / "implied.yaml"
 ASSUMED = Msg("assumed absent (not stated)", N_("assumed absent (not stated)"))
 
+# A point of Annex I and what it means ("B5: semi-automatic short firearm not in A7(a)").
+POINT_TEXT = N_("%(point)s: %(text)s")
 # How each comparison is said when it holds, and when it does not.
 _SAID: dict[str, tuple[str, str]] = {
     "eq": (N_("%(fact)s: %(value)s"), N_("%(fact)s: %(value)s (not %(limit)s)")),
@@ -268,7 +270,7 @@ def _point_text(point: str | None, text: str) -> Msg:
     said = Msg(text)
     if not point:
         return said
-    return Msg(f"{point}: {text}", N_("%(point)s: %(text)s"), point=point, text=said)
+    return Msg(f"{point}: {text}", POINT_TEXT, point=point, text=said)
 
 
 def _unverified(source: str) -> Msg:
@@ -318,8 +320,11 @@ def _categorize_plain(known: Known, rules: RuleSet) -> CategoryResult:
                 Msg(
                     f"would be {would}, unless {alternatives} applies",
                     N_("would be %(point)s, unless %(others)s applies"),
-                    point=would,
-                    others=alternatives,
+                    point=fact_value("", would),
+                    others=seq(
+                        fact_value("", p)
+                        for p in sorted({str(r["point"] or r["category"]) for r in others})
+                    ),
                 ),
                 *reasons,
                 *_assumptions(known, used),
@@ -411,10 +416,14 @@ def _converted(base: CategoryResult, converted_to: str, rules: RuleSet) -> Categ
             f"{target['point']}: firearm of category {base.category} converted to fire {what}"
             if blanks
             else f"{target['point']}: firearm of category {base.category} converted into {what}",
-            N_("%(point)s: firearm of category %(category)s converted to %(what)s"),
+            POINT_TEXT,
             point=target["point"],
-            category=base.category,
-            what=said,
+            text=Msg(
+                "",
+                N_("firearm of category %(category)s converted to %(what)s"),
+                category=base.category,
+                what=said,
+            ),
         ),
         Msg(
             f"original firearm: {original}",
