@@ -12,8 +12,8 @@ from armsbridge.i18n_marker import N_
 # What each fact is called on a page (never its field name).
 FACT_LABELS: dict[str, str] = {
     "kind": N_("kind of weapon"),
-    "action": N_("action (how it fires and reloads)"),
-    "ignition": N_("ignition (centre-fire or rimfire)"),
+    "action": N_("action"),
+    "ignition": N_("ignition"),
     "smooth_bore": N_("smooth-bore barrel"),
     "barrel_length_cm": N_("barrel length"),
     "overall_length_cm": N_("overall length"),
