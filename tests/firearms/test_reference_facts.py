@@ -46,7 +46,7 @@ def test_the_ignition_of_a_model_is_the_one_its_calibre_gives() -> None:
         if entry.ignition:
             calibre = lookup_calibre(entry.calibre)
             assert calibre is not None and calibre.ignition == entry.ignition, entry.title
-            assert f"calibres.yaml {calibre.name}" in fact_sources(entry.facts_source)["ignition"]
+            assert f"C.I.P. TDCC {calibre.name}" in fact_sources(entry.facts_source)["ignition"]
 
 
 def test_a_facts_source_cell_without_parts_is_the_source_of_every_fact() -> None:
