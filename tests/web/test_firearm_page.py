@@ -9,9 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from armsbridge.audit.models import AuditEntry
+from armsbridge.auth.models import User
 from armsbridge.auth.principal import Principal
 from armsbridge.db.session import make_sessionmaker, session_scope
 from armsbridge.errors import NotFound, PermissionDenied
@@ -240,7 +241,8 @@ def test_the_reasons_and_questions_are_in_the_readers_language(
     english: str,
 ) -> None:
     gun = _firearm(node, make="Ekol", model="Tuna", serial_raw="T-4")
-    analyst.cookies.set("armsbridge_lang", lang)
+    with session_scope(make_sessionmaker(node.app.state.engine)) as s:
+        s.execute(update(User).where(User.username == "analyst").values(language=lang))
     page = analyst.get(f"/records/firearms/{gun}").text
     panel = _panel(page, "category")
     assert phrase in panel

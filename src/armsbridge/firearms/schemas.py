@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, SkipValidation, ValidationError
 
 from armsbridge.errors import ValidationFailed
+from armsbridge.i18n_marker import N_
 
 Kind = Literal[
     "pistol", "revolver", "rifle", "shotgun", "submachine_gun", "machine_gun", "launcher", "other"
@@ -59,9 +60,9 @@ FACT_NAMES: tuple[str, ...] = tuple(FirearmFacts.model_fields)
 
 # Observations a record's `facts` may hold besides the categorisation facts: signs of conversion.
 OBSERVATIONS: dict[str, str] = {
-    "barrel_drilled": "barrel drilled or bored out",
-    "barrel_replaced": "barrel replaced",
-    "barrel_obstruction_removed": "barrel obstruction removed",
+    "barrel_drilled": N_("barrel drilled or bored out"),
+    "barrel_replaced": N_("barrel replaced"),
+    "barrel_obstruction_removed": N_("barrel obstruction removed"),
 }
 
 

@@ -3,9 +3,11 @@ text (stored, API) and the catalogue message and values to say them in any langu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
+
+import yaml
 
 from armsbridge.i18n_marker import N_
 
@@ -179,3 +181,34 @@ def say(message: Any, gettext: Callable[[str], str], number: Callable[[Any], str
     if isinstance(message, list | tuple):
         return ", ".join(say(m, gettext, number) for m in message)
     return "" if message is None else str(message)
+
+
+# The texts of the firearms data files that pages show: rule and definition wordings, rule
+# sources, the reasons likely values are likely, marking meanings.
+_SHOWN_KEYS = {"text", "source", "why", "meaning"}
+
+
+def _texts(node: Any, keys: set[str], key: str | None = None) -> Iterator[str]:
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _texts(v, keys, str(k))
+    elif isinstance(node, list):
+        for v in node:
+            yield from _texts(v, keys, key)
+    elif isinstance(node, str) and key in keys and node.strip():
+        yield node
+
+
+def extract_data_texts(fileobj: Any, keywords: Any, comment_tags: Any, options: Any) -> Iterator:
+    """Babel extractor: the texts of firearms/data/*.yaml that pages show, for the catalogues.
+
+    `keys` in the babel.cfg section names the keys whose texts are taken (default: all shown).
+    """
+    keys = set((options or {}).get("keys", " ".join(sorted(_SHOWN_KEYS))).split())
+    raw = fileobj.read().decode("utf-8")
+    data = yaml.safe_load(raw) or {}
+    lines = raw.splitlines()
+    top = {k: v for k, v in data.items() if k != "source"}
+    for text in dict.fromkeys(_texts(top, keys)):
+        number = next((i for i, line in enumerate(lines, 1) if text in line), 1)
+        yield number, "N_", text, []
