@@ -228,9 +228,9 @@ def test_reference_facts_are_shown_each_with_its_source_and_unverified_where_so(
 @pytest.mark.parametrize(
     ("lang", "phrase", "english"),
     [
-        ("mk", "се смета дека го нема (не е наведено)", "assumed absent (not stated)"),
-        ("sq", "supozohet se mungon (nuk është deklaruar)", "assumed absent (not stated)"),
-        ("sr", "smatra se da ga nema (nije navedeno)", "assumed absent (not stated)"),
+        ("mk", "се претпоставува дека отсуствува (не е наведено)", "assumed absent (not stated)"),
+        ("sq", "supozohet se mungon (nuk është shënuar)", "assumed absent (not stated)"),
+        ("sr", "pretpostavlja se da nije prisutno (nije navedeno)", "assumed absent (not stated)"),
     ],
 )
 def test_the_reasons_and_questions_are_in_the_readers_language(
@@ -281,3 +281,13 @@ def test_the_identification_offers_no_save_to_a_reader(
         "/firearms/identify", params={"firearm": gun, "meets_alarm_signal_specs": "true"}
     ).text
     assert 'id="for-firearm"' in page and 'id="save-to-firearm"' not in page
+
+
+def test_the_identification_names_an_answer_it_cannot_use_in_words(analyst: TestClient) -> None:
+    page = analyst.get("/firearms/identify", params={"kind": "rifle", "barrel_length": "zz"})
+    assert page.status_code == 200
+    problems = re.search(r'<div class="notice error" role="alert">.*?</div>', page.text, re.S)
+    assert "barrel length" in problems.group(0) and "a number, such as 30" in problems.group(0)
+    assert 'id="q-barrel_length"' in page.text  # asked again
+    for internal in INTERNAL:
+        assert internal not in page.text, internal

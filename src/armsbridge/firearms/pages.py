@@ -68,7 +68,7 @@ def identify_page(request: Request, db: DB, user: Reader) -> Response:
         parsed = parse_facts(facts, where="answers")
     except ValidationFailed as exc:
         problems = problems_of(exc.problems, fmt.gettext)
-        bad = {p["field"] for p in problems}
+        bad = {p["field"] for p in exc.problems}
         facts = {k: v for k, v in facts.items() if k not in bad}
         parsed = parse_facts(facts, where="answers")
     result = assess(parsed, **read)
