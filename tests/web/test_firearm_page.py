@@ -281,6 +281,15 @@ def test_the_identification_offers_no_save_to_a_reader(
         "/firearms/identify", params={"firearm": gun, "meets_alarm_signal_specs": "true"}
     ).text
     assert 'id="for-firearm"' in page and 'id="save-to-firearm"' not in page
+    with session_scope(make_sessionmaker(node.app.state.engine)) as s:
+        consulted = s.scalars(
+            select(AuditEntry.actor).where(
+                AuditEntry.action == "consult",
+                AuditEntry.record_type == "firearm",
+                AuditEntry.record_id == gun,
+            )
+        ).all()
+    assert "border" in consulted  # reading the firearm here is logged like its page
 
 
 def test_the_identification_names_an_answer_it_cannot_use_in_words(analyst: TestClient) -> None:

@@ -28,8 +28,10 @@ from armsbridge.firearms.questions import (
 from armsbridge.firearms.schemas import parse_facts
 from armsbridge.firearms.service import identify
 from armsbridge.firearms.wording import VALUE_LABELS, fact_value, say
+from armsbridge.records.handling import marking
 from armsbridge.records.labels import title_of
 from armsbridge.records.pages import load, record_response
+from armsbridge.web.access_log import log_now
 from armsbridge.web.templating import formatter, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -101,7 +103,7 @@ def identify_page(request: Request, db: DB, user: Reader) -> Response:
         }
         for k, v in sorted(facts.items(), key=lambda kv: order.index(kv[0]))
     ]
-    return render(
+    response = render(
         request,
         "firearms/identify.html",
         {
@@ -117,7 +119,8 @@ def identify_page(request: Request, db: DB, user: Reader) -> Response:
             # The service decides; the button is offered to those it would let save.
             "can_save": firearm is not None
             and role_allows(user.role, "record.update")
-            and firearm.jurisdiction == user.jurisdiction,
+            and firearm.jurisdiction == user.jurisdiction
+            and marking(db, "firearm", firearm.id) is None,
             "reference": identify(**read) if any(identity.values()) else None,
             "reference_facts": reference_view(fmt.gettext, fmt.number, **read),
             "problems": problems,
@@ -134,6 +137,17 @@ def identify_page(request: Request, db: DB, user: Reader) -> Response:
             ],
         },
     )
+    if firearm is not None:  # read like its own page: the consultation is logged
+        log_now(
+            request,
+            db,
+            user=user,
+            action="consult",
+            record_type="firearm",
+            record_id=firearm.id,
+            jurisdiction=firearm.jurisdiction,
+        )
+    return response
 
 
 @router.post("/records/firearms/{firearm_id}/facts")
