@@ -56,7 +56,7 @@ def from_reference(source: str, verified: bool = True) -> Msg:
         N_("from the reference: %(source)s")
         if verified
         else N_("from the reference: %(source)s (unverified)"),
-        source=Msg(source, "%(value)s", value=source),
+        source=Msg(source),
     )
 
 
@@ -68,7 +68,7 @@ def _marking_origin(text: str, source: str, verified: bool) -> Msg:
         if verified
         else N_("from the reference: the marking “%(marking)s” (%(source)s; unverified)"),
         marking=text,
-        source=source,
+        source=Msg(source),
     )
 
 
@@ -97,7 +97,7 @@ def reference_facts(
             Msg(
                 f"from the reference: blank calibre ({cal.source})",
                 N_("from the reference: a blank cartridge calibre (%(source)s)"),
-                source=cal.source,
+                source=Msg(cal.source),
             ),
         )
     if "ignition" not in facts and cal and cal.ignition:
@@ -105,7 +105,7 @@ def reference_facts(
             f"from the reference: calibre {cal.name} ({cal.ignition_source})",
             N_("from the reference: calibre %(calibre)s (%(source)s)"),
             calibre=cal.name,
-            source=cal.ignition_source,
+            source=Msg(cal.ignition_source),
         )
         facts["ignition"] = (cal.ignition, origin)
     return Reference(entry, facts)

@@ -62,7 +62,7 @@ def _blank_indicators(firearm: Firearm) -> list[Indicator]:
                     "%(model)s: blank-firing model known to be converted (%(source)s; unverified)"
                 ),
                 model=named,
-                source=ref.source,
+                source=Msg(ref.source),
             )
         )
     calibre = Indicator(N_("Blank cartridge calibre"), "blank")

@@ -104,7 +104,7 @@ def reference_view(
             "name": name,
             "fact": say(fact_name(name), gettext, number),
             "value": say(fact_value(name, value), gettext, number),
-            "source": source,
+            "source": gettext(source),
             "verified": verified,
         }
         for name, (value, source, verified) in entry.facts().items()
@@ -112,8 +112,8 @@ def reference_view(
     return {
         "title": entry.title,
         "blank_firing": entry.blank_firing,
-        "notes": entry.notes,
-        "source": entry.source,
+        "notes": gettext(entry.notes) if entry.notes else "",
+        "source": gettext(entry.source),
         "verified": entry.verified,
         "facts": rows,
     }

@@ -3,12 +3,15 @@ text (stored, API) and the catalogue message and values to say them in any langu
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
 
 import yaml
 
+from armsbridge.firearms.reference import fact_sources
 from armsbridge.i18n_marker import N_
 
 # What each fact is called on a page (never its field name).
@@ -212,3 +215,18 @@ def extract_data_texts(fileobj: Any, keywords: Any, comment_tags: Any, options: 
     for text in dict.fromkeys(_texts(top, keys)):
         number = next((i for i, line in enumerate(lines, 1) if text in line), 1)
         yield number, "N_", text, []
+
+
+def extract_model_texts(fileobj: Any, keywords: Any, comment_tags: Any, options: Any) -> Iterator:
+    """Babel extractor: the notes and sources of models.csv (each fact's source on its own)."""
+    rows = csv.DictReader(io.StringIO(fileobj.read().decode("utf-8")))
+    seen: set[str] = set()
+    for number, row in enumerate(rows, start=2):
+        texts = [row["notes"], row["source"]]
+        if row["facts_source"]:  # the source of each fact the row gives
+            sources = fact_sources(row["facts_source"])
+            texts += [source for name, source in sources.items() if row.get(name)]
+        for text in texts:
+            if text.strip() and text not in seen:
+                seen.add(text)
+                yield number, "N_", text, []
