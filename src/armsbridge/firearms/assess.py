@@ -11,7 +11,7 @@ from armsbridge.firearms.categories import categorize_known, complete, load_rule
 from armsbridge.firearms.provisional import add_provisional
 from armsbridge.firearms.reference import ModelEntry, find_entry, parse_markings
 from armsbridge.firearms.schemas import CategoryResult, FirearmFacts
-from armsbridge.firearms.wording import Msg, fact_name, fact_value
+from armsbridge.firearms.wording import Msg, entry_title, fact_name, fact_value
 from armsbridge.i18n_marker import N_
 
 IDENTITY = ("make", "model", "calibre", "markings")
@@ -120,7 +120,11 @@ def contradictions(
     for name, (value, origin) in reference.facts.items():
         said = stated.get(name)
         if said is not None and said != value:
-            title = reference.entry.title if reference.entry and name in from_entry else "table"
+            title = (
+                entry_title(reference.entry.make, reference.entry.model)
+                if reference.entry and name in from_entry
+                else Msg("table", N_("reference table"))
+            )
             source = origin.removeprefix("from the reference: ")
             out.append(
                 Msg(
@@ -137,7 +141,7 @@ def contradictions(
                 )
             )
     entry = reference.entry
-    title = entry.title if entry else ""
+    title = entry_title(entry.make, entry.model) if entry else Msg("")
     if calibre and entry and entry.calibre:
         ours, theirs = normalise_calibre(calibre), normalise_calibre(entry.calibre)
         if ours and theirs and ours != theirs:

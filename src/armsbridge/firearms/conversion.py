@@ -15,7 +15,7 @@ from typing import Any
 from armsbridge.firearms.calibre import is_blank_calibre, normalise_calibre
 from armsbridge.firearms.reference import lookup_model, parse_markings
 from armsbridge.firearms.schemas import OBSERVATIONS
-from armsbridge.firearms.wording import Msg
+from armsbridge.firearms.wording import Msg, entry_title
 from armsbridge.i18n_marker import N_
 from armsbridge.records.models import Firearm
 
@@ -133,7 +133,7 @@ def _conversion_indicators(firearm: Firearm, lots: list[Lot]) -> list[Indicator]
                     f"a {ref.calibre} blank-firing model",
                     N_("calibre “%(calibre)s” on %(model)s, a %(blank)s blank-firing model"),
                     calibre=firearm.calibre,
-                    model=ref.title,
+                    model=entry_title(ref.make, ref.model),
                     blank=ref.calibre,
                 )
             )

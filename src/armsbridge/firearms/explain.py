@@ -14,7 +14,7 @@ from armsbridge.firearms.questions import questions_for
 from armsbridge.firearms.reference import find_entry
 from armsbridge.firearms.schemas import CategoryResult
 from armsbridge.firearms.service import stored_result
-from armsbridge.firearms.wording import Msg, fact_name, fact_value, say
+from armsbridge.firearms.wording import Msg, entry_title, fact_name, fact_value, say
 from armsbridge.records.models import Firearm
 
 Gettext = Callable[[str], str]
@@ -110,7 +110,7 @@ def reference_view(
         for name, (value, source, verified) in entry.facts().items()
     ]
     return {
-        "title": entry.title,
+        "title": say(entry_title(entry.make, entry.model), gettext, number),
         "blank_firing": entry.blank_firing,
         "notes": gettext(entry.notes) if entry.notes else "",
         "source": gettext(entry.source),

@@ -131,6 +131,13 @@ def technical(value: Any) -> str:
     return str(value)
 
 
+def entry_title(make: str, model: str) -> Msg:
+    """A reference entry's name: "Zastava M70", or "Zoraki (any model)" for a make's row."""
+    if model == "*":
+        return Msg(f"{make} (any model)", N_("%(make)s (any model)"), make=make)
+    return Msg(f"{make} {model}", "%(value)s", value=f"{make} {model}")
+
+
 def fact_name(name: str) -> Msg:
     """A fact's name in words ("barrel length"), its field name as the technical text."""
     return Msg(name, FACT_LABELS.get(name, name.replace("_", " ")))
