@@ -115,7 +115,7 @@ def contradictions(
     stated: dict[str, Any], reference: Reference, calibre: str | None = None
 ) -> list[str]:
     """Name each stated fact (and the calibre) that the reference entry contradicts."""
-    out = []
+    out: list[str] = []
     from_entry = reference.entry.facts() if reference.entry else {}
     for name, (value, origin) in reference.facts.items():
         said = stated.get(name)

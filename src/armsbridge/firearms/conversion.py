@@ -107,10 +107,10 @@ def _conversion_indicators(firearm: Firearm, lots: list[Lot]) -> list[Indicator]
             )
         )
     live = Indicator(N_("Live ammunition seized with it (same event or case)"), "conversion")
-    for lot_id, event_id, _case_id, calibre, quantity in lots:
+    for lot_id, event_id, _case_id, lot_calibre, quantity in lots:
         same_event = firearm.event_id is not None and event_id == firearm.event_id
         where = "same event" if same_event else "same case"
-        name = normalise_calibre(calibre)
+        name = normalise_calibre(lot_calibre)
         live.found.append(
             Msg(
                 f"live ammunition {name} x{quantity} (ammunition lot {lot_id}, {where})",
