@@ -37,8 +37,10 @@ def test_the_ekol_tuna_identification_agrees_with_its_reference_entry(
     ).text
     assert "Blank-firing" in page  # the reference entry shown
     assert not re.search(r"\bA2\b", page)  # not the A2 point (an icon's path may hold "9A2.5")
-    assert "from the reference: DOMAIN.md §4; SAFTE 2018: action = semi_automatic" in page
-    assert "alarm_signal_device = yes" in page
+    assert (
+        "from the reference: Small Arms Survey, From Legal to Lethal (2018); Flemish Peace "
+        "Institute, Project SAFTE (2018): action: semi-automatic; alarm or signal device: yes"
+    ) in page
     assert 'id="provisional"' in page and "not a firearm" in page
     assert 'id="q-meets_alarm_signal_specs"' in page  # what decides it is asked
     assert 'id="q-action"' not in page  # known from the reference
@@ -64,7 +66,7 @@ def test_the_firearm_page_shows_the_provisional_answer_and_its_alternatives(
     gun = _gun(session, "XK", make="Ekol", model="Tuna", markings="PTB 948")
     page = client.get(f"/records/firearms/{gun.id}", headers=token("investigator", "XK")).text
     assert "provisionally" in page and "not a firearm" in page
-    assert "B5 if meets_alarm_signal_specs = no" in page
+    assert "B5 if meets Implementing Directive 2019/69: no" in page
     assert "Reference entry" in page and "Ekol Tuna" in page
 
 

@@ -29,9 +29,9 @@ def test_answering_the_questions_reaches_the_category(server: str, signed_in) ->
     page = signed_in(f"{server}/firearms/identify", "officer", PASSWORD)
     page.select_option("#q-action", "semi_automatic")
     page.select_option("#q-ignition", "centre_fire")
-    page.fill("#q-barrel_length_cm", "11")
+    page.fill("#q-barrel_length", "11")
     page.click("#questions button[type=submit]")
-    page.wait_for_url("**barrel_length_cm=11**")
+    page.wait_for_url("**barrel_length=11**")
     assert page.locator("#q-action").count() == 0
     page.fill("#q-magazine_capacity", "21")
     page.click("#questions details summary")  # the optional identity fields are folded

@@ -46,11 +46,11 @@ def test_the_ignition_of_a_model_is_the_one_its_calibre_gives() -> None:
         if entry.ignition:
             calibre = lookup_calibre(entry.calibre)
             assert calibre is not None and calibre.ignition == entry.ignition, entry.title
-            assert f"calibres.yaml {calibre.name}" in fact_sources(entry.facts_source)["ignition"]
+            assert f"C.I.P. TDCC {calibre.name}" in fact_sources(entry.facts_source)["ignition"]
 
 
 def test_a_facts_source_cell_without_parts_is_the_source_of_every_fact() -> None:
-    assert set(fact_sources("DOMAIN.md §4").values()) == {"DOMAIN.md §4"}
+    assert set(fact_sources("SEESAC").values()) == {"SEESAC"}
     parts = fact_sources("barrel_length_cm, magazine_capacity: site A | ignition: site B")
     assert parts["barrel_length_cm"] == parts["magazine_capacity"] == "site A"
     assert parts["ignition"] == "site B"
@@ -96,7 +96,10 @@ def test_make_and_model_alone_give_a_category_or_a_provisional_answer(entry) -> 
 def test_reference_facts_decide_the_zastava_m70_and_m57() -> None:
     m70 = assess({}, make="Zastava", model="M70")
     assert (m70.category, m70.point) == ("A", "A2")
-    assert "from the reference: DOMAIN.md §4 (SEESAC): action = automatic" in m70.reasons
+    assert (
+        "from the reference: SEESAC, weapons most often seized in the Western Balkans: "
+        "action = automatic" in m70.reasons
+    )
     m57 = assess({}, make="Застава", model="М57")  # written in Cyrillic
     assert (m57.category, m57.point) == ("B", "B5")
 

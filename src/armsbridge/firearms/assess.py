@@ -11,6 +11,8 @@ from armsbridge.firearms.categories import categorize_known, complete, load_rule
 from armsbridge.firearms.provisional import add_provisional
 from armsbridge.firearms.reference import ModelEntry, find_entry, parse_markings
 from armsbridge.firearms.schemas import CategoryResult, FirearmFacts
+from armsbridge.firearms.wording import Msg, entry_title, fact_name, fact_value
+from armsbridge.i18n_marker import N_
 
 IDENTITY = ("make", "model", "calibre", "markings")
 # A sign of conversion (a drilled barrel marked, a live calibre on a blank model) outweighs the
@@ -47,6 +49,29 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+def from_reference(source: str, verified: bool = True) -> Msg:
+    """The origin of a fact the reference gives: "from the reference: SOURCE[, unverified]"."""
+    return Msg(
+        f"from the reference: {source}" + ("" if verified else ", unverified"),
+        N_("from the reference: %(source)s")
+        if verified
+        else N_("from the reference: %(source)s (unverified)"),
+        source=Msg(source),
+    )
+
+
+def _marking_origin(text: str, source: str, verified: bool) -> Msg:
+    state = "" if verified else ", unverified"
+    return Msg(
+        f"from the reference: marking {text!r} ({source}{state})",
+        N_("from the reference: the marking “%(marking)s” (%(source)s)")
+        if verified
+        else N_("from the reference: the marking “%(marking)s” (%(source)s; unverified)"),
+        marking=text,
+        source=Msg(source),
+    )
+
+
 def reference_facts(
     make: str | None = None,
     model: str | None = None,
@@ -58,22 +83,30 @@ def reference_facts(
     facts: dict[str, tuple[Any, str]] = {}
     if entry is not None:
         for name, (value, source, verified) in entry.facts().items():
-            facts[name] = (
-                value,
-                f"from the reference: {source}" + ("" if verified else ", unverified"),
-            )
+            facts[name] = (value, from_reference(source, verified))
     if "alarm_signal_device" not in facts and "converted_to" not in facts:
         for mark in parse_markings(markings):
             if mark.blank and mark.kind != "calibre":
-                state = "" if mark.verified else ", unverified"
-                origin = f"from the reference: marking {mark.text!r} ({mark.source}{state})"
+                origin = _marking_origin(mark.text, mark.source, mark.verified)
                 facts["alarm_signal_device"] = (True, origin)
                 break
     cal = lookup_calibre(calibre) if calibre else None
     if "alarm_signal_device" not in facts and cal and cal.blank:
-        facts["alarm_signal_device"] = (True, f"from the reference: blank calibre ({cal.source})")
+        facts["alarm_signal_device"] = (
+            True,
+            Msg(
+                f"from the reference: blank calibre ({cal.source})",
+                N_("from the reference: a blank cartridge calibre (%(source)s)"),
+                source=Msg(cal.source),
+            ),
+        )
     if "ignition" not in facts and cal and cal.ignition:
-        origin = f"from the reference: calibre {cal.name} ({cal.ignition_source})"
+        origin = Msg(
+            f"from the reference: calibre {cal.name} ({cal.ignition_source})",
+            N_("from the reference: calibre %(calibre)s (%(source)s)"),
+            calibre=cal.name,
+            source=Msg(cal.ignition_source),
+        )
         facts["ignition"] = (cal.ignition, origin)
     return Reference(entry, facts)
 
@@ -82,31 +115,54 @@ def contradictions(
     stated: dict[str, Any], reference: Reference, calibre: str | None = None
 ) -> list[str]:
     """Name each stated fact (and the calibre) that the reference entry contradicts."""
-    out = []
+    out: list[str] = []
     from_entry = reference.entry.facts() if reference.entry else {}
     for name, (value, origin) in reference.facts.items():
         said = stated.get(name)
         if said is not None and said != value:
-            title = reference.entry.title if reference.entry and name in from_entry else "table"
+            title = (
+                entry_title(reference.entry.make, reference.entry.model)
+                if reference.entry and name in from_entry
+                else Msg("table", N_("reference table"))
+            )
             source = origin.removeprefix("from the reference: ")
             out.append(
-                f"contradiction: the record states {name} = {_shown(said)}, the reference "
-                f"({title}: {source}) gives {_shown(value)}"
+                Msg(
+                    f"contradiction: the record states {name} = {_shown(said)}, the reference "
+                    f"({title}: {source}) gives {_shown(value)}",
+                    N_(
+                        "the record states %(fact)s: %(stated)s; the reference (%(title)s) "
+                        "gives %(given)s"
+                    ),
+                    fact=fact_name(name),
+                    stated=fact_value(name, said),
+                    title=title,
+                    given=fact_value(name, value),
+                )
             )
     entry = reference.entry
-    title = entry.title if entry else ""
+    title = entry_title(entry.make, entry.model) if entry else Msg("")
     if calibre and entry and entry.calibre:
         ours, theirs = normalise_calibre(calibre), normalise_calibre(entry.calibre)
         if ours and theirs and ours != theirs:
-            out.append(
+            text = (
                 f"contradiction: the record states calibre {calibre}, the reference "
                 f"({title}: {entry.source}) gives {entry.calibre}"
-                + (
-                    " (a live calibre on a blank-firing model: possible conversion)"
-                    if entry.blank_firing
-                    else ""
+            )
+            if entry.blank_firing:
+                text += " (a live calibre on a blank-firing model: possible conversion)"
+            said = (
+                N_(
+                    "the record states calibre %(stated)s; the reference (%(title)s) gives "
+                    "%(given)s: a live calibre on a blank-firing model, a possible conversion"
+                )
+                if entry.blank_firing
+                else N_(
+                    "the record states calibre %(stated)s; the reference (%(title)s) gives "
+                    "%(given)s"
                 )
             )
+            out.append(Msg(text, said, stated=calibre, title=title, given=entry.calibre))
     return out
 
 

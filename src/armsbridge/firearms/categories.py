@@ -11,10 +11,45 @@ from typing import Any
 import yaml
 
 from armsbridge.firearms.schemas import CategoryResult, FirearmFacts
+from armsbridge.firearms.wording import Msg, fact_name, fact_phrase, fact_value, seq
+from armsbridge.i18n_marker import N_
 
 RULES_FILE = Path(__file__).parent / "data" / "categories.yaml"
 IMPLIED_FILE = Path(__file__).parent / "data" / "implied.yaml"
-ASSUMED = "assumed absent (not stated)"
+ASSUMED = Msg("assumed absent (not stated)", N_("assumed absent (not stated)"))
+
+# A point of Annex I and what it means ("B5: semi-automatic short firearm not in A7(a)").
+POINT_TEXT = N_("%(point)s: %(text)s")
+# How each comparison is said when it holds, and when it does not.
+_SAID: dict[str, tuple[str, str]] = {
+    "eq": (N_("%(fact)s: %(value)s"), N_("%(fact)s: %(value)s (not %(limit)s)")),
+    "ne": (N_("%(fact)s: %(value)s (not %(limit)s)"), N_("%(fact)s: %(value)s")),
+    "in": (N_("%(fact)s: %(value)s"), N_("%(fact)s: %(value)s (not %(limit)s)")),
+    "gt": (
+        N_("%(fact)s: %(value)s (more than %(limit)s)"),
+        N_("%(fact)s: %(value)s (not more than %(limit)s)"),
+    ),
+    "ge": (
+        N_("%(fact)s: %(value)s (at least %(limit)s)"),
+        N_("%(fact)s: %(value)s (less than %(limit)s)"),
+    ),
+    "lt": (
+        N_("%(fact)s: %(value)s (less than %(limit)s)"),
+        N_("%(fact)s: %(value)s (at least %(limit)s)"),
+    ),
+    "le": (
+        N_("%(fact)s: %(value)s (at most %(limit)s)"),
+        N_("%(fact)s: %(value)s (more than %(limit)s)"),
+    ),
+    "before": (
+        N_("%(fact)s: %(value)s (before %(limit)s)"),
+        N_("%(fact)s: %(value)s (not before %(limit)s)"),
+    ),
+    "on_or_after": (
+        N_("%(fact)s: %(value)s (on or after %(limit)s)"),
+        N_("%(fact)s: %(value)s (before %(limit)s)"),
+    ),
+}
 
 _OPS = {
     "eq": ("=", lambda a, b: a == b),
@@ -105,7 +140,11 @@ def complete(
     definitions: dict[str, tuple[bool, str]] = {}
     kind = facts.get("kind")
     for entry in rules.implied.get(str(kind), []) if kind else []:
-        origin = f"implied by kind: {kind}"
+        origin = Msg(
+            f"implied by kind: {kind}",
+            N_("implied by the kind of weapon (%(kind)s)"),
+            kind=fact_value("kind", kind),
+        )
         if "definition" in entry:
             definitions[entry["definition"]] = (bool(entry["value"]), origin)
         elif facts.get(entry["fact"]) is None:
@@ -144,9 +183,12 @@ class _Evaluator:
                 inner = Truth(implied[0], [implied[1]], set(), inner.used)
             if inner.value is None:
                 return Truth(None, [], inner.missing, inner.used)
-            text = definition["text"] if inner.value else f"not a {definition['text']}"
-            detail = ", ".join(inner.reasons)
-            return Truth(inner.value, [f"{text}: {detail}" if detail else text], set(), inner.used)
+            said = Msg(definition["text"])
+            text = said if inner.value else Msg(f"not a {said}", N_("not a %(what)s"), what=said)
+            if inner.reasons:
+                detail = seq(inner.reasons)
+                text = Msg(f"{text}: {detail}", N_("%(what)s: %(why)s"), what=text, why=detail)
+            return Truth(inner.value, [text], set(), inner.used)
         return self._leaf(cond)
 
     def _leaf(self, cond: dict[str, Any]) -> Truth:
@@ -163,9 +205,17 @@ class _Evaluator:
             expected = date.fromisoformat(str(expected))
         symbol, test = _OPS[op]
         ok = bool(test(value, expected))
-        shown = f"{name} = {_fmt(value)}"
+        text = f"{name} = {_fmt(value)}"
         if op not in ("eq", "in") or not ok:
-            shown += f" ({'' if ok else 'not '}{symbol} {_fmt(expected)})"
+            text += f" ({'' if ok else 'not '}{symbol} {_fmt(expected)})"
+        said = _SAID[op][0 if ok else 1]
+        shown = Msg(
+            text,
+            said,
+            fact=fact_name(name),
+            value=fact_value(name, value),
+            limit=fact_value(name, expected),
+        )
         return Truth(ok, [shown], used={name})
 
     @staticmethod
@@ -196,12 +246,40 @@ def _result(
 
 def _assumptions(known: Known, used: set[str]) -> list[str]:
     """One line per origin (implied, reference, assumed) naming the facts it gave that were used."""
-    by_origin: dict[str, list[str]] = {}
+    by_origin: dict[str, list[Msg]] = {}
     for name in sorted(used):
         if name in known.origins:
-            shown = f"{name} = {_fmt(known.facts[name])}"
-            by_origin.setdefault(known.origins[name], []).append(shown)
-    return [f"{origin}: {', '.join(names)}" for origin, names in by_origin.items()]
+            by_origin.setdefault(known.origins[name], []).append(
+                fact_name(name)
+                if known.origins[name] == ASSUMED
+                else fact_phrase(name, known.facts[name])
+            )
+    out: list[str] = []
+    for origin, names in by_origin.items():
+        suffix = " = no" if origin == ASSUMED else ""
+        text = ", ".join(f"{n}{suffix}" for n in names)
+        facts = seq(names, "; ")
+        out.append(
+            Msg(f"{origin}: {text}", N_("%(origin)s: %(facts)s"), origin=origin, facts=facts)
+        )
+    return out
+
+
+def _point_text(point: str | None, text: str) -> Msg:
+    """A rule's point and its wording ("B5: semi-automatic short firearm not in A7(a)")."""
+    said = Msg(text)
+    if not point:
+        return said
+    return Msg(f"{point}: {text}", POINT_TEXT, point=point, text=said)
+
+
+def _unverified(source: str) -> Msg:
+    """The note that a rule's wording is not verified, with where it comes from."""
+    return Msg(
+        f"rule wording unverified ({source})",
+        N_("rule wording unverified (%(source)s)"),
+        source=Msg(source),
+    )
 
 
 def _categorize_plain(known: Known, rules: RuleSet) -> CategoryResult:
@@ -223,26 +301,45 @@ def _categorize_plain(known: Known, rules: RuleSet) -> CategoryResult:
             continue
         if not truth.value:
             continue
-        label = f"{rule['point']}: " if rule.get("point") else ""
-        reasons = [f"{label}{rule['text']}", *truth.reasons]
+        reasons = [_point_text(rule.get("point"), rule["text"]), *truth.reasons]
         # The near miss the point is defined against, and the fact that ruled it out.
         for point in rule.get("excludes", []):
             if point in ruled_out and ruled_out[point].reasons:
-                reasons.append(f"not {point}: {'; '.join(ruled_out[point].reasons)}")
+                why = seq(ruled_out[point].reasons, "; ")
+                reasons.append(
+                    Msg(f"not {point}: {why}", N_("not %(point)s: %(why)s"), point=point, why=why)
+                )
         if not rule.get("verified", True):
-            reasons.append(f"rule wording unverified ({rule['source']})")
+            reasons.append(_unverified(rule["source"]))
         others = [r for r, _ in undecided if r["category"] != rule["category"]]
         if others:
             missing = set().union(*(t.missing for r, t in undecided if r in others))
             alternatives = ", ".join(sorted({str(r["point"] or r["category"]) for r in others}))
+            would = rule["point"] or rule["category"]
             reasons = [
-                f"would be {rule['point'] or rule['category']}, unless {alternatives} applies",
+                Msg(
+                    f"would be {would}, unless {alternatives} applies",
+                    N_("would be %(point)s, unless %(others)s applies"),
+                    point=fact_value("", would),
+                    others=seq(
+                        fact_value("", p)
+                        for p in sorted({str(r["point"] or r["category"]) for r in others})
+                    ),
+                ),
                 *reasons,
                 *_assumptions(known, used),
             ]
             return _result("undetermined", None, reasons, sorted(missing), rules.version)
         for r, t in undecided:
-            reasons.append(f"may also be {r['point']} ({', '.join(sorted(t.missing))} not known)")
+            names = sorted(t.missing)
+            reasons.append(
+                Msg(
+                    f"may also be {r['point']} ({', '.join(names)} not known)",
+                    N_("may also be %(point)s (%(facts)s not known)"),
+                    point=r["point"],
+                    facts=seq([fact_name(n) for n in names]),
+                )
+            )
         reasons += _assumptions(known, used)
         return _result(rule["category"], rule.get("point"), reasons, [], rules.version)
     if undecided:
@@ -250,14 +347,14 @@ def _categorize_plain(known: Known, rules: RuleSet) -> CategoryResult:
         return _result(
             "undetermined",
             None,
-            ["the facts given do not decide the category", *_assumptions(known, used)],
+            [Msg(N_("the facts given do not decide the category")), *_assumptions(known, used)],
             sorted(missing),
             rules.version,
         )
     return _result(
         "undetermined",
         None,
-        ["no point of Annex I fits these facts; check them", *_assumptions(known, used)],
+        [Msg(N_("no point of Annex I fits these facts; check them")), *_assumptions(known, used)],
         [],
         rules.version,
     )
@@ -291,31 +388,51 @@ def categorize_known(known: Known, rules: RuleSet) -> CategoryResult:
     else:
         result = _categorize_plain(plain, rules)
     if component:
-        prefix = f"essential component ({component}): takes the category of the firearm it fits"
+        prefix = Msg(
+            f"essential component ({component}): takes the category of the firearm it fits",
+            N_("essential component (%(component)s): takes the category of the firearm it fits"),
+            component=fact_value("component", component),
+        )
         result.reasons = [prefix, *result.reasons]
     return result
 
 
 def _converted(base: CategoryResult, converted_to: str, rules: RuleSet) -> CategoryResult:
-    what = (
-        "blanks, irritants or pyrotechnic rounds"
-        if converted_to == "blank_firing"
-        else ("a salute or acoustic weapon")
-    )
+    blanks = converted_to == "blank_firing"
+    what = "blanks, irritants or pyrotechnic rounds" if blanks else "a salute or acoustic weapon"
+    said = fact_value("converted_to", converted_to)
     if base.category not in rules.conversion:
-        base.reasons = [f"converted to {what}; the original firearm is not categorised"] + (
-            base.reasons
+        first = Msg(
+            f"converted to {what}; the original firearm is not categorised",
+            N_("converted to %(what)s; the original firearm is not categorised"),
+            what=said,
         )
+        base.reasons = [first, *base.reasons]
         return base
     target = rules.conversion[base.category]
+    original = base.point or base.category
     reasons = [
-        f"{target['point']}: firearm of category {base.category} converted to fire {what}"
-        if converted_to == "blank_firing"
-        else f"{target['point']}: firearm of category {base.category} converted into {what}",
-        f"original firearm: {base.point or base.category}",
+        Msg(
+            f"{target['point']}: firearm of category {base.category} converted to fire {what}"
+            if blanks
+            else f"{target['point']}: firearm of category {base.category} converted into {what}",
+            POINT_TEXT,
+            point=target["point"],
+            text=Msg(
+                "",
+                N_("firearm of category %(category)s converted to %(what)s"),
+                category=base.category,
+                what=said,
+            ),
+        ),
+        Msg(
+            f"original firearm: {original}",
+            N_("original firearm: %(point)s"),
+            point=fact_value("", original),
+        ),
         *base.reasons,
     ]
     if not target.get("verified", True):
-        reasons.append(f"rule wording unverified ({target['source']})")
+        reasons.append(_unverified(target["source"]))
     category = "C" if base.category == "D" else base.category
     return _result(category, target["point"], reasons, base.missing, rules.version)

@@ -19,6 +19,8 @@ from armsbridge.firearms.categories import categorize, load_rules
 from armsbridge.firearms.models import FirearmSerialGram
 from armsbridge.firearms.schemas import OBSERVATIONS, CategoryResult, parse_facts
 from armsbridge.firearms.serials import fold_confusables, normalise_serial
+from armsbridge.firearms.wording import Msg, fact_name, seq
+from armsbridge.i18n_marker import N_
 from armsbridge.records.models import Firearm
 
 GRAM = 3
@@ -72,8 +74,14 @@ def categorize_record(firearm: Firearm) -> CategoryResult:
         result = categorize({})
         result.category = "undetermined"
         result.point = None
-        result.reasons = [f"stored facts are invalid: {exc}"]
         result.missing = sorted({p["field"] for p in exc.problems})
+        result.reasons = [
+            Msg(
+                f"stored facts are invalid: {exc}",
+                N_("the stored facts are not valid (%(facts)s): answer these questions again"),
+                facts=seq([fact_name(n) for n in result.missing], "; "),
+            )
+        ]
         return result
     try:
         key = [raw, firearm.make, firearm.model, firearm.calibre, firearm.markings]

@@ -10,6 +10,8 @@ from typing import Any, get_args
 
 from armsbridge.firearms.categories import Known, RuleSet, categorize_known, load_rules
 from armsbridge.firearms.schemas import FACT_NAMES, Alternative, CategoryResult, FirearmFacts
+from armsbridge.firearms.wording import Msg, all_of, fact_name, fact_phrase, fact_value, seq
+from armsbridge.i18n_marker import N_
 
 _NUMERIC = ("gt", "ge", "lt", "le", "before", "on_or_after")
 # ops whose threshold belongs to the lower side ("x ≤ t | x > t") and to the upper side.
@@ -68,7 +70,23 @@ def candidates(rules: RuleSet, name: str) -> list[Any]:
     return sorted(values)
 
 
-def _bounds(rules: RuleSet, name: str, value: Any) -> tuple[str | None, str | None]:
+# Each bound as the technical text writes it and as a page says it.
+_BOUND = {
+    ">": N_("more than %(limit)s"),
+    "≥": N_("at least %(limit)s"),
+    "≤": N_("at most %(limit)s"),
+    "<": N_("less than %(limit)s"),
+    "on or after": N_("on or after %(limit)s"),
+    "before": N_("before %(limit)s"),
+}
+
+
+def _bound(name: str, symbol: str, limit: Any) -> Msg:
+    shown = f"{symbol} {limit}" if isinstance(limit, date) else f"{symbol} {_num(limit)}"
+    return Msg(shown, _BOUND[symbol], limit=fact_value(name, limit))
+
+
+def _bounds(rules: RuleSet, name: str, value: Any) -> tuple[Msg | None, Msg | None]:
     """The tightest threshold below and above a value, as text ("> 20", "≤ 60")."""
     lower: tuple[Any, str] | None = None
     upper: tuple[Any, str] | None = None
@@ -81,25 +99,30 @@ def _bounds(rules: RuleSet, name: str, value: Any) -> tuple[str | None, str | No
             upper = (t, "≤" if closed_above else "<")
     if isinstance(value, date):
         return (
-            f"on or after {lower[0]}" if lower else None,
-            f"before {upper[0]}" if upper else None,
+            _bound(name, "on or after", lower[0]) if lower else None,
+            _bound(name, "before", upper[0]) if upper else None,
         )
     return (
-        f"{lower[1]} {_num(lower[0])}" if lower else None,
-        f"{upper[1]} {_num(upper[0])}" if upper else None,
+        _bound(name, lower[1], lower[0]) if lower else None,
+        _bound(name, upper[1], upper[0]) if upper else None,
     )
 
 
-def describe(rules: RuleSet, name: str, value: Any, upto: Any = None) -> str:
+def describe(rules: RuleSet, name: str, value: Any, upto: Any = None) -> Msg:
     """Describe a value (or the run of values from `value` to `upto`) of a fact by thresholds."""
-    if isinstance(value, bool):
-        return f"{name} = {'yes' if value else 'no'}"
-    if isinstance(value, str):
-        return f"{name} = {value}"
+    if isinstance(value, bool | str):
+        return fact_phrase(name, value)
     lower = _bounds(rules, name, value)[0]
     upper = _bounds(rules, name, value if upto is None else upto)[1]
     parts = [p for p in (lower, upper) if p]
-    return f"{name} {' and '.join(parts)}" if parts else f"{name} = {_num(value)}"
+    if not parts:
+        return fact_phrase(name, value)
+    return Msg(
+        f"{name} {' and '.join(parts)}",
+        N_("%(fact)s %(bounds)s"),
+        fact=fact_name(name),
+        bounds=all_of(parts),
+    )
 
 
 def _num(value: Any) -> str:
@@ -176,23 +199,53 @@ def add_provisional(
             continue
         mine = [leaf for leaf in leaves if _label(leaf[1]) == label]
         closest = min(mine, key=lambda leaf: len(_differences(rules, known, best, leaf)))
-        condition = " and ".join(_differences(rules, known, best, closest))
+        differences = _differences(rules, known, best, closest)
+        condition = all_of(differences, " and ".join(differences))
         alternatives.append(Alternative(point=label, if_=condition))
     result.provisional = _label(best[1])
     result.provisional_category = best[1].category
     result.alternatives = alternatives
-    why = "; ".join(
-        f"{shown}: {likely[n]['why']}"
+    whys = [
+        Msg(
+            f"{shown}: {likely[n]['why']}",
+            N_("%(what)s: %(why)s"),
+            what=shown,
+            why=Msg(likely[n]["why"]),
+        )
         for n in used
         if describe(rules, n, best[0][n]) == describe(rules, n, likely[n]["value"])
         and (shown := _run(rules, known, best, n)) is not None
-    )
-    text = f"provisional answer: {result.provisional}" + (f" (most likely, {why})" if why else "")
-    text += "".join(f"; {a.point} if {a.if_}" for a in alternatives)
+    ]
+    point = fact_value("", result.provisional)
+    if whys:
+        why = seq(whys, "; ")
+        head = Msg(
+            f"provisional answer: {result.provisional} (most likely, {why})",
+            N_("provisional answer: %(point)s (most likely, %(why)s)"),
+            point=point,
+            why=why,
+        )
+    else:
+        head = Msg(
+            f"provisional answer: {result.provisional}",
+            N_("provisional answer: %(point)s"),
+            point=point,
+        )
+    text = seq([head, *(if_alternative(a) for a in alternatives)], "; ")
     result.reasons = [text, *result.reasons]
 
 
-def _run(rules: RuleSet, known: Known, leaf: Leaf, name: str) -> str | None:
+def if_alternative(alternative: Alternative) -> Msg:
+    """ "A7(a) if magazine capacity more than 20 rounds" (the point and what leads there)."""
+    return Msg(
+        f"{alternative.point} if {alternative.if_}",
+        N_("%(point)s if %(condition)s"),
+        point=fact_value("", alternative.point),
+        condition=alternative.if_,
+    )
+
+
+def _run(rules: RuleSet, known: Known, leaf: Leaf, name: str) -> Msg | None:
     """Describe the values of `name` that keep this leaf's point, the rest unchanged.
 
     None when every value does: the fact does not matter to that point.
@@ -229,7 +282,7 @@ def _label_of(rules: RuleSet, known: Known, assigned: dict[str, Any]) -> str:
     return _label(categorize_known(trial, rules))
 
 
-def _differences(rules: RuleSet, known: Known, base: Leaf, other: Leaf) -> list[str]:
+def _differences(rules: RuleSet, known: Known, base: Leaf, other: Leaf) -> list[Msg]:
     """What must differ from the most likely leaf to reach the other's point, each as a run.
 
     Facts are taken back to the likely values one at a time while the point stays, so that

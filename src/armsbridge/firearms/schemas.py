@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SkipValidation, ValidationError
 
 from armsbridge.errors import ValidationFailed
+from armsbridge.i18n_marker import N_
 
 Kind = Literal[
     "pistol", "revolver", "rifle", "shotgun", "submachine_gun", "machine_gun", "launcher", "other"
@@ -18,6 +19,9 @@ ConvertedTo = Literal["blank_firing", "salute_acoustic"]
 Ammunition = Literal["penetrating", "explosive", "incendiary", "expanding"]
 ComponentKind = Literal["barrel", "frame", "receiver", "slide", "cylinder", "bolt", "breech_block"]
 Category = Literal["A", "B", "C", "D", "not_a_firearm", "undetermined"]
+# A reason is text; the engine's reasons are `wording.Msg` (a str that can also be said in the
+# reader's language), kept as they are rather than copied into plain str.
+Text = SkipValidation[str]
 
 
 class FirearmFacts(BaseModel):
@@ -56,9 +60,9 @@ FACT_NAMES: tuple[str, ...] = tuple(FirearmFacts.model_fields)
 
 # Observations a record's `facts` may hold besides the categorisation facts: signs of conversion.
 OBSERVATIONS: dict[str, str] = {
-    "barrel_drilled": "barrel drilled or bored out",
-    "barrel_replaced": "barrel replaced",
-    "barrel_obstruction_removed": "barrel obstruction removed",
+    "barrel_drilled": N_("barrel drilled or bored out"),
+    "barrel_replaced": N_("barrel replaced"),
+    "barrel_obstruction_removed": N_("barrel obstruction removed"),
 }
 
 
@@ -68,7 +72,7 @@ class Alternative(BaseModel):
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 
     point: str
-    if_: str = Field(alias="if")
+    if_: Text = Field(alias="if")
 
 
 class CategoryResult(BaseModel):
@@ -80,14 +84,14 @@ class CategoryResult(BaseModel):
 
     category: Category
     point: str | None = None
-    reasons: list[str] = Field(default_factory=list)
+    reasons: list[Text] = Field(default_factory=list)
     missing: list[str] = Field(default_factory=list)
     rules_version: str
     provisional: str | None = None
     provisional_category: Category | None = None
     alternatives: list[Alternative] = Field(default_factory=list)
     reference: str | None = None
-    contradictions: list[str] = Field(default_factory=list)
+    contradictions: list[Text] = Field(default_factory=list)
 
 
 def parse_facts(data: Any, *, where: str = "input") -> FirearmFacts:

@@ -17,8 +17,13 @@ from armsbridge.auth.permissions import (
 )
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from armsbridge.firearms.conversion import as_dict as conversion_as_dict
-from armsbridge.firearms.service import explain_conversion, stored_result
+from armsbridge.firearms.explain import (
+    category_view,
+    conversion_view,
+    current_result,
+    reference_view,
+)
+from armsbridge.firearms.service import explain_conversion
 from armsbridge.matching.service import MATCH_STATUS_LABELS, suggestions_for
 from armsbridge.records import attachments, handling, marks, reading, related, search, service
 from armsbridge.records.forms import form_fields, submitted_values
@@ -38,7 +43,15 @@ SEARCH_PAGE = 20
 # Columns kept for search and matching only; a reader does not need them on the page.
 INTERNAL = {"id", "facts", "name_key", "case_id", "event_id", "place_id"}
 # Shown on a firearm page in the category and conversion check panels, with their explanation.
-PANELLED = {"category_reasons", "category_missing", "conversion_evidence"}
+PANELLED = {
+    "category",
+    "category_point",
+    "category_reasons",
+    "category_missing",
+    "rules_version",
+    "conversion_suspected",
+    "conversion_evidence",
+}
 
 Reader = Annotated[Principal, Depends(require("record.read"))]
 Creator = Annotated[Principal, Depends(require("record.create"))]
@@ -192,13 +205,23 @@ def _withhold_personal(links: dict[str, list], why: str | None) -> tuple[dict, d
     return shown, withheld
 
 
-def _firearm_panels(db: Any, record_type: str, record: Any) -> dict[str, Any]:
-    """A firearm's category with its provisional answer, and why it is (not) flagged converted."""
+def _firearm_panels(request: Request, db: Any, record_type: str, record: Any) -> dict[str, Any]:
+    """A firearm's category, reasons and questions, its reference facts, its conversion check."""
     if record_type != "firearm":
         return {}
+    fmt = formatter(request)
     return {
-        "assessment": stored_result(record),
-        "conversion": conversion_as_dict(explain_conversion(db, record)),
+        "assessment": category_view(current_result(record), fmt.gettext, fmt.number),
+        "reference": reference_view(
+            fmt.gettext,
+            fmt.number,
+            make=record.make,
+            model=record.model,
+            calibre=record.calibre,
+            markings=record.markings,
+        ),
+        "conversion": conversion_view(explain_conversion(db, record), fmt.gettext, fmt.number),
+        "facts_saved": request.query_params.get("saved") == "facts",
     }
 
 
@@ -211,6 +234,20 @@ def record_page(
     A personal record, and the personal records linked to any record, are shown only with a
     justification, which every consultation entry of the page carries.
     """
+    return record_response(request, db, user, slug, record_id, why)
+
+
+def record_response(
+    request: Request,
+    db: Any,
+    user: Principal,
+    slug: str,
+    record_id: int,
+    why: str = "",
+    extra: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """Render a record's page, with `extra` context (a form's problems) and a status code."""
     record_type = record_type_of(slug, user)
     record = load(db, user, record_type, record_id, "record.read")  # 404 before asking why
     try:
@@ -257,6 +294,10 @@ def record_page(
                 ),
                 # A received record is the provider's: it changes only through the exchange.
                 "can_edit": writable and (record_type, record.id) not in shown_marks,
+                # A firearm's missing facts are asked as a form only of those who may change it.
+                "can_answer": writable
+                and role_allows(user.role, "record.update")
+                and (record_type, record.id) not in shown_marks,
                 # Information requests: share with the peer (never a record received under H2).
                 "can_share": role_allows(user.role, "exchange.answer")
                 and record_type != "link"
@@ -279,9 +320,11 @@ def record_page(
                 "can_decide": role_allows(user.role, "record.update"),
                 "marks": shown_marks,
                 "mark": shown_marks.get((record_type, record.id)),
-                **_firearm_panels(db, record_type, record),
+                **_firearm_panels(request, db, record_type, record),
+                **(extra or {}),
             }
         ),
+        status_code=status_code,
     )
     log_now(
         request,

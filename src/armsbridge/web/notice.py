@@ -10,17 +10,17 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from armsbridge.i18n_marker import N_
+from armsbridge.web.i18n import Formatter
 
 NOTICE_COOKIE = "armsbridge_notice"
-# name -> (singular, plural); a notice with a count is "name:count".
-NOTICES: dict[str, tuple[str, str]] = {
-    "saved": (N_("Saved."), N_("Saved.")),
-    "status": (N_("Status changed."), N_("Status changed.")),
-    "linked": (N_("Link added."), N_("Link added.")),
-    "unlinked": (N_("Link removed."), N_("Link removed.")),
-    "changed": (N_("%(num)s record changed."), N_("%(num)s records changed.")),
-    "search_saved": (N_("Search saved."), N_("Search saved.")),
-    "search_removed": (N_("Saved search removed."), N_("Saved search removed.")),
+NOTICES: dict[str, str] = {
+    "saved": N_("Saved."),
+    "status": N_("Status changed."),
+    "linked": N_("Link added."),
+    "unlinked": N_("Link removed."),
+    "changed": "%(num)s records changed.",  # said with its count: notice_text
+    "search_saved": N_("Search saved."),
+    "search_removed": N_("Saved search removed."),
 }
 
 
@@ -43,13 +43,21 @@ def redirect_with_notice(
     return response
 
 
-def pending_notice(request: Request) -> tuple[str, str, int] | None:
-    """Return (singular, plural, count) of the notice the request carries, if a valid one."""
+def pending_notice(request: Request) -> tuple[str, int] | None:
+    """Return (name, count) of the notice the request carries, if a valid one."""
     name, _, count = request.cookies.get(NOTICE_COOKIE, "").partition(":")
-    if name not in NOTICES or not count.isdigit():
+    if name not in NOTICES or not count.isdigit() or len(count) > 9:
         return None
-    singular, plural = NOTICES[name]
-    return singular, plural, int(count)
+    return name, int(count)
+
+
+def notice_text(fmt: Formatter, name: str, count: int) -> str:
+    """The notice `name` in the user's language (with its count where it has one)."""
+    if name == "changed":
+        return fmt.ngettext(
+            "%(num)s record changed.", "%(num)s records changed.", count, num=fmt.number(count)
+        )
+    return fmt.gettext(NOTICES[name])
 
 
 def clear_notice(request: Request, response: Response) -> None:

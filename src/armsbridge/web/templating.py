@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, PrefixLoader, select_autoescap
 
 from armsbridge.web.i18n import LANGUAGES, Formatter, language_from_header, normalise_language
 from armsbridge.web.navigation import nav_items
-from armsbridge.web.notice import clear_notice, pending_notice
+from armsbridge.web.notice import clear_notice, notice_text, pending_notice
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 LANGUAGE_COOKIE = "armsbridge_lang"
@@ -113,8 +113,7 @@ def render(
     }
     notice = pending_notice(request)
     if notice is not None:
-        singular, plural, count = notice
-        values["page_notice"] = fmt.ngettext(singular, plural, count, num=fmt.number(count))
+        values["page_notice"] = notice_text(fmt, *notice)
     values.update(context or {})
     html = environment().get_template(name).render(values)
     response = HTMLResponse(html, status_code=status_code, headers=headers)
