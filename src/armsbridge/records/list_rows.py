@@ -37,6 +37,7 @@ SUMMARY_SECONDS = 10.0
 SUMMARIES_KEPT = 256
 _summaries: dict[tuple[Any, ...], tuple[float, int, tuple[int, list[Facet]]]] = {}
 _summaries_lock = Lock()
+_counting: dict[tuple[Any, ...], Lock] = {}
 CASE_OPTIONS = 100  # cases offered in the case facet (those with most rows first)
 NO_SUCH_CASE = N_("the number of a case you may read")
 
@@ -162,17 +163,22 @@ def summary(session: Session, query: ListQuery, user: Principal) -> tuple[int, l
         query.date_to,
         query.case,
     )
-    now, seen = monotonic(), changes.generation()
     with _summaries_lock:
-        kept = _summaries.get(key)
-    if kept is not None and kept[0] > now and kept[1] == seen:
-        return kept[2]
-    counted = _count_summary(session, query, user)
-    with _summaries_lock:
-        if len(_summaries) >= SUMMARIES_KEPT:
-            _summaries.pop(next(iter(_summaries)))
-        _summaries[key] = (now + SUMMARY_SECONDS, seen, counted)
-    return counted
+        counting = _counting.setdefault(key, Lock())
+    # One count per list at a time: the requests that arrive meanwhile wait for it.
+    with counting:
+        now, seen = monotonic(), changes.generation()
+        with _summaries_lock:
+            kept = _summaries.get(key)
+        if kept is not None and kept[0] > now and kept[1] == seen:
+            return kept[2]
+        counted = _count_summary(session, query, user)
+        with _summaries_lock:
+            if len(_summaries) >= SUMMARIES_KEPT:
+                _counting.pop(next(iter(_summaries)), None)
+                _summaries.pop(next(iter(_summaries)))
+            _summaries[key] = (now + SUMMARY_SECONDS, seen, counted)
+        return counted
 
 
 def _count_summary(session: Session, query: ListQuery, user: Principal) -> tuple[int, list[Facet]]:
