@@ -159,3 +159,22 @@ def test_the_calibre_gives_the_ignition_when_the_record_does_not() -> None:
     assert "ignition" not in rimfire.missing
     stated = assess({**facts, "ignition": "rimfire"}, calibre="9 mm Luger")
     assert not any("calibre 9x19" in r for r in stated.reasons if "from the reference" in r)
+
+
+@pytest.mark.parametrize("text", ["6 mm Flobert", "6mm Flobert", ".22 BB Cap", "6 mm CB"])
+def test_the_6_mm_flobert_is_a_live_rimfire_round_not_a_blank(text: str) -> None:
+    calibre = lookup_calibre(text)
+    assert calibre is not None and calibre.name == "6 mm Flobert"
+    assert not calibre.blank and calibre.ignition == "rimfire"
+    blank = lookup_calibre("6 mm Platzpatrone")
+    assert blank is not None and blank.blank
+
+
+def test_a_double_barrelled_shotgun_named_only_by_make_and_model_gets_a_provisional_answer() -> (
+    None
+):
+    for make in ("Baikal", "Баикал", "Байкал"):
+        result = assess({}, make=make, model="ИЖ-43")
+        assert result.provisional_category == "D", make
+        points = {a.point for a in result.alternatives}
+        assert points == {"B2", "C7"}  # a sawn-off barrel, or a newer gun
