@@ -16,7 +16,6 @@ from nacl.secret import SecretBox
 
 from armsbridge.auth import admin_pages, service, token_pages
 from armsbridge.auth.dependencies import DB, public, require
-from armsbridge.auth.permissions import load_roles
 from armsbridge.auth.principal import Principal
 from armsbridge.auth.sessions import create_session, end_session
 from armsbridge.i18n_marker import N_
@@ -163,5 +162,4 @@ def account_page(
     request: Request, user: Annotated[Principal, Depends(require("account.self"))]
 ) -> Response:
     """The user's own account: role, jurisdiction and language."""
-    role = load_roles()["roles"].get(user.role, {}).get("label", user.role)
-    return render(request, "auth/account.html", {"role_label": role})
+    return render(request, "auth/account.html")

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from armsbridge.auth.models import User
-from armsbridge.auth.permissions import role_allows
+from armsbridge.auth.permissions import role_allows, role_label
 from armsbridge.db.engine import engine_from_settings
 from armsbridge.db.session import make_sessionmaker, session_scope
 from armsbridge.errors import PermissionDenied, UserError
@@ -55,6 +55,11 @@ class Principal:
     os_user: str | None = None  # the operating-system user, for commands run on the node
     # What an API token may do ("read", "write", "admin"); empty for every other way in.
     scopes: frozenset[str] = frozenset()
+
+    @property
+    def role_label(self) -> str:
+        """Return the (untranslated) label of this principal's role."""
+        return role_label(self.role)
 
     @property
     def is_node(self) -> bool:

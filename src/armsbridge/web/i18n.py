@@ -19,6 +19,8 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
+from armsbridge.vocab.service import enum_label
+
 LOCALES_DIR = Path(__file__).parent / "locales"
 DOMAIN = "messages"
 
@@ -86,6 +88,11 @@ class Formatter:
         text = self._t.ngettext(singular, plural, n)
         values.setdefault("num", n)
         return text % values
+
+    def enum(self, enum: str, code: object) -> str:
+        """Return the label of a code of a vocab/enums.yaml enumeration in this language."""
+        label = enum_label(enum, code)
+        return self._t.gettext(label) if label else ""
 
     def date(self, value: date | datetime | str | None) -> str:
         """Format a date (or a partial ISO date such as "1986" or "1986-03") for this language."""
