@@ -103,16 +103,18 @@ def render_error_page(
     message: str,
     reference: str | None,
     problems: list[dict[str, object]] | None = None,
+    values: dict[str, object] | None = None,
 ) -> Response:
     """Render an error for a browser: the web layer's template when present, else plain HTML."""
     try:
-        return render_error(request, status, message, reference, problems)
+        return render_error(request, status, message, reference, problems, values)
     except Exception as exc:  # noqa: BLE001 - fall back to the plain page below
         log.error("error template failed: %s", describe(exc))
     ref = f"<p>Reference: <code>{escape(reference)}</code></p>" if reference else ""
+    text = escape(message % values if values else message)
     body = (
         "<!doctype html><html><head><meta charset='utf-8'><title>armsbridge</title></head>"
-        f"<body><h1>{status}</h1><p>{escape(message)}</p>{ref}<p><a href='/'>Home</a></p>"
+        f"<body><h1>{status}</h1><p>{text}</p>{ref}<p><a href='/'>Home</a></p>"
         "</body></html>"
     )
     return HTMLResponse(body, status_code=status)
@@ -130,7 +132,7 @@ def _user_error(request: Request, exc: UserError) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, LoginRequired) else None
         return JSONResponse(content, status_code=exc.status_code, headers=headers)
     problems = exc.problems if isinstance(exc, ValidationFailed) else None
-    return render_error_page(request, exc.status_code, str(exc), None, problems)
+    return render_error_page(request, exc.status_code, exc.template, None, problems, exc.values)
 
 
 def _fault(request: Request, exc: Exception) -> Response:

@@ -57,9 +57,14 @@ PENDING: set[str] = {
     "/firearms/identify",
     "/indicators",
     "/capacity",
+    # the firearm page's categorisation reasons (firearms/ rules)
+    ": Zoraki 914: blank-firing model known to be converted (Small Arms Survey 2018 (model list "
+    "unverified), unverified)",
+    ": calibre '9 mm P.A.K.' is a blank cartridge",
+    "A7(a) magazine_capacity > 20 and meets_alarm_signal_specs = no",
+    "B5 meets_alarm_signal_specs = no",
     # core areas being translated on this branch
     "/",
-    "/records",
     "/audit",
     "/account",
     "/admin",
@@ -211,14 +216,15 @@ def _sign_in(client: TestClient, username: str, secret: str | None) -> None:
     assert client.get("/", follow_redirects=False).status_code == 200, username
 
 
-def _date_words(language: str) -> list[str]:
-    """Month and day names of a language's locale: what localised dates are made of."""
+def _locale_words(language: str) -> list[str]:
+    """Month, day and country names of a language's Babel locale (dates, countries)."""
     locale = Locale.parse(i18n.LANGUAGES[language][0])
     words: set[str] = set()
     for table in (locale.months, locale.days):
         for context in table.values():
             for width in context.values():
                 words.update(width.values())
+    words.update(locale.territories.values())
     for period in locale.day_periods.values():
         for width in period.values():
             words.update(width.values())
@@ -272,7 +278,7 @@ def test_every_page_of_every_role_is_in_the_users_language(node, monkeypatch) ->
     monkeypatch.setattr(i18n, "translations", translations)
     data = store_strings(
         node.app.state.engine,
-        [WHY, QUERY, CLIENT, node.settings.node_name, *PROPER_NAMES, *_date_words(PSEUDO)],
+        [WHY, QUERY, CLIENT, node.settings.node_name, *PROPER_NAMES, *_locale_words(PSEUDO)],
     )
     findings: dict[str, set[str]] = defaultdict(set)
     with TestClient(node.app) as client:  # the sign-in page, before anyone signs in

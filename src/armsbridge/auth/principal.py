@@ -22,6 +22,7 @@ from armsbridge.auth.permissions import role_allows, role_label
 from armsbridge.db.engine import engine_from_settings
 from armsbridge.db.session import make_sessionmaker, session_scope
 from armsbridge.errors import PermissionDenied, UserError
+from armsbridge.i18n_marker import N_, Label
 from armsbridge.settings import get_settings
 
 USER_ENV = "ARMSBRIDGE_USER"
@@ -125,7 +126,9 @@ def cli_principal(session: Session, username: str | None) -> Principal:
 def check_allowed(user: Principal, action: str) -> None:
     """Refuse (403) an action the account's role may not perform, as `require()` does."""
     if not role_allows(user.role, action):
-        raise PermissionDenied(f"your role ({user.role}) may not do this ({action})")
+        raise PermissionDenied(
+            N_("Your role (%(role)s) may not do this."), values={"role": Label(user.role_label)}
+        )
 
 
 @contextmanager

@@ -22,7 +22,7 @@ from armsbridge.firearms.service import explain_conversion, stored_result
 from armsbridge.matching.service import MATCH_STATUS_LABELS, suggestions_for
 from armsbridge.records import attachments, handling, marks, reading, related, search, service
 from armsbridge.records.forms import form_fields, submitted_values
-from armsbridge.records.labels import TYPES, display_value, field_label, title_of
+from armsbridge.records.labels import DERIVED_COUNTRIES, TYPES, enum_of, field_label, page_title_of
 from armsbridge.records.models import RECORD_MODELS, Attachment, Place
 from armsbridge.records.validation import record_as_dict
 from armsbridge.vocab.registry import by_slug
@@ -75,10 +75,26 @@ def href(record_type: str, record: Any) -> str:
     return f"/records/{TYPES[record_type][0]}/{record.id}"
 
 
+def _shown_value(fmt: Any, record_type: str, name: str, value: Any) -> Any:
+    """A fact of a record as shown: a code by its label, a derived country by its name."""
+    enum = enum_of(record_type, name)
+    if enum:
+        return fmt.enum(enum, value)
+    if (record_type, name) in DERIVED_COUNTRIES:
+        return fmt.country(value)
+    return value
+
+
 def common_context(extra: dict[str, Any]) -> dict[str, Any]:
     """Return a records template's context: `extra` with the helpers every page uses."""
     extra.setdefault("marks", {})
-    return {"TYPES": TYPES, "href": href, "title_of": title_of, "field_label": field_label, **extra}
+    return {
+        "TYPES": TYPES,
+        "href": href,
+        "title_of": page_title_of,
+        "field_label": field_label,
+        **extra,
+    }
 
 
 @router.get("/search")
@@ -227,8 +243,9 @@ def record_page(
         places = related.visible(db, user=user, record_type="place", ids=place_ids)
         timeline = related.timeline(record, ctx.get("events", []), places)
     values = record_as_dict(record)
+    fmt = formatter(request)
     shown = [
-        (name, display_value(record_type, name, values.get(name)))
+        (name, _shown_value(fmt, record_type, name, values.get(name)))
         for name in values
         if name not in INTERNAL
         and not (record_type == "firearm" and name in PANELLED)

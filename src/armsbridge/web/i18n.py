@@ -94,6 +94,12 @@ class Formatter:
         label = enum_label(enum, code)
         return self._t.gettext(label) if label else ""
 
+    def country(self, code: str | None) -> str:
+        """Return the name of an ISO 3166 country code (XK included) in this language."""
+        if not code:
+            return ""
+        return self.locale.territories.get(str(code).upper(), str(code))
+
     def date(self, value: date | datetime | str | None) -> str:
         """Format a date (or a partial ISO date such as "1986" or "1986-03") for this language."""
         if value is None or value == "":
