@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from armsbridge.db.registry import load_all_models
+from armsbridge.vocab.registry import record_types
 from armsbridge.vocab.service import load_enums
 from armsbridge.web.i18n import LOCALES_DIR
 
@@ -153,7 +154,11 @@ def enum_words() -> set[str]:
 
 
 def store_strings(engine: Engine, extra: Iterable[str] = ()) -> list[str]:
-    """Return the strings held in the store's tables (data), longest first, without enum words."""
+    """Return the strings held in the store's tables (data), longest first.
+
+    Enumeration codes and labels and record-type names are never data, even where a table
+    holds them (a link's `from_type`): a page that shows one shows a code.
+    """
     found: set[str] = set(extra)
     metadata = load_all_models().metadata
     with engine.connect() as conn:
@@ -163,7 +168,7 @@ def store_strings(engine: Engine, extra: Iterable[str] = ()) -> list[str]:
             for row in conn.execute(select(table)):
                 for value in row:
                     found.update(_strings(value))
-    found -= enum_words()
+    found -= enum_words() | set(record_types())
     return sorted((s for s in found if s.strip()), key=len, reverse=True)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import pyotp
+import yaml
 from babel import Locale
 from fastapi.testclient import TestClient
 from sqlalchemy import update
@@ -25,6 +26,7 @@ from sqlalchemy import update
 from armsbridge.auth import service as auth_service
 from armsbridge.auth.models import User
 from armsbridge.db.session import make_sessionmaker, session_scope
+from armsbridge.imports.profile import find_profile
 from armsbridge.records import service as records
 from armsbridge.web import i18n
 from armsbridge.web.templating import LANGUAGE_COOKIE
@@ -33,6 +35,7 @@ from principals import as_actor
 from .conftest import PASSWORD, csrf_of
 from .pseudo import catalog_ids, english_left, pseudo_translations, store_strings, unmarked
 
+PROFILES_DIR = find_profile("xk-cases").parent
 PSEUDO = "sq"  # the pseudo catalog stands in for this language's during the first crawl
 WHY = "Case XK-2026-001 verification"
 QUERY = "Bajrami"
@@ -50,6 +53,18 @@ MAX_PAGES = 120  # per role; the crawl keeps one page per route pattern
 # Not data, not catalog strings: the language menu names each language in its own words, the
 # product's name.
 PROPER_NAMES = ["Shqip", "Македонски", "Srpski", "English", "armsbridge"]
+
+
+def _profile_words() -> list[str]:
+    """Names and descriptions of the import profiles: files a service writes and edits itself
+    (imports/profiles/, "copy this one"), shown as written, like other data."""
+    words = []
+    for path in sorted(PROFILES_DIR.glob("*.yaml")):
+        profile = yaml.safe_load(path.read_text(encoding="utf-8"))
+        words += [str(profile.get("name", "")), str(profile.get("description", ""))]
+    return words
+
+
 # Pages (a route pattern, or its start before "/" or "?") and strings of areas translated on
 # other branches or still to do: firearm categorisation and identification; indicators and
 # capacity. Remove the entries when those branches are merged.
@@ -63,14 +78,6 @@ PENDING: set[str] = {
     ": calibre '9 mm P.A.K.' is a blank cartridge",
     "A7(a) magazine_capacity > 20 and meets_alarm_signal_specs = no",
     "B5 meets_alarm_signal_specs = no",
-    # core areas being translated on this branch
-    "/",
-    "/audit",
-    "/account",
-    "/admin",
-    "/exchange",
-    "/imports",
-    "/login",
 }
 _SKIP = re.compile(r"^/(static|api|health|logout)|format=(csv|xlsx)|\.(csv|xlsx|pdf|json)$")
 _ID = re.compile(r"[^/]*\d[^/]*")
@@ -278,7 +285,15 @@ def test_every_page_of_every_role_is_in_the_users_language(node, monkeypatch) ->
     monkeypatch.setattr(i18n, "translations", translations)
     data = store_strings(
         node.app.state.engine,
-        [WHY, QUERY, CLIENT, node.settings.node_name, *PROPER_NAMES, *_locale_words(PSEUDO)],
+        [
+            WHY,
+            QUERY,
+            CLIENT,
+            node.settings.node_name,
+            *PROPER_NAMES,
+            *_profile_words(),
+            *_locale_words(PSEUDO),
+        ],
     )
     findings: dict[str, set[str]] = defaultdict(set)
     with TestClient(node.app) as client:  # the sign-in page, before anyone signs in
@@ -303,7 +318,8 @@ def test_every_page_of_every_role_is_in_the_users_language(node, monkeypatch) ->
         ids = catalog_ids()
         language_data = set(
             store_strings(
-                node.app.state.engine, [WHY, QUERY, CLIENT, node.settings.node_name, *PROPER_NAMES]
+                node.app.state.engine,
+                [WHY, QUERY, CLIENT, node.settings.node_name, *PROPER_NAMES, *_profile_words()],
             )
         )
         for language in ("sq", "mk", "sr"):

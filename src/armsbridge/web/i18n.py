@@ -19,6 +19,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
+from armsbridge.vocab.registry import record_types
 from armsbridge.vocab.service import enum_label
 
 LOCALES_DIR = Path(__file__).parent / "locales"
@@ -93,6 +94,13 @@ class Formatter:
         """Return the label of a code of a vocab/enums.yaml enumeration in this language."""
         label = enum_label(enum, code)
         return self._t.gettext(label) if label else ""
+
+    def record_type(self, name: str | None, plural: bool = False) -> str:
+        """Return the label of a record type (vocab/records.yaml) in this language."""
+        known = record_types().get(name or "")
+        if known is None:
+            return name or ""
+        return self._t.gettext(known.plural if plural else known.label)
 
     def country(self, code: str | None) -> str:
         """Return the name of an ISO 3166 country code (XK included) in this language."""
