@@ -17,7 +17,7 @@ from armsbridge.records.labels import TYPES
 from armsbridge.records.models import RECORD_MODELS, Case
 from armsbridge.vocab.service import enum_values
 from armsbridge.web.i18n import normalise_language
-from armsbridge.web.templating import LANGUAGE_COOKIE, formatter, render
+from armsbridge.web.templating import LANGUAGE_COOKIE, LANGUAGE_PICKED_COOKIE, formatter, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -86,6 +86,8 @@ def choose_language(
     response.set_cookie(
         LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="strict", httponly=True
     )
+    if user is None:
+        response.set_cookie(LANGUAGE_PICKED_COOKIE, code, samesite="strict", httponly=True)
     return response
 
 
