@@ -9,6 +9,8 @@ msgid whose translation differs is a string translated at runtime but not throug
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -49,6 +51,7 @@ ROLES = (
     "programme_officer",
     "administrator",
 )
+ERROR_PAGES = ("/no-such-page", "/records/cases/999999")
 MAX_PAGES = 120  # per role; the crawl keeps one page per route pattern
 # Not data, not catalog strings: the language menu names each language in its own words, the
 # product's name.
@@ -314,6 +317,12 @@ def test_every_page_of_every_role_is_in_the_users_language(node, monkeypatch) ->
                 for text in unmarked(html, data):
                     if not _pending(pattern, text):
                         findings[pattern].add(text)
+            for url in ERROR_PAGES:  # no link leads there: the error pages in the layout
+                answer = client.get(url)
+                assert answer.status_code in (403, 404), url  # 403: a role with no records
+                pages.setdefault(url + " (error)", (role, url))
+                for text in unmarked(answer.text, data):
+                    findings[url + " (error)"].add(text)
         active["pseudo"] = False
         ids = catalog_ids()
         language_data = set(
@@ -337,3 +346,20 @@ def test_every_page_of_every_role_is_in_the_users_language(node, monkeypatch) ->
                         findings[f"{pattern} [{language}]"].add(text)
     assert not findings, _report(findings)
     assert all(n > 3 for n in counts.values()), counts
+
+
+def test_a_list_export_has_headers_and_coded_values_in_the_users_language(node) -> None:
+    with TestClient(node.app) as client:
+        _sign_in(client, "analyst", None)
+        page = client.get("/")
+        client.post(
+            "/language", data={"language": "mk", "next": "/", "csrf_token": csrf_of(page.text)}
+        )
+        answer = client.get("/records/cases", params={"format": "csv"})
+    assert answer.status_code == 200, answer.text
+    rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    assert rows[0] and all(re.search("[а-яА-Яѓќљњџѕј]", header) for header in rows[0]), rows[0]
+    cells = {cell for row in rows[1:] for cell in row}
+    assert "XK-2026-001" in cells  # what the user typed, as typed
+    assert i18n.Formatter("mk").enum("case_kinds", "trafficking") in cells
+    assert not cells & {"trafficking", "reported", "XK"}  # codes never show

@@ -7,8 +7,9 @@ from typing import Any
 
 from jinja2 import pass_context
 
-from armsbridge.i18n_marker import N_
-from armsbridge.vocab.registry import restricted_types
+from armsbridge.errors import NotFound
+from armsbridge.i18n_marker import N_, Label
+from armsbridge.vocab.registry import record_types, restricted_types
 from armsbridge.vocab.service import enum_label, record_fields
 
 # Record type -> (URL slug, singular label, plural label), from the registry (records.yaml): the
@@ -142,3 +143,13 @@ def enum_of(record_type: str, name: str) -> str | None:
 def page_title_of(context: Any, record_type: str, record: object) -> str:
     """`title_of` for templates: coded values in the page's language (its `fmt`)."""
     return title_of(record_type, record, context["fmt"].enum)
+
+
+NOT_YOURS = N_("%(type)s %(id)s does not exist or is not yours to see.")
+
+
+def not_found(record_type: str, record_id: object) -> NotFound:
+    """Return the refusal of a record that is missing or that the user may not see (404)."""
+    known = record_types().get(record_type)
+    label = Label(known.label) if known else record_type
+    return NotFound(NOT_YOURS, values={"type": label, "id": record_id})

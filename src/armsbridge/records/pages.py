@@ -22,7 +22,14 @@ from armsbridge.firearms.service import explain_conversion, stored_result
 from armsbridge.matching.service import MATCH_STATUS_LABELS, suggestions_for
 from armsbridge.records import attachments, handling, marks, reading, related, search, service
 from armsbridge.records.forms import form_fields, submitted_values
-from armsbridge.records.labels import DERIVED_COUNTRIES, TYPES, enum_of, field_label, page_title_of
+from armsbridge.records.labels import (
+    DERIVED_COUNTRIES,
+    TYPES,
+    enum_of,
+    field_label,
+    not_found,
+    page_title_of,
+)
 from armsbridge.records.models import RECORD_MODELS, Attachment, Place
 from armsbridge.records.validation import record_as_dict
 from armsbridge.vocab.registry import by_slug
@@ -66,7 +73,7 @@ def load(db: DB, user: Principal, record_type: str, record_id: int, action: str)
     stmt = restricted_statement("load:" + record_type, build, user, action)
     record = db.scalars(stmt, {"record_id": record_id}).first()
     if record is None:
-        raise NotFound(f"{record_type} {record_id} does not exist or is not yours to see")
+        raise not_found(record_type, record_id)
     return record
 
 
