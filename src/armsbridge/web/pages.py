@@ -15,7 +15,6 @@ from armsbridge.auth.principal import Principal
 from armsbridge.records.handling import markings_of
 from armsbridge.records.labels import TYPES
 from armsbridge.records.models import RECORD_MODELS, Case
-from armsbridge.vocab.service import enum_values
 from armsbridge.web.i18n import normalise_language
 from armsbridge.web.templating import LANGUAGE_COOKIE, LANGUAGE_PICKED_COOKIE, formatter, render
 
@@ -46,9 +45,8 @@ def dashboard(
         rows = db.execute(
             select(cases.c.status, func.count()).group_by(cases.c.status).order_by(cases.c.status)
         )
-        labels = enum_values("case_statuses")
         fmt = formatter(request)
-        by_status = [(fmt.gettext(labels.get(status, status)), count) for status, count in rows]
+        by_status = [(fmt.enum("case_statuses", status), count) for status, count in rows]
         recent = list(
             db.scalars(
                 restrict(select(Case), user, "record.read").order_by(Case.id.desc()).limit(8)
