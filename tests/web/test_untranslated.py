@@ -241,6 +241,29 @@ def _locale_words(language: str) -> list[str]:
     return sorted(words, key=len, reverse=True)
 
 
+# Forms posted with values a service refuses: the form comes back with what to correct.
+REFUSED_FORMS = (
+    ("/records/cases/new", {"reference": "", "kind": "nonsense", "opened_on": "31.02.2026"}),
+    ("/records/persons/new", {"given_name": "Ana", "birth_date": "14.03.2091", "sex": "Q"}),
+    ("/records/firearms/new", {"make": "Zoraki", "year_of_manufacture": "soon"}),
+    ("/records/events/new", {"kind": "seizure", "occurred_on": "yesterday"}),
+)
+
+
+def _typed() -> list[str]:
+    """What REFUSED_FORMS type in: data, shown back as typed."""
+    return [str(v) for _url, values in REFUSED_FORMS for v in values.values() if v]
+
+
+def _refused_forms(client: TestClient) -> Iterator[tuple[str, str]]:
+    """Yield (pattern, html) of each form of REFUSED_FORMS posted and refused."""
+    for url, values in REFUSED_FORMS:
+        form = client.get(url)
+        answer = client.post(url, data={**values, "csrf_token": csrf_of(form.text)})
+        assert answer.status_code == 422, (url, answer.status_code)
+        yield f"POST {url}", answer.text
+
+
 def _pending(pattern: str, text: str = "") -> bool:
     """Whether a page (or one string of it) is listed in PENDING."""
     path = pattern.split(" ")[0]
@@ -296,6 +319,7 @@ def test_every_page_of_every_role_is_in_the_users_language(node, monkeypatch) ->
             *PROPER_NAMES,
             *_profile_words(),
             *_locale_words(PSEUDO),
+            *_typed(),
         ],
     )
     findings: dict[str, set[str]] = defaultdict(set)
@@ -317,6 +341,11 @@ def test_every_page_of_every_role_is_in_the_users_language(node, monkeypatch) ->
                 for text in unmarked(html, data):
                     if not _pending(pattern, text):
                         findings[pattern].add(text)
+            if role == "analyst":
+                for pattern, html in _refused_forms(client):
+                    for text in unmarked(html, data):
+                        if not _pending(pattern, text):
+                            findings[pattern].add(text)
             for url in ERROR_PAGES:  # no link leads there: the error pages in the layout
                 answer = client.get(url)
                 assert answer.status_code in (403, 404), url  # 403: a role with no records
