@@ -28,6 +28,7 @@ from armsbridge.db.engine import engine_from_settings
 from armsbridge.db.session import make_sessionmaker
 from armsbridge.domains import DOMAINS, Domain, DomainImportError, parts
 from armsbridge.errors import Fault, NotFound, UserError, ValidationFailed
+from armsbridge.i18n_marker import N_
 from armsbridge.settings import Settings, get_settings
 from armsbridge.web.errors import render_error
 from armsbridge.web.faults import describe
@@ -40,6 +41,12 @@ STATIC_DIR = Path(__file__).parent / "web" / "static"
 # Paths FastAPI itself serves; they carry no data, so they need no permission.
 OPENAPI_URL = "/api/openapi.json"
 FRAMEWORK_PATHS = frozenset({OPENAPI_URL})
+# A page asked for without a value it needs (a form field left out): the field names of the
+# request are codes, so browsers get what to do; API clients get each problem.
+INCOMPLETE_REQUEST = N_(
+    "This page needs a value the request did not carry, or one it cannot use. Go back, fill in "
+    "the form and send it again."
+)
 
 
 def load_secret_key(settings: Settings) -> str:
@@ -170,7 +177,7 @@ def _request_invalid(request: Request, exc: RequestValidationError) -> Response:
     message = "; ".join(f"{p['field']}: {p['expected']}" for p in problems) or "invalid request"
     if _wants_json(request):
         return JSONResponse({"error": message, "problems": problems}, status_code=422)
-    return render_error_page(request, 422, message, None)
+    return render_error_page(request, 422, INCOMPLETE_REQUEST, None)
 
 
 # Record ids are INTEGER columns: 32 bits on PostgreSQL, which refuses any larger number.

@@ -153,3 +153,20 @@ def not_found(record_type: str, record_id: object) -> NotFound:
     known = record_types().get(record_type)
     label = Label(known.label) if known else record_type
     return NotFound(NOT_YOURS, values={"type": label, "id": record_id})
+
+
+def shown_value(fmt: Any, record_type: str, name: str, value: Any) -> Any:
+    """A fact of a record as shown by `fmt` (a Formatter): a code by its label, a derived
+    country by its name, anything else as it is."""
+    enum = enum_of(record_type, name)
+    if enum:
+        return fmt.enum(enum, value)
+    if (record_type, name) in DERIVED_COUNTRIES:
+        return fmt.country(value)
+    return value
+
+
+@pass_context
+def page_value(context: Any, record_type: str, name: str, value: Any) -> Any:
+    """`shown_value` for templates, in the page's language."""
+    return shown_value(context["fmt"], record_type, name, value)

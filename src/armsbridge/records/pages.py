@@ -23,12 +23,11 @@ from armsbridge.matching.service import MATCH_STATUS_LABELS, suggestions_for
 from armsbridge.records import attachments, handling, marks, reading, related, search, service
 from armsbridge.records.forms import form_fields, submitted_values
 from armsbridge.records.labels import (
-    DERIVED_COUNTRIES,
     TYPES,
-    enum_of,
     field_label,
     not_found,
     page_title_of,
+    shown_value,
 )
 from armsbridge.records.models import RECORD_MODELS, Attachment, Place
 from armsbridge.records.validation import record_as_dict
@@ -80,16 +79,6 @@ def load(db: DB, user: Principal, record_type: str, record_id: int, action: str)
 def href(record_type: str, record: Any) -> str:
     """Return the page address of a record."""
     return f"/records/{TYPES[record_type][0]}/{record.id}"
-
-
-def _shown_value(fmt: Any, record_type: str, name: str, value: Any) -> Any:
-    """A fact of a record as shown: a code by its label, a derived country by its name."""
-    enum = enum_of(record_type, name)
-    if enum:
-        return fmt.enum(enum, value)
-    if (record_type, name) in DERIVED_COUNTRIES:
-        return fmt.country(value)
-    return value
 
 
 def common_context(extra: dict[str, Any]) -> dict[str, Any]:
@@ -252,7 +241,7 @@ def record_page(
     values = record_as_dict(record)
     fmt = formatter(request)
     shown = [
-        (name, _shown_value(fmt, record_type, name, values.get(name)))
+        (name, shown_value(fmt, record_type, name, values.get(name)))
         for name in values
         if name not in INTERNAL
         and not (record_type == "firearm" and name in PANELLED)
