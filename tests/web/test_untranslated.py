@@ -255,9 +255,36 @@ REFUSED_FORMS = (
 )
 
 
+# A file to import with a row the import refuses (31 February): its preview page.
+IMPORT_FILE = (
+    "NR_RASTIT;LLOJI_RASTIT;TITULLI;STATUSI;DATA_STATUSIT;DATA_HAPJES;NR_LENDES_GJYKATA;"
+    "KODI_TRAJTIMIT;KUFIZIMI\n"
+    "XK-2026-101;Trafikim i armëve;Zoraki 914 në autobus;Në hetim;20.03.2026;14.03.2026;;H0;\n"
+    "XK-2026-102;Trafikim i armëve;Data e gabuar;Raportuar;31.03.2026;31.02.2026;;H0;\n"
+)
+
+
+IMPORT_NAME = "cases.csv"
+
+
 def _typed() -> list[str]:
-    """What REFUSED_FORMS type in: data, shown back as typed."""
-    return [str(v) for _url, values in REFUSED_FORMS for v in values.values() if v]
+    """What REFUSED_FORMS and IMPORT_FILE type in: data, shown back as typed."""
+    cells = [c for line in IMPORT_FILE.splitlines() for c in line.split(";") if c]
+    typed = [str(v) for _url, values in REFUSED_FORMS for v in values.values() if v]
+    return [*typed, *cells, IMPORT_NAME]
+
+
+def _import_preview(client: TestClient) -> tuple[str, str]:
+    """Upload IMPORT_FILE and return ("import preview", its preview page)."""
+    start = client.get("/imports")
+    upload = client.post(
+        "/imports",
+        data={"profile": "xk-cases", "csrf_token": csrf_of(start.text)},
+        files={"file": (IMPORT_NAME, IMPORT_FILE.encode("utf-8"), "text/csv")},
+        follow_redirects=False,
+    )
+    assert upload.status_code == 303, upload.text
+    return "/imports/{id} (preview)", client.get(upload.headers["location"]).text
 
 
 def _refused_forms(client: TestClient) -> Iterator[tuple[str, str]]:
@@ -348,7 +375,7 @@ def test_every_page_of_every_role_is_in_the_users_language(node, monkeypatch, qu
                     if not _pending(pattern, text):
                         findings[pattern].add(text)
             if role == "analyst":
-                for pattern, html in _refused_forms(client):
+                for pattern, html in [*_refused_forms(client), _import_preview(client)]:
                     for text in unmarked(html, data):
                         if not _pending(pattern, text):
                             findings[pattern].add(text)
