@@ -287,13 +287,28 @@ def _import_preview(client: TestClient) -> tuple[str, str]:
     return "/imports/{id} (preview)", client.get(upload.headers["location"]).text
 
 
-def _refused_forms(client: TestClient) -> Iterator[tuple[str, str]]:
-    """Yield (pattern, html) of each form of REFUSED_FORMS posted and refused."""
+def _refused_forms(client: TestClient, ids: dict[str, int]) -> Iterator[tuple[str, str]]:
+    """Yield (pattern, html) of each form of REFUSED_FORMS posted and refused, then of a case's
+    status step and a link the records service refuses."""
     for url, values in REFUSED_FORMS:
         form = client.get(url)
         answer = client.post(url, data={**values, "csrf_token": csrf_of(form.text)})
         assert answer.status_code == 422, (url, answer.status_code)
         yield f"POST {url}", answer.text
+    case = f"/records/cases/{ids['case']}"
+    token = csrf_of(client.get(f"{case}?why={WHY}").text)
+    for url, values in [
+        (f"{case}/status", {"status": "convicted", "changed_on": "01.01.2020"}),
+        (
+            f"{case}/status",
+            {"status": "indicted", "changed_on": "01.01.2020", "from_status": "indicted"},
+        ),
+        (f"{case}/links/new", {"to": "", "kind": "owner_of", "why": WHY}),
+        (f"{case}/links/new", {"to": f"vehicle:{ids['vehicle']}", "kind": "nonsense", "why": WHY}),
+    ]:
+        answer = client.post(url, data={**values, "csrf_token": token}, follow_redirects=False)
+        assert 400 <= answer.status_code < 500, (url, values, answer.status_code)
+        yield f"POST {_pattern(url)} {values.get('kind') or values.get('status')}", answer.text
 
 
 def _pending(pattern: str, text: str = "") -> bool:
@@ -375,7 +390,7 @@ def test_every_page_of_every_role_is_in_the_users_language(node, monkeypatch, qu
                     if not _pending(pattern, text):
                         findings[pattern].add(text)
             if role == "analyst":
-                for pattern, html in [*_refused_forms(client), _import_preview(client)]:
+                for pattern, html in [*_refused_forms(client, node.ids), _import_preview(client)]:
                     for text in unmarked(html, data):
                         if not _pending(pattern, text):
                             findings[pattern].add(text)

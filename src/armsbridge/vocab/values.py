@@ -11,7 +11,7 @@ from typing import Any
 
 from armsbridge.errors import ValidationFailed
 from armsbridge.i18n_marker import N_
-from armsbridge.vocab.service import enum_values, load_enums
+from armsbridge.vocab.service import enum_label, enum_values, load_enums
 
 _TRUE = {"1", "true", "yes", "y", "da", "po", "да", "x"}
 _FALSE = {"0", "false", "no", "n", "ne", "jo", "не", ""}
@@ -88,6 +88,10 @@ def translate_expected(expected: str, gettext: Callable[..., str]) -> str:
             if enum is not None:
                 labels = enum_values(enum).values()
                 values["values"] = ", ".join(gettext(label) for label in labels)
+            if template == OWN_JURISDICTION:
+                values["jurisdiction"] = gettext(
+                    enum_label("jurisdictions", values["jurisdiction"])
+                )
             return gettext(template, **values)
     return gettext(expected)
 
