@@ -271,7 +271,20 @@ def _typed() -> list[str]:
     """What REFUSED_FORMS and IMPORT_FILE type in: data, shown back as typed."""
     cells = [c for line in IMPORT_FILE.splitlines() for c in line.split(";") if c]
     typed = [str(v) for _url, values in REFUSED_FORMS for v in values.values() if v]
-    return [*typed, *cells, IMPORT_NAME]
+    return [*typed, *cells, IMPORT_NAME, *(q for q, _why in BORDER_CHECKS if q)]
+
+
+# What a border officer checks at the crossing: known, unknown, and a refused check.
+BORDER_CHECKS = (("01-234-AB", WHY), ("Xhafer Bajrami", WHY), ("99-999-ZZ", WHY), ("", ""))
+
+
+def _border_checks(client: TestClient) -> Iterator[tuple[str, str]]:
+    """Yield (pattern, html) of the check page's answer to each of BORDER_CHECKS."""
+    for q, why in BORDER_CHECKS:
+        form = client.get("/check")
+        answer = client.post("/check", data={"q": q, "why": why, "csrf_token": csrf_of(form.text)})
+        assert answer.status_code in (200, 422), (q, answer.status_code)
+        yield f"POST /check {q or '(empty)'}", answer.text
 
 
 def _import_preview(client: TestClient) -> tuple[str, str]:
@@ -394,6 +407,10 @@ def test_every_page_of_every_role_is_in_the_users_language(node, monkeypatch, qu
                     for text in unmarked(html, data):
                         if not _pending(pattern, text):
                             findings[pattern].add(text)
+            if role == "border_officer":
+                for pattern, html in _border_checks(client):
+                    for text in unmarked(html, data):
+                        findings[pattern].add(text)
             for url in ERROR_PAGES:  # no link leads there: the error pages in the layout
                 answer = client.get(url)
                 assert answer.status_code in (403, 404), url  # 403: a role with no records
