@@ -15,11 +15,8 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import ExitStack
-from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
-import pyotp
 import yaml
 from babel import Locale
 from fastapi.testclient import TestClient
@@ -35,14 +32,13 @@ from armsbridge.web.templating import LANGUAGE_COOKIE
 from principals import as_actor
 
 from .conftest import PASSWORD, csrf_of
+from .crawl import QUERY, WHY, crawl, route_pattern, sign_in_as
 from .pseudo import catalog_ids, english_left, pseudo_translations, store_strings, unmarked
 from .test_match_review import queued  # noqa: F401 - match suggestions to review
 from .test_notifications import _seed_exchange
 
 PROFILES_DIR = find_profile("xk-cases").parent
 PSEUDO = "sq"  # the pseudo catalog stands in for this language's during the first crawl
-WHY = "Case XK-2026-001 verification"
-QUERY = "Bajrami"
 CLIENT = "testclient"  # the address the audit log records for the test client
 ROLES = (
     "analyst",
@@ -54,7 +50,6 @@ ROLES = (
     "administrator",
 )
 ERROR_PAGES = ("/no-such-page", "/records/cases/999999")
-MAX_PAGES = 120  # per role; the crawl keeps one page per route pattern
 # Not data, not catalog strings: the language menu names each language in its own words, the
 # product's name.
 PROPER_NAMES = ["Shqip", "Македонски", "Srpski", "English", "armsbridge"]
@@ -87,79 +82,6 @@ PENDING: set[str] = {
     ": Zoraki: blank-firing model known to be converted (Small Arms Survey, From Legal to Lethal "
     "(2018); Flemish Peace Institute SAFTE (2018); DOMAIN.md §4)",
 }
-_SKIP = re.compile(r"^/(static|api|health|logout)|format=(csv|xlsx)|\.(csv|xlsx|pdf|json)$")
-_ID = re.compile(r"[^/]*\d[^/]*")
-
-
-def _pattern(url: str) -> str:
-    """Return a page's route pattern: id-like path segments replaced, a few query keys kept."""
-    parts = urlsplit(url)
-    path = "/".join("{id}" if _ID.fullmatch(seg) else seg for seg in parts.path.split("/"))
-    # Sorting, columns, filters and pages show the same template: only a justification (the
-    # page behind it) and a query (results) make another page.
-    keys = sorted({k for k, _v in parse_qsl(parts.query)} & {"why", "q"})
-    return path + ("?" + "&".join(keys) if keys else "")
-
-
-class _Links(HTMLParser):
-    """Collects link targets and the URLs GET forms submit with their default values."""
-
-    def __init__(self, base: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.base = base
-        self.urls: list[str] = []
-        self._form: dict[str, Any] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        given = {k: v or "" for k, v in attrs}
-        if tag == "a" and given.get("href"):
-            self.urls.append(urljoin(self.base, given["href"]))
-        elif tag == "form" and given.get("method", "get").lower() == "get":
-            self._form = {"action": urljoin(self.base, given.get("action") or self.base), "f": []}
-        elif tag in ("input", "select") and self._form is not None and given.get("name"):
-            if given.get("type") in ("submit", "button", "checkbox", "radio"):
-                return
-            value = given.get("value", "")
-            if given["name"] == "why" and not value:
-                value = WHY
-            elif given["name"] == "q" and not value:
-                value = QUERY
-            self._form["f"].append((given["name"], value))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form" and self._form is not None:
-            fields = [(k, v) for k, v in self._form["f"] if v]
-            if fields:
-                action = self._form["action"].split("?")[0]
-                self.urls.append(action + "?" + urlencode(fields))
-            self._form = None
-
-
-def _links(base: str, html: str) -> list[str]:
-    parser = _Links(base)
-    parser.feed(html)
-    return parser.urls
-
-
-def _crawl(client: TestClient) -> Iterator[tuple[str, str, str]]:
-    """Yield (pattern, url, html) of every page reached from the dashboard, one per pattern."""
-    seen: set[str] = set()
-    queue = ["http://testserver/"]
-    while queue and len(seen) < MAX_PAGES:
-        url = queue.pop(0).split("#")[0]
-        parts = urlsplit(url)
-        if parts.netloc != "testserver" or _SKIP.search(parts.path + "?" + parts.query):
-            continue
-        pattern = _pattern(url)
-        if pattern in seen:
-            continue
-        seen.add(pattern)
-        answer = client.get(url)
-        assert answer.status_code < 500, f"{url}: {answer.status_code}"
-        if "text/html" not in answer.headers.get("content-type", ""):
-            continue
-        yield pattern, url, answer.text
-        queue.extend(_links(str(answer.url), answer.text))
 
 
 def _seed_more(factory: Any, ids: dict[str, int]) -> None:
@@ -209,26 +131,6 @@ def _users(factory: Any) -> dict[str, str | None]:
             secrets[role] = found.group(1) if found else None
         s.execute(update(User).values(language=PSEUDO))
     return secrets
-
-
-def _sign_in(client: TestClient, username: str, secret: str | None) -> None:
-    form = client.get("/login")
-    step = client.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "csrf_token": csrf_of(form.text)},
-    )
-    pending = re.search(r'name="pending" value="([^"]+)"', step.text)
-    if pending:
-        assert secret, f"{username} needs a second factor"
-        client.post(
-            "/login",
-            data={
-                "pending": pending.group(1),
-                "code": pyotp.TOTP(secret).now(),
-                "csrf_token": csrf_of(step.text),
-            },
-        )
-    assert client.get("/", follow_redirects=False).status_code == 200, username
 
 
 def _locale_words(language: str) -> list[str]:
@@ -321,7 +223,7 @@ def _refused_forms(client: TestClient, ids: dict[str, int]) -> Iterator[tuple[st
     ]:
         answer = client.post(url, data={**values, "csrf_token": token}, follow_redirects=False)
         assert 400 <= answer.status_code < 500, (url, values, answer.status_code)
-        yield f"POST {_pattern(url)} {values.get('kind') or values.get('status')}", answer.text
+        yield f"POST {route_pattern(url)} {values.get('kind') or values.get('status')}", answer.text
 
 
 def _pending(pattern: str, text: str = "") -> bool:
@@ -394,9 +296,9 @@ def test_every_page_of_every_role_is_in_the_users_language(node, monkeypatch, qu
     with ExitStack() as stack:
         clients = {role: stack.enter_context(TestClient(node.app)) for role in ROLES}
         for role, client in clients.items():
-            _sign_in(client, usernames[role], secrets.get(role))
+            sign_in_as(client, usernames[role], secrets.get(role))
             counts[role] = 0
-            for pattern, url, html in _crawl(client):
+            for pattern, url, html in crawl(client):
                 counts[role] += 1
                 pages.setdefault(pattern, (role, url))
                 for text in unmarked(html, data):
@@ -444,7 +346,7 @@ def test_every_page_of_every_role_is_in_the_users_language(node, monkeypatch, qu
 
 def test_a_list_export_has_headers_and_coded_values_in_the_users_language(node) -> None:
     with TestClient(node.app) as client:
-        _sign_in(client, "analyst", None)
+        sign_in_as(client, "analyst", None)
         page = client.get("/")
         client.post(
             "/language", data={"language": "mk", "next": "/", "csrf_token": csrf_of(page.text)}
