@@ -28,6 +28,7 @@ from armsbridge.db.engine import engine_from_settings
 from armsbridge.db.session import make_sessionmaker
 from armsbridge.domains import DOMAINS, Domain, DomainImportError, parts
 from armsbridge.errors import Fault, NotFound, UserError, ValidationFailed
+from armsbridge.i18n_marker import N_
 from armsbridge.settings import Settings, get_settings
 from armsbridge.web.errors import render_error
 from armsbridge.web.faults import describe
@@ -40,6 +41,12 @@ STATIC_DIR = Path(__file__).parent / "web" / "static"
 # Paths FastAPI itself serves; they carry no data, so they need no permission.
 OPENAPI_URL = "/api/openapi.json"
 FRAMEWORK_PATHS = frozenset({OPENAPI_URL})
+# A page asked for without a value it needs (a form field left out): the field names of the
+# request are codes, so browsers get what to do; API clients get each problem.
+INCOMPLETE_REQUEST = N_(
+    "This page needs a value the request did not carry, or one it cannot use. Go back, fill in "
+    "the form and send it again."
+)
 
 
 def load_secret_key(settings: Settings) -> str:
@@ -103,16 +110,18 @@ def render_error_page(
     message: str,
     reference: str | None,
     problems: list[dict[str, object]] | None = None,
+    values: dict[str, object] | None = None,
 ) -> Response:
     """Render an error for a browser: the web layer's template when present, else plain HTML."""
     try:
-        return render_error(request, status, message, reference, problems)
+        return render_error(request, status, message, reference, problems, values)
     except Exception as exc:  # noqa: BLE001 - fall back to the plain page below
         log.error("error template failed: %s", describe(exc))
     ref = f"<p>Reference: <code>{escape(reference)}</code></p>" if reference else ""
+    text = escape(message % values if values else message)
     body = (
         "<!doctype html><html><head><meta charset='utf-8'><title>armsbridge</title></head>"
-        f"<body><h1>{status}</h1><p>{escape(message)}</p>{ref}<p><a href='/'>Home</a></p>"
+        f"<body><h1>{status}</h1><p>{text}</p>{ref}<p><a href='/'>Home</a></p>"
         "</body></html>"
     )
     return HTMLResponse(body, status_code=status)
@@ -130,7 +139,7 @@ def _user_error(request: Request, exc: UserError) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, LoginRequired) else None
         return JSONResponse(content, status_code=exc.status_code, headers=headers)
     problems = exc.problems if isinstance(exc, ValidationFailed) else None
-    return render_error_page(request, exc.status_code, str(exc), None, problems)
+    return render_error_page(request, exc.status_code, exc.template, None, problems, exc.values)
 
 
 def _fault(request: Request, exc: Exception) -> Response:
@@ -168,7 +177,7 @@ def _request_invalid(request: Request, exc: RequestValidationError) -> Response:
     message = "; ".join(f"{p['field']}: {p['expected']}" for p in problems) or "invalid request"
     if _wants_json(request):
         return JSONResponse({"error": message, "problems": problems}, status_code=422)
-    return render_error_page(request, 422, message, None)
+    return render_error_page(request, 422, INCOMPLETE_REQUEST, None)
 
 
 # Record ids are INTEGER columns: 32 bits on PostgreSQL, which refuses any larger number.

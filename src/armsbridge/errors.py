@@ -18,8 +18,18 @@ class UserError(ArmsbridgeError):
 
     status_code = 400
 
-    def __init__(self, message: str, problems: list[dict[str, str]] | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        problems: list[dict[str, str]] | None = None,
+        *,
+        values: dict[str, object] | None = None,
+    ) -> None:
+        # With `values`, `message` is a catalog string with %(name)s placeholders: pages show
+        # it translated (`template`), then filled in; str() is the English sentence.
+        super().__init__(message % values if values else message)
+        self.template = message
+        self.values = values or {}
         self.problems = problems or []
 
 

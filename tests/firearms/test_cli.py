@@ -87,7 +87,7 @@ def test_trace_commands_on_a_store(tmp_path: Path) -> None:
     missing = _run(
         ["firearm", "trace", "request", "1", "--to", "iARMS", "--on", "01.02.2026"], tmp_path
     )
-    assert missing.returncode == 2 and "firearm 1 does not exist" in missing.stderr
+    assert missing.returncode == 2 and "firearm 1 does not exist" in missing.stderr.lower()
     summary = json.loads(_run(["firearm", "trace", "summary"], tmp_path).stdout)
     assert summary["not_attempted"] == 0 and "established_by_tracing" in summary
 

@@ -43,7 +43,8 @@ def test_list_shows_every_account_with_its_state(node, admin) -> None:
         for m in re.finditer(r'<tr id="user-([^"]+)">(.*?)</tr>', page.text, re.S)
     }
     assert set(rows) >= {"admin", "analyst", "officer", "mk_analyst", "border"}
-    assert "MK" in rows["mk_analyst"] and "Analyst (Firearms Focal Point)" in rows["mk_analyst"]
+    assert "North Macedonia" in rows["mk_analyst"]
+    assert "Analyst (Firearms Focal Point)" in rows["mk_analyst"]
     assert ">on<" in rows["admin"] and ">off<" in rows["analyst"]
     assert "locked" in rows["border"] and "/unlock" in rows["border"]
     assert "disabled" in rows["officer"] and "/enable" in rows["officer"]

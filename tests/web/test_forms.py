@@ -215,7 +215,7 @@ def test_an_edit_cannot_move_a_record_to_another_jurisdiction(node, analyst):
     )
     assert answer.status_code == 422
     assert "XK (the jurisdiction you write for)" in answer.text
-    assert "XK" in analyst.get(f"/records/vehicles/{node.ids['vehicle']}").text
+    assert "Kosovo" in analyst.get(f"/records/vehicles/{node.ids['vehicle']}").text
 
 
 def _new_person(analyst, birth_date: str):

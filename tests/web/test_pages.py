@@ -83,7 +83,7 @@ def test_firearm_page_shows_its_case_and_event(node, analyst) -> None:
 def test_case_page_has_timeline_and_status_change(node, analyst) -> None:
     url = f"/records/cases/{node.ids['case']}"
     page = analyst.get(url)
-    assert "Timeline" in page.text and "seizure" in page.text
+    assert "Timeline" in page.text and "Seizure" in page.text  # the event kind by its label
     moved = analyst.post(
         f"{url}/status",
         data={

@@ -88,4 +88,4 @@ def test_audit_entries_link_to_the_users_and_records_trails(node) -> None:
         person = node.ids["person"]
         assert f'href="/audit?record_type=person&amp;record_id={person}"' in page
         trail = client.get("/audit", params={"record_type": "person", "record_id": person})
-        assert trail.status_code == 200 and f"person {person}" in trail.text
+        assert trail.status_code == 200 and f"Person {person}" in trail.text

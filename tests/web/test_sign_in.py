@@ -135,3 +135,49 @@ def test_next_never_leads_to_another_site(node, target: str) -> None:
             follow_redirects=False,
         )
         assert chosen.headers["location"] == "/"
+
+
+def _pick_language_then_sign_in(client: TestClient, language: str, username: str) -> None:
+    page = client.get("/login")
+    client.post(
+        "/language",
+        data={"language": language, "next": "/login", "csrf_token": csrf_of(page.text)},
+    )
+    form = client.get("/login")
+    assert f'<html lang="{language}">' in form.text
+    client.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": csrf_of(form.text)},
+    )
+
+
+def test_the_language_picked_at_sign_in_stays_on_every_page_and_the_next_sign_in(node) -> None:
+    with TestClient(node.app) as client:
+        _pick_language_then_sign_in(client, "mk", "analyst")
+        for path in ("/", "/records/cases", f"/records/cases/{node.ids['case']}", "/account"):
+            page = client.get(path)
+            assert page.status_code == 200, path
+            assert '<html lang="mk">' in page.text, path
+        assert "Пребарување" in client.get("/").text
+        assert "Косово" in client.get("/account").text  # the jurisdiction, in Macedonian
+    with TestClient(node.app) as other_browser:  # the account keeps it: no cookie needed
+        form = other_browser.get("/login")
+        other_browser.post(
+            "/login",
+            data={"username": "analyst", "password": PASSWORD, "csrf_token": csrf_of(form.text)},
+        )
+        assert '<html lang="mk">' in other_browser.get("/").text
+
+
+def test_signing_in_without_picking_keeps_the_accounts_language(node) -> None:
+    with TestClient(node.app) as client:
+        _pick_language_then_sign_in(client, "sr", "analyst")
+        client.post("/logout", data={"csrf_token": csrf_of(client.get("/").text)})
+    with TestClient(node.app) as client:
+        client.cookies.set("armsbridge_lang", "sq")  # a cookie left by another account
+        form = client.get("/login")
+        client.post(
+            "/login",
+            data={"username": "analyst", "password": PASSWORD, "csrf_token": csrf_of(form.text)},
+        )
+        assert '<html lang="sr">' in client.get("/").text

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import Response
 
+from armsbridge.audit.labels import action_label, name_label
 from armsbridge.audit.masking import EntryView
 from armsbridge.audit.service import (
     ACTIONS,
@@ -22,9 +23,15 @@ from armsbridge.audit.service import (
 from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.permissions import role_allows
 from armsbridge.auth.principal import Principal
+from armsbridge.vocab.registry import record_types
 from armsbridge.vocab.values import parse_date
 from armsbridge.web.templating import render
 
+LABELS = {
+    "action_label": action_label,
+    "name_label": name_label,
+    "record_type_names": list(record_types()),
+}
 router = APIRouter(tags=["pages"], include_in_schema=False)
 PAGE_SIZE = 100
 Auditor = Annotated[Principal, Depends(require("audit.read"))]
@@ -97,6 +104,7 @@ def audit_page(
         {
             "entries": entries,
             "actions": ACTIONS,
+            **LABELS,
             "form": {
                 "actor": actor,
                 "action": action,
@@ -119,6 +127,7 @@ def _entry_page(request: Request, user: Principal, entry: EntryView) -> Response
         "audit/entry.html",
         {
             "entry": entry,
+            **LABELS,
             "can_reveal": role_allows(user.role, "audit.reveal"),
             "min_reason": MIN_REASON,
         },

@@ -19,6 +19,7 @@ from armsbridge.auth.access import log_refusal
 from armsbridge.auth.permissions import known_action, role_allows
 from armsbridge.auth.principal import LoginRequired, Principal
 from armsbridge.errors import PermissionDenied, UserError
+from armsbridge.i18n_marker import N_, Label
 
 __all__ = ["DB", "CurrentUser", "LoginRequired", "public", "require", "route_permission"]
 
@@ -154,7 +155,10 @@ def require(action: str, *, session_only: bool = False) -> Any:
         if user is None:
             raise LoginRequired("sign in first")
         if not role_allows(user.role, action):
-            raise PermissionDenied(f"your role ({user.role}) may not do this ({action})")
+            raise PermissionDenied(
+                N_("Your role (%(role)s) may not do this."),
+                values={"role": Label(user.role_label)},
+            )
         check_token(user, action, request.method, session_only=session_only)
         await check_csrf(request, user)
         return user

@@ -16,12 +16,11 @@ from nacl.secret import SecretBox
 
 from armsbridge.auth import admin_pages, service, token_pages
 from armsbridge.auth.dependencies import DB, public, require
-from armsbridge.auth.permissions import load_roles
 from armsbridge.auth.principal import Principal
 from armsbridge.auth.sessions import create_session, end_session
 from armsbridge.i18n_marker import N_
 from armsbridge.web.i18n import normalise_language
-from armsbridge.web.templating import LANGUAGE_COOKIE, render
+from armsbridge.web.templating import LANGUAGE_COOKIE, LANGUAGE_PICKED_COOKIE, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 router.include_router(admin_pages.router)
@@ -118,7 +117,7 @@ def login_submit(
             return _login_form(
                 request,
                 next=next,
-                error="The sign-in took too long; start again.",
+                error=N_("The sign-in took too long; start again."),
                 status_code=401,
             )
         username, password = opened
@@ -140,8 +139,12 @@ def login_submit(
         )
     except service.LoginFailed as exc:
         return _login_form(request, next=next, error=str(exc), username=username, status_code=401)
+    picked = request.cookies.get(LANGUAGE_PICKED_COOKIE)
+    if picked:  # chosen on the sign-in page: it becomes the account's language
+        account.language = normalise_language(picked)
     response = RedirectResponse(safe_next(next), status_code=303)
     create_session(db, user=account, request=request, response=response)
+    response.delete_cookie(LANGUAGE_PICKED_COOKIE)
     response.set_cookie(
         LANGUAGE_COOKIE, normalise_language(account.language), samesite="strict", httponly=True
     )
@@ -163,5 +166,4 @@ def account_page(
     request: Request, user: Annotated[Principal, Depends(require("account.self"))]
 ) -> Response:
     """The user's own account: role, jurisdiction and language."""
-    role = load_roles()["roles"].get(user.role, {}).get("label", user.role)
-    return render(request, "auth/account.html", {"role_label": role})
+    return render(request, "auth/account.html")

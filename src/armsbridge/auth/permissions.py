@@ -28,6 +28,16 @@ def load_roles() -> dict[str, Any]:
         return yaml.safe_load(handle)
 
 
+@lru_cache(maxsize=1)
+def _role_labels() -> dict[str, str]:
+    return {name: str(spec.get("label", name)) for name, spec in load_roles()["roles"].items()}
+
+
+def role_label(name: str) -> str:
+    """Return the (untranslated) label of a role, or its name when it has none."""
+    return _role_labels().get(name, name)
+
+
 def role_names() -> list[str]:
     """Return the names of every role."""
     return list(load_roles()["roles"])

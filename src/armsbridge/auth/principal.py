@@ -18,10 +18,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from armsbridge.auth.models import User
-from armsbridge.auth.permissions import role_allows
+from armsbridge.auth.permissions import role_allows, role_label
 from armsbridge.db.engine import engine_from_settings
 from armsbridge.db.session import make_sessionmaker, session_scope
 from armsbridge.errors import PermissionDenied, UserError
+from armsbridge.i18n_marker import N_, Label
 from armsbridge.settings import get_settings
 
 USER_ENV = "ARMSBRIDGE_USER"
@@ -55,6 +56,11 @@ class Principal:
     os_user: str | None = None  # the operating-system user, for commands run on the node
     # What an API token may do ("read", "write", "admin"); empty for every other way in.
     scopes: frozenset[str] = frozenset()
+
+    @property
+    def role_label(self) -> str:
+        """Return the (untranslated) label of this principal's role."""
+        return role_label(self.role)
 
     @property
     def is_node(self) -> bool:
@@ -120,7 +126,9 @@ def cli_principal(session: Session, username: str | None) -> Principal:
 def check_allowed(user: Principal, action: str) -> None:
     """Refuse (403) an action the account's role may not perform, as `require()` does."""
     if not role_allows(user.role, action):
-        raise PermissionDenied(f"your role ({user.role}) may not do this ({action})")
+        raise PermissionDenied(
+            N_("Your role (%(role)s) may not do this."), values={"role": Label(user.role_label)}
+        )
 
 
 @contextmanager

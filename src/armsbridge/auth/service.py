@@ -32,6 +32,7 @@ from armsbridge.auth.tokens import (  # noqa: F401 - the public token API lives 
 )
 from armsbridge.db import keys
 from armsbridge.errors import Conflict, NotFound, UserError, ValidationFailed
+from armsbridge.i18n_marker import N_
 
 MAX_FAILURES = 5  # failed sign-ins in a row before the account locks
 LOCK_MINUTES = 15
@@ -323,10 +324,10 @@ def authenticate(
     client: str | None = None,
 ) -> User:
     """Check password and (when set or required) the TOTP code; return the user or raise."""
-    generic = "wrong user name, password or code"
+    generic = N_("wrong user name, password or code")
     if _client_blocked(client):
         _fail(session, username, "rate_limited", client)
-        raise AccountLocked("too many failed sign-ins from this address; wait a few minutes")
+        raise AccountLocked(N_("too many failed sign-ins from this address; wait a few minutes"))
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
         with contextlib.suppress(VerificationError):
@@ -350,10 +351,12 @@ def authenticate(
         raise LoginFailed(generic)
     if second_factor_required(user.role) and not user.totp_secret:
         _fail(session, username, "second_factor_not_set_up", client)
-        raise LoginFailed("this account needs a second factor; ask an administrator to reset it")
+        raise LoginFailed(
+            N_("this account needs a second factor; ask an administrator to reset it")
+        )
     if user.totp_secret:
         if not code:
-            raise SecondFactorRequired("enter the 6-digit code from your authenticator app")
+            raise SecondFactorRequired(N_("enter the 6-digit code from your authenticator app"))
         step = _code_step(str(totp_secret_of(user)), code, user.totp_last_step)
         if step is None:
             _count_failure(session, user, now)

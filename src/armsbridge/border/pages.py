@@ -16,7 +16,7 @@ from armsbridge.errors import ValidationFailed
 from armsbridge.exchange import hits
 from armsbridge.exchange.hit_pages import HEADLINES, MATCH_LABELS, RECORD_LABELS
 from armsbridge.i18n_marker import N_
-from armsbridge.records.labels import TYPES, title_of
+from armsbridge.records.labels import TYPES, page_title_of
 from armsbridge.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -54,7 +54,7 @@ def _page(
         "record_labels": RECORD_LABELS,
         "match_labels": MATCH_LABELS,
         "TYPES": TYPES,
-        "title_of": title_of,
+        "title_of": page_title_of,
     }
     return render(request, "border/check.html", context, status_code=status_code, headers=NO_STORE)
 

@@ -23,7 +23,7 @@ from armsbridge.exchange.service import active_peers, node_row
 from armsbridge.exchange.sharing import Item
 from armsbridge.i18n_marker import N_
 from armsbridge.records import handling
-from armsbridge.records.labels import TYPES, title_of
+from armsbridge.records.labels import TYPES, page_title_of, title_of
 from armsbridge.records.models import RECORD_MODELS, Case
 from armsbridge.records.reading import log_consultation, readable
 from armsbridge.web.templating import render
@@ -193,7 +193,7 @@ def operation_page(request: Request, db: DB, user: Reader, op_id: str) -> Respon
             "action_labels": ACTION_LABELS,
             "types": SHAREABLE,
             "TYPES": TYPES,
-            "title_of": title_of,
+            "title_of": page_title_of,
             "can_manage": role_allows(user.role, "operation.manage"),
         },
     )

@@ -34,6 +34,7 @@ from armsbridge.exchange import sharing
 from armsbridge.exchange.models import Peer
 from armsbridge.exchange.operation_models import LiveOperation, OperationItem
 from armsbridge.exchange.service import enqueue, get_peer, require_node
+from armsbridge.records.labels import not_found
 from armsbridge.records.models import Case
 from armsbridge.records.reading import readable
 from armsbridge.records.service import create_record, link_records
@@ -232,7 +233,7 @@ def local_case(
     if case_id:
         case = session.scalar(readable("case", user).where(Case.id == case_id))
         if case is None:
-            raise NotFound(f"case {case_id} does not exist or is not yours to see")
+            raise not_found("case", case_id)
         return case
     reference = (new_case or "").strip()
     if not reference:

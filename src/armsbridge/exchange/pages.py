@@ -19,6 +19,21 @@ from armsbridge.web.templating import render
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Viewer = Annotated[Principal, Depends(require("exchange.status"))]
 PAGE_SIZE = 200
+# Kinds of messages between nodes (the handlers' registry names), as the status page says them.
+MESSAGE_KINDS = {
+    "ping": N_("Connection test"),
+    "key-rotation": N_("New signing key"),
+    "hit-query": N_("Hit/no-hit query"),
+    "hit-reveal": N_("Hit details"),
+    "request": N_("Information request"),
+    "request-answer": N_("Answer to a request"),
+    "records": N_("Shared records"),
+    "operation-invite": N_("Invitation to a joint operation"),
+    "operation-accept": N_("Joint operation accepted"),
+    "operation-decline": N_("Joint operation declined"),
+    "operation-close": N_("Joint operation closed"),
+    "operation-item": N_("Joint operation entry"),
+}
 STATE_LABELS = {
     "queued": N_("queued"),
     "sent": N_("sent"),
@@ -47,6 +62,7 @@ def exchange_page(request: Request, db: DB, user: Viewer, state: str = "") -> Re
             "state": chosen,
             "states": STATES,
             "state_labels": STATE_LABELS,
+            "message_kinds": MESSAGE_KINDS,
             "page_size": PAGE_SIZE,
         },
     )

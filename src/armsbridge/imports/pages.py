@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,8 +21,9 @@ from armsbridge.imports.limits import FileLimits
 from armsbridge.imports.profile import PROFILES_DIR, Profile, load_profile
 from armsbridge.imports.readers import open_table
 from armsbridge.imports.service import import_file
-from armsbridge.records.labels import TYPES
-from armsbridge.web.templating import render
+from armsbridge.imports.wording import shown_expected
+from armsbridge.records.labels import TYPES, field_label
+from armsbridge.web.templating import formatter, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Importer = Annotated[Principal, Depends(require("import.run"))]
@@ -200,6 +202,8 @@ def wizard_preview(request: Request, db: DB, user: Importer, token: str) -> Resp
             "report": report,
             "error": error,
             "page_errors": PAGE_ERRORS,
+            "field_label": field_label,
+            "expected": partial(shown_expected, formatter(request)),
         },
         status_code=422 if error else 200,
     )

@@ -17,7 +17,7 @@ from armsbridge.matching import review
 from armsbridge.matching.models import MatchLink
 from armsbridge.matching.service import MATCH_STATUS_LABELS, MATCH_TYPES
 from armsbridge.records.handling import markings_of
-from armsbridge.records.labels import TYPES, field_label, title_of
+from armsbridge.records.labels import TYPES, field_label, page_title_of, page_value
 from armsbridge.records.reading import check_justification, needs_justification
 from armsbridge.vocab.registry import by_slug
 from armsbridge.web.access_log import log_now
@@ -88,8 +88,9 @@ def _log_shown(request: Request, db: DB, user: Principal, pairs: list, why: str 
 def _context(user: Principal, why: str | None, pairs: list, **extra: Any) -> dict[str, Any]:
     return {
         "TYPES": TYPES,
-        "title_of": title_of,
+        "title_of": page_title_of,
         "field_label": field_label,
+        "shown_value": page_value,
         "labels": review.COMPARISON_LABELS,
         "match_status": MATCH_STATUS_LABELS,
         "match_types": MATCH_TYPES,

@@ -11,7 +11,7 @@ from armsbridge.records.validation import DERIVED_FIELDS, model_for, type_fields
 from armsbridge.vocab.service import enum_values
 from armsbridge.vocab.values import date_limits
 
-FORMATS = {"partial_date": "yyyy, yyyy-mm, dd.mm.yyyy", "date": "dd.mm.yyyy"}
+FORMATS = {"partial_date": N_("yyyy, yyyy-mm, dd.mm.yyyy"), "date": N_("dd.mm.yyyy")}
 FROM = N_("from %(date)s")
 UNTIL_TODAY = N_("no later than today (%(date)s)")
 UNTIL = N_("no later than %(date)s")

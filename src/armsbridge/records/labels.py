@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from armsbridge.i18n_marker import N_
-from armsbridge.vocab.registry import restricted_types
+from collections.abc import Callable
+from typing import Any
+
+from jinja2 import pass_context
+
+from armsbridge.errors import NotFound
+from armsbridge.i18n_marker import N_, Label
+from armsbridge.vocab.registry import record_types, restricted_types
+from armsbridge.vocab.service import enum_label, record_fields
 
 # Record type -> (URL slug, singular label, plural label), from the registry (records.yaml): the
 # record types with pages of their own. Their labels are extracted for translation from
@@ -76,6 +83,12 @@ FIELDS: dict[str, str] = {
     "source_grade": N_("Source grade"),
     "information_grade": N_("Information grade"),
     "reported_on": N_("Reported on"),
+    "created_at": N_("Created at"),
+    "created_by": N_("Created by"),
+    "updated_at": N_("Updated at"),
+    "updated_by": N_("Updated by"),
+    "calibre_normalised": N_("Calibre (normalised)"),
+    "rules_version": N_("Version of the categorisation rules"),
 }
 
 
@@ -84,8 +97,14 @@ def field_label(name: str) -> str:
     return FIELDS.get(name, name.replace("_", " ").capitalize())
 
 
-def title_of(record_type: str, record: object) -> str:
-    """Return a short human title of a record for lists, links and headings."""
+def title_of(
+    record_type: str, record: object, label: Callable[[str, object], str] = enum_label
+) -> str:
+    """Return a short human title of a record for lists, links and headings.
+
+    A title made of a coded value (an event's kind) shows its label, through `label(enum,
+    code)`: pages pass the request's translating one.
+    """
     get = record.__dict__.get
     if record_type == "person":
         name = " ".join(x for x in (get("given_name"), get("family_name")) if x)
@@ -101,59 +120,53 @@ def title_of(record_type: str, record: object) -> str:
         return str(get("e164") or get("number_raw"))
     for attr in ("name", "handle", "reference", "kind", "calibre", "model"):
         if get(attr):
-            return str(get(attr))
+            enum = enum_of(record_type, attr)
+            return label(enum, get(attr)) if enum else str(get(attr))
     return f"#{get('id')}"
 
 
-# Labels of enumerations shown on pages (vocab/enums.yaml), marked so the catalogs carry them.
-ENUM_LABELS = (
-    N_("Reported"),
-    N_("Under investigation"),
-    N_("Referred to prosecution"),
-    N_("Indicted"),
-    N_("Verdict - convicted"),
-    N_("Verdict - acquitted"),
-    N_("Verdict - dismissed"),
-    N_("Seizure"),
-    N_("Found"),
-    N_("Voluntary surrender"),
-    N_("Shooting"),
-    N_("Celebratory shooting"),
-    N_("Domestic violence"),
-    N_("Threat"),
-    N_("Robbery"),
-    N_("Public dispute"),
-    N_("Suicide"),
-    N_("Accident"),
-    N_("Other"),
-    N_("Involved in"),
-    N_("Same as"),
-    N_("Owner of"),
-    N_("User of"),
-    N_("Seized from"),
-    N_("Found at"),
-    N_("Member of"),
-    N_("Associate of"),
-    N_("Called"),
-    N_("Travelled in"),
-    N_("Crossed at"),
-    N_("Part of"),
-    N_("Mentioned in"),
-    N_("Suspect"),
-    N_("Accused"),
-    N_("Convicted"),
-    N_("Victim"),
-    N_("Witness"),
-    N_("Other party"),
-)
+# Coded columns the writer keeps that are not input fields of records.yaml.
+DERIVED_ENUMS = {("firearm", "trace_status"): "trace_statuses"}
+# Country codes the writer derives (a phone number's country), shown by the country's name.
+DERIVED_COUNTRIES = {("phone", "country")}
 
 
-def display_value(record_type: str, name: str, value: object) -> object:
-    """Return an enumeration code as its (untranslated) label; other values unchanged."""
-    from armsbridge.records.validation import type_fields
-    from armsbridge.vocab.service import enum_values
+def enum_of(record_type: str, name: str) -> str | None:
+    """Return the enumeration (vocab/enums.yaml) a field's values are codes of, or None."""
+    spec = record_fields(record_type).get(name) or {}
+    if spec.get("type") == "enum":
+        return str(spec["enum"])
+    return DERIVED_ENUMS.get((record_type, name))
 
-    spec = type_fields(record_type).get(name) or {}
-    if spec.get("type") == "enum" and isinstance(value, str):
-        return enum_values(spec["enum"]).get(value, value)
+
+@pass_context
+def page_title_of(context: Any, record_type: str, record: object) -> str:
+    """`title_of` for templates: coded values in the page's language (its `fmt`)."""
+    return title_of(record_type, record, context["fmt"].enum)
+
+
+NOT_YOURS = N_("%(type)s %(id)s does not exist or is not yours to see.")
+
+
+def not_found(record_type: str, record_id: object) -> NotFound:
+    """Return the refusal of a record that is missing or that the user may not see (404)."""
+    known = record_types().get(record_type)
+    label = Label(known.label) if known else record_type
+    return NotFound(NOT_YOURS, values={"type": label, "id": record_id})
+
+
+def shown_value(fmt: Any, record_type: str, name: str, value: Any) -> Any:
+    """A fact of a record as shown by `fmt` (a Formatter): a code by its label, a derived
+    country by its name, anything else as it is."""
+    enum = enum_of(record_type, name)
+    if enum:
+        return fmt.enum(enum, value)
+    if (record_type, name) in DERIVED_COUNTRIES:
+        return fmt.country(value)
     return value
+
+
+@pass_context
+def page_value(context: Any, record_type: str, name: str, value: Any) -> Any:
+    """`shown_value` for templates, in the page's language."""
+    return shown_value(context["fmt"], record_type, name, value)

@@ -17,10 +17,12 @@ from armsbridge.records import linking, marks, reading, service
 from armsbridge.records.labels import TYPES
 from armsbridge.records.pages import common_context, href, load, record_type_of
 from armsbridge.vocab.service import enum_values
+from armsbridge.vocab.values import translate_expected
 from armsbridge.web.access_log import log_now
 from armsbridge.web.notice import redirect_with_notice
-from armsbridge.web.templating import render
+from armsbridge.web.templating import formatter, render
 
+PICK = N_("pick a record")
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Linker = Annotated[Principal, Depends(require("record.create"))]
 Unlinker = Annotated[Principal, Depends(require("record.update"))]
@@ -96,7 +98,11 @@ def _page(
     form.setdefault("type", (preferred or types)[0])
     found, missing = _targets(request, db, user, record_type, record, form)
     form.setdefault("direction", linking.natural_direction(record_type, form["type"]))
-    errors = {p.get("field", ""): p.get("expected", "") for p in problems or []}
+    gettext = formatter(request).gettext
+    errors = {
+        p.get("field", ""): translate_expected(p.get("expected", ""), gettext)
+        for p in problems or []
+    }
     shown = {
         **marks.row_marks(db, record_type, [record]),
         **marks.row_marks(db, form["type"], found),
@@ -151,7 +157,7 @@ async def link_create(
     reading.check_justification(record_type, form.get("why"))
     other_type, _, other_id = form.get("to", "").partition(":")
     if other_type not in TYPES or not other_id.isdigit():
-        problem = {"field": "to", "value": form.get("to", ""), "expected": "pick a record"}
+        problem = {"field": "to", "value": form.get("to", ""), "expected": PICK}
         return _page(request, db, user, record_type, record, form, problems=[problem])
     details = {k: (form.get(k) or "").strip() or None for k in DETAILS}
     try:

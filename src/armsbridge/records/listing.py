@@ -22,7 +22,7 @@ from armsbridge.i18n_marker import N_
 from armsbridge.records.labels import field_label
 from armsbridge.records.models import RECORD_MODELS
 from armsbridge.records.validation import type_fields
-from armsbridge.vocab.service import enum_values
+from armsbridge.vocab.service import enum_label, enum_values
 from armsbridge.vocab.values import parse_date
 
 PAGE_SIZE = 50
@@ -330,7 +330,7 @@ def shown_label(column: Column, value: Any) -> Any:
     if value is None:
         return None
     if column.enum:
-        return enum_values(column.enum).get(str(value), value)
+        return enum_label(column.enum, value)
     if column.name == "category":
         return CATEGORY_WORDS.get(str(value), value)
     return value

@@ -27,7 +27,13 @@ from armsbridge.firearms.service import explain_conversion
 from armsbridge.matching.service import MATCH_STATUS_LABELS, suggestions_for
 from armsbridge.records import attachments, handling, marks, reading, related, search, service
 from armsbridge.records.forms import form_fields, submitted_values
-from armsbridge.records.labels import TYPES, display_value, field_label, title_of
+from armsbridge.records.labels import (
+    TYPES,
+    field_label,
+    not_found,
+    page_title_of,
+    shown_value,
+)
 from armsbridge.records.models import RECORD_MODELS, Attachment, Place
 from armsbridge.records.validation import record_as_dict
 from armsbridge.vocab.registry import by_slug
@@ -80,7 +86,7 @@ def load(db: DB, user: Principal, record_type: str, record_id: int, action: str)
     stmt = restricted_statement("load:" + record_type, build, user, action)
     record = db.scalars(stmt, {"record_id": record_id}).first()
     if record is None:
-        raise NotFound(f"{record_type} {record_id} does not exist or is not yours to see")
+        raise not_found(record_type, record_id)
     return record
 
 
@@ -92,7 +98,13 @@ def href(record_type: str, record: Any) -> str:
 def common_context(extra: dict[str, Any]) -> dict[str, Any]:
     """Return a records template's context: `extra` with the helpers every page uses."""
     extra.setdefault("marks", {})
-    return {"TYPES": TYPES, "href": href, "title_of": title_of, "field_label": field_label, **extra}
+    return {
+        "TYPES": TYPES,
+        "href": href,
+        "title_of": page_title_of,
+        "field_label": field_label,
+        **extra,
+    }
 
 
 @router.get("/search")
@@ -265,8 +277,9 @@ def record_response(
         places = related.visible(db, user=user, record_type="place", ids=place_ids)
         timeline = related.timeline(record, ctx.get("events", []), places)
     values = record_as_dict(record)
+    fmt = formatter(request)
     shown = [
-        (name, display_value(record_type, name, values.get(name)))
+        (name, shown_value(fmt, record_type, name, values.get(name)))
         for name in values
         if name not in INTERNAL
         and not (record_type == "firearm" and name in PANELLED)

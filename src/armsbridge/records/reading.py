@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from armsbridge.auth.access import log_access
 from armsbridge.auth.permissions import restrict
 from armsbridge.auth.principal import Principal
-from armsbridge.errors import NotFound, ValidationFailed
+from armsbridge.errors import ValidationFailed
+from armsbridge.records.labels import not_found
 from armsbridge.records.models import RECORD_MODELS
 from armsbridge.records.validation import model_for
 from armsbridge.vocab.registry import personal_record_types
@@ -110,7 +111,7 @@ def read_record(
     model = RECORD_MODELS[record_type]
     record = session.scalar(readable(record_type, user).where(model.id == record_id))
     if record is None:
-        raise NotFound(f"{record_type} {record_id} does not exist or is not yours to see")
+        raise not_found(record_type, record_id)
     if log:
         log_consultation(session, user=user, record_type=record_type, records=[record], why=why)
     return record

@@ -23,6 +23,7 @@ from armsbridge.auth.principal import Principal
 from armsbridge.db.rows import insert_rows
 from armsbridge.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from armsbridge.records.handling import marking
+from armsbridge.records.labels import not_found
 from armsbridge.records.models import (
     RECORD_MODELS,
     Case,
@@ -458,7 +459,7 @@ def _link_end(session: Session, user: Principal, record_type: str, record_id: in
     stmt = restrict(select(model).where(model.id == record_id), user, "record.read")
     record = session.scalar(stmt)
     if record is None:
-        raise NotFound(f"{record_type} {record_id} does not exist or is not yours to see")
+        raise not_found(record_type, record_id)
     return record
 
 

@@ -13,9 +13,9 @@ from armsbridge.auth.principal import Principal
 from armsbridge.errors import Conflict, ValidationFailed
 from armsbridge.i18n_marker import N_
 from armsbridge.records import service
-from armsbridge.records.labels import title_of
+from armsbridge.records.labels import page_title_of
 from armsbridge.records.pages import href, load
-from armsbridge.vocab.service import enum_values
+from armsbridge.vocab.service import enum_label, enum_values
 from armsbridge.vocab.values import translate_expected
 from armsbridge.web.notice import redirect_with_notice
 from armsbridge.web.templating import formatter, render
@@ -38,7 +38,7 @@ FORM_FIELDS = {"date": "changed_on", "changed_on": "changed_on", "status": "stat
 
 
 def _label(code: str | None) -> str:
-    return enum_values("case_statuses").get(code or "", code or "")
+    return enum_label("case_statuses", code)
 
 
 def _refusal(
@@ -87,7 +87,7 @@ def _again(
         "record": case,
         "record_type": "case",
         "href": href,
-        "title_of": title_of,
+        "title_of": page_title_of,
         "messages": messages,
         "status_values": values,
         "status_errors": errors or {},

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from typing import Any
 
+import yaml
+
 from armsbridge.errors import UserError
 from armsbridge.vocab.service import load_record_schema
 
@@ -102,3 +104,17 @@ def extract_labels(fileobj: Any, keywords: Any, comment_tags: Any, options: Any)
         key, _, value = raw.strip().partition(":")
         if key in ("label", "plural") and value.strip():
             yield number, "N_", value.split("#")[0].strip().strip('"'), []
+
+
+def extract_vocab_labels(fileobj: Any, keywords: Any, comment_tags: Any, options: Any) -> Iterator:
+    """Babel extractor: enumeration labels of enums.yaml and role labels of roles.yaml."""
+    data = yaml.safe_load(fileobj.read().decode("utf-8")) or {}
+    for name, spec in data.items():
+        if not isinstance(spec, dict):
+            continue
+        if name == "roles":
+            for role in spec.values():
+                yield 0, "N_", str(role["label"]), []
+        elif isinstance(spec.get("values"), dict):
+            for label in spec["values"].values():
+                yield 0, "N_", str(label), []

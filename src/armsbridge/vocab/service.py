@@ -35,12 +35,24 @@ def record_fields(record_type: str) -> dict[str, dict[str, Any]]:
     return {**schema["common"], **schema["record_types"][record_type]["fields"]}
 
 
-def enum_values(name: str) -> dict[str, str]:
-    """Return {code: label} of the enumeration `name`."""
+@lru_cache(maxsize=64)
+def _values(name: str) -> dict[str, str]:
     enums = load_enums()
     if name not in enums or name == "version":
         raise KeyError(f"unknown enumeration {name!r}")
     return {str(k): str(v) for k, v in enums[name]["values"].items()}
+
+
+def enum_values(name: str) -> dict[str, str]:
+    """Return {code: label} of the enumeration `name` (labels untranslated)."""
+    return dict(_values(name))
+
+
+def enum_label(enum: str, code: object) -> str:
+    """Return the (untranslated) label of a code of `enum`; an unknown code as it is."""
+    if code is None or code == "":
+        return ""
+    return enum_values(enum).get(str(code), str(code))
 
 
 def check_code(enum: str, value: str, *, field: str) -> str:

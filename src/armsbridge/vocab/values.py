@@ -11,7 +11,7 @@ from typing import Any
 
 from armsbridge.errors import ValidationFailed
 from armsbridge.i18n_marker import N_
-from armsbridge.vocab.service import enum_values
+from armsbridge.vocab.service import enum_label, enum_values, load_enums
 
 _TRUE = {"1", "true", "yes", "y", "da", "po", "да", "x"}
 _FALSE = {"0", "false", "no", "n", "ne", "jo", "не", ""}
@@ -66,12 +66,33 @@ def _expectation_patterns() -> list[tuple[str, re.Pattern[str]]]:
     return [(t, re.compile(_SLOT.sub(r"(?P<\1>.+?)", re.escape(t)))) for t in EXPECTATIONS]
 
 
+def _enum_of_codes(codes: str) -> str | None:
+    """Return the enumeration whose codes are exactly `codes` ("a, b, c"), or None."""
+    wanted = codes.split(", ")
+    for name, spec in load_enums().items():
+        if isinstance(spec, dict) and [str(c) for c in spec.get("values") or ()] == wanted:
+            return str(name)
+    return None
+
+
 def translate_expected(expected: str, gettext: Callable[..., str]) -> str:
-    """Return a problem's `expected` text in the language of `gettext` (as is when unknown)."""
+    """Return a problem's `expected` text in the language of `gettext` (as is when unknown).
+
+    "one of" the codes of an enumeration is said with the codes' labels: codes never show.
+    """
     for template, pattern in _expectation_patterns():
         match = pattern.fullmatch(expected)
         if match:
-            return gettext(template, **match.groupdict())
+            values = match.groupdict()
+            enum = _enum_of_codes(values["values"]) if template == ONE_OF else None
+            if enum is not None:
+                labels = enum_values(enum).values()
+                values["values"] = ", ".join(gettext(label) for label in labels)
+            if template == OWN_JURISDICTION:
+                values["jurisdiction"] = gettext(
+                    enum_label("jurisdictions", values["jurisdiction"])
+                )
+            return gettext(template, **values)
     return gettext(expected)
 
 

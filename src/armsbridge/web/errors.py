@@ -6,7 +6,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from armsbridge.auth.sessions import resolve_principal
-from armsbridge.i18n_marker import N_
+from armsbridge.i18n_marker import N_, Label
 from armsbridge.web.templating import formatter, render
 
 NO_PAGE = N_("There is no page at this address. Use the menu, or go back to the dashboard.")
@@ -45,6 +45,7 @@ def render_error(
     message: str,
     reference: str | None,
     problems: list[dict[str, object]] | None = None,
+    values: dict[str, object] | None = None,
 ) -> Response:
     """Render an error page: a heading for its status, the message, each problem, a reference."""
     if status == 404:
@@ -52,7 +53,9 @@ def render_error(
     fmt = formatter(request)
     heading = fmt.gettext(HEADINGS.get(status, HEADINGS[400 if status < 500 else 500]))
     # A user error's message is translated when it is one of the catalogue's (a fixed sentence).
-    text = fmt.gettext(message)
+    # Its values are filled in as given, except those that are catalog strings themselves.
+    filled = {k: fmt.gettext(v) if isinstance(v, Label) else v for k, v in (values or {}).items()}
+    text = fmt.gettext(message, **filled)
     if status == 404 and message == "Not Found":  # Starlette's words for an address no route has
         text = fmt.gettext(NO_PAGE)
     return render(

@@ -19,6 +19,9 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
+from armsbridge.vocab.registry import record_types
+from armsbridge.vocab.service import enum_label
+
 LOCALES_DIR = Path(__file__).parent / "locales"
 DOMAIN = "messages"
 
@@ -86,6 +89,24 @@ class Formatter:
         text = self._t.ngettext(singular, plural, n)
         values.setdefault("num", n)
         return text % values
+
+    def enum(self, enum: str, code: object) -> str:
+        """Return the label of a code of a vocab/enums.yaml enumeration in this language."""
+        label = enum_label(enum, code)
+        return self._t.gettext(label) if label else ""
+
+    def record_type(self, name: str | None, plural: bool = False) -> str:
+        """Return the label of a record type (vocab/records.yaml) in this language."""
+        known = record_types().get(name or "")
+        if known is None:
+            return name or ""
+        return self._t.gettext(known.plural if plural else known.label)
+
+    def country(self, code: str | None) -> str:
+        """Return the name of an ISO 3166 country code (XK included) in this language."""
+        if not code:
+            return ""
+        return self.locale.territories.get(str(code).upper(), str(code))
 
     def date(self, value: date | datetime | str | None) -> str:
         """Format a date (or a partial ISO date such as "1986" or "1986-03") for this language."""

@@ -15,9 +15,8 @@ from armsbridge.auth.principal import Principal
 from armsbridge.records.handling import markings_of
 from armsbridge.records.labels import TYPES
 from armsbridge.records.models import RECORD_MODELS, Case
-from armsbridge.vocab.service import enum_values
 from armsbridge.web.i18n import normalise_language
-from armsbridge.web.templating import LANGUAGE_COOKIE, formatter, render
+from armsbridge.web.templating import LANGUAGE_COOKIE, LANGUAGE_PICKED_COOKIE, formatter, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -46,9 +45,8 @@ def dashboard(
         rows = db.execute(
             select(cases.c.status, func.count()).group_by(cases.c.status).order_by(cases.c.status)
         )
-        labels = enum_values("case_statuses")
         fmt = formatter(request)
-        by_status = [(fmt.gettext(labels.get(status, status)), count) for status, count in rows]
+        by_status = [(fmt.enum("case_statuses", status), count) for status, count in rows]
         recent = list(
             db.scalars(
                 restrict(select(Case), user, "record.read").order_by(Case.id.desc()).limit(8)
@@ -86,6 +84,8 @@ def choose_language(
     response.set_cookie(
         LANGUAGE_COOKIE, code, max_age=365 * 24 * 3600, samesite="strict", httponly=True
     )
+    if user is None:
+        response.set_cookie(LANGUAGE_PICKED_COOKIE, code, samesite="strict", httponly=True)
     return response
 
 

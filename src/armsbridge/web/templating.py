@@ -20,6 +20,9 @@ from armsbridge.web.notice import clear_notice, notice_text, pending_notice
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 LANGUAGE_COOKIE = "armsbridge_lang"
+# Set when a language is picked before signing in (the sign-in page's menu): the sign-in then
+# keeps that choice on the account, so the pages after it stay in the language picked.
+LANGUAGE_PICKED_COOKIE = "armsbridge_lang_picked"
 
 
 @lru_cache(maxsize=1)

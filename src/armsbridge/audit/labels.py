@@ -1,0 +1,59 @@
+"""Words the audit pages show for the log's codes: actions and the names in an entry."""
+
+from __future__ import annotations
+
+from armsbridge.i18n_marker import N_
+from armsbridge.records.labels import field_label
+
+ACTION_LABELS = {
+    "consult": N_("Consulted"),
+    "refused": N_("Refused"),
+    "search": N_("Searched"),
+    "create": N_("Created"),
+    "change": N_("Changed"),
+    "erase": N_("Erased"),
+    "disclose": N_("Disclosed"),
+    "export": N_("Exported"),
+    "import": N_("Imported"),
+    "match": N_("Matched"),
+    "review": N_("Reviewed a match"),
+    "login": N_("Signed in"),
+    "login_failed": N_("Sign-in failed"),
+    "logout": N_("Signed out"),
+    "admin": N_("Account administration"),
+    "reveal": N_("Revealed an entry's values"),
+}
+DETAIL_LABELS = {
+    "op": N_("Operation"),
+    "username": N_("User name"),
+    "exchange": N_("Exchange"),
+    "report": N_("Report"),
+    "client": N_("Client address"),
+    "to": N_("To"),
+    "from": N_("From"),
+    "peer": N_("Peer node"),
+    "peers": N_("Peer nodes"),
+    "operation": N_("Operation"),
+    "ids": N_("Records"),
+    "fingerprint": N_("Key fingerprint"),
+    "step": N_("Step"),
+    "serial_pattern": N_("Serial number pattern"),
+    "role": N_("Role"),
+    "reason": N_("Reason"),
+    "page": N_("Page"),
+    "list": N_("List"),
+    "filters": N_("Filters"),
+    "code": N_("Code"),
+    "attachment": N_("Attachment"),
+    "count": N_("Count"),
+}
+
+
+def action_label(code: str) -> str:
+    """Return the (untranslated) words for an audit action code."""
+    return ACTION_LABELS.get(code, code)
+
+
+def name_label(name: str) -> str:
+    """Return the (untranslated) label of a field or detail named in an entry."""
+    return DETAIL_LABELS.get(name) or field_label(name)
