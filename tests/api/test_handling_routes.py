@@ -106,6 +106,11 @@ OTHER_ROUTES = {
     ("POST", "/records/{slug}/{record_id}/edit"): WRITE,
     ("POST", "/records/{slug}/{record_id}/links/new"): WRITE,
     ("POST", "/records/links/{link_id}/remove"): WRITE,
+    # A refused selection or saved search shows the list again: the GET list's rows and marks.
+    ("POST", "/records/{slug}/selection"): WRITE,
+    ("POST", "/records/{slug}/saved"): WRITE,
+    ("POST", "/records/saved/{search_id}/remove"): WRITE,
+    ("POST", "/records/firearms/{firearm_id}/facts"): WRITE,
     ("POST", "/records/cases/{record_id}/status"): WRITE,
     ("POST", "/records/{slug}/{record_id}/attachments"): WRITE,
     ("POST", "/imports"): WRITE,

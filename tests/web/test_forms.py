@@ -199,7 +199,7 @@ def test_a_posted_other_jurisdiction_is_refused_at_its_field_not_replaced(node, 
     )
     assert answer.status_code == 422
     error = answer.text.split('id="e-jurisdiction"')[1].split("</div>")[0]
-    assert "You entered “MK”" in error and "XK (the jurisdiction you write for)" in error
+    assert "You entered “MK”" in error and "Kosovo (the jurisdiction you write for)" in error
     assert 'value="MK-FORGED-1"' in answer.text
     listed = analyst.get("/records/cases").text
     assert "MK-FORGED-1" not in listed
@@ -214,7 +214,7 @@ def test_an_edit_cannot_move_a_record_to_another_jurisdiction(node, analyst):
         data={"jurisdiction": "MK", "make": "Golf", "csrf_token": csrf_of(edit.text)},
     )
     assert answer.status_code == 422
-    assert "XK (the jurisdiction you write for)" in answer.text
+    assert "Kosovo (the jurisdiction you write for)" in answer.text
     assert "Kosovo" in analyst.get(f"/records/vehicles/{node.ids['vehicle']}").text
 
 
