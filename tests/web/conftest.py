@@ -140,6 +140,17 @@ def csrf_of(html: str) -> str:
     return match.group(1)
 
 
+def add_record(node: Node, record_type: str, **data: Any) -> int:
+    """Create a record on `node` as its seed data (XK unless `jurisdiction` says); return its id."""
+    with session_scope(make_sessionmaker(node.app.state.engine)) as s:
+        jurisdiction = data.setdefault("jurisdiction", "XK")
+        made = records.create_record(
+            s, record_type=record_type, data=data, user=as_actor("seed", jurisdiction)
+        )
+        s.flush()
+        return made.id
+
+
 def sign_in(client: TestClient, username: str, password: str = PASSWORD) -> TestClient:
     """Sign `client` in through the login form and return it."""
     page = client.get("/login")

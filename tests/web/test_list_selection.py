@@ -11,23 +11,11 @@ from sqlalchemy import select
 from armsbridge.audit.models import AuditEntry
 from armsbridge.db.session import make_sessionmaker, session_scope
 from armsbridge.records import selection
-from armsbridge.records import service as records
 from armsbridge.records.listing import PAGE_SIZE
 from armsbridge.records.models import Firearm, Link, SavedSearch
 from armsbridge.web.notice import NOTICE_COOKIE
-from principals import as_actor
 
-from .conftest import csrf_of, sign_in
-
-
-def _add(node, record_type: str, **data: Any) -> int:
-    with session_scope(make_sessionmaker(node.app.state.engine)) as s:
-        jurisdiction = data.setdefault("jurisdiction", "XK")
-        made = records.create_record(
-            s, record_type=record_type, data=data, user=as_actor("seed", jurisdiction)
-        )
-        s.flush()
-        return made.id
+from .conftest import add_record, csrf_of, sign_in
 
 
 def _firearms(node, *ids: int) -> list[Firearm]:
@@ -41,9 +29,9 @@ def _firearms(node, *ids: int) -> list[Firearm]:
 def loose(node) -> list[int]:
     """Two XK pistols in no case, and an MK one the XK analyst may read but not change."""
     return [
-        _add(node, "firearm", make="Glock", model="17", kind="pistol"),
-        _add(node, "firearm", make="CZ", model="75", kind="pistol"),
-        _add(node, "firearm", jurisdiction="MK", make="Zastava", model="M57", kind="pistol"),
+        add_record(node, "firearm", make="Glock", model="17", kind="pistol"),
+        add_record(node, "firearm", make="CZ", model="75", kind="pistol"),
+        add_record(node, "firearm", jurisdiction="MK", make="Zastava", model="M57", kind="pistol"),
     ]
 
 

