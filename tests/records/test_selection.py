@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from armsbridge.auth import service as auth_service
 from armsbridge.auth.principal import principal_of
 from armsbridge.errors import NotFound, PermissionDenied, ValidationFailed
 from armsbridge.records import list_rows, saved_searches, selection, service
 from armsbridge.records.listing import query_of
+from armsbridge.records.models import Link
 from principals import as_actor
 
 
@@ -101,3 +103,25 @@ def test_saved_searches_replace_by_name_and_stop_at_their_limit(session, analyst
     mine = saved_searches.saved_searches(session, user=analyst, record_type="firearm")
     assert len(mine) == saved_searches.MAX_PER_LIST and mine[0].name == "PISTOLS"
     assert saved_searches.saved_searches(session, user=analyst, record_type="person") == []
+
+
+def test_a_record_linked_to_the_case_the_other_way_round_is_left_as_it_is(session, analyst) -> None:
+    case = _make(session, "case", reference="SEL-2", kind="trafficking")
+    person = _make(session, "person", given_name="Arben", family_name="Gashi")
+    service.link_records(
+        session,
+        kind="involved_in",
+        from_type="case",
+        from_id=case.id,
+        to_type="person",
+        to_id=person.id,
+        user=as_actor("a"),
+    )
+    changed = selection.assign_to_case(
+        session, user=analyst, record_type="person", ids=[person.id], case=case
+    )
+    assert changed == 0
+    links = session.scalars(
+        select(Link).where(Link.kind == "involved_in", Link.to_id.in_([case.id, person.id]))
+    ).all()
+    assert len(links) == 1  # no second link written the other way

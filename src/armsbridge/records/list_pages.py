@@ -175,7 +175,7 @@ def _list_response(
                 "pages": max(1, -(-total // listing.PAGE_SIZE)),
                 "can_select": writable and bool(rows),
                 "by_case": spec.by_case,
-                "case_choices": selection.case_choices(db, user=user) if writable else [],
+                "case_choices": selection.case_choices(db, user=user) if writable and rows else [],
                 "handling_codes": enum_values("handling_codes"),
                 "subject_roles": enum_values("data_subject_roles"),
                 "saved": saved_searches.saved_searches(db, user=user, record_type=record_type),

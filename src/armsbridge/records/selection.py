@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy import case as when
 from sqlalchemy.orm import Session
 
 from armsbridge.auth.principal import Principal
@@ -101,8 +102,10 @@ def assign_to_case(
             service.writable_record(
                 session, user=user, record_type=record_type, record_id=record_id
             )
-            if not _linked(session, kind, record_type, record_id, case.id):
-                changed += 1
+            linked = _linked(session, kind, record_type, record_id, case.id)
+            if linked == "from_case":  # already in the case, written the other way round
+                continue
+            changed += linked is None
             service.link_records(
                 session,
                 kind=kind,
@@ -139,15 +142,25 @@ def set_handling_code(
     return changed
 
 
-def _linked(session: Session, kind: str, record_type: str, record_id: int, case_id: int) -> bool:
-    stmt = select(Link.id).where(
-        Link.kind == kind,
+def _linked(
+    session: Session, kind: str, record_type: str, record_id: int, case_id: int
+) -> str | None:
+    """'to_case' or 'from_case' when a link of `kind` joins the record and the case, else None."""
+    to_case = and_(
         Link.from_type == record_type,
         Link.from_id == record_id,
         Link.to_type == "case",
         Link.to_id == case_id,
     )
-    return session.scalar(stmt.limit(1)) is not None
+    from_case = and_(
+        Link.from_type == "case",
+        Link.from_id == case_id,
+        Link.to_type == record_type,
+        Link.to_id == record_id,
+    )
+    way = when((to_case, "to_case"), else_="from_case")
+    stmt = select(way).where(Link.kind == kind, or_(to_case, from_case)).order_by(way.desc())
+    return session.scalar(stmt.limit(1))
 
 
 @contextmanager
