@@ -5,6 +5,7 @@ from __future__ import annotations
 from armsbridge.auth.principal import Principal
 from armsbridge.db import changes
 from armsbridge.records import list_rows, service
+from armsbridge.records.models import RECORD_MODELS
 from armsbridge.records.listing import query_of
 from principals import as_actor
 
@@ -66,3 +67,42 @@ def test_kept_counts_expire(session, monkeypatch) -> None:
     for _ in range(2):
         _total(session, kind="revolver")
     assert calls == ["c", "c"]
+
+
+def _page_ids(session, user: Principal = ANALYST, **params: str) -> list[int]:
+    query = query_of("firearm", {"kind": "shotgun", "sort": "model", **params})
+    return [r.id for r in list_rows.page_of(session, query, user)]
+
+
+def test_paging_a_list_sorts_it_once_and_a_new_record_shows_at_once(session, monkeypatch) -> None:
+    made = [_firearm(session, make="Kept", kind="shotgun", model=f"M{i:03}") for i in range(120)]
+    calls: list[str] = []
+    sorted_ids = list_rows._sorted_ids
+    monkeypatch.setattr(
+        list_rows, "_sorted_ids", lambda *a, **k: calls.append("sorted") or sorted_ids(*a, **k)
+    )
+    pages = [_page_ids(session, page=str(n)) for n in (1, 2, 3)]
+    assert calls == ["sorted"]
+    assert [i for page in pages for i in page] == made  # M000..M119, 50 + 50 + 20
+    newest = _firearm(session, make="Kept", kind="shotgun", model="M000A")
+    assert _page_ids(session)[:2] == [made[0], newest]
+    assert calls == ["sorted", "sorted"]
+
+
+def test_a_kept_order_never_shows_a_row_the_user_may_no_longer_read(session, monkeypatch) -> None:
+    made = [_firearm(session, make="Kept", kind="shotgun", model=f"N{i}") for i in range(3)]
+    assert _page_ids(session) == made
+    # A write this process does not see (another server process): the kept order stays.
+    monkeypatch.setattr(changes, "generation", lambda: -1)
+    monkeypatch.setattr(list_rows._SORTED, "entries", {})
+    assert _page_ids(session) == made
+    hidden = session.get(RECORD_MODELS["firearm"], made[1])
+    hidden.handling_code = "H3"
+    session.flush()
+    assert _page_ids(session) == [made[0], made[2]]
+
+
+def test_a_list_too_long_to_keep_is_sorted_in_the_store(session, monkeypatch) -> None:
+    made = [_firearm(session, make="Kept", kind="shotgun", model=f"P{i}") for i in range(4)]
+    monkeypatch.setattr(list_rows, "KEPT_IDS_MAX", 2)
+    assert _page_ids(session, dir="desc") == made[::-1]

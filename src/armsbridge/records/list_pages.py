@@ -26,6 +26,7 @@ from armsbridge.records.labels import TYPES
 from armsbridge.records.pages import Reader, Updater, common_context, record_type_of
 from armsbridge.vocab.service import enum_values
 from armsbridge.web.access_log import log_now
+from armsbridge.web.i18n import Formatter
 from armsbridge.web.notice import redirect_with_notice
 from armsbridge.web.templating import formatter, render
 
@@ -150,6 +151,8 @@ def _list_response(
     # The consultation entry is written at once (web.access_log) rather than by list_records.
     total, facets = list_rows.summary(db, query, user)
     rows = list_rows.page_of(db, query, user)
+    fmt = formatter(request)
+    columns = [spec.columns[c] for c in query.columns]
     writable = (
         record_type != "link"
         and role_allows(user.role, "record.update")
@@ -163,12 +166,11 @@ def _list_response(
                 **_context(query, user),
                 "list_query": query,
                 "spec": spec,
-                "columns": [spec.columns[c] for c in query.columns],
+                "columns": columns,
                 "facets": facets,
                 "max_columns": listing.MAX_COLUMNS,
-                "cell": listing.cell,
-                "shown_label": listing.shown_label,
                 "rows": rows,
+                "table": [(r, [shown_cell(fmt, record_type, c, r) for c in columns]) for r in rows],
                 "marks": marks.row_marks(db, record_type, rows),
                 "total": total,
                 "page": query.page,
@@ -204,24 +206,40 @@ def _list_response(
     return response
 
 
+def shown_cell(
+    fmt: Formatter, record_type: str, column: listing.Column, record: Any, *, in_file: bool = False
+) -> Any:
+    """A cell as a list shows it: coded values in the user's words, dates in their format.
+
+    `in_file`: for an exported file, where dates stay dates and a country stays its code.
+    """
+    value = listing.shown_label(column, listing.cell(column, record))
+    if value is None:
+        return None
+    if column.kind == "bool":
+        return fmt.gettext("Yes") if value else fmt.gettext("No")
+    if column.enum or column.name == "category":
+        return fmt.gettext(value) if isinstance(value, str) else value
+    if in_file:
+        return value
+    if column.kind in ("date", "partial_date", "datetime"):
+        return fmt.date(value)
+    if record_type == "phone" and column.name == "country":
+        return fmt.country(value)
+    return value
+
+
 def _export_list(
     request: Request, db: DB, user: Principal, query: listing.ListQuery, fmt: str
 ) -> Response:
     """The filtered list as a CSV or XLSX file, headers and coded values in the user's words."""
-    gettext = formatter(request).gettext
+    words = formatter(request)
+    gettext = words.gettext
     spec = listing.spec_of(query.record_type)
     columns = [spec.columns[c] for c in query.columns]
 
     def values(record: Any) -> list[Any]:
-        out: list[Any] = []
-        for column in columns:
-            value = listing.shown_label(column, listing.cell(column, record))
-            if column.kind == "bool" and value is not None:
-                value = gettext("Yes") if value else gettext("No")
-            elif isinstance(value, str) and (column.enum or column.name == "category"):
-                value = gettext(value)
-            out.append(value)
-        return out
+        return [shown_cell(words, query.record_type, c, record, in_file=True) for c in columns]
 
     written = list_export.export_list(
         db,

@@ -6,7 +6,9 @@ readable(); a case is offered only when the user may read it, through links the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from array import array
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from threading import Lock
 from time import monotonic
@@ -31,13 +33,12 @@ from armsbridge.records.models import RECORD_MODELS, Case, Link
 from armsbridge.records.reading import readable
 from armsbridge.vocab.service import enum_values
 
-# Counts of a list are kept this long at most: the writes of other server processes are not
-# seen by db.changes, so another process's new record shows in the counts within this delay.
+# Counts and the sorted ids of a list are kept this long at most: the writes of other server
+# processes are not seen by db.changes, so another process's new record shows within this delay.
 SUMMARY_SECONDS = 10.0
-SUMMARIES_KEPT = 256
-_summaries: dict[tuple[Any, ...], tuple[float, int, tuple[int, list[Facet]]]] = {}
-_summaries_lock = Lock()
-_counting: dict[tuple[Any, ...], Lock] = {}
+CASE_OPTIONS = 100  # cases offered in the case facet (those with most rows first)
+# Sorted ids are kept for lists up to this many rows (8 bytes each), for this many lists at once.
+KEPT_IDS_MAX = 250_000
 CASE_OPTIONS = 100  # cases offered in the case facet (those with most rows first)
 NO_SUCH_CASE = N_("the number of a case you may read")
 
@@ -110,9 +111,86 @@ def count(session: Session, query: ListQuery, user: Principal) -> int:
 
 
 def page_of(session: Session, query: ListQuery, user: Principal) -> list[Any]:
-    """Return the rows of the query's page."""
+    """Return the rows of the query's page.
+
+    The list's ids in sort order are kept (`_SORTED`), so another page of the same list reads
+    50 rows by id instead of sorting every row again; the rows are read through readable() and
+    the filters each time, so a kept id never shows a row the user may no longer see.
+    """
     offset = (query.page - 1) * PAGE_SIZE
-    return list(session.scalars(statement(query, user).offset(offset).limit(PAGE_SIZE)))
+    ids = _SORTED.get(
+        _key(session, query, user, sort=True), lambda: _sorted_ids(session, query, user)
+    )
+    if ids is None:  # too long a list to keep: sort it in the store
+        return list(session.scalars(statement(query, user).offset(offset).limit(PAGE_SIZE)))
+    chosen = list(ids[offset : offset + PAGE_SIZE])
+    if not chosen:
+        return []
+    model = RECORD_MODELS[query.record_type]
+    stmt = readable(query.record_type, user).where(*_conditions(query, user), model.id.in_(chosen))
+    found = {row.id: row for row in session.scalars(stmt)}
+    return [found[i] for i in chosen if i in found]
+
+
+def _sorted_ids(session: Session, query: ListQuery, user: Principal) -> array | None:
+    model = RECORD_MODELS[query.record_type]
+    ids = session.scalars(
+        statement(query, user).with_only_columns(model.id).limit(KEPT_IDS_MAX + 1)
+    ).all()
+    return array("q", ids) if len(ids) <= KEPT_IDS_MAX else None
+
+
+@dataclass
+class _Kept:
+    """Figures computed from the records, kept per key while the store does not change.
+
+    An entry lasts SUMMARY_SECONDS at most and while db.changes counts no write; one request at
+    a time computes a missing entry, the requests that arrive meanwhile wait for it.
+    """
+
+    size: int
+    entries: dict[tuple[Any, ...], tuple[float, int, Any]] = field(default_factory=dict)
+    lock: Lock = field(default_factory=Lock)
+    computing: dict[tuple[Any, ...], Lock] = field(default_factory=dict)
+
+    def get(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """Return the kept value of `key`, or compute, keep and return it."""
+        with self.lock:
+            computing = self.computing.setdefault(key, Lock())
+        with computing:
+            now, seen = monotonic(), changes.generation()
+            with self.lock:
+                kept = self.entries.get(key)
+            if kept is not None and kept[0] > now and kept[1] == seen:
+                return kept[2]
+            value = compute()
+            with self.lock:
+                if len(self.entries) >= self.size:
+                    oldest = next(iter(self.entries))
+                    self.entries.pop(oldest)
+                    self.computing.pop(oldest, None)
+                self.entries[key] = (now + SUMMARY_SECONDS, seen, value)
+            return value
+
+
+_SUMMARIES = _Kept(size=256)
+_SORTED = _Kept(size=32)
+
+
+def _key(session: Session, query: ListQuery, user: Principal, *, sort: bool) -> tuple[Any, ...]:
+    key = (
+        id(session.get_bind()),  # two stores in one process (tests, two nodes) never share
+        user.id,
+        user.username,
+        user.role,
+        user.jurisdiction,
+        query.record_type,
+        tuple(sorted(query.filters.items())),
+        query.date_from,
+        query.date_to,
+        query.case,
+    )
+    return (*key, query.sort, query.descending) if sort else key
 
 
 @dataclass(frozen=True)
@@ -151,34 +229,8 @@ def summary(session: Session, query: ListQuery, user: Principal) -> tuple[int, l
     sorting a list counts once); see db.changes.
     """
     check_case(session, query, user)
-    key = (
-        id(session.get_bind()),  # two stores in one process (tests, two nodes) never share
-        user.id,
-        user.username,
-        user.role,
-        user.jurisdiction,
-        query.record_type,
-        tuple(sorted(query.filters.items())),
-        query.date_from,
-        query.date_to,
-        query.case,
-    )
-    with _summaries_lock:
-        counting = _counting.setdefault(key, Lock())
-    # One count per list at a time: the requests that arrive meanwhile wait for it.
-    with counting:
-        now, seen = monotonic(), changes.generation()
-        with _summaries_lock:
-            kept = _summaries.get(key)
-        if kept is not None and kept[0] > now and kept[1] == seen:
-            return kept[2]
-        counted = _count_summary(session, query, user)
-        with _summaries_lock:
-            if len(_summaries) >= SUMMARIES_KEPT:
-                _counting.pop(next(iter(_summaries)), None)
-                _summaries.pop(next(iter(_summaries)))
-            _summaries[key] = (now + SUMMARY_SECONDS, seen, counted)
-        return counted
+    key = _key(session, query, user, sort=False)
+    return _SUMMARIES.get(key, lambda: _count_summary(session, query, user))
 
 
 def _count_summary(session: Session, query: ListQuery, user: Principal) -> tuple[int, list[Facet]]:
