@@ -5,8 +5,8 @@ from __future__ import annotations
 from armsbridge.auth.principal import Principal
 from armsbridge.db import changes
 from armsbridge.records import list_rows, service
-from armsbridge.records.models import RECORD_MODELS
 from armsbridge.records.listing import query_of
+from armsbridge.records.models import RECORD_MODELS
 from principals import as_actor
 
 ANALYST = Principal(id=995, username="counts", role="analyst", jurisdiction="XK")
