@@ -20,7 +20,7 @@ demo: setup  ## two nodes, XK on :8001 and MK on :8002, each its own half of the
 	$(BIN)/armsbridge demo $(DEMO_ARGS)
 
 test: setup  ## run the whole test suite (PostgreSQL too when a server is reachable)
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadgroup --durations=25
 
 test-fast: setup  ## the suite without browser and slow tests
 	$(BIN)/pytest -n 2 -m "not browser and not slow"
