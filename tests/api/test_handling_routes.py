@@ -64,6 +64,7 @@ GET_ROUTES = {
     "/api/audit/actions": OVERSIGHT,
     "/api/audit/verify": OVERSIGHT,
     "/api/audit/export.csv": EXPORT,
+    "/audit/export.csv": EXPORT,
     "/audit": OVERSIGHT,
     "/audit/{seq}": OVERSIGHT,
     "/": LIST,  # the dashboard lists recent cases

@@ -23,6 +23,24 @@ ACTION_LABELS = {
     "admin": N_("Account administration"),
     "reveal": N_("Revealed an entry's values"),
 }
+# Heads of the columns of an exported log (audit.service.EXPORT_COLUMNS), in the user's words.
+COLUMN_LABELS = {
+    "seq": N_("Entry"),
+    "at": N_("Time (UTC)"),
+    "actor": N_("Who"),
+    "actor_jurisdiction": N_("Service of the account"),
+    "action": N_("What"),
+    "record_type": N_("Record type"),
+    "record_id": N_("Record"),
+    "jurisdiction": N_("Service of the record"),
+    "why": N_("Reason given"),
+    "recipient": N_("Recipient"),
+    "details": N_("Details"),
+    "before": N_("Before"),
+    "after": N_("After"),
+    "prev_hash": N_("Hash of the entry before"),
+    "hash": N_("Hash of the entry"),
+}
 DETAIL_LABELS = {
     "op": N_("Operation"),
     "username": N_("User name"),

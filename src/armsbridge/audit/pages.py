@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, time
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -9,12 +10,14 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import Response
 
-from armsbridge.audit.labels import action_label, name_label
+from armsbridge.audit.labels import COLUMN_LABELS, action_label, name_label
 from armsbridge.audit.masking import EntryView
 from armsbridge.audit.service import (
     ACTIONS,
+    EXPORT_COLUMNS,
     MIN_REASON,
     EntryFilters,
+    export_csv,
     get_entry,
     query_entries,
     reveal_entry,
@@ -25,7 +28,7 @@ from armsbridge.auth.permissions import role_allows
 from armsbridge.auth.principal import Principal
 from armsbridge.vocab.registry import record_types
 from armsbridge.vocab.values import parse_date
-from armsbridge.web.templating import render
+from armsbridge.web.templating import formatter, render
 
 LABELS = {
     "action_label": action_label,
@@ -34,9 +37,33 @@ LABELS = {
 }
 router = APIRouter(tags=["pages"], include_in_schema=False)
 PAGE_SIZE = 100
+EXPORT_LIMIT = 100_000  # entries in one export, as the API's largest `limit`
 Auditor = Annotated[Principal, Depends(require("audit.read"))]
 Officer = Annotated[Principal, Depends(require("audit.reveal"))]
+Exporter = Annotated[Principal, Depends(require("audit.export"))]
 Seq = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+def _form(
+    actor: str = "",
+    action: str = "",
+    record_type: str = "",
+    record_id: str = "",
+    since: str = "",
+    until: str = "",
+) -> dict[str, str]:
+    """The log page's filter form, as given in the address."""
+    return {
+        "actor": actor,
+        "action": action,
+        "record_type": record_type,
+        "record_id": record_id,
+        "since": since,
+        "until": until,
+    }
+
+
+LogFilters = Annotated[dict[str, str], Depends(_form)]
 
 
 def _day(raw: str, *, field: str, end: bool = False) -> datetime | None:
@@ -51,53 +78,12 @@ def audit_page(
     request: Request,
     db: DB,
     user: Auditor,
-    actor: str = "",
-    action: str = "",
-    record_type: str = "",
-    record_id: str = "",
-    since: str = "",
-    until: str = "",
+    form: LogFilters,
     verify: bool = False,
 ) -> Response:
     """The auditor's service's entries matching the filters, newest first; the chain check."""
-    filters: dict[str, Any] = {
-        "actor": actor.strip()[:80] or None,
-        "action": action if action in ACTIONS else None,
-        "record_type": record_type.strip()[:40] or None,
-        "record_id": int(record_id) if record_id.strip().isdigit() else None,
-        "since": _day(since, field="since"),
-        "until": _day(until, field="until", end=True),
-    }
-    entries = query_entries(
-        db,
-        user=user,
-        filters=EntryFilters(
-            by=filters["actor"],
-            action=filters["action"],
-            record_type=filters["record_type"],
-            record_id=filters["record_id"],
-            since=filters["since"],
-            until=filters["until"],
-            limit=PAGE_SIZE,
-        ),
-    )
-    query = {
-        k: v
-        for k, v in {
-            "actor": actor,
-            "action": action,
-            "record_type": record_type,
-            "record_id": record_id,
-        }.items()
-        if v
-    }
-    query.update(
-        {
-            k: v.isoformat()
-            for k, v in (("since", filters["since"]), ("until", filters["until"]))
-            if v
-        }
-    )
+    entries = query_entries(db, user=user, filters=_filters(form, limit=PAGE_SIZE))
+    query = {k: v for k, v in form.items() if v.strip()}
     return render(
         request,
         "audit/log.html",
@@ -105,19 +91,58 @@ def audit_page(
             "entries": entries,
             "actions": ACTIONS,
             **LABELS,
-            "form": {
-                "actor": actor,
-                "action": action,
-                "record_type": record_type,
-                "record_id": record_id,
-                "since": since,
-                "until": until,
-            },
-            "export_url": "/api/audit/export.csv" + (f"?{urlencode(query)}" if query else ""),
+            "form": form,
+            "export_url": "/audit/export.csv" + (f"?{urlencode(query)}" if query else ""),
             "can_export": role_allows(user.role, "audit.export"),
             "chain": verify_chain(db) if verify else None,
             "page_size": PAGE_SIZE,
         },
+    )
+
+
+def _filters(form: dict[str, str], *, limit: int) -> EntryFilters:
+    """The filters of the log page's form (a bad date is refused with its field named)."""
+    return EntryFilters(
+        by=form["actor"].strip()[:80] or None,
+        action=form["action"] if form["action"] in ACTIONS else None,
+        record_type=form["record_type"].strip()[:40] or None,
+        record_id=int(form["record_id"]) if form["record_id"].strip().isdigit() else None,
+        since=_day(form["since"], field="since"),
+        until=_day(form["until"], field="until", end=True),
+        limit=limit,
+    )
+
+
+@router.get("/audit/export.csv")
+def export_page(
+    request: Request,
+    db: DB,
+    user: Exporter,
+    form: LogFilters,
+) -> Response:
+    """The log page's entries as CSV in the user's words (the newest EXPORT_LIMIT); logged."""
+    fmt = formatter(request)
+
+    def shown(column: str, value: Any) -> Any:
+        if column == "action" and value:
+            return fmt.gettext(action_label(value))
+        if column == "record_type" and value:
+            return fmt.record_type(value)
+        return value
+
+    buffer = io.StringIO()
+    export_csv(
+        db,
+        user=user,
+        out=buffer,
+        filters=_filters(form, limit=EXPORT_LIMIT),
+        headers=[fmt.gettext(COLUMN_LABELS[c]) for c in EXPORT_COLUMNS],
+        shown=shown,
+    )
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="audit.csv"'},
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO, cast
@@ -308,20 +309,31 @@ def _cell(entry: EntryView, column: str) -> Any:
 
 
 def export_csv(
-    session: Session, *, user: Principal, out: TextIO, filters: EntryFilters | None = None
+    session: Session,
+    *,
+    user: Principal,
+    out: TextIO,
+    filters: EntryFilters | None = None,
+    headers: Sequence[str] = EXPORT_COLUMNS,
+    shown: Callable[[str, Any], Any] | None = None,
 ) -> int:
     """Write the entries `user` may read as CSV (masked) to `out`, log the export, return the rows.
 
-    The export's own entry names the filters, the number of rows and how the account acted
-    (web session, API token or CLI, with the operating-system user on the CLI).
+    `headers` head EXPORT_COLUMNS (their codes unless a page gives the user's words), and
+    `shown(column, value)` may put a cell in the user's words too. The export's own entry names
+    the filters, the number of rows and how the account acted (web session, API token or CLI,
+    with the operating-system user on the CLI).
     """
     check_may(user, "audit.export")
+    if len(headers) != len(EXPORT_COLUMNS):
+        raise ValueError("one header per exported column")
     f = filters or EntryFilters()
     entries = query_entries(session, user=user, filters=f)
     writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
+    writer.writerow(safe_row(headers))
     for entry in entries:
-        writer.writerow(safe_row(_cell(entry, column) for column in EXPORT_COLUMNS))
+        cells = ((c, _cell(entry, c)) for c in EXPORT_COLUMNS)
+        writer.writerow(safe_row(shown(c, v) if shown else v for c, v in cells))
     details: dict[str, Any] = {"filters": f.named(), "rows": len(entries), "via": user.via}
     if user.os_user:
         details["os_user"] = user.os_user
