@@ -56,12 +56,14 @@ PROPER_NAMES = ["Shqip", "Македонски", "Srpski", "English", "armsbridg
 
 
 def _profile_words() -> list[str]:
-    """Names and descriptions of the import profiles: files a service writes and edits itself
-    (imports/profiles/, "copy this one"), shown as written, like other data."""
+    """Names of the import profiles: file names a service writes itself, shown as written.
+
+    The shipped profiles' descriptions are translated (a profile a service adds is shown as
+    it wrote it)."""
     words = []
     for path in sorted(PROFILES_DIR.glob("*.yaml")):
         profile = yaml.safe_load(path.read_text(encoding="utf-8"))
-        words += [str(profile.get("name", "")), str(profile.get("description", ""))]
+        words.append(str(profile.get("name", "")))
     return words
 
 

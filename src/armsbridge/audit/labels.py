@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from armsbridge.i18n_marker import N_
 from armsbridge.records.labels import field_label
+from armsbridge.web.i18n import Formatter
 
 ACTION_LABELS = {
     "consult": N_("Consulted"),
@@ -23,6 +24,8 @@ ACTION_LABELS = {
     "admin": N_("Account administration"),
     "reveal": N_("Revealed an entry's values"),
 }
+# What an entry is about when it is not a record of vocab/records.yaml.
+SUBJECT_LABELS = {"audit_entry": N_("Audit log entry")}
 # Heads of the columns of an exported log (audit.service.EXPORT_COLUMNS), in the user's words.
 COLUMN_LABELS = {
     "seq": N_("Entry"),
@@ -75,3 +78,10 @@ def action_label(code: str) -> str:
 def name_label(name: str) -> str:
     """Return the (untranslated) label of a field or detail named in an entry."""
     return DETAIL_LABELS.get(name) or field_label(name)
+
+
+def type_words(fmt: Formatter, code: str | None) -> str:
+    """Return, in the user's language, what an entry's record type names (a record or the log)."""
+    if code in SUBJECT_LABELS:
+        return fmt.gettext(SUBJECT_LABELS[code])
+    return fmt.record_type(code)

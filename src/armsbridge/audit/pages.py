@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, datetime, time
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import Response
 
-from armsbridge.audit.labels import COLUMN_LABELS, action_label, name_label
+from armsbridge.audit.labels import COLUMN_LABELS, action_label, name_label, type_words
 from armsbridge.audit.masking import EntryView
 from armsbridge.audit.service import (
     ACTIONS,
@@ -92,6 +93,7 @@ def audit_page(
             "actions": ACTIONS,
             **LABELS,
             "form": form,
+            "type_words": partial(type_words, formatter(request)),
             "export_url": "/audit/export.csv" + (f"?{urlencode(query)}" if query else ""),
             "can_export": role_allows(user.role, "audit.export"),
             "chain": verify_chain(db) if verify else None,
@@ -127,7 +129,7 @@ def export_page(
         if column == "action" and value:
             return fmt.gettext(action_label(value))
         if column == "record_type" and value:
-            return fmt.record_type(value)
+            return type_words(fmt, value)
         return value
 
     buffer = io.StringIO()
@@ -153,6 +155,7 @@ def _entry_page(request: Request, user: Principal, entry: EntryView) -> Response
         {
             "entry": entry,
             **LABELS,
+            "type_words": partial(type_words, formatter(request)),
             "can_reveal": role_allows(user.role, "audit.reveal"),
             "min_reason": MIN_REASON,
         },

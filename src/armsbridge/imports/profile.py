@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -405,3 +406,10 @@ def parse_profile(data: Any, *, path: Path | None = None) -> Profile:
         raise mapping_error(Profile, exc, label=label, labels={}, error=ProfileError) from None
     profile._path = path
     return profile
+
+
+def extract_descriptions(fileobj: Any, keywords: Any, comment_tags: Any, options: Any) -> Iterator:
+    """Babel extractor: the description of a shipped profile, shown by the import pages."""
+    data = yaml.safe_load(fileobj.read().decode("utf-8")) or {}
+    if isinstance(data, dict) and data.get("description"):
+        yield 0, "N_", str(data["description"]), []
