@@ -21,7 +21,7 @@ def test_base_layer_has_both_countries_neighbours_and_municipalities() -> None:
     for feature in data["features"]:
         for polygon in feature["geometry"]["coordinates"]:
             lon, lat = np.asarray(polygon[0]).T
-            assert 18 < lon.min() and lon.max() < 30 and 34 < lat.min() and lat.max() < 47
+            assert lon.min() > 18 and lon.max() < 30 and lat.min() > 34 and lat.max() < 47
 
 
 def test_a_cell_id_depends_on_the_point_only() -> None:
