@@ -11,9 +11,8 @@ from fastapi.testclient import TestClient
 from armsbridge.audit.models import AuditEntry
 from armsbridge.auth.models import AccessGrant, User
 from armsbridge.db.session import make_sessionmaker, session_scope
-from foreign_records import add_foreign
-
 from armsbridge.records.models import Event
+from foreign_records import add_foreign
 
 from .conftest import add_record, sign_in
 
