@@ -58,7 +58,8 @@
     var ds = el.dataset;
     var labels = { open: ds.open, code: ds.code, reference: ds.reference };
     Object.keys(COLOURS).forEach(function (k) { labels["layer" + k] = ds["layer" + k[0].toUpperCase() + k.slice(1)]; });
-    var shown = 0;
+    var shown = 0, order = { place: 0, crossing: 1, event: 2, seizure: 3 };
+    points.sort(function (a, b) { return (order[a.layer] || 0) - (order[b.layer] || 0); });
     points.forEach(function (p) {
       L.circleMarker([p.lat, p.lon], {
         radius: p.layer === "crossing" ? 7 : 5, color: "#fff", weight: 1,
