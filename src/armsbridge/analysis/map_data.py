@@ -10,6 +10,7 @@ under H2 (it may not leave the node) and is one "export" entry of the audit log.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -135,6 +136,18 @@ def _narrow(stmt: Select, model: Any, flt: MapFilter) -> Select:
     return stmt
 
 
+def _narrow_events(stmt: Select, flt: MapFilter, kinds: Sequence[str]) -> Select:
+    if list(kinds) == ["seizure"]:
+        stmt = stmt.where(Event.kind == "seizure")
+    elif list(kinds) == ["event"]:
+        stmt = stmt.where(Event.kind != "seizure")
+    if flt.date_from:
+        stmt = stmt.where(Event.occurred_on >= flt.date_from)
+    if flt.date_to:
+        stmt = stmt.where(Event.occurred_on <= flt.date_to + "~")  # partial dates sort before
+    return _narrow(stmt, Event, flt)
+
+
 def _event_rows(session: Session, user: Principal, flt: MapFilter, limit: int) -> list[Any]:
     kinds = [layer for layer in ("seizure", "event") if layer in flt.layers]
     if not kinds:
@@ -148,15 +161,7 @@ def _event_rows(session: Session, user: Principal, flt: MapFilter, limit: int) -
         ACTION,
         model=Event,
     ).where(Place.id.in_(places), Place.latitude.is_not(None), Place.longitude.is_not(None))
-    if kinds == ["seizure"]:
-        stmt = stmt.where(Event.kind == "seizure")
-    elif kinds == ["event"]:
-        stmt = stmt.where(Event.kind != "seizure")
-    if flt.date_from:
-        stmt = stmt.where(Event.occurred_on >= flt.date_from)
-    if flt.date_to:
-        stmt = stmt.where(Event.occurred_on <= flt.date_to + "~")  # partial dates sort before
-    stmt = _narrow(stmt, Event, flt).order_by(Event.occurred_on.desc(), Event.id.desc())
+    stmt = _narrow_events(stmt, flt, kinds).order_by(Event.occurred_on.desc(), Event.id.desc())
     return list(session.execute(stmt.limit(limit + 1)))
 
 
@@ -329,13 +334,5 @@ def event_moments(
     if not kinds:
         return []
     stmt = restrict(select(Event.occurred_on, Event.occurred_time), user, ACTION, model=Event)
-    if kinds == ["seizure"]:
-        stmt = stmt.where(Event.kind == "seizure")
-    elif kinds == ["event"]:
-        stmt = stmt.where(Event.kind != "seizure")
-    if flt.date_from:
-        stmt = stmt.where(Event.occurred_on >= flt.date_from)
-    if flt.date_to:
-        stmt = stmt.where(Event.occurred_on <= flt.date_to + "~")
-    stmt = _narrow(stmt, Event, flt).where(Event.occurred_on.is_not(None)).limit(limit)
+    stmt = _narrow_events(stmt, flt, kinds).where(Event.occurred_on.is_not(None)).limit(limit)
     return [(day, time) for day, time in session.execute(stmt)]

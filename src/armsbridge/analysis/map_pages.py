@@ -56,6 +56,20 @@ def _filter(
     ).check()
 
 
+def map_filter(
+    date_from: DateQ = None,
+    date_to: DateQ = None,
+    layer: LayerQ = None,
+    jurisdiction: CodeQ = None,
+    handling_code: CodeQ = None,
+) -> MapFilter:
+    """Return the filter of a map or trend page's query (the dependency of those routes)."""
+    return _filter(date_from, date_to, layer, jurisdiction, handling_code)
+
+
+Filter = Annotated[MapFilter, Depends(map_filter)]
+
+
 def _points_json(data: MapData) -> str:
     rows = [
         {
@@ -80,14 +94,9 @@ def map_page(
     request: Request,
     db: DB,
     user: Reader,
-    date_from: DateQ = None,
-    date_to: DateQ = None,
-    layer: LayerQ = None,
-    jurisdiction: CodeQ = None,
-    handling_code: CodeQ = None,
+    flt: Filter,
 ) -> Response:
     """Seizures, events, crossings and places on the offline base layer, with filters."""
-    flt = _filter(date_from, date_to, layer, jurisdiction, handling_code)
     limit = geography.map_settings().max_points
     data = map_points(db, user=user, flt=flt, limit=limit)
     context = {
@@ -107,14 +116,9 @@ def map_export(
     request: Request,
     db: DB,
     user: Reader,
-    date_from: DateQ = None,
-    date_to: DateQ = None,
-    layer: LayerQ = None,
-    jurisdiction: CodeQ = None,
-    handling_code: CodeQ = None,
+    flt: Filter,
 ) -> Response:
     """The map's records as GeoJSON, marked with their strictest handling code (logged)."""
-    flt = _filter(date_from, date_to, layer, jurisdiction, handling_code)
     limit = geography.map_settings().max_points
     collection = export_geojson(db, user=user, flt=flt, limit=limit)
     code = collection["marking"]["handling_code"] or "H0"
@@ -187,14 +191,9 @@ def trends_page(
     request: Request,
     db: DB,
     user: Reader,
-    date_from: DateQ = None,
-    date_to: DateQ = None,
-    layer: LayerQ = None,
-    jurisdiction: CodeQ = None,
-    handling_code: CodeQ = None,
+    flt: Filter,
 ) -> Response:
     """Monthly counts with rises and falls flagged, and the hour by weekday matrix."""
-    flt = _filter(date_from, date_to, layer, jurisdiction, handling_code)
     report = reports.trend_report(db, user=user, flt=flt)
     chart = {
         "months": [m.month for m in report.months],
