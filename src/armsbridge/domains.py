@@ -153,6 +153,11 @@ DOMAINS: tuple[Domain, ...] = (
         commands=_m("indicators", "commands"),
         menu=(MenuEntry("/indicators", N_("Indicators"), "aggregate.read", 90),),
     ),
+    Domain(
+        "analysis",
+        routers=(_m("analysis", "map_pages"),),
+        menu=(MenuEntry("/analysis/map", N_("Map"), "record.read", 75),),
+    ),
 )
 
 

@@ -98,6 +98,14 @@ GET_ROUTES = {
     "/matches": PART,
     "/matches/clusters/{slug}/{record_id}": PART,
     "/matches/bulk": NONE,
+    # Maps: markers carry each record's handling code and link to the record page (its full
+    # marking); the GeoJSON export leaves out what was received under H2 and carries the
+    # strictest code (tests/web/test_map_pages.py); hot spots and trends show counts only.
+    "/analysis/map": PART,
+    "/analysis/map.geojson": EXPORT,
+    "/analysis/boundaries.geojson": NONE,
+    "/analysis/hotspots": NONE,
+    "/analysis/trends": NONE,
 }
 OTHER_ROUTES = {
     ("POST", "/api/{slug}"): WRITE,

@@ -22,6 +22,7 @@ from babel import Locale
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
+from armsbridge.analysis.map_data import reference_crossings
 from armsbridge.auth import service as auth_service
 from armsbridge.auth.models import User
 from armsbridge.db.session import make_sessionmaker, session_scope
@@ -53,6 +54,12 @@ ERROR_PAGES = ("/no-such-page", "/records/cases/999999")
 # Not data, not catalog strings: the language menu names each language in its own words, the
 # product's name.
 PROPER_NAMES = ["Shqip", "Македонски", "Srpski", "English", "armsbridge"]
+
+
+def _gazetteer_words() -> list[str]:
+    """Labels of the gazetteer's crossing points (names/places.yaml): reference data the node
+    ships, shown on the map as written, like other data."""
+    return [point.label for point in reference_crossings()]
 
 
 def _profile_words() -> list[str]:
@@ -269,6 +276,7 @@ def test_every_page_of_every_role_is_in_the_users_language(node, monkeypatch, qu
             node.settings.node_name,
             *PROPER_NAMES,
             *_profile_words(),
+            *_gazetteer_words(),
             *_locale_words(PSEUDO),
             *_typed(),
         ],
