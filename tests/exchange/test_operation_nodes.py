@@ -109,17 +109,17 @@ def test_a_joint_operation_from_invitation_to_closure(pair) -> None:  # noqa: AN
     def arrived() -> bool:
         with xk.store() as session:
             op = operations.get_operation(session, op_id)
-            tasks = operation_work.items_of(session, op, "task")
-            return bool(tasks) and bool(operation_work.records_of(session, op))
+            tasks = operation_work.items_of(session, op, "task", user=xk_user)
+            return bool(tasks) and bool(operation_work.records_of(session, op, user=xk_user))
 
     started = time.monotonic()
     wait_for(arrived, timeout=60)
     print(f"MK's task and record on XK after {time.monotonic() - started:.2f} s")
     with xk.store() as session:
         op = operations.get_operation(session, op_id)
-        (task,) = operation_work.items_of(session, op, "task")
+        (task,) = operation_work.items_of(session, op, "task", user=xk_user)
         assert (task.item_id, task.side, task.body["assignee"]) == (task_id, "MK", "MK")
-        (shared,) = operation_work.records_of(session, op)
+        (shared,) = operation_work.records_of(session, op, user=xk_user)
         prov = session.scalar(
             select(Provenance).where(
                 Provenance.record_type == "person", Provenance.record_id == shared.record_id
@@ -136,7 +136,7 @@ def test_a_joint_operation_from_invitation_to_closure(pair) -> None:  # noqa: AN
         assert session.scalar(seen) is not None
         hidden = readable("person", xk_other).where(Person.id == shared.record_id)
         assert session.scalar(hidden) is None
-        timeline = [i.body.get("action") for i in operation_work.items_of(session, op, "event")]
+        timeline = [i.body.get("action") for i in operation_work.items_of(session, op, "event", user=xk_user)]
         assert timeline[:1] == ["records shared"] and "accepted" in timeline
         steps = session.scalars(
             select(AuditEntry.details).where(AuditEntry.action == "import")

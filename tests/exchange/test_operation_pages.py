@@ -200,3 +200,39 @@ def test_h2_records_of_the_operation_show_to_members_of_its_case(
     ).all()
     assert any((e.details or {}).get("operation") == terms["op_id"] for e in consulted)
     assert any(e.why == "joint operation JIO-H2-PAGE" for e in consulted)
+
+
+def test_the_work_of_an_operation_in_a_restricted_case_is_its_members_only(
+    client, session, token, node_keys
+) -> None:  # noqa: ANN001
+    peer = _node(session, node_keys)
+    analyst = token("analyst")
+    case = create_record(
+        session,
+        record_type="case",
+        data={"reference": "XK-RESTRICTED-OP", "kind": "trafficking"},
+        user=as_actor("setup"),
+    )
+    terms = {
+        "op_id": "0f6c2d1e-0000-4000-8000-000000000003",
+        "code": "JIO-RESTRICTED",
+        "title": "t",
+        "purpose": "p",
+        "handling_code": "H1",
+        "initiator": "MK",
+        "partner": "XK",
+    }
+    _from_mk(session, peer, operations.INVITE, {"operation": terms, "event": _mk_event("invited")})
+    url = f"/operations/{terms['op_id']}"
+    client.post(f"{url}/accept", headers=analyst, data={"case_id": str(case.id)})
+    client.post(f"{url}/notes", headers=analyst, data={"text": "informant meets at the pump"})
+    assert "informant meets at the pump" in client.get(url, headers=analyst).text
+    case.restricted = True
+    session.flush()
+    html = client.get(url, headers=analyst).text
+    assert "informant meets at the pump" not in html and 'id="work-hidden"' in html
+    refused = client.post(f"{url}/notes", headers=analyst, data={"text": "more"})
+    assert refused.status_code == 403 and "members of its case" in refused.text
+    add_case_member(session, case_id=case.id, username="analyst_xk", actor="admin")
+    html = client.get(url, headers=analyst).text
+    assert "informant meets at the pump" in html and 'id="work-hidden"' not in html

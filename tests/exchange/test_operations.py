@@ -124,7 +124,7 @@ def test_invite_waits_for_the_answer_then_reports_once_accepted(session, xk) -> 
     assert row.agencies == ["Kosovo Police", "MoI North Macedonia"]
     with pytest.raises(HandlerRefused, match="active"):
         _from_mk(session, xk, operations.ACCEPT, accept)  # answered already
-    timeline = [i.body["action"] for i in operation_work.items_of(session, op, "event")]
+    timeline = [i.body["action"] for i in operation_work.items_of(session, op, "event", user=ANALYST)]
     assert timeline == ["accepted", "invited"]  # newest first
     steps = session.scalars(
         select(AuditEntry.details).where(AuditEntry.action.in_(("create", "import")))
@@ -219,7 +219,7 @@ def test_an_item_sent_again_replaces_it(session, xk) -> None:  # noqa: ANN001
     forged = {**operations.item_dict(mine), "side": "MK", "version": 5}
     with pytest.raises(HandlerRefused):
         _from_mk(session, xk, operations.ITEM, {"op_id": op.op_id, "item": forged})
-    assert len(operation_work.items_of(session, op, "task")) == 1
+    assert len(operation_work.items_of(session, op, "task", user=ANALYST)) == 1
 
 
 def test_a_closed_part_refuses_contributions_on_both_sides(session, xk) -> None:  # noqa: ANN001
@@ -280,7 +280,7 @@ def test_records_received_join_the_operation_and_its_case(session, xk) -> None: 
     share = {"id": str(uuid.uuid4()), "operation": op.op_id, "handling_code": "H2"}
     stored = sharing.Stored(share=share, provider="MK", records=[("person", person.id, True)])
     operation_receive._records_received(session, stored)
-    (tied,) = operation_work.records_of(session, op)
+    (tied,) = operation_work.records_of(session, op, user=ANALYST)
     assert (tied.record_type, tied.record_id, tied.side) == ("person", person.id, "MK")
     link = session.scalar(select(Link).where(Link.to_type == "person", Link.to_id == person.id))
     assert (link.from_type, link.from_id, link.jurisdiction) == ("case", op.case_id, "XK")

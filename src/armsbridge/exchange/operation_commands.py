@@ -33,7 +33,7 @@ def list_command(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """List the joint operations of this node with their state."""
-    with acting_as(username, READ) as (session, _user):
+    with acting_as(username, READ) as (session, user):
         rows = [
             {**ops.as_dict(o), "state": o.state, "case_id": o.case_id}
             for o in ops.list_operations(session)
@@ -56,17 +56,17 @@ def show_command(
     username: str | None = USER_OPTION,
 ) -> None:
     """Print one operation as JSON: its terms, state, tasks, notes, timeline, records."""
-    with acting_as(username, READ) as (session, _user):
+    with acting_as(username, READ) as (session, user):
         op = ops.get_operation(session, op_id)
         out = {
             **ops.as_dict(op),
             "state": op.state,
             "case_id": op.case_id,
             "closures": op.closures,
-            "timeline": [ops.item_dict(i) for i in work.items_of(session, op)],
+            "timeline": [ops.item_dict(i) for i in work.items_of(session, op, user=user)],
             "records": [
                 {"type": r.record_type, "id": r.record_id, "side": r.side}
-                for r in work.records_of(session, op)
+                for r in work.records_of(session, op, user=user)
             ],
         }
     typer.echo(json.dumps(out, indent=2, default=str))

@@ -125,7 +125,7 @@ def invite_page(
 
 def _shared(db: DB, user: Principal, op: LiveOperation) -> list[dict[str, Any]]:
     """The operation's records as the user may see them, with their markings (consult logged)."""
-    rows = work.records_of(db, op)
+    rows = work.records_of(db, op, user=user)
     out: list[dict[str, Any]] = []
     by_type: dict[str, list[int]] = {}
     for row in rows:
@@ -184,9 +184,10 @@ def operation_page(request: Request, db: DB, user: Reader, op_id: str) -> Respon
             "case": case,
             "can_contribute": can_contribute,
             "can_answer": op.state == "invited" and op.partner == me,
-            "timeline": work.items_of(db, op),
-            "tasks": work.items_of(db, op, "task"),
-            "notes": work.items_of(db, op, "note"),
+            "timeline": work.items_of(db, op, user=user),
+            "tasks": work.items_of(db, op, "task", user=user),
+            "notes": work.items_of(db, op, "note", user=user),
+            "work_hidden": not work.may_see_work(db, op, user=user),
             "shared": _shared(db, user, op),
             "cases": _cases(db, user),
             "state_labels": STATE_LABELS,

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from armsbridge.auth.principal import Principal
-from armsbridge.errors import NotFound, UserError
+from armsbridge.errors import NotFound, PermissionDenied, UserError
 from armsbridge.exchange import sharing
 from armsbridge.exchange.models import Peer
 from armsbridge.exchange.operation_models import LiveOperation, OperationItem, OperationRecord
@@ -32,11 +32,32 @@ from armsbridge.exchange.operations import (
     required_text,
 )
 from armsbridge.exchange.service import enqueue, require_node
-from armsbridge.records.models import RECORD_MODELS
+from armsbridge.i18n_marker import N_
+from armsbridge.records.models import RECORD_MODELS, Case
+from armsbridge.records.reading import readable
+
+WORK_HIDDEN = N_(
+    "the work of this operation is seen by the members of its case only: ask the case's "
+    "owner to add you"
+)
 
 
-def _open_here(session: Session, op_id: str) -> tuple[LiveOperation, str]:
+def may_see_work(session: Session, op: LiveOperation, *, user: Principal) -> bool:
+    """True when `user` may read the operation's work (timeline, tasks, notes, records).
+
+    The work is read like this node's case of the operation: when that case is restricted, only
+    its members see it (an operation not yet accepted has no case: operation readers see it).
+    """
+    if op.case_id is None:
+        return True
+    case = readable("case", user).with_only_columns(Case.id).where(Case.id == op.case_id)
+    return session.scalar(case) is not None
+
+
+def _open_here(session: Session, op_id: str, user: Principal) -> tuple[LiveOperation, str]:
     op = get_operation(session, op_id)
+    if not may_see_work(session, op, user=user):
+        raise PermissionDenied(WORK_HIDDEN)
     me = require_node(session).jurisdiction
     check_open_for(op, me)
     return op, me
@@ -62,7 +83,7 @@ def add_task(
 ) -> OperationItem:
     """Add a task (title, the service that does it, due date) and send it to the other side."""
     moment = now or datetime.now(UTC)
-    op, me = _open_here(session, op_id)
+    op, me = _open_here(session, op_id, user)
     assignee = (assignee or "").strip().upper()
     if assignee not in (op.initiator, op.partner):
         raise UserError(f"assign the task to {op.initiator} or {op.partner}")
@@ -99,7 +120,7 @@ def set_task_done(
 ) -> OperationItem:
     """Mark a task done (or not): the task is sent again and replaces the other side's copy."""
     moment = now or datetime.now(UTC)
-    op, me = _open_here(session, op_id)
+    op, me = _open_here(session, op_id, user)
     task = session.scalar(
         select(OperationItem).where(
             OperationItem.operation_id == op.id,
@@ -127,7 +148,7 @@ def add_note(
 ) -> OperationItem:
     """Add a note to the operation and send it to the other side."""
     moment = now or datetime.now(UTC)
-    op, me = _open_here(session, op_id)
+    op, me = _open_here(session, op_id, user)
     data = {
         "item_id": str(uuid.uuid4()),
         "kind": "note",
@@ -159,7 +180,7 @@ def share(
     operation and its list of shared records, and a timeline entry goes to both sides.
     """
     moment = now or datetime.now(UTC)
-    op, me = _open_here(session, op_id)
+    op, me = _open_here(session, op_id, user)
     peer = session.get(Peer, op.peer_id)
     if peer is None or peer.removed_at is not None:
         raise UserError(f"the peer of operation {op.code} was removed: nothing can be sent to it")
@@ -224,8 +245,11 @@ def remember(
     return row
 
 
-def records_of(session: Session, op: LiveOperation) -> list[OperationRecord]:
-    """Return the records shared in the operation (both ways), newest first."""
+def records_of(session: Session, op: LiveOperation, *, user: Principal) -> list[OperationRecord]:
+    """Return the records shared in the operation (both ways) that `user` may see, newest first
+    (none when the operation's case is restricted and `user` is not one of its members)."""
+    if not may_see_work(session, op, user=user):
+        return []
     stmt = (
         select(OperationRecord)
         .where(OperationRecord.operation_id == op.id)
@@ -234,8 +258,13 @@ def records_of(session: Session, op: LiveOperation) -> list[OperationRecord]:
     return list(session.scalars(stmt))
 
 
-def items_of(session: Session, op: LiveOperation, kind: str | None = None) -> list[OperationItem]:
-    """Return the operation's items (of one kind, or all: the timeline), newest first."""
+def items_of(
+    session: Session, op: LiveOperation, kind: str | None = None, *, user: Principal
+) -> list[OperationItem]:
+    """Return the operation's items `user` may see (of one kind, or all: the timeline), newest
+    first; none when the operation's case is restricted and `user` is not one of its members."""
+    if not may_see_work(session, op, user=user):
+        return []
     stmt = select(OperationItem).where(OperationItem.operation_id == op.id)
     if kind:
         stmt = stmt.where(OperationItem.kind == kind)
