@@ -136,7 +136,8 @@ def test_a_joint_operation_from_invitation_to_closure(pair) -> None:  # noqa: AN
         assert session.scalar(seen) is not None
         hidden = readable("person", xk_other).where(Person.id == shared.record_id)
         assert session.scalar(hidden) is None
-        timeline = [i.body.get("action") for i in operation_work.items_of(session, op, "event", user=xk_user)]
+        events = operation_work.items_of(session, op, "event", user=xk_user)
+        timeline = [i.body.get("action") for i in events]
         assert timeline[:1] == ["records shared"] and "accepted" in timeline
         steps = session.scalars(
             select(AuditEntry.details).where(AuditEntry.action == "import")

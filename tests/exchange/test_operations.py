@@ -124,7 +124,8 @@ def test_invite_waits_for_the_answer_then_reports_once_accepted(session, xk) -> 
     assert row.agencies == ["Kosovo Police", "MoI North Macedonia"]
     with pytest.raises(HandlerRefused, match="active"):
         _from_mk(session, xk, operations.ACCEPT, accept)  # answered already
-    timeline = [i.body["action"] for i in operation_work.items_of(session, op, "event", user=ANALYST)]
+    events = operation_work.items_of(session, op, "event", user=ANALYST)
+    timeline = [i.body["action"] for i in events]
     assert timeline == ["accepted", "invited"]  # newest first
     steps = session.scalars(
         select(AuditEntry.details).where(AuditEntry.action.in_(("create", "import")))
