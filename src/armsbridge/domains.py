@@ -134,6 +134,7 @@ DOMAINS: tuple[Domain, ...] = (
         ),
         commands=_m("exchange", "commands"),
         models=_m("exchange", "models"),
+        listeners=_m("exchange", "listeners"),
         menu=(
             MenuEntry("/exchange", N_("Exchange"), "exchange.status", 105),
             MenuEntry("/exchange/hit", N_("Ask the other service"), "exchange.hit", 106),

@@ -16,11 +16,12 @@ from sqlalchemy import select
 from armsbridge.audit.models import AuditEntry
 from armsbridge.auth.principal import Principal, node_principal
 from armsbridge.exchange import sharing
+from armsbridge.exchange.models import Disclosure
 from armsbridge.exchange.service import get_peer
 from armsbridge.records import handling
 from armsbridge.records.models import Link, Person, Phone, Provenance
 from armsbridge.records.reading import readable
-from armsbridge.records.service import create_record, update_record
+from armsbridge.records.service import create_record, delete_record, update_record
 from exchange_nodes import wait_for
 
 pytestmark = pytest.mark.xdist_group("exchange-nodes")
@@ -186,3 +187,44 @@ def test_received_records_are_matched_with_the_receivers_own(pair) -> None:  # n
         return bool(rows) and rows[0] == (1, "review")
 
     wait_for(suggested, timeout=90)
+
+
+def test_an_erased_record_is_erased_from_the_peers_copy(pair) -> None:  # noqa: ANN001
+    xk, mk = pair
+    family = "Hoxha-" + uuid.uuid4().hex[:6]
+    person_id, _ = _seed_xk(xk, family)
+    message_id = _share(xk, [sharing.Item("person", person_id)])
+    wait_for(lambda: len(_foreign(mk, "person", message_id)) == 1, timeout=60)
+    (copy,) = _foreign(mk, "person", message_id)
+    with xk.store() as session:
+        delete_record(
+            session,
+            record_type="person",
+            record_id=person_id,
+            user=node_principal("XK", purpose="test"),
+            why="the data subject's request was granted",
+        )
+    with xk.store() as session:
+        assert session.scalars(
+            select(Disclosure).where(
+                Disclosure.record_type == "person", Disclosure.record_id == person_id
+            )
+        ).all() == []  # forgotten: an id used again is never sent as an update of it
+        told = session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "erase", AuditEntry.recipient == "MK")
+        ).all()
+        assert any(e.details["records"][0]["ref"] == copy.remote_ref for e in told)
+
+    def gone() -> bool:
+        with mk.store() as session:
+            return session.get(Person, copy.record_id) is None
+
+    wait_for(gone, timeout=60)
+    assert _foreign(mk, "person", message_id) == []
+    with mk.store() as session:
+        logged = session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.action == "erase", AuditEntry.record_id == copy.record_id
+            )
+        ).all()
+        assert logged and "erased by its provider XK" in (logged[-1].why or "")

@@ -8,7 +8,7 @@ validates against the schema, sets the derived columns, and writes one audit ent
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -246,6 +246,20 @@ def delete_record(
     _audit(session, user, "erase", record_type, record, before=before, why=why)
     session.delete(record)
     session.flush()
+    for hook in _ERASE_HOOKS:
+        hook(session, record_type, record_id)
+
+
+# What other domains do when a record is erased, in the same transaction (added at start-up
+# by their listeners module): the exchange tells the peers that hold a copy (exchange.erasure).
+EraseHook = Callable[[Session, str, int], None]
+_ERASE_HOOKS: list[EraseHook] = []
+
+
+def on_erase(hook: EraseHook) -> None:
+    """Call `hook(session, record_type, record_id)` after every erasure (added once)."""
+    if hook not in _ERASE_HOOKS:
+        _ERASE_HOOKS.append(hook)
 
 
 def upsert_record(
