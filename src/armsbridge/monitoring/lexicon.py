@@ -44,32 +44,54 @@ def _part_matches(part: str, word: str) -> bool:
     return word.startswith(part) and len(word) - len(part) <= MAX_SUFFIX
 
 
-def find_terms(folded: Folded, groups: dict[str, list[str]]) -> list[Hit]:
+def _bucket(part: str) -> str:
+    bare = part.lstrip("=")
+    return bare if len(bare) < 3 else bare[:3]
+
+
+@lru_cache(maxsize=8)
+def _compiled(groups: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, list]:
+    """Index the terms by the first three letters of their first word."""
+    index: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
+    for group, terms in groups:
+        for term in terms:
+            parts = tuple(term.split())
+            index.setdefault(_bucket(parts[0]), []).append((group, term, parts))
+    return index
+
+
+def find_terms(folded: Folded, groups: tuple[tuple[str, tuple[str, ...]], ...]) -> list[Hit]:
     """Return the hits of each group's terms, longest first, a word used by one hit only."""
     words = folded.words()
-    terms = sorted(
-        ((g, t, t.split()) for g, ts in groups.items() for t in ts),
-        key=lambda item: -len(item[2]),
-    )
+    index = _compiled(groups)
+    candidates = []
+    for i, (word, _, _) in enumerate(words):
+        options = index.get(word[:3], []) + (index.get(word, []) if len(word) < 3 else [])
+        for group, term, parts in options:
+            n = len(parts)
+            if i + n <= len(words) and all(
+                _part_matches(p, words[i + k][0]) for k, p in enumerate(parts)
+            ):
+                candidates.append((-n, i, group, term))
     used: set[int] = set()
     hits: list[Hit] = []
-    for group, term, parts in terms:
-        n = len(parts)
-        for i in range(len(words) - n + 1):
-            span = range(i, i + n)
-            if any(j in used for j in span):
-                continue
-            if all(_part_matches(p, words[i + k][0]) for k, p in enumerate(parts)):
-                used.update(span)
-                hits.append(Hit(group, term, i, i + n - 1, words[i][1], words[i + n - 1][2]))
+    for neg, i, group, term in sorted(candidates):
+        span = range(i, i - neg)
+        if any(j in used for j in span):
+            continue
+        used.update(span)
+        last = i - neg - 1
+        hits.append(Hit(group, term, i, last, words[i][1], words[last][2]))
     return sorted(hits, key=lambda h: h.first)
 
 
-def kind_terms() -> dict[str, list[str]]:
-    """Return {weapon kind: terms}."""
-    return {kind: list(entry["terms"]) for kind, entry in lexicon()["kinds"].items()}
+@lru_cache(maxsize=1)
+def kind_terms() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Return ((weapon kind, terms), ...)."""
+    return tuple((kind, tuple(e["terms"])) for kind, e in lexicon()["kinds"].items())
 
 
-def cue_terms() -> dict[str, list[str]]:
-    """Return {cue group (offer, wanted, illicit, other): terms}."""
-    return {group: list(entry["terms"]) for group, entry in lexicon()["cues"].items()}
+@lru_cache(maxsize=1)
+def cue_terms() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Return ((cue group: offer, wanted, illicit, other), terms), ...)."""
+    return tuple((group, tuple(e["terms"])) for group, e in lexicon()["cues"].items())

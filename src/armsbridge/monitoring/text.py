@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from armsbridge.firearms.reference import to_latin
 
-_SPECIAL = {"đ": "dj", "Đ": "dj", "ß": "ss", "ł": "l", "×": "x", "х": "x"}
+_SPECIAL = {"đ": "dj", "Đ": "dj", "ß": "ss", "ł": "l", "×": "x"}
 _WORD = re.compile(r"[a-z0-9]+")
 
 
