@@ -85,8 +85,12 @@ def evaluate(rows: list[dict[str, Any]], baseline: Any) -> dict[str, Any]:
             counts[field]["fn"] += len(want - got)
         if not ours_ok or label != row["label"]:
             failures.append(
-                {"id": row["id"], "text": row["text"], "language": [row["language"],
-                 guess.language], "label": [row["label"], label]}
+                {
+                    "id": row["id"],
+                    "text": row["text"],
+                    "language": [row["language"], guess.language],
+                    "label": [row["label"], label],
+                }
             )
     table = {}
     for name, g in sorted(groups.items()):
@@ -121,7 +125,8 @@ def _ratio(a: float | None, b: float | None) -> str:
 def show(title: str, figures: dict[str, Any]) -> None:
     """Print the figures of one set as tables."""
     print(f"\n## {title}")
-    head = f"{'group':10} {'n':>4} | {'lang':>5} {'stock':>5} {'ratio':>6} | {'<60':>5} {'stock':>5}"
+    head = f"{'group':10} {'n':>4} | {'lang':>5} {'stock':>5} {'ratio':>6} | "
+    head += f"{'<60':>5} {'stock':>5}"
     print(head + f" | {'F1':>5} {'tfidf':>5} {'ratio':>6}")
     for name, g in figures["groups"].items():
         print(
@@ -153,8 +158,10 @@ def main() -> None:
     if unseen_file.exists():
         unseen = [json.loads(line) for line in unseen_file.read_text("utf-8").splitlines() if line]
         results["unseen"] = evaluate(unseen, baseline)
-        show(f"unseen set ({len(unseen)} posts, written after the models were fixed)",
-             results["unseen"])
+        show(
+            f"unseen set ({len(unseen)} posts, written after the models were fixed)",
+            results["unseen"],
+        )
     started = time.perf_counter()
     for row in held_out:
         identify(row["text"])

@@ -101,12 +101,12 @@ def triage(
     try:
         lines = _lines(handle)
         for out in triage_lines(lines, explain=explain):
+            typer.echo(json.dumps(out, ensure_ascii=False))
             if "error" in out:
                 bad += 1
                 typer.echo(f"error: {out['error']}", err=True)
                 if strict:
                     raise typer.Exit(2)
-            typer.echo(json.dumps(out, ensure_ascii=False))
     except UnicodeDecodeError as exc:
         typer.echo(f"error: {file}: not UTF-8 text (byte {exc.start})", err=True)
         raise typer.Exit(2) from exc
