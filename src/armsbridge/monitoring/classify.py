@@ -8,8 +8,8 @@ ammunition or an explosive (1 - P(other)); the label is "other" below 0.5, else 
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -23,7 +23,6 @@ from armsbridge.monitoring.text import fold
 from armsbridge.monitoring.weapons import find_weapons
 
 CUES = ("offer", "wanted", "illicit", "other")
-_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -114,16 +113,10 @@ class TriageClassifier:
         return words
 
 
-_model: TriageClassifier | None = None
-
-
+@lru_cache(maxsize=1)
 def get_classifier() -> TriageClassifier:
-    """Return the shipped classifier, trained on first use."""
-    global _model
-    with _LOCK:
-        if _model is None:
-            _model = TriageClassifier()
-        return _model
+    """Return the shipped classifier, trained on first use and kept for the process."""
+    return TriageClassifier()
 
 
 def classify(text: str) -> Classification:

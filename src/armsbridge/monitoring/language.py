@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,7 +29,6 @@ from armsbridge.monitoring.text import fold_text
 
 MARKERS_FILE = Path(__file__).parent / "data" / "languages.yaml"
 CYRILLIC_LANGUAGES = ("mk", "sr")
-_LOCK = threading.Lock()
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 # Marker groups counted for several languages, and place names counted for their country.
 _TARGETS = {
@@ -129,15 +127,9 @@ class _Model:
         return {c: math.log(max(p, 1e-9)) for c, p in zip(self.classes, proba, strict=True)}
 
 
-_model: _Model | None = None
-
-
+@lru_cache(maxsize=1)
 def _get_model() -> _Model:
-    global _model
-    with _LOCK:
-        if _model is None:
-            _model = _Model()
-        return _model
+    return _Model()
 
 
 def identify(text: str) -> LanguageGuess:
