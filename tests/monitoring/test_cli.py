@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from armsbridge.cli import app
+from armsbridge.monitoring.commands import BadLine, parse_line
 from armsbridge.monitoring.extract import MAX_TEXT
 from armsbridge.monitoring.triage import triage_text
 
@@ -91,3 +93,10 @@ def test_triage_text_keeps_the_item4_keys_exact() -> None:
     assert result["extractions"]["calibres"] == ["9x19"]
     assert result["extractions"]["phones"] == ["+381641234567"]
     assert (result["language"], result["script"]) == ("sr", "Cyrl")
+
+
+def test_lines_that_are_not_objects_or_too_deep_are_named() -> None:
+    with pytest.raises(BadLine, match="line 9: JSON nested too deeply"):
+        parse_line(9, "[" * 100_000)
+    with pytest.raises(BadLine, match=r'line 2: expected an object \{"id", "text"\}, got a list'):
+        parse_line(2, "[1, 2]")

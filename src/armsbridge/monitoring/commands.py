@@ -37,6 +37,8 @@ def parse_line(number: int, raw: str) -> tuple[Any, str]:
         obj = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise BadLine(f"line {number}: not JSON ({exc.msg} at column {exc.colno})") from exc
+    except RecursionError as exc:
+        raise BadLine(f"line {number}: JSON nested too deeply") from exc
     if not isinstance(obj, dict):
         raise BadLine(f'line {number}: expected an object {{"id", "text"}}, got {_kind(obj)}')
     if "text" not in obj:
