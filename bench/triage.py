@@ -96,6 +96,7 @@ def evaluate(rows: list[dict[str, Any]], baseline: Any) -> dict[str, Any]:
     for name, g in sorted(groups.items()):
         table[name] = {
             "n": len(g["lang"]),
+            "n_short": len(g["lang_short"]),
             "language_accuracy": _mean(g["lang"]),
             "language_accuracy_stock": _mean(g["stock"]),
             "language_accuracy_short": _mean(g["lang_short"]),
