@@ -148,6 +148,7 @@ DOMAINS: tuple[Domain, ...] = (
         menu=(MenuEntry("/check", N_("Border check"), "search", 15),),
     ),
     Domain("notifications", routers=(_m("notifications", "pages"),)),
+    Domain("monitoring", commands=_m("monitoring", "commands")),
     Domain(
         "indicators",
         routers=(_m("indicators", "api"), _m("indicators", "pages")),
