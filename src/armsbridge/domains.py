@@ -148,6 +148,13 @@ DOMAINS: tuple[Domain, ...] = (
     ),
     Domain("notifications", routers=(_m("notifications", "pages"),)),
     Domain(
+        "monitoring",
+        routers=(_m("monitoring", "pages"),),
+        commands=_m("monitoring", "commands"),
+        models=_m("monitoring", "models"),
+        menu=(MenuEntry("/captures", N_("Online evidence"), "capture.read", 80),),
+    ),
+    Domain(
         "indicators",
         routers=(_m("indicators", "api"), _m("indicators", "pages")),
         commands=_m("indicators", "commands"),
