@@ -228,7 +228,10 @@ def _check_record(content: bytes, report: Report, where: str) -> None:
     if len(block) != length:
         report.add(where, "block shorter than its Content-Length", str(length), str(len(block)))
     rid = headers.get("warc-record-id", "")
-    where = where if rid in where else f"{where} {rid}"
+    if rid not in where:  # not known to the store: named by its own headers
+        uri = headers.get("warc-target-uri", "")
+        kind = headers.get("warc-type", "?")
+        where = f"{where.split(' record ')[0]} record {kind}{' ' + uri if uri else ''} ({rid})"
     _compare(report, where, "WARC-Block-Digest", headers.get("warc-block-digest"), block)
     if "warc-payload-digest" in headers:
         payload = block  # a resource or metadata record's payload is its block
