@@ -17,6 +17,8 @@ import pytest
 PAGE = """<!doctype html><html><head><title>Shitet pistoleta</title></head><body>
 <h1 id="ad">loading</h1><script src="app.js"></script></body></html>"""
 SCRIPT = 'document.getElementById("ad").textContent = "Zoraki 914 shitet 150 euro, 044 123 456";'
+# pproxy installs uvloop when it can, whose loop policy it then cannot use: run it without.
+_PPROXY = "import sys; sys.modules['uvloop'] = None; from pproxy.server import main; main()"
 JS_TEXT = "Zoraki 914 shitet 150 euro, 044 123 456"
 
 
@@ -38,7 +40,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("site")
     (root / "index.html").write_text(PAGE, encoding="utf-8")
     (root / "app.js").write_text(SCRIPT, encoding="utf-8")
-    (root / "big.html").write_text("<p>" + "x" * 200_000 + "</p>", encoding="utf-8")
+    (root / "big.html").write_text("<p>" + "word " * 40_000 + "</p>", encoding="utf-8")
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(root)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -53,7 +55,7 @@ def socks_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     log = tmp_path_factory.mktemp("proxy") / "pproxy.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "pproxy", "-l", f"socks5://127.0.0.1:{port}", "-v"],
+            [sys.executable, "-c", _PPROXY, "-l", f"socks5://127.0.0.1:{port}", "-v"],
             stdout=out,
             stderr=subprocess.STDOUT,
         )

@@ -126,9 +126,7 @@ def test_verify_command_names_what_changed_and_exits_non_zero(session, node_keys
     _user, _row, data = _stored(session, node_keys)
     good, bad = tmp_path / "good.wacz", tmp_path / "bad.wacz"
     good.write_bytes(data)
-    bad.write_bytes(
-        _rezip(data, lambda n, c: c + b"\n" if n == "indexes/index.cdxj" else c)
-    )
+    bad.write_bytes(_rezip(data, lambda n, c: c + b"\n" if n == "indexes/index.cdxj" else c))
     runner = CliRunner()
     ok = runner.invoke(cli_app, ["evidence", "verify", str(good)])
     assert ok.exit_code == 0, ok.output

@@ -134,7 +134,10 @@ def _mhtml(name: str, data: bytes) -> FileEvidence:
         raise _refuse(name, "a web archive (MHTML, multipart/related)", "the file is not MHTML")
     for part in message.walk():
         if part.get_content_type() == "text/html":
-            title, text = html_text(str(part.get_content()))
+            raw = part.get_payload(decode=True)
+            charset = part.get_content_charset() or "utf-8"
+            markup = raw.decode(charset, "replace") if isinstance(raw, bytes) else str(raw)
+            title, text = html_text(markup)
             return FileEvidence("mhtml", "multipart/related", title or name, text)
     raise _refuse(name, "an MHTML file with an HTML page", "the file holds no HTML page")
 

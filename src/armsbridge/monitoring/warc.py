@@ -118,12 +118,11 @@ class WarcBuilder:
             http_headers=http,
             warc_headers_dict=headers,
         )
-        path = _request_target(url)
+        sent = [(k, v) for k, v in request_headers if not k.startswith(":")]
+        if not any(k.lower() == "host" for k, _v in sent):
+            sent.insert(0, ("Host", urlsplit(url).netloc))
         req_http = StatusAndHeaders(
-            f"{method} {path}",
-            [(k, v) for k, v in request_headers if not k.startswith(":")],
-            protocol="HTTP/1.1",
-            is_http_request=True,
+            f"{method} {_request_target(url)} HTTP/1.1", sent, protocol="", is_http_request=True
         )
         payload = request_body or b""
         request = self.writer.create_warc_record(
