@@ -16,13 +16,17 @@ from principals import as_actor
 from .helpers import PNG, account, page_capture
 
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01" + b"\x00" * 32 + b"\xff\xd9"
-HTML = "<html><head><title>Shes kallash</title><script>var x=1;</script></head><body><p>Kallash 7.62x39, 600 €</p></body></html>"
+HTML = (
+    "<html><head><title>Shes kallash</title><script>var x=1;</script></head>"
+    "<body><p>Kallash 7.62x39, 600 €</p></body></html>"
+)
 MHTML = (
     "From: <Saved by Blink>\r\nSubject: Ad\r\nMIME-Version: 1.0\r\n"
     'Content-Type: multipart/related; type="text/html"; boundary="----B"\r\n\r\n'
     "------B\r\nContent-Type: text/html\r\nContent-Transfer-Encoding: quoted-printable\r\n"
     "Content-Location: http://ads.example.test/1\r\n\r\n"
-    "<html><head><title>Продавам ТТ</title></head><body>Продавам ТТ пиштол, 070 123 456</body></html>\r\n"
+    "<html><head><title>Продавам ТТ</title></head>"
+    "<body>Продавам ТТ пиштол, 070 123 456</body></html>\r\n"
     "------B--\r\n"
 )
 TELEGRAM = {
