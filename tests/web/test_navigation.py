@@ -36,6 +36,7 @@ EXPECTED = {
         "Import",
         "Matches",
         "Joint operations",
+        "Online evidence",
         "Indicators",
         "Capacity",
         "Exchange",
