@@ -32,6 +32,14 @@ CUSTODY_LABELS = {
     "downloaded": N_("downloaded"),
     "transferred": N_("transferred"),
 }
+# What the capture form's problems expect (monitoring.capture, .service), for the catalogs.
+EXPECTED = (
+    N_("an http:// or https:// address"),
+    N_("http://host:port, https://host:port or socks5://host:port"),
+    N_("a page the node can reach"),
+    N_("the id of a case you may read"),
+    N_("H0, H1, H2 or H3"),
+)
 KIND_LABELS = {
     "web": N_("web page"),
     "html": N_("saved page (HTML)"),
