@@ -22,7 +22,8 @@ PNG = (
 )
 
 
-def _import(node, username: str = "analyst", name: str = "ad.png", data: bytes = PNG) -> int:
+def seed_capture(node, username: str = "analyst", name: str = "ad.png", data: bytes = PNG) -> int:
+    """Import an image as `username`; return the capture's id."""
     with session_scope(make_sessionmaker(node.app.state.engine)) as s:
         user = principal_of(s.scalar(select(User).where(User.username == username)), via="cli")
         row = service.store_file(
@@ -38,7 +39,7 @@ def _import(node, username: str = "analyst", name: str = "ad.png", data: bytes =
 
 
 def test_the_capture_page_verifies_and_lists_its_custody(node, analyst) -> None:
-    capture_id = _import(node)
+    capture_id = seed_capture(node)
     listing = analyst.get("/captures")
     assert listing.status_code == 200
     assert 'id="capture-form"' in listing.text and f'href="/captures/{capture_id}"' in listing.text
@@ -60,7 +61,7 @@ def test_the_capture_page_verifies_and_lists_its_custody(node, analyst) -> None:
 
 
 def test_an_altered_capture_shows_what_changed(node, analyst) -> None:
-    capture_id = _import(node)
+    capture_id = seed_capture(node)
     with session_scope(make_sessionmaker(node.app.state.engine)) as s:
         path = node.settings.var_dir / s.get(service.Capture, capture_id).path
     data = bytearray(path.read_bytes())
@@ -75,7 +76,7 @@ def test_an_altered_capture_shows_what_changed(node, analyst) -> None:
 
 @pytest.mark.parametrize("username", ["border", "officer"])
 def test_roles_without_captures_are_refused(node, username) -> None:
-    capture_id = _import(node)
+    capture_id = seed_capture(node)
     with TestClient(node.app) as client:
         sign_in(client, username)
         assert client.get("/captures").status_code == 403
@@ -84,7 +85,7 @@ def test_roles_without_captures_are_refused(node, username) -> None:
 
 
 def test_another_jurisdiction_does_not_see_the_capture(node) -> None:
-    capture_id = _import(node)
+    capture_id = seed_capture(node)
     with TestClient(node.app) as client:
         sign_in(client, "mk_analyst")
         assert f'href="/captures/{capture_id}"' not in client.get("/captures").text

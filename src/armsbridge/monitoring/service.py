@@ -104,7 +104,7 @@ def _store(
         path=relative,
         public_key=built.public_key,
         records=built.records,
-        details=details,
+        details={**details, "key_fingerprint": evidence.fingerprint(built.public_key)},
     )
     session.add(row)
     session.flush()
