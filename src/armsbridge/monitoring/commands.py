@@ -10,7 +10,6 @@ from rich.console import Console
 from armsbridge.auth.commands import USER_OPTION
 from armsbridge.auth.principal import acting_as
 from armsbridge.errors import UserError
-from armsbridge.monitoring import capture as browser
 from armsbridge.monitoring import files as readers
 from armsbridge.monitoring import service
 from armsbridge.monitoring.models import Capture
@@ -51,23 +50,18 @@ def capture(
     """Capture a web page with the system Chromium and keep it as signed WACZ evidence."""
     settings = get_settings()
     with acting_as(username, "capture.create") as (session, user):
-        service.check_target(session, user=user, handling_code=handling_code, case_id=case)
-        page = browser.capture_page(
-            url,
-            proxy=proxy if proxy is not None else settings.capture_proxy,
-            timeout_seconds=settings.capture_timeout_seconds,
-            max_bytes=settings.capture_max_bytes,
-            chromium=settings.capture_chromium,
-        )
-        row = service.store_page(
+        row = service.capture_url(
             session,
             settings=settings,
             user=user,
-            page=page,
+            url=url,
+            proxy=proxy,
             handling_code=handling_code,
             case_id=case,
         )
-        console.print(f"{len(page.exchanges)} responses captured from {page.final_url}")
+        console.print(
+            f"{row.details['responses']} responses captured from {row.details['final_url']}"
+        )
         _print_stored(row)
 
 

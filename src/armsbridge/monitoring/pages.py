@@ -16,7 +16,6 @@ from armsbridge.auth.permissions import role_allows
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import UserError
 from armsbridge.i18n_marker import N_
-from armsbridge.monitoring import capture as browser
 from armsbridge.monitoring import evidence, service
 from armsbridge.web.templating import render
 
@@ -91,22 +90,13 @@ def capture_url(
     settings = request.app.state.settings
     form = {"url": url, "case": case, "handling_code": handling_code}
     try:
-        case_id = _case_id(case)
-        service.check_target(db, user=user, handling_code=handling_code, case_id=case_id)
-        page = browser.capture_page(
-            url,
-            proxy=settings.capture_proxy,
-            timeout_seconds=settings.capture_timeout_seconds,
-            max_bytes=settings.capture_max_bytes,
-            chromium=settings.capture_chromium,
-        )
-        row = service.store_page(
+        row = service.capture_url(
             db,
             settings=settings,
             user=user,
-            page=page,
+            url=url,
             handling_code=handling_code,
-            case_id=case_id,
+            case_id=_case_id(case),
         )
     except UserError as exc:
         return _list(request, db, user, form=form, error=exc)

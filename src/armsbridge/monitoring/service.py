@@ -14,14 +14,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from armsbridge.audit.models import AuditEntry
 from armsbridge.auth.access import log_access
 from armsbridge.auth.models import AccessGrant
 from armsbridge.auth.permissions import restrict, role_allows
 from armsbridge.auth.principal import Principal
 from armsbridge.db import keys
 from armsbridge.errors import NotFound, PermissionDenied, ValidationFailed
-from armsbridge.monitoring import evidence
+from armsbridge.monitoring import capture as browser
+from armsbridge.monitoring import custody, evidence
 from armsbridge.monitoring.capture import PageCapture
 from armsbridge.monitoring.files import FileEvidence
 from armsbridge.monitoring.models import Capture
@@ -31,7 +31,6 @@ from armsbridge.settings import Settings
 
 HANDLING_CODES = ("H0", "H1", "H2", "H3")
 MIN_WHY = 3
-CUSTODY = ("captured", "imported", "viewed", "verified", "downloaded", "transferred")
 
 
 def _check_may(user: Principal, action: str) -> None:
@@ -77,7 +76,7 @@ def _store(
     handling_code: str,
     case_id: int | None,
     details: dict[str, Any],
-    custody: str,
+    event: str,
 ) -> Capture:
     folder = keys.secure_dir(Path(settings.var_dir) / "evidence")
     relative = f"evidence/{built.sha256}.wacz"
@@ -118,35 +117,8 @@ def _store(
                 reason="captured by this account",
             )
         )
-    _custody(session, user=user, row=row, what=custody, action="create", sha=built.sha256)
+    custody.record(session, user=user, row=row, what=event, action="create", sha=built.sha256)
     return row
-
-
-def _custody(
-    session: Session,
-    *,
-    user: Principal,
-    row: Capture,
-    what: str,
-    action: str,
-    why: str | None = None,
-    recipient: str | None = None,
-    sha: str | None = None,
-    extra: dict[str, Any] | None = None,
-) -> None:
-    details: dict[str, Any] = {"custody": what, "sha256": sha or row.sha256, **(extra or {})}
-    if recipient:
-        details["recipient"] = recipient
-    log_access(
-        session,
-        user=user,
-        action=action,
-        record_type="capture",
-        record_id=row.id,
-        jurisdiction=row.jurisdiction,
-        why=why,
-        details=details,
-    )
 
 
 def store_page(
@@ -178,7 +150,37 @@ def store_page(
         handling_code=handling_code,
         case_id=case_id,
         details=details,
-        custody="captured",
+        event="captured",
+    )
+
+
+def capture_url(
+    session: Session,
+    *,
+    settings: Settings,
+    user: Principal,
+    url: str,
+    proxy: str | None = None,
+    handling_code: str = "H0",
+    case_id: int | None = None,
+) -> Capture:
+    """Capture `url` in the node's browser (its proxy unless one is given) and store it."""
+    _check_may(user, "capture.create")
+    check_target(session, user=user, handling_code=handling_code, case_id=case_id)
+    page = browser.capture_page(
+        url,
+        proxy=proxy if proxy is not None else settings.capture_proxy,
+        timeout_seconds=settings.capture_timeout_seconds,
+        max_bytes=settings.capture_max_bytes,
+        chromium=settings.capture_chromium,
+    )
+    return store_page(
+        session,
+        settings=settings,
+        user=user,
+        page=page,
+        handling_code=handling_code,
+        case_id=case_id,
     )
 
 
@@ -223,7 +225,7 @@ def store_file(
         handling_code=handling_code,
         case_id=case_id,
         details=details,
-        custody="imported",
+        event="imported",
     )
 
 
@@ -276,7 +278,9 @@ def view_capture(
     row = get_capture(session, user=user, capture_id=capture_id)
     report = verify_file(wacz_bytes(settings, row), row=row)
     extra = {"ok": report.ok, "findings": len(report.findings)}
-    _custody(session, user=user, row=row, what="viewed", action="consult", why=why, extra=extra)
+    custody.record(
+        session, user=user, row=row, what="viewed", action="consult", why=why, extra=extra
+    )
     return row, report
 
 
@@ -297,7 +301,9 @@ def read_image(
     if rec is None:
         raise NotFound(f"capture {capture_id} has no screenshot or image")
     data = evidence.read_resource(wacz_bytes(settings, row), rec)
-    _custody(session, user=user, row=row, what="viewed", action="consult", extra={"part": "image"})
+    custody.record(
+        session, user=user, row=row, what="viewed", action="consult", extra={"part": "image"}
+    )
     return str(rec["content_type"]), data
 
 
@@ -321,7 +327,7 @@ def verify_capture(
     """Verify a stored capture against its row and the node's key; log it (custody: verified)."""
     row = get_capture(session, user=user, capture_id=capture_id)
     report = verify_file(wacz_bytes(settings, row), public_key=public_key, row=row)
-    _custody(
+    custody.record(
         session,
         user=user,
         row=row,
@@ -381,7 +387,7 @@ def export_capture(
             [{"field": "file", "value": found, "expected": row.sha256}],
         )
     what, action = ("transferred", "disclose") if recipient else ("downloaded", "export")
-    _custody(
+    custody.record(
         session, user=user, row=row, what=what, action=action, why=text or None, recipient=recipient
     )
     return f"capture-{row.id}-{row.sha256[:12]}.wacz", data
@@ -389,23 +395,4 @@ def export_capture(
 
 def custody_log(session: Session, *, row: Capture) -> list[dict[str, Any]]:
     """Return the chain-of-custody entries of a capture, oldest first: who, when, what, why."""
-    entries = session.scalars(
-        select(AuditEntry)
-        .where(AuditEntry.record_type == "capture", AuditEntry.record_id == row.id)
-        .order_by(AuditEntry.seq)
-    )
-    out = []
-    for entry in entries:
-        details = entry.details or {}
-        out.append(
-            {
-                "seq": entry.seq,
-                "at": entry.at,
-                "who": entry.actor,
-                "what": str(details.get("custody") or entry.action),
-                "why": entry.why or "",
-                "recipient": details.get("recipient") or entry.recipient or "",
-                "via": details.get("via", ""),
-            }
-        )
-    return out
+    return custody.entries(session, row=row)
