@@ -40,7 +40,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     root = tmp_path_factory.mktemp("site")
     (root / "index.html").write_text(PAGE, encoding="utf-8")
     (root / "app.js").write_text(SCRIPT, encoding="utf-8")
-    (root / "big.html").write_text("<p>" + "word " * 40_000 + "</p>", encoding="utf-8")
+    (root / "big.html").write_text("<p>" + "word " * 2_000 + "</p>", encoding="utf-8")
     server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(root)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

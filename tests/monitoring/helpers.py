@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from armsbridge.auth import service as auth_service
+from armsbridge.auth.models import User
 from armsbridge.auth.principal import Principal, principal_of
 from armsbridge.monitoring.capture import Exchange, PageCapture
 
@@ -16,16 +16,11 @@ PNG = (
 
 
 def account(session, name: str, role: str = "cyber_officer", jurisdiction: str = "XK") -> Principal:
-    """Create an account in the store and return it as a signed-in principal."""
-    made = auth_service.create_user(
-        session,
-        username=name,
-        password="evidence-test-password",
-        role=role,
-        jurisdiction=jurisdiction,
-    )
+    """Add an account row (no password: these tests never sign in); return it as signed in."""
+    user = User(username=name, role=role, jurisdiction=jurisdiction, password_hash="!")
+    session.add(user)
     session.flush()
-    return principal_of(made.user, via="session")
+    return principal_of(user, via="session")
 
 
 def page_capture(text: str = "Zoraki 914 shitet 150 euro") -> PageCapture:

@@ -51,9 +51,17 @@ def test_a_javascript_page_is_captured_as_seen(session, node_keys, direct, site)
     assert service.verify_file(service.wacz_bytes(node_keys, row), row=row).ok
 
 
-def test_a_capture_goes_through_the_socks5_proxy(session, node_keys, site, socks_proxy) -> None:
+@pytest.fixture(scope="module")
+def proxied(site: str, socks_proxy) -> capture.PageCapture:
+    """The local ad page captured through the local SOCKS5 proxy."""
+    return _capture(site, proxy=socks_proxy[0])
+
+
+def test_a_capture_goes_through_the_socks5_proxy(
+    session, node_keys, site, socks_proxy, proxied
+) -> None:
     proxy, log = socks_proxy
-    page = _capture(site, proxy=proxy)
+    page = proxied
     assert JS_TEXT in page.text
     port = site.split(":")[2].split("/")[0]
     seen = log.read_text(encoding="utf-8", errors="replace")
