@@ -128,6 +128,7 @@ def verify(
     console.print(f"checked: {checked}")
     if report.ok:
         console.print(f"OK: nothing altered; signed by {report.signed_by}")
+        console.print(f"public key: {report.signed_key}")
         return
     console.print(f"ALTERED: {len(report.findings)} finding(s)")
     for finding in report.findings:

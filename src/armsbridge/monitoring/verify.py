@@ -42,6 +42,7 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     checked: dict[str, int] = field(default_factory=dict)
     signed_by: str = ""  # fingerprint of the key that signed, when the signature is valid
+    signed_key: str = ""  # that key, base64
 
     @property
     def ok(self) -> bool:
@@ -159,7 +160,7 @@ def _check_signature(
         expected = ", ".join(_fingerprint(k) for k in trusted_keys) or "a trusted key"
         report.add(DIGEST, "signed by a key that is not trusted", expected, signer)
         return
-    report.signed_by = signer
+    report.signed_by, report.signed_key = signer, public
 
 
 def _fingerprint(public_b64: str) -> str:
