@@ -50,12 +50,18 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def socks_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """A local SOCKS5 proxy (pproxy, started here); yields its address and its log file."""
+    """A local SOCKS5 proxy (pproxy, started here; HTTP on the next port); yields the SOCKS5
+    address and the log file."""
     port = free_port()
+    http_port = free_port()
     log = tmp_path_factory.mktemp("proxy") / "pproxy.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-c", _PPROXY, "-l", f"socks5://127.0.0.1:{port}", "-v"],
+            [
+                *(sys.executable, "-c", _PPROXY, "-v"),
+                *("-l", f"socks5://127.0.0.1:{port}"),
+                *("-l", f"http://127.0.0.1:{http_port}"),
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -66,7 +72,7 @@ def socks_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
                     break
             time.sleep(0.05)
         try:
-            yield f"socks5://127.0.0.1:{port}", log
+            yield f"socks5://127.0.0.1:{port}", log, f"http://127.0.0.1:{http_port}"
         finally:
             process.terminate()
             process.wait(timeout=10)

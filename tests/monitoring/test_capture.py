@@ -60,7 +60,7 @@ def proxied(site: str, socks_proxy) -> capture.PageCapture:
 def test_a_capture_goes_through_the_socks5_proxy(
     session, node_keys, site, socks_proxy, proxied
 ) -> None:
-    proxy, log = socks_proxy
+    proxy, log, _http = socks_proxy
     page = proxied
     assert JS_TEXT in page.text
     port = site.split(":")[2].split("/")[0]
@@ -69,6 +69,16 @@ def test_a_capture_goes_through_the_socks5_proxy(
     row = service.store_page(session, settings=node_keys, user=account(session, "c"), page=page)
     assert row.details["proxy"] == proxy
     assert f'"proxy": "{proxy}"'.encode() in _warc(node_keys, row)  # in the metadata record
+
+
+def test_an_http_proxy_is_used_too(site, socks_proxy) -> None:
+    _socks, log, http_proxy = socks_proxy
+    port = site.split(":")[2].split("/")[0]
+    before = log.read_text(encoding="utf-8", errors="replace").count(f"-> 127.0.0.1:{port}")
+    page = _capture(site, proxy=http_proxy)
+    assert JS_TEXT in page.text
+    seen = log.read_text(encoding="utf-8", errors="replace")
+    assert seen.count(f"-> 127.0.0.1:{port}") > before, seen
 
 
 def test_a_proxy_that_does_not_answer_fails_the_capture(site) -> None:

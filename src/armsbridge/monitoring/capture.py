@@ -19,7 +19,19 @@ from urllib.parse import urlsplit
 from armsbridge.errors import UserError, ValidationFailed
 
 PROXY_SCHEMES = ("http", "https", "socks5")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
+# No traffic of the browser's own (sign-in, updates, safe browsing) goes out with a capture.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-default-apps",
+    "--disable-domain-reliability",
+    "--disable-client-side-phishing-detection",
+    "--no-pings",
+]
 
 
 class CaptureFailed(UserError):

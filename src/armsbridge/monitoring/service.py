@@ -135,8 +135,8 @@ def store_page(
     check_target(session, user=user, handling_code=handling_code, case_id=case_id)
     meta = _who(settings, user, handling_code, case_id)
     built = evidence.from_page(page, meta)
-    details = {"final_url": page.final_url, "proxy": page.proxy, "user_agent": page.user_agent}
-    details["responses"] = len(page.exchanges)
+    details: dict[str, Any] = {"final_url": page.final_url, "proxy": page.proxy}
+    details.update(user_agent=page.user_agent, responses=len(page.exchanges))
     return _store(
         session,
         settings=settings,
