@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -26,7 +27,7 @@ def test_init_creates_the_default_sqlite_store(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "var" / "armsbridge.db").exists()
     current = _run(["db", "current"], tmp_path)
-    assert "store: 0001" in current.stdout and "newest: 0001" in current.stdout
+    assert re.search(r"store: (\d{4})  newest: \1\b", current.stdout), current.stdout
 
 
 def test_init_twice_is_harmless(tmp_path: Path) -> None:

@@ -148,7 +148,13 @@ DOMAINS: tuple[Domain, ...] = (
         menu=(MenuEntry("/check", N_("Border check"), "search", 15),),
     ),
     Domain("notifications", routers=(_m("notifications", "pages"),)),
-    Domain("monitoring", commands=_m("monitoring", "commands")),
+    Domain(
+        "monitoring",
+        routers=(_m("monitoring", "pages"),),
+        commands=_m("monitoring", "commands"),
+        models=_m("monitoring", "models"),
+        menu=(MenuEntry("/captures", N_("Online evidence"), "capture.read", 80),),
+    ),
     Domain(
         "indicators",
         routers=(_m("indicators", "api"), _m("indicators", "pages")),

@@ -186,6 +186,27 @@ class Settings(BaseSettings):
         "query; each completion is one queried item.",
     )
 
+    capture_proxy: str = Field(
+        default="",
+        description="Proxy for captures of online ads: http://host:port or socks5://host:port "
+        "(Tor: socks5://127.0.0.1:9050). Every request of a capture goes through it, loopback "
+        "included. Empty: direct. `monitor capture --proxy` overrides it for one capture.",
+    )
+    capture_timeout_seconds: float = Field(
+        default=60.0, gt=0, description="Longest a capture may take to load its page."
+    )
+    capture_max_bytes: int = Field(
+        default=50 * 1024 * 1024,
+        ge=1,
+        description="Most bytes of responses one capture may load (its WARC holds them all).",
+    )
+    capture_import_max_bytes: int = Field(
+        default=50 * 1024 * 1024, ge=1, description="Largest file `monitor import` accepts."
+    )
+    capture_chromium: str = Field(
+        default="/usr/bin/chromium", description="The Chromium (or Chrome) captures run in."
+    )
+
     def effective_database_url(self) -> str:
         """Return the configured URL, or the default SQLite file under var_dir."""
         if self.database_url:

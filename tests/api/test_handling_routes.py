@@ -106,6 +106,12 @@ GET_ROUTES = {
     "/analysis/boundaries.geojson": NONE,
     "/analysis/hotspots": NONE,
     "/analysis/trends": NONE,
+    # Online evidence is the node's own capture of a public page or a file an officer brought,
+    # never a received record: the list and the page show no record; the WACZ leaves the node.
+    "/captures": NONE,
+    "/captures/{capture_id}": PART,
+    "/captures/{capture_id}/screenshot": PART,
+    "/captures/{capture_id}/download": EXPORT,
 }
 OTHER_ROUTES = {
     ("POST", "/api/{slug}"): WRITE,
@@ -162,6 +168,7 @@ OTHER_ROUTES = {
     ("POST", "/exchange/queue/{ref}/approve"): EXPORT,
     ("POST", "/exchange/share"): EXPORT,
     ("POST", "/operations/{op_id}/records"): EXPORT,
+    ("POST", "/captures"): WRITE,
 }
 API_SLUG = {slug: name for name, slug in SLUGS.items()}
 PAGE_SLUG = {slug: name for name, (slug, _one, _many) in PAGE_TYPES.items()}

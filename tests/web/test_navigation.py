@@ -37,6 +37,7 @@ EXPECTED = {
         "Import",
         "Matches",
         "Joint operations",
+        "Online evidence",
         "Indicators",
         "Capacity",
         "Exchange",

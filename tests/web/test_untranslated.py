@@ -35,6 +35,7 @@ from principals import as_actor
 from .conftest import PASSWORD, csrf_of
 from .crawl import QUERY, WHY, crawl, route_pattern, sign_in_as
 from .pseudo import catalog_ids, english_left, pseudo_translations, store_strings, unmarked
+from .test_captures import seed_capture
 from .test_match_review import queued  # noqa: F401 - match suggestions to review
 from .test_notifications import _seed_exchange
 
@@ -44,6 +45,7 @@ CLIENT = "testclient"  # the address the audit log records for the test client
 ROLES = (
     "analyst",
     "investigator",
+    "cyber_officer",
     "border_officer",
     "auditor",
     "dpo",
@@ -117,7 +119,7 @@ def _users(factory: Any) -> dict[str, str | None]:
     """Create one user of each role the node fixture lacks; return {role: TOTP secret}."""
     secrets: dict[str, str | None] = {}
     with session_scope(factory) as s:
-        for role in ("investigator", "auditor", "dpo", "administrator"):
+        for role in ("investigator", "cyber_officer", "auditor", "dpo", "administrator"):
             made = auth_service.create_user(
                 s, username=role, password=PASSWORD, role=role, jurisdiction="XK"
             )
@@ -252,6 +254,7 @@ def test_every_page_of_every_role_is_in_the_users_language(node, monkeypatch, qu
     factory = make_sessionmaker(node.app.state.engine)
     _seed_more(factory, node.ids)
     _seed_exchange(node)  # information requests asked and received, some overdue
+    seed_capture(node)  # online evidence: an imported screenshot with its custody
     secrets = _users(factory)
     usernames = {
         "analyst": "analyst",

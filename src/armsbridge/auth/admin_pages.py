@@ -34,6 +34,7 @@ ROLE_LABELS = (
     N_("Administrator"),
     N_("Analyst (Firearms Focal Point)"),
     N_("Investigator"),
+    N_("Cyber-crime officer"),
     N_("Border officer"),
     N_("Auditor (data protection)"),
     N_("Data-protection officer"),

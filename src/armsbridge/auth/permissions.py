@@ -101,6 +101,9 @@ def _type_of(model: type) -> str:
     for name, cls in RECORD_MODELS.items():
         if cls is model:
             return name
+    declared = getattr(model, "__restrict_type__", None)  # a table outside the records registry
+    if declared:
+        return str(declared)
     raise ValueError(f"{model!r} is not a record model: restrict() applies to records only")
 
 
@@ -112,7 +115,9 @@ def restrict(
     Rules, all of which must hold (docs/admin/users-and-roles.md): the role may see/write the
     record type; the record belongs to the user's jurisdiction; H2/H3 records need membership of
     a case the record belongs to or an explicit grant; records of restricted cases need
-    membership; roles with hidden data-subject roles do not see those persons and links.
+    membership; roles with hidden data-subject roles do not see those persons and links. A
+    table outside the records registry (monitoring's captures) declares its row type and the
+    actions its rows need (`__restrict_type__`, `__restrict_actions__`); the same rules apply.
     """
     mode = row_mode(action)  # an unknown action is a programming error, never a pass
     if model is None:
@@ -122,7 +127,7 @@ def restrict(
     record_type = _type_of(model)
     if user is not None and user.is_node:
         return stmt  # the node's own jobs (demo build, matching, exports of the node) see all
-    if user is None or record_type not in record_types_for(user.role, mode):
+    if user is None or not _may_touch(user.role, model, record_type, mode):
         return stmt.where(false())
     if action not in ROW_MODES and not role_allows(user.role, action):
         return stmt.where(false())
@@ -130,6 +135,14 @@ def restrict(
         model, record_type, user.id, user.role, user.jurisdiction, date.today()
     )
     return stmt.where(*conditions)
+
+
+def _may_touch(role: str, model: type, record_type: str, mode: str) -> bool:
+    """True when `role` may read/write rows of this type (a declared table: by its action)."""
+    actions = getattr(model, "__restrict_actions__", None)
+    if actions is not None:
+        return role_allows(role, actions[mode])
+    return record_type in record_types_for(role, mode)
 
 
 _RESTRICTED: dict[tuple[Any, ...], Select] = {}

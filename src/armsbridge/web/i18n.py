@@ -19,6 +19,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
+from armsbridge.i18n_marker import N_
 from armsbridge.vocab.registry import record_types
 from armsbridge.vocab.service import enum_label
 
@@ -71,6 +72,11 @@ def babel_locale(language: str) -> Locale:
     return Locale.parse(LANGUAGES[normalise_language(language)][0])
 
 
+# Rows that audit entries name but the records registry does not describe (tables that pass
+# restrict() by their own `__restrict_type__`): (label, plural).
+OTHER_ROW_TYPES = {"capture": (N_("Online capture"), N_("Online captures"))}
+
+
 class Formatter:
     """Localised gettext and formats for one request, handed to templates as `fmt` and `_`."""
 
@@ -99,7 +105,8 @@ class Formatter:
         """Return the label of a record type (vocab/records.yaml) in this language."""
         known = record_types().get(name or "")
         if known is None:
-            return name or ""
+            other = OTHER_ROW_TYPES.get(name or "")
+            return self._t.gettext(other[plural]) if other else name or ""
         return self._t.gettext(known.plural if plural else known.label)
 
     def country(self, code: str | None) -> str:
