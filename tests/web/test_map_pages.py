@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape
 
 import pytest
 from fastapi.testclient import TestClient
@@ -26,9 +27,9 @@ def _event(node, place_id: int, **data) -> int:
 
 
 def _points(html: str) -> list[dict]:
-    block = re.search(r'<script type="application/json" id="map-points">(.*?)</script>', html, re.S)
+    block = re.search(r'<div id="map-points" data-json="(.*?)" hidden>', html, re.S)
     assert block, "the map page carries no markers block"
-    return json.loads(block.group(1))
+    return json.loads(unescape(block.group(1)))
 
 
 @pytest.fixture
@@ -227,5 +228,6 @@ def test_hotspots_page_reports_pai_for_the_three_methods(analyst, places) -> Non
     assert page.status_code == 200
     for cell in ("pai-kde", "pai-count", "pai-random"):
         assert f'id="{cell}"' in page.text
-    cells = json.loads(re.search(r'id="hot-cells">(.*?)</script>', page.text, re.S).group(1))
+    found = re.search(r'id="hot-cells" data-json="(.*?)" hidden>', page.text, re.S)
+    cells = json.loads(unescape(found.group(1)))
     assert cells["features"] and cells["features"][0]["properties"]["cell"].startswith("1kmE")

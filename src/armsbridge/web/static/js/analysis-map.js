@@ -1,13 +1,13 @@
-/* Maps (Leaflet) and trend charts (Chart.js) of the analysis pages. Data comes from JSON blocks
-   of the page (no inline script: the CSP allows none); the base layer is the node's own
-   boundaries file, never a tile server. */
+/* Maps (Leaflet) and trend charts (Chart.js) of the analysis pages. Data comes from the
+   data-json attribute of hidden elements (escaped by the template; no inline script, which the
+   CSP forbids); the base layer is the node's own boundaries file, never a tile server. */
 (function () {
   "use strict";
   var COLOURS = { seizure: "#c0392b", event: "#e67e22", crossing: "#1f5fa8", place: "#5b6b7a" };
 
   function readJson(id) {
     var el = document.getElementById(id);
-    return el ? JSON.parse(el.textContent || "null") : null;
+    return el ? JSON.parse(el.getAttribute("data-json") || "null") : null;
   }
 
   function text(tag, value) {
