@@ -17,7 +17,7 @@ from armsbridge.exchange.online import PeerRefused, PeerUnavailable
 from armsbridge.exchange.psi import BudgetExceeded
 from armsbridge.exchange.service import active_peers
 from armsbridge.i18n_marker import N_
-from armsbridge.web.templating import render
+from armsbridge.web.templating import formatter, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Asker = Annotated[Principal, Depends(require(hits.ACTION))]
@@ -131,15 +131,39 @@ def hit_ask(
             db, settings=settings, user=user, peer_name=peer, entries=entries, why=why
         )
     except PeerUnavailable as exc:
-        return _page(request, db, form=form, problem=("unavailable", str(exc)), status_code=503)
+        return _page(
+            request,
+            db,
+            form=form,
+            problem=("unavailable", formatter(request).error(exc)),
+            status_code=503,
+        )
     except BudgetExceeded as exc:
-        return _page(request, db, form=form, problem=("budget", str(exc)), status_code=429)
+        return _page(
+            request,
+            db,
+            form=form,
+            problem=("budget", formatter(request).error(exc)),
+            status_code=429,
+        )
     except PeerRefused as exc:
-        return _page(request, db, form=form, problem=("refused", str(exc)), status_code=502)
+        return _page(
+            request,
+            db,
+            form=form,
+            problem=("refused", formatter(request).error(exc)),
+            status_code=502,
+        )
     except NotFound as exc:
-        return _page(request, db, form=form, problem=("peer", str(exc)), status_code=404)
+        return _page(
+            request, db, form=form, problem=("peer", formatter(request).error(exc)), status_code=404
+        )
     except UserError as exc:
         return _page(
-            request, db, form=form, problem=("input", str(exc)), status_code=exc.status_code
+            request,
+            db,
+            form=form,
+            problem=("input", formatter(request).error(exc)),
+            status_code=exc.status_code,
         )
     return _page(request, db, form=form, answer=answer)

@@ -19,6 +19,8 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
+from armsbridge.errors import UserError
+from armsbridge.i18n_marker import Label
 from armsbridge.vocab.registry import record_types
 from armsbridge.vocab.service import enum_label
 
@@ -83,6 +85,26 @@ class Formatter:
         """Translate `message` and fill its %(name)s placeholders."""
         text = self._t.gettext(message)
         return text % values if values else text
+
+    def message(self, template: str, values: dict[str, object] | None = None) -> str:
+        """Translate a user error's template and fill its values in this language.
+
+        A value that is a catalog label (`Label`) is translated too, one that is a user error
+        itself is said in full; anything else (what the user typed, numbers) is filled as given.
+        """
+        filled = {k: self._value(v) for k, v in (values or {}).items()}
+        return self.gettext(template, **filled)
+
+    def error(self, exc: UserError) -> str:
+        """The sentence of a user error (`exc`) in this language, its values filled in."""
+        return self.message(exc.template, exc.values)
+
+    def _value(self, value: object) -> object:
+        if isinstance(value, Label):
+            return self._t.gettext(value)
+        if isinstance(value, UserError):
+            return self.error(value)
+        return value
 
     def ngettext(self, singular: str, plural: str, n: int, **values: Any) -> str:
         """Translate a message with a count (the count is available as %(num)s)."""
