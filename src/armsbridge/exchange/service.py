@@ -284,9 +284,13 @@ def add_peer(
             raise Conflict(
                 N_(
                     "peer %(name)r (%(jurisdiction)s) already exists: `armsbridge peer remove "
-                    "%(name)s` first to replace it"
+                    "%(bare_name)s` first to replace it"
                 ),
-                values={"name": existing.name, "jurisdiction": existing.jurisdiction},
+                values={
+                    "name": existing.name,
+                    "jurisdiction": existing.jurisdiction,
+                    "bare_name": existing.name,
+                },
             )
     peer = Peer(name=name, jurisdiction=code, url=_url(url), public_key=key)
     session.add(peer)
