@@ -205,11 +205,14 @@ def test_an_erased_record_is_erased_from_the_peers_copy(pair) -> None:  # noqa: 
             why="the data subject's request was granted",
         )
     with xk.store() as session:
-        assert session.scalars(
-            select(Disclosure).where(
-                Disclosure.record_type == "person", Disclosure.record_id == person_id
-            )
-        ).all() == []  # forgotten: an id used again is never sent as an update of it
+        assert (
+            session.scalars(
+                select(Disclosure).where(
+                    Disclosure.record_type == "person", Disclosure.record_id == person_id
+                )
+            ).all()
+            == []
+        )  # forgotten: an id used again is never sent as an update of it
         told = session.scalars(
             select(AuditEntry).where(AuditEntry.action == "erase", AuditEntry.recipient == "MK")
         ).all()

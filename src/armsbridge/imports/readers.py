@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from armsbridge.errors import UserError
-from armsbridge.i18n_marker import N_
+from armsbridge.i18n_marker import N_, Phrase
 from armsbridge.imports.limits import (
     EXTRA_CELLS,
     ROW_PROBLEMS,
@@ -152,10 +152,16 @@ def _open_csv(
             return next(reader, None)
         except csv.Error as exc:
             if "field limit" in str(exc):
-                what = f"a cell longer than {limits.max_cell_chars:,} characters"
-                raise cell_too_long(f"{where}, row {number}", what, limits) from exc
-            message = f"{where}, row {number}: not CSV the reader can follow ({exc})"
-            raise UserError(message) from exc
+                what = Phrase(
+                    N_("a cell longer than %(count)s characters"),
+                    {"count": f"{limits.max_cell_chars:,}"},
+                )
+                at = Phrase(N_("%(where)s, row %(row)s"), {"where": where, "row": number})
+                raise cell_too_long(at, what, limits) from exc
+            raise UserError(
+                N_("%(where)s, row %(row)s: not CSV the reader can follow (%(exc)s)"),
+                values={"where": where, "row": number, "exc": exc},
+            ) from exc
 
     header: list[str] | None = None
     for number in range(1, header_row + 1):

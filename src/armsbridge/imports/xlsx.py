@@ -20,7 +20,7 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
 from armsbridge.errors import UserError
-from armsbridge.i18n_marker import N_, Label
+from armsbridge.i18n_marker import N_, Label, Phrase
 from armsbridge.imports.limits import FileLimits, over_limit
 
 _NO_VALUE = "formula-without-value"  # our data type of a formula cell with no cached value
@@ -53,10 +53,10 @@ def check_archive(path: Path, limits: FileLimits) -> None:
     if total > limits.max_unpacked_bytes:
         raise over_limit(
             where,
-            f"the workbook unpacks to {total:,} bytes",
+            Phrase(N_("the workbook unpacks to %(count)s bytes"), {"count": f"{total:,}"}),
             limits.max_unpacked_bytes,
             "import_max_unpacked_bytes",
-            "split the export into smaller files, or export CSV",
+            Label(N_("split the export into smaller files, or export CSV")),
         )
     for part in parts:
         if part.file_size < _RATIO_FROM:
@@ -65,11 +65,21 @@ def check_archive(path: Path, limits: FileLimits) -> None:
         if ratio > limits.max_compression_ratio:
             raise over_limit(
                 where,
-                f"part {part.filename} unpacks {ratio:,.0f} times its packed size "
-                f"({part.compress_size:,} to {part.file_size:,} bytes), as a ZIP bomb does",
+                Phrase(
+                    N_(
+                        "part %(part)s unpacks %(ratio)s times its packed size"
+                        " (%(packed)s to %(unpacked)s bytes), as a ZIP bomb does"
+                    ),
+                    {
+                        "part": part.filename,
+                        "ratio": f"{ratio:,.0f}",
+                        "packed": f"{part.compress_size:,}",
+                        "unpacked": f"{part.file_size:,}",
+                    },
+                ),
                 limits.max_compression_ratio,
                 "import_max_compression_ratio",
-                "a real export compresses far less; " + _ADVICE,
+                Phrase(N_("a real export compresses far less; %(advice)s"), {"advice": _ADVICE}),
             )
 
 

@@ -20,7 +20,7 @@ from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 from armsbridge.errors import UserError
-from armsbridge.i18n_marker import Label
+from armsbridge.i18n_marker import Label, Phrase
 from armsbridge.vocab.registry import record_types
 from armsbridge.vocab.service import enum_label
 
@@ -89,8 +89,9 @@ class Formatter:
     def message(self, template: str, values: dict[str, object] | None = None) -> str:
         """Translate a user error's template and fill its values in this language.
 
-        A value that is a catalog label (`Label`) is translated too, one that is a user error
-        itself is said in full; anything else (what the user typed, numbers) is filled as given.
+        A value that is a catalog label (`Label`) is translated too, one that is a `Phrase` or a
+        user error is said in full; anything else (what the user typed, numbers) is filled as
+        given.
         """
         filled = {k: self._value(v) for k, v in (values or {}).items()}
         return self.gettext(template, **filled)
@@ -102,8 +103,8 @@ class Formatter:
     def _value(self, value: object) -> object:
         if isinstance(value, Label):
             return self._t.gettext(value)
-        if isinstance(value, UserError):
-            return self.error(value)
+        if isinstance(value, Phrase | UserError):
+            return self.message(value.template, value.values)
         return value
 
     def ngettext(self, singular: str, plural: str, n: int, **values: Any) -> str:
