@@ -75,7 +75,7 @@ def record_type_of(slug: str, user: Principal, mode: str = "read") -> str:
     if record_type not in record_types_for(user.role, mode):
         raise PermissionDenied(
             N_("your role (%(role)s) may not see %(value)s"),
-            values={"role": Label(user.role_label), "value": TYPES[record_type][2]},
+            values={"role": Label(user.role_label), "value": Label(TYPES[record_type][2])},
         )
     return record_type
 
