@@ -203,24 +203,11 @@ async def create_page(request: Request, db: DB, user: Creator, slug: str) -> Res
     try:
         with db.begin_nested():
             record = service.create_record(db, record_type=record_type, data=data, user=user)
-    except (ValidationFailed, PermissionDenied) as exc:
+    except (ValidationFailed, PermissionDenied, Conflict) as exc:
         if exc.problems:
             return _form(request, record_type, user=user, values=dict(form), problems=exc.problems)
-        return _form(
-            request,
-            record_type,
-            user=user,
-            values=dict(form),
-            message=formatter(request).error(exc),
-        )
-    except Conflict as exc:
-        return _form(
-            request,
-            record_type,
-            user=user,
-            values=dict(form),
-            message=formatter(request).error(exc),
-        )
+        message = formatter(request).error(exc)
+        return _form(request, record_type, user=user, values=dict(form), message=message)
     return redirect_with_notice(request, href(record_type, record), "saved")
 
 
