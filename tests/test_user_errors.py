@@ -158,3 +158,23 @@ def test_the_walk_accepts_a_template() -> None:
         '    raise ValueError(f"internal {name}")\n'
     )
     assert violations(source, FAKE, "x.py") == []
+
+
+def test_a_problem_expected_as_a_phrase_is_said_in_the_language() -> None:
+    """A field problem's `expected` (a Phrase) and an error's Label values are translated."""
+    from armsbridge.errors import ValidationFailed
+    from armsbridge.i18n_marker import N_, Label, Phrase
+    from armsbridge.web.i18n import Formatter
+
+    expected = Phrase(N_("at most %(count)s characters"), {"count": 500})
+    assert str(expected) == "at most 500 characters"
+    assert Formatter("mk").gettext(expected) == "најмногу 500 знаци"
+    refused = ValidationFailed(
+        N_("your role (%(role)s) may not link records"),
+        values={"role": Label("Auditor (data protection)")},
+    )
+    assert str(refused) == "your role (Auditor (data protection)) may not link records"
+    assert (
+        Formatter("sr").error(refused)
+        == "vaša uloga (Revizor (zaštita podataka)) ne sme da povezuje zapise"
+    )

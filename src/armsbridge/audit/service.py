@@ -36,7 +36,7 @@ from armsbridge.auth.principal import Principal
 from armsbridge.db import keys
 from armsbridge.db.rows import insert_rows
 from armsbridge.errors import NotFound, PermissionDenied, ValidationFailed
-from armsbridge.i18n_marker import N_, Label
+from armsbridge.i18n_marker import N_, Label, Phrase
 from armsbridge.settings import get_settings
 from armsbridge.spreadsheet import safe_row
 
@@ -273,7 +273,13 @@ def reveal_entry(session: Session, *, user: Principal, seq: int, why: str) -> En
                 "why: give the reason for revealing entry %(seq)s (at least %(min_reason)s "
                 "characters)"
             ),
-            [{"field": "why", "value": reason, "expected": f">= {MIN_REASON} characters"}],
+            [
+                {
+                    "field": "why",
+                    "value": reason,
+                    "expected": Phrase(N_(">= %(count)s characters"), {"count": MIN_REASON}),
+                }
+            ],
             values={"seq": seq, "min_reason": MIN_REASON},
         )
     view = view_of(_visible_entry(session, user, seq), masked=False)

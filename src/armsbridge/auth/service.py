@@ -32,7 +32,7 @@ from armsbridge.auth.tokens import (  # noqa: F401 - the public token API lives 
 )
 from armsbridge.db import keys
 from armsbridge.errors import Conflict, NotFound, UserError, ValidationFailed
-from armsbridge.i18n_marker import N_, Label
+from armsbridge.i18n_marker import N_, Label, Phrase
 
 MAX_FAILURES = 5  # failed sign-ins in a row before the account locks
 LOCK_MINUTES = 15
@@ -92,7 +92,13 @@ def check_password_policy(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
             N_("password: at least %(min_password_length)s characters are needed"),
-            [{"field": "password", "value": "***", "expected": f">= {MIN_PASSWORD_LENGTH} chars"}],
+            [
+                {
+                    "field": "password",
+                    "value": "***",
+                    "expected": Phrase(N_(">= %(count)s chars"), {"count": MIN_PASSWORD_LENGTH}),
+                }
+            ],
             values={"min_password_length": MIN_PASSWORD_LENGTH},
         )
 
@@ -145,7 +151,13 @@ def _check_choice(field: str, value: str, allowed: tuple[str, ...] | list[str]) 
         expected = ", ".join(allowed)
         raise ValidationFailed(
             N_("%(field)s: %(value)r is not one of %(expected)s"),
-            [{"field": field, "value": value, "expected": f"one of {expected}"}],
+            [
+                {
+                    "field": field,
+                    "value": value,
+                    "expected": Phrase(N_("one of %(expected)s"), {"expected": expected}),
+                }
+            ],
             values={"field": field, "value": value, "expected": expected},
         )
 

@@ -34,7 +34,7 @@ from armsbridge.errors import ValidationFailed
 from armsbridge.exchange.hit_models import HitKey, HitState
 from armsbridge.exchange.psi import current_epoch, item_digest, seal_digests
 from armsbridge.firearms.serial_search import parse_pattern
-from armsbridge.i18n_marker import N_
+from armsbridge.i18n_marker import N_, Phrase
 from armsbridge.matching.prepare import (
     MIN_ITEM_SERIAL,
     make_key,
@@ -176,7 +176,13 @@ def partial_serial_keys(pattern: str, make: str | None, limit: int) -> list[str]
                 "more than the limit of %(limit)s (hit_partial_serial_max); read one more "
                 "character"
             ),
-            [{"field": "serial", "value": pattern, "expected": f"at most {limit} completions"}],
+            [
+                {
+                    "field": "serial",
+                    "value": pattern,
+                    "expected": Phrase(N_("at most %(count)s completions"), {"count": limit}),
+                }
+            ],
             values={"pattern": pattern, "holes": holes, "count": count, "limit": limit},
         )
     parts = parsed.folded.split("?")
@@ -232,7 +238,7 @@ def query_items(
     if not keys:
         raise ValidationFailed(
             N_("%(kind)s %(value)r gives nothing to search for (too short or unreadable)"),
-            [{"field": kind, "value": value, "expected": f"a {kind}"}],
+            [{"field": kind, "value": value, "expected": Phrase(N_("a %(kind)s"), {"kind": kind})}],
             values={"kind": kind, "value": value},
         )
     return [QueryItem(kind, value, key) for key in dict.fromkeys(keys)]

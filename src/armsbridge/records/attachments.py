@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from armsbridge.auth.access import log_access
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import ValidationFailed
-from armsbridge.i18n_marker import N_
+from armsbridge.i18n_marker import N_, Phrase
 from armsbridge.records.models import Attachment
 
 MAX_BYTES = 25 * 1024 * 1024
@@ -56,7 +56,13 @@ def add_attachment(
     if len(data) > MAX_BYTES:
         raise ValidationFailed(
             N_("%(filename)s: %(count_data)s bytes is over the limit"),
-            [{"field": "file", "value": filename, "expected": f"at most {MAX_BYTES} bytes"}],
+            [
+                {
+                    "field": "file",
+                    "value": filename,
+                    "expected": Phrase(N_("at most %(count)s bytes"), {"count": MAX_BYTES}),
+                }
+            ],
             values={"filename": filename, "count_data": len(data)},
         )
     digest = hashlib.sha256(data).hexdigest()

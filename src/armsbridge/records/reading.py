@@ -18,7 +18,7 @@ from armsbridge.auth.access import log_access
 from armsbridge.auth.permissions import restrict
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import ValidationFailed
-from armsbridge.i18n_marker import N_
+from armsbridge.i18n_marker import N_, Phrase
 from armsbridge.records.labels import not_found
 from armsbridge.records.models import RECORD_MODELS
 from armsbridge.records.validation import model_for
@@ -43,7 +43,13 @@ def check_justification(record_type: str, why: str | None) -> str | None:
     if text is not None and len(text) > MAX_WHY:
         raise ValidationFailed(
             N_("why: at most %(max_why)s characters"),
-            [{"field": "why", "value": text[:40], "expected": f"at most {MAX_WHY} characters"}],
+            [
+                {
+                    "field": "why",
+                    "value": text[:40],
+                    "expected": Phrase(N_("at most %(count)s characters"), {"count": MAX_WHY}),
+                }
+            ],
             values={"max_why": MAX_WHY},
         )
     if needs_justification(record_type) and (text is None or len(text) < MIN_WHY):

@@ -13,7 +13,7 @@ from sqlalchemy import inspect as sa_inspect
 from armsbridge.errors import ValidationFailed
 from armsbridge.firearms.calibre import normalise_calibre
 from armsbridge.firearms.serials import normalise_serial
-from armsbridge.i18n_marker import N_
+from armsbridge.i18n_marker import N_, Phrase
 from armsbridge.names.keys import person_name_key
 from armsbridge.records.identifiers import normalise_phone, normalise_plate
 from armsbridge.vocab.registry import record_type as record_type_spec
@@ -149,7 +149,13 @@ def validate_values(
         spec = fields.get(name)
         if spec is None:
             problems.append(
-                {"field": name, "value": str(raw), "expected": f"a field of {record_type}"}
+                {
+                    "field": name,
+                    "value": str(raw),
+                    "expected": Phrase(
+                        N_("a field of %(record_type)s"), {"record_type": record_type}
+                    ),
+                }
             )
             continue
         if raw is None and not spec.get("required"):

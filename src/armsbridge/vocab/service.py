@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from armsbridge.errors import ValidationFailed
-from armsbridge.i18n_marker import N_
+from armsbridge.i18n_marker import N_, Phrase
 
 VOCAB_DIR = Path(__file__).parent
 
@@ -64,7 +64,13 @@ def check_code(enum: str, value: str, *, field: str) -> str:
     expected = ", ".join(values)
     raise ValidationFailed(
         N_("%(field)s: %(value)r is not one of %(expected)s"),
-        [{"field": field, "value": str(value), "expected": f"one of {expected}"}],
+        [
+            {
+                "field": field,
+                "value": str(value),
+                "expected": Phrase(N_("one of %(expected)s"), {"expected": expected}),
+            }
+        ],
         values={"field": field, "value": value, "expected": expected},
     )
 

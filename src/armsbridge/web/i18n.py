@@ -82,7 +82,9 @@ class Formatter:
         self._t = translations(self.language)
 
     def gettext(self, message: str, **values: Any) -> str:
-        """Translate `message` and fill its %(name)s placeholders."""
+        """Translate `message` and fill its %(name)s placeholders (a `Phrase` fills its own)."""
+        if isinstance(message, Phrase) and not values:
+            return self.message(message.template, message.values)
         text = self._t.gettext(message)
         return text % values if values else text
 
