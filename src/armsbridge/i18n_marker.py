@@ -13,6 +13,23 @@ class Label(str):
     __slots__ = ()
 
 
+class Phrase(str):
+    """A part of a message that is a catalog template with values of its own.
+
+    str() is the English phrase; where the message is translated, the phrase is translated and
+    filled in too (its values may be Labels or Phrases again).
+    """
+
+    __slots__ = ("template", "values")
+
+    def __new__(cls, template: str, values: dict[str, object] | None = None) -> Phrase:
+        """Hold `template` and its `values`; the str is the English phrase, filled in."""
+        self = super().__new__(cls, template % values if values else template)
+        self.template = template
+        self.values = values or {}
+        return self
+
+
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
     """Mark a message for extraction without translating it now."""
     return message

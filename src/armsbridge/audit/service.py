@@ -36,6 +36,7 @@ from armsbridge.auth.principal import Principal
 from armsbridge.db import keys
 from armsbridge.db.rows import insert_rows
 from armsbridge.errors import NotFound, PermissionDenied, ValidationFailed
+from armsbridge.i18n_marker import N_, Label, Phrase
 from armsbridge.settings import get_settings
 from armsbridge.spreadsheet import safe_row
 
@@ -171,19 +172,28 @@ class EntryFilters:
 
 
 _MAY = {
-    "audit.read": ("read the audit log", "auditors"),
-    "audit.export": ("export the audit log", "auditors"),
-    "audit.reveal": ("reveal the values of an audit entry", "data-protection officers"),
+    "audit.read": (N_("read the audit log"), N_("auditors")),
+    "audit.export": (N_("export the audit log"), N_("auditors")),
+    "audit.reveal": (N_("reveal the values of an audit entry"), N_("data-protection officers")),
 }
 
 
 def check_may(user: Principal, action: str) -> None:
     """Refuse (403) unless the role of `user` allows `action` (audit.read, .export, .reveal)."""
     if not role_allows(user.role, action):
-        what, who = _MAY.get(action, (action, "other roles"))
+        what, who = _MAY.get(action, (action, N_("other roles")))
         raise PermissionDenied(
-            f"the account {user.username!r} (role {user.role}) may not {what}; "
-            f"only {who} may ({action})"
+            N_(
+                "the account %(username)r (role %(role)s) may not %(what)s; only %(who)s may "
+                "(%(action)s)"
+            ),
+            values={
+                "username": user.username,
+                "role": Label(user.role_label),
+                "what": Label(what),
+                "who": Label(who),
+                "action": action,
+            },
         )
 
 
@@ -236,7 +246,10 @@ def _visible_entry(session: Session, user: Principal, seq: int) -> AuditEntry:
     stmt = restrict_entries(select(AuditEntry).where(AuditEntry.seq == seq), user)
     entry = session.execute(stmt).scalar_one_or_none()
     if entry is None:
-        raise NotFound(f"no audit entry {seq} of your service ({user.jurisdiction})")
+        raise NotFound(
+            N_("no audit entry %(seq)s of your service (%(jurisdiction)s)"),
+            values={"seq": seq, "jurisdiction": user.jurisdiction},
+        )
     return entry
 
 
@@ -256,8 +269,18 @@ def reveal_entry(session: Session, *, user: Principal, seq: int, why: str) -> En
     reason = (why or "").strip()
     if len(reason) < MIN_REASON:
         raise ValidationFailed(
-            f"why: give the reason for revealing entry {seq} (at least {MIN_REASON} characters)",
-            [{"field": "why", "value": reason, "expected": f">= {MIN_REASON} characters"}],
+            N_(
+                "why: give the reason for revealing entry %(seq)s (at least %(min_reason)s "
+                "characters)"
+            ),
+            [
+                {
+                    "field": "why",
+                    "value": reason,
+                    "expected": Phrase(N_(">= %(count)s characters"), {"count": MIN_REASON}),
+                }
+            ],
+            values={"seq": seq, "min_reason": MIN_REASON},
         )
     view = view_of(_visible_entry(session, user, seq), masked=False)
     details: dict[str, Any] = {"revealed": seq, "via": user.via}

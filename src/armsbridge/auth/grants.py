@@ -12,13 +12,14 @@ from armsbridge.audit.service import log_event
 from armsbridge.auth.models import AccessGrant, CaseMember
 from armsbridge.auth.service import get_user, service_of
 from armsbridge.errors import NotFound, PermissionDenied, ValidationFailed
+from armsbridge.i18n_marker import N_
 from armsbridge.records.models import RECORD_MODELS, Case, Provenance
 
 
 def _case(session: Session, case_id: int) -> Case:
     case = session.get(Case, case_id)
     if case is None:
-        raise NotFound(f"case {case_id} does not exist")
+        raise NotFound(N_("case %(case_id)s does not exist"), values={"case_id": case_id})
     return case
 
 
@@ -42,7 +43,12 @@ def add_case_member(session: Session, *, case_id: int, username: str, actor: str
     user = get_user(session, username)
     if user.jurisdiction not in _services_of(session, "case", case):
         raise PermissionDenied(
-            f"{username} works for {user.jurisdiction}; the case is of {case.jurisdiction}"
+            N_("%(username)s works for %(jurisdiction)s; the case is of %(jurisdiction2)s"),
+            values={
+                "username": username,
+                "jurisdiction": user.jurisdiction,
+                "jurisdiction2": case.jurisdiction,
+            },
         )
     member = session.scalar(
         select(CaseMember).where(CaseMember.case_id == case_id, CaseMember.user_id == user.id)
@@ -96,8 +102,9 @@ def grant_record(
     """Let `username` see one H2/H3 record, for a stated reason (and until a date if given)."""
     if record_type not in RECORD_MODELS:
         raise ValidationFailed(
-            f"record_type: {record_type!r} is not a record type",
+            N_("record_type: %(record_type)r is not a record type"),
             [{"field": "record_type", "value": record_type, "expected": ", ".join(RECORD_MODELS)}],
+            values={"record_type": record_type},
         )
     if not reason.strip():
         raise ValidationFailed(
@@ -106,11 +113,19 @@ def grant_record(
         )
     record = session.get(RECORD_MODELS[record_type], record_id)
     if record is None:
-        raise NotFound(f"{record_type} {record_id} does not exist")
+        raise NotFound(
+            N_("%(record_type)s %(record_id)s does not exist"),
+            values={"record_type": record_type, "record_id": record_id},
+        )
     user = get_user(session, username)
     if user.jurisdiction not in _services_of(session, record_type, record):
         raise PermissionDenied(
-            f"{username} works for {user.jurisdiction}; the record is of {record.jurisdiction}"
+            N_("%(username)s works for %(jurisdiction)s; the record is of %(jurisdiction2)s"),
+            values={
+                "username": username,
+                "jurisdiction": user.jurisdiction,
+                "jurisdiction2": record.jurisdiction,
+            },
         )
     grant = AccessGrant(
         record_type=record_type,

@@ -20,7 +20,7 @@ from armsbridge.auth.principal import Principal
 from armsbridge.auth.sessions import create_session, end_session
 from armsbridge.i18n_marker import N_
 from armsbridge.web.i18n import normalise_language
-from armsbridge.web.templating import LANGUAGE_COOKIE, LANGUAGE_PICKED_COOKIE, render
+from armsbridge.web.templating import LANGUAGE_COOKIE, LANGUAGE_PICKED_COOKIE, formatter, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 router.include_router(admin_pages.router)
@@ -138,7 +138,13 @@ def login_submit(
             username=username.strip(),
         )
     except service.LoginFailed as exc:
-        return _login_form(request, next=next, error=str(exc), username=username, status_code=401)
+        return _login_form(
+            request,
+            next=next,
+            error=formatter(request).error(exc),
+            username=username,
+            status_code=401,
+        )
     picked = request.cookies.get(LANGUAGE_PICKED_COOKIE)
     if picked:  # chosen on the sign-in page: it becomes the account's language
         account.language = normalise_language(picked)

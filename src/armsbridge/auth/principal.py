@@ -112,14 +112,20 @@ def cli_principal(session: Session, username: str | None) -> Principal:
     name = (username or os.environ.get(USER_ENV) or "").strip()
     if not name:
         raise NoAccount(
-            "this command acts on records as an account: give --user NAME "
-            f"(or set {USER_ENV}); `armsbridge user list` shows the accounts"
+            N_(
+                "this command acts on records as an account: give --user NAME (or set "
+                "%(user_env)s); `armsbridge user list` shows the accounts"
+            ),
+            values={"user_env": USER_ENV},
         )
     user = session.scalar(select(User).where(User.username == name))
     if user is None:
-        raise NoAccount(f"no account named {name!r}; `armsbridge user list` shows the accounts")
+        raise NoAccount(
+            N_("no account named %(name)r; `armsbridge user list` shows the accounts"),
+            values={"name": name},
+        )
     if user.disabled:
-        raise NoAccount(f"the account {name!r} is disabled")
+        raise NoAccount(N_("the account %(name)r is disabled"), values={"name": name})
     return principal_of(user, via="cli")
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from armsbridge.audit.service import log_event
 from armsbridge.auth.models import User
-from armsbridge.auth.permissions import role_names, second_factor_required
+from armsbridge.auth.permissions import role_label, role_names, second_factor_required
 from armsbridge.auth.sessions import (  # noqa: F401 - the public sign-in API lives here too
     create_session,
     csrf_token,
@@ -32,7 +32,7 @@ from armsbridge.auth.tokens import (  # noqa: F401 - the public token API lives 
 )
 from armsbridge.db import keys
 from armsbridge.errors import Conflict, NotFound, UserError, ValidationFailed
-from armsbridge.i18n_marker import N_
+from armsbridge.i18n_marker import N_, Label, Phrase
 
 MAX_FAILURES = 5  # failed sign-ins in a row before the account locks
 LOCK_MINUTES = 15
@@ -91,8 +91,15 @@ def check_password_policy(password: str) -> None:
     """Refuse passwords shorter than MIN_PASSWORD_LENGTH characters."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(
-            f"password: at least {MIN_PASSWORD_LENGTH} characters are needed",
-            [{"field": "password", "value": "***", "expected": f">= {MIN_PASSWORD_LENGTH} chars"}],
+            N_("password: at least %(min_password_length)s characters are needed"),
+            [
+                {
+                    "field": "password",
+                    "value": "***",
+                    "expected": Phrase(N_(">= %(count)s chars"), {"count": MIN_PASSWORD_LENGTH}),
+                }
+            ],
+            values={"min_password_length": MIN_PASSWORD_LENGTH},
         )
 
 
@@ -122,7 +129,7 @@ def provisioning_uri(user: User) -> str:
     """Return the otpauth:// URI an authenticator app scans for `user`."""
     secret = totp_secret_of(user)
     if not secret:
-        raise UserError(f"{user.username} has no second factor")
+        raise UserError(N_("%(username)s has no second factor"), values={"username": user.username})
     return pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
 
 
@@ -130,7 +137,7 @@ def get_user(session: Session, username: str) -> User:
     """Return the user called `username`, or raise NotFound."""
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"no user {username!r}")
+        raise NotFound(N_("no user %(username)r"), values={"username": username})
     return user
 
 
@@ -143,8 +150,15 @@ def _check_choice(field: str, value: str, allowed: tuple[str, ...] | list[str]) 
     if value not in allowed:
         expected = ", ".join(allowed)
         raise ValidationFailed(
-            f"{field}: {value!r} is not one of {expected}",
-            [{"field": field, "value": value, "expected": f"one of {expected}"}],
+            N_("%(field)s: %(value)r is not one of %(expected)s"),
+            [
+                {
+                    "field": field,
+                    "value": value,
+                    "expected": Phrase(N_("one of %(expected)s"), {"expected": expected}),
+                }
+            ],
+            values={"field": field, "value": value, "expected": expected},
         )
 
 
@@ -164,15 +178,16 @@ def create_user(
     username = username.strip()
     if not username or len(username) > 80 or any(c.isspace() for c in username):
         raise ValidationFailed(
-            f"username: {username!r} must be 1-80 characters without spaces",
+            N_("username: %(username)r must be 1-80 characters without spaces"),
             [{"field": "username", "value": username, "expected": "1-80 chars, no spaces"}],
+            values={"username": username},
         )
     _check_choice("role", role, role_names())
     _check_choice("jurisdiction", jurisdiction, JURISDICTIONS)
     _check_choice("language", language, LANGUAGES)
     check_password_policy(password)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"user {username!r} already exists")
+        raise Conflict(N_("user %(username)r already exists"), values={"username": username})
     user = User(
         username=username,
         display_name=display_name or username,
@@ -437,7 +452,10 @@ def remove_totp(session: Session, *, username: str) -> User:
     """Turn off one's own second factor (refused for roles that require it)."""
     user = get_user(session, username)
     if second_factor_required(user.role):
-        raise UserError(f"the {user.role} role requires a second factor")
+        raise UserError(
+            N_("the %(role)s role requires a second factor"),
+            values={"role": Label(role_label(user.role))},
+        )
     user.totp_secret = None
     user.totp_last_step = None
     log_event(

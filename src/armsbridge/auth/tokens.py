@@ -16,23 +16,33 @@ from sqlalchemy.orm import Session
 
 from armsbridge.audit.service import log_event
 from armsbridge.auth.models import ApiToken, User
-from armsbridge.auth.permissions import role_allows
+from armsbridge.auth.permissions import role_allows, role_label
 from armsbridge.auth.principal import LoginRequired, Principal, principal_of
 from armsbridge.errors import NotFound, ValidationFailed
+from armsbridge.i18n_marker import N_, Label
 from armsbridge.settings import get_settings
 
 TOKEN_PREFIX = "abt_"
 SCOPES = ("read", "write", "admin")
 DEFAULT_SCOPES = ("read",)
 LAST_USED_EVERY = timedelta(minutes=5)  # last_used_at is written at most this often
-NEW_TOKEN_HINT = "create a new one on the page /account/tokens or with `armsbridge user token USER`"
+NEW_TOKEN_HINT = Label(
+    N_("create a new one on the page /account/tokens or with `armsbridge user token USER`")
+)
 
 
 class TokenRefused(LoginRequired):
     """The bearer token is unknown, expired or revoked (401); the message says which and why."""
 
-    def __init__(self, message: str, *, owner: User | None = None, reason: str = "") -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        *,
+        owner: User | None = None,
+        reason: str = "",
+        values: dict[str, object] | None = None,
+    ) -> None:
+        super().__init__(message, values=values)
         # The account of a known token, so the refused use is logged under its name.
         self.actor = owner.username if owner is not None else None
         self.actor_jurisdiction = owner.jurisdiction if owner is not None else None
@@ -59,13 +69,15 @@ def check_scopes(scopes: tuple[str, ...] | list[str], *, role: str) -> tuple[str
     unknown = sorted(set(scopes) - set(SCOPES))
     if unknown or not chosen:
         raise ValidationFailed(
-            f"scope: {', '.join(unknown) or 'none given'} is not one of {', '.join(SCOPES)}",
+            N_("scope: %(value)s is not one of %(value2)s"),
             [{"field": "scope", "value": ",".join(unknown), "expected": "read, write or admin"}],
+            values={"value": ", ".join(unknown) or "none given", "value2": ", ".join(SCOPES)},
         )
     if "admin" in chosen and not role_allows(role, "user.manage"):
         raise ValidationFailed(
-            f"scope: admin is only for accounts whose role manages users (this one is {role})",
+            N_("scope: admin is only for accounts whose role manages users (this one is %(role)s)"),
             [{"field": "scope", "value": "admin", "expected": "read or write"}],
+            values={"role": Label(role_label(role))},
         )
     return chosen
 
@@ -76,8 +88,10 @@ def check_days(days: int | None) -> int:
     days = settings.token_days_default if days is None else days
     if not 1 <= days <= settings.token_days_max:
         raise ValidationFailed(
-            f"expires-days: {days} is not between 1 and {settings.token_days_max} "
-            "(the node's maximum, setting ARMSBRIDGE_TOKEN_DAYS_MAX)",
+            N_(
+                "expires-days: %(days)s is not between 1 and %(token_days_max)s (the node's "
+                "maximum, setting ARMSBRIDGE_TOKEN_DAYS_MAX)"
+            ),
             [
                 {
                     "field": "expires_days",
@@ -85,6 +99,7 @@ def check_days(days: int | None) -> int:
                     "expected": f"1-{settings.token_days_max}",
                 }
             ],
+            values={"days": days, "token_days_max": settings.token_days_max},
         )
     return days
 
@@ -92,7 +107,10 @@ def check_days(days: int | None) -> int:
 def _owner(session: Session, username: str) -> User:
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
-        raise NotFound(f"no user {username!r}; `armsbridge user list` shows the accounts")
+        raise NotFound(
+            N_("no user %(username)r; `armsbridge user list` shows the accounts"),
+            values={"username": username},
+        )
     return user
 
 
@@ -110,8 +128,9 @@ def issue_token(
     name = name.strip()
     if not name or len(name) > 120:
         raise ValidationFailed(
-            f"name: {name!r} must be 1-120 characters (say what the token is for)",
+            N_("name: %(name)r must be 1-120 characters (say what the token is for)"),
             [{"field": "name", "value": name, "expected": "1-120 chars"}],
+            values={"name": name},
         )
     chosen = check_scopes(scopes, role=user.role)
     days = check_days(expires_days)
@@ -186,7 +205,10 @@ def revoke_token(
     """Revoke one token; with `owner`, only one of theirs (another's is "not found")."""
     row = session.get(ApiToken, token_id)
     if row is None or (owner is not None and row.user_id != owner.id):
-        raise NotFound(f"no API token {token_id}; `armsbridge user token --list USER` lists them")
+        raise NotFound(
+            N_("no API token %(token_id)s; `armsbridge user token --list USER` lists them"),
+            values={"token_id": token_id},
+        )
     user = session.get(User, row.user_id)
     if row.revoked_at is None:
         row.revoked_at = datetime.now(UTC)
@@ -242,21 +264,33 @@ def principal_from_token(session: Session, raw: str) -> Principal:
     """Return the Principal a bearer token stands for; TokenRefused (401) saying why if none."""
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
     if row is None:
-        raise TokenRefused(f"this API token is not valid; {NEW_TOKEN_HINT}")
+        raise TokenRefused(
+            N_("this API token is not valid; %(new_token_hint)s"),
+            values={"new_token_hint": NEW_TOKEN_HINT},
+        )
     user = session.get(User, row.user_id)
     if row.revoked_at is not None:
         raise TokenRefused(
-            f"this API token ({row.prefix}...) was revoked on {row.revoked_at:%Y-%m-%d}"
-            f" ({(row.revoked_reason or 'revoked').replace('_', ' ')}); {NEW_TOKEN_HINT}",
+            N_("this API token (%(prefix)s...) was revoked on %(day)s (%(why)s); %(hint)s"),
+            values={
+                "prefix": row.prefix,
+                "day": f"{row.revoked_at:%Y-%m-%d}",
+                "why": (row.revoked_reason or "revoked").replace("_", " "),
+                "hint": NEW_TOKEN_HINT,
+            },
             owner=user,
             reason="token_revoked",
         )
     if row.expires_on < _today():
         raise TokenRefused(
-            f"this API token ({row.prefix}...) expired on {row.expires_on.isoformat()};"
-            f" {NEW_TOKEN_HINT}",
+            N_("this API token (%(prefix)s...) expired on %(value)s; %(new_token_hint)s"),
             owner=user,
             reason="token_expired",
+            values={
+                "prefix": row.prefix,
+                "value": row.expires_on.isoformat(),
+                "new_token_hint": NEW_TOKEN_HINT,
+            },
         )
     if user is None or user.disabled:
         raise TokenRefused(

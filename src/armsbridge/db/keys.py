@@ -23,6 +23,7 @@ from nacl.secret import SecretBox
 from nacl.signing import SigningKey, VerifyKey
 
 from armsbridge.errors import Fault, UserError
+from armsbridge.i18n_marker import N_
 from armsbridge.settings import Settings, get_settings
 
 AUDIT_KEY = "audit.key"  # 32 random bytes: the key of the audit chain's BLAKE2b hashes
@@ -78,8 +79,11 @@ def _chmod(path: Path, mode: int) -> None:
         path.chmod(mode)
     except PermissionError as exc:
         raise UserError(
-            f"{path} is open to other users (mode {path.stat().st_mode & 0o777:o}) and the node "
-            f"cannot change it to {mode:o}: give it to the node's user (chown) and start again"
+            N_(
+                "%(path)s is open to other users (mode %(found)o) and the node cannot change it"
+                " to %(mode)o: give it to the node's user (chown) and start again"
+            ),
+            values={"path": path, "found": path.stat().st_mode & 0o777, "mode": mode},
         ) from exc
 
 
@@ -155,8 +159,11 @@ def read_key(settings: Settings, name: str, size: int = 32, *, create: bool = Tr
         if key is None:
             if not create:
                 raise KeyMissing(
-                    f"the key file {path} is missing; restore it from the node's key backup "
-                    "(or set ARMSBRIDGE_KEYS_DIR to the folder that holds it)"
+                    N_(
+                        "the key file %(path)s is missing; restore it from the node's key backup"
+                        " (or set ARMSBRIDGE_KEYS_DIR to the folder that holds it)"
+                    ),
+                    values={"path": path},
                 )
             key = _create(path, size)
         _cache[path] = key

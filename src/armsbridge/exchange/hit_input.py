@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from armsbridge.errors import ValidationFailed
 from armsbridge.exchange.hitset import KINDS
+from armsbridge.i18n_marker import N_
 
 AUTO = "auto"
 MAX_LINE = 200
@@ -69,8 +70,9 @@ def check_kind(kind: str) -> str:
     value = (kind or AUTO).strip().lower()
     if value != AUTO and value not in KINDS:
         raise ValidationFailed(
-            f"type {kind!r}: use one of {', '.join(KINDS)} or {AUTO}",
+            N_("type %(kind)r: use one of %(value)s or %(auto)s"),
             [{"field": "type", "value": kind, "expected": ", ".join((*KINDS, AUTO))}],
+            values={"kind": kind, "value": ", ".join(KINDS), "auto": AUTO},
         )
     return value
 
@@ -88,8 +90,11 @@ def parse_entries(text: str, kind: str = AUTO, make: str | None = None) -> list[
             continue
         if len(line) > MAX_LINE:
             raise ValidationFailed(
-                f"line {number}: longer than {MAX_LINE} characters; write one value per line",
+                N_(
+                    "line %(number)s: longer than %(max_line)s characters; write one value per line"
+                ),
                 [{"field": "items", "value": line[:40], "expected": "one value per line"}],
+                values={"number": number, "max_line": MAX_LINE},
             )
         line_kind, value = chosen, line
         prefixed = _PREFIX.match(line)

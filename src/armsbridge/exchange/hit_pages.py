@@ -17,7 +17,7 @@ from armsbridge.exchange.online import PeerRefused, PeerUnavailable
 from armsbridge.exchange.psi import BudgetExceeded
 from armsbridge.exchange.service import active_peers
 from armsbridge.i18n_marker import N_
-from armsbridge.web.templating import render
+from armsbridge.web.templating import formatter, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Asker = Annotated[Principal, Depends(require(hits.ACTION))]
@@ -95,6 +95,22 @@ def _page(
     )
 
 
+# What kind of refusal the page explains, and its status: the first class that fits.
+_REFUSALS = (
+    (PeerUnavailable, "unavailable", 503),
+    (BudgetExceeded, "budget", 429),
+    (PeerRefused, "refused", 502),
+    (NotFound, "peer", 404),
+)
+
+
+def _refusal_kind(exc: UserError) -> tuple[str, int]:
+    for cls, kind, status in _REFUSALS:
+        if isinstance(exc, cls):
+            return kind, status
+    return "input", exc.status_code
+
+
 @router.get("/exchange/hit")
 def hit_page(request: Request, db: DB, user: Asker, peer: str = "") -> Response:
     """The form: service to ask, type, values (one per line), justification."""
@@ -130,16 +146,8 @@ def hit_ask(
         answer = hits.ask_peer(
             db, settings=settings, user=user, peer_name=peer, entries=entries, why=why
         )
-    except PeerUnavailable as exc:
-        return _page(request, db, form=form, problem=("unavailable", str(exc)), status_code=503)
-    except BudgetExceeded as exc:
-        return _page(request, db, form=form, problem=("budget", str(exc)), status_code=429)
-    except PeerRefused as exc:
-        return _page(request, db, form=form, problem=("refused", str(exc)), status_code=502)
-    except NotFound as exc:
-        return _page(request, db, form=form, problem=("peer", str(exc)), status_code=404)
     except UserError as exc:
-        return _page(
-            request, db, form=form, problem=("input", str(exc)), status_code=exc.status_code
-        )
+        kind, status = _refusal_kind(exc)
+        problem = (kind, formatter(request).error(exc))
+        return _page(request, db, form=form, problem=problem, status_code=status)
     return _page(request, db, form=form, answer=answer)

@@ -34,6 +34,7 @@ from armsbridge.exchange.hitset import QueryItem, query_items, refresh_if_due
 from armsbridge.exchange.models import Peer
 from armsbridge.exchange.online import PeerRefused, post_now
 from armsbridge.exchange.service import get_peer, require_node
+from armsbridge.i18n_marker import N_
 from armsbridge.records.reading import MAX_WHY, MIN_WHY
 from armsbridge.settings import Settings
 
@@ -83,9 +84,12 @@ def check_why(why: str | None) -> str:
     text = (why or "").strip()
     if len(text) < MIN_WHY or len(text) > MAX_WHY:
         raise ValidationFailed(
-            f"why: a hit/no-hit query needs a justification of {MIN_WHY} to {MAX_WHY} "
-            "characters (the case or task); it is logged with the query",
+            N_(
+                "why: a hit/no-hit query needs a justification of %(min_why)s to %(max_why)s "
+                "characters (the case or task); it is logged with the query"
+            ),
             [{"field": "why", "value": text[:40], "expected": "a justification"}],
+            values={"min_why": MIN_WHY, "max_why": MAX_WHY},
         )
     return text
 
@@ -96,11 +100,15 @@ def _b64(data: bytes) -> str:
 
 def _unb64(value: Any, what: str) -> bytes:
     if not isinstance(value, str):
-        raise psi.BadMessage(f"the {what} carries no hit/no-hit bytes (field 'psi')")
+        raise psi.BadMessage(
+            N_("the %(what)s carries no hit/no-hit bytes (field 'psi')"), values={"what": what}
+        )
     try:
         return base64.b64decode(value, validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise psi.BadMessage(f"the {what}'s field 'psi' is not base64") from exc
+        raise psi.BadMessage(
+            N_("the %(what)s's field 'psi' is not base64"), values={"what": what}
+        ) from exc
 
 
 def _store_key(session: Session, peer: Peer) -> tuple[str, str]:
@@ -141,13 +149,22 @@ def _items(entries: list[Entry], settings: Settings, own: str) -> list[tuple[int
                 entry.kind, entry.value, make=entry.make, jurisdiction=own, settings=settings
             )
         except ValidationFailed as exc:
-            raise ValidationFailed(f"line {entry.line}: {exc}", exc.problems) from exc
+            raise ValidationFailed(
+                N_("line %(line)s: %(exc)s"), exc.problems, values={"line": entry.line, "exc": exc}
+            ) from exc
         out.extend((position, item) for item in found)
     if len(out) > settings.hit_max_items_per_query:
         raise ValidationFailed(
-            f"{len(entries)} values make {len(out)} items; one query may carry at most "
-            f"{settings.hit_max_items_per_query} (hit_max_items_per_query): split the list",
+            N_(
+                "%(count_entries)s values make %(count_out)s items; one query may carry at "
+                "most %(hit_max_items_per_query)s (hit_max_items_per_query): split the list"
+            ),
             [{"field": "items", "value": str(len(out)), "expected": "fewer items"}],
+            values={
+                "count_entries": len(entries),
+                "count_out": len(out),
+                "hit_max_items_per_query": settings.hit_max_items_per_query,
+            },
         )
     return out
 

@@ -34,6 +34,7 @@ from armsbridge.errors import ValidationFailed
 from armsbridge.exchange.hit_models import HitKey, HitState
 from armsbridge.exchange.psi import current_epoch, item_digest, seal_digests
 from armsbridge.firearms.serial_search import parse_pattern
+from armsbridge.i18n_marker import N_, Phrase
 from armsbridge.matching.prepare import (
     MIN_ITEM_SERIAL,
     make_key,
@@ -118,8 +119,9 @@ def birth_parts(text: str | None) -> tuple[str | None, str | None]:
     match = _DATE.match(value) or re.match(r"^(\d{4})-(\d{2})$", value)
     if match is None:
         raise ValidationFailed(
-            f"birth date {value!r} is not a date: write dd.mm.yyyy, yyyy-mm-dd or yyyy",
+            N_("birth date %(value)r is not a date: write dd.mm.yyyy, yyyy-mm-dd or yyyy"),
             [{"field": "birth_date", "value": value, "expected": "dd.mm.yyyy, yyyy-mm-dd, yyyy"}],
+            values={"value": value},
         )
     groups = match.groups()
     if len(groups) == 2:  # yyyy-mm: only the year is a key
@@ -158,17 +160,30 @@ def partial_serial_keys(pattern: str, make: str | None, limit: int) -> list[str]
     parsed = parse_pattern(pattern)
     if "*" in parsed.folded:
         raise ValidationFailed(
-            f"serial {pattern!r}: '*' (any run) cannot be asked of a peer; "
-            "write one '?' per unread character",
+            N_(
+                "serial %(pattern)r: '*' (any run) cannot be asked of a peer; write one '?' "
+                "per unread character"
+            ),
             [{"field": "serial", "value": pattern, "expected": "letters/digits and '?'"}],
+            values={"pattern": pattern},
         )
     holes = parsed.folded.count("?")
     count = len(SERIAL_ALPHABET) ** holes
     if count > limit:
         raise ValidationFailed(
-            f"serial {pattern!r} has {holes} unread characters: {count} completions, more than "
-            f"the limit of {limit} (hit_partial_serial_max); read one more character",
-            [{"field": "serial", "value": pattern, "expected": f"at most {limit} completions"}],
+            N_(
+                "serial %(pattern)r has %(holes)s unread characters: %(count)s completions, "
+                "more than the limit of %(limit)s (hit_partial_serial_max); read one more "
+                "character"
+            ),
+            [
+                {
+                    "field": "serial",
+                    "value": pattern,
+                    "expected": Phrase(N_("at most %(count)s completions"), {"count": limit}),
+                }
+            ],
+            values={"pattern": pattern, "holes": holes, "count": count, "limit": limit},
         )
     parts = parsed.folded.split("?")
     out: list[str] = []
@@ -206,20 +221,25 @@ def query_items(
         birth = words.pop() if words and re.search(r"\d", words[-1]) else None
         if not birth:
             raise ValidationFailed(
-                f"person {value!r}: add a birth date or year after the name "
-                "(Xhafer Bajrami 14.03.1986, or Xhafer Bajrami 1986)",
+                N_(
+                    "person %(value)r: add a birth date or year after the name (Xhafer Bajrami "
+                    "14.03.1986, or Xhafer Bajrami 1986)"
+                ),
                 [{"field": "person", "value": value, "expected": "names then a birth date"}],
+                values={"value": value},
             )
         keys = person_keys(person_name_key(" ".join(words), None), birth)
     else:
         raise ValidationFailed(
-            f"{kind!r} is not a kind of hit/no-hit item: use one of {', '.join(KINDS)}",
+            N_("%(kind)r is not a kind of hit/no-hit item: use one of %(value)s"),
             [{"field": "type", "value": kind, "expected": ", ".join(KINDS)}],
+            values={"kind": kind, "value": ", ".join(KINDS)},
         )
     if not keys:
         raise ValidationFailed(
-            f"{kind} {value!r} gives nothing to search for (too short or unreadable)",
-            [{"field": kind, "value": value, "expected": f"a {kind}"}],
+            N_("%(kind)s %(value)r gives nothing to search for (too short or unreadable)"),
+            [{"field": kind, "value": value, "expected": Phrase(N_("a %(kind)s"), {"kind": kind})}],
+            values={"kind": kind, "value": value},
         )
     return [QueryItem(kind, value, key) for key in dict.fromkeys(keys)]
 

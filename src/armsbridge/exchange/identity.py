@@ -19,6 +19,7 @@ from nacl.signing import SigningKey
 
 from armsbridge.db import keys
 from armsbridge.errors import Fault, UserError
+from armsbridge.i18n_marker import N_
 from armsbridge.settings import Settings
 
 EXCHANGE_KEY = "exchange.key"
@@ -88,8 +89,11 @@ def current_key(settings: Settings) -> KeyPair:
     found = _load(settings, EXCHANGE_KEY)
     if found is None:
         raise NoIdentity(
-            f"this node has no exchange key ({_path(settings, EXCHANGE_KEY)} is missing): run "
-            "`armsbridge node init --jurisdiction XK --name NAME`, or restore the key file"
+            N_(
+                "this node has no exchange key (%(value)s is missing): run `armsbridge node "
+                "init --jurisdiction XK --name NAME`, or restore the key file"
+            ),
+            values={"value": _path(settings, EXCHANGE_KEY)},
         )
     return found
 

@@ -20,6 +20,7 @@ from armsbridge.exchange import identity
 from armsbridge.exchange.delivery import INBOX_PATH, Transport, TransportError, http_transport
 from armsbridge.exchange.models import Peer
 from armsbridge.exchange.service import peer_keys, require_node
+from armsbridge.i18n_marker import N_
 from armsbridge.settings import Settings
 
 
@@ -34,8 +35,10 @@ class PeerRefused(UserError):
 
     status_code = 502
 
-    def __init__(self, message: str, reason: str) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, reason: str, *, values: dict[str, object] | None = None
+    ) -> None:
+        super().__init__(message, values=values)
         self.reason = reason
 
 
@@ -71,7 +74,10 @@ def post_now(
     """
     moment = now or datetime.now(UTC)
     if not peer.url:
-        raise UserError(f"peer {peer.name!r} has no URL: `armsbridge peer add` it again with --url")
+        raise UserError(
+            N_("peer %(name)r has no URL: `armsbridge peer add` it again with --url"),
+            values={"name": peer.name},
+        )
     sender = require_node(session).jurisdiction
     envelope = env.build(
         sender=sender,
@@ -88,12 +94,19 @@ def post_now(
             f"{peer.url}{INBOX_PATH}", content, settings.exchange_timeout_seconds
         )
     except TransportError as exc:
-        raise PeerUnavailable(f"{down} ({exc})") from exc
+        raise PeerUnavailable(N_("%(down)s (%(exc)s)"), values={"down": down, "exc": exc}) from exc
     if not env.receipt_valid(data, peer_keys(peer, moment), envelope["message_id"]):
-        raise PeerUnavailable(f"{down} (HTTP {status}: the answer is not a receipt it signed)")
+        raise PeerUnavailable(
+            N_("%(down)s (HTTP %(status)s: the answer is not a receipt it signed)"),
+            values={"down": down, "status": status},
+        )
     if data.get("status") != "accepted":
         text = str(data.get("reason") or "refused")
         code, _, explained = text.partition(": ")
-        raise PeerRefused(f"{peer.name} refused the message: {explained or code}", code)
+        raise PeerRefused(
+            N_("%(name)s refused the message: %(value)s"),
+            code,
+            values={"name": peer.name, "value": explained or code},
+        )
     result = data.get("result")
     return Posted(result if isinstance(result, dict) else {}, data, len(content))

@@ -64,7 +64,7 @@ def _case_id(value: str) -> int | None:
     if not value:
         return None
     if not value.isdigit():
-        raise UserError(f"case {value!r}: choose a case from the list")
+        raise UserError(N_("case %(value)r: choose a case from the list"), values={"value": value})
     return int(value)
 
 
@@ -262,7 +262,10 @@ def records_page(
 ) -> Response:
     """Share records of one type (ids separated by commas or spaces) under the agreed code."""
     if record_type not in SHAREABLE:
-        raise UserError(f"{record_type!r}: choose a record type from the list")
+        raise UserError(
+            N_("%(record_type)r: choose a record type from the list"),
+            values={"record_type": record_type},
+        )
     parts = record_ids.replace(",", " ").split()
     if not parts or not all(p.isdigit() for p in parts):
         raise UserError("write the record numbers, separated by commas or spaces")

@@ -66,7 +66,10 @@ def _open_here(session: Session, op_id: str, user: Principal) -> tuple[LiveOpera
 def _send(session: Session, op: LiveOperation, item: OperationItem, now: datetime) -> None:
     peer = session.get(Peer, op.peer_id)
     if peer is None or peer.removed_at is not None:
-        raise UserError(f"the peer of operation {op.code} was removed: nothing can be sent to it")
+        raise UserError(
+            N_("the peer of operation %(code)s was removed: nothing can be sent to it"),
+            values={"code": op.code},
+        )
     body = {"op_id": op.op_id, "item": item_dict(item)}
     enqueue(session, peer=peer, kind=ITEM, body=body, now=now)
 
@@ -86,7 +89,10 @@ def add_task(
     op, me = _open_here(session, op_id, user)
     assignee = (assignee or "").strip().upper()
     if assignee not in (op.initiator, op.partner):
-        raise UserError(f"assign the task to {op.initiator} or {op.partner}")
+        raise UserError(
+            N_("assign the task to %(initiator)s or %(partner)s"),
+            values={"initiator": op.initiator, "partner": op.partner},
+        )
     due = parse_day(due_on, "due date")
     body = {
         "title": required_text(title, "the task", 300),
@@ -129,7 +135,10 @@ def set_task_done(
         )
     )
     if task is None:
-        raise NotFound(f"operation {op.code} has no task {item_id!r}")
+        raise NotFound(
+            N_("operation %(code)s has no task %(item_id)r"),
+            values={"code": op.code, "item_id": item_id},
+        )
     task.body = {**task.body, "done": bool(done), "done_by": user.username if done else None}
     task.version += 1
     session.flush()
@@ -183,7 +192,10 @@ def share(
     op, me = _open_here(session, op_id, user)
     peer = session.get(Peer, op.peer_id)
     if peer is None or peer.removed_at is not None:
-        raise UserError(f"the peer of operation {op.code} was removed: nothing can be sent to it")
+        raise UserError(
+            N_("the peer of operation %(code)s was removed: nothing can be sent to it"),
+            values={"code": op.code},
+        )
     conditions = sharing.Conditions(
         op.handling_code, op.restriction, source_grade, information_grade
     )
@@ -229,7 +241,9 @@ def remember(
 ) -> OperationRecord:
     """Tie a record to the operation's list of shared records (once per record)."""
     if record_type not in RECORD_MODELS:
-        raise UserError(f"{record_type!r} is not a record type")
+        raise UserError(
+            N_("%(record_type)r is not a record type"), values={"record_type": record_type}
+        )
     row = session.scalar(
         select(OperationRecord).where(
             OperationRecord.operation_id == op.id,

@@ -34,6 +34,7 @@ from armsbridge.exchange import sharing
 from armsbridge.exchange.models import Peer
 from armsbridge.exchange.operation_models import LiveOperation, OperationItem
 from armsbridge.exchange.service import enqueue, get_peer, require_node
+from armsbridge.i18n_marker import N_
 from armsbridge.records.labels import not_found
 from armsbridge.records.models import Case
 from armsbridge.records.reading import readable
@@ -63,16 +64,22 @@ def parse_day(value: date | str | None, name: str) -> date | None:
     try:
         return date.fromisoformat(str(value).strip())
     except ValueError as exc:
-        raise UserError(f"{name} {value!r}: write the date as YYYY-MM-DD") from exc
+        raise UserError(
+            N_("%(name)s %(value)r: write the date as YYYY-MM-DD"),
+            values={"name": name, "value": value},
+        ) from exc
 
 
 def required_text(value: str | None, name: str, limit: int) -> str:
     """Return stripped text of at most `limit` characters; UserError naming `name` if not."""
     text = (value or "").strip()
     if not text:
-        raise UserError(f"{name} is required")
+        raise UserError(N_("%(name)s is required"), values={"name": name})
     if len(text) > limit:
-        raise UserError(f"{name} has {len(text)} characters; at most {limit}")
+        raise UserError(
+            N_("%(name)s has %(count_text)s characters; at most %(limit)s"),
+            values={"name": name, "count_text": len(text), "limit": limit},
+        )
     return text
 
 
@@ -80,7 +87,9 @@ def get_operation(session: Session, op_id: str) -> LiveOperation:
     """Return the operation of `op_id`; NotFound names the page that lists them."""
     op = session.scalar(select(LiveOperation).where(LiveOperation.op_id == op_id))
     if op is None:
-        raise NotFound(f"no joint operation {op_id!r}; the list is at /operations")
+        raise NotFound(
+            N_("no joint operation %(op_id)r; the list is at /operations"), values={"op_id": op_id}
+        )
     return op
 
 
@@ -106,11 +115,20 @@ def state_of(closures: dict[str, Any] | None, sides: Sequence[str]) -> str:
 def check_open_for(op: LiveOperation, side: str) -> None:
     """Refuse (409) a contribution from `side` unless the operation is active for it."""
     if op.state == "invited":
-        raise Conflict(f"operation {op.code} is not accepted yet: contributions wait for it")
+        raise Conflict(
+            N_("operation %(code)s is not accepted yet: contributions wait for it"),
+            values={"code": op.code},
+        )
     if op.state not in OPEN_STATES:
-        raise Conflict(f"operation {op.code} is {op.state}: it takes no more contributions")
+        raise Conflict(
+            N_("operation %(code)s is %(state)s: it takes no more contributions"),
+            values={"code": op.code, "state": op.state},
+        )
     if side in (op.closures or {}):
-        raise Conflict(f"{side} closed its part of operation {op.code}: it takes no more from it")
+        raise Conflict(
+            N_("%(side)s closed its part of operation %(code)s: it takes no more from it"),
+            values={"side": side, "code": op.code},
+        )
 
 
 def as_dict(op: LiveOperation) -> dict[str, Any]:
@@ -293,7 +311,10 @@ def invite(
     purpose = required_text(purpose, "purpose", 2000)
     terms = sharing.Conditions(handling_code, restriction).checked()
     if session.scalar(select(LiveOperation.id).where(LiveOperation.code == code)):
-        raise Conflict(f"a joint operation with code {code} exists; choose another code")
+        raise Conflict(
+            N_("a joint operation with code %(code)s exists; choose another code"),
+            values={"code": code},
+        )
     starts, ends = parse_day(starts_on, "start date"), parse_day(ends_on, "end date")
     if starts and ends and ends < starts:
         raise UserError("the planned end date is before the start date")
@@ -329,15 +350,24 @@ def invite(
 def _peer_of(session: Session, op: LiveOperation) -> Peer:
     peer = session.get(Peer, op.peer_id)
     if peer is None or peer.removed_at is not None:
-        raise Conflict(f"the peer of operation {op.code} was removed: nothing can be sent to it")
+        raise Conflict(
+            N_("the peer of operation %(code)s was removed: nothing can be sent to it"),
+            values={"code": op.code},
+        )
     return peer
 
 
 def _invited_here(session: Session, op: LiveOperation) -> None:
     if op.partner != require_node(session).jurisdiction:
-        raise PermissionDenied(f"operation {op.code} was invited by this node: the peer answers")
+        raise PermissionDenied(
+            N_("operation %(code)s was invited by this node: the peer answers"),
+            values={"code": op.code},
+        )
     if op.state != "invited":
-        raise Conflict(f"operation {op.code} is {op.state}: the invitation was answered")
+        raise Conflict(
+            N_("operation %(code)s is %(state)s: the invitation was answered"),
+            values={"code": op.code, "state": op.state},
+        )
 
 
 def accept(

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from armsbridge.db.keys import node_settings, read_key
 from armsbridge.errors import UserError
 from armsbridge.exchange.hit_models import HitBudget, HitKey
+from armsbridge.i18n_marker import N_
 from armsbridge.settings import Settings
 
 PSI_KEY = "psi.key"  # the node's PSI key s: seals its own set; rotating it re-seals the set
@@ -111,8 +112,11 @@ def _unpack(data: bytes, kind: bytes, parts: int) -> tuple[dict[str, Any], list[
             raise ValueError("header")
         if header.get("v") != PROTOCOL:
             raise BadMessage(
-                f"hit/no-hit {what} of protocol version {header.get('v')!r}; this node speaks "
-                f"version {PROTOCOL}: update the older node"
+                N_(
+                    "hit/no-hit %(what)s of protocol version %(value)r; this node speaks version "
+                    "%(protocol)s: update the older node"
+                ),
+                values={"what": what, "value": header.get("v"), "protocol": PROTOCOL},
             )
         blobs, at = [], 8 + size
         if len(header["sizes"]) != parts:
@@ -126,8 +130,11 @@ def _unpack(data: bytes, kind: bytes, parts: int) -> tuple[dict[str, Any], list[
         raise
     except (ValueError, KeyError, TypeError, AttributeError, struct.error) as exc:
         raise BadMessage(
-            f"the {len(data)} bytes received are not a hit/no-hit {what} "
-            f"(version {PROTOCOL}); the peer's message is damaged or of another kind"
+            N_(
+                "the %(count_data)s bytes received are not a hit/no-hit %(what)s (version "
+                "%(protocol)s); the peer's message is damaged or of another kind"
+            ),
+            values={"count_data": len(data), "what": what, "protocol": PROTOCOL},
         ) from exc
     return header, blobs
 
@@ -136,7 +143,8 @@ def _field(header: dict[str, Any], name: str, kind: type) -> Any:
     value = header.get(name)
     if not isinstance(value, kind) or isinstance(value, bool) != (kind is bool):
         raise BadMessage(
-            f"the hit/no-hit message's field {name!r} is {value!r}, not a {kind.__name__}"
+            N_("the hit/no-hit message's field %(name)r is %(value)r, not a %(name2)s"),
+            values={"name": name, "value": value, "name2": kind.__name__},
         )
     return value
 
@@ -152,12 +160,17 @@ def _raise(key_or_server: Any, points: list[bytes], what: str) -> list[bytes]:
     try:
         return list(server.ProcessRequest(request).encrypted_elements)
     except RuntimeError as exc:  # the library's "Could not decode point"
-        raise BadMessage(f"the {what} holds bytes that are not points of the curve") from exc
+        raise BadMessage(
+            N_("the %(what)s holds bytes that are not points of the curve"), values={"what": what}
+        ) from exc
 
 
 def _points(blob: bytes, what: str) -> list[bytes]:
     if len(blob) % POINT:
-        raise BadMessage(f"the {what} holds {len(blob)} bytes, not whole points of {POINT}")
+        raise BadMessage(
+            N_("the %(what)s holds %(count_blob)s bytes, not whole points of %(point)s"),
+            values={"what": what, "count_blob": len(blob), "point": POINT},
+        )
     return [blob[i : i + POINT] for i in range(0, len(blob), POINT)]
 
 
@@ -182,7 +195,10 @@ def load_peer_set(data: bytes) -> PeerSet:
     """Return the PeerSet stored by dump_peer_set."""
     header, (blob,) = _unpack(data, b"P", 1)
     if len(blob) % TAG:
-        raise BadMessage(f"the stored peer set holds {len(blob)} bytes, not tags of {TAG}")
+        raise BadMessage(
+            N_("the stored peer set holds %(count_blob)s bytes, not tags of %(tag)s"),
+            values={"count_blob": len(blob), "tag": TAG},
+        )
     tags = {blob[i : i + TAG] for i in range(0, len(blob), TAG)}
     return PeerSet(_field(header, "epoch", str), _field(header, "upto", int), tags)
 
@@ -236,9 +252,15 @@ def finish_query(state: QueryState, response: bytes) -> Hits:
     header, (points_blob, tags_blob) = _unpack(response, b"A", 2)
     points = _points(points_blob, "answer")
     if len(points) != state.count:
-        raise BadMessage(f"the answer holds {len(points)} items for the {state.count} asked")
+        raise BadMessage(
+            N_("the answer holds %(count_points)s items for the %(count)s asked"),
+            values={"count_points": len(points), "count": state.count},
+        )
     if len(tags_blob) % TAG:
-        raise BadMessage(f"the answer's set holds {len(tags_blob)} bytes, not tags of {TAG}")
+        raise BadMessage(
+            N_("the answer's set holds %(count_tags_blob)s bytes, not tags of %(tag)s"),
+            values={"count_tags_blob": len(tags_blob), "tag": TAG},
+        )
     peer = state.peer
     epoch, upto = _field(header, "epoch", str), _field(header, "upto", int)
     if _field(header, "full", bool) or epoch != peer.epoch:
@@ -261,7 +283,10 @@ def finish_reveal(hits: Hits, response: bytes) -> list[HitRef]:
     header, _ = _unpack(response, b"S", 0)
     refs = header.get("refs")
     if not isinstance(refs, list) or len(refs) != len(hits.indices):
-        raise BadMessage(f"the reveal answer does not name the {len(hits.indices)} hits asked")
+        raise BadMessage(
+            N_("the reveal answer does not name the %(count_indices)s hits asked"),
+            values={"count_indices": len(hits.indices)},
+        )
     out: list[HitRef] = []
     try:
         for index, found in zip(hits.indices, refs, strict=True):
@@ -288,9 +313,19 @@ def _charge(
         if used + count > limit:
             named = f"user {user!r} of peer {peer!r}" if who != "*" else f"peer {peer!r}"
             raise BudgetExceeded(
-                f"hit/no-hit budget: {named} has queried {used} of {limit} items today ({day}); "
-                f"{count} more would pass the limit ({setting}); ask again tomorrow (UTC) or "
-                "ask the node's administrator to raise it"
+                N_(
+                    "hit/no-hit budget: %(named)s has queried %(used)s of %(limit)s items today "
+                    "(%(day)s); %(count)s more would pass the limit (%(setting)s); ask again "
+                    "tomorrow (UTC) or ask the node's administrator to raise it"
+                ),
+                values={
+                    "named": named,
+                    "used": used,
+                    "limit": limit,
+                    "day": day,
+                    "count": count,
+                    "setting": setting,
+                },
             )
         rows.append((who, row, used))
     for who, row, used in rows:
@@ -312,13 +347,22 @@ def answer_query(
     """Answer a peer's blinded items (each counts against its budgets); never commits."""
     settings = settings or node_settings()
     if not user or user == "*":
-        raise BadMessage(f"a hit/no-hit query names its asking user; {user!r} is not a user name")
+        raise BadMessage(
+            N_("a hit/no-hit query names its asking user; %(user)r is not a user name"),
+            values={"user": user},
+        )
     header, (blob,) = _unpack(request, b"Q", 1)
     points = _points(blob, "query")
     if not points or len(points) > settings.hit_max_items_per_query:
         raise BadMessage(
-            f"a hit/no-hit query carries {len(points)} items; it must carry 1 to "
-            f"{settings.hit_max_items_per_query} (hit_max_items_per_query): split the list"
+            N_(
+                "a hit/no-hit query carries %(count_points)s items; it must carry 1 to "
+                "%(hit_max_items_per_query)s (hit_max_items_per_query): split the list"
+            ),
+            values={
+                "count_points": len(points),
+                "hit_max_items_per_query": settings.hit_max_items_per_query,
+            },
         )
     asked_epoch, since = _field(header, "epoch", str), _field(header, "upto", int)
     answered = b"".join(_raise(_server(settings), points, "query"))
@@ -356,7 +400,11 @@ def answer_reveal(
     points = _points(blob, "reveal request")
     if len(points) > settings.hit_max_items_per_query:
         raise BadMessage(
-            f"a reveal names {len(points)} hits; at most {settings.hit_max_items_per_query}"
+            N_("a reveal names %(count_points)s hits; at most %(hit_max_items_per_query)s"),
+            values={
+                "count_points": len(points),
+                "hit_max_items_per_query": settings.hit_max_items_per_query,
+            },
         )
     epoch = current_epoch(settings)
     found: dict[bytes, list[list[str]]] = {}

@@ -26,6 +26,7 @@ from armsbridge.exchange.models import Disclosure, Peer
 from armsbridge.exchange.request_models import InfoRequest
 from armsbridge.exchange.requests import ANSWER
 from armsbridge.exchange.service import enqueue, get_peer
+from armsbridge.i18n_marker import N_
 from armsbridge.records.labels import title_of
 from armsbridge.records.models import Link
 from armsbridge.records.reading import read_record, readable
@@ -51,7 +52,7 @@ def _own_row(session: Session, ref: str) -> InfoRequest:
         select(InfoRequest).where(InfoRequest.side == "owner", InfoRequest.ref == ref)
     )
     if row is None:
-        raise NotFound(f"no request {ref} in this node's queue")
+        raise NotFound(N_("no request %(ref)s in this node's queue"), values={"ref": ref})
     return row
 
 
@@ -178,7 +179,10 @@ def approve(
     moment = now or datetime.now(UTC)
     row = _own_row(session, ref)
     if row.state != "open":
-        raise Conflict(f"request {ref} was already answered ({row.state})")
+        raise Conflict(
+            N_("request %(ref)s was already answered (%(state)s)"),
+            values={"ref": ref, "state": row.state},
+        )
     if not items:
         raise UserError("choose at least one record to send, or refuse the request with a reason")
     offered = {(c.record_type, c.record_id): c for c in candidates(session, user=user, ref=ref)}
@@ -190,7 +194,8 @@ def approve(
         ]
         if outside:
             raise UserError(
-                f"{', '.join(outside)}: not named by the request nor linked to what it names"
+                N_("%(value)s: not named by the request nor linked to what it names"),
+                values={"value": ", ".join(outside)},
             )
     peer = session.get(Peer, row.peer_id)
     if peer is None:
@@ -231,7 +236,10 @@ def refuse(
     check_allowed(user, ANSWER)
     row = _own_row(session, ref)
     if row.state != "open":
-        raise Conflict(f"request {ref} was already answered ({row.state})")
+        raise Conflict(
+            N_("request %(ref)s was already answered (%(state)s)"),
+            values={"ref": ref, "state": row.state},
+        )
     text = (reason or "").strip()
     if not text:
         raise UserError("a refusal gives its reasons: say why the request is refused")

@@ -27,7 +27,7 @@ from armsbridge.exchange.sharing import (
 from armsbridge.i18n_marker import N_
 from armsbridge.records.labels import field_label
 from armsbridge.vocab.registry import record_types
-from armsbridge.web.templating import render
+from armsbridge.web.templating import formatter, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Asker = Annotated[Principal, Depends(require(requests.ASK))]
@@ -128,7 +128,7 @@ async def create_request(request: Request, db: DB, user: Asker) -> Response:
     except ValueError:
         return _new_form(request, db, values, N_("The case number must be a number."), 422)
     except UserError as exc:
-        return _new_form(request, db, values, str(exc), exc.status_code)
+        return _new_form(request, db, values, formatter(request).error(exc), exc.status_code)
     return RedirectResponse(f"/exchange/requests/{row.ref}", status_code=303)
 
 
@@ -180,14 +180,17 @@ def _items(form) -> list[Item]:  # noqa: ANN001
     for value in form.getlist("record"):
         record_type, _, raw_id = str(value).partition(":")
         if record_type not in record_types() or not raw_id.isdigit():
-            raise UserError(f"record {value!r}: expected TYPE:ID")
+            raise UserError(N_("record %(value)r: expected TYPE:ID"), values={"value": value})
         fields = tuple(str(f) for f in form.getlist(f"fields:{value}"))
         offered = {f for f in str(form.get(f"offered:{value}") or "").split(",") if f}
         if not fields and f"offered:{value}" not in form:
             items.append(Item(record_type, int(raw_id)))  # a record typed in: all its fields
             continue
         if not fields:
-            raise UserError(f"{value}: tick at least one field, or untick the record")
+            raise UserError(
+                N_("%(value)s: tick at least one field, or untick the record"),
+                values={"value": value},
+            )
         whole = set(fields) >= (offered or set(shareable_fields(record_type)))
         items.append(Item(record_type, int(raw_id), None if whole else fields))
     return items

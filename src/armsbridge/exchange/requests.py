@@ -27,6 +27,7 @@ from armsbridge.exchange.handlers import HandlerRefused, Received, register_hand
 from armsbridge.exchange.models import OutboxMessage, Peer
 from armsbridge.exchange.request_models import URGENCIES, InfoRequest
 from armsbridge.exchange.service import aware, enqueue, get_peer, require_node
+from armsbridge.i18n_marker import N_
 from armsbridge.records.models import RECORD_MODELS
 from armsbridge.records.reading import readable
 
@@ -75,7 +76,10 @@ class Clock:
 def due_after(urgency: str, start: datetime) -> datetime:
     """Return when a request of `urgency` received at `start` must be answered."""
     if urgency not in TIME_LIMITS:
-        raise UserError(f"urgency {urgency!r}: use one of {', '.join(URGENCIES)}")
+        raise UserError(
+            N_("urgency %(urgency)r: use one of %(value)s"),
+            values={"urgency": urgency, "value": ", ".join(URGENCIES)},
+        )
     return aware(start) + TIME_LIMITS[urgency]
 
 
@@ -93,15 +97,24 @@ def _subjects(raw: Any) -> list[dict[str, str]]:
     if raw is None:
         return []
     if not isinstance(raw, list) or len(raw) > MAX_SUBJECTS:
-        raise UserError(f"give at most {MAX_SUBJECTS} hit references")
+        raise UserError(
+            N_("give at most %(max_subjects)s hit references"),
+            values={"max_subjects": MAX_SUBJECTS},
+        )
     out = []
     for item in raw:
         kind = str((item or {}).get("type") or "").strip() if isinstance(item, dict) else ""
         ref = str((item or {}).get("ref") or "").strip() if isinstance(item, dict) else ""
         if kind not in RECORD_MODELS or kind == "link":
-            raise UserError(f"hit reference type {kind!r}: a record type such as person, firearm")
+            raise UserError(
+                N_("hit reference type %(kind)r: a record type such as person, firearm"),
+                values={"kind": kind},
+            )
         if not 1 <= len(ref) <= 64:
-            raise UserError(f"hit reference {ref!r}: 1 to 64 characters, as the hit gave it")
+            raise UserError(
+                N_("hit reference %(ref)r: 1 to 64 characters, as the hit gave it"),
+                values={"ref": ref},
+            )
         out.append({"type": kind, "ref": ref})
     return out
 
@@ -109,9 +122,12 @@ def _subjects(raw: Any) -> list[dict[str, str]]:
 def _text(value: str | None, what: str, *, required: bool) -> str | None:
     text = (value or "").strip()
     if required and not text:
-        raise UserError(f"{what} is required")
+        raise UserError(N_("%(what)s is required"), values={"what": what})
     if len(text) > MAX_TEXT:
-        raise UserError(f"{what}: at most {MAX_TEXT} characters")
+        raise UserError(
+            N_("%(what)s: at most %(max_text)s characters"),
+            values={"what": what, "max_text": MAX_TEXT},
+        )
     return text or None
 
 
@@ -142,7 +158,9 @@ def create_request(
     if case_id is not None:
         model = RECORD_MODELS["case"]
         if session.scalar(readable("case", user).where(model.id == case_id)) is None:
-            raise NotFound(f"case {case_id} does not exist or is not yours")
+            raise NotFound(
+                N_("case %(case_id)s does not exist or is not yours"), values={"case_id": case_id}
+            )
     ref = str(uuid.uuid4())
     body = {
         "ref": ref,
@@ -368,7 +386,9 @@ def get_request(
         select(InfoRequest).where(InfoRequest.side == side, InfoRequest.ref == ref)
     )
     if row is None or not visible(user, row):
-        raise NotFound(f"no request {ref} here; `armsbridge request list` shows them")
+        raise NotFound(
+            N_("no request %(ref)s here; `armsbridge request list` shows them"), values={"ref": ref}
+        )
     return _view(session, row, now or datetime.now(UTC))
 
 

@@ -23,6 +23,7 @@ from armsbridge.errors import Conflict, NotFound, UserError
 from armsbridge.exchange import identity
 from armsbridge.exchange.handlers import HandlerRefused, Received, register_handler
 from armsbridge.exchange.models import NodeIdentity, OutboxMessage, Peer
+from armsbridge.i18n_marker import N_
 from armsbridge.settings import Settings
 
 JURISDICTION = re.compile(r"^[A-Z]{2}$")
@@ -60,7 +61,9 @@ def aware(moment: datetime) -> datetime:
 def _jurisdiction(value: str) -> str:
     code = value.strip().upper()
     if not JURISDICTION.match(code):
-        raise UserError(f"jurisdiction {value!r} is not a two-letter code (XK, MK)")
+        raise UserError(
+            N_("jurisdiction %(value)r is not a two-letter code (XK, MK)"), values={"value": value}
+        )
     return code
 
 
@@ -69,7 +72,10 @@ def _url(value: str | None) -> str | None:
         return None
     url = value.strip().rstrip("/")
     if not re.match(r"^https?://[^\s/]+", url):
-        raise UserError(f"URL {value!r} must start with http:// or https:// and name a host")
+        raise UserError(
+            N_("URL %(value)r must start with http:// or https:// and name a host"),
+            values={"value": value},
+        )
     return url
 
 
@@ -102,12 +108,18 @@ def init_node(
     code = _jurisdiction(jurisdiction)
     name = name.strip()
     if not 0 < len(name) <= 120:
-        raise UserError(f"node name {name!r} must have 1 to 120 characters")
+        raise UserError(
+            N_("node name %(name)r must have 1 to 120 characters"), values={"name": name}
+        )
     row = node_row(session)
     if row is not None and row.jurisdiction != code:
         raise Conflict(
-            f"this node is already initialised as {row.jurisdiction}; a node serves one "
-            f"jurisdiction, so it cannot become {code} (use a new var dir for another node)"
+            N_(
+                "this node is already initialised as %(jurisdiction)s; a node serves one "
+                "jurisdiction, so it cannot become %(code)s (use a new var dir for another "
+                "node)"
+            ),
+            values={"jurisdiction": row.jurisdiction, "code": code},
         )
     key = identity.create_key(settings)
     if row is None:
@@ -186,7 +198,10 @@ def get_peer(session: Session, name: str) -> Peer:
     """Return the active peer called `name`; NotFound names the command that lists them."""
     peer = session.scalar(select(Peer).where(Peer.name == name, Peer.removed_at.is_(None)))
     if peer is None:
-        raise NotFound(f"no peer named {name!r}; `armsbridge peer list` shows the peers")
+        raise NotFound(
+            N_("no peer named %(name)r; `armsbridge peer list` shows the peers"),
+            values={"name": name},
+        )
     return peer
 
 
@@ -214,9 +229,14 @@ def decode_public_key(value: str, *, field: str = "--key") -> str:
     try:
         raw = base64.b64decode(value.strip(), validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise UserError(f"{field} {value[:60]!r} is not base64") from exc
+        raise UserError(
+            N_("%(field)s %(value)r is not base64"), values={"field": field, "value": value[:60]}
+        ) from exc
     if len(raw) != 32:
-        raise UserError(f"{field} decodes to {len(raw)} bytes; an Ed25519 public key has 32")
+        raise UserError(
+            N_("%(field)s decodes to %(count_raw)s bytes; an Ed25519 public key has 32"),
+            values={"field": field, "count_raw": len(raw)},
+        )
     return base64.b64encode(raw).decode("ascii")
 
 
@@ -237,23 +257,40 @@ def add_peer(
 ) -> Peer:
     """Add a peer whose key matches the fingerprint checked out of band (when given)."""
     if not PEER_NAME.match(name):
-        raise UserError(f"peer name {name!r}: use 1-40 letters, digits, '.', '_' or '-'")
+        raise UserError(
+            N_("peer name %(name)r: use 1-40 letters, digits, '.', '_' or '-'"),
+            values={"name": name},
+        )
     code = _jurisdiction(jurisdiction)
     key = decode_public_key(public_key)
     found = fingerprint_of(key)
     if fingerprint is not None and normal_fingerprint(fingerprint) != normal_fingerprint(found):
         raise UserError(
-            f"the key of peer {name!r} has the fingerprint {found}, not {fingerprint!r}: do not "
-            "add it; check the fingerprint with the other node's administrator"
+            N_(
+                "the key of peer %(name)r has the fingerprint %(found)s, not "
+                "%(fingerprint)r: do not add it; check the fingerprint with the other node's "
+                "administrator"
+            ),
+            values={"name": name, "found": found, "fingerprint": fingerprint},
         )
     own = node_row(session)
     if own is not None and own.jurisdiction == code:
-        raise UserError(f"peer {name!r} is of this node's own jurisdiction ({code})")
+        raise UserError(
+            N_("peer %(name)r is of this node's own jurisdiction (%(code)s)"),
+            values={"name": name, "code": code},
+        )
     for existing in active_peers(session):
         if existing.name == name or existing.jurisdiction == code:
             raise Conflict(
-                f"peer {existing.name!r} ({existing.jurisdiction}) already exists: "
-                f"`armsbridge peer remove {existing.name}` first to replace it"
+                N_(
+                    "peer %(name)r (%(jurisdiction)s) already exists: `armsbridge peer remove "
+                    "%(bare_name)s` first to replace it"
+                ),
+                values={
+                    "name": existing.name,
+                    "jurisdiction": existing.jurisdiction,
+                    "bare_name": existing.name,
+                },
             )
     peer = Peer(name=name, jurisdiction=code, url=_url(url), public_key=key)
     session.add(peer)
@@ -299,7 +336,10 @@ def enqueue(
     if not KIND.match(kind):
         raise ValueError(f"message kind {kind!r}: lower-case letters, digits and '-'")
     if peer.removed_at is not None:
-        raise UserError(f"peer {peer.name!r} was removed; no message can be sent to it")
+        raise UserError(
+            N_("peer %(name)r was removed; no message can be sent to it"),
+            values={"name": peer.name},
+        )
     # Signed by the key current when queued: messages queued before a key rotation then reach
     # the peer before the rotation does (delivery keeps each peer's order), signed by the old key.
     signer = signer_key or identity.current_key(node_settings()).public_b64

@@ -29,6 +29,7 @@ from armsbridge.exchange.handlers import HandlerRefused, Received, register_hand
 from armsbridge.exchange.hitset import opaque_ref
 from armsbridge.exchange.models import Disclosure, OutboxMessage, Peer
 from armsbridge.exchange.service import enqueue, require_node
+from armsbridge.i18n_marker import N_
 from armsbridge.records import handling
 from armsbridge.records.children import add_children, child_types, prepare_child
 from armsbridge.records.models import RECORD_MODELS, Link, Provenance
@@ -58,11 +59,20 @@ class Conditions:
     def checked(self) -> Conditions:
         """Return these conditions or raise UserError naming what is wrong."""
         if self.handling_code not in HANDLING_CODES:
-            raise UserError(f"handling code {self.handling_code!r}: use one of H0, H1, H2, H3")
+            raise UserError(
+                N_("handling code %(handling_code)r: use one of H0, H1, H2, H3"),
+                values={"handling_code": self.handling_code},
+            )
         if self.source_grade not in SOURCE_GRADES:
-            raise UserError(f"source grade {self.source_grade!r}: use one of A, B, C, X")
+            raise UserError(
+                N_("source grade %(source_grade)r: use one of A, B, C, X"),
+                values={"source_grade": self.source_grade},
+            )
         if self.information_grade not in INFORMATION_GRADES:
-            raise UserError(f"information grade {self.information_grade!r}: use 1, 2, 3 or 4")
+            raise UserError(
+                N_("information grade %(information_grade)r: use 1, 2, 3 or 4"),
+                values={"information_grade": self.information_grade},
+            )
         text = (self.restriction or "").strip() or None
         if self.handling_code == "H3" and not text:
             raise UserError("H3 needs the restriction in words (what the recipient may not do)")
@@ -109,8 +119,12 @@ def _values(record: Any, record_type: str, fields: Sequence[str] | None) -> dict
     unknown = [f for f in chosen if f not in allowed]
     if unknown:
         raise UserError(
-            f"{record_type}: {', '.join(unknown)} cannot be shared; choose from "
-            f"{', '.join(allowed)}"
+            N_("%(record_type)s: %(value)s cannot be shared; choose from %(value2)s"),
+            values={
+                "record_type": record_type,
+                "value": ", ".join(unknown),
+                "value2": ", ".join(allowed),
+            },
         )
     out = {}
     for name in chosen:
@@ -138,13 +152,16 @@ def _children(session: Session, record_type: str, record_id: int) -> dict[str, l
 def _read(session: Session, user: Principal, item: Item) -> Any:
     if item.record_type not in RECORD_MODELS or item.record_type == "link":
         raise UserError(
-            f"{item.record_type!r} cannot be shared on its own (links go with the records "
-            "they join)"
+            N_("%(record_type)r cannot be shared on its own (links go with the records they join)"),
+            values={"record_type": item.record_type},
         )
     model = RECORD_MODELS[item.record_type]
     record = session.scalar(readable(item.record_type, user).where(model.id == item.record_id))
     if record is None:
-        raise NotFound(f"{item.record_type} {item.record_id} does not exist or is not yours")
+        raise NotFound(
+            N_("%(record_type)s %(record_id)s does not exist or is not yours"),
+            values={"record_type": item.record_type, "record_id": item.record_id},
+        )
     return record
 
 

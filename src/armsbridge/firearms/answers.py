@@ -11,7 +11,7 @@ from armsbridge.auth.principal import Principal
 from armsbridge.errors import PermissionDenied, ValidationFailed
 from armsbridge.firearms.schemas import FACT_NAMES, CategoryResult, parse_facts
 from armsbridge.firearms.service import categorize_firearm, set_facts
-from armsbridge.i18n_marker import N_
+from armsbridge.i18n_marker import N_, Label
 from armsbridge.records.service import update_record, writable_record
 
 # Facts that are columns of the record (the edit form shows them), not entries of its `facts`.
@@ -29,7 +29,10 @@ def answer_facts(
     the records service applies the jurisdiction and handling rules.
     """
     if not role_allows(user.role, "record.update"):
-        raise PermissionDenied(f"your role ({user.role}) may not change records")
+        raise PermissionDenied(
+            N_("your role (%(role)s) may not change records"),
+            values={"role": Label(user.role_label)},
+        )
     given = {k: str(v).strip() for k, v in answers.items() if k in FACT_NAMES and str(v).strip()}
     if not given:
         raise ValidationFailed(

@@ -23,6 +23,7 @@ from armsbridge.errors import ValidationFailed
 from armsbridge.firearms import service
 from armsbridge.firearms.assess import assess, split_identity
 from armsbridge.firearms.schemas import CategoryResult, parse_facts
+from armsbridge.i18n_marker import N_
 from armsbridge.records.api_schemas import ProvenanceOut
 from armsbridge.records.handling import provenance_of
 from armsbridge.records.reading import read_record
@@ -83,7 +84,10 @@ def categorize(
     """
     if isinstance(body, list):
         if len(body) > MAX_ITEMS:
-            raise ValidationFailed(f"at most {MAX_ITEMS} items per request, got {len(body)}")
+            raise ValidationFailed(
+                N_("at most %(max_items)s items per request, got %(count_body)s"),
+                values={"max_items": MAX_ITEMS, "count_body": len(body)},
+            )
         return [_assess_item(item, f"item {i + 1}") for i, item in enumerate(body)]
     return _assess_item(body, "input")
 

@@ -98,8 +98,9 @@ def parse_facts(data: Any, *, where: str = "input") -> FirearmFacts:
     """Validate one JSON object of facts; unknown fields and bad values raise ValidationFailed."""
     if not isinstance(data, dict):
         raise ValidationFailed(
-            f"{where}: expected a JSON object of facts, got {type(data).__name__}",
+            N_("%(where)s: expected a JSON object of facts, got %(name)s"),
             [{"field": where, "value": repr(data)[:80], "expected": "a JSON object"}],
+            values={"where": where, "name": type(data).__name__},
         )
     try:
         return FirearmFacts.model_validate(data)
@@ -115,4 +116,8 @@ def parse_facts(data: Any, *, where: str = "input") -> FirearmFacts:
                 {"field": field, "value": repr(err.get("input"))[:80], "expected": expected}
             )
         detail = "; ".join(f"{p['field']} = {p['value']}: {p['expected']}" for p in problems)
-        raise ValidationFailed(f"{where}: invalid facts: {detail}", problems) from None
+        raise ValidationFailed(
+            N_("%(where)s: invalid facts: %(detail)s"),
+            problems,
+            values={"where": where, "detail": detail},
+        ) from None

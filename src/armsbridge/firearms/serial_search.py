@@ -21,6 +21,7 @@ from armsbridge.errors import ValidationFailed
 from armsbridge.firearms.derive import GRAM
 from armsbridge.firearms.models import FirearmSerialGram
 from armsbridge.firearms.serials import fold_char, fold_confusables, normalise_serial
+from armsbridge.i18n_marker import N_
 from armsbridge.records.models import Firearm
 
 WILDCARDS = "?*"
@@ -65,13 +66,15 @@ def parse_pattern(text: str) -> SerialPattern:
     normal = re.sub(r"\*+", "*", normal)
     if not normal.replace("*", ""):
         raise ValidationFailed(
-            f"serial pattern {text!r} has no character to search for",
+            N_("serial pattern %(text)r has no character to search for"),
             [{"field": "serial", "value": text, "expected": "letters/digits, '?' or '*'"}],
+            values={"text": text},
         )
     if normal.replace("*", "").replace("?", "") == "":
         raise ValidationFailed(
-            f"serial pattern {text!r} has only unknown positions",
+            N_("serial pattern %(text)r has only unknown positions"),
             [{"field": "serial", "value": text, "expected": "at least one read character"}],
+            values={"text": text},
         )
     folded = "".join(fold_char(ch) for ch in normal)
     return SerialPattern(normal=normal, folded=folded)

@@ -21,6 +21,7 @@ from armsbridge.firearms.models import TraceRequest
 from armsbridge.firearms.reference import find_entry, parse_markings
 from armsbridge.firearms.schemas import OBSERVATIONS, CategoryResult, parse_facts
 from armsbridge.firearms.serial_search import search_serials
+from armsbridge.i18n_marker import N_
 from armsbridge.records.handling import provenance_of
 from armsbridge.records.models import AmmunitionLot, Firearm
 from armsbridge.records.service import writable_record
@@ -49,7 +50,7 @@ __all__ = [
 def _firearm(session: Session, firearm_id: int) -> Firearm:
     firearm = session.get(Firearm, firearm_id)
     if firearm is None:
-        raise NotFound(f"firearm {firearm_id} not found")
+        raise NotFound(N_("firearm %(firearm_id)s not found"), values={"firearm_id": firearm_id})
     return firearm
 
 
@@ -119,8 +120,9 @@ def set_facts(
     for key, value in observations.items():
         if value is not None and not isinstance(value, bool):
             raise ValidationFailed(
-                f"firearm {firearm_id}: {key} must be true or false",
+                N_("firearm %(firearm_id)s: %(key)s must be true or false"),
                 [{"field": key, "value": repr(value), "expected": "true or false"}],
+                values={"firearm_id": firearm_id, "key": key},
             )
     plain = {k: v for k, v in facts.items() if k not in OBSERVATIONS}
     checked = parse_facts(plain, where=f"firearm {firearm_id} facts").model_dump(mode="json")
@@ -400,13 +402,16 @@ def record_trace_answer(
     """Record the answer to a trace request; an established origin updates the firearm."""
     request = session.get(TraceRequest, request_id)
     if request is None:
-        raise NotFound(f"trace request {request_id} not found")
+        raise NotFound(
+            N_("trace request %(request_id)s not found"), values={"request_id": request_id}
+        )
     writable_record(session, user=user, record_type="firearm", record_id=request.firearm_id)
     check_code("trace_outcomes", outcome, field="outcome")
     if answered_on < request.sent_on:
         raise ValidationFailed(
-            f"trace request {request_id}: answered on {answered_on} before it was sent",
+            N_("trace request %(request_id)s: answered on %(answered_on)s before it was sent"),
             [{"field": "answered_on", "value": str(answered_on), "expected": "on/after sent_on"}],
+            values={"request_id": request_id, "answered_on": answered_on},
         )
     request.answered_on, request.answer, request.outcome = answered_on, answer, outcome
     session.flush()
@@ -435,7 +440,7 @@ def set_trace_status(
     pod = point_of_diversion if point_of_diversion is not None else firearm.point_of_diversion
     if status in _established() and not (pod or "").strip():
         raise ValidationFailed(
-            f"firearm {firearm_id}: status {status} needs the point of diversion",
+            N_("firearm %(firearm_id)s: status %(status)s needs the point of diversion"),
             [
                 {
                     "field": "point_of_diversion",
@@ -443,6 +448,7 @@ def set_trace_status(
                     "expected": "where it left the licit circuit",
                 }
             ],
+            values={"firearm_id": firearm_id, "status": status},
         )
     firearm.trace_status = status
     if point_of_diversion is not None:

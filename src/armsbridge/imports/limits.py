@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from armsbridge.errors import UserError
+from armsbridge.i18n_marker import N_, Label, Phrase
 from armsbridge.settings import Settings, get_settings
 
 # Markers the readers put in a row's values for the planner: cells past the header, and
@@ -39,10 +40,19 @@ class FileLimits:
 
 
 def over_limit(where: str, what: str, limit: int, setting: str, advice: str) -> UserError:
-    """Return the refusal of a file past a limit: where, what, the limit, its setting, advice."""
+    """Return the refusal of a file past a limit: where, what, the limit, its setting, advice.
+
+    `what` and `advice` are catalog phrases (`Phrase`, `Label`) so the page translates them.
+    """
     return UserError(
-        f"{where}: {what}, over the limit of {limit:,} (setting ARMSBRIDGE_{setting.upper()}); "
-        f"{advice}"
+        N_("%(where)s: %(what)s, over the limit of %(limit)s (setting %(setting)s); %(advice)s"),
+        values={
+            "where": where,
+            "what": what,
+            "limit": f"{limit:,}",
+            "setting": f"ARMSBRIDGE_{setting.upper()}",
+            "advice": advice,
+        },
     )
 
 
@@ -51,10 +61,10 @@ def check_file_size(where: str, size: int, limits: FileLimits) -> None:
     if size > limits.max_file_bytes:
         raise over_limit(
             where,
-            f"the file has {size:,} bytes",
+            Phrase(N_("the file has %(size)s bytes"), {"size": f"{size:,}"}),
             limits.max_file_bytes,
             "import_max_file_bytes",
-            "split the export into smaller files",
+            Label(N_("split the export into smaller files")),
         )
 
 
@@ -65,15 +75,20 @@ def cell_too_long(where: str, what: str, limits: FileLimits) -> UserError:
         what,
         limits.max_cell_chars,
         "import_max_cell_chars",
-        'a quote (") that is never closed makes one cell of the rest of the file: '
-        "check the quotes of that row, or shorten the cell",
+        Label(
+            N_(
+                'a quote (") that is never closed makes one cell of the rest of the file: '
+                "check the quotes of that row, or shorten the cell"
+            )
+        ),
     )
 
 
 def check_cell(where: str, text: str, limits: FileLimits) -> None:
     """Refuse a cell longer than `max_cell_chars` (the whole file: it is most often broken)."""
     if len(text) > limits.max_cell_chars:
-        raise cell_too_long(where, f"a cell of {len(text):,} characters", limits)
+        what = Phrase(N_("a cell of %(count)s characters"), {"count": f"{len(text):,}"})
+        raise cell_too_long(where, what, limits)
 
 
 def check_columns(where: str, count: int, limits: FileLimits) -> None:
@@ -81,10 +96,10 @@ def check_columns(where: str, count: int, limits: FileLimits) -> None:
     if count > limits.max_columns:
         raise over_limit(
             where,
-            f"the header has {count:,} columns",
+            Phrase(N_("the header has %(count)s columns"), {"count": f"{count:,}"}),
             limits.max_columns,
             "import_max_columns",
-            "export only the columns the profile maps",
+            Label(N_("export only the columns the profile maps")),
         )
 
 
@@ -93,8 +108,10 @@ def check_rows(where: str, count: int, limits: FileLimits) -> None:
     if count > limits.max_rows:
         raise over_limit(
             where,
-            f"the file has more than {limits.max_rows:,} data rows",
+            Phrase(
+                N_("the file has more than %(count)s data rows"), {"count": f"{limits.max_rows:,}"}
+            ),
             limits.max_rows,
             "import_max_rows",
-            "split the export into smaller files",
+            Label(N_("split the export into smaller files")),
         )

@@ -69,8 +69,9 @@ def _profile(user: Principal, name: str) -> Profile:
         if profile.name == name:
             return profile
     raise ValidationFailed(
-        f"profile: {name!r} is not a mapping profile you may use",
+        N_("profile: %(name)r is not a mapping profile you may use"),
         [{"field": "profile", "value": name, "expected": "one of the listed profiles"}],
+        values={"name": name},
     )
 
 
@@ -170,7 +171,7 @@ def wizard_preview(request: Request, db: DB, user: Importer, token: str) -> Resp
         )
         sample = [values for _number, values in islice(table.rows, PREVIEW_ROWS)]
     except UserError as exc:
-        return _file_error(request, token, meta, profile, str(exc))
+        return _file_error(request, token, meta, profile, formatter(request).error(exc))
     missing = [c for c in profile.columns() if c not in table.header]
     report = error = None
     if not missing:
@@ -187,7 +188,7 @@ def wizard_preview(request: Request, db: DB, user: Importer, token: str) -> Resp
                 )
                 nested.rollback()
         except UserError as exc:
-            error = str(exc)
+            error = formatter(request).error(exc)
     return render(
         request,
         "imports/preview.html",
@@ -226,7 +227,7 @@ def wizard_commit(request: Request, db: DB, user: Importer, token: str) -> Respo
             limits=_limits(request),
         )
     except UserError as exc:
-        return _file_error(request, token, meta, profile, str(exc))
+        return _file_error(request, token, meta, profile, formatter(request).error(exc))
     (path.parent / "upload.json").unlink()
     context = {"report": report, "profile": profile, "TYPES": TYPES}
     return render(request, "imports/done.html", context)

@@ -17,6 +17,7 @@ from pydantic import (
 )
 from sqlalchemy import inspect as sa_inspect
 
+from armsbridge.i18n_marker import N_
 from armsbridge.imports.mapping import (
     FieldSource,
     FileFormat,
@@ -381,8 +382,8 @@ def find_profile(name_or_path: str | Path) -> Path:
         return shipped
     names = sorted(p.stem for p in PROFILES_DIR.glob("*.yaml"))
     raise ProfileError(
-        f"no mapping profile {str(name_or_path)!r}: give a profile file or one of "
-        f"{', '.join(names) or '(none shipped)'}"
+        N_("no mapping profile %(value)r: give a profile file or one of %(value2)s"),
+        values={"value": str(name_or_path), "value2": ", ".join(names) or "(none shipped)"},
     )
 
 
@@ -392,7 +393,9 @@ def load_profile(name_or_path: str | Path) -> Profile:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise ProfileError(f"profile {path}: not valid YAML: {exc}") from exc
+        raise ProfileError(
+            N_("profile %(path)s: not valid YAML: %(exc)s"), values={"path": path, "exc": exc}
+        ) from exc
     return parse_profile(data, path=path)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from armsbridge.errors import UserError
+from armsbridge.i18n_marker import N_, Phrase
 from armsbridge.imports.limits import (
     EXTRA_CELLS,
     ROW_PROBLEMS,
@@ -86,7 +87,7 @@ def open_table(
 ) -> Table:
     """Open a CSV or XLSX file per its extension; a file that cannot be read is a UserError."""
     if not path.is_file():
-        raise UserError(f"{path}: no such file")
+        raise UserError(N_("%(path)s: no such file"), values={"path": path})
     limits = limits or FileLimits.of()
     check_file_size(path.name, path.stat().st_size, limits)
     suffix = path.suffix.lower()
@@ -96,7 +97,7 @@ def open_table(
         return _open_csv(
             path, encoding=encoding, delimiter=delimiter, header_row=header_row, limits=limits
         )
-    raise UserError(f"{path}: expected a .csv or .xlsx file")
+    raise UserError(N_("%(path)s: expected a .csv or .xlsx file"), values={"path": path})
 
 
 Problem = tuple[str, Any, str]  # (column, value, what was expected)
@@ -118,13 +119,17 @@ def _open_csv(
     data = path.read_bytes()
     if data.startswith(_ZIP_MAGIC):
         raise UserError(
-            f"{where}: this is an XLSX workbook (a ZIP archive), not CSV text; name it .xlsx"
+            N_("%(where)s: this is an XLSX workbook (a ZIP archive), not CSV text; name it .xlsx"),
+            values={"where": where},
         )
     codec = detect_encoding(data) if encoding == "auto" else encoding
     try:
         text = data.decode(codec)
     except (UnicodeDecodeError, LookupError) as exc:
-        raise UserError(f"{path}: cannot be read as {codec}: {exc}") from exc
+        raise UserError(
+            N_("%(path)s: cannot be read as %(codec)s: %(exc)s"),
+            values={"path": path, "codec": codec, "exc": exc},
+        ) from exc
     del data
     if text.startswith("\ufeff"):
         text = text[1:]
@@ -137,28 +142,43 @@ def _open_csv(
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     except (TypeError, csv.Error) as exc:
-        raise UserError(f"{where}: delimiter {delimiter!r} cannot be used ({exc})") from exc
+        raise UserError(
+            N_("%(where)s: delimiter %(delimiter)r cannot be used (%(exc)s)"),
+            values={"where": where, "delimiter": delimiter, "exc": exc},
+        ) from exc
 
     def record(number: int) -> list[str] | None:
         try:
             return next(reader, None)
         except csv.Error as exc:
             if "field limit" in str(exc):
-                what = f"a cell longer than {limits.max_cell_chars:,} characters"
-                raise cell_too_long(f"{where}, row {number}", what, limits) from exc
-            message = f"{where}, row {number}: not CSV the reader can follow ({exc})"
-            raise UserError(message) from exc
+                what = Phrase(
+                    N_("a cell longer than %(count)s characters"),
+                    {"count": f"{limits.max_cell_chars:,}"},
+                )
+                at = Phrase(N_("%(where)s, row %(row)s"), {"where": where, "row": number})
+                raise cell_too_long(at, what, limits) from exc
+            raise UserError(
+                N_("%(where)s, row %(row)s: not CSV the reader can follow (%(exc)s)"),
+                values={"where": where, "row": number, "exc": exc},
+            ) from exc
 
     header: list[str] | None = None
     for number in range(1, header_row + 1):
         header = record(number)
     if not header:
-        raise UserError(f"{path}: no header row (row {header_row} is empty or missing)")
+        raise UserError(
+            N_("%(path)s: no header row (row %(header_row)s is empty or missing)"),
+            values={"path": path, "header_row": header_row},
+        )
     check_columns(where, len(header), limits)
     for cell in header:
         check_cell(f"{where}, row {header_row} (the header)", cell, limits)
         if NUL in cell:
-            raise UserError(f"{where}: the header holds a NUL character (\\x00); export it again")
+            raise UserError(
+                N_("%(where)s: the header holds a NUL character (\\x00); export it again"),
+                values={"where": where},
+            )
     names = [h.strip() for h in header]
     _check_header(path, names)
     # A row may leave out cells only under unnamed header cells at its end ("A;B;" has 3).
@@ -215,7 +235,10 @@ def _check_header(path: Path, names: list[str]) -> None:
     seen: set[str] = set()
     for name in names:
         if name and name in seen:
-            raise UserError(f"{path}: column {name!r} appears twice in the header")
+            raise UserError(
+                N_("%(path)s: column %(name)r appears twice in the header"),
+                values={"path": path, "name": name},
+            )
         seen.add(name)
 
 
@@ -284,12 +307,18 @@ def _xlsx_header(
                 text = "" if value is None else str(value)
                 check_cell(f"{where}, row {header_row} (the header)", text, limits)
                 if NUL in text:
-                    raise UserError(f"{where}: the header holds a NUL character; save it again")
+                    raise UserError(
+                        N_("%(where)s: the header holds a NUL character; save it again"),
+                        values={"where": where},
+                    )
                 header[col - 1] = value
         if width:
             return header
         break
-    raise UserError(f"{where}: no header row (row {header_row} is empty)")
+    raise UserError(
+        N_("%(where)s: no header row (row %(header_row)s is empty)"),
+        values={"where": where, "header_row": header_row},
+    )
 
 
 def _xlsx_values(

@@ -15,6 +15,7 @@ from armsbridge.audit.service import add_changes, changes_summary
 from armsbridge.auth.access import log_access
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import UserError
+from armsbridge.i18n_marker import N_
 from armsbridge.imports.limits import FileLimits
 from armsbridge.imports.profile import Profile, load_profile
 from armsbridge.imports.quarantine import default_quarantine_path, write_quarantine
@@ -72,8 +73,16 @@ def import_file(
     missing = [c for c in prof.columns() if c not in table.header]
     if missing:
         raise UserError(
-            f"{path.name}: column(s) {', '.join(missing)} required by profile {prof.name} are "
-            f"missing (the file has: {', '.join(h for h in table.header if h)})"
+            N_(
+                "%(name)s: column(s) %(value)s required by profile %(name2)s are missing "
+                "(the file has: %(value2)s)"
+            ),
+            values={
+                "name": path.name,
+                "value": ", ".join(missing),
+                "name2": prof.name,
+                "value2": ", ".join(h for h in table.header if h),
+            },
         )
     report = ImportReport(
         file=path.name, profile=prof.name, sha256=file_sha256(path), dry_run=dry_run
@@ -109,8 +118,12 @@ def import_file(
                 add_changes(session, entry=entry, changes=run.changes)
         except IntegrityError as exc:
             raise UserError(
-                f"{path.name}: a record of this file clashes with one stored by someone else "
-                "while the file was being checked. Nothing was imported; import the file again."
+                N_(
+                    "%(name)s: a record of this file clashes with one stored by someone else "
+                    "while the file was being checked. Nothing was imported; import the file "
+                    "again."
+                ),
+                values={"name": path.name},
             ) from exc
     else:
         report.created, report.updated = run.counts()

@@ -20,11 +20,14 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet._reader import FORMULA_TAG, WorkSheetParser
 
 from armsbridge.errors import UserError
+from armsbridge.i18n_marker import N_, Label, Phrase
 from armsbridge.imports.limits import FileLimits, over_limit
 
 _NO_VALUE = "formula-without-value"  # our data type of a formula cell with no cached value
 _RATIO_FROM = 1 << 20  # parts smaller than this may compress as well as they like
-_ADVICE = "open it in Excel or LibreOffice and save it again as .xlsx, or export the data as CSV"
+_ADVICE = Label(
+    N_("open it in Excel or LibreOffice and save it again as .xlsx, or export the data as CSV")
+)
 
 Cell = tuple[int, Any, str]  # (column number, value, openpyxl data type)
 
@@ -37,8 +40,12 @@ def check_archive(path: Path, limits: FileLimits) -> None:
             parts = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
         raise UserError(
-            f"{where}: not an XLSX workbook, which is a ZIP archive ({exc}); a file cut off "
-            f"while copying, or another format renamed .xlsx, reads like this: {_ADVICE}"
+            N_(
+                "%(where)s: not an XLSX workbook, which is a ZIP archive (%(exc)s); a file "
+                "cut off while copying, or another format renamed .xlsx, reads like this: "
+                "%(advice)s"
+            ),
+            values={"where": where, "exc": exc, "advice": _ADVICE},
         ) from exc
     # zipfile never unpacks more than a part's declared size (it stops there and checks the
     # CRC), so the declared sizes bound what openpyxl will unpack.
@@ -46,10 +53,10 @@ def check_archive(path: Path, limits: FileLimits) -> None:
     if total > limits.max_unpacked_bytes:
         raise over_limit(
             where,
-            f"the workbook unpacks to {total:,} bytes",
+            Phrase(N_("the workbook unpacks to %(count)s bytes"), {"count": f"{total:,}"}),
             limits.max_unpacked_bytes,
             "import_max_unpacked_bytes",
-            "split the export into smaller files, or export CSV",
+            Label(N_("split the export into smaller files, or export CSV")),
         )
     for part in parts:
         if part.file_size < _RATIO_FROM:
@@ -58,11 +65,21 @@ def check_archive(path: Path, limits: FileLimits) -> None:
         if ratio > limits.max_compression_ratio:
             raise over_limit(
                 where,
-                f"part {part.filename} unpacks {ratio:,.0f} times its packed size "
-                f"({part.compress_size:,} to {part.file_size:,} bytes), as a ZIP bomb does",
+                Phrase(
+                    N_(
+                        "part %(part)s unpacks %(ratio)s times its packed size"
+                        " (%(packed)s to %(unpacked)s bytes), as a ZIP bomb does"
+                    ),
+                    {
+                        "part": part.filename,
+                        "ratio": f"{ratio:,.0f}",
+                        "packed": f"{part.compress_size:,}",
+                        "unpacked": f"{part.file_size:,}",
+                    },
+                ),
                 limits.max_compression_ratio,
                 "import_max_compression_ratio",
-                "a real export compresses far less; " + _ADVICE,
+                Phrase(N_("a real export compresses far less; %(advice)s"), {"advice": _ADVICE}),
             )
 
 
@@ -85,19 +102,30 @@ class Sheet:
         try:
             self.workbook = load_workbook(path, read_only=True, data_only=True)
         except Exception as exc:  # noqa: BLE001 - openpyxl raises many types for a bad part
-            message = f"{self.where}: not a readable XLSX workbook ({exc}); {_ADVICE}"
-            raise UserError(message) from exc
+            raise UserError(
+                N_("%(where)s: not a readable XLSX workbook (%(exc)s); %(advice)s"),
+                values={"where": self.where, "exc": exc, "advice": _ADVICE},
+            ) from exc
         names = self.workbook.sheetnames
         if sheet is not None and sheet not in names:
             self.close()
-            raise UserError(f"{self.where}: no sheet {sheet!r} (sheets: {', '.join(names)})")
+            raise UserError(
+                N_("%(where)s: no sheet %(sheet)r (sheets: %(value)s)"),
+                values={"where": self.where, "sheet": sheet, "value": ", ".join(names)},
+            )
         if not names:
             self.close()
-            raise UserError(f"{self.where}: the workbook has no sheet; {_ADVICE}")
+            raise UserError(
+                N_("%(where)s: the workbook has no sheet; %(advice)s"),
+                values={"where": self.where, "advice": _ADVICE},
+            )
         ws = self.workbook[sheet] if sheet else self.workbook.worksheets[0]
         if not isinstance(ws, ReadOnlyWorksheet):
             self.close()
-            raise UserError(f"{self.where}: sheet {ws.title!r} holds no cells (a chart sheet?)")
+            raise UserError(
+                N_("%(where)s: sheet %(title)r holds no cells (a chart sheet?)"),
+                values={"where": self.where, "title": ws.title},
+            )
         self.ws = ws
         # The dimension the file claims: a progress estimate only, never a bound on reading.
         self.estimate: int | None = ws.max_row
@@ -124,7 +152,11 @@ class Sheet:
                     return
                 except Exception as exc:  # noqa: BLE001 - a damaged part fails in many ways
                     raise UserError(
-                        f"{self.where}: the sheet is damaged after row {last} ({exc}); {_ADVICE}"
+                        N_(
+                            "%(where)s: the sheet is damaged after row %(last)s (%(exc)s);"
+                            " %(advice)s"
+                        ),
+                        values={"where": self.where, "last": last, "exc": exc, "advice": _ADVICE},
                     ) from exc
                 last = number
                 yield number, [(c["column"], c["value"], c["data_type"]) for c in cells]

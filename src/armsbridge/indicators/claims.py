@@ -23,6 +23,7 @@ from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from armsbridge.errors import ValidationFailed
+from armsbridge.i18n_marker import N_
 from armsbridge.indicators.schemas import Definitions, IndicatorDef
 from armsbridge.indicators.service import (
     _denominator_rows,
@@ -80,13 +81,17 @@ def read_claims(path: Path) -> list[Claim]:
             problems.append({"field": f"row {number}", "value": str(rec), "expected": str(exc)})
     if problems:
         first = problems[0]
-        raise ValidationFailed(f"{path}: {first['field']}: {first['expected']}", problems)
+        raise ValidationFailed(
+            N_("%(path)s: %(field)s: %(expected)s"),
+            problems,
+            values={"path": path, "field": first["field"], "expected": first["expected"]},
+        )
     return claims
 
 
 def _read_table(path: Path) -> list[tuple[int, dict[str, str]]]:
     if not Path(path).exists():
-        raise ValidationFailed(f"claims file not found: {path}")
+        raise ValidationFailed(N_("claims file not found: %(path)s"), values={"path": path})
     if Path(path).suffix.lower() in (".xlsx", ".xlsm"):
         sheet = load_workbook(path, read_only=True, data_only=True).active
         table = [
@@ -96,12 +101,13 @@ def _read_table(path: Path) -> list[tuple[int, dict[str, str]]]:
         text = Path(path).read_text(encoding="utf-8-sig")
         table = list(csv.reader(io.StringIO(text)))
     if not table:
-        raise ValidationFailed(f"{path}: the file is empty")
+        raise ValidationFailed(N_("%(path)s: the file is empty"), values={"path": path})
     header = [h.strip().lower() for h in table[0]]
     missing = [c for c in COLUMNS[:3] if c not in header]
     if missing:
         raise ValidationFailed(
-            f"{path}: missing column(s) {', '.join(missing)}; expected {', '.join(COLUMNS)}"
+            N_("%(path)s: missing column(s) %(value)s; expected %(value2)s"),
+            values={"path": path, "value": ", ".join(missing), "value2": ", ".join(COLUMNS)},
         )
     out = []
     for number, cells in enumerate(table[1:], start=2):
@@ -161,7 +167,10 @@ def _resolve(claim: Claim, defs: dict[str, IndicatorDef]) -> tuple[IndicatorDef,
         return defs[claim.indicator], dict(claim.conditions)
     persons = defs.get("trained_persons")
     if persons is None:
-        raise ValidationFailed(f"row {claim.row}: unknown indicator {claim.indicator!r}")
+        raise ValidationFailed(
+            N_("row %(row)s: unknown indicator %(indicator)r"),
+            values={"row": claim.row, "indicator": claim.indicator},
+        )
     return persons, {"training": claim.indicator, **claim.conditions}
 
 

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from armsbridge.errors import UserError
+from armsbridge.i18n_marker import N_
 from armsbridge.indicators.schemas import Definitions, IndicatorDef
 from armsbridge.indicators.sources import SOURCES, Row
 
@@ -42,23 +43,39 @@ def _parse_definitions(path: Path) -> Definitions:
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise UserError(f"definitions file not found: {path}") from exc
+        raise UserError(N_("definitions file not found: %(path)s"), values={"path": path}) from exc
     except yaml.YAMLError as exc:
-        raise UserError(f"{path}: not valid YAML: {exc}") from exc
+        raise UserError(
+            N_("%(path)s: not valid YAML: %(exc)s"), values={"path": path, "exc": exc}
+        ) from exc
     try:
         definitions = Definitions.model_validate(raw)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise UserError(f"{path}: {where}: {first['msg']}") from exc
+        raise UserError(
+            N_("%(path)s: %(where)s: %(msg)s"),
+            values={"path": path, "where": where, "msg": first["msg"]},
+        ) from exc
     for ind in definitions.indicators:
         if ind.source not in SOURCES:
             raise UserError(
-                f"{path}: indicator {ind.id}: unknown source {ind.source!r} "
-                f"(expected one of {', '.join(SOURCES)})"
+                N_(
+                    "%(path)s: indicator %(id)s: unknown source %(source)r (expected one of "
+                    "%(value)s)"
+                ),
+                values={
+                    "path": path,
+                    "id": ind.id,
+                    "source": ind.source,
+                    "value": ", ".join(SOURCES),
+                },
             )
         if ind.group not in definitions.groups:
-            raise UserError(f"{path}: indicator {ind.id}: unknown group {ind.group!r}")
+            raise UserError(
+                N_("%(path)s: indicator %(id)s: unknown group %(group)r"),
+                values={"path": path, "id": ind.id, "group": ind.group},
+            )
     return definitions
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from armsbridge.errors import UserError
+from armsbridge.i18n_marker import N_
 from armsbridge.imports.mapping import Source
 from armsbridge.imports.readers import open_table
 from armsbridge.matching.config import duckdb_connection, engine_settings
@@ -56,8 +57,17 @@ class BadValues:
         """Count one bad value (an error at once when strict)."""
         if self.strict:
             raise UserError(
-                f"{where}, row {row}, column {column}: {value!r} is not {expected} "
-                "(without --strict such a value is kept as text and reported)"
+                N_(
+                    "%(where)s, row %(row)s, column %(column)s: %(value)r is not %(expected)s "
+                    "(without --strict such a value is kept as text and reported)"
+                ),
+                values={
+                    "where": where,
+                    "row": row,
+                    "column": column,
+                    "value": value,
+                    "expected": expected,
+                },
             )
         key = f"{where}: {column}"
         self.counts[key] = self.counts.get(key, 0) + 1
@@ -146,32 +156,52 @@ def read_side(
         found = [c for c in DEFAULT_ID_COLUMNS if c in header]
         if not found:
             raise UserError(
-                f"{path}: no id column (looked for {', '.join(DEFAULT_ID_COLUMNS)}); "
-                f"name one with --id-left/--id-right. Columns: {', '.join(header)}"
+                N_(
+                    "%(path)s: no id column (looked for %(value)s); name one with "
+                    "--id-left/--id-right. Columns: %(value2)s"
+                ),
+                values={
+                    "path": path,
+                    "value": ", ".join(DEFAULT_ID_COLUMNS),
+                    "value2": ", ".join(header),
+                },
             )
         id_column = found[0]
     elif id_column not in header:
-        raise UserError(f"{path}: id column {id_column!r} not found. Columns: {', '.join(header)}")
+        raise UserError(
+            N_("%(path)s: id column %(id_column)r not found. Columns: %(value)s"),
+            values={"path": path, "id_column": id_column, "value": ", ".join(header)},
+        )
     roles = roles or _default_roles(header)
     for role, source in roles.items():
         for col in source.referenced_columns():
             if col not in header:
                 raise UserError(
-                    f"{path}: column {col!r} (role {role}) not found. Columns: {', '.join(header)}"
+                    N_("%(path)s: column %(col)r (role %(role)s) not found. Columns: %(value)s"),
+                    values={"path": path, "col": col, "role": role, "value": ", ".join(header)},
                 )
     if not any(r in roles for r in NAME_ROLES):
         raise UserError(
-            f"{path}: no name column mapped; map given_name and family_name, or full_name, "
-            "e.g. --field given_name=first --field family_name=last"
+            N_(
+                "%(path)s: no name column mapped; map given_name and family_name, or "
+                "full_name, e.g. --field given_name=first --field family_name=last"
+            ),
+            values={"path": path},
         )
     rows, seen = [], set()
     for number, values in table.rows:
         uid = values.get(id_column)
         if uid in (None, ""):
-            raise UserError(f"{path}, row {number}: id column {id_column!r} is empty")
+            raise UserError(
+                N_("%(path)s, row %(number)s: id column %(id_column)r is empty"),
+                values={"path": path, "number": number, "id_column": id_column},
+            )
         uid = str(uid).strip()
         if uid in seen:
-            raise UserError(f"{path}, row {number}: id {uid!r} appears twice")
+            raise UserError(
+                N_("%(path)s, row %(number)s: id %(uid)r appears twice"),
+                values={"path": path, "number": number, "uid": uid},
+            )
         seen.add(uid)
         row: dict[str, Any] = {"unique_id": uid}
         for role, source in roles.items():
@@ -239,7 +269,10 @@ def link_files(
     Values that do not parse are reported, not fatal, unless `strict`.
     """
     if not 0.0 <= threshold <= 1.0:
-        raise UserError(f"--threshold {threshold}: expected a probability between 0 and 1")
+        raise UserError(
+            N_("--threshold %(threshold)s: expected a probability between 0 and 1"),
+            values={"threshold": threshold},
+        )
     plan = link_mapping(
         mapping,
         fields=fields,

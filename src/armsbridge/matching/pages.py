@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import ValidationFailed
+from armsbridge.i18n_marker import N_
 from armsbridge.matching.service import decide
 from armsbridge.vocab.registry import record_types
 
@@ -44,8 +45,9 @@ def decide_page(
     """Apply a decision on a suggested match and return to the page it was made on."""
     if decision not in ("confirm", "reject", "unsure", "undo"):
         raise ValidationFailed(
-            f"unknown decision {decision!r}",
+            N_("unknown decision %(decision)r"),
             [{"field": "decision", "value": decision, "expected": "confirm, reject, unsure, undo"}],
+            values={"decision": decision},
         )
     match = decide(db, match_id=match_id, decision=decision, user=user, note=why or None)
     queue = review_target(next_url, match.id) if next_url else None

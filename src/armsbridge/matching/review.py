@@ -92,8 +92,9 @@ class QueueFilter:
             wrong.append(("min", f"{self.low}-{self.high}", "0 <= min <= max <= 1"))
         if wrong:
             raise ValidationFailed(
-                f"{wrong[0][0]}: {wrong[0][1]!r} is not one of {wrong[0][2]}",
+                N_("%(value)s: %(value2)r is not one of %(value3)s"),
                 [{"field": f, "value": v, "expected": e} for f, v, e in wrong],
+                values={"value": wrong[0][0], "value2": wrong[0][1], "value3": wrong[0][2]},
             )
         return self
 
@@ -338,8 +339,9 @@ def bulk_decide(
     """Decide every previewed suggestion still selected by the filter; one audit entry each."""
     if decision not in BULK_DECISIONS:
         raise ValidationFailed(
-            f"unknown bulk decision {decision!r}",
+            N_("unknown bulk decision %(decision)r"),
             [{"field": "decision", "value": decision, "expected": ", ".join(BULK_DECISIONS)}],
+            values={"decision": decision},
         )
     asked = set(match_ids)
     # Only what the user saw in the preview and the filter still selects: a pair decided by

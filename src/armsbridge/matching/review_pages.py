@@ -184,8 +184,9 @@ def bulk_preview(
     """The confirmation step of a bulk decision: how many suggestions it will decide, and how."""
     if decision not in review.BULK_DECISIONS:
         raise ValidationFailed(
-            f"unknown bulk decision {decision!r}",
+            N_("unknown bulk decision %(decision)r"),
             [{"field": "decision", "value": decision, "expected": "confirm, reject, unsure"}],
+            values={"decision": decision},
         )
     wanted = _filter(type, status, border, low, high)
     reason, ask = _why(wanted.types(), why)
@@ -243,7 +244,10 @@ def cluster_page(
     named = by_slug(slug)
     entity_type = named.name if named is not None else ""
     if entity_type not in MATCH_TYPES:
-        raise NotFound(f"no matches of {slug}: use persons, firearms, vehicles or phones")
+        raise NotFound(
+            N_("no matches of %(slug)s: use persons, firearms, vehicles or phones"),
+            values={"slug": slug},
+        )
     reason, ask = _why((entity_type,), why)
     wanted = review.QueueFilter(entity_type)
     base = _context(user, reason, [], wanted=wanted, qs=_query(wanted, reason or ""))
@@ -252,7 +256,10 @@ def cluster_page(
     members = review.components(db, user=user, entity_type=entity_type).get(record_id)
     records = review.records_of(db, user=user, entity_type=entity_type, ids=members or ())
     if not members or record_id not in records:
-        raise NotFound(f"no cluster of matches around {slug} {record_id} that you may see")
+        raise NotFound(
+            N_("no cluster of matches around %(slug)s %(record_id)s that you may see"),
+            values={"slug": slug, "record_id": record_id},
+        )
     matches = review.cluster_matches(db, user=user, entity_type=entity_type, members=members)
     pairs = review.pairs_for(db, user=user, matches=matches, clusters=False)
     _log_shown(request, db, user, pairs, reason)

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import AfterValidator, Field, field_validator
 
+from armsbridge.i18n_marker import N_
 from armsbridge.imports.mapping import (
     FileFormat,
     MappingError,
@@ -87,7 +88,10 @@ class LinkMapping(Strict):
 def field_option(option: str, spec: str) -> tuple[str, dict[str, Any]]:
     """Return (role, source) of one `--field ROLE=COL[+COL...][:FORMAT]`, as a mapping source."""
     if "=" not in spec:
-        raise MappingError(f"{option} {spec!r}: expected {FIELD_SYNTAX}")
+        raise MappingError(
+            N_("%(option)s %(spec)r: expected %(field_syntax)s"),
+            values={"option": option, "spec": spec, "field_syntax": FIELD_SYNTAX},
+        )
     role, rest = spec.split("=", 1)
     fmt = None
     if ":" in rest:
@@ -149,13 +153,18 @@ def _node(data: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any] | None:
 
 def _read(path: Path) -> dict[str, Any]:
     if not path.is_file():
-        raise MappingError(f"link mapping {path}: no such file")
+        raise MappingError(N_("link mapping %(path)s: no such file"), values={"path": path})
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise MappingError(f"link mapping {path}: not valid YAML: {exc}") from exc
+        raise MappingError(
+            N_("link mapping %(path)s: not valid YAML: %(exc)s"), values={"path": path, "exc": exc}
+        ) from exc
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise MappingError(f"link mapping {path}: {data!r} is not a mapping of fields, left, right")
+        raise MappingError(
+            N_("link mapping %(path)s: %(data)r is not a mapping of fields, left, right"),
+            values={"path": path, "data": data},
+        )
     return data

@@ -13,7 +13,7 @@ from armsbridge.auth.access import log_access
 from armsbridge.auth.permissions import role_allows
 from armsbridge.auth.principal import Principal, node_principal
 from armsbridge.errors import NotFound, PermissionDenied, ValidationFailed
-from armsbridge.i18n_marker import N_
+from armsbridge.i18n_marker import N_, Label
 from armsbridge.matching.comparisons import MODEL_VERSION
 from armsbridge.matching.config import MatchEngineSettings, duckdb_connection, engine_settings
 from armsbridge.matching.engine import evidence, link_tables
@@ -256,8 +256,9 @@ def run_match(
     """Match all records of one type in the store; store suggestions and accept sure ones."""
     if entity_type not in MATCH_TYPES:
         raise ValidationFailed(
-            f"unknown record type {entity_type!r}",
+            N_("unknown record type %(entity_type)r"),
             [{"field": "type", "value": entity_type, "expected": ", ".join(MATCH_TYPES)}],
+            values={"entity_type": entity_type},
         )
     settings = settings or get_settings()
     user = user or node_principal(settings.jurisdiction, purpose="matching")
@@ -356,7 +357,7 @@ def get_match(session: Session, match_id: int) -> MatchLink:
     """Return one suggested match or raise NotFound."""
     match = session.get(MatchLink, match_id)
     if match is None:
-        raise NotFound(f"no match with id {match_id}")
+        raise NotFound(N_("no match with id %(match_id)s"), values={"match_id": match_id})
     return match
 
 
@@ -408,13 +409,17 @@ def decide(
     """Record an analyst's decision on a match (confirm, reject, unsure, undo) and apply it."""
     if decision not in DECISIONS:
         raise ValidationFailed(
-            f"unknown decision {decision!r}",
+            N_("unknown decision %(decision)r"),
             [{"field": "decision", "value": decision, "expected": ", ".join(DECISIONS)}],
+            values={"decision": decision},
         )
     if not user.is_node and not role_allows(user.role, "record.update"):
         raise PermissionDenied(
-            f"your role ({user.role}) may not decide matches: it needs record.update; "
-            "ask an analyst or an administrator"
+            N_(
+                "your role (%(role)s) may not decide matches: it needs record.update; ask an "
+                "analyst or an administrator"
+            ),
+            values={"role": Label(user.role_label)},
         )
     match = get_match(session, match_id)
     if not user.is_node:
@@ -423,7 +428,9 @@ def decide(
             model.id.in_((match.left_id, match.right_id))
         )
         if len(session.scalars(ends).all()) != 2:
-            raise NotFound(f"no match with id {match_id}")  # one end is not the user's to see
+            raise NotFound(
+                N_("no match with id %(match_id)s"), values={"match_id": match_id}
+            )  # one end is not the user's to see
     before = match.status
     session.add(
         MatchDecision(

@@ -21,6 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from armsbridge.errors import UserError
+from armsbridge.i18n_marker import N_
 from armsbridge.matching.config import MatchEngineSettings
 from armsbridge.matching.dialects import JARO_WINKLER_UDF
 
@@ -33,8 +34,11 @@ def _spark_memory(limit: str) -> str:
     found = re.fullmatch(r"\s*(\d+)\s*([KMGT])i?B?\s*", limit, re.IGNORECASE)
     if not found:
         raise UserError(
-            f"ARMSBRIDGE_MATCH_MEMORY_LIMIT={limit!r}: expected a whole number and a unit, "
-            "such as 5GB or 512MB"
+            N_(
+                "ARMSBRIDGE_MATCH_MEMORY_LIMIT=%(limit)r: expected a whole number and a "
+                "unit, such as 5GB or 512MB"
+            ),
+            values={"limit": limit},
         )
     return f"{found.group(1)}{found.group(2).lower()}"
 
@@ -75,9 +79,15 @@ def spark_session(settings: MatchEngineSettings) -> Any:
         session = builder.getOrCreate()
     except Exception as exc:  # noqa: BLE001 - no JVM, or a master that cannot be reached
         raise UserError(
-            f"ARMSBRIDGE_MATCH_BACKEND=spark: Spark did not start ({type(exc).__name__}: "
-            f"{str(exc).splitlines()[0] if str(exc) else 'no message'}); check that Java 17 "
-            "or newer is installed and ARMSBRIDGE_MATCH_SPARK_MASTER is reachable"
+            N_(
+                "ARMSBRIDGE_MATCH_BACKEND=spark: Spark did not start (%(name)s: %(value)s); "
+                "check that Java 17 or newer is installed and ARMSBRIDGE_MATCH_SPARK_MASTER "
+                "is reachable"
+            ),
+            values={
+                "name": type(exc).__name__,
+                "value": str(exc).splitlines()[0] if str(exc) else "no message",
+            },
         ) from exc
     session.sparkContext.setLogLevel("ERROR")
     register_jaro_winkler(session)

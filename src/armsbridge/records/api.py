@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import ValidationFailed
+from armsbridge.i18n_marker import N_
 from armsbridge.records import handling, reading, service
 from armsbridge.records.api_schemas import (
     INT32,
@@ -115,7 +116,7 @@ def _refuse_empty_required(model: Any, data: dict[str, Any]) -> None:
     ]
     if problems:
         names = ", ".join(p["field"] for p in problems)
-        raise ValidationFailed(f"{names}: cannot be empty", problems)
+        raise ValidationFailed(N_("%(names)s: cannot be empty"), problems, values={"names": names})
 
 
 def _add_routes(record_type: str) -> None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from armsbridge.auth.access import log_access
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import ValidationFailed
+from armsbridge.i18n_marker import N_, Phrase
 from armsbridge.records.models import Attachment
 
 MAX_BYTES = 25 * 1024 * 1024
@@ -54,8 +55,15 @@ def add_attachment(
         )
     if len(data) > MAX_BYTES:
         raise ValidationFailed(
-            f"{filename}: {len(data)} bytes is over the limit",
-            [{"field": "file", "value": filename, "expected": f"at most {MAX_BYTES} bytes"}],
+            N_("%(filename)s: %(count_data)s bytes is over the limit"),
+            [
+                {
+                    "field": "file",
+                    "value": filename,
+                    "expected": Phrase(N_("at most %(count)s bytes"), {"count": MAX_BYTES}),
+                }
+            ],
+            values={"filename": filename, "count_data": len(data)},
         )
     digest = hashlib.sha256(data).hexdigest()
     path = attachment_path(var_dir, digest)
@@ -113,8 +121,9 @@ def read_attachment(var_dir: Path, attachment: Attachment) -> bytes:
     data = attachment_path(var_dir, attachment.sha256).read_bytes()
     if hashlib.sha256(data).hexdigest() != attachment.sha256:
         raise ValidationFailed(
-            f"{attachment.filename}: stored file no longer matches its SHA-256",
+            N_("%(filename)s: stored file no longer matches its SHA-256"),
             [{"field": "file", "value": attachment.sha256, "expected": "an unaltered file"}],
+            values={"filename": attachment.filename},
         )
     return data
 

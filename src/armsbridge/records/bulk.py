@@ -12,6 +12,7 @@ from armsbridge.auth.principal import Principal
 from armsbridge.db.mixins import utcnow
 from armsbridge.db.rows import insert_rows
 from armsbridge.errors import Conflict
+from armsbridge.i18n_marker import N_
 from armsbridge.records.models import (
     Case,
     CaseStatusChange,
@@ -168,7 +169,9 @@ def _bulk_status_updates(session: Session, updates: list[dict[str, Any]], actor:
             continue
         problem = status_change_problem(current.get(case_id), status)
         if problem:
-            raise Conflict(f"case {case_id}: {problem}")
+            raise Conflict(
+                N_("case %(case_id)s: %(problem)s"), values={"case_id": case_id, "problem": problem}
+            )
         history.append(
             {
                 "case_id": case_id,

@@ -11,6 +11,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from armsbridge.errors import ValidationFailed
+from armsbridge.i18n_marker import N_
 from armsbridge.vocab.service import load_record_schema
 from armsbridge.vocab.values import coerce_value
 
@@ -54,7 +55,9 @@ def prepare_child(child_type: str, data: dict[str, Any]) -> dict[str, Any]:
         except ValidationFailed as exc:
             problems.extend(exc.problems)
     if problems:
-        raise ValidationFailed(f"{child_type}: invalid values", problems)
+        raise ValidationFailed(
+            N_("%(child_type)s: invalid values"), problems, values={"child_type": child_type}
+        )
     return values
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from armsbridge.auth.access import log_access
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import UserError
+from armsbridge.i18n_marker import N_
 from armsbridge.records.handling import Marking, Withheld, held_markings
 from armsbridge.records.models import RECORD_MODELS, CaseStatusChange
 from armsbridge.records.reading import (
@@ -129,7 +130,10 @@ def run_export(
     Foreign records under H0, H1 and H3 carry their marking (columns, FtM properties).
     """
     if fmt not in FORMATS:
-        raise UserError(f"unknown export format {fmt!r}: expected one of {', '.join(FORMATS)}")
+        raise UserError(
+            N_("unknown export format %(fmt)r: expected one of %(value)s"),
+            values={"fmt": fmt, "value": ", ".join(FORMATS)},
+        )
     why = check_justification("person", why)
     out.mkdir(parents=True, exist_ok=True)
     shown: dict[str, list[int]] = {}

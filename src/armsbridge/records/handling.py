@@ -157,9 +157,17 @@ def check_disseminable(session: Session, items: Sequence[tuple[str, int]], *, ro
         if blocked:
             first = blocked[0]
             raise DisseminationBlocked(
-                f"{record_type} {first.record_id} was received from {first.provider} under H2 "
-                f"(not to be disseminated further without the provider's permission): {route} "
-                f"is refused; ask {first.provider} for permission through an information request"
+                N_(
+                    "%(record_type)s %(record_id)s was received from %(provider)s under H2 (not "
+                    "to be disseminated further without the provider's permission): %(route)s is "
+                    "refused; ask %(provider)s for permission through an information request"
+                ),
+                values={
+                    "record_type": record_type,
+                    "record_id": first.record_id,
+                    "provider": first.provider,
+                    "route": route,
+                },
             )
 
 

@@ -8,6 +8,7 @@ import phonenumbers
 
 from armsbridge.errors import ValidationFailed
 from armsbridge.firearms.serials import LOOKALIKE_TO_LATIN
+from armsbridge.i18n_marker import N_
 
 _LATIN = str.maketrans(LOOKALIKE_TO_LATIN)
 
@@ -43,13 +44,15 @@ def normalise_phone(
         number = phonenumbers.parse(text, region or None)
     except phonenumbers.NumberParseException as exc:
         raise ValidationFailed(
-            f"{field}: {raw!r} is not {expected}",
+            N_("%(field)s: %(raw)r is not %(expected)s"),
             [{"field": field, "value": str(raw), "expected": expected}],
+            values={"field": field, "raw": raw, "expected": expected},
         ) from exc
     if not phonenumbers.is_possible_number(number):
         raise ValidationFailed(
-            f"{field}: {raw!r} has the wrong number of digits for a phone number",
+            N_("%(field)s: %(raw)r has the wrong number of digits for a phone number"),
             [{"field": field, "value": str(raw), "expected": expected}],
+            values={"field": field, "raw": raw},
         )
     e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return e164, phonenumbers.region_code_for_number(number)

@@ -12,7 +12,7 @@ from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.permissions import record_types_for
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from armsbridge.i18n_marker import N_
+from armsbridge.i18n_marker import N_, Label
 from armsbridge.records import linking, marks, reading, service
 from armsbridge.records.labels import TYPES
 from armsbridge.records.pages import common_context, href, load, record_type_of
@@ -44,7 +44,9 @@ FIELD_NAMES = {
 
 def _may_link(user: Principal) -> None:
     if "link" not in record_types_for(user.role, "write"):
-        raise PermissionDenied(f"your role ({user.role}) may not link records")
+        raise PermissionDenied(
+            N_("your role (%(role)s) may not link records"), values={"role": Label(user.role_label)}
+        )
 
 
 def _back(record_type: str, record: Any, why: str | None) -> str:
@@ -176,7 +178,9 @@ async def link_create(
     except ValidationFailed as exc:
         return _page(request, db, user, record_type, record, form, problems=exc.problems)
     except (Conflict, NotFound, PermissionDenied) as exc:
-        return _page(request, db, user, record_type, record, form, message=str(exc))
+        return _page(
+            request, db, user, record_type, record, form, message=formatter(request).error(exc)
+        )
     why = form.get("why") if reading.needs_justification(record_type) else None
     return redirect_with_notice(request, _back(record_type, record, why), "linked")
 
@@ -193,7 +197,7 @@ def link_remove(
 ) -> Response:
     """Erase one link (audited with what it held) and go back to the record it was shown on."""
     if back_type not in TYPES:
-        raise NotFound(f"no such kind of record: {back_type}")
+        raise NotFound(N_("no such kind of record: %(back_type)s"), values={"back_type": back_type})
     back = load(db, user, back_type, back_id, "record.read")
     service.delete_record(
         db,

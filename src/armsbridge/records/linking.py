@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from armsbridge.auth.permissions import record_types_for
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import ValidationFailed
+from armsbridge.i18n_marker import N_
 from armsbridge.records import reading, search, service
 from armsbridge.records.labels import TYPES
 from armsbridge.records.models import RECORD_MODELS, Link
@@ -45,8 +46,9 @@ def find_targets(
     """Records of one type the user may read that the query names (personal ones with a why)."""
     if target_type not in target_types(user):
         raise ValidationFailed(
-            f"type: {target_type!r} is not a record type you may link to",
+            N_("type: %(target_type)r is not a record type you may link to"),
             [{"field": "type", "value": target_type, "expected": "a record type you may read"}],
+            values={"target_type": target_type},
         )
     query = (query or "").strip()[: search.MAX_QUERY]
     if not query:
@@ -88,8 +90,9 @@ def add_link(
     """Link this record and another, from this one ('out') or to it ('in'), audited."""
     if direction not in ("out", "in"):
         raise ValidationFailed(
-            f"direction: {direction!r} is neither 'out' nor 'in'",
+            N_("direction: %(direction)r is neither 'out' nor 'in'"),
             [{"field": "direction", "value": direction, "expected": "out or in"}],
+            values={"direction": direction},
         )
     ends = [(record_type, record_id), (other_type, other_id)]
     if direction == "in":

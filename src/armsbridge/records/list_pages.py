@@ -90,8 +90,9 @@ async def selection_page(request: Request, db: DB, user: Updater, slug: str) -> 
                 )
             else:
                 raise ValidationFailed(
-                    f"action: {action[:20]!r} is not an action of this list",
+                    N_("action: %(value)r is not an action of this list"),
                     [{"field": "action", "value": action[:20], "expected": UNKNOWN_ACTION}],
+                    values={"value": action[:20]},
                 )
     except UserError as exc:
         return _list_response(request, db, user, query, error=exc, selected=chosen, form=dict(form))

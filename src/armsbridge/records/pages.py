@@ -24,6 +24,7 @@ from armsbridge.firearms.explain import (
     reference_view,
 )
 from armsbridge.firearms.service import explain_conversion
+from armsbridge.i18n_marker import N_, Label
 from armsbridge.matching.service import MATCH_STATUS_LABELS, suggestions_for
 from armsbridge.records import attachments, handling, marks, reading, related, search, service
 from armsbridge.records.forms import form_fields, submitted_values
@@ -70,9 +71,12 @@ def record_type_of(slug: str, user: Principal, mode: str = "read") -> str:
     named = by_slug(slug)
     record_type = named.name if named is not None else None
     if record_type not in TYPES:
-        raise NotFound(f"no such kind of record: {slug}")
+        raise NotFound(N_("no such kind of record: %(slug)s"), values={"slug": slug})
     if record_type not in record_types_for(user.role, mode):
-        raise PermissionDenied(f"your role ({user.role}) may not see {TYPES[record_type][2]}")
+        raise PermissionDenied(
+            N_("your role (%(role)s) may not see %(value)s"),
+            values={"role": Label(user.role_label), "value": Label(TYPES[record_type][2])},
+        )
     return record_type
 
 
@@ -199,12 +203,11 @@ async def create_page(request: Request, db: DB, user: Creator, slug: str) -> Res
     try:
         with db.begin_nested():
             record = service.create_record(db, record_type=record_type, data=data, user=user)
-    except (ValidationFailed, PermissionDenied) as exc:
+    except (ValidationFailed, PermissionDenied, Conflict) as exc:
         if exc.problems:
             return _form(request, record_type, user=user, values=dict(form), problems=exc.problems)
-        return _form(request, record_type, user=user, values=dict(form), message=str(exc))
-    except Conflict as exc:
-        return _form(request, record_type, user=user, values=dict(form), message=str(exc))
+        message = formatter(request).error(exc)
+        return _form(request, record_type, user=user, values=dict(form), message=message)
     return redirect_with_notice(request, href(record_type, record), "saved")
 
 
@@ -409,7 +412,9 @@ async def update_page(
         again = {"values": dict(form), "record": record}
         if exc.problems:
             return _form(request, record_type, user=user, problems=exc.problems, **again)
-        return _form(request, record_type, user=user, message=str(exc), **again)
+        return _form(
+            request, record_type, user=user, message=formatter(request).error(exc), **again
+        )
     return redirect_with_notice(request, href(record_type, record), "saved")
 
 
@@ -445,7 +450,10 @@ def attachment_file(request: Request, db: DB, user: Reader, attachment_id: int) 
     """Download an attachment of a record the user may read (the download is logged)."""
     row = db.get(Attachment, attachment_id)
     if row is None or row.record_type not in RECORD_MODELS:
-        raise NotFound(f"attachment {attachment_id} does not exist")
+        raise NotFound(
+            N_("attachment %(attachment_id)s does not exist"),
+            values={"attachment_id": attachment_id},
+        )
     record_type_of(TYPES[row.record_type][0], user)
     load(db, user, row.record_type, row.record_id, "record.read")
     handling.check_disseminable(

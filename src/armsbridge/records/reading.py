@@ -18,6 +18,7 @@ from armsbridge.auth.access import log_access
 from armsbridge.auth.permissions import restrict
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import ValidationFailed
+from armsbridge.i18n_marker import N_, Phrase
 from armsbridge.records.labels import not_found
 from armsbridge.records.models import RECORD_MODELS
 from armsbridge.records.validation import model_for
@@ -41,12 +42,19 @@ def check_justification(record_type: str, why: str | None) -> str | None:
     text = (why or "").strip() or None
     if text is not None and len(text) > MAX_WHY:
         raise ValidationFailed(
-            f"why: at most {MAX_WHY} characters",
-            [{"field": "why", "value": text[:40], "expected": f"at most {MAX_WHY} characters"}],
+            N_("why: at most %(max_why)s characters"),
+            [
+                {
+                    "field": "why",
+                    "value": text[:40],
+                    "expected": Phrase(N_("at most %(count)s characters"), {"count": MAX_WHY}),
+                }
+            ],
+            values={"max_why": MAX_WHY},
         )
     if needs_justification(record_type) and (text is None or len(text) < MIN_WHY):
         raise JustificationRequired(
-            f"why: reading {record_type} records needs a justification (the case or task)",
+            N_("why: reading %(record_type)s records needs a justification (the case or task)"),
             [
                 {
                     "field": "why",
@@ -54,6 +62,7 @@ def check_justification(record_type: str, why: str | None) -> str | None:
                     "expected": "a justification (the case or task)",
                 }
             ],
+            values={"record_type": record_type},
         )
     return text
 

@@ -30,8 +30,9 @@ def save_search(session: Session, *, user: Principal, query: ListQuery, name: st
     name = " ".join(name.split())
     if not 1 <= len(name) <= MAX_NAME:
         raise ValidationFailed(
-            f"name: {len(name)} characters, expected 1 to {MAX_NAME}",
+            N_("name: %(count_name)s characters, expected 1 to %(max_name)s"),
             [{"field": "name", "value": name[:40], "expected": NAME_EXPECTED}],
+            values={"count_name": len(name), "max_name": MAX_NAME},
         )
     kept = query.url(why="", page=1).removeprefix("?")
     mine = saved_searches(session, user=user, record_type=query.record_type)
@@ -41,8 +42,11 @@ def save_search(session: Session, *, user: Principal, query: ListQuery, name: st
         return same
     if len(mine) >= MAX_PER_LIST:
         raise ValidationFailed(
-            f"name: {len(mine)} saved searches on this list already, at most {MAX_PER_LIST}",
+            N_(
+                "name: %(count_mine)s saved searches on this list already, at most %(max_per_list)s"
+            ),
             [{"field": "name", "value": name[:40], "expected": FULL}],
+            values={"count_mine": len(mine), "max_per_list": MAX_PER_LIST},
         )
     search = SavedSearch(user_id=user.id, record_type=query.record_type, name=name, query=kept)
     session.add(search)
@@ -54,7 +58,9 @@ def remove_search(session: Session, *, user: Principal, search_id: int) -> Saved
     """Remove one of the user's saved searches (another user's is as if it did not exist)."""
     search = session.get(SavedSearch, search_id)
     if search is None or search.user_id != user.id:
-        raise NotFound(f"saved search {search_id} does not exist")
+        raise NotFound(
+            N_("saved search %(search_id)s does not exist"), values={"search_id": search_id}
+        )
     session.delete(search)
     session.flush()
     return search

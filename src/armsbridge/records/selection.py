@@ -38,8 +38,9 @@ def selected_ids(raw: Iterable[str]) -> list[int]:
         text = str(value).strip()
         if not text.isdigit() or len(text) > 10:
             raise ValidationFailed(
-                f"ids: {text[:20]!r} is not a record number",
+                N_("ids: %(value)r is not a record number"),
                 [{"field": "ids", "value": text[:20], "expected": NO_SELECTION}],
+                values={"value": text[:20]},
             )
         if int(text) not in ids:
             ids.append(int(text))
@@ -49,8 +50,9 @@ def selected_ids(raw: Iterable[str]) -> list[int]:
         )
     if len(ids) > MAX_SELECTED:
         raise ValidationFailed(
-            f"ids: {len(ids)} records chosen, at most {MAX_SELECTED} at once",
+            N_("ids: %(count_ids)s records chosen, at most %(max_selected)s at once"),
             [{"field": "ids", "value": str(len(ids)), "expected": TOO_MANY}],
+            values={"count_ids": len(ids), "max_selected": MAX_SELECTED},
         )
     return ids
 
@@ -63,8 +65,9 @@ def find_case(session: Session, *, user: Principal, reference: str) -> Case:
     cases = sorted(found, key=lambda c: c.jurisdiction != user.jurisdiction)
     if not text or not cases:
         raise ValidationFailed(
-            f"case: no case {text[:40]!r} that you may read",
+            N_("case: no case %(value)r that you may read"),
             [{"field": "case", "value": text[:40], "expected": NO_CASE}],
+            values={"value": text[:40]},
         )
     return cases[0]
 
@@ -88,8 +91,9 @@ def assign_to_case(
     """Put each record in `case` (its case column, or a link); return how many changed."""
     if spec_of(record_type).by_case is None:
         raise ValidationFailed(
-            f"{record_type} records are not assigned to cases",
+            N_("%(record_type)s records are not assigned to cases"),
             [{"field": "action", "value": "case", "expected": N_("an action this list offers")}],
+            values={"record_type": record_type},
         )
     if role:
         role = check_code("data_subject_roles", role, field="role")
@@ -174,4 +178,10 @@ def _naming(record_type: str, record_id: int) -> Iterator[None]:
         if not text.startswith(where):
             text = f"{where}: {text.removeprefix(f'{record_type}: ')}"
             exc.args = (text, *exc.args[1:])
+            # The page says it in the user's language: the record, then the refusal in full.
+            said = UserError(exc.template, values=exc.values)
+            exc.template, exc.values = (
+                N_("%(where)s: %(refusal)s"),
+                {"where": where, "refusal": said},
+            )
         raise

@@ -22,6 +22,7 @@ from armsbridge.auth.permissions import record_types_for, restrict
 from armsbridge.auth.principal import Principal
 from armsbridge.db.rows import insert_rows
 from armsbridge.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from armsbridge.i18n_marker import N_, Label
 from armsbridge.records.handling import marking
 from armsbridge.records.labels import not_found
 from armsbridge.records.models import (
@@ -78,11 +79,17 @@ def check_write(user: Principal, record_type: str, jurisdiction: str | None = No
     if user.is_node:
         return  # the node's own jobs (demo build, matching) write for the store as a whole
     if record_type not in record_types_for(user.role, "write"):
-        raise PermissionDenied(f"your role ({user.role}) may not write {record_type} records")
+        raise PermissionDenied(
+            N_("your role (%(role)s) may not write %(record_type)s records"),
+            values={"role": Label(user.role_label), "record_type": record_type},
+        )
     if jurisdiction is not None and jurisdiction not in writable_jurisdictions(user):
         raise PermissionDenied(
-            f"you write records of {user.jurisdiction}; this {record_type} belongs to "
-            f"{jurisdiction}: choose {user.jurisdiction} or ask a colleague of {jurisdiction}",
+            N_(
+                "you write records of %(jurisdiction)s; this %(record_type)s belongs to "
+                "%(jurisdiction2)s: choose %(jurisdiction)s or ask a colleague of "
+                "%(jurisdiction2)s"
+            ),
             [
                 {
                     "field": "jurisdiction",
@@ -90,6 +97,11 @@ def check_write(user: Principal, record_type: str, jurisdiction: str | None = No
                     "expected": OWN_JURISDICTION % {"jurisdiction": user.jurisdiction},
                 }
             ],
+            values={
+                "jurisdiction": user.jurisdiction,
+                "record_type": record_type,
+                "jurisdiction2": jurisdiction,
+            },
         )
 
 
@@ -106,15 +118,25 @@ def writable_record(session: Session, *, user: Principal, record_type: str, reco
         stmt = stmt.where(model.jurisdiction == user.jurisdiction)
     record = session.scalar(stmt)
     if record is None:
-        raise NotFound(f"{record_type} {record_id} does not exist or is not yours to change")
+        raise NotFound(
+            N_("%(record_type)s %(record_id)s does not exist or is not yours to change"),
+            values={"record_type": record_type, "record_id": record_id},
+        )
     if model in RECORD_MODELS.values():
         mark = marking(session, record_type, record_id)
         if mark is not None:
             raise PermissionDenied(
-                f"{record_type} {record_id} was received from {mark.provider}: it is the "
-                f"provider's record and changes only when {mark.provider} updates it; ask "
-                f"{mark.provider} through an information request, or record what you know in "
-                "a record of your own linked to it"
+                N_(
+                    "%(record_type)s %(record_id)s was received from %(provider)s: it is the "
+                    "provider's record and changes only when %(provider)s updates it; ask "
+                    "%(provider)s through an information request, or record what you know in a "
+                    "record of your own linked to it"
+                ),
+                values={
+                    "record_type": record_type,
+                    "record_id": record_id,
+                    "provider": mark.provider,
+                },
             )
     return record
 
@@ -140,7 +162,10 @@ def get_record(session: Session, *, record_type: str, record_id: int) -> Any:
     """Return the record of `record_type` with `record_id`, or raise NotFound."""
     record = session.get(model_for(record_type), record_id)
     if record is None:
-        raise NotFound(f"{record_type} {record_id} does not exist")
+        raise NotFound(
+            N_("%(record_type)s %(record_id)s does not exist"),
+            values={"record_type": record_type, "record_id": record_id},
+        )
     return record
 
 
@@ -171,8 +196,11 @@ def _flush_unique(session: Session, record_type: str, values: Mapping[str, Any])
             raise
         ref = values.get("external_ref")
         raise Conflict(
-            f"{record_type}: external_ref {ref!r} is already used in this jurisdiction; "
-            "choose another reference"
+            N_(
+                "%(record_type)s: external_ref %(ref)r is already used in this jurisdiction; "
+                "choose another reference"
+            ),
+            values={"record_type": record_type, "ref": ref},
         ) from None
 
 
@@ -189,7 +217,10 @@ def create_record(
     if ref and find_by_ref(
         session, record_type=record_type, jurisdiction=values["jurisdiction"], external_ref=ref
     ):
-        raise Conflict(f"{record_type} {ref!r} already exists in {values['jurisdiction']}")
+        raise Conflict(
+            N_("%(record_type)s %(ref)r already exists in %(jurisdiction)s"),
+            values={"record_type": record_type, "ref": ref, "jurisdiction": values["jurisdiction"]},
+        )
     actor = user.username
     record = model_for(record_type)(**values, created_by=actor, updated_by=actor)
     session.add(record)
@@ -209,7 +240,10 @@ def update_record(
     if data.get("jurisdiction") is not None:
         check_write(user, record_type, data["jurisdiction"])
     if "jurisdiction" in data and data["jurisdiction"] != record.jurisdiction:
-        raise Conflict(f"{record_type} {record_id}: the owning jurisdiction cannot change")
+        raise Conflict(
+            N_("%(record_type)s %(record_id)s: the owning jurisdiction cannot change"),
+            values={"record_type": record_type, "record_id": record_id},
+        )
     if isinstance(record, Case) and "status" in data and data["status"] != record.status:
         raise Conflict("a case's status changes only through a status change (with its date)")
     before_all = record_as_dict(record)
@@ -224,8 +258,16 @@ def update_record(
         session, record_type=record_type, jurisdiction=record.jurisdiction, external_ref=ref
     ) not in (None, record):
         raise Conflict(
-            f"{record_type} {record_id}: external_ref {ref!r} is already used by another "
-            f"{record_type} in {record.jurisdiction}; choose another reference"
+            N_(
+                "%(record_type)s %(record_id)s: external_ref %(ref)r is already used by "
+                "another %(record_type)s in %(jurisdiction)s; choose another reference"
+            ),
+            values={
+                "record_type": record_type,
+                "record_id": record_id,
+                "ref": ref,
+                "jurisdiction": record.jurisdiction,
+            },
         )
     for key, value in changed.items():
         setattr(record, key, value)
@@ -272,8 +314,9 @@ def upsert_record(
     jurisdiction, ref = data.get("jurisdiction"), data.get("external_ref")
     if not jurisdiction or not ref:
         raise ValidationFailed(
-            f"{record_type}: an upsert needs jurisdiction and external_ref",
+            N_("%(record_type)s: an upsert needs jurisdiction and external_ref"),
             [{"field": "external_ref", "value": str(ref or ""), "expected": "a reference"}],
+            values={"record_type": record_type},
         )
     existing = find_by_ref(
         session, record_type=record_type, jurisdiction=str(jurisdiction), external_ref=str(ref)
@@ -386,7 +429,10 @@ def add_status_change(
     case = writable_record(session, user=user, record_type="case", record_id=case_id)
     problem = status_change_problem(case.status, status)
     if problem:
-        raise Conflict(f"case {case.reference}: {problem}")
+        raise Conflict(
+            N_("case %(reference)s: %(problem)s"),
+            values={"reference": case.reference, "problem": problem},
+        )
     when = coerce_value(STEP_DATE, changed_on, field="date")
     # Without an opening date, the initial "reported" step carries the day of entry, which
     # says nothing about when the case really moved; only later steps bound the date.
@@ -394,8 +440,7 @@ def add_status_change(
     last = max((h.changed_on for h in steps), default=None)
     if last is not None and when < last:
         raise Conflict(
-            f"case {case.reference}: {when.isoformat()} is before the last status change "
-            f"({last.isoformat()})",
+            N_("case %(reference)s: %(value)s is before the last status change (%(value2)s)"),
             [
                 {
                     "field": "changed_on",
@@ -403,6 +448,11 @@ def add_status_change(
                     "expected": AFTER_LAST_STEP % {"limit": last.isoformat()},
                 }
             ],
+            values={
+                "reference": case.reference,
+                "value": when.isoformat(),
+                "value2": last.isoformat(),
+            },
         )
     before = {"status": case.status, "court_reference": case.court_reference}
     change = CaseStatusChange(
@@ -483,7 +533,7 @@ def _check_link_ends(session: Session, user: Principal, values: Mapping[str, Any
         end_type, end_id = values.get(f"{end}_type"), values.get(f"{end}_id")
         if end_type not in RECORD_MODELS or not end_id:
             raise ValidationFailed(
-                f"{end}_type/{end}_id: a link needs both ends",
+                N_("%(end)s_type/%(end)s_id: a link needs both ends"),
                 [
                     {
                         "field": f"{end}_type",
@@ -491,6 +541,7 @@ def _check_link_ends(session: Session, user: Principal, values: Mapping[str, Any
                         "expected": "a record type and id",
                     }
                 ],
+                values={"end": end},
             )
         _link_end(session, user, str(end_type), int(end_id))
 

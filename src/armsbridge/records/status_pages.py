@@ -67,7 +67,7 @@ def _refusal(
     else:
         messages.append(fmt.gettext(REFUSED))
     if not errors:  # no field to point at: the service's own words say what it refused
-        messages.insert(0, str(exc))
+        messages.insert(0, formatter(request).error(exc))
     return {"messages": messages, "errors": errors}
 
 
@@ -123,8 +123,9 @@ def case_status_page(
     try:
         if status not in enum_values("case_statuses"):
             raise ValidationFailed(
-                f"status: {status!r} is not a case status",
+                N_("status: %(status)r is not a case status"),
                 [{"field": "status", "value": status, "expected": OFFERED}],
+                values={"status": status},
             )
         with db.begin_nested():
             service.add_status_change(

@@ -13,6 +13,7 @@ from sqlalchemy import inspect as sa_inspect
 from armsbridge.errors import ValidationFailed
 from armsbridge.firearms.calibre import normalise_calibre
 from armsbridge.firearms.serials import normalise_serial
+from armsbridge.i18n_marker import N_, Phrase
 from armsbridge.names.keys import person_name_key
 from armsbridge.records.identifiers import normalise_phone, normalise_plate
 from armsbridge.vocab.registry import record_type as record_type_spec
@@ -148,7 +149,13 @@ def validate_values(
         spec = fields.get(name)
         if spec is None:
             problems.append(
-                {"field": name, "value": str(raw), "expected": f"a field of {record_type}"}
+                {
+                    "field": name,
+                    "value": str(raw),
+                    "expected": Phrase(
+                        N_("a field of %(record_type)s"), {"record_type": record_type}
+                    ),
+                }
             )
             continue
         if raw is None and not spec.get("required"):
@@ -214,8 +221,9 @@ def prepare_values(
     if derived & set(data):
         field = sorted(derived & set(data))[0]
         raise ValidationFailed(
-            f"{record_type}: {field} is computed from the raw value and cannot be set",
+            N_("%(record_type)s: %(field)s is computed from the raw value and cannot be set"),
             [{"field": field, "value": str(data[field]), "expected": "no value (computed)"}],
+            values={"record_type": record_type, "field": field},
         )
     values = validate_values(record_type, data, partial=partial, not_required=not_required)
     jurisdiction = values.get("jurisdiction") or (current or {}).get("jurisdiction")

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from armsbridge.errors import UserError
+from armsbridge.i18n_marker import N_
 from armsbridge.vocab.service import load_record_schema
 
 
@@ -74,7 +75,10 @@ def record_type(name: str) -> RecordType:
     """Return the record type `name`; a UserError naming the known ones otherwise."""
     types = record_types()
     if name not in types:
-        raise UserError(f"unknown record type {name!r}; known: {', '.join(types)}")
+        raise UserError(
+            N_("unknown record type %(name)r; known: %(value)s"),
+            values={"name": name, "value": ", ".join(types)},
+        )
     return types[name]
 
 

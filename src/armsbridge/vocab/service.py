@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from armsbridge.errors import ValidationFailed
+from armsbridge.i18n_marker import N_, Phrase
 
 VOCAB_DIR = Path(__file__).parent
 
@@ -62,8 +63,15 @@ def check_code(enum: str, value: str, *, field: str) -> str:
         return value
     expected = ", ".join(values)
     raise ValidationFailed(
-        f"{field}: {value!r} is not one of {expected}",
-        [{"field": field, "value": str(value), "expected": f"one of {expected}"}],
+        N_("%(field)s: %(value)r is not one of %(expected)s"),
+        [
+            {
+                "field": field,
+                "value": str(value),
+                "expected": Phrase(N_("one of %(expected)s"), {"expected": expected}),
+            }
+        ],
+        values={"field": field, "value": value, "expected": expected},
     )
 
 

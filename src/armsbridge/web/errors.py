@@ -6,7 +6,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 from armsbridge.auth.sessions import resolve_principal
-from armsbridge.i18n_marker import N_, Label
+from armsbridge.i18n_marker import N_
 from armsbridge.web.templating import formatter, render
 
 NO_PAGE = N_("There is no page at this address. Use the menu, or go back to the dashboard.")
@@ -54,8 +54,7 @@ def render_error(
     heading = fmt.gettext(HEADINGS.get(status, HEADINGS[400 if status < 500 else 500]))
     # A user error's message is translated when it is one of the catalogue's (a fixed sentence).
     # Its values are filled in as given, except those that are catalog strings themselves.
-    filled = {k: fmt.gettext(v) if isinstance(v, Label) else v for k, v in (values or {}).items()}
-    text = fmt.gettext(message, **filled)
+    text = fmt.message(message, values)
     if status == 404 and message == "Not Found":  # Starlette's words for an address no route has
         text = fmt.gettext(NO_PAGE)
     return render(

@@ -19,7 +19,8 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
-from armsbridge.i18n_marker import N_
+from armsbridge.errors import UserError
+from armsbridge.i18n_marker import N_, Label, Phrase
 from armsbridge.vocab.registry import record_types
 from armsbridge.vocab.service import enum_label
 
@@ -86,9 +87,32 @@ class Formatter:
         self._t = translations(self.language)
 
     def gettext(self, message: str, **values: Any) -> str:
-        """Translate `message` and fill its %(name)s placeholders."""
+        """Translate `message` and fill its %(name)s placeholders (a `Phrase` fills its own)."""
+        if isinstance(message, Phrase) and not values:
+            return self.message(message.template, message.values)
         text = self._t.gettext(message)
         return text % values if values else text
+
+    def message(self, template: str, values: dict[str, object] | None = None) -> str:
+        """Translate a user error's template and fill its values in this language.
+
+        A value that is a catalog label (`Label`) is translated too, one that is a `Phrase` or a
+        user error is said in full; anything else (what the user typed, numbers) is filled as
+        given.
+        """
+        filled = {k: self._value(v) for k, v in (values or {}).items()}
+        return self.gettext(template, **filled)
+
+    def error(self, exc: UserError) -> str:
+        """The sentence of a user error (`exc`) in this language, its values filled in."""
+        return self.message(exc.template, exc.values)
+
+    def _value(self, value: object) -> object:
+        if isinstance(value, Label):
+            return self._t.gettext(value)
+        if isinstance(value, Phrase | UserError):
+            return self.message(value.template, value.values)
+        return value
 
     def ngettext(self, singular: str, plural: str, n: int, **values: Any) -> str:
         """Translate a message with a count (the count is available as %(num)s)."""
