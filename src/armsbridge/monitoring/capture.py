@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from armsbridge.errors import UserError, ValidationFailed
+from armsbridge.i18n_marker import N_, Phrase
 
 PROXY_SCHEMES = ("http", "https", "socks5")
 # No traffic of the browser's own (sign-in, updates, safe browsing) goes out with a capture.
@@ -77,8 +78,9 @@ def check_url(url: str) -> str:
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationFailed(
-            f"url: {url!r} is not a web address",
-            [{"field": "url", "value": url, "expected": "an http:// or https:// address"}],
+            N_("url: %(url)r is not a web address"),
+            [{"field": "url", "value": url, "expected": N_("an http:// or https:// address")}],
+            values={"url": url},
         )
     return url.strip()
 
@@ -90,14 +92,15 @@ def check_proxy(proxy: str | None) -> str | None:
     parts = urlsplit(proxy.strip())
     if parts.scheme not in PROXY_SCHEMES or not parts.hostname or not parts.port:
         raise ValidationFailed(
-            f"proxy: {proxy!r} is not a proxy address",
+            N_("proxy: %(proxy)r is not a proxy address"),
             [
                 {
                     "field": "proxy",
                     "value": proxy,
-                    "expected": "http://host:port, https://host:port or socks5://host:port",
+                    "expected": N_("http://host:port, https://host:port or socks5://host:port"),
                 }
             ],
+            values={"proxy": proxy},
         )
     return proxy.strip()
 
@@ -165,17 +168,28 @@ def _capture(
         if "Timeout" in message:
             raise _too_slow(url, timeout_seconds) from exc
         raise CaptureFailed(
-            f"{url}: the page could not be loaded ({message})",
-            [{"field": "url", "value": url, "expected": "a page the node can reach"}],
+            N_("%(url)s: the page could not be loaded (%(message)s)"),
+            [{"field": "url", "value": url, "expected": N_("a page the node can reach")}],
+            values={"url": url, "message": message},
         ) from exc
     return result
 
 
 def _too_slow(url: str, timeout_seconds: float) -> CaptureFailed:
+    seconds = f"{timeout_seconds:g}"
     return CaptureFailed(
-        f"{url}: the page did not finish loading within the limit of {timeout_seconds:g} s "
-        "(setting ARMSBRIDGE_CAPTURE_TIMEOUT_SECONDS)",
-        [{"field": "url", "value": url, "expected": f"a page that loads in {timeout_seconds:g} s"}],
+        N_(
+            "%(url)s: the page did not finish loading within the limit of %(limit)s s "
+            "(setting ARMSBRIDGE_CAPTURE_TIMEOUT_SECONDS)"
+        ),
+        [
+            {
+                "field": "url",
+                "value": url,
+                "expected": Phrase(N_("a page that loads in %(limit)s s"), {"limit": seconds}),
+            }
+        ],
+        values={"url": url, "limit": seconds},
     )
 
 
@@ -192,9 +206,18 @@ def _exchanges(seen: list[tuple[object, datetime]], max_bytes: int) -> list[Exch
         total += len(body)
         if total > max_bytes:
             raise CaptureFailed(
-                f"{request.url}: the page loaded more than the limit of {max_bytes} bytes "
-                "(setting ARMSBRIDGE_CAPTURE_MAX_BYTES)",
-                [{"field": "url", "value": request.url, "expected": f"at most {max_bytes} bytes"}],
+                N_(
+                    "%(url)s: the page loaded more than the limit of %(limit)s bytes "
+                    "(setting ARMSBRIDGE_CAPTURE_MAX_BYTES)"
+                ),
+                [
+                    {
+                        "field": "url",
+                        "value": request.url,
+                        "expected": Phrase(N_("at most %(limit)s bytes"), {"limit": max_bytes}),
+                    }
+                ],
+                values={"url": request.url, "limit": max_bytes},
             )
         try:
             server = response.server_addr()  # type: ignore[attr-defined]

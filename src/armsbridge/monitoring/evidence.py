@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from armsbridge.db import keys
 from armsbridge.errors import ValidationFailed
+from armsbridge.i18n_marker import N_
 from armsbridge.monitoring import wacz
 from armsbridge.monitoring.capture import PageCapture
 from armsbridge.monitoring.files import FileEvidence
@@ -162,8 +163,9 @@ def read_resource(wacz_data: bytes, rec: dict[str, Any]) -> bytes:
     member = warc[start : start + length]
     if hashlib.sha256(member).hexdigest() != rec["sha256"]:
         raise ValidationFailed(
-            f"record {rec['id']} no longer matches its SHA-256; run `armsbridge evidence verify`",
-            [{"field": "record", "value": str(rec["id"]), "expected": "an unaltered record"}],
+            N_("record %(record)s no longer matches its SHA-256; run `armsbridge evidence verify`"),
+            [{"field": "record", "value": str(rec["id"]), "expected": N_("an unaltered record")}],
+            values={"record": rec["id"]},
         )
     content = gzip.decompress(member)
     end = content.index(b"\r\n\r\n")

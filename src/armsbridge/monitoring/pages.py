@@ -109,8 +109,9 @@ def _case_id(raw: str) -> int | None:
         return None
     if not text.isdigit():
         raise UserError(
-            f"case: {text!r} is not a case id",
-            [{"field": "case", "value": text, "expected": "the id of a case you may read"}],
+            N_("case: %(case)r is not a case id"),
+            [{"field": "case", "value": text, "expected": N_("the id of a case you may read")}],
+            values={"case": text},
         )
     return int(text)
 

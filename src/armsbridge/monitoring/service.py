@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 
 from armsbridge.auth.access import log_access
 from armsbridge.auth.models import AccessGrant
-from armsbridge.auth.permissions import restrict, role_allows
+from armsbridge.auth.permissions import restrict, role_allows, role_label
 from armsbridge.auth.principal import Principal
 from armsbridge.db import keys
 from armsbridge.errors import NotFound, PermissionDenied, ValidationFailed
+from armsbridge.i18n_marker import N_, Label, Phrase
 from armsbridge.monitoring import capture as browser
 from armsbridge.monitoring import custody, evidence
 from armsbridge.monitoring.capture import PageCapture
@@ -35,9 +36,17 @@ MIN_WHY = 3
 
 def _check_may(user: Principal, action: str) -> None:
     if not role_allows(user.role, action):
-        verb = "capture or import evidence" if action == "capture.create" else "see captures"
+        verb = (
+            N_("capture or import evidence") if action == "capture.create" else N_("see captures")
+        )
         raise PermissionDenied(
-            f"the account {user.username!r} (role {user.role}) may not {verb} ({action})"
+            N_("the account %(user)r (role %(role)s) may not %(verb)s (%(action)s)"),
+            values={
+                "user": user.username,
+                "role": Label(role_label(user.role)),
+                "verb": Label(verb),
+                "action": action,
+            },
         )
 
 
@@ -47,8 +56,9 @@ def check_target(
     """Refuse a handling code not in H0..H3, or a case the user cannot read."""
     if handling_code not in HANDLING_CODES:
         raise ValidationFailed(
-            f"handling code: {handling_code!r} is not a handling code",
-            [{"field": "handling_code", "value": handling_code, "expected": "H0, H1, H2 or H3"}],
+            N_("handling code: %(code)r is not a handling code"),
+            [{"field": "handling_code", "value": handling_code, "expected": "H0, H1, H2, H3"}],
+            values={"code": handling_code},
         )
     if case_id is None:
         return
@@ -57,8 +67,15 @@ def check_target(
     )
     if found is None:
         raise ValidationFailed(
-            f"case: no case {case_id} that you may read",
-            [{"field": "case", "value": str(case_id), "expected": "the id of a case you may read"}],
+            N_("case: no case %(case)s that you may read"),
+            [
+                {
+                    "field": "case",
+                    "value": str(case_id),
+                    "expected": N_("the id of a case you may read"),
+                }
+            ],
+            values={"case": case_id},
         )
 
 
@@ -200,15 +217,21 @@ def store_file(
     check_target(session, user=user, handling_code=handling_code, case_id=case_id)
     if len(data) > settings.capture_import_max_bytes:
         raise ValidationFailed(
-            f"{name}: {len(data)} bytes is over the limit of {settings.capture_import_max_bytes} "
-            "bytes (setting ARMSBRIDGE_CAPTURE_IMPORT_MAX_BYTES)",
+            N_(
+                "%(name)s: %(size)s bytes is over the limit of %(limit)s bytes "
+                "(setting ARMSBRIDGE_CAPTURE_IMPORT_MAX_BYTES)"
+            ),
             [
                 {
                     "field": "file",
                     "value": name,
-                    "expected": f"at most {settings.capture_import_max_bytes} bytes",
+                    "expected": Phrase(
+                        N_("at most %(limit)s bytes"),
+                        {"limit": settings.capture_import_max_bytes},
+                    ),
                 }
             ],
+            values={"name": name, "size": len(data), "limit": settings.capture_import_max_bytes},
         )
     built = evidence.from_file(name, data, found, _who(settings, user, handling_code, case_id))
     details = {"original_sha256": built.original_sha256, "original_bytes": len(data)}
@@ -262,7 +285,10 @@ def get_capture(session: Session, *, user: Principal, capture_id: int) -> Captur
     _check_may(user, "capture.read")
     row = session.scalar(visible(user).where(Capture.id == capture_id))
     if row is None:
-        raise NotFound(f"capture {capture_id} does not exist or you may not see it")
+        raise NotFound(
+            N_("capture %(capture)s does not exist or you may not see it"),
+            values={"capture": capture_id},
+        )
     return row
 
 
@@ -299,7 +325,9 @@ def read_image(
     row = get_capture(session, user=user, capture_id=capture_id)
     rec = image_record(row)
     if rec is None:
-        raise NotFound(f"capture {capture_id} has no screenshot or image")
+        raise NotFound(
+            N_("capture %(capture)s has no screenshot or image"), values={"capture": capture_id}
+        )
     data = evidence.read_resource(wacz_bytes(settings, row), rec)
     custody.record(
         session, user=user, row=row, what="viewed", action="consult", extra={"part": "image"}
@@ -313,7 +341,10 @@ def wacz_bytes(settings: Settings, row: Capture) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise NotFound(f"capture {row.id}: its evidence file {path} is missing") from exc
+        raise NotFound(
+            N_("capture %(capture)s: its evidence file %(path)s is missing"),
+            values={"capture": row.id, "path": str(path)},
+        ) from exc
 
 
 def verify_capture(
@@ -383,7 +414,7 @@ def export_capture(
     found = evidence.sha256_hex(data)
     if found != row.sha256:
         raise ValidationFailed(
-            f"capture {row.id}: its file no longer matches the SHA-256 stored; run verify",
+            N_("capture %(capture)s: its file no longer matches the SHA-256 stored; run verify"),
             [{"field": "file", "value": found, "expected": row.sha256}],
         )
     what, action = ("transferred", "disclose") if recipient else ("downloaded", "export")
