@@ -148,6 +148,11 @@ DOMAINS: tuple[Domain, ...] = (
     ),
     Domain("notifications", routers=(_m("notifications", "pages"),)),
     Domain(
+        "analysis",
+        routers=(_m("analysis", "pages"),),
+        menu=(MenuEntry("/analysis/chart", N_("Link chart"), "record.read", 58),),
+    ),
+    Domain(
         "indicators",
         routers=(_m("indicators", "api"), _m("indicators", "pages")),
         commands=_m("indicators", "commands"),
