@@ -188,7 +188,7 @@
       var labels = {};
       found.nodes.forEach(function (n) { labels[n.id] = n.label; });
       out.textContent = found.path.map(function (id, i) {
-        return labels[id] + (found.dates[i] ? " (" + found.dates[i] + ")" : "");
+        return labels[id] + (i && found.dates[i - 1] ? " (" + found.dates[i - 1] + ")" : "");
       }).join(" → ");
       out.dataset.path = found.path.join(" ");
       fetchJson("/analysis/chart/data?" + params()).then(function (chart) {
