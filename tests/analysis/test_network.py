@@ -28,7 +28,7 @@ def test_path_metrics() -> None:
     assert method == "exact"
     assert between == pytest.approx({"a": 0, "b": 2 / 3, "c": 2 / 3, "d": 0})
     # closeness of a: 3 / (1 + 2 + 3) = 0.5; of b: 3 / (1 + 1 + 2) = 0.75.
-    assert network.closeness(net) == pytest.approx({"a": 0.5, "b": 0.75, "c": 0.75, "d": 0.5})
+    assert network.closeness(net)[0] == pytest.approx({"a": 0.5, "b": 0.75, "c": 0.75, "d": 0.5})
     assert network.kcore(net) == dict.fromkeys("abcd", 1)
     assert network.shortest_path(net, "a", "d") == ["a", "b", "c", "d"]
 
@@ -39,8 +39,8 @@ def test_star_metrics() -> None:
     between, _ = network.betweenness(net)
     assert between["h"] == pytest.approx(1.0)  # on every path between two leaves
     assert between["1"] == 0
-    assert network.closeness(net)["h"] == pytest.approx(1.0)
-    assert network.closeness(net)["1"] == pytest.approx(4 / 7)  # 4 / (1 + 2 + 2 + 2)
+    assert network.closeness(net)[0]["h"] == pytest.approx(1.0)
+    assert network.closeness(net)[0]["1"] == pytest.approx(4 / 7)  # 4 / (1 + 2 + 2 + 2)
     eig = network.eigenvector(net)
     assert eig["h"] == pytest.approx(1.0) and eig["1"] == pytest.approx(0.5)  # 1/sqrt(4)
     assert network.shortest_path(net, "1", "2") == ["1", "h", "2"]
@@ -88,3 +88,5 @@ def test_approximate_betweenness_ranks_the_hub_first() -> None:
     assert "approximate" in method
     assert max(between, key=between.get) in ("c", "d")
     assert set(network.metrics(net)) >= {"degree", "closeness", "eigenvector", "kcore"}
+    close, method = network.closeness(net, approximate=True)
+    assert "approximate" in method and max(close, key=close.get) in ("c", "d")

@@ -8,7 +8,7 @@ here reads the store: `analysis.service` builds the network through restrict().
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from heapq import heappop, heappush
 from typing import Any
@@ -19,6 +19,8 @@ import igraph as ig
 # igraph with a path-length cutoff); the metrics answer says which method was used.
 EXACT_BETWEENNESS_EDGES = 50_000
 CUTOFF = 3
+BETWEENNESS_SAMPLES = 64
+CLOSENESS_SAMPLES = 50
 
 
 @dataclass
@@ -60,7 +62,7 @@ def degree(net: Network) -> dict[str, int]:
 
 
 def betweenness(net: Network, *, approximate: bool | None = None) -> tuple[dict[str, float], str]:
-    """Return ({node id: normalised betweenness}, method); approximate on large graphs."""
+    """Return ({node id: normalised betweenness}, method); sampled on large graphs."""
     g = net.graph
     n = g.vcount()
     scale = 2.0 / ((n - 1) * (n - 2)) if n > 2 else 1.0
@@ -76,25 +78,47 @@ def betweenness(net: Network, *, approximate: bool | None = None) -> tuple[dict[
             method = f"igraph cutoff {CUTOFF} (approximate)"
         else:
             values = _kadabra(nk, g)
-            method = "NetworKit KADABRA (approximate, error 0.01)"
+            method = f"NetworKit EstimateBetweenness ({BETWEENNESS_SAMPLES} sources, approximate)"
     return dict(zip(net.ids(list(range(n))), values, strict=True)), method
 
 
-def _kadabra(nk: Any, g: ig.Graph) -> list[float]:
+def _nk_graph(nk: Any, g: ig.Graph) -> Any:
     nk.setNumberOfThreads(2)
     graph = nk.Graph(g.vcount(), weighted=False, directed=False)
-    for a, b in g.get_edgelist():
-        graph.addEdge(a, b)
-    algo = nk.centrality.KadabraBetweenness(graph, 0.01, 0.1)
+    edges = g.get_edgelist()
+    if edges:
+        import numpy as np
+
+        pairs = np.asarray(edges, dtype=np.uint64)
+        graph.addEdges((np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1])))
+    return graph
+
+
+def _kadabra(nk: Any, g: ig.Graph) -> list[float]:
+    graph = _nk_graph(nk, g)  # held here: the algorithm does not keep its graph alive
+    algo = nk.centrality.EstimateBetweenness(graph, BETWEENNESS_SAMPLES, True, True)
     algo.run()
     return list(algo.scores())
 
 
-def closeness(net: Network) -> dict[str, float]:
-    """Return {node id: closeness within its component} (unreachable ones not counted)."""
-    values = net.graph.closeness(normalized=True)
-    ids = net.ids(list(range(len(values))))
-    return {i: (0.0 if v != v else v) for i, v in zip(ids, values, strict=True)}
+def closeness(net: Network, *, approximate: bool | None = None) -> tuple[dict[str, float], str]:
+    """Return ({node id: closeness within its component}, method); sampled on large graphs."""
+    g = net.graph
+    big = g.ecount() > EXACT_BETWEENNESS_EDGES if approximate is None else approximate
+    ids = net.ids(list(range(g.vcount())))
+    if big:
+        try:
+            import networkit as nk  # optional: sampled closeness on large graphs
+        except ImportError:
+            pass
+        else:
+            graph = _nk_graph(nk, g)
+            algo = nk.centrality.ApproxCloseness(graph, CLOSENESS_SAMPLES, normalized=True)
+            algo.run()
+            method = f"NetworKit ApproxCloseness ({CLOSENESS_SAMPLES} sources, approximate)"
+            return dict(zip(ids, algo.scores(), strict=True)), method
+    values = g.closeness(normalized=True)
+    return {i: (0.0 if v != v else v) for i, v in zip(ids, values, strict=True)}, "exact"
 
 
 def eigenvector(net: Network) -> dict[str, float]:
@@ -124,19 +148,17 @@ def communities(net: Network, *, seed: int = 1) -> dict[str, int]:
 
 
 def bridges(net: Network) -> list[str]:
-    """Return the ids of nodes linked to both an XK and an MK node, or linking two services.
+    """Return the ids of the nodes that connect the XK and MK parts (cross-border bridges).
 
-    A node is a cross-border bridge when its neighbours (or itself and a neighbour) belong to
-    both services, so removing it cuts a path from one service's part to the other's.
+    A node is a bridge when one of its links joins the two services: itself of one service, a
+    neighbour of the other (a received record, or a confirmed match across the border).
     """
-    g = net.graph
-    out = []
-    for v in range(g.vcount()):
-        seen = {net.nodes[v].get("jurisdiction")}
-        seen.update(net.nodes[u].get("jurisdiction") for u in g.neighbors(v))
-        if {"XK", "MK"} <= seen:
-            out.append(net.nodes[v]["id"])
-    return out
+    jur = [n.get("jurisdiction") for n in net.nodes]
+    found: set[int] = set()
+    for a, b in net.graph.get_edgelist():
+        if {jur[a], jur[b]} == {"XK", "MK"}:
+            found.update((a, b))
+    return net.ids(sorted(found))
 
 
 def shortest_path(net: Network, a: str, b: str) -> list[str]:
@@ -157,18 +179,21 @@ def time_respecting_path(net: Network, a: str, b: str) -> tuple[list[str], list[
     """
     if a not in net.index or b not in net.index:
         return [], []
-    adjacent: dict[str, list[tuple[str | None, str]]] = defaultdict(list)
+    index = net.index
+    adjacent: list[list[tuple[str | None, int]]] = [[] for _ in range(len(net.nodes))]
     for e in net.edges:
         when = e.get("when") or None
         if when or e.get("timeless"):
-            adjacent[e["source"]].append((when, e["target"]))
-            adjacent[e["target"]].append((when, e["source"]))
-    best: dict[str, str] = {a: ""}
-    back: dict[str, tuple[str, str]] = {}
-    queue: list[tuple[str, str]] = [("", a)]
+            x, y = index[e["source"]], index[e["target"]]
+            adjacent[x].append((when, y))
+            adjacent[y].append((when, x))
+    start, goal = index[a], index[b]
+    best: dict[int, str] = {start: ""}
+    back: dict[int, tuple[int, str]] = {}
+    queue: list[tuple[str, int]] = [("", start)]
     while queue:
         at, node = heappop(queue)
-        if node == b:
+        if node == goal:
             break
         if at > best.get(node, "\uffff"):
             continue
@@ -178,23 +203,25 @@ def time_respecting_path(net: Network, a: str, b: str) -> tuple[list[str], list[
                 best[other] = when
                 back[other] = (node, link_when or "")
                 heappush(queue, (when, other))
-    if b not in back and a != b:
+    if goal not in back and a != b:
         return [], []
-    nodes, dates = [b], []
-    while nodes[-1] != a:
+    nodes, dates = [goal], []
+    while nodes[-1] != start:
         prev, when = back[nodes[-1]]
         nodes.append(prev)
         dates.append(when)
-    return nodes[::-1], dates[::-1]
+    return net.ids(nodes[::-1]), dates[::-1]
 
 
 def metrics(net: Network) -> dict[str, Any]:
     """Return every metric of every node, and the betweenness method used."""
     between, method = betweenness(net)
+    close, close_method = closeness(net)
     return {
         "degree": degree(net),
         "betweenness": between,
-        "closeness": closeness(net),
+        "closeness": close,
+        "closeness_method": close_method,
         "eigenvector": eigenvector(net),
         "kcore": kcore(net),
         "community": communities(net),
