@@ -32,10 +32,6 @@ CODE_LABELS = {
     "H2": N_("H2: no further dissemination"),
     "H3": N_("H3: other restrictions"),
 }
-SAVE_ERRORS = {
-    "case": N_("Give the reference of a case you may change."),
-    "why": N_("Say why you draw this chart (at least a few words); it is logged."),
-}
 
 
 def _filters(
