@@ -117,6 +117,8 @@ def load_web_bench() -> Any:
 
 def add_links(var_dir: Path, persons: list[int], seed: int) -> int:
     """Add person-person (dated) and person-phone links to the store; return how many."""
+    from sqlalchemy import select
+
     from armsbridge.auth.principal import node_principal
     from armsbridge.db.engine import engine_from_settings
     from armsbridge.db.session import make_sessionmaker, session_scope
@@ -124,7 +126,6 @@ def add_links(var_dir: Path, persons: list[int], seed: int) -> int:
     from armsbridge.records.models import Phone
     from armsbridge.records.validation import prepare_values
     from armsbridge.settings import Settings
-    from sqlalchemy import select
 
     rng = Random(seed)
     bench = node_principal("MK", purpose="bench")
@@ -158,14 +159,17 @@ def add_links(var_dir: Path, persons: list[int], seed: int) -> int:
     ]
     for start in range(0, len(links), 20000):
         with session_scope(factory) as s:
-            bulk_write(s, record_type="link", inserts=links[start : start + 20000], updates=[],
-                       user=bench)
+            bulk_write(
+                s, record_type="link", inserts=links[start : start + 20000], updates=[], user=bench
+            )
     engine.dispose()
     return len(links)
 
 
 def expansion(var_dir: Path, samples: list[int], rounds: int) -> dict[str, Any]:
     """Time build_chart from sample persons (and linked() as baseline); p50/p95 in ms."""
+    from sqlalchemy import select
+
     from armsbridge.analysis import service
     from armsbridge.auth.models import User
     from armsbridge.auth.principal import principal_of
@@ -173,7 +177,6 @@ def expansion(var_dir: Path, samples: list[int], rounds: int) -> dict[str, Any]:
     from armsbridge.db.session import make_sessionmaker
     from armsbridge.records.related import linked
     from armsbridge.settings import Settings
-    from sqlalchemy import select
 
     engine = engine_from_settings(Settings(var_dir=var_dir))
     session = make_sessionmaker(engine)()
@@ -182,10 +185,12 @@ def expansion(var_dir: Path, samples: list[int], rounds: int) -> dict[str, Any]:
     try:
         for i in range(rounds):
             pid = samples[i % len(samples)]
-            _, s = timed(lambda: linked(session, user=user, record_type="person", record_id=pid))
+            _, s = timed(
+                lambda pid=pid: linked(session, user=user, record_type="person", record_id=pid)
+            )
             base_ms.append(s * 1000)
             chart, s = timed(
-                lambda: service.build_chart(
+                lambda pid=pid: service.build_chart(
                     session, user=user, expanded=[f"person:{pid}"], why="bench: expansion"
                 )
             )
@@ -207,13 +212,13 @@ def expansion(var_dir: Path, samples: list[int], rounds: int) -> dict[str, Any]:
 
 def store_graph(var_dir: Path, persons: list[int]) -> tuple[Any, float]:
     """Read every readable record and link of the store into a Network; return it, seconds."""
+    from sqlalchemy import select
+
     from armsbridge.analysis import network
-    from armsbridge.auth.principal import node_principal
     from armsbridge.db.engine import engine_from_settings
     from armsbridge.db.session import make_sessionmaker
     from armsbridge.records.models import Link
     from armsbridge.settings import Settings
-    from sqlalchemy import select
 
     engine = engine_from_settings(Settings(var_dir=var_dir))
     session = make_sessionmaker(engine)()
@@ -272,17 +277,20 @@ def main() -> None:
     table(rows)
     print(f"   betweenness: {ours['betweenness method']}; closeness: {ours['closeness method']}")
     print("   networkx: betweenness k=100 sources; closeness 200 sources scaled to all nodes;")
-    print(f"   Louvain for communities. Goal all metrics <= {GOAL_METRICS_S} s: "
-          f"{'met' if total <= GOAL_METRICS_S else 'NOT met'}")
+    print(
+        f"   Louvain for communities. Goal all metrics <= {GOAL_METRICS_S} s: "
+        f"{'met' if total <= GOAL_METRICS_S else 'NOT met'}"
+    )
 
     web = load_web_bench()
     with tempfile.TemporaryDirectory() as folder:
         var_dir = Path(folder)
         samples, build_s = timed(lambda: web.build_store(var_dir, args.persons, args.seed))
+        from sqlalchemy import select
+
         from armsbridge.db.engine import engine_from_settings
         from armsbridge.records.models import Person
         from armsbridge.settings import Settings
-        from sqlalchemy import select
 
         engine = engine_from_settings(Settings(var_dir=var_dir))
         with engine.connect() as conn:
@@ -293,36 +301,73 @@ def main() -> None:
         store = igraph_metrics(store_net)
         store_total = sum(v for k, v in store.items() if not k.endswith("method"))
         expand = expansion(var_dir, Random(args.seed).sample(persons, 100), args.rounds)
-    print(f"\n2. Store graph: {args.persons} persons, {links} links added "
-          f"({build_s:.0f} s store, {links_s:.0f} s links); read into a graph in {read_s:.2f} s: "
-          f"{store_net.graph.vcount()} nodes, {store_net.graph.ecount()} edges")
-    table([("metric", "s")] + [(k, f"{v:.3f}") for k, v in store.items()
-                               if not k.endswith("method")])
+    print(
+        f"\n2. Store graph: {args.persons} persons, {links} links added "
+        f"({build_s:.0f} s store, {links_s:.0f} s links); read into a graph in {read_s:.2f} s: "
+        f"{store_net.graph.vcount()} nodes, {store_net.graph.ecount()} edges"
+    )
+    table(
+        [("metric", "s")] + [(k, f"{v:.3f}") for k, v in store.items() if not k.endswith("method")]
+    )
     print(f"   all metrics: {store_total:.2f} s")
-    print(f"\n3. Chart expansion from one person, {expand['rounds']} rounds "
-          f"(mean {expand['mean_nodes']:.1f} nodes)")
-    table([
-        ("", "p50 ms", "p95 ms"),
-        ("service.build_chart", f"{expand['chart_p50_ms']}", f"{expand['chart_p95_ms']}"),
-        ("related.linked (baseline)", f"{expand['linked_p50_ms']}", f"{expand['linked_p95_ms']}"),
-        ("ratio", f"{expand['chart_p50_ms'] / max(expand['linked_p50_ms'], 0.01):.1f}x",
-         f"{expand['chart_p95_ms'] / max(expand['linked_p95_ms'], 0.01):.1f}x"),
-    ])
-    print(f"   goal p95 <= {GOAL_P95_MS} ms: "
-          f"{'met' if expand['chart_p95_ms'] <= GOAL_P95_MS else 'NOT met'}")
+    print(
+        f"\n3. Chart expansion from one person, {expand['rounds']} rounds "
+        f"(mean {expand['mean_nodes']:.1f} nodes)"
+    )
+    table(
+        [
+            ("", "p50 ms", "p95 ms"),
+            ("service.build_chart", f"{expand['chart_p50_ms']}", f"{expand['chart_p95_ms']}"),
+            (
+                "related.linked (baseline)",
+                f"{expand['linked_p50_ms']}",
+                f"{expand['linked_p95_ms']}",
+            ),
+            (
+                "ratio",
+                f"{expand['chart_p50_ms'] / max(expand['linked_p50_ms'], 0.01):.1f}x",
+                f"{expand['chart_p95_ms'] / max(expand['linked_p95_ms'], 0.01):.1f}x",
+            ),
+        ]
+    )
+    print(
+        f"   goal p95 <= {GOAL_P95_MS} ms: "
+        f"{'met' if expand['chart_p95_ms'] <= GOAL_P95_MS else 'NOT met'}"
+    )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
-        "args": vars(args),
-        "scale_free": {"nodes": net.graph.vcount(), "edges": net.graph.ecount(),
-                       "seconds": ours, "total_s": round(total, 3)},
-        "networkx_sample": {"edges": len(sample), "seconds": theirs,
-                            "notes": "betweenness k=100; closeness 200 sources scaled; Louvain; eigenvector on the largest component"},
-        "store": {"persons": args.persons, "links_added": links, "nodes":
-                  store_net.graph.vcount(), "edges": store_net.graph.ecount(),
-                  "read_s": round(read_s, 3), "seconds": store, "total_s": round(store_total, 3)},
-        "expansion": expand,
-        "goals": {"metrics_s": GOAL_METRICS_S, "expansion_p95_ms": GOAL_P95_MS},
-    }, indent=2, default=str) + "\n")
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "args": vars(args),
+                "scale_free": {
+                    "nodes": net.graph.vcount(),
+                    "edges": net.graph.ecount(),
+                    "seconds": ours,
+                    "total_s": round(total, 3),
+                },
+                "networkx_sample": {
+                    "edges": len(sample),
+                    "seconds": theirs,
+                    "notes": "betweenness k=100; closeness 200 sources scaled; Louvain; "
+                    "eigenvector on the largest component",
+                },
+                "store": {
+                    "persons": args.persons,
+                    "links_added": links,
+                    "nodes": store_net.graph.vcount(),
+                    "edges": store_net.graph.ecount(),
+                    "read_s": round(read_s, 3),
+                    "seconds": store,
+                    "total_s": round(store_total, 3),
+                },
+                "expansion": expand,
+                "goals": {"metrics_s": GOAL_METRICS_S, "expansion_p95_ms": GOAL_P95_MS},
+            },
+            indent=2,
+            default=str,
+        )
+        + "\n"
+    )
     print(f"\nwrote {RESULTS}")
 
 
