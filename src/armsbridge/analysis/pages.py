@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
@@ -113,23 +114,33 @@ def _found(request: Request, db: DB, user: Principal, form: dict[str, str]) -> t
     return found, None
 
 
-def _chart(db: DB, user: Principal, expanded: list[str], why: str, **kw: Any) -> service.Chart:
-    filters = _filters(
-        kw.get("start", ""),
-        kw.get("end", ""),
-        kw.get("types"),
-        kw.get("jurisdictions"),
-        kw.get("codes"),
-    )
-    return service.build_chart(
-        db, user=user, expanded=expanded, why=why, filters=filters, keep=tuple(kw.get("keep") or ())
-    )
+@dataclass(frozen=True)
+class ChartQuery:
+    """The query of every chart route: the expanded records, the justification, the filters."""
+
+    expanded: list[str]
+    why: str = ""
+    start: str = ""
+    end: str = ""
+    types: tuple[str, ...] = ()
+    jurisdictions: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()
+    keep: tuple[str, ...] = ()
+
+    def chart(self, db: DB, user: Principal) -> service.Chart:
+        """Build the chart this query asks for (service.build_chart)."""
+        filters = _filters(self.start, self.end, self.types, self.jurisdictions, self.codes)
+        return service.build_chart(
+            db,
+            user=user,
+            expanded=self.expanded,
+            why=self.why,
+            filters=filters,
+            keep=self.keep,
+        )
 
 
-@router.get("/analysis/chart/data")
-def chart_data(
-    db: DB,
-    user: Reader,
+def chart_query(
     expanded: Many,
     why: Annotated[str, Query(max_length=500)] = "",
     start: Annotated[str, Query(alias="from", max_length=10)] = "",
@@ -138,21 +149,20 @@ def chart_data(
     jurisdictions: Many = [],  # noqa: B006
     codes: Many = [],  # noqa: B006
     keep: Many = [],  # noqa: B006
-) -> Response:
-    """The chart of the expanded records and their neighbours (JSON), its reads logged."""
-    chart = _chart(
-        db,
-        user,
-        expanded,
-        why,
-        start=start,
-        end=end,
-        types=types,
-        jurisdictions=jurisdictions,
-        codes=codes,
-        keep=keep,
+) -> ChartQuery:
+    """Read a chart query from the address."""
+    return ChartQuery(
+        expanded, why, start, end, tuple(types), tuple(jurisdictions), tuple(codes), tuple(keep)
     )
-    return JSONResponse(chart.as_dict(), headers=NO_STORE)
+
+
+Asked = Annotated[ChartQuery, Depends(chart_query)]
+
+
+@router.get("/analysis/chart/data")
+def chart_data(db: DB, user: Reader, query: Asked) -> Response:
+    """The chart of the expanded records and their neighbours (JSON), its reads logged."""
+    return JSONResponse(query.chart(db, user).as_dict(), headers=NO_STORE)
 
 
 @router.get("/analysis/chart/path")
@@ -170,32 +180,11 @@ def chart_path(
 
 
 @router.get("/analysis/chart/export/{fmt}")
-def chart_export(
-    db: DB,
-    user: Reader,
-    fmt: str,
-    expanded: Many,
-    why: Annotated[str, Query(max_length=500)] = "",
-    start: Annotated[str, Query(alias="from", max_length=10)] = "",
-    end: Annotated[str, Query(alias="until", max_length=10)] = "",
-    types: Many = [],  # noqa: B006
-    jurisdictions: Many = [],  # noqa: B006
-    codes: Many = [],  # noqa: B006
-) -> Response:
+def chart_export(db: DB, user: Reader, fmt: str, query: Asked) -> Response:
     """The chart as GraphML, GEXF or an i2 CSV pair; H2 left out, the marking in the file."""
     if fmt not in exports.FORMATS:
         raise NotFound(f"no chart export as {fmt!r}: graphml, gexf or i2")
-    chart = _chart(
-        db,
-        user,
-        expanded,
-        why,
-        start=start,
-        end=end,
-        types=types,
-        jurisdictions=jurisdictions,
-        codes=codes,
-    )
+    chart = query.chart(db, user)
     data, marking = exports.export_chart(db, user=user, chart=chart, fmt=fmt)
     media, ext = exports.FORMATS[fmt]
     headers = {
@@ -226,7 +215,7 @@ def chart_save(
             f"case: no case {reference!r} you may change",
             [{"field": "case", "value": reference[:80], "expected": "a case you may change"}],
         )
-    chart = _chart(db, user, expanded, why)
+    chart = ChartQuery(expanded=expanded, why=why).chart(db, user)
     exports.save_to_case(
         db,
         user=user,
