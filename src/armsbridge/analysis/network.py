@@ -165,7 +165,9 @@ def shortest_path(net: Network, a: str, b: str) -> list[str]:
     """Return the node ids of one shortest path from a to b ([] when none)."""
     if a not in net.index or b not in net.index:
         return []
-    path = net.graph.get_shortest_path(net.index[a], net.index[b])
+    with warnings.catch_warnings():  # "couldn't reach some vertices": an empty path here
+        warnings.simplefilter("ignore", RuntimeWarning)
+        path = net.graph.get_shortest_path(net.index[a], net.index[b])
     return net.ids(path)
 
 
