@@ -8,6 +8,7 @@ here reads the store: `analysis.service` builds the network through restrict().
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from heapq import heappop, heappush
