@@ -20,7 +20,7 @@ from armsbridge.records.labels import TYPES, page_title_of
 from armsbridge.records.models import Case
 from armsbridge.web.access_log import log_now
 from armsbridge.web.notice import redirect_with_notice
-from armsbridge.web.templating import render
+from armsbridge.web.templating import formatter, render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Reader = Annotated[Principal, Depends(require("record.read"))]
@@ -159,10 +159,18 @@ def chart_query(
 Asked = Annotated[ChartQuery, Depends(chart_query)]
 
 
+def _labelled(request: Request, answer: dict[str, Any]) -> dict[str, Any]:
+    """Add each link's kind in the reader's language (the chart draws it on the line)."""
+    fmt = formatter(request)
+    for edge in answer["edges"]:
+        edge["label"] = "" if edge.get("count") else fmt.enum("link_kinds", edge["kind"])
+    return answer
+
+
 @router.get("/analysis/chart/data")
-def chart_data(db: DB, user: Reader, query: Asked) -> Response:
+def chart_data(request: Request, db: DB, user: Reader, query: Asked) -> Response:
     """The chart of the expanded records and their neighbours (JSON), its reads logged."""
-    return JSONResponse(query.chart(db, user).as_dict(), headers=NO_STORE)
+    return JSONResponse(_labelled(request, query.chart(db, user).as_dict()), headers=NO_STORE)
 
 
 @router.get("/analysis/chart/path")

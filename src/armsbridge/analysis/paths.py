@@ -47,6 +47,7 @@ def find_path(
     links: dict[int, Any] = {}
     frontier = [a, b]
     depth = 0
+    joined_at: int | None = None
     while frontier and depth < MAX_PATH_DEPTH and len(records) < MAX_PATH_RECORDS:
         found, new_links = gather(session, user=user, seeds=frontier)
         for link in new_links:
@@ -55,8 +56,10 @@ def find_path(
         records.update(found)
         frontier = fresh
         depth += 1
-        if a in records and b in records and _joined(records, links.values(), a, b, mode):
-            break
+        if a in records and b in records and _joined(records, links.values(), a, b):
+            if mode == "shortest" or joined_at is not None:
+                break  # a time-ordered route is looked for one step further, no more
+            joined_at = depth
     nodes, edges = describe(session, records, list(links.values()))
     net = network.Network(nodes, edges)
     if mode == "shortest":
@@ -78,9 +81,7 @@ def find_path(
     }
 
 
-def _joined(records: dict, links: Any, a: str, b: str, mode: str) -> bool:
-    if mode != "shortest":
-        return False  # an earlier-dated route may still appear one step further
+def _joined(records: dict, links: Any, a: str, b: str) -> bool:
     nodes = [{"id": k} for k in records]
     edges = [
         {"source": f"{x.from_type}:{x.from_id}", "target": f"{x.to_type}:{x.to_id}"} for x in links

@@ -29,7 +29,7 @@
         "line-color": "#e0115f", "width": 4}},
       {selector: "node.picked", style: {"overlay-opacity": 0.25, "overlay-color": "#e0115f"}},
       {selector: "edge", style: {"width": 1.5, "line-color": "#9aa", "curve-style": "bezier",
-        "label": "data(kind)", "font-size": 8, "color": "#555"}},
+        "label": "data(label)", "font-size": 8, "color": "#555"}},
       {selector: "edge[?received]", style: {"line-style": "dashed", "line-color": "#d08a00"}},
       {selector: ".late", style: {"display": "none"}}
     ]
