@@ -38,9 +38,9 @@ CODE_LABELS = {
 def _filters(
     start: str = "",
     end: str = "",
-    types: list[str] | None = None,
-    jurisdictions: list[str] | None = None,
-    codes: list[str] | None = None,
+    types: tuple[str, ...] = (),
+    jurisdictions: tuple[str, ...] = (),
+    codes: tuple[str, ...] = (),
 ) -> service.Filters:
     for name, value in (("from", start), ("until", end)):
         if value and not (value[:4].isdigit() and len(value) <= 10):
@@ -51,9 +51,9 @@ def _filters(
     return service.Filters(
         start=start or None,
         end=end or None,
-        types=frozenset(types or ()),
-        jurisdictions=frozenset(jurisdictions or ()),
-        codes=frozenset(codes or ()),
+        types=frozenset(types),
+        jurisdictions=frozenset(jurisdictions),
+        codes=frozenset(codes),
     )
 
 

@@ -62,8 +62,9 @@ def find_path(
             joined_at = depth
     nodes, edges = describe(session, records, list(links.values()))
     net = network.Network(nodes, edges)
+    dates: list[str] = []
     if mode == "shortest":
-        path, dates = network.shortest_path(net, a, b), []
+        path = network.shortest_path(net, a, b)
     else:
         path, dates = network.time_respecting_path(net, a, b)
     on_path = set(path)

@@ -160,8 +160,8 @@ def _links_of(session: Session, user: Principal, wanted: dict[str, set[int]]) ->
         ends.append(and_(Link.to_type == record_type, Link.to_id.in_(chunk)))
     if not ends:
         return []
-    ids = select(Link.id).where(or_(*ends))
-    stmt = restrict(select(Link).where(Link.id.in_(ids)), user, "record.read")
+    link_ids = select(Link.id).where(or_(*ends))
+    stmt = restrict(select(Link).where(Link.id.in_(link_ids)), user, "record.read")
     return list(session.scalars(stmt))
 
 
