@@ -163,8 +163,11 @@ DOMAINS: tuple[Domain, ...] = (
     ),
     Domain(
         "analysis",
-        routers=(_m("analysis", "map_pages"),),
-        menu=(MenuEntry("/analysis/map", N_("Map"), "record.read", 75),),
+        routers=(_m("analysis", "pages"), _m("analysis", "map_pages")),
+        menu=(
+            MenuEntry("/analysis/chart", N_("Link chart"), "record.read", 58),
+            MenuEntry("/analysis/map", N_("Map"), "record.read", 75),
+        ),
     ),
 )
 

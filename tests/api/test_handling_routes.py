@@ -112,6 +112,12 @@ GET_ROUTES = {
     "/captures/{capture_id}": PART,
     "/captures/{capture_id}/screenshot": PART,
     "/captures/{capture_id}/download": EXPORT,
+    # The link chart: the page (a search, or the chart's frame) and its JSON reads show records
+    # with their provenance (tests/analysis/test_pages.py); the files leave H2 out.
+    "/analysis/chart": NONE,
+    "/analysis/chart/data": PART,
+    "/analysis/chart/path": PART,
+    "/analysis/chart/export/{fmt}": EXPORT,
 }
 OTHER_ROUTES = {
     ("POST", "/api/{slug}"): WRITE,
@@ -169,6 +175,8 @@ OTHER_ROUTES = {
     ("POST", "/exchange/share"): EXPORT,
     ("POST", "/operations/{op_id}/records"): EXPORT,
     ("POST", "/captures"): WRITE,
+    # A copy of the chart attached to a case: H2 left out as in the exports (analysis.exports).
+    ("POST", "/analysis/chart/save"): EXPORT,
 }
 API_SLUG = {slug: name for name, slug in SLUGS.items()}
 PAGE_SLUG = {slug: name for name, (slug, _one, _many) in PAGE_TYPES.items()}

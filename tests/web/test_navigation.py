@@ -27,6 +27,7 @@ RECORD_AREAS = [
     "Firearms",
     "Identify a weapon",
     "Vehicles",
+    "Link chart",
     "Map",
 ]
 # What each role must find in the navigation (areas whose pages the node serves).

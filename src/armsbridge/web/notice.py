@@ -21,6 +21,7 @@ NOTICES: dict[str, str] = {
     "changed": "%(num)s records changed.",  # said with its count: notice_text
     "search_saved": N_("Search saved."),
     "search_removed": N_("Saved search removed."),
+    "chart_saved": N_("Link chart saved to the case (see its attachments)."),
 }
 
 

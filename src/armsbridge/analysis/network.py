@@ -1,0 +1,235 @@
+"""Graph algorithms of the link chart, on python-igraph (NetworKit for large betweenness).
+
+A `Network` holds nodes and edges as plain dicts (each with its provenance) and an igraph
+`Graph` built from them. Metrics: degree, betweenness, closeness, eigenvector centrality,
+k-core, Leiden communities, cross-border bridges, shortest and time-respecting paths. Nothing
+here reads the store: `analysis.service` builds the network through restrict().
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+from dataclasses import dataclass, field
+from heapq import heappop, heappush
+from typing import Any
+
+import igraph as ig
+
+# Above this many edges, betweenness is approximated (NetworKit KADABRA when installed, else
+# igraph with a path-length cutoff); the metrics answer says which method was used.
+EXACT_BETWEENNESS_EDGES = 50_000
+CUTOFF = 3
+BETWEENNESS_SAMPLES = 32
+CLOSENESS_SAMPLES = 50
+
+
+@dataclass
+class Network:
+    """Nodes ({"id", "jurisdiction", ...}) and edges ({"source", "target", ...}) with a graph."""
+
+    nodes: list[dict[str, Any]]
+    edges: list[dict[str, Any]]
+    graph: ig.Graph = field(init=False)
+    index: dict[str, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.index = {n["id"]: i for i, n in enumerate(self.nodes)}
+        pairs = [
+            (self.index[e["source"]], self.index[e["target"]])
+            for e in self.edges
+            if e["source"] in self.index and e["target"] in self.index
+        ]
+        self.graph = ig.Graph(n=len(self.nodes), edges=pairs, directed=False)
+
+    def ids(self, positions: list[int]) -> list[str]:
+        """Return the node ids at graph positions."""
+        return [self.nodes[p]["id"] for p in positions]
+
+
+def from_edge_list(n: int, pairs: list[tuple[int, int]]) -> Network:
+    """Build a network of n anonymous nodes from (i, j) pairs (benchmarks, tests)."""
+    net = Network.__new__(Network)
+    net.nodes = [{"id": str(i)} for i in range(n)]
+    net.edges = []
+    net.index = {str(i): i for i in range(n)}
+    net.graph = ig.Graph(n=n, edges=pairs, directed=False)
+    return net
+
+
+def degree(net: Network) -> dict[str, int]:
+    """Return {node id: number of links}."""
+    return dict(zip(net.ids(list(range(net.graph.vcount()))), net.graph.degree(), strict=True))
+
+
+def betweenness(net: Network, *, approximate: bool | None = None) -> tuple[dict[str, float], str]:
+    """Return ({node id: normalised betweenness}, method); sampled on large graphs."""
+    g = net.graph
+    n = g.vcount()
+    scale = 2.0 / ((n - 1) * (n - 2)) if n > 2 else 1.0
+    big = g.ecount() > EXACT_BETWEENNESS_EDGES if approximate is None else approximate
+    if not big:
+        values = [v * scale for v in g.betweenness(directed=False)]
+        method = "exact"
+    else:
+        try:
+            import networkit as nk  # optional: approximate betweenness on large graphs
+        except ImportError:
+            values = [v * scale for v in g.betweenness(directed=False, cutoff=CUTOFF)]
+            method = f"igraph cutoff {CUTOFF} (approximate)"
+        else:
+            values = _kadabra(nk, g)
+            method = f"NetworKit EstimateBetweenness ({BETWEENNESS_SAMPLES} sources, approximate)"
+    return dict(zip(net.ids(list(range(n))), values, strict=True)), method
+
+
+def _nk_graph(nk: Any, g: ig.Graph) -> Any:
+    nk.setNumberOfThreads(1)  # OpenMP threads spin on a shared, loaded machine: one is faster
+    graph = nk.Graph(g.vcount(), weighted=False, directed=False)
+    edges = g.get_edgelist()
+    if edges:
+        import numpy as np
+
+        pairs = np.asarray(edges, dtype=np.uint64)
+        graph.addEdges((np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1])))
+    return graph
+
+
+def _kadabra(nk: Any, g: ig.Graph) -> list[float]:
+    graph = _nk_graph(nk, g)  # held here: the algorithm does not keep its graph alive
+    algo = nk.centrality.EstimateBetweenness(graph, BETWEENNESS_SAMPLES, True, True)
+    algo.run()
+    return list(algo.scores())
+
+
+def closeness(net: Network, *, approximate: bool | None = None) -> tuple[dict[str, float], str]:
+    """Return ({node id: closeness within its component}, method); sampled on large graphs."""
+    g = net.graph
+    big = g.ecount() > EXACT_BETWEENNESS_EDGES if approximate is None else approximate
+    ids = net.ids(list(range(g.vcount())))
+    if big:
+        try:
+            import networkit as nk  # optional: sampled closeness on large graphs
+        except ImportError:
+            pass
+        else:
+            graph = _nk_graph(nk, g)
+            algo = nk.centrality.ApproxCloseness(graph, CLOSENESS_SAMPLES, normalized=True)
+            algo.run()
+            method = f"NetworKit ApproxCloseness ({CLOSENESS_SAMPLES} sources, approximate)"
+            return dict(zip(ids, algo.scores(), strict=True)), method
+    values = g.closeness(normalized=True)
+    return {i: (0.0 if v != v else v) for i, v in zip(ids, values, strict=True)}, "exact"
+
+
+def eigenvector(net: Network) -> dict[str, float]:
+    """Return {node id: eigenvector centrality, the largest scaled to 1}."""
+    if net.graph.ecount() == 0:
+        return dict.fromkeys(net.ids(list(range(net.graph.vcount()))), 0.0)
+    values = net.graph.eigenvector_centrality()
+    return dict(zip(net.ids(list(range(len(values)))), values, strict=True))
+
+
+def kcore(net: Network) -> dict[str, int]:
+    """Return {node id: the largest k of a k-core holding it}."""
+    values = net.graph.coreness()
+    return dict(zip(net.ids(list(range(len(values)))), values, strict=True))
+
+
+def communities(net: Network, *, seed: int = 1) -> dict[str, int]:
+    """Return {node id: community number} by igraph's Leiden (modularity), 0 the largest."""
+    g = net.graph
+    if g.vcount() == 0:
+        return {}
+    ig.set_random_number_generator(__import__("random").Random(seed))
+    parts = g.community_leiden(objective_function="modularity", n_iterations=2)
+    order = {c: k for k, (c, _n) in enumerate(Counter(parts.membership).most_common())}
+    ids = net.ids(list(range(g.vcount())))
+    return {i: order[c] for i, c in zip(ids, parts.membership, strict=True)}
+
+
+def bridges(net: Network) -> list[str]:
+    """Return the ids of the nodes that connect the XK and MK parts (cross-border bridges).
+
+    A node is a bridge when one of its links joins the two services: itself of one service, a
+    neighbour of the other (a received record, or a confirmed match across the border).
+    """
+    import numpy as np
+
+    edges = np.asarray(net.graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    codes = {"XK": 1, "MK": 2}
+    jur = np.asarray([codes.get(n.get("jurisdiction") or "", 0) for n in net.nodes], dtype=np.int8)
+    ends = jur[edges] if len(edges) else np.zeros((0, 2), dtype=np.int8)
+    cross = edges[(ends[:, 0] * ends[:, 1]) == 2]  # one XK end (1) and one MK end (2)
+    return net.ids(np.unique(cross).tolist())
+
+
+def shortest_path(net: Network, a: str, b: str) -> list[str]:
+    """Return the node ids of one shortest path from a to b ([] when none)."""
+    if a not in net.index or b not in net.index:
+        return []
+    with warnings.catch_warnings():  # "couldn't reach some vertices": an empty path here
+        warnings.simplefilter("ignore", RuntimeWarning)
+        path = net.graph.get_shortest_path(net.index[a], net.index[b])
+    return net.ids(path)
+
+
+def time_respecting_path(net: Network, a: str, b: str) -> tuple[list[str], list[str]]:
+    """Return (node ids, dates) of an earliest-arrival path from a to b: each link no earlier.
+
+    A link's time is its `when` (link interval start or event date, ISO text); a path may use
+    a link only if its time is not before the previous link's ("A met B before B met C").
+    Links without a date are not used, except `timeless` ones (a confirmed match: the same
+    entity at every time), crossed without changing the time. ([], []) when no such path exists.
+    """
+    if a not in net.index or b not in net.index:
+        return [], []
+    index = net.index
+    adjacent: list[list[tuple[str | None, int]]] = [[] for _ in range(len(net.nodes))]
+    for e in net.edges:
+        when = e.get("when") or None
+        if when or e.get("timeless"):
+            x, y = index[e["source"]], index[e["target"]]
+            adjacent[x].append((when, y))
+            adjacent[y].append((when, x))
+    start, goal = index[a], index[b]
+    best: dict[int, str] = {start: ""}
+    back: dict[int, tuple[int, str]] = {}
+    queue: list[tuple[str, int]] = [("", start)]
+    while queue:
+        at, node = heappop(queue)
+        if node == goal:
+            break
+        if at > best.get(node, "\uffff"):
+            continue
+        for link_when, other in adjacent[node]:
+            when = at if link_when is None else link_when
+            if when >= at and when < best.get(other, "\uffff"):
+                best[other] = when
+                back[other] = (node, link_when or "")
+                heappush(queue, (when, other))
+    if goal not in back and a != b:
+        return [], []
+    nodes, dates = [goal], []
+    while nodes[-1] != start:
+        prev, when = back[nodes[-1]]
+        nodes.append(prev)
+        dates.append(when)
+    return net.ids(nodes[::-1]), dates[::-1]
+
+
+def metrics(net: Network) -> dict[str, Any]:
+    """Return every metric of every node, and the betweenness method used."""
+    between, method = betweenness(net)
+    close, close_method = closeness(net)
+    return {
+        "degree": degree(net),
+        "betweenness": between,
+        "closeness": close,
+        "closeness_method": close_method,
+        "eigenvector": eigenvector(net),
+        "kcore": kcore(net),
+        "community": communities(net),
+        "bridges": bridges(net),
+        "betweenness_method": method,
+    }
