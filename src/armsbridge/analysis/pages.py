@@ -45,8 +45,9 @@ def _filters(
     for name, value in (("from", start), ("until", end)):
         if value and not (value[:4].isdigit() and len(value) <= 10):
             raise ValidationFailed(
-                f"{name}: {value[:20]!r} is not a date",
-                [{"field": name, "value": value[:20], "expected": "a date (YYYY-MM-DD)"}],
+                N_("%(field)s: %(value)r is not a date"),
+                [{"field": name, "value": value[:20], "expected": N_("a date (YYYY-MM-DD)")}],
+                values={"field": name, "value": value[:20]},
             )
     return service.Filters(
         start=start or None,
@@ -191,7 +192,7 @@ def chart_path(
 def chart_export(db: DB, user: Reader, fmt: str, query: Asked) -> Response:
     """The chart as GraphML, GEXF or an i2 CSV pair; H2 left out, the marking in the file."""
     if fmt not in exports.FORMATS:
-        raise NotFound(f"no chart export as {fmt!r}: graphml, gexf or i2")
+        raise NotFound(N_("no chart export as %(fmt)r: graphml, gexf or i2"), values={"fmt": fmt})
     chart = query.chart(db, user)
     data, marking = exports.export_chart(db, user=user, chart=chart, fmt=fmt)
     media, ext = exports.FORMATS[fmt]
@@ -220,8 +221,9 @@ def chart_save(
     found = db.scalars(restrict(stmt, user, "record.update").limit(1)).first()
     if found is None:
         raise ValidationFailed(
-            f"case: no case {reference!r} you may change",
-            [{"field": "case", "value": reference[:80], "expected": "a case you may change"}],
+            N_("case: no case %(case)r you may change"),
+            [{"field": "case", "value": reference[:80], "expected": N_("a case you may change")}],
+            values={"case": reference[:80]},
         )
     chart = ChartQuery(expanded=expanded, why=why).chart(db, user)
     exports.save_to_case(

@@ -24,6 +24,7 @@ from armsbridge.analysis.service import (
 )
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import ValidationFailed
+from armsbridge.i18n_marker import N_
 
 MODES = ("shortest", "time")
 
@@ -40,8 +41,9 @@ def find_path(
     parse_node_id(a), parse_node_id(b)
     if mode not in MODES:
         raise ValidationFailed(
-            f"mode: {mode!r} is not a kind of path",
-            [{"field": "mode", "value": mode[:20], "expected": "shortest or time"}],
+            N_("mode: %(mode)r is not a kind of path"),
+            [{"field": "mode", "value": mode[:20], "expected": N_("shortest or time")}],
+            values={"mode": mode[:20]},
         )
     records: dict[str, tuple[str, Any]] = {}
     links: dict[int, Any] = {}

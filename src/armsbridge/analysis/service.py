@@ -21,6 +21,7 @@ from armsbridge.analysis import network
 from armsbridge.auth.permissions import restrict
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import ValidationFailed
+from armsbridge.i18n_marker import N_, Phrase
 from armsbridge.records import reading
 from armsbridge.records.handling import markings_of
 from armsbridge.records.labels import TYPES, title_of
@@ -91,8 +92,9 @@ def parse_node_id(value: str) -> tuple[str, int]:
     kind, _, raw = (value or "").partition(":")
     if kind not in RECORD_MODELS or kind == "link" or not raw.isdigit():
         raise ValidationFailed(
-            f"node: {value!r} is not a record (type:id)",
-            [{"field": "node", "value": value[:60], "expected": "a record as type:id"}],
+            N_("node: %(node)r is not a record (type:id)"),
+            [{"field": "node", "value": value[:60], "expected": N_("a record as type:id")}],
+            values={"node": value[:60]},
         )
     return kind, int(raw)
 
@@ -240,14 +242,15 @@ def check_request(expanded: list[str], why: str | None) -> str | None:
     """Refuse too many expanded nodes or a missing justification; return the justification."""
     if len(expanded) > MAX_EXPANDED:
         raise ValidationFailed(
-            f"expanded: {len(expanded)} records expanded, at most {MAX_EXPANDED}",
+            N_("expanded: %(count)s records expanded, at most %(limit)s"),
             [
                 {
                     "field": "expanded",
                     "value": str(len(expanded)),
-                    "expected": f"at most {MAX_EXPANDED} records",
+                    "expected": Phrase(N_("at most %(limit)s records"), {"limit": MAX_EXPANDED}),
                 }
             ],
+            values={"count": len(expanded), "limit": MAX_EXPANDED},
         )
     return reading.check_justification("person", why)
 
