@@ -36,6 +36,7 @@ OPERATOR = {
     "db current",
     "firearm categorize",  # facts given on the command line, not the store
     "firearm identify",
+    "monitor triage",  # a file of posts the officer gives, not the store
     "firearm refresh",  # re-derives every firearm's category: a job of the node
     "match received",  # compares received records with the node's own: a job of the node
     "firearm trace summary",  # aggregate figures

@@ -18,7 +18,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # a message stays one line for scripts
 
 
 def register_domains(cli: typer.Typer = app, domains: tuple[Domain, ...] = DOMAINS) -> None:
