@@ -36,6 +36,29 @@ def _node(session, node_keys):  # noqa: ANN001, ANN202
     )
 
 
+def _accepted(client, session, peer, analyst, *, n: int, code: str, handling: str):  # noqa: ANN001, ANN202
+    """An operation MK invited XK to, accepted by the analyst with a new case of theirs."""
+    case = create_record(
+        session,
+        record_type="case",
+        data={"reference": f"XK-{code}", "kind": "trafficking"},
+        user=as_actor("setup"),
+    )
+    terms = {
+        "op_id": f"0f6c2d1e-0000-4000-8000-{n:012d}",
+        "code": code,
+        "title": "t",
+        "purpose": "p",
+        "handling_code": handling,
+        "initiator": "MK",
+        "partner": "XK",
+    }
+    _from_mk(session, peer, operations.INVITE, {"operation": terms, "event": _mk_event("invited")})
+    url = f"/operations/{terms['op_id']}"
+    client.post(f"{url}/accept", headers=analyst, data={"case_id": str(case.id)})
+    return case, terms, url
+
+
 def test_operation_pages_from_invitation_to_closed_part(client, session, token, node_keys) -> None:  # noqa: ANN001
     peer = _node(session, node_keys)
     analyst = token("analyst")
@@ -148,24 +171,9 @@ def test_h2_records_of_the_operation_show_to_members_of_its_case(
 ) -> None:  # noqa: ANN001
     peer = _node(session, node_keys)
     analyst = token("analyst")
-    case = create_record(
-        session,
-        record_type="case",
-        data={"reference": "XK-H2-1", "kind": "trafficking"},
-        user=as_actor("setup"),
+    case, terms, url = _accepted(
+        client, session, peer, analyst, n=2, code="JIO-H2-PAGE", handling="H2"
     )
-    terms = {
-        "op_id": "0f6c2d1e-0000-4000-8000-000000000002",
-        "code": "JIO-H2-PAGE",
-        "title": "t",
-        "purpose": "p",
-        "handling_code": "H2",
-        "initiator": "MK",
-        "partner": "XK",
-    }
-    _from_mk(session, peer, operations.INVITE, {"operation": terms, "event": _mk_event("invited")})
-    url = f"/operations/{terms['op_id']}"
-    client.post(f"{url}/accept", headers=analyst, data={"case_id": str(case.id)})
     person = create_record(
         session,
         record_type="person",
@@ -207,24 +215,9 @@ def test_the_work_of_an_operation_in_a_restricted_case_is_its_members_only(
 ) -> None:  # noqa: ANN001
     peer = _node(session, node_keys)
     analyst = token("analyst")
-    case = create_record(
-        session,
-        record_type="case",
-        data={"reference": "XK-RESTRICTED-OP", "kind": "trafficking"},
-        user=as_actor("setup"),
+    case, _, url = _accepted(
+        client, session, peer, analyst, n=3, code="JIO-RESTRICTED", handling="H1"
     )
-    terms = {
-        "op_id": "0f6c2d1e-0000-4000-8000-000000000003",
-        "code": "JIO-RESTRICTED",
-        "title": "t",
-        "purpose": "p",
-        "handling_code": "H1",
-        "initiator": "MK",
-        "partner": "XK",
-    }
-    _from_mk(session, peer, operations.INVITE, {"operation": terms, "event": _mk_event("invited")})
-    url = f"/operations/{terms['op_id']}"
-    client.post(f"{url}/accept", headers=analyst, data={"case_id": str(case.id)})
     client.post(f"{url}/notes", headers=analyst, data={"text": "informant meets at the pump"})
     assert "informant meets at the pump" in client.get(url, headers=analyst).text
     case.restricted = True
