@@ -91,7 +91,9 @@ def people(node) -> dict[str, str]:  # noqa: ANN001
 
 
 def _tap(page, node_id: str) -> None:  # noqa: ANN001
-    page.evaluate("id => window.armsbridgeChart.getElementById(id).emit('tap')", node_id)
+    # The block returns nothing: emit() returns the Cytoscape collection, and serialising that
+    # (the whole chart, through its back references) held the page for 10-15 s a tap.
+    page.evaluate("id => { window.armsbridgeChart.getElementById(id).emit('tap'); }", node_id)
 
 
 def _has(page, node_id: str) -> None:  # noqa: ANN001
