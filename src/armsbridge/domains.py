@@ -130,6 +130,7 @@ DOMAINS: tuple[Domain, ...] = (
             _m("exchange", "pages"),
             _m("exchange", "hit_pages"),
             _m("exchange", "operation_pages"),
+            _m("exchange", "patrol_pages"),
             _m("exchange", "request_pages"),
         ),
         commands=_m("exchange", "commands"),
@@ -140,6 +141,7 @@ DOMAINS: tuple[Domain, ...] = (
             MenuEntry("/exchange/hit", N_("Ask the other service"), "exchange.hit", 106),
             MenuEntry("/exchange/requests", N_("Requests"), "exchange.request", 107),
             MenuEntry("/operations", N_("Joint operations"), "operation.read", 85),
+            MenuEntry("/patrols", N_("Joint patrols"), "operation.read", 86),
         ),
     ),
     Domain(

@@ -8,9 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from nacl.signing import SigningKey
 
 from armsbridge.db import keys
-from armsbridge.exchange import refusal_log
+from armsbridge.exchange import refusal_log, service
+from armsbridge.exchange.identity import KeyPair
 from armsbridge.settings import Settings
 from exchange_nodes import Node, running
 
@@ -49,3 +51,21 @@ def two_nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settin
     mk = Settings(var_dir=tmp_path_factory.mktemp("mk"), jurisdiction="MK")
     yield xk, mk
     keys.use_node(None)
+
+
+@pytest.fixture
+def xk(session, node_keys):  # noqa: ANN001, ANN201
+    """The session as the XK node, with MK as its peer (operations and patrols on one node)."""
+    service.init_node(
+        session, settings=node_keys, jurisdiction="XK", name="Kosovo Police", url=None, actor="t"
+    )
+    peer = service.add_peer(
+        session,
+        name="MK",
+        jurisdiction="MK",
+        url="http://mk.invalid",
+        public_key=KeyPair(SigningKey.generate()).public_b64,
+        fingerprint=None,
+        actor="t",
+    )
+    return peer

@@ -8,17 +8,15 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from nacl.signing import SigningKey
 from sqlalchemy import func, select
 
 from armsbridge.audit.models import AuditEntry
 from armsbridge.auth.principal import Principal
 from armsbridge.capacity.models import JointOperation
 from armsbridge.errors import Conflict, PermissionDenied
-from armsbridge.exchange import operation_receive, operation_work, operations, service, sharing
+from armsbridge.exchange import operation_receive, operation_work, operations, sharing
 from armsbridge.exchange.envelope import Envelope
 from armsbridge.exchange.handlers import HandlerRefused, Received
-from armsbridge.exchange.identity import KeyPair
 from armsbridge.exchange.models import OutboxMessage
 from armsbridge.exchange.operation_models import OperationItem, OperationRecord
 from armsbridge.indicators import sources
@@ -27,24 +25,6 @@ from armsbridge.records.service import create_record
 from principals import as_actor
 
 ANALYST = Principal(id=990101, username="xk-analyst", role="analyst", jurisdiction="XK")
-
-
-@pytest.fixture
-def xk(session, node_keys):  # noqa: ANN001, ANN201
-    """The session as the XK node, with MK as its peer."""
-    service.init_node(
-        session, settings=node_keys, jurisdiction="XK", name="Kosovo Police", url=None, actor="t"
-    )
-    peer = service.add_peer(
-        session,
-        name="MK",
-        jurisdiction="MK",
-        url="http://mk.invalid",
-        public_key=KeyPair(SigningKey.generate()).public_b64,
-        fingerprint=None,
-        actor="t",
-    )
-    return peer
 
 
 def _from_mk(session, peer, kind: str, body: dict) -> dict:  # noqa: ANN001

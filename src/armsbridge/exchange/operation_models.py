@@ -19,7 +19,7 @@ from armsbridge.db.base import Base
 from armsbridge.db.mixins import utcnow
 
 OPERATION_STATES = ("invited", "declined", "active", "closed-by-XK", "closed-by-MK", "closed")
-ITEM_KINDS = ("task", "note", "event")
+ITEM_KINDS = ("task", "note", "event", "patrol", "report")
 
 
 class LiveOperation(Base):

@@ -15,7 +15,10 @@ from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.permissions import role_allows
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import UserError
-from armsbridge.exchange import operation_receive  # noqa: F401 - registers the message kinds
+from armsbridge.exchange import (
+    operation_receive,  # noqa: F401 - registers the message kinds
+    patrols,
+)
 from armsbridge.exchange import operation_work as work
 from armsbridge.exchange import operations as ops
 from armsbridge.exchange.operation_models import LiveOperation
@@ -47,6 +50,8 @@ ACTION_LABELS = {
     "records shared": N_("Shared records"),
     "task done": N_("Marked a task done"),
     "task reopened": N_("Reopened a task"),
+    "patrol planned": N_("Planned a joint patrol"),
+    "patrol reported": N_("Reported a joint patrol"),
 }
 SHAREABLE = [t for t in TYPES if t in RECORD_MODELS and t != "case"]
 
@@ -187,6 +192,9 @@ def operation_page(request: Request, db: DB, user: Reader, op_id: str) -> Respon
             "timeline": work.items_of(db, op, user=user),
             "tasks": work.items_of(db, op, "task", user=user),
             "notes": work.items_of(db, op, "note", user=user),
+            "patrols": patrols.patrols_of(db, op, user=user),
+            "place_label": patrols.place_label,
+            "green_border": patrols.GREEN_BORDER,
             "work_hidden": not work.may_see_work(db, op, user=user),
             "shared": _shared(db, user, op),
             "cases": _cases(db, user),

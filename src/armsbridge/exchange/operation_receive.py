@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from armsbridge.auth.principal import node_principal
 from armsbridge.errors import UserError
-from armsbridge.exchange import sharing
+from armsbridge.exchange import patrols, sharing
 from armsbridge.exchange.handlers import HandlerRefused, Received, register_handler
 from armsbridge.exchange.operation_models import ITEM_KINDS, LiveOperation, OperationItem
 from armsbridge.exchange.operation_work import remember
@@ -61,7 +61,7 @@ def _open_for(op: LiveOperation, side: str) -> None:
 
 def _item(data: Any, sender: str) -> dict[str, Any]:
     if not isinstance(data, dict) or data.get("kind") not in ITEM_KINDS:
-        raise HandlerRefused("malformed_item", "an item needs a kind: task, note or event")
+        raise HandlerRefused("malformed_item", "an item needs a kind: " + ", ".join(ITEM_KINDS))
     item_id = str(data.get("item_id") or "")
     if not 0 < len(item_id) <= 36 or not isinstance(data.get("body"), dict):
         raise HandlerRefused("malformed_item", "an item needs an id of 1-36 characters and a body")
@@ -214,6 +214,12 @@ def _receive_item(session: Session, message: Received) -> dict[str, Any]:
         raise HandlerRefused(
             "not_a_side", f"{sender} may not change a {known.kind} of the other side"
         )
+    try:
+        patrols.check_body(session, op, data["kind"], data["body"])
+    except UserError as exc:
+        problems = "; ".join(f"{p['field']}: {p['expected']}" for p in exc.problems)
+        what = f"{data['kind']} {data['item_id']}: {problems or exc}"
+        raise HandlerRefused("malformed_item", what) from exc
     row = put_item(session, op, data)
     audit(
         session,

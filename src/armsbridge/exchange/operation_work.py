@@ -54,7 +54,9 @@ def may_see_work(session: Session, op: LiveOperation, *, user: Principal) -> boo
     return session.scalar(case) is not None
 
 
-def _open_here(session: Session, op_id: str, user: Principal) -> tuple[LiveOperation, str]:
+def open_here(session: Session, op_id: str, user: Principal) -> tuple[LiveOperation, str]:
+    """Return the operation `user` may work in and this node's side; refused when it is not
+    open for this side or its work is hidden from `user`."""
     op = get_operation(session, op_id)
     if not may_see_work(session, op, user=user):
         raise PermissionDenied(WORK_HIDDEN)
@@ -63,7 +65,8 @@ def _open_here(session: Session, op_id: str, user: Principal) -> tuple[LiveOpera
     return op, me
 
 
-def _send(session: Session, op: LiveOperation, item: OperationItem, now: datetime) -> None:
+def send_item(session: Session, op: LiveOperation, item: OperationItem, now: datetime) -> None:
+    """Queue an item (task, note, entry, patrol, report) for the other side."""
     peer = session.get(Peer, op.peer_id)
     if peer is None or peer.removed_at is not None:
         raise UserError(
@@ -86,7 +89,7 @@ def add_task(
 ) -> OperationItem:
     """Add a task (title, the service that does it, due date) and send it to the other side."""
     moment = now or datetime.now(UTC)
-    op, me = _open_here(session, op_id, user)
+    op, me = open_here(session, op_id, user)
     assignee = (assignee or "").strip().upper()
     if assignee not in (op.initiator, op.partner):
         raise UserError(
@@ -110,7 +113,7 @@ def add_task(
         "version": 1,
     }
     task = put_item(session, op, data)
-    _send(session, op, task, moment)
+    send_item(session, op, task, moment)
     audit(session, op, actor=user.username, action="create", step="task", item=task.item_id)
     return task
 
@@ -126,7 +129,7 @@ def set_task_done(
 ) -> OperationItem:
     """Mark a task done (or not): the task is sent again and replaces the other side's copy."""
     moment = now or datetime.now(UTC)
-    op, me = _open_here(session, op_id, user)
+    op, me = open_here(session, op_id, user)
     task = session.scalar(
         select(OperationItem).where(
             OperationItem.operation_id == op.id,
@@ -142,12 +145,12 @@ def set_task_done(
     task.body = {**task.body, "done": bool(done), "done_by": user.username if done else None}
     task.version += 1
     session.flush()
-    _send(session, op, task, moment)
+    send_item(session, op, task, moment)
     action = "task done" if done else "task reopened"
     entry = put_item(
         session, op, event(me, user.username, action, moment, task=task.body.get("title"))
     )
-    _send(session, op, entry, moment)
+    send_item(session, op, entry, moment)
     audit(session, op, actor=user.username, action="change", step="task", item=task.item_id)
     return task
 
@@ -157,7 +160,7 @@ def add_note(
 ) -> OperationItem:
     """Add a note to the operation and send it to the other side."""
     moment = now or datetime.now(UTC)
-    op, me = _open_here(session, op_id, user)
+    op, me = open_here(session, op_id, user)
     data = {
         "item_id": str(uuid.uuid4()),
         "kind": "note",
@@ -168,7 +171,7 @@ def add_note(
         "version": 1,
     }
     note = put_item(session, op, data)
-    _send(session, op, note, moment)
+    send_item(session, op, note, moment)
     audit(session, op, actor=user.username, action="create", step="note", item=note.item_id)
     return note
 
@@ -189,7 +192,7 @@ def share(
     operation and its list of shared records, and a timeline entry goes to both sides.
     """
     moment = now or datetime.now(UTC)
-    op, me = _open_here(session, op_id, user)
+    op, me = open_here(session, op_id, user)
     peer = session.get(Peer, op.peer_id)
     if peer is None or peer.removed_at is not None:
         raise UserError(
@@ -217,7 +220,7 @@ def share(
         op,
         event(me, user.username, "records shared", moment, count=len(items), types=kinds),
     )
-    _send(session, op, entry, moment)
+    send_item(session, op, entry, moment)
     audit(
         session,
         op,

@@ -27,6 +27,7 @@ YES_NO = {"yes": N_("yes"), "no": N_("no")}
 WORDS: dict[str, dict[str, str]] = {
     "converted": YES_NO,
     "antique": YES_NO,
+    "with_hits": YES_NO,
     "category": CATEGORY_WORDS,
 }
 CONTEXTS = ("firearm_statuses", "event_kinds")
@@ -40,6 +41,7 @@ ENUMS: dict[str, dict[str, tuple[str, ...]]] = {
     "campaigns": {"kind": ("campaign_kinds",)},
     "campaign_channels": {"kind": ("campaign_kinds",)},
     "joint_operations": {"kind": ("joint_operation_kinds",)},
+    "joint_patrols": {"planned_by": ("jurisdictions",)},
     "firearms": {
         "status": ("firearm_statuses",),
         "trace_status": ("trace_statuses",),

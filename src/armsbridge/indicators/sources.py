@@ -348,6 +348,15 @@ def exchanges(session: Session, jurisdiction: str | None) -> list[Row]:
     return list(provider(session, jurisdiction=jurisdiction)) if provider else []
 
 
+def joint_patrols(session: Session, jurisdiction: str | None) -> list[Row]:
+    """One row per joint patrol, when the exchange domain provides `patrols.indicator_rows`."""
+    try:
+        module = importlib.import_module("armsbridge.exchange.patrols")
+    except ModuleNotFoundError:
+        return []
+    return list(module.indicator_rows(session, jurisdiction=jurisdiction))
+
+
 SOURCES: dict[str, Source] = {
     "attendance": attendance,
     "training_sessions": training_sessions,
@@ -362,4 +371,5 @@ SOURCES: dict[str, Source] = {
     "cases": cases,
     "verdicts": verdicts,
     "exchanges": exchanges,
+    "joint_patrols": joint_patrols,
 }
