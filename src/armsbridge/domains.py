@@ -141,7 +141,7 @@ DOMAINS: tuple[Domain, ...] = (
             MenuEntry("/exchange/hit", N_("Ask the other service"), "exchange.hit", 106),
             MenuEntry("/exchange/requests", N_("Requests"), "exchange.request", 107),
             MenuEntry("/operations", N_("Joint operations"), "operation.read", 85),
-            MenuEntry("/patrols", N_("Joint patrols"), "operation.read", 86),
+            MenuEntry("/patrols", N_("Joint patrols"), "patrol.work", 86),
         ),
     ),
     Domain(

@@ -16,7 +16,7 @@ from armsbridge.auth.principal import Principal, principal_of
 from armsbridge.auth.service import create_user
 from armsbridge.capacity.models import JointOperation
 from armsbridge.errors import Conflict
-from armsbridge.exchange import operation_work, operations
+from armsbridge.exchange import operation_work, operations, patrols
 from armsbridge.exchange.operation_models import LiveOperation
 from armsbridge.records import handling
 from armsbridge.records.models import Link, Person, Provenance
@@ -143,6 +143,35 @@ def test_a_joint_operation_from_invitation_to_closure(pair) -> None:  # noqa: AN
             select(AuditEntry.details).where(AuditEntry.action == "import")
         ).all()
         assert {"accepted", "task received"} <= {(d or {}).get("step") for d in steps}
+
+    # A joint patrol planned by XK reaches MK; MK's report of its part comes back to XK.
+    officers = {"XK": "A. Krasniqi", "MK": "М. Петров"}
+    night = {"starts_at": "2022-11-10T21:00", "ends_at": "2022-11-11T03:00"}
+    plan = {"place": "HANI-ELEZIT-BLACE", "officers": officers, **night}
+    with xk.store() as session:
+        patrol_id = patrols.plan_patrol(session, user=xk_user, op_id=op_id, data=plan).item_id
+
+    def planned_on_mk() -> bool:
+        with mk.store() as session:
+            op = operations.get_operation(session, op_id)
+            return any(
+                v.item.item_id == patrol_id for v in patrols.patrols_of(session, op, user=mk_user)
+            )
+
+    wait_for(planned_on_mk, timeout=60)
+    with mk.store() as session:
+        counts = {"vehicles_checked": "31", "hits": "1", "seizures": "1", "firearms_seized": "2"}
+        patrols.report_patrol(session, user=mk_user, op_id=op_id, item_id=patrol_id, data=counts)
+
+    def reported_on_xk() -> bool:
+        with xk.store() as session:
+            op = operations.get_operation(session, op_id)
+            return "MK" in patrols.patrol_view(session, op, patrol_id, user=xk_user).reports
+
+    wait_for(reported_on_xk, timeout=60)
+    with xk.store() as session:
+        (blace,) = patrols.patrol_results(session, user=xk_user)
+        assert (blace.vehicles_checked, blace.hits, blace.firearms_seized) == (31, 1, 2)
 
     with xk.store() as session:
         operations.close_part(

@@ -53,7 +53,7 @@ def test_a_planned_patrol_is_sent_audited_and_on_the_timeline(session, xk) -> No
         "XK": ["Arben Krasniqi", "Driton Berisha"],
         "MK": ["Марко Петровски", "Ивана Јованова"],
     }
-    assert patrol.body["starts_at"] == "2023-05-12T20:00:00+00:00"
+    assert patrol.body["starts_at"] == "2023-05-12T20:00:00+02:00"  # border time, summer
     sent = [m.body["item"] for m in _outbox(session, operations.ITEM)]
     assert [i["kind"] for i in sent] == ["patrol", "event"]
     assert sent[0]["item_id"] == patrol.item_id and sent[1]["body"]["action"] == "patrol planned"

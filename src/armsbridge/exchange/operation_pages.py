@@ -194,6 +194,7 @@ def operation_page(request: Request, db: DB, user: Reader, op_id: str) -> Respon
             "notes": work.items_of(db, op, "note", user=user),
             "patrols": patrols.patrols_of(db, op, user=user),
             "place_label": patrols.place_label,
+            "moment": patrols.moment_of,
             "green_border": patrols.GREEN_BORDER,
             "work_hidden": not work.may_see_work(db, op, user=user),
             "shared": _shared(db, user, op),

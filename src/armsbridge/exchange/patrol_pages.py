@@ -1,8 +1,8 @@
 """Pages of joint border patrols: the overview with the plan form, one patrol with its reports.
 
 Thin: the forms post to routes that call exchange.patrols; a refused form is shown again with
-what was typed and the fields at fault. Reading needs `operation.read`, planning and reporting
-`operation.manage` (as every change of a joint operation).
+what was typed and the fields at fault. Seeing and reporting patrols needs `patrol.work`,
+planning and cancelling `operation.manage` (exchange.patrols checks both again).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from armsbridge.exchange.service import node_row
 from armsbridge.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
-Reader = Annotated[Principal, Depends(require("operation.read"))]
+Reader = Annotated[Principal, Depends(require("patrol.work"))]
 Manager = Annotated[Principal, Depends(require("operation.manage"))]
 PLAN_FIELDS = ("op_id", "place", "area", "starts_at", "ends_at", "basis")
 REPORT_FIELDS = (
@@ -88,6 +88,7 @@ def _overview(
             "crossings": patrols.crossing_points(),
             "green_border": patrols.GREEN_BORDER,
             "place_label": patrols.place_label,
+            "moment": patrols.moment_of,
             "form": form if form is not None else prefill,
             "error": error,
             "can_manage": role_allows(user.role, "operation.manage"),
@@ -150,10 +151,9 @@ def _patrol_page(
             "view": view,
             "me": me,
             "place_label": patrols.place_label,
+            "moment": patrols.moment_of,
             "green_border": patrols.GREEN_BORDER,
-            "can_report": open_here
-            and role_allows(user.role, "operation.manage")
-            and view.body.get("status") != "cancelled",
+            "can_report": open_here and view.body.get("status") != "cancelled",
             "can_cancel": open_here
             and role_allows(user.role, "operation.manage")
             and view.item.side == me
@@ -172,9 +172,7 @@ def patrol_page(request: Request, db: DB, user: Reader, op_id: str, item_id: str
 
 
 @router.post("/patrols/{op_id}/{item_id}/report")
-async def report_page(
-    request: Request, db: DB, user: Manager, op_id: str, item_id: str
-) -> Response:
+async def report_page(request: Request, db: DB, user: Reader, op_id: str, item_id: str) -> Response:
     """Report this side's part of the patrol (again: the new report replaces the first)."""
     form = await request.form()
     data = {name: str(form.get(name, "")) for name in REPORT_FIELDS}

@@ -9,8 +9,10 @@ actual times, persons and vehicles checked, hits, seizures. `patrol_results` sum
 per place and hour for the risk profile and the indicators (`indicator_rows`), so what the
 patrols found feeds the next plan.
 
-Only the planning side changes or cancels a patrol (the receiving handler refuses the other
-side's copy, as for notes); a received patrol or report is checked field by field
+Planning and cancelling need `operation.manage`; seeing patrols and reporting one `patrol.work`
+(border officers have it without seeing the rest of the operation), checked here, not only by
+the pages. Only the planning side changes or cancels a patrol (the receiving handler refuses
+the other side's copy, as for notes); a received patrol or report is checked field by field
 (`check_body`) before it is stored, so a malformed one from the peer is refused, not shown.
 """
 
@@ -21,10 +23,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from armsbridge.auth.permissions import role_allows
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import NotFound, PermissionDenied, ValidationFailed
 from armsbridge.exchange.operation_models import LiveOperation, OperationItem
@@ -39,6 +43,9 @@ LONGEST_SHIFT = timedelta(hours=24)
 MOST_OFFICERS = 20  # per service and patrol
 MOST_COUNT = 100_000  # persons or vehicles checked in one patrol
 GREEN_BORDER = "green-border"  # the place of a patrol between crossing points
+# Both services keep Central European time (Europe/Belgrade in Kosovo has the same rules): a
+# patrol's times are wall-clock times at the border, stored with their offset.
+BORDER_TIME = ZoneInfo("Europe/Skopje")
 
 
 @dataclass
@@ -54,6 +61,11 @@ class PatrolView:
         return self.item.body
 
 
+def moment_of(text: str | None) -> datetime | None:
+    """Return a stored ISO date and time as a datetime (None when empty), for display."""
+    return datetime.fromisoformat(text) if text else None
+
+
 def crossing_points() -> dict[str, dict[str, Any]]:
     """Return the crossing points of the gazetteer by code (names in sq, sr, mk)."""
     return {c["code"]: c for c in gazetteer()["crossings"]}
@@ -67,21 +79,32 @@ def place_label(code: str, language: str) -> str:
     return str(point.get("sr" if language == "en" else language) or point["sr"])
 
 
+def _require(user: Principal, action: str) -> None:
+    if not role_allows(user.role, action):
+        raise PermissionDenied(
+            N_("your role may not do this: it needs %(action)s"), values={"action": action}
+        )
+
+
 def _problem(name: str, value: object, expected: str) -> dict[str, str]:
     return {"field": name, "value": str(value)[:60], "expected": expected}
 
 
 def _moment(raw: object, name: str, problems: list[dict[str, str]]) -> datetime | None:
-    """A date and time (YYYY-MM-DDTHH:MM, as a browser's datetime-local sends it), in UTC."""
+    """A date and time (YYYY-MM-DDTHH:MM, as a browser's datetime-local sends it) at the border:
+    without an offset it is the border's time (BORDER_TIME)."""
     if isinstance(raw, datetime):
-        return raw if raw.tzinfo else raw.replace(tzinfo=UTC)
-    text = str(raw or "").strip()
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        problems.append(_problem(name, text, N_("a date and time, YYYY-MM-DD HH:MM")))
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        moment = raw
+    else:
+        text = str(raw or "").strip()
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            problems.append(_problem(name, text, N_("a date and time, YYYY-MM-DD HH:MM")))
+            return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=BORDER_TIME)
+    return moment.astimezone(BORDER_TIME)
 
 
 def _officers(raw: object, name: str, problems: list[dict[str, str]]) -> list[str]:
@@ -244,6 +267,7 @@ def plan_patrol(
     `data`: place (crossing code or "green-border"), area, starts_at, ends_at, officers
     ({jurisdiction: names}), basis.
     """
+    _require(user, "operation.manage")
     moment = now or datetime.now(UTC)
     op, me = open_here(session, op_id, user)
     body = plan_body(op, {**data, "status": "planned"})
@@ -261,6 +285,7 @@ def cancel_patrol(
     session: Session, *, user: Principal, op_id: str, item_id: str, now: datetime | None = None
 ) -> OperationItem:
     """Cancel a patrol this side planned; the cancelled plan replaces the other side's copy."""
+    _require(user, "operation.manage")
     moment = now or datetime.now(UTC)
     op, me = open_here(session, op_id, user)
     patrol = _patrol(session, op, item_id)
@@ -287,6 +312,7 @@ def report_patrol(
     now: datetime | None = None,
 ) -> OperationItem:
     """Report this side's part of a patrol (again: the new report replaces the first)."""
+    _require(user, "patrol.work")
     moment = now or datetime.now(UTC)
     op, me = open_here(session, op_id, user)
     patrol = _patrol(session, op, item_id)
@@ -327,6 +353,7 @@ def _report_of(
 def patrols_of(session: Session, op: LiveOperation, *, user: Principal) -> list[PatrolView]:
     """Return the operation's patrols with their reports, soonest start first (none when the
     operation's case is restricted and `user` is not one of its members)."""
+    _require(user, "patrol.work")
     if not may_see_work(session, op, user=user):
         return []
     rows = session.scalars(
@@ -353,6 +380,7 @@ def patrol_view(
 ) -> PatrolView:
     """Return one patrol of `op` with its reports; refused when the operation's work is hidden
     from `user`, NotFound when the operation has no such patrol."""
+    _require(user, "patrol.work")
     if not may_see_work(session, op, user=user):
         raise PermissionDenied(WORK_HIDDEN)
     view = PatrolView(_patrol(session, op, item_id))
