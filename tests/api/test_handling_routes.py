@@ -86,6 +86,9 @@ GET_ROUTES = {
     "/exchange/requests/new": NONE,
     "/exchange/queue": NONE,
     "/operations": NONE,
+    # Joint patrols are items of a joint operation (places, times, officers, counts), no record.
+    "/patrols": NONE,
+    "/patrols/{op_id}/{item_id}": NONE,
     # Pages that list records with their markings (tests/exchange/test_request_pages.py,
     # test_operation_pages.py show the marks); nothing leaves the node from them.
     "/exchange/requests/{ref}": PART,
@@ -169,6 +172,9 @@ OTHER_ROUTES = {
     ("POST", "/operations/{op_id}/tasks/{item_id}/done"): WRITE,
     ("POST", "/operations/{op_id}/notes"): WRITE,
     ("POST", "/operations/{op_id}/close"): WRITE,
+    ("POST", "/patrols"): WRITE,
+    ("POST", "/patrols/{op_id}/{item_id}/report"): WRITE,
+    ("POST", "/patrols/{op_id}/{item_id}/cancel"): WRITE,
     # Records leave the node through sharing.share_records, which refuses anything received
     # under H2 (tests/exchange/test_sharing.py, test_requests.py).
     ("POST", "/exchange/queue/{ref}/approve"): EXPORT,

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
-from test_operations import _from_mk, xk  # noqa: F401 - the XK node fixture
+from test_operations import _from_mk
 
 from armsbridge.audit.models import AuditEntry
 from armsbridge.exchange import erasure
@@ -41,7 +41,7 @@ def _received(session, ref: str) -> int:  # noqa: ANN001
     return person.id
 
 
-def test_the_copies_named_are_erased_and_one_not_held_is_counted(session, xk) -> None:  # noqa: ANN001, F811
+def test_the_copies_named_are_erased_and_one_not_held_is_counted(session, xk) -> None:  # noqa: ANN001
     kept, erased = _received(session, "ref-kept"), _received(session, "ref-gone")
     body = {"records": [{"type": "person", "ref": "ref-gone"}, {"type": "person", "ref": "ref-x"}]}
     assert _from_mk(session, xk, erasure.ERASURE, body) == {"erased": 1, "not_held": 1}
@@ -57,7 +57,7 @@ def test_the_copies_named_are_erased_and_one_not_held_is_counted(session, xk) ->
     "body",
     [{}, {"records": []}, {"records": [{"type": "weapon", "ref": "r"}]}, {"records": ["r"]}],
 )
-def test_a_malformed_erasure_is_refused_and_erases_nothing(session, xk, body) -> None:  # noqa: ANN001, F811
+def test_a_malformed_erasure_is_refused_and_erases_nothing(session, xk, body) -> None:  # noqa: ANN001
     kept = _received(session, "ref-stays")
     with pytest.raises(HandlerRefused):
         _from_mk(session, xk, erasure.ERASURE, body)

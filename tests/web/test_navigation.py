@@ -38,6 +38,7 @@ EXPECTED = {
         "Import",
         "Matches",
         "Joint operations",
+        "Joint patrols",
         "Online evidence",
         "Indicators",
         "Capacity",
@@ -45,7 +46,7 @@ EXPECTED = {
         "Ask the other service",
         "Requests",
     ],
-    "border": ["Dashboard", *RECORD_AREAS, "Ask the other service"],
+    "border": ["Dashboard", *RECORD_AREAS, "Joint patrols", "Ask the other service"],
     "officer": ["Dashboard", "Indicators", "Capacity"],
     "auditor": ["Dashboard", "Audit log"],
 }

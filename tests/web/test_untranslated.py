@@ -12,11 +12,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import ExitStack
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import yaml
@@ -28,12 +26,12 @@ from armsbridge.analysis.map_data import reference_crossings
 from armsbridge.auth import service as auth_service
 from armsbridge.auth.models import User
 from armsbridge.db.session import make_sessionmaker, session_scope
-from armsbridge.exchange.operation_models import LiveOperation, OperationItem
 from armsbridge.imports.profile import find_profile
 from armsbridge.names.places import gazetteer
 from armsbridge.records import service as records
 from armsbridge.web import i18n
 from armsbridge.web.templating import LANGUAGE_COOKIE
+from patrol_seed import seed_patrol
 from principals import as_actor
 
 from .conftest import PASSWORD, csrf_of
@@ -118,39 +116,6 @@ def _seed_more(factory: Any, ids: dict[str, int]) -> None:
                 to_id=to_id,
                 user=as_actor("seed"),
             )
-
-
-def _seed_patrol(factory: Any) -> None:
-    """A joint operation with MK, with a patrol at a crossing point and both sides' reports."""
-    now = datetime.now(UTC)
-    with session_scope(factory) as s:
-        op = LiveOperation(
-            op_id=str(uuid.uuid4()),
-            code="JP-CRAWL",
-            title="Night patrols at Blace",
-            purpose="converted pistols crossing at night",
-            handling_code="H1",
-            initiator="XK",
-            partner="MK",
-            peer_id=1,
-            state="active",
-            invited_by="analyst",
-        )
-        s.add(op)
-        s.flush()
-        plan = {"place": "HANI-ELEZIT-BLACE", "area": None, "basis": None, "status": "planned",
-                "starts_at": now.isoformat(), "ends_at": (now + timedelta(hours=6)).isoformat(),
-                "officers": {"XK": ["Arben Krasniqi"], "MK": ["Марко Петровски"]}}  # fmt: skip
-        patrol = OperationItem(operation_id=op.id, item_id=str(uuid.uuid4()), kind="patrol",
-                               side="XK", author="analyst", at=now, body=plan)  # fmt: skip
-        s.add(patrol)
-        for side in ("XK", "MK"):
-            report = {"patrol": patrol.item_id, "started_at": plan["starts_at"],
-                      "ended_at": plan["ends_at"], "route": None, "notes": None,
-                      "persons_checked": 12, "vehicles_checked": 7, "hits": 1, "seizures": 1,
-                      "firearms_seized": 1}  # fmt: skip
-            s.add(OperationItem(operation_id=op.id, item_id=str(uuid.uuid4()), kind="report",
-                                side=side, author=side.lower(), at=now, body=report))  # fmt: skip
 
 
 def _users(factory: Any) -> dict[str, str | None]:
@@ -293,7 +258,7 @@ def test_every_page_of_every_role_is_in_the_users_language(node, monkeypatch, qu
     _seed_more(factory, node.ids)
     _seed_exchange(node)  # information requests asked and received, some overdue
     seed_capture(node)  # online evidence: an imported screenshot with its custody
-    _seed_patrol(factory)  # a joint operation with a reported joint patrol
+    seed_patrol(factory)  # a joint operation with a reported joint patrol
     secrets = _users(factory)
     usernames = {
         "analyst": "analyst",
