@@ -165,10 +165,16 @@ DOMAINS: tuple[Domain, ...] = (
     ),
     Domain(
         "analysis",
-        routers=(_m("analysis", "pages"), _m("analysis", "map_pages")),
+        routers=(
+            _m("analysis", "pages"),
+            _m("analysis", "map_pages"),
+            _m("analysis", "profile_pages"),
+        ),
+        models=_m("analysis", "models"),
         menu=(
             MenuEntry("/analysis/chart", N_("Link chart"), "record.read", 58),
             MenuEntry("/analysis/map", N_("Map"), "record.read", 75),
+            MenuEntry("/profiles", N_("Profiles"), "product.read", 77),
         ),
     ),
 )

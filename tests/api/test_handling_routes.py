@@ -35,6 +35,7 @@ from armsbridge.records import attachments
 from armsbridge.records.api_schemas import SLUGS
 from armsbridge.records.labels import TYPES as PAGE_TYPES
 from armsbridge.records.models import Firearm
+from armsbridge.web.i18n import Formatter
 from foreign_records import CODES, GRADES, RESTRICTION, TYPES, add_foreign_world, grant_to, markers
 from principals import as_actor
 
@@ -121,6 +122,11 @@ GET_ROUTES = {
     "/analysis/chart/data": PART,
     "/analysis/chart/path": PART,
     "/analysis/chart/export/{fmt}": EXPORT,
+    # Profiles: the list shows titles and codes; a profile names the records behind its figures
+    # and carries the strictest code of them (tests/analysis/test_products.py); the PDF too.
+    "/profiles": NONE,
+    "/profiles/{product_id}": PART,
+    "/profiles/{product_id}/pdf": EXPORT,
 }
 OTHER_ROUTES = {
     ("POST", "/api/{slug}"): WRITE,
@@ -173,6 +179,9 @@ OTHER_ROUTES = {
     ("POST", "/operations/{op_id}/notes"): WRITE,
     ("POST", "/operations/{op_id}/close"): WRITE,
     ("POST", "/patrols"): WRITE,
+    ("POST", "/profiles/problem"): WRITE,
+    ("POST", "/profiles/subject"): WRITE,
+    ("POST", "/profiles/{product_id}"): WRITE,
     ("POST", "/patrols/{op_id}/{item_id}/report"): WRITE,
     ("POST", "/patrols/{op_id}/{item_id}/cancel"): WRITE,
     # Records leave the node through sharing.share_records, which refuses anything received
@@ -267,7 +276,7 @@ SHORT = {
 def _badge(code: str) -> str:
     """What a list row shows beside a received record: provider, grades, code and its words."""
     grades = "".join(GRADES[code])
-    return f"Received from MK · {grades} · {code}: {SHORT[code]}"
+    return f"Received from North Macedonia · {grades} · {code}: {SHORT[code]}"
 
 
 @pytest.fixture
@@ -318,7 +327,7 @@ def _check_record(client, who, method_path: str, record_type: str, record_id: in
         )
         return [] if ok else [f"{url} ({code}): provenance {prov!r}"]
     body = answer.text
-    wanted = [f"marking marking-{code.lower()}", NOTICE[code], "Received from MK · "]
+    wanted = [f"marking marking-{code.lower()}", NOTICE[code], "Received from North Macedonia · "]
     return [f"{url} ({code}): no {w!r}" for w in wanted if w not in body]
 
 
@@ -447,7 +456,9 @@ def test_the_marking_is_translated(client, session, world, foreign) -> None:
         account.language = lang
         session.flush()
         body = client.get(url, params=WHY, headers=who.headers).text
-        assert words in body and "MK · B2" in body, lang
+        provider = Formatter(lang).enum("jurisdictions", "MK")  # the service by its name
+        assert provider != "North Macedonia", lang
+        assert words in body and f"{provider} · B2" in body, lang
 
 
 def test_openapi_documents_the_provenance_object(app) -> None:

@@ -276,7 +276,7 @@ def test_a_received_record_in_a_pair_carries_its_marking(node, analyst, queued) 
     page = analyst.get("/matches", params={"why": WHY, "border": "cross"})
     assert f'data-match="{queued["foreign"]}"' in page.text
     assert f'data-match="{queued["sure"]}"' not in page.text
-    assert "Received from MK" in page.text and "marking-h1" in page.text
+    assert "Received from North Macedonia" in page.text and "marking-h1" in page.text
     assert "Cross-border" in page.text
 
 

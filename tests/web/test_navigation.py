@@ -40,6 +40,7 @@ EXPECTED = {
         "Joint operations",
         "Joint patrols",
         "Online evidence",
+        "Profiles",
         "Indicators",
         "Capacity",
         "Exchange",

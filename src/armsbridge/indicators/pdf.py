@@ -9,52 +9,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fpdf import FPDF
 from fpdf.fonts import FontFace
 
 from armsbridge.indicators.labels import english, figure, localise_report
 from armsbridge.indicators.xlsx import period_words
+from armsbridge.pdf import DocumentPDF
 from armsbridge.web.i18n import Formatter
 
-# A Unicode TrueType font, so Albanian and Macedonian (Cyrillic) titles print as written.
-FONT_CANDIDATES = (
-    (
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
-    ),
-    ("/usr/share/fonts/dejavu/DejaVuSans.ttf", "/usr/share/fonts/dejavu/DejaVuSans-Bold.ttf"),
-    ("/usr/share/fonts/TTF/DejaVuSans.ttf", "/usr/share/fonts/TTF/DejaVuSans-Bold.ttf"),
-)
 BAR = (31, 78, 121)
 BAR_NUM = (112, 173, 71)
 MAX_BARS = 14
 
 
-class _Report(FPDF):
-    def __init__(self, title: str, fmt: Formatter) -> None:
-        super().__init__(orientation="P", unit="mm", format="A4")
-        self.report_title = title
-        self.fmt = fmt
-        self.font_name, self.unicode = "helvetica", False
-        for regular, bold in FONT_CANDIDATES:
-            if Path(regular).exists() and Path(bold).exists():
-                self.add_font("DejaVu", "", regular)
-                self.add_font("DejaVu", "B", bold)
-                self.font_name, self.unicode = "DejaVu", True
-                break
-        self.set_auto_page_break(auto=True, margin=15)
-
-    def text_of(self, value: Any) -> str:
-        text = "" if value is None else str(value)
-        return text if self.unicode else text.encode("latin-1", "replace").decode("latin-1")
-
-    def footer(self) -> None:
-        self.set_y(-12)
-        self.set_font(self.font_name, "", 8)
-        footer = self.fmt.gettext(
-            "%(title)s - page %(page)s", title=self.report_title, page=self.page_no()
-        )
-        self.cell(0, 8, self.text_of(footer), align="C")
+class _Report(DocumentPDF):
+    """The indicators report: the node's document with its title on every page."""
 
 
 def _bar_chart(pdf: _Report, title: str, pairs: list[tuple[str, Any]], numerators: dict) -> None:

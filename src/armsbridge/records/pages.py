@@ -318,6 +318,9 @@ def record_response(
                 "can_share": role_allows(user.role, "exchange.answer")
                 and record_type != "link"
                 and (record_type, record.id) not in shown_marks,
+                # Problem and subject profiles: a person or a group is a profile's subject.
+                "can_profile": record_type in ("person", "organisation")
+                and role_allows(user.role, "product.write"),
                 "statuses": enum_values("case_statuses") if record_type == "case" else {},
                 "link_kinds": enum_values("link_kinds"),
                 "subject_roles": enum_values("data_subject_roles"),
