@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 
 from armsbridge.web.i18n import Formatter
 
+HEAD = (31, 78, 121)  # table headings: white on dark blue
 FONT_CANDIDATES = (
     (
         "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
@@ -56,3 +58,20 @@ class DocumentPDF(FPDF):
         if self.marking:
             footer = f"{self.marking} · {footer}"
         self.cell(0, 8, self.text_of(footer), align="C")
+
+    def rows_table(self, rows: list[list[Any]], widths: tuple[float, ...], line: float = 5) -> None:
+        """Print a table whose first row is its heading, in the document's font."""
+        self.set_font(self.font_name, "", 8)
+        style = FontFace(emphasis="BOLD", color=255, fill_color=HEAD)
+        with self.table(
+            col_widths=widths,
+            headings_style=style,
+            line_height=line,
+            text_align="LEFT",
+            width=sum(widths),
+            align="LEFT",
+        ) as table:
+            for values in rows:
+                row = table.row()
+                for value in values:
+                    row.cell(self.text_of(value))

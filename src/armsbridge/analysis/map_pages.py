@@ -18,9 +18,9 @@ from armsbridge.analysis.map_data import (
     export_geojson,
     map_points,
 )
+from armsbridge.analysis.words import WEEKDAYS
 from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.principal import Principal
-from armsbridge.i18n_marker import N_
 from armsbridge.web.templating import render
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -29,15 +29,6 @@ NO_STORE = {"Cache-Control": "no-store"}
 DateQ = Annotated[str | None, Query(max_length=10)]
 CodeQ = Annotated[str | None, Query(max_length=2)]
 LayerQ = Annotated[list[str] | None, Query(max_length=20)]
-WEEKDAYS = (
-    N_("Monday"),
-    N_("Tuesday"),
-    N_("Wednesday"),
-    N_("Thursday"),
-    N_("Friday"),
-    N_("Saturday"),
-    N_("Sunday"),
-)
 
 
 def _filter(

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 
 from armsbridge.analysis import exports, paths, service
+from armsbridge.analysis.words import CODE_LABELS
 from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.permissions import restrict, role_allows
 from armsbridge.auth.principal import Principal
@@ -27,12 +28,6 @@ Reader = Annotated[Principal, Depends(require("record.read"))]
 Saver = Annotated[Principal, Depends(require("record.update"))]
 NO_STORE = {"Cache-Control": "no-store"}
 Many = Annotated[list[str], Query(max_length=200)]
-CODE_LABELS = {
-    "H0": N_("H0: crime prevention only"),
-    "H1": N_("H1: not for judicial use without permission"),
-    "H2": N_("H2: no further dissemination"),
-    "H3": N_("H3: other restrictions"),
-}
 
 
 def _filters(

@@ -12,8 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from armsbridge.analysis import products
-from armsbridge.analysis import profile_text as words
+from armsbridge.analysis import products, words
 from armsbridge.analysis.evidence import href
 from armsbridge.analysis.problem import Problem
 from armsbridge.analysis.profile_pdf import product_pdf

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fpdf.fonts import FontFace
-
 from armsbridge.analysis.models import AnalysisProduct
-from armsbridge.analysis.profile_text import (
+from armsbridge.analysis.words import (
     HELD_TITLES,
     LINK_WORDS,
     SECTION_TITLES,
@@ -19,7 +17,6 @@ from armsbridge.analysis.profile_text import (
 from armsbridge.pdf import DocumentPDF
 from armsbridge.web.i18n import Formatter
 
-HEAD = (31, 78, 121)
 SHOWN_REFS = 5
 
 
@@ -40,20 +37,7 @@ def _table(pdf: DocumentPDF, rows: list[list[Any]], widths: tuple[int, ...]) -> 
     if len(rows) < 2:
         _p(pdf, pdf.fmt.gettext("None in the records."))
         return
-    pdf.set_font(pdf.font_name, "", 8)
-    style = FontFace(emphasis="BOLD", color=255, fill_color=HEAD)
-    with pdf.table(
-        col_widths=widths,
-        headings_style=style,
-        line_height=4.5,
-        text_align="LEFT",
-        width=sum(widths),
-        align="LEFT",
-    ) as table:
-        for values in rows:
-            row = table.row()
-            for value in values:
-                row.cell(pdf.text_of(value))
+    pdf.rows_table(rows, widths, line=4.5)
     pdf.set_font(pdf.font_name, "", 9)
     pdf.ln(2)
 

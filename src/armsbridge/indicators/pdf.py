@@ -9,8 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fpdf.fonts import FontFace
-
 from armsbridge.indicators.labels import english, figure, localise_report
 from armsbridge.indicators.xlsx import period_words
 from armsbridge.pdf import DocumentPDF
@@ -60,20 +58,7 @@ def _bar_chart(pdf: _Report, title: str, pairs: list[tuple[str, Any]], numerator
 
 
 def _table(pdf: _Report, rows: list[list[str]], widths: tuple[int, ...]) -> None:
-    pdf.set_font(pdf.font_name, "", 8)
-    headings = FontFace(emphasis="BOLD", color=255, fill_color=BAR)
-    with pdf.table(
-        col_widths=widths,
-        headings_style=headings,
-        line_height=5,
-        text_align="LEFT",
-        width=sum(widths),
-        align="LEFT",
-    ) as table:
-        for values in rows:
-            row = table.row()
-            for value in values:
-                row.cell(pdf.text_of(value))
+    pdf.rows_table(rows, widths)
     pdf.ln(3)
 
 

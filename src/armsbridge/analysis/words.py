@@ -1,4 +1,4 @@
-"""The words of a profile that the page and the PDF share: headings, values, the marking line."""
+"""Words the analysis pages and PDFs share: weekdays, handling codes, profile headings, values."""
 
 from __future__ import annotations
 
@@ -7,6 +7,15 @@ from typing import Any
 from armsbridge.i18n_marker import N_
 from armsbridge.web.i18n import Formatter
 
+WEEKDAYS = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
 SECTION_TITLES = {
     "summary": N_("Summary"),
     "assessment": N_("Assessment"),
@@ -46,22 +55,13 @@ WORDS = {
     ("status", "final"): N_("final"),
     ("conversions", "suspected"): N_("suspected (not confirmed)"),
 }
-WEEKDAYS = (
-    N_("Monday"),
-    N_("Tuesday"),
-    N_("Wednesday"),
-    N_("Thursday"),
-    N_("Friday"),
-    N_("Saturday"),
-    N_("Sunday"),
-)
 CATEGORY_WORDS = {
     "A": N_("category A"),
     "B": N_("category B"),
     "C": N_("category C"),
     "D": N_("category D"),
 }
-CODE_WORDS = {
+CODE_LABELS = {
     "H0": N_("H0: crime prevention only"),
     "H1": N_("H1: not for judicial use without permission"),
     "H2": N_("H2: no further dissemination"),
@@ -90,7 +90,7 @@ def value_words(fmt: Formatter, key: str, value: Any) -> str:
 def marking_words(fmt: Formatter, row: Any) -> str:
     """Return the marking line of a product: its code in words, its H3 text, its providers."""
     _ = fmt.gettext
-    line = _(CODE_WORDS.get(row.handling_code, row.handling_code))
+    line = _(CODE_LABELS.get(row.handling_code, row.handling_code))
     if row.handling_restriction:
         line += f" ({row.handling_restriction})"
     providers = (row.content or {}).get("marking", {}).get("providers") or []
