@@ -22,10 +22,18 @@ from armsbridge.synth.files import (
     encoding_of,
     profile_name,
 )
+from armsbridge.synth.passages import COLUMNS as PASSAGES_COLUMNS
+from armsbridge.synth.passages import (
+    TRUTH_COLUMNS,
+    generate_passages,
+    passages_per_year,
+    write_passages,
+)
 from armsbridge.synth.procedure import EXPORT_DATE
 from armsbridge.synth.world import World
 
 GENERATOR_VERSION = "1"
+PASSAGES_FILE = "passages.csv"  # border-crossing passages of both sides, with their truth
 Progress = Callable[[int], None]  # persons just added
 
 
@@ -72,6 +80,17 @@ def generate_world(
         for handle in truth_handles.values():
             handle.close()
     manifest = _manifest(out, seed=seed, persons=persons, stories=index, exports=exports)
+    years = tuple(range(EXPORT_DATE.year - 3, EXPORT_DATE.year + 1))
+    passages = generate_passages(seed=seed, years=years, per_year=passages_per_year(persons))
+    manifest["passages"] = {
+        "file": PASSAGES_FILE,
+        "rows": write_passages(out / PASSAGES_FILE, passages),
+        "years": list(years),
+        "columns": list(PASSAGES_COLUMNS),
+        "truth_columns": list(TRUTH_COLUMNS),
+        "description": "vehicles and travellers through the crossing points; carrying is the "
+        "truth, found what a check found (synth.passages)",
+    }
     if bad_rows > 0:
         spoiled = spoil_world(out, manifest, fraction=bad_rows, seed=seed)
         manifest["bad_rows"] = {"fraction": bad_rows, "rows": spoiled, "file": BAD_ROWS_FILE}
