@@ -4,7 +4,6 @@ vs Macedonian, Albanian with and without its letters, English; texts without let
 from __future__ import annotations
 
 import pytest
-
 import yaml
 
 from armsbridge.monitoring.language import MARKERS_FILE, identify, script_of
