@@ -2,7 +2,9 @@
 on the corpus' held-out split, per language and script, next to a stock language identifier
 (py3langid, its bundled model, restricted to the six languages) and a plain TF-IDF + logistic
 regression classifier trained on the same train split, in the same run. Then the same figures on
-bench/data/unseen.jsonl, a smaller set written after the models were fixed.
+bench/data/unseen.jsonl, a smaller set written after the models were fixed, and on
+bench/data/held-out-2.jsonl, 20 posts per language and script written before the language cues
+were reworked (language and label only: it has no gold extractions).
 
     PYTHONPATH=src .venv/bin/python bench/triage.py
 """
@@ -77,7 +79,7 @@ def evaluate(rows: list[dict[str, Any]], baseline: Any) -> dict[str, Any]:
                 g["stock_short"].append(stock_ok)
             g["cls"].append((row["label"], label))
             g["base"].append((row["label"], baseline(row["text"])))
-        for field in FIELDS:
+        for field in FIELDS if "extractions" in row else ():
             got = {_key(v) for v in found[field]}
             want = {_key(v) for v in row["extractions"][field]}
             counts[field]["tp"] += len(got & want)
@@ -163,6 +165,10 @@ def main() -> None:
             f"unseen set ({len(unseen)} posts, written after the models were fixed)",
             results["unseen"],
         )
+    second = HERE / "data" / "held-out-2.jsonl"
+    rows = [json.loads(line) for line in second.read_text("utf-8").splitlines() if line]
+    results["held_out_2"] = evaluate(rows, baseline)
+    show(f"second held-out set ({len(rows)} posts, language and label only)", results["held_out_2"])
     started = time.perf_counter()
     for row in held_out:
         identify(row["text"])

@@ -29,15 +29,17 @@ from armsbridge.monitoring.text import fold_text
 
 MARKERS_FILE = Path(__file__).parent / "data" / "languages.yaml"
 CYRILLIC_LANGUAGES = ("mk", "sr")
+SHTOKAVIAN = frozenset({"sr", "hr", "bs"})
+STEM_SUFFIX = 3  # letters a word may add to a cue stem (cijen -> cijena, cijenu)
+# Without a cue between Serbian, Croatian and Bosnian, their probabilities are moved this far
+# towards their mean: the model's best guess is kept, its confidence is not.
+NO_CUE_BLEND = 0.5
+# The corpus' Serbian, Croatian and Bosnian lines are near translations of each other, so the
+# n-gram model's preferences among the three are mostly noise: they are flattened by this
+# temperature (chosen by cross-validation on the train split, bench/triage_cv.py) and the cues
+# decide. The model's probability of the three together is kept.
+SHTOKAVIAN_TEMPERATURE = 3.0
 _TOKEN = re.compile(r"\w+", re.UNICODE)
-# Marker groups counted for several languages, and place names counted for their country.
-_TARGETS = {
-    "ijekavian": ("hr", "bs"),
-    "shtokavian": ("sr", "hr", "bs"),
-    "places_sr": ("sr",),
-    "places_hr": ("hr",),
-    "places_bs": ("bs",),
-}
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class LanguageGuess:
     language: str  # ISO 639-1, or "und" for a text without letters
     script: str  # ISO 15924: Latn, Cyrl, or Zyyy for a text without letters
     scores: dict[str, float]
+    cues: tuple[str, ...] = ()  # the cue groups found (languages.yaml), for explanations
 
 
 def script_of(text: str) -> str:
@@ -70,40 +73,93 @@ def _strip(text: str) -> str:
     return fold_text(text)
 
 
+def _forms(word: Any) -> set[str]:
+    lowered = str(word).lower()
+    return {lowered, _strip(lowered)}
+
+
 @lru_cache(maxsize=1)
 def _markers() -> dict[str, Any]:
     data: dict[str, Any] = yaml.safe_load(MARKERS_FILE.read_text("utf-8"))
-    words: dict[str, dict[str, float]] = {}
-    for group, entry in data["words"].items():
-        targets = _TARGETS.get(group, (group,))
-        for word in entry["words"]:
-            for form in {str(word).lower(), _strip(str(word).lower())}:
-                for lang in targets:
-                    words.setdefault(form, {}).setdefault(lang, 0.0)
-                    words[form][lang] += float(entry["weight"])
-    return {"words": words, "letters": data["letters"], "latin": data["latin_letters"]}
+    words: dict[str, list[str]] = {}
+    stems: dict[str, list[str]] = {}
+    excepted: dict[str, tuple[str, ...]] = {}
+    patterns: list[tuple[str, re.Pattern[str]]] = []
+    groups: dict[str, tuple[tuple[str, ...], float]] = {}
+    for name, entry in data["cues"].items():
+        groups[name] = (tuple(entry["languages"]), float(entry["weight"]))
+        for word in entry.get("words", []):
+            for form in _forms(word):
+                words.setdefault(form, []).append(name)
+        for stem in entry.get("stems", []):
+            for form in _forms(stem):
+                stems.setdefault(form, []).append(name)
+        excepted[name] = tuple(f for e in entry.get("except", []) for f in _forms(e))
+        patterns += [(name, re.compile(p)) for p in entry.get("patterns", [])]
+    return {
+        "words": words,
+        "stems": stems,
+        "except": excepted,
+        "patterns": patterns,
+        "groups": groups,
+        "letters": data["letters"],
+        "latin": data["latin_letters"],
+    }
 
 
-def marker_scores(text: str) -> dict[str, float]:
-    """Return the marker score of each language for a text (letters and telling words)."""
+def _stem_groups(token: str, markers: dict[str, Any]) -> list[str]:
+    found = []
+    for cut in range(STEM_SUFFIX + 1):
+        if len(token) - cut < 3:
+            break
+        for group in markers["stems"].get(token[: len(token) - cut], []):
+            if not token.startswith(markers["except"][group]):
+                found.append(group)
+    return found
+
+
+def find_cues(text: str) -> list[tuple[str, str]]:
+    """Return the (cue group, word) pairs of languages.yaml found in a text, each word once."""
+    markers = _markers()
+    tokens = _TOKEN.findall(text.lower())
+    grams = tokens + [f"{a} {b}" for a, b in zip(tokens, tokens[1:], strict=False)]
+    found: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for gram in grams:
+        bare = _strip(gram)
+        if bare in seen:
+            continue
+        seen.add(bare)
+        groups: set[str] = set()
+        for form in {gram, bare}:
+            groups.update(markers["words"].get(form, []))
+            if " " not in form:
+                groups.update(_stem_groups(form, markers))
+        found += [(group, gram) for group in sorted(groups)]
+    for group, pattern in markers["patterns"]:
+        match = pattern.search(text)
+        if match:
+            found.append((group, match.group(0)))
+    return found
+
+
+def marker_scores(text: str, cues: list[tuple[str, str]] | None = None) -> dict[str, float]:
+    """Return the cue score of each language for a text (letters, words, stems, patterns)."""
     markers = _markers()
     out = dict.fromkeys(LANGUAGES, 0.0)
-    lowered = text.lower()
-    tokens = _TOKEN.findall(lowered)
-    stripped = [_strip(t) for t in tokens]
-    seen: set[str] = set()
-    for seq in (tokens, stripped):
-        grams = seq + [f"{a} {b}" for a, b in zip(seq, seq[1:], strict=False)]
-        for gram in grams:
-            if gram in seen:
-                continue
-            seen.add(gram)
-            for lang, weight in markers["words"].get(gram, {}).items():
-                out[lang] += weight
+    for group, _ in find_cues(text) if cues is None else cues:
+        languages, weight = markers["groups"][group]
+        for lang in languages:
+            out[lang] += weight
     for lang, entry in markers["latin"].items():
         count = sum(text.count(ch) for ch in entry["letters"])
         out[lang] += min(count, 2) * float(entry["weight"])
     return out
+
+
+def _tells_shtokavian_apart(group: str) -> bool:
+    languages = set(_markers()["groups"][group][0]) & SHTOKAVIAN
+    return bool(languages) and languages != SHTOKAVIAN
 
 
 class _Model:
@@ -141,14 +197,44 @@ def identify(text: str) -> LanguageGuess:
     if script == "Cyrl":
         for lang in CYRILLIC_LANGUAGES:
             if any(ch in text for ch in markers["letters"][lang]):
-                return LanguageGuess(lang, script, {lang: 1.0})
+                return LanguageGuess(lang, script, {lang: 1.0}, (f"letters_{lang}",))
     candidates = CYRILLIC_LANGUAGES if script == "Cyrl" else LANGUAGES
     logp = _get_model().log_probabilities(text)
-    bonus = marker_scores(text)
+    cues = find_cues(text)
+    bonus = marker_scores(text, cues)
+    if script == "Latn":
+        logp = _temper_shtokavian(logp)
     totals = {lang: logp.get(lang, -20.0) + bonus[lang] for lang in candidates}
     best = max(totals, key=lambda k: totals[k])
     values = np.array(list(totals.values()))
     weights = np.exp(values - values.max())
-    probabilities = weights / weights.sum()
-    scores = {k: round(float(p), 4) for k, p in zip(totals, probabilities, strict=True)}
-    return LanguageGuess(best, script, scores)
+    probabilities = dict(zip(totals, weights / weights.sum(), strict=True))
+    groups = tuple(dict.fromkeys(group for group, _ in cues))
+    if best in SHTOKAVIAN and not any(_tells_shtokavian_apart(g) for g in groups):
+        probabilities = _blend_shtokavian(probabilities)
+    scores = {k: round(float(p), 4) for k, p in probabilities.items()}
+    return LanguageGuess(best, script, scores, groups)
+
+
+def _temper_shtokavian(logp: dict[str, float]) -> dict[str, float]:
+    """Flatten the model's log-probabilities among sr, hr and bs, keeping their sum."""
+    present = [lang for lang in SHTOKAVIAN if lang in logp]
+    if len(present) < len(SHTOKAVIAN):
+        return logp
+    values = np.array([logp[lang] for lang in present])
+    family = values.max() + math.log(np.exp(values - values.max()).sum())
+    tempered = values / SHTOKAVIAN_TEMPERATURE
+    tempered -= tempered.max() + math.log(np.exp(tempered - tempered.max()).sum())
+    out = dict(logp)
+    out.update({lang: family + float(t) for lang, t in zip(present, tempered, strict=True)})
+    return out
+
+
+def _blend_shtokavian(probabilities: dict[str, float]) -> dict[str, float]:
+    """Move sr, hr and bs towards their mean: no cue told them apart, so no confident guess."""
+    present = [lang for lang in SHTOKAVIAN if lang in probabilities]
+    mean = sum(probabilities[lang] for lang in present) / len(present)
+    out = dict(probabilities)
+    for lang in present:
+        out[lang] = (1 - NO_CUE_BLEND) * probabilities[lang] + NO_CUE_BLEND * mean
+    return out
