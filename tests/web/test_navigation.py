@@ -40,6 +40,7 @@ EXPECTED = {
         "Joint operations",
         "Joint patrols",
         "Online evidence",
+        "Review queue",
         "Indicators",
         "Capacity",
         "Exchange",

@@ -12,7 +12,7 @@ from armsbridge.auth.models import User
 from armsbridge.auth.principal import principal_of
 from armsbridge.db.session import make_sessionmaker, session_scope
 from armsbridge.exchange import hits
-from armsbridge.monitoring import files, service
+from armsbridge.monitoring import files, review, service
 from armsbridge.monitoring.models import Capture
 from armsbridge.records.models import Link, Phone
 
@@ -37,6 +37,30 @@ def seed_post(node, text: str, username: str = "analyst", name: str = "post.html
         )
         s.flush()
         return row.id
+
+
+def seed_reviews(node) -> tuple[int, int]:
+    """An offer waiting in the queue and one the analyst confirmed (into the records, a hit
+    asked and one peer down); return their ids."""
+    waiting = seed_post(node, OFFER.replace("044 123 456", "044 765 432"))
+    done = seed_post(node, OFFER)
+    with session_scope(make_sessionmaker(node.app.state.engine)) as s:
+        user = principal_of(s.scalar(select(User).where(User.username == "analyst")), via="cli")
+        row = s.get(Capture, done)
+        keep = {it["key"] for it in review.items(row)}
+        decision = review.Decision("offer", "sq", keep=keep - {"prices:0"})
+        review.decide(s, user=user, capture_id=done, decision=decision)
+        asked = {"at": "2026-12-01T10:00:00+00:00", "by": "analyst", "problem": None}
+        row.details = {
+            **row.details,
+            "hits": {
+                "phone:+38344123456": [{**asked, "peer": "MK", "hit": True}],
+                "handle:armsdealer_xk": [
+                    {**asked, "peer": "MK", "hit": None, "problem": "unavailable"}
+                ],
+            },
+        }
+    return waiting, done
 
 
 def _rows(node, model, *where):
@@ -164,3 +188,15 @@ def test_one_click_hit_asks_the_other_service_and_shows_the_answer(
 
 class _Peer:
     name = "MK"
+
+
+def test_a_reviewed_capture_shows_its_records_and_answers(node, analyst) -> None:
+    waiting, done = seed_reviews(node)
+    queue = analyst.get("/captures/queue").text
+    assert f'data-capture="{waiting}"' in queue and f'data-capture="{done}"' not in queue
+    page = analyst.get(f"/captures/{done}/review")
+    assert page.status_code == 200
+    assert re.findall(r'data-hit="([\w-]+)"', page.text) == ["hit", "problem"]
+    assert 'value="prices:0" checked' not in page.text and 'value="phones:0" checked' in page.text
+    records = re.findall(r'data-record="(\w+)"', page.text)
+    assert records == ["intel_report", "phone", "online_account", "firearm"]

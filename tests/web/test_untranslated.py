@@ -40,6 +40,7 @@ from .pseudo import catalog_ids, english_left, pseudo_translations, store_string
 from .test_captures import seed_capture
 from .test_match_review import queued  # noqa: F401 - match suggestions to review
 from .test_notifications import _seed_exchange
+from .test_review_queue import seed_reviews
 
 PROFILES_DIR = find_profile("xk-cases").parent
 PSEUDO = "sq"  # the pseudo catalog stands in for this language's during the first crawl
@@ -258,6 +259,7 @@ def test_every_page_of_every_role_is_in_the_users_language(node, monkeypatch, qu
     _seed_more(factory, node.ids)
     _seed_exchange(node)  # information requests asked and received, some overdue
     seed_capture(node)  # online evidence: an imported screenshot with its custody
+    seed_reviews(node)  # the review queue: one offer waiting, one confirmed into the records
     seed_patrol(factory)  # a joint operation with a reported joint patrol
     secrets = _users(factory)
     usernames = {

@@ -1,8 +1,8 @@
 """Chain of custody of a capture: entries of the hash-chained audit log, written and read here.
 
 Each entry is an audit entry of record type "capture" whose `details.custody` says what
-happened (captured, imported, viewed, verified, downloaded, transferred, reviewed), with who, when, why
-and, for a transfer, the recipient.
+happened (captured, imported, viewed, verified, downloaded, transferred, reviewed), with who,
+when, why and, for a transfer, the recipient.
 """
 
 from __future__ import annotations

@@ -179,7 +179,7 @@ def hit_post(
     item: Annotated[str, Form(max_length=200)] = "",
     why: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    """Ask the other service whether it knows one phone or handle ("phone:+383...") of the capture."""
+    """Ask the other service whether it knows a phone or handle ("phone:+383...") of the capture."""
     kind, _, value = item.partition(":")
     try:
         hit_checks.ask(
