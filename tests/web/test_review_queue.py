@@ -63,6 +63,14 @@ def seed_reviews(node) -> tuple[int, int]:
     return waiting, done
 
 
+def capture_words(node) -> list[str]:
+    """The pieces of each capture's text as the review page shows them between its marks
+    (data, like the text they are cut from)."""
+    with session_scope(make_sessionmaker(node.app.state.engine)) as s:
+        pieces = [p[0] for row in s.scalars(select(Capture)) for p in review.segments(row)]
+    return [line.strip() for piece in pieces for line in piece.splitlines() if line.strip()]
+
+
 def _rows(node, model, *where):
     with session_scope(make_sessionmaker(node.app.state.engine)) as s:
         return [s.expunge(r) or r for r in s.scalars(select(model).where(*where))]

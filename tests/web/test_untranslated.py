@@ -40,7 +40,7 @@ from .pseudo import catalog_ids, english_left, pseudo_translations, store_string
 from .test_captures import seed_capture
 from .test_match_review import queued  # noqa: F401 - match suggestions to review
 from .test_notifications import _seed_exchange
-from .test_review_queue import seed_reviews
+from .test_review_queue import capture_words, seed_reviews
 
 PROFILES_DIR = find_profile("xk-cases").parent
 PSEUDO = "sq"  # the pseudo catalog stands in for this language's during the first crawl
@@ -288,6 +288,7 @@ def test_every_page_of_every_role_is_in_the_users_language(node, monkeypatch, qu
             *_gazetteer_words(),
             *_locale_words(PSEUDO),
             *_typed(),
+            *capture_words(node),
         ],
     )
     findings: dict[str, set[str]] = defaultdict(set)
@@ -329,7 +330,15 @@ def test_every_page_of_every_role_is_in_the_users_language(node, monkeypatch, qu
         language_data = set(
             store_strings(
                 node.app.state.engine,
-                [WHY, QUERY, CLIENT, node.settings.node_name, *PROPER_NAMES, *_profile_words()],
+                [
+                    WHY,
+                    QUERY,
+                    CLIENT,
+                    node.settings.node_name,
+                    *PROPER_NAMES,
+                    *_profile_words(),
+                    *capture_words(node),
+                ],
             )
         )
         for language in ("sq", "mk", "sr"):

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from armsbridge.auth.access import log_access
 from armsbridge.auth.principal import Principal
 from armsbridge.errors import ValidationFailed
-from armsbridge.i18n_marker import N_
+from armsbridge.i18n_marker import N_, Label
 from armsbridge.monitoring import custody, graph, service
 from armsbridge.monitoring.corpus import LABELS, LANGUAGES
 from armsbridge.monitoring.extract import extract, find_handles
@@ -147,11 +147,28 @@ class Decision:
     added: dict[str, list[Any]] = field(default_factory=dict)
 
 
+# The names of the review form's fields, as an error message names them.
+FIELD_NAMES = {
+    "handle": N_("handle"),
+    "price": N_("price"),
+    "calibre": N_("calibre"),
+    "weapon": N_("weapon"),
+    "label": N_("label"),
+    "language": N_("language"),
+    "capture": N_("capture"),
+    "field": N_("field"),
+}
+
+
 def _invalid(fld: str, value: str, expected: str) -> ValidationFailed:
     return ValidationFailed(
         N_("%(field)s: %(value)r is not %(expected)s"),
         [{"field": fld, "value": value, "expected": expected}],
-        values={"field": fld, "value": value, "expected": expected},
+        values={
+            "field": Label(FIELD_NAMES.get(fld, fld)),
+            "value": value,
+            "expected": Label(expected),
+        },
     )
 
 
