@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from armsbridge.auth.models import User
 from armsbridge.auth.principal import principal_of
+from armsbridge.db import keys
 from armsbridge.db.engine import engine_from_settings
 from armsbridge.db.session import make_sessionmaker, session_scope
 from armsbridge.monitoring import files, service
@@ -42,8 +43,10 @@ def _known_phone(s) -> tuple[Phone, int]:  # noqa: ANN001
 
 @pytest.fixture(scope="module")
 def listing(node: dict[str, Any]) -> dict[str, Any]:
-    """Import a saved ad naming the known phone (national form) as the XK analyst."""
+    """Import a saved ad naming the known phone (national form) as the XK analyst, signed with
+    the served node's key."""
     engine = engine_from_settings(node["settings"])
+    keys.use_node(node["settings"])
     try:
         with session_scope(make_sessionmaker(engine)) as s:
             phone, person = _known_phone(s)
@@ -66,11 +69,33 @@ def listing(node: dict[str, Any]) -> dict[str, Any]:
             s.flush()
             return {"capture": row.id, "phone": phone.id, "e164": phone.e164, "person": person}
     finally:
+        keys.use_node(None)
         engine.dispose()
 
 
 def _width(page: Any) -> int:
     return page.evaluate("document.documentElement.scrollWidth")
+
+
+def test_queue_and_review_fit_a_phone(
+    browser: Any, node: dict[str, Any], listing: dict[str, Any]
+) -> None:
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, locale="en-GB", has_touch=True, is_mobile=True
+    )
+    page = context.new_page()
+    try:
+        sign_in(page, node, "xk-analyst")
+        page.goto(f"{node['url']}/captures/queue")
+        assert _width(page) <= 390, f"/captures/queue is {_width(page)} px wide at 390 px"
+        assert page.locator(f'#queue li[data-capture="{listing["capture"]}"]').count() == 1
+        page.locator("#queue").scroll_into_view_if_needed()
+        shot(page, "review-queue-phone")
+        page.goto(f"{node['url']}/captures/{listing['capture']}/review")
+        assert page.locator("#review-form").is_visible()
+        assert _width(page) <= 390, f"the review page is {_width(page)} px wide at 390 px"
+    finally:
+        context.close()
 
 
 def test_confirm_a_listing_and_find_its_phone_in_the_network(
@@ -109,22 +134,3 @@ def test_confirm_a_listing_and_find_its_phone_in_the_network(
     assert any(n.startswith("intel_report:") for n in neighbours)  # the listing just confirmed
     page.goto(f"{node['url']}/captures/queue")
     assert page.locator(f'#queue li[data-capture="{listing["capture"]}"]').count() == 0
-
-
-def test_queue_and_review_fit_a_phone(
-    browser: Any, node: dict[str, Any], listing: dict[str, Any]
-) -> None:
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, locale="en-GB", has_touch=True, is_mobile=True
-    )
-    page = context.new_page()
-    try:
-        sign_in(page, node, "xk-analyst")
-        page.goto(f"{node['url']}/captures/queue")
-        assert _width(page) <= 390, f"/captures/queue is {_width(page)} px wide at 390 px"
-        shot(page, "review-queue-phone")
-        page.goto(f"{node['url']}/captures/{listing['capture']}/review")
-        assert page.locator("#review-form").is_visible()
-        assert _width(page) <= 390, f"the review page is {_width(page)} px wide at 390 px"
-    finally:
-        context.close()
