@@ -212,3 +212,18 @@ def test_segments_mark_each_extraction_in_the_text(session, node_keys) -> None:
     assert "".join(p[0] for p in parts) == OFFER
     marked = {p[0]: p[1] for p in parts if p[1]}
     assert marked["044 123 456"] == "phones" and marked["@armsdealer_xk"] == "handles"
+
+
+def test_an_h2_listing_goes_into_the_records_under_h2_and_stays_visible_to_its_reviewer(
+    session, node_keys
+) -> None:
+    analyst = account(session, "ana", role="analyst")
+    row = _capture(session, node_keys, analyst, OFFER, handling_code="H2")
+    decision = review.Decision("offer", "sq", keep=_all_kept(row))
+    graph = review.decide(session, user=analyst, capture_id=row.id, decision=decision)["graph"]
+    again = review.decide(session, user=analyst, capture_id=row.id, decision=decision)["graph"]
+    assert graph["created"] == 4 and again["reused"] == 4
+    phone = session.scalars(select(Phone).where(Phone.e164 == "+38344123456")).one()
+    assert phone.handling_code == "H2"
+    colleague = account(session, "ana2", role="analyst")
+    assert review.queue(session, user=colleague) == []

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from armsbridge.auth.models import AccessGrant
 from armsbridge.auth.permissions import record_types_for, restrict, role_allows
 from armsbridge.auth.principal import Principal
 from armsbridge.monitoring.models import Capture
@@ -75,6 +76,26 @@ def _provenance(row: Capture) -> dict[str, Any]:
     return {"source_ref": f"capture:{row.id}", "handling_code": row.handling_code}
 
 
+def _create(
+    session: Session, user: Principal, row: Capture, record_type: str, data: dict[str, Any]
+) -> Any:
+    """Create a record through the records service; under H2/H3 its reviewer keeps sight of it
+    (as a capturer does of a capture), so the links and a second review find it."""
+    record = records.create_record(session, record_type=record_type, data=data, user=user)
+    if row.handling_code in ("H2", "H3"):
+        session.add(
+            AccessGrant(
+                record_type=record_type,
+                record_id=record.id,
+                user_id=user.id,
+                granted_by=user.username,
+                reason=f"made from capture {row.id} reviewed by this account",
+            )
+        )
+        session.flush()
+    return record
+
+
 def _listing(session: Session, user: Principal, row: Capture, label: str) -> tuple[Any, bool]:
     ref = f"capture-{row.id}"
     found = records.find_by_ref(
@@ -92,7 +113,7 @@ def _listing(session: Session, user: Principal, row: Capture, label: str) -> tup
         "reported_on": row.captured_at.date().isoformat(),
         **_provenance(row),
     }
-    return records.create_record(session, record_type="intel_report", data=data, user=user), True
+    return _create(session, user, row, "intel_report", data), True
 
 
 def _visible(session: Session, user: Principal, stmt: Any) -> Any:
@@ -105,7 +126,7 @@ def _phone(session: Session, user: Principal, row: Capture, e164: str) -> tuple[
     if found is not None:
         return found, False
     data = {"number_raw": e164, **_provenance(row)}
-    return records.create_record(session, record_type="phone", data=data, user=user), True
+    return _create(session, user, row, "phone", data), True
 
 
 def _account(session: Session, user: Principal, row: Capture, handle: str) -> tuple[Any, bool]:
@@ -119,7 +140,7 @@ def _account(session: Session, user: Principal, row: Capture, handle: str) -> tu
     data = {"platform": platform, "handle": handle, **_provenance(row)}
     if platform == "telegram":
         data["url"] = f"https://t.me/{handle}"
-    return records.create_record(session, record_type="online_account", data=data, user=user), True
+    return _create(session, user, row, "online_account", data), True
 
 
 def _weapon(
@@ -146,7 +167,7 @@ def _weapon(
         return record_type, found, False
     values = {k: v for k, v in data.items() if v}
     values.update(external_ref=ref, **_provenance(row))
-    made = records.create_record(session, record_type=record_type, data=values, user=user)
+    made = _create(session, user, row, record_type, values)
     return record_type, made, True
 
 
