@@ -141,30 +141,47 @@ def review_page(request: Request, db: DB, user: Reviewer, capture_id: int) -> Re
     return _review_page(request, db, user, capture_id)
 
 
+Text = Annotated[str, Form(max_length=200)]
+
+
 @router.post("/captures/{capture_id}/review")
-async def review_post(request: Request, db: DB, user: Reviewer, capture_id: int) -> Response:
+def review_post(
+    request: Request,
+    db: DB,
+    user: Reviewer,
+    capture_id: int,
+    label: Text = "",
+    language: Text = "",
+    keep: Annotated[list[str], Form(max_length=200)] = [],  # noqa: B006 - read, never mutated
+    add_phones: Text = "",
+    add_handles: Text = "",
+    add_prices: Text = "",
+    add_calibres: Text = "",
+    add_weapon_kind: Text = "",
+    add_weapon_make: Text = "",
+    add_weapon_model: Text = "",
+) -> Response:
     """Store the analyst's decision: label, language, extractions kept, removed and added."""
-    form = await request.form()
-    language = str(form.get("language", ""))
+    typed = {
+        "phones": add_phones,
+        "handles": add_handles,
+        "prices": add_prices,
+        "calibres": add_calibres,
+    }
     try:
         added: dict[str, list[object]] = {}
-        for fld in ("phones", "handles", "prices", "calibres"):
-            raw = str(form.get(f"add_{fld}", "")).strip()
-            if raw:
-                value = review.parse_added(
-                    fld, raw, language=language, jurisdiction=user.jurisdiction
-                )
-                added[fld] = [value]
-        kind = str(form.get("add_weapon_kind", "")).strip()
-        if kind:
-            make, model = (
-                str(form.get("add_weapon_make", "")),
-                str(form.get("add_weapon_model", "")),
-            )
-            added["weapons"] = [review.weapon(kind, make, model)]
-        keep = {str(k) for k in form.getlist("keep")}
-        decision = review.Decision(str(form.get("label", "")), language, keep=keep, added=added)
-        review.decide(db, user=user, capture_id=capture_id, decision=decision)
+        for fld, raw in typed.items():
+            if raw.strip():
+                added[fld] = [
+                    review.parse_added(fld, raw, language=language, jurisdiction=user.jurisdiction)
+                ]
+        if add_weapon_kind.strip():
+            added["weapons"] = [
+                review.weapon(add_weapon_kind.strip(), add_weapon_make, add_weapon_model)
+            ]
+        decision = review.Decision(label, language, keep=set(keep), added=added)
+        with db.begin_nested():  # a refused decision leaves no record or link half made
+            review.decide(db, user=user, capture_id=capture_id, decision=decision)
     except UserError as exc:
         return _review_page(request, db, user, capture_id, error=exc)
     return RedirectResponse(f"/captures/{capture_id}/review#decision", status_code=303)
