@@ -12,11 +12,12 @@ from armsbridge.auth.models import User
 from armsbridge.auth.principal import principal_of
 from armsbridge.db.session import make_sessionmaker, session_scope
 from armsbridge.exchange import hits
-from armsbridge.monitoring import files, review, service
+from armsbridge.monitoring import review
 from armsbridge.monitoring.models import Capture
 from armsbridge.records.models import Link, Phone
 
 from .conftest import csrf_of, sign_in
+from .test_captures import seed_capture
 
 OFFER = "Shes pistoletë TT, 350e, 044 123 456, telegram @armsdealer_xk"
 NEWS = "Policia sekuestroi 3 armë në Prizren sot"
@@ -25,18 +26,7 @@ NEWS = "Policia sekuestroi 3 armë në Prizren sot"
 def seed_post(node, text: str, username: str = "analyst", name: str = "post.html") -> int:
     """Import a saved page holding `text` as `username`; return the capture's id."""
     data = f"<html><head><title>Post</title></head><body><p>{text}</p></body></html>".encode()
-    with session_scope(make_sessionmaker(node.app.state.engine)) as s:
-        user = principal_of(s.scalar(select(User).where(User.username == username)), via="cli")
-        row = service.store_file(
-            s,
-            settings=node.settings,
-            user=user,
-            name=name,
-            data=data,
-            found=files.read_file(name, data),
-        )
-        s.flush()
-        return row.id
+    return seed_capture(node, username, name, data)
 
 
 def seed_reviews(node) -> tuple[int, int]:

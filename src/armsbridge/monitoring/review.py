@@ -25,26 +25,12 @@ from armsbridge.monitoring import custody, graph, service
 from armsbridge.monitoring.corpus import LABELS, LANGUAGES
 from armsbridge.monitoring.extract import extract, find_handles
 from armsbridge.monitoring.models import Capture
-from armsbridge.monitoring.triage import ITEM4_EXTRACTIONS, triage_text
+from armsbridge.monitoring.triage import ITEM4_EXTRACTIONS, WEAPON_KINDS, triage_text
 from armsbridge.monitoring.weapons import canonical_calibre
 from armsbridge.records.identifiers import normalise_phone
 
 ACTION = "capture.review"
 REVIEWED = "reviewed"
-WEAPON_KINDS = (
-    "pistol",
-    "revolver",
-    "rifle",
-    "assault_rifle",
-    "shotgun",
-    "submachine_gun",
-    "grenade",
-    "explosive",
-    "ammunition",
-    "launcher",
-    "part",
-    "alarm_pistol",
-)
 _RANK = {"offer": 0, "wanted": 0, "other": 1}
 _HANDLE = re.compile(r"^@?([A-Za-z0-9_][A-Za-z0-9_.]{1,62})$")
 
