@@ -152,10 +152,14 @@ DOMAINS: tuple[Domain, ...] = (
     Domain("notifications", routers=(_m("notifications", "pages"),)),
     Domain(
         "monitoring",
-        routers=(_m("monitoring", "pages"),),
+        # The queue's routes first: "/captures/queue" is not a capture id.
+        routers=(_m("monitoring", "queue_pages"), _m("monitoring", "pages")),
         commands=_m("monitoring", "commands"),
         models=_m("monitoring", "models"),
-        menu=(MenuEntry("/captures", N_("Online evidence"), "capture.read", 80),),
+        menu=(
+            MenuEntry("/captures", N_("Online evidence"), "capture.read", 80),
+            MenuEntry("/captures/queue", N_("Review queue"), "capture.review", 81),
+        ),
     ),
     Domain(
         "indicators",

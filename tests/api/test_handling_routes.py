@@ -116,6 +116,9 @@ GET_ROUTES = {
     "/captures/{capture_id}": PART,
     "/captures/{capture_id}/screenshot": PART,
     "/captures/{capture_id}/download": EXPORT,
+    "/captures/queue": NONE,
+    "/captures/queue/corrections.jsonl": EXPORT,
+    "/captures/{capture_id}/review": PART,
     # The link chart: the page (a search, or the chart's frame) and its JSON reads show records
     # with their provenance (tests/analysis/test_pages.py); the files leave H2 out.
     "/analysis/chart": NONE,
@@ -190,6 +193,8 @@ OTHER_ROUTES = {
     ("POST", "/exchange/share"): EXPORT,
     ("POST", "/operations/{op_id}/records"): EXPORT,
     ("POST", "/captures"): WRITE,
+    ("POST", "/captures/{capture_id}/review"): WRITE,
+    ("POST", "/captures/{capture_id}/hit"): WRITE,
     # A copy of the chart attached to a case: H2 left out as in the exports (analysis.exports).
     ("POST", "/analysis/chart/save"): EXPORT,
 }

@@ -36,7 +36,16 @@ USERS = {
     "xk-auditor": "auditor",
 }
 # What MK holds (in Cyrillic where an MK officer would write it), and what XK asks.
-STORED = ["Џафер", "Бајрами", "К724521", "Застава", "SK1234AB", "070 123 456", "1986-03-14"]
+STORED = [
+    "Џафер",
+    "Бајрами",
+    "К724521",
+    "Застава",
+    "SK1234AB",
+    "070 123 456",
+    "1986-03-14",
+    "Prodavac_MK",
+]
 BATCH = """\
 serial: K7245-21
 serial: K724599
@@ -51,6 +60,8 @@ document: B7654321
 person: Xhafer Bajrami 1986
 person: Xhafer Bajrami 1986-03-14
 person: Xhafer Berisha 1986
+handle: @prodavac_mk
+handle: https://t.me/nobody_sells
 """
 
 
@@ -96,6 +107,7 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Node, Node
         add(session, "firearm", "MK", serial_raw="К724521", make="Застава")
         add(session, "vehicle", "MK", plate_raw="SK 1234 AB", vin="WVWZZZ1JZXW000011")
         add(session, "phone", "MK", number_raw="070 123 456")
+        add(session, "online_account", "MK", platform="telegram", handle="Prodavac_MK")
         add_document(session, person, "A1234567", "passport")
     try:
         with running(xk, mk):
@@ -132,8 +144,10 @@ def test_every_kind_hits_or_misses_across_nodes_latin_asked_cyrillic_held(nodes,
         ("document", "A1234567"),
         ("person", "Xhafer Bajrami 1986"),  # Latin asked, Џафер Бајрами held
         ("person", "Xhafer Bajrami 1986-03-14"),
+        ("handle", "@prodavac_mk"),  # MK holds the online account Prodavac_MK
     }
-    assert answer["hits"] == 7 and len(answer["results"]) == 13
+    assert answer["hits"] == 8 and len(answer["results"]) == 15
+    assert got[("handle", "@prodavac_mk")]["refs"][0]["record_type"] == "online_account"
     assert {r["record_type"] for r in got[("serial", "K7245-21")]["refs"]} == {"firearm"}
     assert got[("serial", "K7245-21")]["refs"][0]["ref"] in _refs(mk, "firearm")
     assert got[("plate", "SK-1234-АВ")]["refs"][0]["ref"] in _refs(mk, "vehicle")
@@ -168,7 +182,7 @@ def test_no_identifier_asked_or_held_crosses_the_wire(nodes, tmp_path) -> None: 
     xk, _, recorder = nodes
     recorder.clear()
     answer = _hit(xk, "xk-wire", "--file", _batch(tmp_path, BATCH), "--why", WHY)
-    assert answer["hits"] == 7  # real answers crossed
+    assert answer["hits"] == 8  # real answers crossed
     wire = recorder.wire()
     assert b"/exchange/inbox" in wire and b'"kind":"hit-query"' in wire
     assert b'"kind":"hit-reveal"' in wire

@@ -224,3 +224,15 @@ def test_records_unchanged_since_the_last_refresh_are_not_read_again(session):
     assert refresh_hitset(session, jurisdiction="XK", now=later).records == 4
     again = refresh_hitset(session, jurisdiction="XK", now=later + timedelta(minutes=1))
     assert (again.records, again.added, again.removed) == (0, 0, 0)
+
+
+def test_an_online_accounts_handle_joins_the_set_as_typed_or_linked(session):
+    account = add(session, "online_account", platform="telegram", handle="TT_Shitesi")
+    add(session, "online_account", jurisdiction="MK", platform="other", handle="mk_seller")
+    refresh_hitset(session, jurisdiction="XK")
+    keys = {(rt, rid, dg) for rt, rid, dg, _, _ in _rows(session) if rt == "online_account"}
+    assert keys == {("online_account", account.id, item_digest("handle:tt_shitesi"))}
+    for typed in ("@TT_Shitesi", "https://t.me/tt_shitesi", "tt_shitesi"):
+        assert [i.key for i in query_items("handle", typed)] == ["handle:tt_shitesi"]
+    with pytest.raises(ValidationFailed):
+        query_items("handle", "@")

@@ -41,6 +41,7 @@ EXPECTED = {
         "Joint patrols",
         "Online evidence",
         "Profiles",
+        "Review queue",
         "Indicators",
         "Capacity",
         "Exchange",

@@ -41,6 +41,7 @@ from .pseudo import catalog_ids, english_left, pseudo_translations, store_string
 from .test_captures import seed_capture
 from .test_match_review import queued  # noqa: F401 - match suggestions to review
 from .test_notifications import _seed_exchange
+from .test_review_queue import capture_words, seed_reviews
 
 PROFILES_DIR = find_profile("xk-cases").parent
 PSEUDO = "sq"  # the pseudo catalog stands in for this language's during the first crawl
@@ -262,6 +263,7 @@ def test_every_page_of_every_role_is_in_the_users_language(node, monkeypatch, qu
     _seed_more(factory, node.ids)
     _seed_exchange(node)  # information requests asked and received, some overdue
     seed_capture(node)  # online evidence: an imported screenshot with its custody
+    seed_reviews(node)  # the review queue: one offer waiting, one confirmed into the records
     seed_patrol(factory)  # a joint operation with a reported joint patrol
     seed_profiles(factory)  # a problem and a subject profile of a hand-made world
     secrets = _users(factory)
@@ -291,6 +293,7 @@ def test_every_page_of_every_role_is_in_the_users_language(node, monkeypatch, qu
             *_gazetteer_words(),
             *_locale_words(PSEUDO),
             *_typed(),
+            *capture_words(node),
         ],
     )
     findings: dict[str, set[str]] = defaultdict(set)
@@ -332,7 +335,15 @@ def test_every_page_of_every_role_is_in_the_users_language(node, monkeypatch, qu
         language_data = set(
             store_strings(
                 node.app.state.engine,
-                [WHY, QUERY, CLIENT, node.settings.node_name, *PROPER_NAMES, *_profile_words()],
+                [
+                    WHY,
+                    QUERY,
+                    CLIENT,
+                    node.settings.node_name,
+                    *PROPER_NAMES,
+                    *_profile_words(),
+                    *capture_words(node),
+                ],
             )
         )
         for language in ("sq", "mk", "sr"):

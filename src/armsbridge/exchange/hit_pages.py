@@ -30,12 +30,14 @@ KIND_LABELS = {
     "phone": N_("phone"),
     "document": N_("document number"),
     "person": N_("person (names and birth date or year)"),
+    "handle": N_("online handle"),
 }
 RECORD_LABELS = {
     "firearm": N_("firearm"),
     "vehicle": N_("vehicle"),
     "phone": N_("phone"),
     "person": N_("person"),
+    "online_account": N_("online account"),
 }
 MATCH_LABELS = {
     "value": N_("the value"),

@@ -4,7 +4,7 @@ Key formats (the text that is hashed into a PSI item; the same on every node):
 
     serial:<folded serial>               every fully read serial of >= MIN_ITEM_SERIAL characters
     serial:<make key>:<folded serial>    when the make is known (serials collide across makes)
-    plate:<folded plate>   vin:<VIN>   phone:<E.164>
+    plate:<folded plate>   vin:<VIN>   phone:<E.164>   handle:<lower-case handle, no @ or URL>
     document:<NUMBER>   document:<kind>:<NUMBER>
     person:<name key>:<YYYY-MM-DD>       when the full birth date is known
     person:<name key>:<YYYY>             when the birth year is known
@@ -47,6 +47,7 @@ from armsbridge.records.identifiers import normalise_phone
 from armsbridge.records.models import (
     Firearm,
     IdentityDocument,
+    OnlineAccount,
     Person,
     Phone,
     Provenance,
@@ -59,7 +60,7 @@ MIN_MADE_SERIAL = 3  # with its make, a short serial still points at few guns
 # A transaction that commits after a refresh began carries an older updated_at: each refresh
 # reads from a little before the previous one began.
 OVERLAP = timedelta(minutes=2)
-KINDS = ("serial", "plate", "vin", "phone", "document", "person")
+KINDS = ("serial", "plate", "vin", "phone", "document", "person", "handle")
 # The characters a folded serial can hold: O, I, L, S, B, Z read as 0, 1, 1, 5, 8, 2.
 SERIAL_ALPHABET = "".join(ch for ch in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ" if ch not in "OILSBZ")
 _DATE = re.compile(r"^(?:(\d{1,2})\.(\d{1,2})\.(\d{4})|(\d{4})(?:-(\d{2})-(\d{2}))?)$")
@@ -98,6 +99,12 @@ def phone_keys(number: str | None, jurisdiction: str | None = None) -> list[str]
         return []
     e164, _ = normalise_phone(number, jurisdiction=jurisdiction)
     return [f"phone:{e164}"] if e164 else []
+
+
+def handle_keys(handle: str | None) -> list[str]:
+    """Return the key of an online handle: lower case, without @ or the link before it."""
+    text = (handle or "").strip().rstrip("/").rsplit("/", 1)[-1].lstrip("@").lower()
+    return [f"handle:{text}"] if len(text) >= 2 else []
 
 
 def document_keys(number: str | None, kind: str | None = None) -> list[str]:
@@ -216,6 +223,8 @@ def query_items(
         keys = phone_keys(value, jurisdiction)
     elif kind == "document":
         keys = document_keys(value, document_kind)
+    elif kind == "handle":
+        keys = handle_keys(value)
     elif kind == "person":
         words = value.split()
         birth = words.pop() if words and re.search(r"\d", words[-1]) else None
@@ -285,6 +294,7 @@ SOURCES: dict[str, Source] = {
     ),
     "phone": Source(Phone, ("e164",), lambda r: [f"phone:{r.e164}"] if r.e164 else []),
     "person": Source(Person, ("name_key", "birth_date"), _person_keys),
+    "online_account": Source(OnlineAccount, ("handle",), lambda r: handle_keys(r.handle)),
 }
 
 

@@ -22,7 +22,7 @@ from armsbridge.auth.commands import USER_OPTION
 from armsbridge.auth.principal import acting_as
 from armsbridge.errors import UserError
 from armsbridge.monitoring import files as readers
-from armsbridge.monitoring import service
+from armsbridge.monitoring import review, service
 from armsbridge.monitoring.extract import MAX_TEXT
 from armsbridge.monitoring.models import Capture
 from armsbridge.monitoring.triage import item4, triage_text
@@ -281,6 +281,25 @@ def export(
     console.print(
         f"capture {capture_id} written to {to} (sha256 {service.evidence.sha256_hex(data)})"
     )
+
+
+@monitor_app.command("corrections")
+def corrections(
+    out: Path = typer.Option(..., "--out", help="The JSONL file to write (corpus format)."),
+    include_confirmed: bool = typer.Option(
+        False, "--all", help="Every review, also those that confirmed the triage unchanged."
+    ),
+    username: str | None = USER_OPTION,
+) -> None:
+    """Write the reviews that corrected the triage as corpus lines (training data); logged."""
+    with acting_as(username, review.ACTION) as (session, user):
+        lines = review.corpus_lines(session, user=user, include_confirmed=include_confirmed)
+        text = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines)
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"{out}: cannot be written ({exc.strerror})") from exc
+    console.print(f"{len(lines)} corpus line(s) written to {out}")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,8 +1,8 @@
 """Chain of custody of a capture: entries of the hash-chained audit log, written and read here.
 
 Each entry is an audit entry of record type "capture" whose `details.custody` says what
-happened (captured, imported, viewed, verified, downloaded, transferred), with who, when, why
-and, for a transfer, the recipient.
+happened (captured, imported, viewed, verified, downloaded, transferred, reviewed), with who,
+when, why and, for a transfer, the recipient.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from armsbridge.auth.access import log_access
 from armsbridge.auth.principal import Principal
 from armsbridge.monitoring.models import Capture
 
-CUSTODY = ("captured", "imported", "viewed", "verified", "downloaded", "transferred")
+CUSTODY = ("captured", "imported", "viewed", "verified", "downloaded", "transferred", "reviewed")
 
 
 def record(

@@ -30,6 +30,7 @@ CUSTODY_LABELS = {
     "verified": N_("verified"),
     "downloaded": N_("downloaded"),
     "transferred": N_("transferred"),
+    "reviewed": N_("reviewed"),
 }
 # What the capture form's problems expect (monitoring.capture, .service), for the catalogs.
 EXPECTED = (

@@ -26,6 +26,7 @@ from armsbridge.monitoring import custody, evidence
 from armsbridge.monitoring.capture import PageCapture
 from armsbridge.monitoring.files import FileEvidence
 from armsbridge.monitoring.models import Capture
+from armsbridge.monitoring.triage import triage_text
 from armsbridge.monitoring.verify import Report, verify_wacz
 from armsbridge.records.models import Case
 from armsbridge.settings import Settings
@@ -34,11 +35,17 @@ HANDLING_CODES = ("H0", "H1", "H2", "H3")
 MIN_WHY = 3
 
 
-def _check_may(user: Principal, action: str) -> None:
+VERBS = {
+    "capture.create": N_("capture or import evidence"),
+    "capture.read": N_("see captures"),
+    "capture.review": N_("review captures"),
+}
+
+
+def check_may(user: Principal, action: str) -> None:
+    """Refuse `user` unless their role allows the capture action (read, create, review)."""
     if not role_allows(user.role, action):
-        verb = (
-            N_("capture or import evidence") if action == "capture.create" else N_("see captures")
-        )
+        verb = VERBS.get(action, N_("see captures"))
         raise PermissionDenied(
             N_("the account %(user)r (role %(role)s) may not %(verb)s (%(action)s)"),
             values={
@@ -120,7 +127,11 @@ def _store(
         path=relative,
         public_key=built.public_key,
         records=built.records,
-        details={**details, "key_fingerprint": evidence.fingerprint(built.public_key)},
+        details={
+            **details,
+            "key_fingerprint": evidence.fingerprint(built.public_key),
+            "triage": triage_text(text or ""),
+        },
     )
     session.add(row)
     session.flush()
@@ -148,7 +159,7 @@ def store_page(
     case_id: int | None = None,
 ) -> Capture:
     """Package a browser capture as signed WACZ, store it and log it (custody: captured)."""
-    _check_may(user, "capture.create")
+    check_may(user, "capture.create")
     check_target(session, user=user, handling_code=handling_code, case_id=case_id)
     meta = _who(settings, user, handling_code, case_id)
     built = evidence.from_page(page, meta)
@@ -182,7 +193,7 @@ def capture_url(
     case_id: int | None = None,
 ) -> Capture:
     """Capture `url` in the node's browser (its proxy unless one is given) and store it."""
-    _check_may(user, "capture.create")
+    check_may(user, "capture.create")
     check_target(session, user=user, handling_code=handling_code, case_id=case_id)
     page = browser.capture_page(
         url,
@@ -213,7 +224,7 @@ def store_file(
     case_id: int | None = None,
 ) -> Capture:
     """Keep an imported file byte for byte in a signed WACZ, store it and log it (imported)."""
-    _check_may(user, "capture.create")
+    check_may(user, "capture.create")
     check_target(session, user=user, handling_code=handling_code, case_id=case_id)
     if len(data) > settings.capture_import_max_bytes:
         raise ValidationFailed(
@@ -272,7 +283,7 @@ def visible(user: Principal) -> Any:
 
 def list_captures(session: Session, *, user: Principal, limit: int = 200) -> list[Capture]:
     """Return the captures `user` may see, newest first (the list itself is logged)."""
-    _check_may(user, "capture.read")
+    check_may(user, "capture.read")
     rows = list(session.scalars(visible(user).limit(limit)))
     log_access(
         session, user=user, action="consult", details={"list": "captures", "shown": len(rows)}
@@ -282,7 +293,7 @@ def list_captures(session: Session, *, user: Principal, limit: int = 200) -> lis
 
 def get_capture(session: Session, *, user: Principal, capture_id: int) -> Capture:
     """Return one capture `user` may see (NotFound otherwise); nothing is logged."""
-    _check_may(user, "capture.read")
+    check_may(user, "capture.read")
     row = session.scalar(visible(user).where(Capture.id == capture_id))
     if row is None:
         raise NotFound(

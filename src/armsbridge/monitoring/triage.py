@@ -15,6 +15,21 @@ from armsbridge.monitoring.language import identify
 
 ITEM4_EXTRACTIONS = ("phones", "prices", "handles", "weapons", "calibres")
 EXTRA_KEYS = ("words", "places", "crypto", "spans")
+# The kinds a weapon extraction may have (issue #20 item 4).
+WEAPON_KINDS = (
+    "pistol",
+    "revolver",
+    "rifle",
+    "assault_rifle",
+    "shotgun",
+    "submachine_gun",
+    "grenade",
+    "explosive",
+    "ammunition",
+    "launcher",
+    "part",
+    "alarm_pistol",
+)
 
 
 def triage_text(text: str) -> dict[str, Any]:

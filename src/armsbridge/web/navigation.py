@@ -55,4 +55,8 @@ def nav_items(request: Request, user: Any) -> list[dict[str, Any]]:
             continue
         current = here == entry.path if entry.path == "/" else here.startswith(entry.path)
         items.append({"path": entry.path, "label": entry.label, "current": current})
+    # One entry is current: the longest that matches (/captures/queue, not also /captures).
+    longest = max((len(i["path"]) for i in items if i["current"]), default=0)
+    for item in items:
+        item["current"] = item["current"] and len(item["path"]) == longest
     return items
