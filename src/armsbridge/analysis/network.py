@@ -1,4 +1,4 @@
-"""Graph algorithms of the link chart, on python-igraph (NetworKit for large betweenness).
+"""Graph algorithms of the link chart, on python-igraph (NetworKit for large graphs' centralities).
 
 A `Network` holds nodes and edges as plain dicts (each with its provenance) and an igraph
 `Graph` built from them. Metrics: degree, betweenness, closeness, eigenvector centrality,
@@ -8,6 +8,7 @@ here reads the store: `analysis.service` builds the network through restrict().
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
@@ -15,8 +16,9 @@ from heapq import heappop, heappush
 from typing import Any
 
 import igraph as ig
+import numpy as np
 
-# Above this many edges, betweenness is approximated (NetworKit KADABRA when installed, else
+# Above this many edges, betweenness is approximated (NetworKit sampled sources when installed, else
 # igraph with a path-length cutoff); the metrics answer says which method was used.
 EXACT_BETWEENNESS_EDGES = 50_000
 CUTOFF = 3
@@ -78,26 +80,29 @@ def betweenness(net: Network, *, approximate: bool | None = None) -> tuple[dict[
             values = [v * scale for v in g.betweenness(directed=False, cutoff=CUTOFF)]
             method = f"igraph cutoff {CUTOFF} (approximate)"
         else:
-            values = _kadabra(nk, g)
+            values = _estimated_betweenness(nk, net)
             method = f"NetworKit EstimateBetweenness ({BETWEENNESS_SAMPLES} sources, approximate)"
     return dict(zip(net.ids(list(range(n))), values, strict=True)), method
 
 
-def _nk_graph(nk: Any, g: ig.Graph) -> Any:
-    nk.setNumberOfThreads(1)  # OpenMP threads spin on a shared, loaded machine: one is faster
+def _nk_graph(nk: Any, net: Network) -> Any:
+    """Return the network as a NetworKit graph, built once per network."""
+    cached = getattr(net, "_nk", None)
+    if cached is not None:
+        return cached
+    nk.setNumberOfThreads(len(os.sched_getaffinity(0)))
+    g = net.graph
     graph = nk.Graph(g.vcount(), weighted=False, directed=False)
     edges = g.get_edgelist()
     if edges:
-        import numpy as np
-
         pairs = np.asarray(edges, dtype=np.uint64)
         graph.addEdges((np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1])))
+    net._nk = graph  # held here too: NetworKit's algorithms do not keep their graph alive
     return graph
 
 
-def _kadabra(nk: Any, g: ig.Graph) -> list[float]:
-    graph = _nk_graph(nk, g)  # held here: the algorithm does not keep its graph alive
-    algo = nk.centrality.EstimateBetweenness(graph, BETWEENNESS_SAMPLES, True, True)
+def _estimated_betweenness(nk: Any, net: Network) -> list[float]:
+    algo = nk.centrality.EstimateBetweenness(_nk_graph(nk, net), BETWEENNESS_SAMPLES, True, True)
     algo.run()
     return list(algo.scores())
 
@@ -113,8 +118,9 @@ def closeness(net: Network, *, approximate: bool | None = None) -> tuple[dict[st
         except ImportError:
             pass
         else:
-            graph = _nk_graph(nk, g)
-            algo = nk.centrality.ApproxCloseness(graph, CLOSENESS_SAMPLES, normalized=True)
+            algo = nk.centrality.ApproxCloseness(
+                _nk_graph(nk, net), CLOSENESS_SAMPLES, normalized=True
+            )
             algo.run()
             method = f"NetworKit ApproxCloseness ({CLOSENESS_SAMPLES} sources, approximate)"
             return dict(zip(ids, algo.scores(), strict=True)), method
@@ -154,8 +160,6 @@ def bridges(net: Network) -> list[str]:
     A node is a bridge when one of its links joins the two services: itself of one service, a
     neighbour of the other (a received record, or a confirmed match across the border).
     """
-    import numpy as np
-
     edges = np.asarray(net.graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
     codes = {"XK": 1, "MK": 2}
     jur = np.asarray([codes.get(n.get("jurisdiction") or "", 0) for n in net.nodes], dtype=np.int8)
@@ -184,38 +188,78 @@ def time_respecting_path(net: Network, a: str, b: str) -> tuple[list[str], list[
     """
     if a not in net.index or b not in net.index:
         return [], []
-    index = net.index
-    adjacent: list[list[tuple[str | None, int]]] = [[] for _ in range(len(net.nodes))]
-    for e in net.edges:
-        when = e.get("when") or None
-        if when or e.get("timeless"):
-            x, y = index[e["source"]], index[e["target"]]
-            adjacent[x].append((when, y))
-            adjacent[y].append((when, x))
-    start, goal = index[a], index[b]
-    best: dict[int, str] = {start: ""}
-    back: dict[int, tuple[int, str]] = {}
-    queue: list[tuple[str, int]] = [("", start)]
+    offsets, targets, times, dates = _dated_adjacency(net)
+    start, goal = net.index[a], net.index[b]
+    best = np.full(len(net.nodes), np.iinfo(np.int64).max, dtype=np.int64)
+    best[start] = -1  # before every date
+    back: dict[int, tuple[int, int]] = {}
+    queue: list[tuple[int, int]] = [(-1, start)]
     while queue:
         at, node = heappop(queue)
         if node == goal:
             break
-        if at > best.get(node, "\uffff"):
+        if at > best[node]:
             continue
-        for link_when, other in adjacent[node]:
-            when = at if link_when is None else link_when
-            if when >= at and when < best.get(other, "\uffff"):
+        lo, hi = offsets[node], offsets[node + 1]
+        others, link_times = targets[lo:hi], times[lo:hi]
+        arrive = np.where(link_times == TIMELESS, at, link_times)
+        better = (arrive >= at) & (arrive < best[others])
+        for other, when, link_time in zip(
+            others[better].tolist(),
+            arrive[better].tolist(),
+            link_times[better].tolist(),
+            strict=True,
+        ):
+            if when < best[other]:  # a node twice among the neighbours: keep the earliest
                 best[other] = when
-                back[other] = (node, link_when or "")
+                back[other] = (node, link_time)
                 heappush(queue, (when, other))
     if goal not in back and a != b:
         return [], []
-    nodes, dates = [goal], []
+    nodes, path_dates = [goal], []
     while nodes[-1] != start:
-        prev, when = back[nodes[-1]]
+        prev, link_time = back[nodes[-1]]
         nodes.append(prev)
-        dates.append(when)
-    return net.ids(nodes[::-1]), dates[::-1]
+        path_dates.append("" if link_time == TIMELESS else dates[link_time])
+    return net.ids(nodes[::-1]), path_dates[::-1]
+
+
+TIMELESS = -2
+
+
+def _dated_adjacency(net: Network) -> tuple[Any, Any, Any, list[str]]:
+    """Return (offsets, targets, times, dates): usable links both ways, grouped by node.
+
+    A link's time is the rank of its date among `dates` (sorted), TIMELESS for a timeless one;
+    undated links are left out. Built with numpy once per network: a Python adjacency list of
+    10^6 links costs seconds.
+    """
+    cached = getattr(net, "_dated", None)
+    if cached is not None:
+        return cached
+    index = net.index
+    rank: dict[str, int] = {}
+    kept = [
+        (index[e["source"]], index[e["target"]], rank.setdefault(e["when"], len(rank)))
+        if e.get("when")
+        else (index[e["source"]], index[e["target"]], TIMELESS)
+        for e in net.edges
+        if (e.get("when") or e.get("timeless")) and e["source"] in index and e["target"] in index
+    ]
+    dates = sorted(rank)
+    order = np.full(len(rank) + 2, TIMELESS, dtype=np.int64)  # rank in arrival -> sorted rank
+    for position, when in enumerate(dates):
+        order[rank[when]] = position
+    links = np.asarray(kept, dtype=np.int64).reshape(-1, 3)
+    times = np.where(links[:, 2] == TIMELESS, TIMELESS, order[links[:, 2]])
+    sources = np.concatenate([links[:, 0], links[:, 1]])
+    by_node = np.argsort(sources, kind="stable")
+    targets = np.concatenate([links[:, 1], links[:, 0]])[by_node]
+    both_times = np.concatenate([times, times])[by_node]
+    offsets = np.zeros(len(net.nodes) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(sources, minlength=len(net.nodes)), out=offsets[1:])
+    net._dated = (offsets.tolist(), targets, both_times, dates)
+    return net._dated
 
 
 def metrics(net: Network) -> dict[str, Any]:
