@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+from itertools import pairwise
+
 import pytest
 
 from armsbridge.analysis import network
@@ -80,6 +83,68 @@ def test_time_respecting_path_waits_for_later_links() -> None:
     )
     late = {**when, ("d", "c"): "2026-01-15"}
     assert network.time_respecting_path(_net(pairs, when=late), "a", "c") == ([], [])
+
+
+def test_time_respecting_path_crosses_a_confirmed_match_and_skips_undated_links() -> None:
+    # a-b 2026-02; b=b2 a confirmed match (timeless); b2-c 2026-03; a-c undated: not usable.
+    nodes = [{"id": i} for i in ("a", "b", "b2", "c")]
+    edges = [
+        {"source": "a", "target": "b", "when": "2026-02-01"},
+        {"source": "b", "target": "b2", "when": None, "timeless": True},
+        {"source": "b2", "target": "c", "when": "2026-03-01"},
+        {"source": "b2", "target": "c", "when": "2026-03-01"},  # the same link twice
+        {"source": "a", "target": "c", "when": None},
+    ]
+    net = network.Network(nodes, edges)
+    assert network.time_respecting_path(net, "a", "c") == (
+        ["a", "b", "b2", "c"],
+        ["2026-02-01", "", "2026-03-01"],
+    )
+    assert network.time_respecting_path(net, "c", "a") == ([], [])  # 03 then 02: too late
+    assert network.time_respecting_path(net, "a", "a") == (["a"], [])
+
+
+def _earliest_arrivals(edges, start):
+    """Earliest arrival date at every node, by relaxing every link until nothing changes."""
+    best = {start: ""}
+    changed = True
+    while changed:
+        changed = False
+        for e in edges:
+            for x, y in ((e["source"], e["target"]), (e["target"], e["source"])):
+                if x not in best or not (e["when"] or e.get("timeless")):
+                    continue
+                when = e["when"] or best[x]
+                if when >= best[x] and (y not in best or when < best[y]):
+                    best[y], changed = when, True
+    return best
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_time_respecting_path_agrees_with_brute_force(seed) -> None:
+    rng = random.Random(seed)
+    ids = [str(i) for i in range(12)]
+    dates = [None, "2026-01-01", "2026-02-01", "2026-03-01", "2026-04-01"]
+    edges = [
+        {"source": a, "target": b, "when": rng.choice(dates), "timeless": rng.random() < 0.1}
+        for a, b in (rng.sample(ids, 2) for _ in range(rng.randint(5, 25)))
+    ]
+    net = network.Network([{"id": i} for i in ids], edges)
+    best = _earliest_arrivals(edges, "0")
+    for goal in ids[1:]:
+        path, when = network.time_respecting_path(net, "0", goal)
+        assert bool(path) == (goal in best), (seed, goal)
+        if path:
+            times = [w for w in when if w]
+            assert times == sorted(times)  # never back in time
+            assert (times[-1] if times else "") == best[goal]  # and arrives at the earliest
+            for (x, y), w in zip(pairwise(path), when, strict=True):
+                assert any(
+                    {e["source"], e["target"]} == {x, y}
+                    and ((e["when"] or "") == w)
+                    and (e["when"] or e["timeless"])
+                    for e in edges
+                )
 
 
 def test_approximate_betweenness_ranks_the_hub_first() -> None:

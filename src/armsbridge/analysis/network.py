@@ -24,6 +24,7 @@ EXACT_BETWEENNESS_EDGES = 50_000
 CUTOFF = 3
 BETWEENNESS_SAMPLES = 32
 CLOSENESS_SAMPLES = 50
+TIMELESS = -2  # the time of a timeless link in a dated adjacency: crossed at the current time
 
 
 @dataclass
@@ -34,6 +35,9 @@ class Network:
     edges: list[dict[str, Any]]
     graph: ig.Graph = field(init=False)
     index: dict[str, int] = field(init=False)
+    # Built on first use and kept: the NetworKit copy and the dated adjacency of the links.
+    nk_graph: Any = field(init=False, default=None, repr=False)
+    dated: tuple[Any, Any, Any, list[str]] | None = field(init=False, default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.index = {n["id"]: i for i, n in enumerate(self.nodes)}
@@ -87,9 +91,8 @@ def betweenness(net: Network, *, approximate: bool | None = None) -> tuple[dict[
 
 def _nk_graph(nk: Any, net: Network) -> Any:
     """Return the network as a NetworKit graph, built once per network."""
-    cached = getattr(net, "_nk", None)
-    if cached is not None:
-        return cached
+    if net.nk_graph is not None:
+        return net.nk_graph
     nk.setNumberOfThreads(len(os.sched_getaffinity(0)))
     g = net.graph
     graph = nk.Graph(g.vcount(), weighted=False, directed=False)
@@ -97,7 +100,7 @@ def _nk_graph(nk: Any, net: Network) -> Any:
     if edges:
         pairs = np.asarray(edges, dtype=np.uint64)
         graph.addEdges((np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1])))
-    net._nk = graph  # held here too: NetworKit's algorithms do not keep their graph alive
+    net.nk_graph = graph  # held here too: NetworKit's algorithms do not keep their graph alive
     return graph
 
 
@@ -224,9 +227,6 @@ def time_respecting_path(net: Network, a: str, b: str) -> tuple[list[str], list[
     return net.ids(nodes[::-1]), path_dates[::-1]
 
 
-TIMELESS = -2
-
-
 def _dated_adjacency(net: Network) -> tuple[Any, Any, Any, list[str]]:
     """Return (offsets, targets, times, dates): usable links both ways, grouped by node.
 
@@ -234,32 +234,31 @@ def _dated_adjacency(net: Network) -> tuple[Any, Any, Any, list[str]]:
     undated links are left out. Built with numpy once per network: a Python adjacency list of
     10^6 links costs seconds.
     """
-    cached = getattr(net, "_dated", None)
-    if cached is not None:
-        return cached
+    if net.dated is not None:
+        return net.dated
     index = net.index
-    rank: dict[str, int] = {}
-    kept = [
-        (index[e["source"]], index[e["target"]], rank.setdefault(e["when"], len(rank)))
-        if e.get("when")
-        else (index[e["source"]], index[e["target"]], TIMELESS)
+    usable = [
+        e
         for e in net.edges
         if (e.get("when") or e.get("timeless")) and e["source"] in index and e["target"] in index
     ]
-    dates = sorted(rank)
-    order = np.full(len(rank) + 2, TIMELESS, dtype=np.int64)  # rank in arrival -> sorted rank
-    for position, when in enumerate(dates):
-        order[rank[when]] = position
-    links = np.asarray(kept, dtype=np.int64).reshape(-1, 3)
-    times = np.where(links[:, 2] == TIMELESS, TIMELESS, order[links[:, 2]])
+    dates = sorted({e["when"] for e in usable if e.get("when")})
+    rank = {when: position for position, when in enumerate(dates)}
+    links = np.asarray(
+        [
+            (index[e["source"]], index[e["target"]], rank[e["when"]] if e.get("when") else TIMELESS)
+            for e in usable
+        ],
+        dtype=np.int64,
+    ).reshape(-1, 3)
     sources = np.concatenate([links[:, 0], links[:, 1]])
     by_node = np.argsort(sources, kind="stable")
     targets = np.concatenate([links[:, 1], links[:, 0]])[by_node]
-    both_times = np.concatenate([times, times])[by_node]
+    times = np.concatenate([links[:, 2], links[:, 2]])[by_node]
     offsets = np.zeros(len(net.nodes) + 1, dtype=np.int64)
     np.cumsum(np.bincount(sources, minlength=len(net.nodes)), out=offsets[1:])
-    net._dated = (offsets.tolist(), targets, both_times, dates)
-    return net._dated
+    net.dated = (offsets.tolist(), targets, times, dates)
+    return net.dated
 
 
 def metrics(net: Network) -> dict[str, Any]:
