@@ -97,7 +97,9 @@ def betweenness(net: Network, *, approximate: bool | None = None) -> tuple[dict[
     scale = 2.0 / ((n - 1) * (n - 2)) if n > 2 else 1.0
     big = g.ecount() > EXACT_BETWEENNESS_EDGES if approximate is None else approximate
     if not big:
-        values = [v * scale for v in g.betweenness(directed=False)]
+        # A pair linked twice is one tie, as in the sampled estimate's adjacency.
+        simple = g.copy().simplify(multiple=True, loops=True)
+        values = [v * scale for v in simple.betweenness(directed=False)]
         method = "exact"
     else:
         values = linear_scaled_betweenness(adjacency(net), BETWEENNESS_SAMPLES).tolist()
