@@ -1,8 +1,8 @@
 """Network metrics at 10^6 edges, networkx on a 10^5-edge sample, and chart expansion latency.
 
 1. A scale-free graph (igraph Barabási–Albert, m=3) of E edges, half its nodes XK and half MK:
-   the time of every metric of analysis.network (betweenness and closeness approximated by
-   NetworKit past 5*10^4 edges, as the product does). Baseline in the same run: networkx on a
+   the time of every metric of analysis.network (betweenness and closeness estimated from
+   sampled sources past 5*10^4 edges, as the product does). Baseline in the same run: networkx on a
    sample of E/10 edges (closeness timed on 200 sources and scaled up, said so in the table).
 2. A graph built from a generated store (bench/web.py's store builder plus person-to-person
    and person-to-phone links), read back through analysis.service.gather, with its metrics.

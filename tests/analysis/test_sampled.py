@@ -1,4 +1,4 @@
-"""The sampled betweenness estimator: exact when every node is a source, seeded, disconnected."""
+"""The sampled estimators: exact when every node is a source, seeded, disconnected graphs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from armsbridge.analysis import network
-from armsbridge.analysis.sampled import linear_scaled_betweenness
+from armsbridge.analysis.sampled import linear_scaled_betweenness, sampled_closeness
 
 
 def _exact(g: ig.Graph) -> np.ndarray:
@@ -55,3 +55,36 @@ def test_sampled_sources_are_seeded_and_find_the_hub() -> None:
     exact = _exact(g)
     assert set(np.argsort(-a)[:5]) & set(np.argsort(-exact)[:5])
     assert a.sum() == pytest.approx(exact.sum(), rel=0.2)  # unbiased: the totals agree
+
+
+def _closeness(g: ig.Graph) -> np.ndarray:
+    return np.nan_to_num(np.asarray(g.closeness(normalized=True), dtype=float))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_closeness_with_every_node_a_source_is_exact_in_each_component(seed: int) -> None:
+    rng = Random(seed)
+    pairs = rng.sample(list(combinations(range(40), 2)), 70)  # one part, maybe several
+    pairs += [(40 + a, 40 + b) for a, b in rng.sample(list(combinations(range(25), 2)), 30)]
+    net = network.from_edge_list(70, pairs)  # 65..69 isolated: closeness 0
+    got = sampled_closeness(network.adjacency(net), 1000, seed=seed, smallest=3)
+    want = _closeness(net.graph)
+    sampled = ~np.isnan(got)
+    assert got[sampled] == pytest.approx(want[sampled], abs=1e-12)
+    sizes = np.asarray(net.graph.components().sizes())[net.graph.components().membership]
+    assert np.array_equal(sampled, sizes > 3)  # the components above `smallest` are estimated
+
+
+def test_closeness_on_a_large_graph_is_close_seeded_and_exact_on_small_parts() -> None:
+    g = ig.Graph.Barabasi(3000, 2)
+    pairs = g.get_edgelist() + [(3000, 3001), (3001, 3002), (3003, 3004)]
+    net = network.from_edge_list(3006, pairs)  # 3005 isolated
+    values, method = network.closeness(net, approximate=True)
+    again, _ = network.closeness(net, approximate=True)
+    assert "approximate" in method and values == again
+    exact = _closeness(net.graph)
+    got = np.asarray([values[str(i)] for i in range(3006)])
+    assert got[3000:] == pytest.approx(exact[3000:], abs=1e-12)  # 2/3, 1, 2/3, 1, 1, 0
+    assert np.abs(got[:3000] / exact[:3000] - 1).max() < 0.1
+    top = set(np.argsort(-exact[:3000])[:20])
+    assert len(top & set(np.argsort(-got[:3000])[:20])) >= 10

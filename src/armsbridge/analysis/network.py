@@ -1,4 +1,4 @@
-"""Graph algorithms of the link chart, on python-igraph (NetworKit for large graphs' centralities).
+"""Graph algorithms of the link chart, on python-igraph (numpy samples for large graphs).
 
 A `Network` holds nodes and edges as plain dicts (each with its provenance) and an igraph
 `Graph` built from them. Metrics: degree, betweenness, closeness, eigenvector centrality,
@@ -8,7 +8,6 @@ here reads the store: `analysis.service` builds the network through restrict().
 
 from __future__ import annotations
 
-import os
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
@@ -20,10 +19,10 @@ import igraph as ig
 import numpy as np
 from scipy import sparse
 
-from armsbridge.analysis.sampled import linear_scaled_betweenness
+from armsbridge.analysis.sampled import linear_scaled_betweenness, sampled_closeness
 
 # Above this many edges, betweenness is approximated (sampled sources, analysis.sampled) and so is
-# closeness (NetworKit when installed); the metrics answer says which method was used.
+# closeness (analysis.sampled); the metrics answer says which method was used.
 EXACT_BETWEENNESS_EDGES = 50_000
 BETWEENNESS_SAMPLES = 32
 CLOSENESS_SAMPLES = 50
@@ -38,8 +37,7 @@ class Network:
     edges: list[dict[str, Any]]
     graph: ig.Graph = field(init=False)
     index: dict[str, int] = field(init=False)
-    # Built on first use and kept: the NetworKit copy, the CSR adjacency and the dated adjacency.
-    nk_graph: Any = field(init=False, default=None, repr=False)
+    # Built on first use and kept: the CSR adjacency and the dated adjacency.
     csr: Any = field(init=False, default=None, repr=False)
     dated: tuple[Any, Any, Any, list[str]] | None = field(init=False, default=None, repr=False)
 
@@ -107,39 +105,21 @@ def betweenness(net: Network, *, approximate: bool | None = None) -> tuple[dict[
     return dict(zip(net.ids(list(range(n))), values, strict=True)), method
 
 
-def _nk_graph(nk: Any, net: Network) -> Any:
-    """Return the network as a NetworKit graph, built once per network."""
-    if net.nk_graph is not None:
-        return net.nk_graph
-    nk.setNumberOfThreads(len(os.sched_getaffinity(0)))
-    g = net.graph
-    graph = nk.Graph(g.vcount(), weighted=False, directed=False)
-    if g.ecount():
-        pairs = edge_array(g).astype(np.uint64)
-        graph.addEdges((np.ascontiguousarray(pairs[:, 0]), np.ascontiguousarray(pairs[:, 1])))
-    net.nk_graph = graph  # held here too: NetworKit's algorithms do not keep their graph alive
-    return graph
-
-
 def closeness(net: Network, *, approximate: bool | None = None) -> tuple[dict[str, float], str]:
     """Return ({node id: closeness within its component}, method); sampled on large graphs."""
     g = net.graph
     big = g.ecount() > EXACT_BETWEENNESS_EDGES if approximate is None else approximate
     ids = net.ids(list(range(g.vcount())))
-    if big:
-        try:
-            import networkit as nk  # optional: sampled closeness on large graphs
-        except ImportError:
-            pass
-        else:
-            algo = nk.centrality.ApproxCloseness(
-                _nk_graph(nk, net), CLOSENESS_SAMPLES, normalized=True
-            )
-            algo.run()
-            method = f"NetworKit ApproxCloseness ({CLOSENESS_SAMPLES} sources, approximate)"
-            return dict(zip(ids, algo.scores(), strict=True)), method
-    values = g.closeness(normalized=True)
-    return {i: (0.0 if v != v else v) for i, v in zip(ids, values, strict=True)}, "exact"
+    if not big:
+        values = np.nan_to_num(np.asarray(g.closeness(normalized=True), dtype=float))
+        return dict(zip(ids, values.tolist(), strict=True)), "exact"
+    values = sampled_closeness(adjacency(net), CLOSENESS_SAMPLES)
+    small = np.flatnonzero(np.isnan(values))
+    if len(small):  # components too small to sample: exact, on their subgraph alone
+        exact = g.induced_subgraph(small.tolist()).closeness(normalized=True)
+        values[small] = np.nan_to_num(np.asarray(exact, dtype=float))
+    method = f"sampled distances ({CLOSENESS_SAMPLES} sources, approximate)"
+    return dict(zip(ids, values.tolist(), strict=True)), method
 
 
 def eigenvector(net: Network) -> dict[str, float]:
