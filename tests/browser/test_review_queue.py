@@ -115,8 +115,13 @@ def test_confirm_a_listing_and_find_its_phone_in_the_network(
     assert page.locator('#items li[data-field="phones"] input[type=checkbox]').is_checked()
     page.evaluate("window.scrollTo(0, 0)")
     shot(page, "capture-review")
-    page.get_by_role("button", name="Confirm the review").click()
+    # Enter in a field confirms the review (the form's default button), never the hit/no-hit
+    # button of the first phone that comes before it on the page.
+    page.locator("#add-calibres").fill("7.62x25")
+    page.locator("#add-calibres").press("Enter")
     page.locator("#reviewed").wait_for()
+    assert page.locator("#review-error").count() == 0
+    assert page.locator("[data-hit]").count() == 0  # no question was asked
     phone_row = page.locator('#graph li[data-record="phone"]')
     assert "already known" in phone_row.inner_text()  # the demo store's phone, found again
     assert listing["e164"] in phone_row.inner_text()

@@ -6,7 +6,14 @@ from collections import Counter
 
 import phonenumbers
 
-from armsbridge.monitoring.corpus import LABELS, LANGUAGES, group_of, load_corpus
+from armsbridge.monitoring.corpus import (
+    LABELS,
+    LANGUAGES,
+    group_of,
+    load_corpus,
+    same_words,
+    valid_languages,
+)
 from armsbridge.monitoring.language import script_of
 
 KINDS = {
@@ -55,3 +62,16 @@ def test_gold_values_are_in_their_forms() -> None:
             assert len(price["currency"]) == 3 and price["amount"] > 0, row["id"]
         assert all(h == h.lower() and not h.startswith("@") for h in gold["handles"])
         assert all(w["kind"] in KINDS for w in gold["weapons"]), row["id"]
+
+
+def test_a_line_of_the_same_words_is_valid_in_each_language_it_was_filed_under() -> None:
+    rows = [
+        {"text": "Prodajem iPhone 12, kamera je bomba", "language": "hr"},
+        {"text": "prodajem iphone 12 kamera je bomba!", "language": "sr"},
+        {"text": "Продајем iPhone 12, камера је бомба", "language": "sr"},
+        {"text": "Tražim pištolj", "language": "bs"},
+    ]
+    valid = valid_languages(rows)
+    assert valid[same_words("Prodajem iPhone 12 — kamera je bomba")] == {"hr", "sr"}
+    assert valid[same_words("Продајем iPhone 12, камера је бомба")] == {"sr"}  # another script
+    assert valid[same_words("trazim pistolj")] == {"bs"}  # diacritics dropped, same words

@@ -108,3 +108,21 @@ def test_every_cue_group_names_its_source_and_whether_it_is_verified() -> None:
         assert group["source"] in data["sources"], name
         assert isinstance(group["verified"], bool), name
         assert set(group["languages"]) <= {"sq", "mk", "sr", "hr", "bs", "en"}, name
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Курс спортског стрељаштва у суботу", "sr"),  # declined adjective: Serbian, not Macedonian
+        ("Продавам ловечка пушка, спортско стрелаштво", "mk"),
+        ("kurs gađanja, prijave do petka", "sr"),  # kurs: Serbian or Bosnian, never Croatian tečaj
+        ("Fortnite račun sa skinovima, 50 KM", "bs"),  # račun is every variety's; KM is Bosnian
+        ("prodacu pusku, lijepo ocuvana, pet hiljada", "bs"),  # fused future + ijekavian
+        ("traži se municija, Kosovska Mitrovica", "sr"),
+    ],
+)
+def test_words_every_variety_shares_do_not_decide_and_those_one_lacks_do(
+    text: str, language: str
+) -> None:
+    guess = identify(text)
+    assert guess.language == language, (guess.scores, guess.cues)

@@ -4,9 +4,10 @@ The script is the majority script of the letters. The language is the best of a 
 logistic regression, trained at first use on the project's corpus (train split only, with a copy
 of each Latin line without diacritics, as posts are often typed), plus the markers of
 data/languages.yaml: letters only one alphabet has (ѓ ќ ѕ Macedonian, ђ ћ Serbian, ë ç Albanian)
-and the words that tell Serbian (ekavian: cena, lepo; hiljada, da li, prodaću), Croatian
-(ijekavian: cijena; tisuća, tko, je li, prodat ću) and Bosnian (ijekavian with hiljada, KM,
-jaran) apart. Nothing is downloaded: the model is trained from shipped data in about a second.
+and the words that tell Serbian (ekavian: cena, lepo; with Bosnian: hiljada, da li, kurs,
+prodaću), Croatian (ijekavian: cijena; tisuća, tko, je li, prodat ću, tečaj) and Bosnian
+(ijekavian with hiljada, KM, jaran) apart. Nothing is downloaded: the model is trained from
+shipped data in about a second.
 """
 
 from __future__ import annotations
