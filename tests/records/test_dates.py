@@ -12,8 +12,11 @@ from armsbridge.records.validation import validate_values
 from armsbridge.vocab.values import coerce_value
 from principals import as_actor
 
-TODAY = date.today()
-TOMORROW = TODAY + timedelta(days=1)
+
+# "Today" is read when each test runs, not when the module is collected: a run that crosses
+# midnight would otherwise compare against yesterday.
+def _tomorrow() -> date:
+    return date.today() + timedelta(days=1)
 
 
 def _problem(record_type: str, field: str, value: object) -> dict[str, str]:
@@ -23,13 +26,18 @@ def _problem(record_type: str, field: str, value: object) -> dict[str, str]:
     return problem
 
 
-@pytest.mark.parametrize("value", ["31.12.9999", "9999-12-31", TOMORROW.strftime("%d.%m.%Y")])
-def test_a_birth_date_in_the_future_is_refused_with_today_as_the_bound(value):
+@pytest.mark.parametrize(
+    "written",
+    [lambda: "31.12.9999", lambda: "9999-12-31", lambda: _tomorrow().strftime("%d.%m.%Y")],
+    ids=["31.12.9999", "9999-12-31", "tomorrow"],
+)
+def test_a_birth_date_in_the_future_is_refused_with_today_as_the_bound(written):
+    value = written()
     problem = _problem("person", "birth_date", value)
     assert problem == {
         "field": "birth_date",
         "value": value,
-        "expected": f"a date no later than {TODAY.isoformat()} (today)",
+        "expected": f"a date no later than {date.today().isoformat()} (today)",
     }
 
 
@@ -38,22 +46,33 @@ def test_a_birth_date_before_1900_is_refused(value):
     assert _problem("person", "birth_date", value)["expected"] == "a date from 1900-01-01 on"
 
 
-@pytest.mark.parametrize("value", ["01.01.1900", "1900", "1986-03", str(TODAY.year), TODAY])
-def test_birth_dates_from_1900_to_today_pass_partial_ones_when_a_day_of_them_fits(value):
-    assert validate_values("person", {"birth_date": value}, partial=True)["birth_date"]
+@pytest.mark.parametrize(
+    "written",
+    [
+        lambda: "01.01.1900",
+        lambda: "1900",
+        lambda: "1986-03",
+        lambda: str(date.today().year),
+        date.today,
+    ],
+    ids=["01.01.1900", "1900", "1986-03", "this-year", "today"],
+)
+def test_birth_dates_from_1900_to_today_pass_partial_ones_when_a_day_of_them_fits(written):
+    assert validate_values("person", {"birth_date": written()}, partial=True)["birth_date"]
 
 
 @pytest.mark.parametrize(
-    ("record_type", "field", "value"),
+    ("record_type", "field", "written"),
     [
-        ("event", "occurred_on", TOMORROW.isoformat()),
-        ("event", "occurred_on", str(TODAY.year + 1)),
-        ("case", "opened_on", TOMORROW.strftime("%d.%m.%Y")),
-        ("intel_report", "reported_on", TOMORROW),
+        ("event", "occurred_on", lambda: _tomorrow().isoformat()),
+        ("event", "occurred_on", lambda: str(date.today().year + 1)),
+        ("case", "opened_on", lambda: _tomorrow().strftime("%d.%m.%Y")),
+        ("intel_report", "reported_on", _tomorrow),
     ],
+    ids=["iso", "next-year", "dotted", "date"],
 )
-def test_an_event_after_today_is_refused(record_type, field, value):
-    problem = _problem(record_type, field, value)
+def test_an_event_after_today_is_refused(record_type, field, written):
+    problem = _problem(record_type, field, written())
     assert problem["field"] == field and "no later than" in problem["expected"]
 
 
@@ -85,6 +104,6 @@ def test_a_status_step_after_today_is_refused(session):
             session,
             case_id=case.id,
             status="under_investigation",
-            changed_on=TOMORROW.isoformat(),
+            changed_on=_tomorrow().isoformat(),
             user=as_actor("a"),
         )
