@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from armsbridge.audit.models import AuditEntry
+from armsbridge.auth.models import AccessGrant
 from armsbridge.errors import NotFound, PermissionDenied, ValidationFailed
 from armsbridge.monitoring import review, service
 from armsbridge.monitoring.models import Capture
@@ -227,3 +228,128 @@ def test_an_h2_listing_goes_into_the_records_under_h2_and_stays_visible_to_its_r
     assert phone.handling_code == "H2"
     colleague = account(session, "ana2", role="analyst")
     assert review.queue(session, user=colleague) == []
+
+
+def _keys(row, *fields: str) -> set[str]:
+    return {key for key in _all_kept(row) if key.split(":")[0] in fields}
+
+
+def _erased(session, record_type: str) -> list[AuditEntry]:
+    stmt = select(AuditEntry).where(
+        AuditEntry.action == "erase", AuditEntry.record_type == record_type
+    )
+    return session.scalars(stmt).all()
+
+
+def test_reviewing_again_with_fewer_extractions_takes_back_what_is_no_longer_named(
+    session, node_keys
+) -> None:
+    analyst = account(session, "ana", role="analyst")
+    row = _capture(session, node_keys, analyst, OFFER)
+    everything = review.Decision("offer", "sq", keep=_all_kept(row))
+    first = review.decide(session, user=analyst, capture_id=row.id, decision=everything)["graph"]
+    assert first["created"] == 4 and first["removed"] == []
+    phone_only = review.Decision("offer", "sq", keep=_keys(row, "phones"))
+    second = review.decide(session, user=analyst, capture_id=row.id, decision=phone_only)["graph"]
+    assert (second["created"], second["reused"], second["links"]) == (0, 2, 1)
+    assert sorted(r["type"] for r in second["removed"]) == [
+        "firearm",
+        "link",
+        "link",
+        "online_account",
+    ]
+    assert session.scalars(select(OnlineAccount)).all() == []
+    [link] = session.scalars(select(Link)).all()
+    assert (link.from_type, link.to_type) == ("phone", "intel_report")
+    [erased] = _erased(session, "firearm")
+    assert erased.why == f"no longer named by the review of capture {row.id}"
+    # Naming the weapon again makes it anew, under a reference the store does not hold yet.
+    third = review.decide(session, user=analyst, capture_id=row.id, decision=everything)["graph"]
+    assert third["created"] == 2 and third["removed"] == []
+    assert len(session.scalars(select(Link)).all()) == 3
+
+
+def test_relabelled_other_takes_back_the_listing_but_keeps_what_is_known_used_or_changed(
+    session, node_keys
+) -> None:
+    analyst = account(session, "ana", role="analyst")
+    known = records.create_record(
+        session, record_type="phone", data={"number_raw": "044 123 456"}, user=analyst
+    )
+    row = _capture(session, node_keys, analyst, OFFER)
+    decision = review.Decision("offer", "sq", keep=_all_kept(row))
+    graph = review.decide(session, user=analyst, capture_id=row.id, decision=decision)["graph"]
+    made = {r["type"]: r["id"] for r in graph["records"]}
+    records.update_record(  # the analyst completes the firearm: it is theirs now
+        session,
+        record_type="firearm",
+        record_id=made["firearm"],
+        data={"serial_raw": "TT-1234"},
+        user=analyst,
+    )
+    person = records.create_record(
+        session, record_type="person", data={"family_name": "Krasniqi"}, user=analyst
+    )
+    records.link_records(  # the account is linked to a person by hand: in use
+        session,
+        kind="user_of",
+        from_type="person",
+        from_id=person.id,
+        to_type="online_account",
+        to_id=made["online_account"],
+        user=analyst,
+    )
+    other = review.Decision("other", "sq")
+    done = review.decide(session, user=analyst, capture_id=row.id, decision=other)
+    assert sorted(r["type"] for r in done["graph"]["removed"]) == ["intel_report"] + ["link"] * 3
+    assert (
+        records.find_by_ref(
+            session, record_type="intel_report", jurisdiction="XK", external_ref=f"capture-{row.id}"
+        )
+        is None
+    )
+    assert session.get(Phone, known.id) is not None
+    assert session.scalars(select(OnlineAccount)).one().id == made["online_account"]
+    assert records.get_record(session, record_type="firearm", record_id=made["firearm"])
+    links = [(lk.from_type, lk.kind) for lk in session.scalars(select(Link))]
+    assert links == [("person", "user_of")]
+
+
+def test_a_colleague_granted_an_h2_capture_reviews_it_again_and_is_granted_what_it_became(
+    session, node_keys
+) -> None:
+    ana = account(session, "ana", role="analyst")
+    row = _capture(session, node_keys, ana, OFFER, handling_code="H2")
+    decision = review.Decision("offer", "sq", keep=_all_kept(row))
+    first = review.decide(session, user=ana, capture_id=row.id, decision=decision)["graph"]
+    colleague = account(session, "ana2", role="analyst")
+    session.add(
+        AccessGrant(
+            record_type="capture",
+            record_id=row.id,
+            user_id=colleague.id,
+            granted_by="ana",
+            reason="second reader",
+        )
+    )
+    session.flush()
+    fewer = review.Decision("wanted", "sq", keep=_keys(row, "phones", "handles"))
+    again = review.decide(session, user=colleague, capture_id=row.id, decision=fewer)["graph"]
+    assert again["created"] == 0 and again["reused"] == 3  # listing, phone, account
+    assert [r["type"] for r in again["removed"]] == ["link", "firearm"]
+    kept = {(r["type"], r["id"]) for r in first["records"] if r["type"] != "firearm"}
+    granted = session.scalars(select(AccessGrant).where(AccessGrant.user_id == colleague.id))
+    assert {(g.record_type, g.record_id) for g in granted} >= kept
+    grants = session.scalars(
+        select(AuditEntry).where(AuditEntry.actor == "ana2", AuditEntry.action == "admin")
+    ).all()
+    assert all(e.details["op"] == "grant" and e.why for e in grants) and grants
+    # Nothing of the erased firearm's grant is left to open a record that takes its id.
+    firearm_id = next(r["id"] for r in first["records"] if r["type"] == "firearm")
+    stale = select(AccessGrant).where(
+        AccessGrant.record_type == "firearm", AccessGrant.record_id == firearm_id
+    )
+    assert session.scalars(stale).all() == []
+    outsider = account(session, "ana3", role="analyst")
+    with pytest.raises(NotFound):
+        review.decide(session, user=outsider, capture_id=row.id, decision=fewer)

@@ -113,6 +113,15 @@ def test_confirming_stores_the_review_and_puts_the_listing_into_the_records(node
     assert lines[0]["extractions"]["handles"] == []
     capture = analyst.get(f"/captures/{offer}")
     assert 'data-custody="reviewed"' in capture.text
+    # Not a sale after all: what the review put into the records is taken back, and said so.
+    other = analyst.post(
+        f"/captures/{offer}/review", data={**form, "label": "other"}, follow_redirects=True
+    )
+    assert other.status_code == 200 and 'id="graph-removed"' in other.text
+    # three links, the listing, the phone it added and the firearm (the known phone stays)
+    assert "6 records and links that an earlier review made" in other.text
+    assert _rows(node, Link, Link.source_ref == f"capture:{offer}") == []
+    assert _rows(node, Phone, Phone.source_ref == f"capture:{offer}") == []
 
 
 def test_a_bad_added_value_is_explained_and_nothing_is_stored(node, analyst) -> None:

@@ -7,6 +7,10 @@ a record of its own ("capture-N-w1", ...). Each is linked to the listing ("menti
 the listing to the capture's case ("part of"). Every write goes through the records service
 (restrict, validation, audit); every record and link says where it came from
 (source_ref "capture:N"), so confirming twice finds them again instead of making new ones.
+Reviewing again with fewer extractions, or as "other", takes back what the earlier review made
+and this one no longer names: its links, and the records it created that nothing else links to
+and nobody has changed since. A colleague who reviews an H2/H3 capture again is granted sight of
+the records made from it (they read the capture those records came from), audited as any grant.
 Ammunition, parts and calibres stay in the listing's text and the review (a lot needs a quantity
 and a part its kind, which an ad rarely says).
 """
@@ -15,15 +19,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from armsbridge.audit.models import AuditEntry
+from armsbridge.auth.grants import grant_record
 from armsbridge.auth.models import AccessGrant
 from armsbridge.auth.permissions import record_types_for, restrict, role_allows
 from armsbridge.auth.principal import Principal
+from armsbridge.errors import NotFound, PermissionDenied
 from armsbridge.monitoring.models import Capture
 from armsbridge.records import service as records
-from armsbridge.records.models import OnlineAccount, Phone
+from armsbridge.records.models import Explosive, Firearm, IntelReport, Link, OnlineAccount, Phone
 
 NEEDED = ("intel_report", "phone", "online_account", "firearm", "explosive", "link")
 FIREARM_KINDS = {
@@ -72,8 +79,43 @@ def platform_of(row: Capture, handle: str) -> str:
     return "other"
 
 
+def _source(row: Capture) -> str:
+    return f"capture:{row.id}"
+
+
 def _provenance(row: Capture) -> dict[str, Any]:
-    return {"source_ref": f"capture:{row.id}", "handling_code": row.handling_code}
+    return {"source_ref": _source(row), "handling_code": row.handling_code}
+
+
+def _visible(session: Session, user: Principal, stmt: Any) -> Any:
+    return session.scalar(restrict(stmt.order_by("id"), user, "record.read").limit(1))
+
+
+def _in_sight(
+    session: Session, user: Principal, row: Capture, record_type: str, record: Any
+) -> Any:
+    """Return `record`, first granting `user` sight of it when it was made from `row` under
+    H2/H3 and the grant is missing (a reviewer reads the capture the record came from)."""
+    model = type(record)
+    if _visible(session, user, select(model).where(model.id == record.id)) is not None:
+        return record
+    if record.source_ref != _source(row) or record.handling_code not in ("H2", "H3"):
+        return record  # not ours to open up: linking it says not found, as for any record
+    granted = select(AccessGrant.id).where(
+        AccessGrant.record_type == record_type,
+        AccessGrant.record_id == record.id,
+        AccessGrant.user_id == user.id,
+    )
+    if session.scalar(granted) is None:
+        grant_record(
+            session,
+            record_type=record_type,
+            record_id=record.id,
+            username=user.username,
+            reason=f"made from capture {row.id}, which this account reviews",
+            actor=user.username,
+        )
+    return record
 
 
 def _create(
@@ -82,18 +124,15 @@ def _create(
     """Create a record through the records service; under H2/H3 its reviewer keeps sight of it
     (as a capturer does of a capture), so the links and a second review find it."""
     record = records.create_record(session, record_type=record_type, data=data, user=user)
-    if row.handling_code in ("H2", "H3"):
-        session.add(
-            AccessGrant(
-                record_type=record_type,
-                record_id=record.id,
-                user_id=user.id,
-                granted_by=user.username,
-                reason=f"made from capture {row.id} reviewed by this account",
-            )
-        )
-        session.flush()
-    return record
+    return _in_sight(session, user, row, record_type, record)
+
+
+def _made_here(session: Session, user: Principal, row: Capture, model: type, *where: Any) -> Any:
+    """Return the first record of `model` made from `row` in the user's service, or None."""
+    stmt = select(model).where(
+        model.jurisdiction == user.jurisdiction, model.source_ref == _source(row), *where
+    )
+    return session.scalar(stmt.order_by(model.id).limit(1))
 
 
 def _listing(session: Session, user: Principal, row: Capture, label: str) -> tuple[Any, bool]:
@@ -102,7 +141,7 @@ def _listing(session: Session, user: Principal, row: Capture, label: str) -> tup
         session, record_type="intel_report", jurisdiction=user.jurisdiction, external_ref=ref
     )
     if found is not None:
-        return found, False
+        return _in_sight(session, user, row, "intel_report", found), False
     head = row.title or row.url or row.source_name or ""
     text = f"[{label}] {head}\n{row.text or ''}".strip()[:LISTING_TEXT]
     data = {
@@ -116,15 +155,14 @@ def _listing(session: Session, user: Principal, row: Capture, label: str) -> tup
     return _create(session, user, row, "intel_report", data), True
 
 
-def _visible(session: Session, user: Principal, stmt: Any) -> Any:
-    return session.scalar(restrict(stmt.order_by("id"), user, "record.read").limit(1))
-
-
 def _phone(session: Session, user: Principal, row: Capture, e164: str) -> tuple[Any, bool]:
     stmt = select(Phone).where(Phone.e164 == e164, Phone.jurisdiction == user.jurisdiction)
     found = _visible(session, user, stmt)
     if found is not None:
         return found, False
+    made = _made_here(session, user, row, Phone, Phone.e164 == e164)
+    if made is not None:
+        return _in_sight(session, user, row, "phone", made), False
     data = {"number_raw": e164, **_provenance(row)}
     return _create(session, user, row, "phone", data), True
 
@@ -137,15 +175,29 @@ def _account(session: Session, user: Principal, row: Capture, handle: str) -> tu
     found = _visible(session, user, stmt)
     if found is not None:
         return found, False
+    made = _made_here(session, user, row, OnlineAccount, func.lower(OnlineAccount.handle) == handle)
+    if made is not None:
+        return _in_sight(session, user, row, "online_account", made), False
     data = {"platform": platform, "handle": handle, **_provenance(row)}
     if platform == "telegram":
         data["url"] = f"https://t.me/{handle}"
     return _create(session, user, row, "online_account", data), True
 
 
+WEAPON_MODELS: dict[str, Any] = {"firearm": Firearm, "explosive": Explosive}
+MADE_MODELS: dict[str, Any] = {
+    "intel_report": IntelReport,
+    "phone": Phone,
+    "online_account": OnlineAccount,
+    **WEAPON_MODELS,
+}
+
+
 def _weapon(
-    session: Session, user: Principal, row: Capture, weapon: dict[str, Any], number: int
+    session: Session, user: Principal, row: Capture, weapon: dict[str, Any], taken: set[int]
 ) -> tuple[str, Any, bool] | None:
+    """Find the record made from `row` for this weapon (same kind, make and model, not yet
+    `taken` by another weapon of the review), or create it as "capture-N-wK"."""
     kind = weapon.get("kind")
     if kind in FIREARM_KINDS:
         record_type = "firearm"
@@ -159,15 +211,29 @@ def _weapon(
         data = {"kind": EXPLOSIVE_KINDS[kind], "model": weapon.get("model")}
     else:
         return None
-    ref = f"capture-{row.id}-w{number}"
-    found = records.find_by_ref(
-        session, record_type=record_type, jurisdiction=user.jurisdiction, external_ref=ref
-    )
+    model = WEAPON_MODELS[record_type]
+    same = [
+        getattr(model, k).is_(None) if v is None else getattr(model, k) == v
+        for k, v in data.items()
+    ]
+    if taken:
+        same.append(model.id.not_in(taken))
+    found = _made_here(session, user, row, model, *same)
     if found is not None:
-        return record_type, found, False
+        taken.add(found.id)
+        return record_type, _in_sight(session, user, row, record_type, found), False
+    number = 1
+    while records.find_by_ref(
+        session,
+        record_type=record_type,
+        jurisdiction=user.jurisdiction,
+        external_ref=f"capture-{row.id}-w{number}",
+    ):
+        number += 1
     values = {k: v for k, v in data.items() if v}
-    values.update(external_ref=ref, **_provenance(row))
+    values.update(external_ref=f"capture-{row.id}-w{number}", **_provenance(row))
     made = _create(session, user, row, record_type, values)
+    taken.add(made.id)
     return record_type, made, True
 
 
@@ -176,10 +242,18 @@ def into_graph(
 ) -> dict[str, Any]:
     """Create or find the records of a confirmed listing and link them; return what was done.
 
-    The result names each record (type, id, value, created or reused); `skipped` says why nothing
-    was written (the reviewer's role may not create records: an analyst confirms it again).
+    The result names each record (type, id, value, created or reused) and what an earlier review
+    made that this one takes back (`removed`); `skipped` says why nothing was written (the
+    reviewer's role may not create records: an analyst confirms it again).
     """
-    out: dict[str, Any] = {"records": [], "created": 0, "reused": 0, "links": 0, "skipped": None}
+    out: dict[str, Any] = {
+        "records": [],
+        "created": 0,
+        "reused": 0,
+        "links": 0,
+        "removed": [],
+        "skipped": None,
+    }
     if not may_write(user):
         out["skipped"] = "role"
         return out
@@ -191,13 +265,15 @@ def into_graph(
         ends.append(("phone", *_phone(session, user, row, e164), e164))
     for handle in extractions.get("handles", []):
         ends.append(("online_account", *_account(session, user, row, handle), handle))
-    for number, weapon in enumerate(extractions.get("weapons", []), start=1):
-        found = _weapon(session, user, row, weapon, number)
+    taken: set[int] = set()
+    for weapon in extractions.get("weapons", []):
+        found = _weapon(session, user, row, weapon, taken)
         if found is not None:
             ends.append((found[0], found[1], found[2], describe_weapon(weapon)))
-    source_ref = f"capture:{row.id}"
+    source_ref = _source(row)
+    links: set[int] = set()
     for record_type, record, _, _ in ends[1:]:
-        records.link_records(
+        link = records.link_records(
             session,
             kind="mentioned_in",
             from_type=record_type,
@@ -207,9 +283,9 @@ def into_graph(
             user=user,
             source_ref=source_ref,
         )
-        out["links"] += 1
+        links.add(link.id)
     if row.case_id is not None:
-        records.link_records(
+        link = records.link_records(
             session,
             kind="part_of",
             from_type="intel_report",
@@ -219,13 +295,85 @@ def into_graph(
             user=user,
             source_ref=source_ref,
         )
-        out["links"] += 1
+        links.add(link.id)
+    out["links"] = len(links)
     for record_type, record, created, value in ends:
         out["records"].append(
             {"type": record_type, "id": record.id, "value": value, "created": created}
         )
         out["created" if created else "reused"] += 1
+    kept = {(record_type, record.id) for record_type, record, _, _ in ends}
+    out["removed"] = take_back(session, user=user, row=row, links=links, kept=kept)
     return out
+
+
+def take_back(
+    session: Session,
+    *,
+    user: Principal,
+    row: Capture,
+    links: set[int] | None = None,
+    kept: set[tuple[str, int]] | None = None,
+) -> list[dict[str, Any]]:
+    """Erase what earlier reviews of `row` made that this one no longer names; return it.
+
+    Its links go (all but `links`); a record it created goes when it is not in `kept`, nothing
+    else links to it and nobody has changed it since. A record the user may not change stays.
+    Called with nothing kept when a listing is reviewed again as "other".
+    """
+    if not may_write(user):
+        return []
+    links, kept = links or set(), kept or set()
+    why = f"no longer named by the review of capture {row.id}"
+    made: list[tuple[str, int]] = []
+    for record_type, model in MADE_MODELS.items():
+        for record in session.scalars(
+            select(model)
+            .where(model.jurisdiction == user.jurisdiction, model.source_ref == _source(row))
+            .order_by(model.id)
+        ).all():
+            # A colleague reviewing again sees what the capture became, so its links can go.
+            _in_sight(session, user, row, record_type, record)
+            made.append((record_type, record.id))
+    removed: list[dict[str, Any]] = []
+    stale = select(Link.id).where(
+        Link.jurisdiction == user.jurisdiction, Link.source_ref == _source(row)
+    )
+    for link_id in session.scalars(stale.order_by(Link.id)).all():
+        if link_id not in links and _erase(session, user, "link", link_id, why):
+            removed.append({"type": "link", "id": link_id})
+    for record_type, record_id in made:
+        if (record_type, record_id) in kept or _in_use(session, record_type, record_id):
+            continue
+        if _erase(session, user, record_type, record_id, why):
+            removed.append({"type": record_type, "id": record_id})
+    return removed
+
+
+def _in_use(session: Session, record_type: str, record_id: int) -> bool:
+    """True when a link touches the record or someone has changed it since it was made."""
+    linked = exists().where(
+        or_(
+            and_(Link.from_type == record_type, Link.from_id == record_id),
+            and_(Link.to_type == record_type, Link.to_id == record_id),
+        )
+    )
+    changed = exists().where(
+        AuditEntry.record_type == record_type,
+        AuditEntry.record_id == record_id,
+        AuditEntry.action == "change",
+    )
+    return bool(session.scalar(select(or_(linked, changed))))
+
+
+def _erase(session: Session, user: Principal, record_type: str, record_id: int, why: str) -> bool:
+    try:
+        records.delete_record(
+            session, record_type=record_type, record_id=record_id, user=user, why=why
+        )
+    except (NotFound, PermissionDenied):
+        return False
+    return True
 
 
 def describe_weapon(weapon: dict[str, Any]) -> str:

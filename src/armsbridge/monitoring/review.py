@@ -205,7 +205,8 @@ def decide(
     """Store the analyst's review of a capture, audited; put a confirmed listing into the records.
 
     Reviewing again replaces the review (the audit log keeps each one); the records and links
-    it made are found again, never made twice. Returns the review stored.
+    it made are found again, never made twice, and those it no longer names are taken back
+    (graph.take_back). Returns the review stored.
     """
     service.check_may(user, ACTION)
     row = service.get_capture(session, user=user, capture_id=capture_id)
@@ -243,11 +244,18 @@ def decide(
     }
     if decision.label in ("offer", "wanted"):
         review["graph"] = graph.into_graph(session, user=user, row=row, review=review)
+    elif removed_now := graph.take_back(session, user=user, row=row):
+        review["graph"] = {"records": [], "removed": removed_now, "skipped": None}
     row.details = {**row.details, "review": review}
     row.status = REVIEWED
     extra = {"label": decision.label, "corrected": corrected}
     if "graph" in review:
-        extra["graph"] = {k: review["graph"][k] for k in ("created", "reused", "skipped")}
+        extra["graph"] = {
+            "created": review["graph"].get("created", 0),
+            "reused": review["graph"].get("reused", 0),
+            "removed": len(review["graph"]["removed"]),
+            "skipped": review["graph"]["skipped"],
+        }
     custody.record(session, user=user, row=row, what="reviewed", action="review", extra=extra)
     return review
 

@@ -13,11 +13,12 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from armsbridge.auth.access import log_access
+from armsbridge.auth.models import AccessGrant
 from armsbridge.auth.permissions import record_types_for, restrict
 from armsbridge.auth.principal import Principal
 from armsbridge.db.rows import insert_rows
@@ -287,6 +288,13 @@ def delete_record(
     before = record_as_dict(record)
     _audit(session, user, "erase", record_type, record, before=before, why=why)
     session.delete(record)
+    # A grant outlives nothing it named: left behind, it would open a later record that takes
+    # the same id (SQLite reuses the highest rowid once its row is gone).
+    session.execute(
+        delete(AccessGrant).where(
+            AccessGrant.record_type == record_type, AccessGrant.record_id == record_id
+        )
+    )
     session.flush()
     for hook in _ERASE_HOOKS:
         hook(session, record_type, record_id)
