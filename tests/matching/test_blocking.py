@@ -149,3 +149,22 @@ def test_an_element_everyone_shares_stops_the_count_at_the_cap(prepared) -> None
     assert not any(
         name.startswith("_exploded") for (name,) in con.execute("SHOW TABLES").fetchall()
     )
+
+
+def test_generous_rules_far_over_the_budget_are_estimated(prepared, monkeypatch) -> None:  # noqa: ANN001
+    con, tables, present = prepared
+    library = blocking.person_library(present)
+    budget = 1400  # the tight rules leave 347
+    exact = blocking.choose(con, tables, library, budget)
+    monkeypatch.setattr(blocking, "SAMPLE_RECORDS", 60)  # of 120 and 150 records a side
+    sampled = blocking.choose(con, tables, library, budget)
+    assert [r.label for r in sampled.rules] == [r.label for r in exact.rules]
+    counts = {c.rule.label: c.pairs for c in exact.chosen}
+    about = [c for c in sampled.chosen if c.counted == "about"]
+    assert about and all(not c.used and c.rule.rank == 2 for c in about)
+    left = budget - sum(c.pairs for c in sampled.chosen if c.used and c.rule.rank < 2)
+    for item in about:
+        assert item.pairs > blocking.SCREEN * left and counts[item.rule.label] > left
+    assert {line["counted"] for line in sampled.report()} == {"exactly", "about"}
+    tables_left = [name for (name,) in con.execute("SHOW TABLES").fetchall()]
+    assert not any(name.startswith("_blocking") for name in tables_left)

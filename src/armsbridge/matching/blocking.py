@@ -4,9 +4,10 @@ Every rule is an equi-join on prepared columns (see prepare.py), perhaps with a 
 each side. Its pairs are counted before scoring from the key counts of each side (a group-by,
 cheap at any size; a join of 10^6 x 10^6 records counted pair by pair took two minutes),
 exactly; an exploded array's pairs are joined by record number, each pair counted once. Rules are
-taken from the fewest pairs up while their sum fits `max_pairs`, so
+taken by rank and from the fewest pairs up while their sum fits `max_pairs`, so
 a small file is compared nearly exhaustively and a large one keeps its tight rules; the rules
-left out are reported with their counts. When both files together give fewer pairs than the
+left out are reported with their counts (a generous rule far over what the tight ones left is
+estimated on a fixed sample instead). When both files together give fewer pairs than the
 budget, every pair is compared.
 """
 
@@ -78,6 +79,8 @@ class Chosen:
     pairs: int
     used: bool
     exact: bool = True
+    # "exactly", "at least" (a join stopped at its cap), or "about" (estimated on a sample).
+    counted: str = "exactly"
 
     def as_dict(self) -> dict[str, Any]:
         """The rule's line of the run report."""
@@ -85,7 +88,7 @@ class Chosen:
             "rule": self.rule.label,
             "sql": self.rule.sql(),
             "pairs": self.pairs,
-            "counted": "exactly" if self.exact else "at least",
+            "counted": self.counted,
             "used": self.used,
         }
 
@@ -225,29 +228,115 @@ def choose(
     library: list[Rule],
     max_pairs: int,
 ) -> Blocking:
-    """Count each rule's pairs and take, from the fewest up, the rules whose sum fits."""
+    """Count each rule's pairs and take, by rank and from the fewest up, the rules whose sum fits.
+
+    Identifier and tight rules are counted exactly. The generous rest compete only for what
+    they leave of the budget: each is first counted on a sample of each side, and one whose
+    estimate is far over what is left is reported with that estimate and not counted exactly.
+    """
     total = _every_pair(con, tables)
     if total <= max_pairs:
         return Blocking([Chosen(Rule(EVERY_PAIR, ()), total, True)], max_pairs)
-    groups: dict[tuple[Any, ...], list[Rule]] = {}
-    for rule in library:
-        groups.setdefault((rule.keys, rule.explode), []).append(rule)
-    pairs: dict[Rule, int] = {}
-    for rules in groups.values():
-        if not rules[0].explode:
-            pairs.update(zip(rules, count_group(con, tables, rules), strict=True))
-    counted = [Chosen(rule, pairs.get(rule, 0), False, exact=not rule.explode) for rule in library]
-    for item in counted:
-        if item.rule.explode:
-            # Far over the budget the bound says enough; near it, count each pair once.
-            item.pairs, item.exact = count_exploded(con, tables, item.rule, cap=10 * max_pairs)
-    budget = max_pairs
-    for item in sorted(counted, key=lambda c: (c.rule.rank, c.pairs)):
+    counted = [Chosen(rule, 0, False) for rule in library]
+    tight = [c for c in counted if c.rule.rank < 2]
+    _count_exactly(con, tables, tight, max_pairs)
+    left = _take(tight, max_pairs)
+    rest = [c for c in counted if c.rule.rank >= 2]
+    sample = _Sample(con, tables)
+    try:
+        for group in _groups(rest):
+            estimates = sample.count(group)
+            near = [c for c, e in zip(group, estimates, strict=True) if e <= SCREEN * left]
+            for item, estimate in zip(group, estimates, strict=True):
+                if item not in near:
+                    item.pairs, item.exact, item.counted = estimate, False, "about"
+            _count_exactly(con, tables, near, max_pairs)
+    finally:
+        sample.drop()
+    _take(rest, left)
+    used = sorted((c for c in counted if c.used), key=lambda c: (c.rule.rank, c.pairs))
+    return Blocking(used + [c for c in counted if not c.used], max_pairs)
+
+
+# A generous rule whose estimate on the sample is more than this many times the budget left is
+# not counted exactly (its estimate is reported): at 10^6 records a side the least of them was
+# 5 times what the tight rules left, the next 11 times; counting them all exactly took 3 s, and
+# the sample's estimates were within 2 % of the exact counts.
+SCREEN = 4
+# Records per side in the sample the generous rules are first counted on.
+SAMPLE_RECORDS = 50_000
+
+
+def _groups(items: list[Chosen]) -> list[list[Chosen]]:
+    """The items in groups of the same keys and arrays (counted together in one pass)."""
+    groups: dict[tuple[Any, ...], list[Chosen]] = {}
+    for item in items:
+        groups.setdefault((item.rule.keys, item.rule.explode), []).append(item)
+    return list(groups.values())
+
+
+def _count_exactly(
+    con: duckdb.DuckDBPyConnection, tables: list[str], items: list[Chosen], max_pairs: int
+) -> None:
+    """Set each item's pairs, counted exactly (an exploded rule at most to ten budgets)."""
+    for group in _groups(items):
+        if group[0].rule.explode:
+            for item in group:
+                # Far over the budget the bound says enough; near it, count each pair once.
+                item.pairs, item.exact = count_exploded(con, tables, item.rule, cap=10 * max_pairs)
+                item.counted = "exactly" if item.exact else "at least"
+            continue
+        counts = count_group(con, tables, [item.rule for item in group])
+        for item, n in zip(group, counts, strict=True):
+            item.pairs, item.exact, item.counted = n, True, "exactly"
+
+
+def _take(items: list[Chosen], budget: int) -> int:
+    """Use the items, by rank and from the fewest pairs up, while they fit; return what is left."""
+    for item in sorted(items, key=lambda c: (c.rule.rank, c.pairs)):
         if 0 < item.pairs <= budget:
             item.used = True
             budget -= item.pairs
-    used = sorted((c for c in counted if c.used), key=lambda c: (c.rule.rank, c.pairs))
-    return Blocking(used + [c for c in counted if not c.used], max_pairs)
+    return budget
+
+
+class _Sample:
+    """A fixed sample of each table (the same records every run), to estimate pair counts.
+
+    Files of at most SAMPLE_RECORDS records a side are not sampled: every rule is counted.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, tables: list[str]) -> None:
+        self.con = con
+        self.tables: list[str] = []
+        self.scale = 1.0
+        sizes = [con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in tables]
+        if max(sizes) <= SAMPLE_RECORDS:
+            return
+        for i, (table, size) in enumerate(zip(tables, sizes, strict=True)):
+            name = f"_blocking_sample_{i}"
+            # Records chosen by a hash of their row number: a sample that does not vary by run.
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {table} t "
+                f"WHERE hash(t.rowid) % {max(1, size // SAMPLE_RECORDS)} = 0"
+            )
+            taken = con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0]
+            self.scale *= size / max(taken, 1)
+            self.tables.append(name)
+        if len(tables) == 1:
+            self.scale *= self.scale  # the pairs of one table grow as its size squared
+
+    def count(self, group: list[Chosen]) -> list[int]:
+        """Each item's pairs estimated on the sample; 0 where it is to be counted exactly."""
+        if not self.tables or group[0].rule.explode:
+            return [0 for _ in group]
+        counts = count_group(self.con, self.tables, [item.rule for item in group])
+        return [round(n * self.scale) for n in counts]
+
+    def drop(self) -> None:
+        """Drop the sample tables."""
+        for name in self.tables:
+            self.con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 YEAR_BUCKETS = (

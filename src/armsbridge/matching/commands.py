@@ -282,9 +282,14 @@ def print_blocking(lines: list[dict[str, Any]], title: str = "Blocking") -> None
     if left_out:
         console.print(
             f"{len(left_out)} rules left out (over the pair budget): "
-            + escape(", ".join(f"{x['rule']} ({x['pairs']:,} pairs)" for x in left_out[:5]))
+            + escape(", ".join(f"{x['rule']} ({_pairs(x)})" for x in left_out[:5]))
             + (" ..." if len(left_out) > 5 else "")
         )
+
+
+def _pairs(line: dict[str, Any]) -> str:
+    counted = line.get("counted", "exactly")
+    return f"{'' if counted == 'exactly' else counted + ' '}{line.get('pairs', 0):,} pairs"
 
 
 def print_training(training: dict[str, Any]) -> None:
