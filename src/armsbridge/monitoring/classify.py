@@ -13,9 +13,6 @@ from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from scipy.sparse import csr_matrix, hstack
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from armsbridge.monitoring.corpus import load_corpus
 from armsbridge.monitoring.lexicon import cue_terms, find_terms
@@ -51,6 +48,11 @@ class TriageClassifier:
     """The classifier: word 1-2-grams, character 2-5-grams and lexicon cues, multinomial LR."""
 
     def __init__(self, rows: list[dict[str, Any]] | None = None, lexicon: bool = True) -> None:
+        # scikit-learn takes over a second to import; imported here, every `armsbridge` command
+        # that never classifies a post starts that much sooner (docs/dev/decisions.md).
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
         rows = load_corpus("train") if rows is None else rows
         self.lexicon = lexicon
         texts = [fold(r["text"]).text for r in rows]
@@ -67,6 +69,8 @@ class TriageClassifier:
         )
 
     def _matrix(self, folded: list[str], originals: list[str], fit: bool = False) -> Any:
+        from scipy.sparse import csr_matrix, hstack  # with scikit-learn, at first use
+
         if fit:
             parts = [self.words.fit_transform(folded), self.chars.fit_transform(folded)]
         else:

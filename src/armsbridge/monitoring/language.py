@@ -22,8 +22,6 @@ from typing import Any
 
 import numpy as np
 import yaml
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 
 from armsbridge.monitoring.corpus import LANGUAGES, load_corpus
 from armsbridge.monitoring.text import fold_text
@@ -165,6 +163,11 @@ def _tells_shtokavian_apart(group: str) -> bool:
 
 class _Model:
     def __init__(self) -> None:
+        # Imported at first use, as in monitoring/classify.py: scikit-learn costs every
+        # `armsbridge` command over a second to import (docs/dev/decisions.md).
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
         rows = load_corpus("train")
         texts, labels = [], []
         for row in rows:
