@@ -45,3 +45,17 @@ def test_unknown_command_is_an_error_without_traceback(tmp_path: Path) -> None:
     result = _run(["no-such-command"], tmp_path)
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
+
+
+def test_a_command_does_not_import_scikit_learn_until_a_model_is_trained() -> None:
+    # scikit-learn costs every command over a second to import (docs/dev/decisions.md).
+    code = (
+        "import sys, armsbridge.cli, armsbridge.monitoring.language as language\n"
+        "assert 'sklearn' not in sys.modules, 'imported by armsbridge.cli'\n"
+        "language.identify('Shes pistolete, cmimi 200 euro')\n"
+        "assert 'sklearn' in sys.modules\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
