@@ -147,6 +147,8 @@ DOMAINS: tuple[Domain, ...] = (
     Domain(
         "border",
         routers=(_m("border", "pages"),),
+        commands=_m("border", "commands"),
+        models=_m("border", "models"),
         menu=(MenuEntry("/check", N_("Border check"), "search", 15),),
     ),
     Domain("notifications", routers=(_m("notifications", "pages"),)),

@@ -25,6 +25,8 @@ def _hand_made() -> Passages:
         occupants=zeros + 2, age=np.array(["36-50"] * n), male=np.ones(n, dtype=bool),
         known=known, crossings_30d=zeros, likelihood=np.zeros(n), carrying=found.copy(),
         checked=np.ones(n, dtype=bool), found=found,
+        day=np.full(n, "2024-03-06", dtype="datetime64[D]"), minute=zeros,
+        side=np.array(["XK"] * n), direction=np.array(["entry"] * n),
     )  # fmt: skip
 
 

@@ -8,23 +8,98 @@ categories. For every indicator the profile keeps its evidence: passages with it
 among them, the seizure rate with a Wilson 95 % interval, and its lift over the base rate. A
 logistic regression over all indicators gives each passage a score; the benchmark ranks a later
 year by it and compares with random order and with the best single indicator alone.
+
+The same code runs on the synthetic world's arrays (`synth.passages.Passages`, the benchmark)
+and on the passages a node stores (`Traffic.from_rows`, the risk profile product): both are
+columns with the names of `Traffic`. Crossing point x time window cells (`cells`) rank where
+and when a joint patrol is most likely to find weapons.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields
 from math import sqrt
+from typing import Any, Protocol
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from armsbridge.synth.passages import PLATES, VEHICLES, Passages, crossing_codes
+from armsbridge.synth.passages import PLATES, VEHICLES, crossing_codes
 
 Z95 = 1.96
 MIN_SEIZURES = 5  # an indicator with fewer seizures behind it is not reported as evidence
 TOP_SHARE = 0.01
+WINDOW_HOURS = 4
+WINDOWS = tuple((start % 24) for start in range(22, 46, WINDOW_HOURS))  # 22, 2, 6, 10, 14, 18
+
+
+class Columns(Protocol):
+    """Passages as columns: what an indicator reads (Traffic, or the synthetic Passages)."""
+
+    crossing: np.ndarray
+    hour: np.ndarray
+    weekday: np.ndarray
+    vehicle: np.ndarray
+    plate: np.ndarray
+    occupants: np.ndarray
+    age: np.ndarray
+    male: np.ndarray
+    known: np.ndarray
+    crossings_30d: np.ndarray
+    found: np.ndarray
+
+    def __len__(self) -> int:
+        """Return the number of passages."""
+        ...
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """Stored passages as the columns the indicators read; a missing value reads as "no"."""
+
+    crossing: np.ndarray
+    hour: np.ndarray
+    weekday: np.ndarray
+    vehicle: np.ndarray
+    plate: np.ndarray
+    occupants: np.ndarray
+    age: np.ndarray
+    male: np.ndarray
+    known: np.ndarray
+    crossings_30d: np.ndarray
+    found: np.ndarray
+    day: np.ndarray  # datetime64[D]
+
+    def __len__(self) -> int:
+        """Return the number of passages."""
+        return len(self.crossing)
+
+    def where(self, keep: np.ndarray) -> Traffic:
+        """Return the passages where `keep` is true."""
+        return Traffic(**{f.name: getattr(self, f.name)[keep] for f in fields(self)})
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Sequence[Any]]) -> Traffic:
+        """Build the columns from rows of (crossing, passed_at, vehicle, plate, occupants,
+        age_band, male, known, crossings_30d, weapons_found)."""
+        data = list(rows)
+        when = [r[1] for r in data]
+        return cls(
+            crossing=np.array([r[0] for r in data], dtype=object),
+            hour=np.array([w.hour for w in when], dtype=int),
+            weekday=np.array([w.weekday() for w in when], dtype=int),
+            vehicle=np.array([r[2] or "" for r in data], dtype=object),
+            plate=np.array([r[3] or "" for r in data], dtype=object),
+            occupants=np.array([r[4] or 0 for r in data], dtype=int),
+            age=np.array([r[5] or "" for r in data], dtype=object),
+            male=np.array([bool(r[6]) for r in data], dtype=bool),
+            known=np.array([bool(r[7]) for r in data], dtype=bool),
+            crossings_30d=np.array([r[8] or 0 for r in data], dtype=int),
+            found=np.array([bool(r[9]) for r in data], dtype=bool),
+            day=np.array([w.date() for w in when], dtype="datetime64[D]"),
+        )
 
 
 @dataclass(frozen=True)
@@ -33,7 +108,7 @@ class Indicator:
 
     name: str
     dimension: str  # "threat" or "vulnerability"
-    test: Callable[[Passages], np.ndarray]
+    test: Callable[[Columns], np.ndarray]
 
 
 def indicators() -> list[Indicator]:
@@ -68,7 +143,7 @@ def indicators() -> list[Indicator]:
     return out
 
 
-def matrix(passages: Passages, chosen: list[Indicator]) -> np.ndarray:
+def matrix(passages: Columns, chosen: list[Indicator]) -> np.ndarray:
     """Return the passages' indicator values as a 0/1 matrix (one column an indicator)."""
     return np.column_stack([ind.test(passages) for ind in chosen]).astype(np.float32)
 
@@ -84,19 +159,46 @@ def wilson(k: int, n: int) -> tuple[float, float]:
     return max(0.0, (centre - half) / scale), min(1.0, (centre + half) / scale)
 
 
+def evidence_rows(x: np.ndarray, y: np.ndarray, chosen: list[Indicator]) -> list[dict]:
+    """Return each indicator's evidence: passages, seizures, rate, Wilson interval, lift."""
+    base = float(y.mean()) if len(y) else 0.0
+    out = []
+    for j, ind in enumerate(chosen):
+        has = x[:, j] > 0
+        n, k = int(has.sum()), int(y[has].sum())
+        out.append({"indicator": ind.name, "dimension": ind.dimension, **rate_of(k, n, base)})
+    return out
+
+
+def rate_of(k: int, n: int, base: float) -> dict[str, Any]:
+    """Return the evidence of k seizures in n passages: rate, Wilson interval, lift over base."""
+    rate = k / n if n else 0.0
+    low, high = wilson(k, n)
+    return {
+        "passages": n,
+        "seizures": k,
+        "rate": rate,
+        "rate_low": low,
+        "rate_high": high,
+        "lift": rate / base if base else 0.0,
+    }
+
+
 @dataclass
 class RiskProfile:
     """The evidence of every indicator and the model that combines them."""
 
     evidence: list[dict]
     chosen: list[Indicator]
-    model: LogisticRegression
+    model: LogisticRegression | None  # None when the passages hold no seizure (or only those)
     base_rate: float
     passages: int
     seizures: int
 
-    def score(self, passages: Passages) -> np.ndarray:
-        """Return each passage's modelled likelihood of a seizure."""
+    def score(self, passages: Columns) -> np.ndarray:
+        """Return each passage's modelled likelihood of a seizure (zeros without a model)."""
+        if self.model is None:
+            return np.zeros(len(passages))
         return self.model.predict_proba(matrix(passages, self.chosen))[:, 1]
 
     def best_rule(self) -> dict:
@@ -105,37 +207,48 @@ class RiskProfile:
         return max(strong or self.evidence, key=lambda e: e["lift"])
 
 
-def learn(passages: Passages, *, label: str = "found") -> RiskProfile:
+def learn(passages: Columns, *, label: str = "found") -> RiskProfile:
     """Learn a risk profile from passages and what was found (`label`) on them."""
     chosen = indicators()
     x = matrix(passages, chosen)
     y = getattr(passages, label).astype(int)
     base = float(y.mean()) if len(y) else 0.0
-    evidence = []
-    for j, ind in enumerate(chosen):
-        has = x[:, j] > 0
-        n, k = int(has.sum()), int(y[has].sum())
-        rate = k / n if n else 0.0
-        low, high = wilson(k, n)
-        evidence.append(
-            {
-                "indicator": ind.name,
-                "dimension": ind.dimension,
-                "passages": n,
-                "seizures": k,
-                "rate": rate,
-                "rate_low": low,
-                "rate_high": high,
-                "lift": rate / base if base else 0.0,
-            }
-        )
-    # Balanced classes: with one seizure in 2,000 passages lbfgs stops before the weights move.
-    model = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")
-    model.fit(x, y)
-    for row, coef in zip(evidence, model.coef_[0], strict=True):
-        row["weight"] = float(coef)
+    evidence = evidence_rows(x, y, chosen)
+    model = None
+    if 0 < y.sum() < len(y):
+        # Balanced classes: with one seizure in 2,000 passages lbfgs stops before weights move.
+        model = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")
+        model.fit(x, y)
+    for j, row in enumerate(evidence):
+        row["weight"] = float(model.coef_[0][j]) if model is not None else None
     evidence.sort(key=lambda e: -e["lift"])
     return RiskProfile(evidence, chosen, model, base, len(y), int(y.sum()))
+
+
+def in_window(hour: np.ndarray, start: int) -> np.ndarray:
+    """True for the hours of the time window that starts at `start` (WINDOW_HOURS long)."""
+    return (hour - start) % 24 < WINDOW_HOURS
+
+
+def cells(passages: Columns, *, base: float | None = None) -> list[dict[str, Any]]:
+    """Return every crossing point x time window with passages: its evidence, highest first.
+
+    Ranked by the lower end of the Wilson interval of the seizure rate, so a window with a few
+    passages and one lucky seizure does not outrank one with steady evidence.
+    """
+    y = passages.found.astype(int)
+    rate = float(y.mean()) if base is None and len(y) else (base or 0.0)
+    out = []
+    for code in sorted(set(passages.crossing.tolist())):
+        at = passages.crossing == code
+        for start in WINDOWS:
+            has = at & in_window(passages.hour, start)
+            n = int(has.sum())
+            if n:
+                row = rate_of(int(y[has].sum()), n, rate)
+                out.append({"crossing": code, "start": start, "hours": WINDOW_HOURS, **row})
+    out.sort(key=lambda c: (-c["rate_low"], -c["seizures"], c["crossing"], c["start"]))
+    return out
 
 
 def top_precision(scores: np.ndarray, truth: np.ndarray, share: float, seed: int = 1) -> float:
@@ -146,7 +259,7 @@ def top_precision(scores: np.ndarray, truth: np.ndarray, share: float, seed: int
     return float(truth[top].mean())
 
 
-def evaluate(profile: RiskProfile, later: Passages, *, truth: str = "carrying") -> dict:
+def evaluate(profile: RiskProfile, later: Columns, *, truth: str = "carrying") -> dict:
     """Score a later period: AUC and top-1 % precision of the profile, random and best rule."""
     y = getattr(later, truth).astype(int)
     scores = profile.score(later)

@@ -11,6 +11,9 @@ crossers), with effects that drift from year to year so that a model learnt on e
 meets a later one that is not the same. Only some carried weapons are found (a check happens
 on a share of passages, more on the risky-looking ones, and finds most of what it checks):
 `found` is what a node's records would know, `carrying` the truth a benchmark scores against.
+Each passage also has a day of its year (on its weekday), a minute, the service whose
+checkpoint recorded it (`side`) and its direction for that service; they are drawn from a
+stream of their own, so adding them left every other column as it was.
 
 The shares and effects are invented to be plausible, not measured: they are no statistic of
 either service (see docs/user/synthetic-world.md).
@@ -19,8 +22,10 @@ either service (see docs/user/synthetic-world.md).
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -49,6 +54,8 @@ DRIFT = 0.25  # standard deviation of the yearly change of each crossing's effec
 CHECK_SHARE = 0.06
 CHECK_BOOST = 4.0  # a risky-looking passage is checked this many times more often
 FIND_SHARE = 0.8
+SIDES = ("XK", "MK")
+DIRECTIONS = ("entry", "exit")
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,10 @@ class Passages:
     carrying: np.ndarray  # truth
     checked: np.ndarray
     found: np.ndarray  # carrying and checked and found: what a seizure record says
+    day: np.ndarray  # datetime64[D], a day of `year` on `weekday`
+    minute: np.ndarray
+    side: np.ndarray  # the service whose checkpoint recorded the passage
+    direction: np.ndarray  # "entry" or "exit", for that service
 
     def __len__(self) -> int:
         """Return the number of passages."""
@@ -146,7 +157,28 @@ def generate_passages(*, seed: int, years: tuple[int, ...], per_year: int) -> Pa
             ("found", found),
         ):
             columns[name].append(values)
-    return Passages(**{name: np.concatenate(parts) for name, parts in columns.items()})
+    for name in ("day", "minute", "side", "direction"):
+        columns.pop(name)
+    joined = {name: np.concatenate(parts) for name, parts in columns.items()}
+    return Passages(**joined, **_when_and_side(seed, joined["year"], joined["weekday"]))
+
+
+def _when_and_side(seed: int, year: np.ndarray, weekday: np.ndarray) -> dict[str, np.ndarray]:
+    """Day, minute, recording side and direction, from a stream of their own."""
+    rng = np.random.default_rng([seed, 1])
+    n = len(year)
+    first = (year - 1970).astype("datetime64[Y]").astype("datetime64[D]")  # 1 January
+    monday = first - ((first.astype(np.int64) + 3) % 7)  # the Monday of that week
+    day = monday + 7 * rng.integers(0, 53, size=n) + weekday
+    day = np.where(day < first, day + 7, day)
+    last = (year - 1969).astype("datetime64[Y]").astype("datetime64[D]") - 1
+    day = np.where(day > last, day - 7, day)
+    return {
+        "day": day.astype("datetime64[D]"),
+        "minute": rng.integers(0, 60, size=n),
+        "side": np.array(SIDES)[rng.integers(0, 2, size=n)],
+        "direction": np.array(DIRECTIONS)[rng.integers(0, 2, size=n)],
+    }
 
 
 def _hour_share() -> np.ndarray:
@@ -175,6 +207,33 @@ def write_passages(path: Path, passages: Passages) -> int:
     return len(passages)
 
 
+def side_rows(passages: Passages, side: str) -> Iterator[dict[str, Any]]:
+    """Yield the passages `side` recorded as a node's passages file has them (no truth)."""
+    keep = np.flatnonzero(passages.side == side)
+    for i in keep:
+        day = passages.day[i].astype(object)
+        yield {
+            "crossing": passages.crossing[i],
+            "passed_at": f"{day.isoformat()} {int(passages.hour[i]):02d}:"
+            f"{int(passages.minute[i]):02d}",
+            "direction": passages.direction[i],
+            "vehicle": passages.vehicle[i],
+            "plate": passages.plate[i],
+            "occupants": int(passages.occupants[i]),
+            "age_band": passages.age[i],
+            "male": int(passages.male[i]),
+            "known": int(passages.known[i]),
+            "crossings_30d": int(passages.crossings_30d[i]),
+            "checked": int(passages.checked[i]),
+            "weapons_found": int(passages.found[i]),
+            "jurisdiction": side,
+        }
+
+
 def passages_per_year(persons: int) -> int:
-    """Return how many passages a year a world of `persons` gets (4 a person, 1,000 to 200,000)."""
-    return min(max(persons * 4, 1_000), 200_000)
+    """Return how many passages a year a world of `persons` gets (40 a person, 2,000 to 200,000).
+
+    A check finds weapons on about 3 passages in 10,000, so a demo world of 1,000 persons has
+    some dozens of seizures at the border in its four years, enough for a risk profile to show.
+    """
+    return min(max(persons * 40, 2_000), 200_000)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from armsbridge.auth.principal import node_principal
+from armsbridge.border.passages import FILE_COLUMNS, import_passages, passage_file_row
 from armsbridge.errors import UserError
 from armsbridge.synth.bad_rows import BAD_ROWS_COLUMNS, BAD_ROWS_FILE, spoil_world
 from armsbridge.synth.export import JurisdictionExport
@@ -25,8 +26,10 @@ from armsbridge.synth.files import (
 from armsbridge.synth.passages import COLUMNS as PASSAGES_COLUMNS
 from armsbridge.synth.passages import (
     TRUTH_COLUMNS,
+    Passages,
     generate_passages,
     passages_per_year,
+    side_rows,
     write_passages,
 )
 from armsbridge.synth.procedure import EXPORT_DATE
@@ -85,6 +88,7 @@ def generate_world(
     manifest["passages"] = {
         "file": PASSAGES_FILE,
         "rows": write_passages(out / PASSAGES_FILE, passages),
+        "sides": {j: _write_side(out, passages, j) for j in JURISDICTIONS},
         "years": list(years),
         "columns": list(PASSAGES_COLUMNS),
         "truth_columns": list(TRUTH_COLUMNS),
@@ -101,6 +105,19 @@ def generate_world(
         json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
     )
     return manifest
+
+
+def _write_side(out: Path, passages: Passages, side: str) -> dict[str, Any]:
+    """Write the passages `side` recorded, as that node imports them; return its manifest entry."""
+    name = f"{side.lower()}/{PASSAGES_FILE}"
+    rows = 0
+    with (out / name).open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(FILE_COLUMNS)
+        for row in side_rows(passages, side):
+            writer.writerow(passage_file_row(row))
+            rows += 1
+    return {"file": name, "rows": rows}
 
 
 def _manifest(
@@ -191,6 +208,18 @@ def import_world(
             reports.append(report)
             if on_file:
                 on_file(item, report)
+        # A node holds only the passages its own service recorded.
+        side = (manifest.get("passages") or {}).get("sides", {}).get(settings.jurisdiction)
+        if side:
+            with session_scope(factory) as session:
+                passages = import_passages(
+                    session,
+                    user=node_principal(settings.jurisdiction, purpose=purpose),
+                    path=world_dir / side["file"],
+                )
+            reports.append(passages)
+            if on_file:
+                on_file({**side, "profile": "passages"}, passages)
     finally:
         engine.dispose()
     return reports

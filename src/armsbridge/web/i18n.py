@@ -75,7 +75,10 @@ def babel_locale(language: str) -> Locale:
 
 # Rows that audit entries name but the records registry does not describe (tables that pass
 # restrict() by their own `__restrict_type__`): (label, plural).
-OTHER_ROW_TYPES = {"capture": (N_("Online capture"), N_("Online captures"))}
+OTHER_ROW_TYPES = {
+    "capture": (N_("Online capture"), N_("Online captures")),
+    "passage": (N_("Border passage"), N_("Border passages")),
+}
 
 
 class Formatter:
