@@ -1,4 +1,4 @@
-"""Tables of analysis: the analytical products (problem and subject profiles) an analyst keeps.
+"""Tables of analysis: the analytical products (problem, subject, risk profiles) an analyst keeps.
 
 A product is a document: what the records said when it was generated (`content`, each figure
 with the records behind it), the analyst's own sections, the 4x4 grades the analyst gives it,
@@ -18,12 +18,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 from armsbridge.db.base import Base
 from armsbridge.db.mixins import utcnow
 
-KINDS = ("problem", "subject")
+KINDS = ("problem", "subject", "risk")
 STATUSES = ("draft", "final")
 
 
 class AnalysisProduct(Base):
-    """One problem or subject profile: generated content, analyst sections, grades, marking."""
+    """One problem, subject or risk profile: content, analyst sections, grades, marking."""
 
     __tablename__ = "analysis_products"
     __restrict_type__ = "product"

@@ -1,4 +1,5 @@
-"""Problem and subject profiles kept as documents: generate, list, open, write, grade, finalise.
+"""Problem, subject and risk profiles kept as documents: generate, list, open, write, grade,
+finalise.
 
 A product is generated from the records its author may read, with a justification (it names
 persons), and stored with its content, so it says what the records said that day. Its handling
@@ -18,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from armsbridge.analysis import problem as problems
+from armsbridge.analysis import risk_profile as risks
 from armsbridge.analysis import subject as subjects
 from armsbridge.analysis.evidence import Evidence
 from armsbridge.analysis.models import AnalysisProduct
@@ -173,6 +175,32 @@ def create_subject(
         title=title or content["subject"]["label"],
         params={"record_type": record_type, "record_id": record_id},
         why=why_text,
+        content=content,
+        evidence=evidence,
+    )
+
+
+def create_risk(
+    session: Session,
+    *,
+    user: Principal,
+    question: risks.RiskQuestion,
+    title: str,
+    why: str | None,
+) -> AnalysisProduct:
+    """Generate a border risk profile from this service's passages and store it as a draft.
+
+    It names no person, so the reason is the profile's purpose and may be left out.
+    """
+    _check_may(user, "product.write")
+    content, evidence = risks.generate(session, user=user, question=question)
+    return _store(
+        session,
+        user=user,
+        kind="risk",
+        title=title,
+        params=question.as_params(),
+        why=(why or "").strip()[:500],
         content=content,
         evidence=evidence,
     )

@@ -1,4 +1,4 @@
-"""Pages of problem and subject profiles: the list with the forms, one profile, its PDF.
+"""Pages of problem, subject and risk profiles: the list with the forms, one profile, its PDF.
 
 Thin: the forms post to routes that call analysis.products, which checks the role, reads only
 what restrict() lets through and logs every person named. A refused form is shown again with
@@ -7,7 +7,9 @@ what was typed and the fields at fault.
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -16,6 +18,7 @@ from armsbridge.analysis import products, words
 from armsbridge.analysis.evidence import href
 from armsbridge.analysis.problem import Problem
 from armsbridge.analysis.profile_pdf import product_pdf
+from armsbridge.analysis.risk_profile import RiskQuestion
 from armsbridge.auth.dependencies import DB, require
 from armsbridge.auth.permissions import role_allows
 from armsbridge.auth.principal import Principal
@@ -32,6 +35,7 @@ Writer = Annotated[Principal, Depends(require("product.write"))]
 NO_STORE = {"Cache-Control": "no-store"}
 PROBLEM_FIELDS = ("title", "start", "end", "crossing", "municipality", "firearm_kind", "why")
 SUBJECT_FIELDS = ("title", "subject", "why")
+RISK_FIELDS = ("title", "start", "end", "score_start", "score_end", "why")
 PROBLEM_KINDS = ("seizure", "found", "voluntary_surrender")
 
 
@@ -45,7 +49,8 @@ def _list(
     which: str = "",
 ) -> Response:
     prefill = {
-        name: request.query_params.get(name, "") for name in (*PROBLEM_FIELDS, *SUBJECT_FIELDS)
+        name: request.query_params.get(name, "")
+        for name in (*PROBLEM_FIELDS, *SUBJECT_FIELDS, *RISK_FIELDS)
     }
     prefill["event_kinds"] = request.query_params.getlist("event_kinds") or ["seizure"]
     return render(
@@ -53,6 +58,7 @@ def _list(
         "analysis/profiles.html",
         {
             "rows": products.list_products(db, user=user),
+            "words": words,
             "may_write": role_allows(user.role, "product.write"),
             "crossings": crossing_points(),
             "place_label": place_label,
@@ -141,6 +147,41 @@ async def create_subject_page(request: Request, db: DB, user: Writer) -> Respons
     return RedirectResponse(f"/profiles/{row.id}", status_code=303)
 
 
+@router.post("/profiles/risk")
+async def create_risk_page(request: Request, db: DB, user: Writer) -> Response:
+    """Generate a border risk profile from this service's passages and open it."""
+    form = await request.form()
+    data = {name: str(form.get(name, "")).strip() for name in RISK_FIELDS}
+    try:
+        with db.begin_nested():
+            question = RiskQuestion(
+                start=data["start"],
+                end=data["end"],
+                score_start=data["score_start"] or None,
+                score_end=data["score_end"] or None,
+            )
+            row = products.create_risk(
+                db, user=user, question=question, title=data["title"], why=data["why"]
+            )
+    except UserError as exc:
+        return _list(request, db, user, form=data, error=exc, which="risk")
+    return RedirectResponse(f"/profiles/{row.id}", status_code=303)
+
+
+def patrol_href(row: Any, cell: dict[str, Any], basis: str) -> str:
+    """Return the address of the patrol form, filled for a suggested crossing and window
+    (from tomorrow at the window's start)."""
+    starts = datetime.combine(date.today() + timedelta(days=1), time(cell["start"]))
+    ends = starts + timedelta(hours=cell["hours"])
+    query = {
+        "place": cell["crossing"],
+        "starts_at": starts.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": ends.strftime("%Y-%m-%dT%H:%M"),
+        "basis": f"{basis} (/profiles/{row.id})",
+    }
+    return "/patrols?" + urlencode(query)
+
+
 def _page(
     request: Request,
     db: DB,
@@ -160,6 +201,13 @@ def _page(
             "words": words,
             "place_label": place_label,
             "value_words": lambda key, value: words.value_words(formatter(request), key, value),
+            "indicator_words": lambda name: words.indicator_words(
+                formatter(request), name, place_label
+            ),
+            "per_10k": lambda rate: words.per_10k(formatter(request), rate),
+            "window_words": words.window_words,
+            "patrol_href": patrol_href,
+            "may_plan": role_allows(user.role, "operation.manage"),
             "marking": words.marking_words(formatter(request), row),
             "may_write": role_allows(user.role, "product.write") and row.status == "draft",
             "sections": products.SECTIONS,

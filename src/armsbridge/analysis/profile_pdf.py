@@ -1,5 +1,5 @@
-"""A problem or subject profile as PDF: marking and grades first, the figures with the records
-behind them, the analyst's sections; the marking repeats at the foot of every page."""
+"""A problem, subject or risk profile as PDF: marking and grades first, the figures with the
+records behind them, the analyst's sections; the marking repeats at the foot of every page."""
 
 from __future__ import annotations
 
@@ -7,13 +7,19 @@ from typing import Any
 
 from armsbridge.analysis.models import AnalysisProduct
 from armsbridge.analysis.words import (
+    DIMENSION_TITLES,
     HELD_TITLES,
     LINK_WORDS,
     SECTION_TITLES,
     WEAPON_TITLES,
+    indicator_words,
+    kind_words,
     marking_words,
+    per_10k,
     value_words,
+    window_words,
 )
+from armsbridge.exchange.patrols import place_label
 from armsbridge.pdf import DocumentPDF
 from armsbridge.web.i18n import Formatter
 
@@ -196,6 +202,109 @@ def _subject(pdf: DocumentPDF, c: dict[str, Any]) -> None:
     _table(pdf, rows, (35, 50, 60, 35))
 
 
+def _rate(fmt: Formatter, r: dict[str, Any]) -> str:
+    return (
+        f"{per_10k(fmt, r['rate'])} ({per_10k(fmt, r['rate_low'])}-{per_10k(fmt, r['rate_high'])})"
+    )
+
+
+def _risk(pdf: DocumentPDF, c: dict[str, Any]) -> None:
+    fmt, _ = pdf.fmt, pdf.fmt.gettext
+    f, q = c["figures"], c["question"]
+
+    def place(code: str) -> str:
+        return place_label(code, fmt.language)
+
+    _h(pdf, _("Figures"))
+    _p(
+        pdf,
+        _(
+            "Learnt on %(passages)s passages from %(start)s to %(end)s: a check found weapons on "
+            "%(seizures)s of them, %(rate)s per 10,000 passages (the base rate).",
+            passages=fmt.number(f["passages"]),
+            start=fmt.date(q["start"]),
+            end=fmt.date(q["end"]),
+            seizures=fmt.number(f["seizures"]),
+            rate=per_10k(fmt, f["base_rate"]),
+        ),
+    )
+    later = c.get("later")
+    if later and later.get("auc_profile") is not None:
+        _h(pdf, _("Scored on the later period"))
+        rows = [[_("Ranking"), _("AUC"), _("Seizures among the top 1 %")]]
+        for name, label in (
+            ("profile", _("This profile")),
+            ("best_rule", indicator_words(fmt, later["best_rule"], place_label)),
+            ("random", _("Chance")),
+        ):
+            rows.append(
+                [
+                    label,
+                    fmt.number(round(later[f"auc_{name}"], 3)),
+                    f"{fmt.number(round(later[f'top1_{name}'] * 100, 1))} %",
+                ]
+            )
+        _table(pdf, rows, (90, 30, 60))
+    for dim, title in DIMENSION_TITLES.items():
+        _h(pdf, _(title))
+        rows = [[_("Indicator"), _("Passages"), _("Seizures"), _("Rate"), _("Lift")]]
+        rows += [
+            [
+                indicator_words(fmt, r["indicator"], place_label),
+                fmt.number(r["passages"]),
+                fmt.number(r["seizures"]),
+                _rate(fmt, r),
+                fmt.number(round(r["lift"], 2)),
+            ]
+            for r in c["dimensions"][dim]
+        ]
+        _table(pdf, rows, (70, 25, 20, 40, 25))
+    _h(pdf, _("Impact: what was seized at each crossing point"))
+    rows = [[_("Crossing point"), _("Seizures"), _("Firearms"), _("Weapons by legal category")]]
+    rows += [
+        [
+            place(i["crossing"]),
+            fmt.number(i["seizures"]),
+            fmt.number(i["firearms"]),
+            ", ".join(
+                f"{value_words(fmt, 'categories', k['value'])}: {fmt.number(k['count'])}"
+                for k in i["categories"]
+            ),
+        ]
+        for i in c["impact"]
+    ]
+    _table(pdf, rows, (60, 25, 25, 70))
+    _h(pdf, _("Crossing points and joint patrols"))
+    rows = [[_("Crossing point"), _("Passages"), _("Seizures"), _("Patrols"), _("Hours"),
+             _("Checks"), _("Hits"), _("Patrol seizures")]]  # fmt: skip
+    for x in c["crossings"]:
+        p = x["patrols"] or {}
+        rows.append(
+            [place(x["crossing"]), fmt.number(x["passages"]), fmt.number(x["seizures"])]
+            + [
+                fmt.number(p[k]) if p else "-"
+                for k in ("patrols", "hours", "checks", "hits", "seizures")
+            ]  # fmt: skip
+        )
+    _table(pdf, rows, (45, 22, 18, 18, 18, 20, 16, 23))
+    _h(pdf, _("Where and when to patrol"))
+    rows = [[_("Crossing point"), _("Hours"), _("Passages"), _("Seizures"), _("Rate")]]
+    rows += [
+        [
+            place(s["crossing"]),
+            window_words(s["start"], s["hours"]),
+            fmt.number(s["passages"]),
+            fmt.number(s["seizures"]),
+            _rate(fmt, s),
+        ]
+        for s in c["suggestions"]
+    ]
+    _table(pdf, rows, (60, 30, 25, 25, 40))
+
+
+KIND_PAGES = {"problem": _problem, "subject": _subject, "risk": _risk}
+
+
 def product_pdf(row: AnalysisProduct, fmt: Formatter) -> bytes:
     """Return the PDF of a profile in `fmt`'s language."""
     _ = fmt.gettext
@@ -209,7 +318,7 @@ def product_pdf(row: AnalysisProduct, fmt: Formatter) -> bytes:
     pdf.set_font(pdf.font_name, "B", 16)
     pdf.multi_cell(0, 9, pdf.text_of(row.title), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(pdf.font_name, "", 9)
-    kind = _("Problem profile") if row.kind == "problem" else _("Subject profile")
+    kind = kind_words(fmt, row.kind)
     grades = f"{row.source_grade or '-'}{row.information_grade or '-'}"
     _p(
         pdf,
@@ -228,5 +337,5 @@ def product_pdf(row: AnalysisProduct, fmt: Formatter) -> bytes:
         if row.sections.get(name):
             _h(pdf, _(title))
             _p(pdf, row.sections[name])
-    (_problem if row.kind == "problem" else _subject)(pdf, row.content)
+    KIND_PAGES[row.kind](pdf, row.content)
     return bytes(pdf.output())

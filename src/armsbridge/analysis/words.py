@@ -100,3 +100,53 @@ def marking_words(fmt: Formatter, row: Any) -> str:
             providers=", ".join(fmt.enum("jurisdictions", p) for p in providers),
         )
     return line
+
+
+KIND_TITLES = {
+    "problem": N_("Problem profile"),
+    "subject": N_("Subject profile"),
+    "risk": N_("Risk profile"),
+}
+DIMENSION_TITLES = {
+    "threat": N_("Threat: who and what crosses"),
+    "vulnerability": N_("Vulnerability: where and when the border is weak"),
+}
+INDICATOR_WORDS = {
+    "night (22:00-04:59)": N_("At night (22:00 to 04:59)"),
+    "weekend": N_("At the weekend"),
+    "young man alone": N_("A young man (18 to 25) travelling alone"),
+    "driver known to the police": N_("Driver known to the police"),
+    "8+ crossings in 30 days": N_("8 or more crossings in 30 days"),
+}
+
+
+def kind_words(fmt: Formatter, kind: str) -> str:
+    """Return the name of a kind of product (problem, subject or risk profile)."""
+    return fmt.gettext(KIND_TITLES.get(kind, kind))
+
+
+def indicator_words(fmt: Formatter, name: str, place: Any) -> str:
+    """Return a risk indicator in words; `place(code, language)` names a crossing point."""
+    _ = fmt.gettext
+    key, _sep, value = name.partition("=")
+    if key == "crossing":
+        return _("Through %(crossing)s", crossing=place(value, fmt.language))
+    if key == "vehicle":
+        return _("Vehicle: %(kind)s", kind=fmt.enum("passage_vehicles", value))
+    if key == "registration":
+        if value == "other":
+            return _("Registered in another country")
+        return _("Registered in %(country)s", country=fmt.country(value))
+    return _(INDICATOR_WORDS[name]) if name in INDICATOR_WORDS else name
+
+
+def per_10k(fmt: Formatter, rate: float | None) -> str:
+    """Return a seizure rate as seizures per 10,000 passages, in this language's digits."""
+    if rate is None:
+        return "-"
+    return fmt.number(round(rate * 10_000, 1))
+
+
+def window_words(start: int, hours: int) -> str:
+    """Return a time window as "22:00-02:00"."""
+    return f"{start:02d}:00-{(start + hours) % 24:02d}:00"
