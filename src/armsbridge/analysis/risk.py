@@ -20,39 +20,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
 from math import sqrt
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from armsbridge.synth.passages import PLATES, VEHICLES, crossing_codes
+from armsbridge.synth.passages import PLATES, VEHICLES, Passages, crossing_codes
 
 Z95 = 1.96
 MIN_SEIZURES = 5  # an indicator with fewer seizures behind it is not reported as evidence
 TOP_SHARE = 0.01
 WINDOW_HOURS = 4
 WINDOWS = tuple((start % 24) for start in range(22, 46, WINDOW_HOURS))  # 22, 2, 6, 10, 14, 18
-
-
-class Columns(Protocol):
-    """Passages as columns: what an indicator reads (Traffic, or the synthetic Passages)."""
-
-    crossing: np.ndarray
-    hour: np.ndarray
-    weekday: np.ndarray
-    vehicle: np.ndarray
-    plate: np.ndarray
-    occupants: np.ndarray
-    age: np.ndarray
-    male: np.ndarray
-    known: np.ndarray
-    crossings_30d: np.ndarray
-    found: np.ndarray
-
-    def __len__(self) -> int:
-        """Return the number of passages."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -100,6 +80,9 @@ class Traffic:
             found=np.array([bool(r[9]) for r in data], dtype=bool),
             day=np.array([w.date() for w in when], dtype="datetime64[D]"),
         )
+
+
+Columns = Traffic | Passages  # what an indicator reads: stored rows, or the synthetic arrays
 
 
 @dataclass(frozen=True)
