@@ -69,6 +69,8 @@ def test_a_good_file_is_stored_with_its_rows_and_one_audit_entry(session, tmp_pa
     ).all()[-1]
     assert entry.action == "import" and entry.actor == "ana-bp1"
     assert entry.details["rows"] == 3 and entry.details["sha256"] == report.sha256
+    again = import_passages(session, user=ana, path=_file(tmp_path, GOOD))
+    assert again.already and again.rows == 0 and _count(session) == before + 3
 
 
 def test_one_bad_row_stops_the_file_and_every_bad_row_is_named(session, tmp_path) -> None:

@@ -9,6 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from synth_helpers import manifest, read_rows
 
+from armsbridge.border.models import Passage
+from armsbridge.db.engine import engine_from_settings
 from armsbridge.imports.service import import_file
 from armsbridge.records.models import Case, CaseStatusChange, Firearm, Link, Person, Phone, Vehicle
 from armsbridge.settings import Settings
@@ -144,5 +146,19 @@ def test_build_demo_store_fills_a_fresh_sqlite_store(tmp_path: Path) -> None:
     assert counts["person"]["XK"] > 0 and counts["person"]["MK"] > 0
     assert counts["case"]["XK"] > 0 and counts["firearm"]["MK"] > 0
     assert all(r.rows_quarantined == 0 for r in result["reports"])
+    passages = _passages(settings)
+    side = result["manifest"]["passages"]["sides"]["XK"]["rows"]
+    assert passages == {"XK": side}  # the node's own service's passages, no other
     again = build_demo_store(settings, persons=150, seed=5, fresh=False)
     assert again["counts"] == counts  # re-importing the same world duplicates nothing
+    assert _passages(settings) == passages
+
+
+def _passages(settings: Settings) -> dict[str, int]:
+    engine = engine_from_settings(settings)
+    try:
+        with engine.connect() as conn:
+            stmt = select(Passage.jurisdiction, func.count()).group_by(Passage.jurisdiction)
+            return dict(conn.execute(stmt).all())
+    finally:
+        engine.dispose()

@@ -36,6 +36,9 @@ def import_passages_command(
                 f" - expected {escape(p['expected'])}"
             )
         raise typer.Exit(2) from exc
+    if report.already:
+        console.print(f"{report.file}: already imported {report.already}; nothing added")
+        return
     mode = "checked (dry run, nothing written)" if dry_run else "imported"
     crossings = ", ".join(f"{code} {n}" for code, n in sorted(report.by_crossing.items()))
     console.print(

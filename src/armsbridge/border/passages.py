@@ -5,7 +5,8 @@ A passages file is a CSV or XLSX export of a crossing point's records, one passa
 anything is written; one bad row and nothing is imported, and every bad row is reported with
 its row number, column, value and what was expected. A row of another service is a bad row: a
 node holds only its own service's passages. The file is one audit entry (as every import),
-each passage keeps its file and row in `source_ref`.
+each passage keeps its file and row in `source_ref`. The same file (by SHA-256) imported again
+adds nothing and says when it was first imported, so a re-run never counts traffic twice.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from armsbridge.audit.models import AuditEntry
 from armsbridge.auth.access import log_access
 from armsbridge.auth.permissions import role_allows
 from armsbridge.auth.principal import Principal
@@ -64,6 +66,7 @@ class PassageImport:
     by_crossing: dict[str, int] = field(default_factory=dict)
     found: int = 0
     rows_quarantined: int = 0  # always 0: a bad row stops the file (named as in ImportReport)
+    already: str | None = None  # when the same file (by SHA-256) was imported before: when, who
 
     @property
     def rows_imported(self) -> int:
@@ -230,6 +233,10 @@ def import_passages(
         )
     if dry_run:
         return report
+    earlier = _imported_before(session, user, report.sha256)
+    if earlier is not None:  # the same bytes again: already stored, nothing to add
+        report.already, report.rows, report.by_crossing, report.found = earlier, 0, {}, 0
+        return report
     with session.begin_nested():
         for start in range(0, len(good), BATCH):
             session.execute(insert(Passage), good[start : start + BATCH])
@@ -247,6 +254,19 @@ def import_passages(
             },
         )
     return report
+
+
+def _imported_before(session: Session, user: Principal, sha256: str) -> str | None:
+    """Return "<time> by <actor>" of an earlier import of the same file by this service."""
+    stmt = select(AuditEntry).where(
+        AuditEntry.action == "import",
+        AuditEntry.record_type == "passage",
+        AuditEntry.jurisdiction == user.jurisdiction,
+    )
+    for entry in session.scalars(stmt.order_by(AuditEntry.seq)):
+        if (entry.details or {}).get("sha256") == sha256:
+            return f"{entry.at:%Y-%m-%d %H:%M} by {entry.actor}"
+    return None
 
 
 def passage_file_row(values: dict[str, Any]) -> list[Any]:
