@@ -8,13 +8,15 @@ prepared tables and fixed before training.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-from splink import Linker
 
 from armsbridge.matching import comparisons as cmp
 from armsbridge.matching.backend import Backend
+
+if TYPE_CHECKING:
+    from splink import Linker
 
 
 def count_holder_u(

@@ -9,10 +9,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-from splink import Linker
 
 from armsbridge.matching import comparisons as cmp
 from armsbridge.matching.backend import open_backend
@@ -28,6 +27,9 @@ from armsbridge.matching.counted import (
 )
 from armsbridge.matching.dialects import translate_settings, translate_sql
 from armsbridge.matching.prepare import prepare_firearms, prepare_persons, prepare_vehicles
+
+if TYPE_CHECKING:
+    from splink import Linker
 from armsbridge.matching.priors import apply_priors
 
 ENTITY_TYPES = ("person", "firearm", "vehicle")
@@ -212,6 +214,10 @@ def link_tables(
     if model is None and not evidence_columns:
         splink_settings["retain_intermediate_calculation_columns"] = False
         splink_settings["retain_matching_columns"] = False
+    # Splink is imported here, not at the top: every armsbridge command imports this module and
+    # few of them link (docs/dev/decisions.md, "Heavy libraries imported where first used").
+    from splink import Linker
+
     backend = open_backend(con, settings)
     try:
         splink_settings = translate_settings(splink_settings, backend.dialect)
