@@ -184,6 +184,7 @@ OTHER_ROUTES = {
     ("POST", "/patrols"): WRITE,
     ("POST", "/profiles/problem"): WRITE,
     ("POST", "/profiles/subject"): WRITE,
+    ("POST", "/profiles/risk"): WRITE,
     ("POST", "/profiles/{product_id}"): WRITE,
     ("POST", "/patrols/{op_id}/{item_id}/report"): WRITE,
     ("POST", "/patrols/{op_id}/{item_id}/cancel"): WRITE,
