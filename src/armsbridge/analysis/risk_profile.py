@@ -141,9 +141,7 @@ def _seizures(
     for f in firearms:
         row = by_crossing[crossing_of_event[f.event_id]]
         row["firearms"] += 1
-        row["categories"][(f.category or "unknown")[:1] if f.category else "unknown"].append(
-            ref("firearm", f)
-        )
+        row["categories"][f.category[:1] if f.category else "unknown"].append(ref("firearm", f))
     out = []
     for row in sorted(by_crossing.values(), key=lambda r: (-r["firearms"], r["crossing"])):
         categories = sorted(row["categories"].items(), key=lambda kv: (-len(kv[1]), kv[0]))
