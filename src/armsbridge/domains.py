@@ -146,7 +146,7 @@ DOMAINS: tuple[Domain, ...] = (
     ),
     Domain(
         "border",
-        routers=(_m("border", "pages"),),
+        routers=(_m("border", "pages"), _m("border", "passage_pages")),
         commands=_m("border", "commands"),
         models=_m("border", "models"),
         menu=(MenuEntry("/check", N_("Border check"), "search", 15),),

@@ -53,6 +53,7 @@ GET_ROUTES = {
     "/records/{slug}/{record_id}/links/new": RECORD,  # the record and the records found to link
     "/attachments/{attachment_id}": DOWNLOAD,
     "/imports": NONE,
+    "/border/passages": NONE,  # the upload form and the columns of a file
     "/imports/{token}": NONE,  # the staging of a file the user brought
     "/api/firearm-serials": LIST,
     "/api/firearms/{record_id}/category": RECORD,
@@ -147,6 +148,7 @@ OTHER_ROUTES = {
     ("POST", "/records/cases/{record_id}/status"): WRITE,
     ("POST", "/records/{slug}/{record_id}/attachments"): WRITE,
     ("POST", "/imports"): WRITE,
+    ("POST", "/border/passages"): WRITE,
     ("POST", "/imports/{token}/commit"): WRITE,
     ("POST", "/api/firearm-categories"): WRITE,
     ("POST", "/api/firearms/{record_id}/facts"): WRITE,

@@ -25,6 +25,7 @@ from sqlalchemy import update
 from armsbridge.analysis.map_data import reference_crossings
 from armsbridge.auth import service as auth_service
 from armsbridge.auth.models import User
+from armsbridge.border.passages import FILE_COLUMNS
 from armsbridge.db.session import make_sessionmaker, session_scope
 from armsbridge.imports.profile import find_profile
 from armsbridge.names.places import gazetteer
@@ -69,6 +70,12 @@ def _gazetteer_words() -> list[str]:
     ships, shown on the map as written, like other data."""
     names = [c[lang] for c in gazetteer()["crossings"] for lang in ("sq", "sr", "mk")]
     return [point.label for point in reference_crossings()] + names
+
+
+def _file_columns() -> list[str]:
+    """The column names of a passages file, shown so that a file's header is written as they
+    are (data, added after store_strings, which never counts a record type such as "vehicle")."""
+    return list(FILE_COLUMNS)
 
 
 def _profile_words() -> list[str]:
@@ -281,20 +288,23 @@ def test_every_page_of_every_role_is_in_the_users_language(node, monkeypatch, qu
         return pseudo if active["pseudo"] and language == PSEUDO else real(language)
 
     monkeypatch.setattr(i18n, "translations", translations)
-    data = store_strings(
-        node.app.state.engine,
-        [
-            WHY,
-            QUERY,
-            CLIENT,
-            node.settings.node_name,
-            *PROPER_NAMES,
-            *_profile_words(),
-            *_gazetteer_words(),
-            *_locale_words(PSEUDO),
-            *_typed(),
-            *capture_words(node),
-        ],
+    data = (
+        store_strings(
+            node.app.state.engine,
+            [
+                WHY,
+                QUERY,
+                CLIENT,
+                node.settings.node_name,
+                *PROPER_NAMES,
+                *_profile_words(),
+                *_gazetteer_words(),
+                *_locale_words(PSEUDO),
+                *_typed(),
+                *capture_words(node),
+            ],
+        )
+        + _file_columns()
     )
     findings: dict[str, set[str]] = defaultdict(set)
     with TestClient(node.app) as client:  # the sign-in page, before anyone signs in
@@ -345,7 +355,7 @@ def test_every_page_of_every_role_is_in_the_users_language(node, monkeypatch, qu
                     *capture_words(node),
                 ],
             )
-        )
+        ) | set(_file_columns())
         for language in ("sq", "mk", "sr"):
             catalog = i18n.translations(language)
             english = {m: t for m in ids if (t := catalog.gettext(m)) != m}

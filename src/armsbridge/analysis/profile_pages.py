@@ -60,6 +60,7 @@ def _list(
             "rows": products.list_products(db, user=user),
             "words": words,
             "may_write": role_allows(user.role, "product.write"),
+            "may_import": role_allows(user.role, "import.run"),
             "crossings": crossing_points(),
             "place_label": place_label,
             "kinds": PROBLEM_KINDS,
