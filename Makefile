@@ -32,8 +32,10 @@ lint: setup
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
-migration: setup  ## rewrite the initial migration from the models (pre-release schema only)
-	$(BIN)/python -c "from armsbridge.db.service import regenerate_initial as r; r('sqlite:///var/.migration.db')"
+migration: setup  ## write the next revision from the models: make migration MSG="what changed"
+	@test -n "$(MSG)" || { echo 'say what changed: make migration MSG="border passages"'; exit 2; }
+	rm -f var/.migration.db*
+	$(BIN)/python -c "import sys; from armsbridge.db.service import new_revision as n; print(n('sqlite:///var/.migration.db', sys.argv[1]))" "$(MSG)"
 	rm -f var/.migration.db*
 
 clean:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -54,11 +54,17 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(config).get_current_head()
 
 
-def regenerate_initial(url: str) -> None:
-    """Rewrite the single initial migration from the current models (pre-release schema only)."""
+def new_revision(url: str, message: str) -> Path:
+    """Write the next revision: what the models hold that the store at `url`, at head, lacks."""
     from alembic import command
 
-    for old in (MIGRATIONS_DIR / "versions").glob("0001_*.py"):
-        old.unlink()
-    config = alembic_config(url)
-    command.revision(config, message="initial schema", autogenerate=True, rev_id="0001")
+    engine = create_engine(url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    head = head_revision() or "0000"
+    script = command.revision(
+        alembic_config(url), message=message, autogenerate=True, rev_id=f"{int(head) + 1:04d}"
+    )
+    return Path(script.path)  # type: ignore[union-attr]
