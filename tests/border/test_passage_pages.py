@@ -74,3 +74,12 @@ def test_other_files_and_other_users_are_refused(client, session, token) -> None
 
 def test_the_profiles_page_links_to_the_import_for_those_who_may(client, token) -> None:
     assert 'id="passages-link"' in client.get("/profiles", headers=token("analyst")).text
+
+
+def test_a_broken_workbook_gets_a_clear_answer_and_stores_nothing(client, session, token) -> None:
+    analyst = token("analyst")
+    before = _count(session)
+    broken = _post(client, analyst, b"PK\x03\x04 not a workbook", name="blace.xlsx")
+    assert broken.status_code == 422 and 'id="passages-error"' in broken.text
+    assert "Traceback" not in broken.text
+    assert _count(session) == before
