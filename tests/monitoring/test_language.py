@@ -111,18 +111,18 @@ def test_every_cue_group_names_its_source_and_whether_it_is_verified() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "language"),
+    ("text", "languages"),
     [
-        ("Курс спортског стрељаштва у суботу", "sr"),  # declined adjective: Serbian, not Macedonian
-        ("Продавам ловечка пушка, спортско стрелаштво", "mk"),
-        ("kurs gađanja, prijave do petka", "sr"),  # kurs: Serbian or Bosnian, never Croatian tečaj
-        ("Fortnite račun sa skinovima, 50 KM", "bs"),  # račun is every variety's; KM is Bosnian
-        ("prodacu pusku, lijepo ocuvana, pet hiljada", "bs"),  # fused future + ijekavian
-        ("traži se municija, Kosovska Mitrovica", "sr"),
+        ("Курс спортског стрељаштва у суботу", {"sr"}),  # declined adjective: Serbian, not mk
+        ("Продавам ловечка пушка, спортско стрелаштво", {"mk"}),
+        ("kurs gađanja, prijave do petka", {"sr", "bs"}),  # kurs: Serbian or Bosnian, not tečaj
+        ("Fortnite račun sa skinovima, 50 KM", {"bs"}),  # račun is every variety's; KM is Bosnian
+        ("prodacu pusku, lijepo ocuvana, pet hiljada", {"bs"}),  # fused future + ijekavian
+        ("traži se municija, Kosovska Mitrovica", {"sr"}),
     ],
 )
 def test_words_every_variety_shares_do_not_decide_and_those_one_lacks_do(
-    text: str, language: str
+    text: str, languages: set[str]
 ) -> None:
     guess = identify(text)
-    assert guess.language == language, (guess.scores, guess.cues)
+    assert guess.language in languages, (guess.scores, guess.cues)
