@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 from babel import Locale
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from armsbridge.analysis.map_data import reference_crossings
 from armsbridge.auth import service as auth_service
@@ -28,6 +28,7 @@ from armsbridge.auth.models import User
 from armsbridge.border.passages import FILE_COLUMNS
 from armsbridge.db.session import make_sessionmaker, session_scope
 from armsbridge.imports.profile import find_profile
+from armsbridge.monitoring.models import Capture
 from armsbridge.names.places import gazetteer
 from armsbridge.records import service as records
 from armsbridge.web import i18n
@@ -70,6 +71,27 @@ def _gazetteer_words() -> list[str]:
     ships, shown on the map as written, like other data."""
     names = [c[lang] for c in gazetteer()["crossings"] for lang in ("sq", "sr", "mk")]
     return [point.label for point in reference_crossings()] + names
+
+
+def _crawl_words(node: Any) -> list[str]:
+    """Words the crawl itself brings to the pages: what it types, names and captures."""
+    return [
+        WHY,
+        QUERY,
+        CLIENT,
+        node.settings.node_name,
+        *PROPER_NAMES,
+        *_profile_words(),
+        *capture_words(node),
+    ]
+
+
+def _score_words(node: Any) -> list[str]:
+    """The words that drove each capture's triage score, cut from its text: data, even where
+    one is also a code (telegram), so they are added after store_strings."""
+    with session_scope(make_sessionmaker(node.app.state.engine)) as s:
+        details = [row.details or {} for row in s.scalars(select(Capture))]
+    return [str(w) for d in details for w in (d.get("triage") or {}).get("words", [])]
 
 
 def _file_columns() -> list[str]:
@@ -291,20 +313,10 @@ def test_every_page_of_every_role_is_in_the_users_language(node, monkeypatch, qu
     data = (
         store_strings(
             node.app.state.engine,
-            [
-                WHY,
-                QUERY,
-                CLIENT,
-                node.settings.node_name,
-                *PROPER_NAMES,
-                *_profile_words(),
-                *_gazetteer_words(),
-                *_locale_words(PSEUDO),
-                *_typed(),
-                *capture_words(node),
-            ],
+            [*_crawl_words(node), *_gazetteer_words(), *_locale_words(PSEUDO), *_typed()],
         )
         + _file_columns()
+        + _score_words(node)
     )
     findings: dict[str, set[str]] = defaultdict(set)
     with TestClient(node.app) as client:  # the sign-in page, before anyone signs in
@@ -345,17 +357,9 @@ def test_every_page_of_every_role_is_in_the_users_language(node, monkeypatch, qu
         language_data = set(
             store_strings(
                 node.app.state.engine,
-                [
-                    WHY,
-                    QUERY,
-                    CLIENT,
-                    node.settings.node_name,
-                    *PROPER_NAMES,
-                    *_profile_words(),
-                    *capture_words(node),
-                ],
+                _crawl_words(node),
             )
-        ) | set(_file_columns())
+        ) | set(_file_columns() + _score_words(node))
         for language in ("sq", "mk", "sr"):
             catalog = i18n.translations(language)
             english = {m: t for m in ids if (t := catalog.gettext(m)) != m}
