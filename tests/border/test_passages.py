@@ -152,3 +152,33 @@ def test_the_command_reports_each_bad_row_and_imports_nothing(tmp_path) -> None:
     with engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(Passage)) == 3
     engine.dispose()
+
+
+def test_two_uploads_of_one_file_at_once_store_it_once(session, tmp_path, monkeypatch) -> None:
+    # The second upload checked "imported before?" before the first was stored: the file's
+    # rows are unique by (SHA-256, row), so its insert fails and it reports the first import.
+    from armsbridge.border import passages
+
+    ana = _account(session, "ana-bp-race")
+    path = _file(tmp_path, GOOD)
+    before = _count(session)
+    import_passages(session, user=ana, path=path)
+    monkeypatch.setattr(passages, "_imported_before", _first_call_finds_nothing())
+    second = import_passages(session, user=ana, path=path)
+    assert second.already and second.rows == 0
+    assert _count(session) == before + len(GOOD)
+    mine = (AuditEntry.record_type == "passage", AuditEntry.actor == ana.username)
+    entries = session.scalars(select(AuditEntry).where(*mine)).all()
+    assert len(entries) == 1  # the refused insert left no audit entry either
+
+
+def _first_call_finds_nothing():  # noqa: ANN202
+    from armsbridge.border import passages
+
+    real, calls = passages._imported_before, []
+
+    def check(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        calls.append(1)
+        return None if len(calls) == 1 else real(*args, **kwargs)
+
+    return check

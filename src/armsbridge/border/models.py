@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Index, Integer, String
+from sqlalchemy import Boolean, DateTime, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from armsbridge.db.base import Base
@@ -28,6 +28,9 @@ class Passage(Base):
     __restrict_actions__ = {"read": "product.write", "write": "import.run"}
     __table_args__ = (
         Index("ix_border_passages_jurisdiction_passed_at", "jurisdiction", "passed_at"),
+        # A file's row is stored once: two uploads of the same file at the same moment cannot
+        # both pass the "imported before?" check and store it twice.
+        UniqueConstraint("file_sha256", "file_row", name="uq_border_passages_file_row"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -46,5 +49,7 @@ class Passage(Base):
     checked: Mapped[bool] = mapped_column(Boolean, default=False)
     weapons_found: Mapped[bool] = mapped_column(Boolean, default=False)
     source_ref: Mapped[str | None] = mapped_column(String(200), default=None)  # file and row
+    file_sha256: Mapped[str | None] = mapped_column(String(64), default=None)  # the file's bytes
+    file_row: Mapped[int | None] = mapped_column(Integer, default=None)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[str] = mapped_column(String(80))

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from armsbridge.audit.models import AuditEntry
 from armsbridge.auth.access import log_access
 from armsbridge.auth.permissions import role_allows
 from armsbridge.auth.principal import Principal
@@ -220,7 +220,12 @@ def import_passages(
                         }
                     )
             continue
-        row.update(source_ref=f"{path.name} row {number}", created_by=user.username)
+        row.update(
+            source_ref=f"{path.name} row {number}",
+            file_sha256=report.sha256,
+            file_row=number,
+            created_by=user.username,
+        )
         good.append(row)
         report.by_crossing[row["crossing"]] = report.by_crossing.get(row["crossing"], 0) + 1
         report.found += bool(row["weapons_found"])
@@ -235,38 +240,45 @@ def import_passages(
         return report
     earlier = _imported_before(session, user, report.sha256)
     if earlier is not None:  # the same bytes again: already stored, nothing to add
-        report.already, report.rows, report.by_crossing, report.found = earlier, 0, {}, 0
-        return report
-    with session.begin_nested():
-        for start in range(0, len(good), BATCH):
-            session.execute(insert(Passage), good[start : start + BATCH])
-        log_access(
-            session,
-            user=user,
-            action="import",
-            record_type="passage",
-            details={
-                "file": report.file,
-                "sha256": report.sha256,
-                "rows": report.rows,
-                "by_crossing": report.by_crossing,
-                "weapons_found": report.found,
-            },
-        )
+        return _already(report, earlier)
+    try:
+        with session.begin_nested():
+            for start in range(0, len(good), BATCH):
+                session.execute(insert(Passage), good[start : start + BATCH])
+            log_access(
+                session,
+                user=user,
+                action="import",
+                record_type="passage",
+                details={
+                    "file": report.file,
+                    "sha256": report.sha256,
+                    "rows": report.rows,
+                    "by_crossing": report.by_crossing,
+                    "weapons_found": report.found,
+                },
+            )
+    except IntegrityError:
+        # The same file was stored by another upload between the check and the insert.
+        earlier = _imported_before(session, user, report.sha256)
+        if earlier is None:
+            raise
+        return _already(report, earlier)
+    return report
+
+
+def _already(report: PassageImport, earlier: str) -> PassageImport:
+    report.already, report.rows, report.by_crossing, report.found = earlier, 0, {}, 0
     return report
 
 
 def _imported_before(session: Session, user: Principal, sha256: str) -> str | None:
     """Return "<time> by <actor>" of an earlier import of the same file by this service."""
-    stmt = select(AuditEntry).where(
-        AuditEntry.action == "import",
-        AuditEntry.record_type == "passage",
-        AuditEntry.jurisdiction == user.jurisdiction,
+    stmt = select(Passage.created_at, Passage.created_by).where(
+        Passage.file_sha256 == sha256, Passage.jurisdiction == user.jurisdiction
     )
-    for entry in session.scalars(stmt.order_by(AuditEntry.seq)):
-        if (entry.details or {}).get("sha256") == sha256:
-            return f"{entry.at:%Y-%m-%d %H:%M} by {entry.actor}"
-    return None
+    found = session.execute(stmt.order_by(Passage.id).limit(1)).first()
+    return None if found is None else f"{found[0]:%Y-%m-%d %H:%M} by {found[1]}"
 
 
 def passage_file_row(values: dict[str, Any]) -> list[Any]:
