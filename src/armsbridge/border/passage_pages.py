@@ -94,9 +94,8 @@ async def passages_upload(
     with tempfile.TemporaryDirectory(prefix="passages-") as folder:
         path = Path(folder) / name
         path.write_bytes(data)
-        try:
-            with db.begin_nested():
-                report = import_passages(db, user=user, path=path, dry_run=bool(dry_run))
+        try:  # import_passages checks every row first and writes in a savepoint of its own
+            report = import_passages(db, user=user, path=path, dry_run=bool(dry_run))
         except UserError as exc:
             return _page(request, error=exc, status_code=422)
     return _page(request, report=report)
