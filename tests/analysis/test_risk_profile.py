@@ -168,9 +168,9 @@ def test_who_may_make_and_open_a_risk_profile(session, world) -> None:
     actions = [
         e.action
         for e in session.scalars(
-            select(AuditEntry).where(
-                AuditEntry.record_type == "product", AuditEntry.record_id == row.id
-            )
+            select(AuditEntry)
+            .where(AuditEntry.record_type == "product", AuditEntry.record_id == row.id)
+            .order_by(AuditEntry.seq)  # PostgreSQL returns rows in no set order without it
         )
     ]
     assert actions == ["create", "consult"]
