@@ -139,6 +139,35 @@ def page(browser: Any, node: dict[str, Any]) -> Iterator[Any]:
     context.close()
 
 
+PHONE_WIDTH = 390
+
+
+@pytest.fixture
+def phone(browser: Any, node: dict[str, Any]) -> Iterator[Any]:
+    """A fresh browser page (own cookies) on a 390 x 844 touch phone."""
+    context = browser.new_context(
+        viewport={"width": PHONE_WIDTH, "height": 844},
+        locale="en-GB",
+        has_touch=True,
+        is_mobile=True,
+    )
+    context.set_default_timeout(30_000)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def page_width(page: Any) -> int:
+    """How wide the page's content is, in CSS pixels (wider than the viewport means it scrolls)."""
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def assert_fits_phone(page: Any) -> None:
+    """Fail when the page scrolls sideways on the phone (its content wider than 390 px)."""
+    width = page_width(page)
+    assert width <= PHONE_WIDTH, f"{page.url} is {width} px wide on a {PHONE_WIDTH} px phone"
+
+
 def sign_in(page: Any, node: dict[str, Any], username: str) -> None:
     """Sign in through the form and wait for the dashboard."""
     page.goto(f"{node['url']}/login")

@@ -16,10 +16,11 @@ from armsbridge.auth.principal import node_principal
 from armsbridge.records.service import create_record
 from exchange_nodes import Node, running
 
+from .conftest import SHOTS
+
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("exchange-nodes")]
 PASSWORD = "border check browser 2026"
 WHY = "Border check, Hani i Elezit, lane 2"
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "user" / "img"
 
 
 def _record(node: Node, record_type: str, **data: str) -> int:

@@ -10,8 +10,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
-from .conftest import PASSWORD, shot
+from .conftest import PHONE_WIDTH, assert_fits_phone, shot, sign_in
 
 AD = """<!doctype html><html><head><meta charset="utf-8">
 <title>Pistoletë Zoraki</title></head><body>
@@ -36,41 +37,29 @@ def ad_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.shutdown()
 
 
-def test_a_capture_on_a_phone(browser: Any, node: dict[str, Any], ad_site: str) -> None:
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, locale="en-GB", has_touch=True, is_mobile=True
+def test_a_capture_on_a_phone(phone: Any, node: dict[str, Any], ad_site: str) -> None:
+    sign_in(phone, node, "xk-cyber-officer")
+    phone.goto(f"{node['url']}/captures")
+    assert_fits_phone(phone)
+    phone.get_by_label("Address (URL)").fill(ad_site)
+    phone.get_by_role("button", name="Capture").click()
+    phone.wait_for_url(re.compile(r"/captures/\d+$"))
+    assert phone.locator("h1").inner_text().startswith("Pistoletë Zoraki")
+    expect(phone.locator("[data-verify=ok]")).to_be_visible()
+    # The screenshot is the page as the browser saw it, JavaScript included, and fits.
+    loaded = phone.locator("img.capture-shot").evaluate("i => i.complete && i.naturalWidth")
+    assert loaded and phone.locator("img.capture-shot").bounding_box()["width"] <= PHONE_WIDTH
+    custody = phone.locator("#custody li").evaluate_all(
+        "items => items.map(i => i.dataset.custody)"
     )
-    context.set_default_timeout(30_000)
-    phone = context.new_page()
-    try:
-        phone.goto(f"{node['url']}/login")
-        phone.get_by_label("User name").fill("xk-cyber-officer")
-        phone.get_by_label("Password").fill(PASSWORD)
-        phone.get_by_role("button", name="Sign in").click()
-        phone.wait_for_url(f"{node['url']}/")
-        phone.goto(f"{node['url']}/captures")
-        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-        phone.get_by_label("Address (URL)").fill(ad_site)
-        phone.get_by_role("button", name="Capture").click()
-        phone.wait_for_url(re.compile(r"/captures/\d+$"))
-        assert phone.locator("h1").inner_text().startswith("Pistoletë Zoraki")
-        assert phone.locator("[data-verify=ok]").is_visible()
-        # The screenshot is the page as the browser saw it, JavaScript included, and fits.
-        loaded = phone.locator("img.capture-shot").evaluate("i => i.complete && i.naturalWidth")
-        assert loaded and phone.locator("img.capture-shot").bounding_box()["width"] <= 390
-        custody = phone.locator("#custody li").evaluate_all(
-            "items => items.map(i => i.dataset.custody)"
-        )
-        assert custody == ["captured", "viewed"]
-        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-        shot(phone, "capture-phone")
-        with phone.expect_download() as wait:
-            phone.locator("#download").click()
-        assert wait.value.suggested_filename.endswith(".wacz")
-        phone.reload()
-        custody = phone.locator("#custody li").evaluate_all(
-            "items => items.map(i => i.dataset.custody)"
-        )
-        assert custody[-2:] == ["downloaded", "viewed"]
-    finally:
-        context.close()
+    assert custody == ["captured", "viewed"]
+    assert_fits_phone(phone)
+    shot(phone, "capture-phone")
+    with phone.expect_download() as wait:
+        phone.locator("#download").click()
+    assert wait.value.suggested_filename.endswith(".wacz")
+    phone.reload()
+    custody = phone.locator("#custody li").evaluate_all(
+        "items => items.map(i => i.dataset.custody)"
+    )
+    assert custody[-2:] == ["downloaded", "viewed"]

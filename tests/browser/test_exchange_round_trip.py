@@ -19,10 +19,11 @@ from armsbridge.auth.principal import node_principal
 from armsbridge.records.service import create_record
 from exchange_nodes import Node, running
 
+from .conftest import SHOTS
+
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("exchange-nodes")]
 PASSWORD = "browser round trip 2026"
 WHY = "case XK-2026-077: converted pistols at Hani i Elezit"
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "user" / "img"
 
 
 def _user(node: Node, name: str) -> None:

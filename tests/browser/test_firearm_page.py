@@ -10,7 +10,7 @@ from armsbridge.records import service as records
 from armsbridge.records.models import Firearm
 from principals import as_actor
 
-from .conftest import SHOTS, sign_in
+from .conftest import assert_fits_phone, shot, sign_in
 
 
 def _firearm(node: dict[str, Any], **data: Any) -> int:
@@ -35,27 +35,19 @@ def _category(node: dict[str, Any], firearm_id: int) -> str | None:
         engine.dispose()
 
 
-def test_a_missing_fact_is_answered_inline_on_a_phone(browser, node) -> None:  # noqa: ANN001
+def test_a_missing_fact_is_answered_inline_on_a_phone(phone, node) -> None:  # noqa: ANN001
     gun = _firearm(node, make="Ekol", model="Tuna", serial_raw="EK-390-1", markings="PTB 948")
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
-    context.set_default_timeout(15_000)
-    try:
-        tab = context.new_page()
-        sign_in(tab, node, "xk-analyst")
-        tab.goto(f"{node['url']}/records/firearms/{gun}")
-        panel = tab.locator("#category")
-        assert "not yet determined" in panel.inner_text() or "provisionally" in panel.inner_text()
-        assert tab.evaluate("document.documentElement.scrollWidth") <= 390
-        panel.get_by_label("Does it meet Implementing Directive 2019/69").select_option("true")
-        panel.locator("#q-meets_alarm_signal_specs").scroll_into_view_if_needed()
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        tab.screenshot(path=str(SHOTS / "firearm-questions.png"), full_page=False)
-        panel.get_by_role("button", name="Save the answers").click()
-        tab.wait_for_url("**saved=facts**")
-        assert tab.locator("#facts-saved").inner_text() == "Saved."
-        assert "not a firearm" in tab.locator("#category .badge").inner_text()
-        wide = tab.evaluate("document.documentElement.scrollWidth")
-        assert wide <= 390, f"the page is {wide} px wide on a 390 px phone"
-        assert _category(node, gun) == "not_a_firearm"
-    finally:
-        context.close()
+    sign_in(phone, node, "xk-analyst")
+    phone.goto(f"{node['url']}/records/firearms/{gun}")
+    panel = phone.locator("#category")
+    assert "not yet determined" in panel.inner_text() or "provisionally" in panel.inner_text()
+    assert_fits_phone(phone)
+    panel.get_by_label("Does it meet Implementing Directive 2019/69").select_option("true")
+    panel.locator("#q-meets_alarm_signal_specs").scroll_into_view_if_needed()
+    shot(phone, "firearm-questions")
+    panel.get_by_role("button", name="Save the answers").click()
+    phone.wait_for_url("**saved=facts**")
+    assert phone.locator("#facts-saved").inner_text() == "Saved."
+    assert "not a firearm" in phone.locator("#category .badge").inner_text()
+    assert_fits_phone(phone)
+    assert _category(node, gun) == "not_a_firearm"

@@ -6,6 +6,7 @@ import re
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from .conftest import shot, sign_in
 
@@ -55,11 +56,11 @@ def test_a_case_status_changes_through_the_allowed_steps_only(page, node) -> Non
     page.locator("#st-on").fill("05.03.2026")
     page.get_by_role("button", name="Record status change").click()
     page.wait_for_load_state("load")
-    assert page.locator(".timeline").get_by_text("Indicted").is_visible()
+    expect(page.locator(".timeline").get_by_text("Indicted")).to_be_visible()
     assert _status_choices(page) == ["convicted", "acquitted", "dismissed"]  # never back
     page.locator("#st").select_option("convicted")
     page.locator("#st-on").fill("06.03.2026")
     page.get_by_role("button", name="Record status change").click()
     page.wait_for_load_state("load")
-    assert page.locator("#st").count() == 0
-    assert page.get_by_text("its status cannot change").is_visible()
+    expect(page.locator("#st")).to_have_count(0)
+    expect(page.get_by_text("its status cannot change")).to_be_visible()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from armsbridge.imports.profile import load_profile
 
@@ -17,7 +18,7 @@ def test_sign_in_and_dashboard(page, node) -> None:
     page.goto(f"{node['url']}/login")
     shot(page, "login")
     sign_in(page, node, "mk-analyst")
-    assert page.get_by_role("heading", name="Dashboard").is_visible()
+    expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
     assert page.locator(".stat .figure").count() >= 5
     page.wait_for_function("document.querySelector('canvas.bar-chart') !== null")
     shot(page, "dashboard")
@@ -34,11 +35,11 @@ def test_latin_query_finds_cyrillic_person_then_their_firearm(page, node) -> Non
     shot(page, "search-latin-finds-cyrillic")
     person.click()
     page.wait_for_url(re.compile(rf"/records/persons/{node['ids']['person']}"))
-    assert page.get_by_role("heading", name=re.compile("Џафер Бајрами")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("Џафер Бајрами"))).to_be_visible()
     shot(page, "person")
     page.locator(".links-firearm a").first.click()
     page.wait_for_url(re.compile(rf"/records/firearms/{node['ids']['firearm']}"))
-    assert page.get_by_text("ТК 7245-11").first.is_visible()
+    expect(page.get_by_text("ТК 7245-11").first).to_be_visible()
     shot(page, "firearm")
 
 
@@ -59,9 +60,9 @@ def test_switch_language_and_see_the_dashboard_in_it(page, node, language) -> No
     page.get_by_role("button", name="Save").click()
     page.wait_for_url(f"{node['url']}/account")
     assert page.locator("html").get_attribute("lang") == language
-    assert page.get_by_role("link", name=search).is_visible()
+    expect(page.get_by_role("link", name=search)).to_be_visible()
     page.goto(f"{node['url']}/")
-    assert page.get_by_role("heading", name=heading).is_visible()
+    expect(page.get_by_role("heading", name=heading)).to_be_visible()
     page.wait_for_function("document.querySelector('canvas.bar-chart') !== null")
     shot(page, f"dashboard-{language}")
     page.goto(f"{node['url']}/account")
@@ -92,20 +93,20 @@ def test_import_shows_the_bad_rows_error_then_commits(page, node, tmp_path) -> N
     shot(page, "import-upload")
     page.get_by_role("button", name="Upload and check").click()
     errors = page.locator("table.row-errors tbody tr")
-    assert errors.count() == 1
+    expect(errors).to_have_count(1)
     assert errors.first.locator("td").first.inner_text() == "3"
     assert "31.02.2026" in errors.first.inner_text()
     shot(page, "import-preview")
     page.get_by_role("button", name="Commit the import").click()
-    assert page.get_by_role("heading", name="Import committed").is_visible()
+    expect(page.get_by_role("heading", name="Import committed")).to_be_visible()
     shot(page, "import-done")
 
 
 def test_programme_officer_cannot_open_a_person_page(page, node) -> None:
     sign_in(page, node, "mk-programme-officer")
-    assert page.get_by_role("link", name="Persons").count() == 0
+    expect(page.get_by_role("link", name="Persons")).to_have_count(0)
     answer = page.goto(f"{node['url']}/records/persons/{node['ids']['person']}")
     assert answer is not None and answer.status == 403
-    assert page.get_by_role("heading", name="Not allowed").is_visible()
-    assert page.get_by_text("Џафер").count() == 0
+    expect(page.get_by_role("heading", name="Not allowed")).to_be_visible()
+    expect(page.get_by_text("Џафер")).to_have_count(0)
     shot(page, "programme-officer-refused")

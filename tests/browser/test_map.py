@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import PASSWORD, shot
+from .conftest import assert_fits_phone, shot, sign_in
 
 
-def _phone(browser: Any, node: dict[str, Any]) -> tuple[Any, Any, list[str]]:
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, locale="en-GB", has_touch=True, is_mobile=True
-    )
-    context.set_default_timeout(15_000)
+def _offline(phone: Any, node: dict[str, Any]) -> list[str]:
+    """Abort every request that leaves the node; return the list the aborted URLs go to."""
     outside: list[str] = []
 
     def guard(route: Any) -> None:
@@ -25,48 +22,39 @@ def _phone(browser: Any, node: dict[str, Any]) -> tuple[Any, Any, list[str]]:
             outside.append(route.request.url)
             route.abort()
 
-    context.route("**/*", guard)
-    phone = context.new_page()
-    phone.goto(f"{node['url']}/login")
-    phone.get_by_label("User name").fill("mk-analyst")
-    phone.get_by_label("Password").fill(PASSWORD)
-    phone.get_by_role("button", name="Sign in").click()
-    phone.wait_for_url(f"{node['url']}/")
-    return context, phone, outside
+    phone.context.route("**/*", guard)
+    return outside
 
 
-def test_the_map_renders_offline_on_a_phone(browser, node) -> None:
-    context, phone, outside = _phone(browser, node)
+def test_the_map_renders_offline_on_a_phone(phone, node) -> None:
+    outside = _offline(phone, node)
+    sign_in(phone, node, "mk-analyst")
     errors: list[str] = []
     phone.on("pageerror", lambda exc: errors.append(str(exc)))
-    try:
-        phone.get_by_role("link", name="Map").first.click()
-        phone.wait_for_url(f"{node['url']}/analysis/map")
-        phone.wait_for_selector("#map[data-ready='1']")
-        assert int(phone.get_attribute("#map", "data-base-layer")) > 40  # boundary features
-        markers = int(phone.get_attribute("#map", "data-markers"))
-        assert markers > 10
-        assert phone.locator("#map .leaflet-overlay-pane canvas").count() >= 1
-        assert phone.locator("#map-count").inner_text().startswith(f"{markers} ")
-        width = phone.evaluate("document.documentElement.scrollWidth")
-        assert width <= 390, f"the map page is {width} px wide at 390 px"
-        phone.locator("#map").scroll_into_view_if_needed()
-        shot(phone, "map-phone")
-        phone.set_viewport_size({"width": 1280, "height": 860})
-        phone.wait_for_timeout(300)
-        phone.locator("#map").scroll_into_view_if_needed()
-        shot(phone, "map")
-        phone.set_viewport_size({"width": 390, "height": 844})
-        phone.goto(f"{node['url']}/analysis/trends")
-        phone.wait_for_selector("#trend-chart[data-ready='1']")
-        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-        phone.goto(f"{node['url']}/analysis/hotspots")
-        phone.wait_for_selector("#map[data-ready='1']")
-        assert int(phone.get_attribute("#map", "data-markers")) > 0  # hot cells drawn
-        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
-        phone.locator("#pai-table").scroll_into_view_if_needed()
-        shot(phone, "hotspots-phone")
-    finally:
-        context.close()
+    phone.get_by_role("link", name="Map").first.click()
+    phone.wait_for_url(f"{node['url']}/analysis/map")
+    phone.wait_for_selector("#map[data-ready='1']")
+    assert int(phone.get_attribute("#map", "data-base-layer")) > 40  # boundary features
+    markers = int(phone.get_attribute("#map", "data-markers"))
+    assert markers > 10
+    assert phone.locator("#map .leaflet-overlay-pane canvas").count() >= 1
+    assert phone.locator("#map-count").inner_text().startswith(f"{markers} ")
+    assert_fits_phone(phone)
+    phone.locator("#map").scroll_into_view_if_needed()
+    shot(phone, "map-phone")
+    phone.set_viewport_size({"width": 1280, "height": 860})
+    phone.wait_for_timeout(300)
+    phone.locator("#map").scroll_into_view_if_needed()
+    shot(phone, "map")
+    phone.set_viewport_size({"width": 390, "height": 844})
+    phone.goto(f"{node['url']}/analysis/trends")
+    phone.wait_for_selector("#trend-chart[data-ready='1']")
+    assert_fits_phone(phone)
+    phone.goto(f"{node['url']}/analysis/hotspots")
+    phone.wait_for_selector("#map[data-ready='1']")
+    assert int(phone.get_attribute("#map", "data-markers")) > 0  # hot cells drawn
+    assert_fits_phone(phone)
+    phone.locator("#pai-table").scroll_into_view_if_needed()
+    shot(phone, "hotspots-phone")
     assert not outside, f"requests left the node: {outside[:5]}"
     assert not errors, errors

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from armsbridge.db.engine import engine_from_settings
@@ -15,7 +16,7 @@ from armsbridge.records import service as records
 from armsbridge.records.models import Link
 from principals import as_actor
 
-from .conftest import SHOTS, sign_in
+from .conftest import assert_fits_phone, shot, sign_in
 
 pytestmark = pytest.mark.browser
 WHY = "XK case 2026/31: duplicates of a suspect"
@@ -130,10 +131,10 @@ def test_review_confirm_by_keyboard_then_undo(page, node, suggestions) -> None: 
     page.get_by_role("button", name="Show").click()
     close = page.locator(f'.suggestion[data-match="{suggestions["close"]}"]')
     close.wait_for(state="visible")
-    assert close.get_by_text("Бесник Гаши").is_visible()
-    assert close.get_by_text("l.name_key = r.name_key").is_visible()
-    assert close.locator("meter").count() == 4
-    assert page.get_by_role("link", name="Cluster of 3 records").first.is_visible()
+    expect(close.get_by_text("Бесник Гаши")).to_be_visible()
+    expect(close.get_by_text("l.name_key = r.name_key")).to_be_visible()
+    expect(close.locator("meter")).to_have_count(4)
+    expect(page.get_by_role("link", name="Cluster of 3 records").first).to_be_visible()
     # The likeliest suggestion has the focus: j and k move it, c confirms it.
     assert page.evaluate("document.activeElement.dataset.match") == str(suggestions["close"])
     page.keyboard.press("j")
@@ -150,7 +151,7 @@ def test_review_confirm_by_keyboard_then_undo(page, node, suggestions) -> None: 
     page.keyboard.press("z")
     page.wait_for_function("document.querySelector('#last-decision').innerText.includes('undone')")
     assert _status(node, suggestions["close"]) == ("undone", 0)
-    assert page.locator(f'.suggestion[data-match="{suggestions["close"]}"]').is_visible()
+    expect(page.locator(f'.suggestion[data-match="{suggestions["close"]}"]')).to_be_visible()
     # The same decisions work by the buttons (no script needed): confirm, then undo on the
     # person's own page, which lists the confirmed match.
     page.locator(f'.suggestion[data-match="{suggestions["close"]}"]').get_by_role(
@@ -166,22 +167,15 @@ def test_review_confirm_by_keyboard_then_undo(page, node, suggestions) -> None: 
     assert _status(node, suggestions["close"]) == ("undone", 0)
 
 
-def test_the_queue_on_a_phone(browser, node, suggestions) -> None:  # noqa: ANN001
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-GB")
-    try:
-        tab = context.new_page()
-        sign_in(tab, node, "xk-analyst")
-        tab.goto(f"{node['url']}/matches?type=person&why={WHY}")
-        tab.locator(f'.suggestion[data-match="{suggestions["far"]}"]').wait_for()
-        wide = tab.evaluate("document.documentElement.scrollWidth")
-        assert wide <= 390, f"the page is {wide} px wide on a 390 px phone"
-        buttons = tab.locator(".suggestion").first.get_by_role("button")
-        assert buttons.first.bounding_box()["width"] >= 40  # big enough to tap
-        tab.locator(".suggestion").first.scroll_into_view_if_needed()
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        tab.screenshot(path=str(SHOTS / "match-review.png"), full_page=False)
-    finally:
-        context.close()
+def test_the_queue_on_a_phone(phone, node, suggestions) -> None:  # noqa: ANN001
+    sign_in(phone, node, "xk-analyst")
+    phone.goto(f"{node['url']}/matches?type=person&why={WHY}")
+    phone.locator(f'.suggestion[data-match="{suggestions["far"]}"]').wait_for()
+    assert_fits_phone(phone)
+    buttons = phone.locator(".suggestion").first.get_by_role("button")
+    assert buttons.first.bounding_box()["width"] >= 40  # big enough to tap
+    phone.locator(".suggestion").first.scroll_into_view_if_needed()
+    shot(phone, "match-review")
 
 
 def test_a_cluster_is_shown_as_one_entity(page, node, suggestions) -> None:  # noqa: ANN001
@@ -189,6 +183,6 @@ def test_a_cluster_is_shown_as_one_entity(page, node, suggestions) -> None:  # n
     page.goto(f"{node['url']}/matches?type=person&status=all&why={WHY}")
     page.get_by_role("link", name="Cluster of 3 records").first.click()
     page.wait_for_url(re.compile(r"/matches/clusters/persons/"))
-    assert page.get_by_role("heading", name="Cluster of 3 records").is_visible()
-    assert page.locator("table.cluster tbody tr").count() == 3
-    assert page.locator(".suggestion").count() == 2  # both pairs among the three
+    expect(page.get_by_role("heading", name="Cluster of 3 records")).to_be_visible()
+    expect(page.locator("table.cluster tbody tr")).to_have_count(3)
+    expect(page.locator(".suggestion")).to_have_count(2)  # both pairs among the three

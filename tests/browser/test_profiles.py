@@ -8,20 +8,17 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 from sqlalchemy import select
 
 from armsbridge.db.engine import engine_from_settings
 from armsbridge.records.models import Link
 
-from .conftest import shot, sign_in
+from .conftest import assert_fits_phone, shot, sign_in
 
 pytestmark = pytest.mark.browser
 WHY = "XK-BR-9: converted pistols review"
-
-
-def _width(page) -> int:  # noqa: ANN001
-    return page.evaluate("document.documentElement.scrollWidth")
 
 
 def test_a_problem_profile_is_generated_printed_and_read_back(page, node) -> None:  # noqa: ANN001
@@ -36,7 +33,7 @@ def test_a_problem_profile_is_generated_printed_and_read_back(page, node) -> Non
     figures = page.locator("#figures").inner_text()
     events = int(re.search(r"([\d,.]+) events", figures).group(1).replace(",", ""))
     assert events > 0, figures
-    assert page.locator("#profile-marking").is_visible()
+    expect(page.locator("#profile-marking")).to_be_visible()
     page.locator("#ed-summary").fill("Seizures concentrate at two crossings.")
     page.locator("#ed-source").select_option("B")
     page.locator("#ed-info").select_option("2")
@@ -75,25 +72,17 @@ def _xk_person(node) -> int:  # noqa: ANN001
         engine.dispose()
 
 
-def test_a_subject_profile_from_a_person_page_on_a_phone(browser, node) -> None:  # noqa: ANN001
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, locale="en-GB", has_touch=True, is_mobile=True
-    )
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    try:
-        sign_in(page, node, "xk-analyst")
-        person = _xk_person(node)
-        page.goto(f"{node['url']}/records/persons/{person}?why={WHY}")
-        page.locator("#subject-profile").click()
-        assert page.locator("#sp-subject").input_value() == f"person:{person}"
-        assert _width(page) <= 390, f"/profiles is {_width(page)} px wide at 390 px"
-        page.locator("#sp-why").fill(WHY)
-        page.locator("#subject-submit").click()
-        page.wait_for_url(re.compile(r".*/profiles/\d+$"))
-        assert page.locator("#identity").is_visible()
-        assert _width(page) <= 390, f"a profile is {_width(page)} px wide at 390 px"
-        page.evaluate("document.getElementById('profile-marking').scrollIntoView()")
-        shot(page, "subject-profile")
-    finally:
-        context.close()
+def test_a_subject_profile_from_a_person_page_on_a_phone(phone, node) -> None:  # noqa: ANN001
+    sign_in(phone, node, "xk-analyst")
+    person = _xk_person(node)
+    phone.goto(f"{node['url']}/records/persons/{person}?why={WHY}")
+    phone.locator("#subject-profile").click()
+    assert phone.locator("#sp-subject").input_value() == f"person:{person}"
+    assert_fits_phone(phone)
+    phone.locator("#sp-why").fill(WHY)
+    phone.locator("#subject-submit").click()
+    phone.wait_for_url(re.compile(r".*/profiles/\d+$"))
+    expect(phone.locator("#identity")).to_be_visible()
+    assert_fits_phone(phone)
+    phone.evaluate("document.getElementById('profile-marking').scrollIntoView()")
+    shot(phone, "subject-profile")

@@ -12,6 +12,7 @@ from typing import Any
 
 import phonenumbers
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from armsbridge.auth.models import User
@@ -22,7 +23,7 @@ from armsbridge.db.session import make_sessionmaker, session_scope
 from armsbridge.monitoring import files, service
 from armsbridge.records.models import Link, Phone
 
-from .conftest import shot, sign_in
+from .conftest import assert_fits_phone, shot, sign_in
 
 pytestmark = pytest.mark.browser
 AD = "Shes pistoletë TT me 2 karikatorë, 350€. Thirr {phone} ose shkruaj @tt_shitesi_xk"
@@ -73,29 +74,18 @@ def listing(node: dict[str, Any]) -> dict[str, Any]:
         engine.dispose()
 
 
-def _width(page: Any) -> int:
-    return page.evaluate("document.documentElement.scrollWidth")
-
-
 def test_queue_and_review_fit_a_phone(
-    browser: Any, node: dict[str, Any], listing: dict[str, Any]
+    phone: Any, node: dict[str, Any], listing: dict[str, Any]
 ) -> None:
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, locale="en-GB", has_touch=True, is_mobile=True
-    )
-    page = context.new_page()
-    try:
-        sign_in(page, node, "xk-analyst")
-        page.goto(f"{node['url']}/captures/queue")
-        assert _width(page) <= 390, f"/captures/queue is {_width(page)} px wide at 390 px"
-        assert page.locator(f'#queue li[data-capture="{listing["capture"]}"]').count() == 1
-        page.locator("#queue").scroll_into_view_if_needed()
-        shot(page, "review-queue-phone")
-        page.goto(f"{node['url']}/captures/{listing['capture']}/review")
-        assert page.locator("#review-form").is_visible()
-        assert _width(page) <= 390, f"the review page is {_width(page)} px wide at 390 px"
-    finally:
-        context.close()
+    sign_in(phone, node, "xk-analyst")
+    phone.goto(f"{node['url']}/captures/queue")
+    assert_fits_phone(phone)
+    expect(phone.locator(f'#queue li[data-capture="{listing["capture"]}"]')).to_have_count(1)
+    phone.locator("#queue").scroll_into_view_if_needed()
+    shot(phone, "review-queue-phone")
+    phone.goto(f"{node['url']}/captures/{listing['capture']}/review")
+    expect(phone.locator("#review-form")).to_be_visible()
+    assert_fits_phone(phone)
 
 
 def test_confirm_a_listing_and_find_its_phone_in_the_network(
@@ -109,7 +99,7 @@ def test_confirm_a_listing_and_find_its_phone_in_the_network(
     assert "Words that drove the score" in item.inner_text()
     item.get_by_role("link").first.click()
     page.wait_for_url(re.compile(rf"/captures/{listing['capture']}/review$"))
-    assert page.locator("[data-verify=ok]").is_visible()
+    expect(page.locator("[data-verify=ok]")).to_be_visible()
     marked = page.locator("#capture-text mark.span-phones").inner_text()
     assert re.sub(r"\D", "", marked).endswith(listing["e164"][-6:])
     assert page.locator('#items li[data-field="phones"] input[type=checkbox]').is_checked()
@@ -120,8 +110,8 @@ def test_confirm_a_listing_and_find_its_phone_in_the_network(
     page.locator("#add-calibres").fill("7.62x25")
     page.locator("#add-calibres").press("Enter")
     page.locator("#reviewed").wait_for()
-    assert page.locator("#review-error").count() == 0
-    assert page.locator("[data-hit]").count() == 0  # no question was asked
+    expect(page.locator("#review-error")).to_have_count(0)
+    expect(page.locator("[data-hit]")).to_have_count(0)  # no question was asked
     phone_row = page.locator('#graph li[data-record="phone"]')
     assert "already known" in phone_row.inner_text()  # the demo store's phone, found again
     assert listing["e164"] in phone_row.inner_text()
@@ -138,4 +128,4 @@ def test_confirm_a_listing_and_find_its_phone_in_the_network(
     assert f"person:{listing['person']}" in neighbours  # who the service knew had this phone
     assert any(n.startswith("intel_report:") for n in neighbours)  # the listing just confirmed
     page.goto(f"{node['url']}/captures/queue")
-    assert page.locator(f'#queue li[data-capture="{listing["capture"]}"]').count() == 0
+    expect(page.locator(f'#queue li[data-capture="{listing["capture"]}"]')).to_have_count(0)
