@@ -168,3 +168,57 @@ def test_generous_rules_far_over_the_budget_are_estimated(prepared, monkeypatch)
     assert {line["counted"] for line in sampled.report()} == {"exactly", "about"}
     tables_left = [name for (name,) in con.execute("SHOW TABLES").fetchall()]
     assert not any(name.startswith("_blocking") for name in tables_left)
+
+
+def _pairs(con: duckdb.DuckDBPyConnection, tables: list[str], rule: blocking.Rule) -> set:
+    sql = f"SELECT l.unique_id, r.unique_id FROM {tables[0]} l, {tables[1]} r WHERE {rule.sql()}"
+    return set(con.execute(sql).fetchall())
+
+
+def test_swapped_day_and_month_and_reordered_name_words_are_put_side_by_side() -> None:
+    con = duckdb_connection()
+    left = [
+        {
+            "unique_id": "l1",
+            "given_name": "Arben",
+            "family_name": "Krasniqi",
+            "birth_date": "1980-03-07",
+        },
+        {
+            "unique_id": "l2",
+            "given_name": "Besnik",
+            "family_name": "Gashi",
+            "birth_date": "1975-05-20",
+        },
+    ]
+    right = [
+        # the same day read the other way round
+        {
+            "unique_id": "r1",
+            "given_name": "Арбен",
+            "family_name": "Красниќи",
+            "birth_date": "1980-07-03",
+        },
+        # a typo in the family name sorts it before the given name; a year written one off
+        {
+            "unique_id": "r2",
+            "given_name": "Besnik",
+            "family_name": "Ashi",
+            "birth_date": "1976-05-20",
+        },
+    ]
+    table_from_rows(con, "l", "person", left)
+    table_from_rows(con, "r", "person", right)
+    tables = prepare_persons(con, ["l", "r"])
+    library = {r.label: r for r in blocking.person_library({"nk", "bd"})}
+    swapped = library["name word (p1), birth year, day and month swapped"]
+    assert _pairs(con, tables, swapped) == {("l1", "r1")}
+    assert blocking.count_pairs(con, tables, swapped) == 1
+    reordered = [
+        rule for label, rule in library.items() if label.startswith("name word (p1) as the other's")
+    ]
+    assert {pair for rule in reordered for pair in _pairs(con, tables, rule)} == {("l2", "r2")}
+    same_slot = [
+        rule for label, rule in library.items() if label.startswith("name word (p1), day and month")
+    ]
+    assert not any(_pairs(con, tables, rule) for rule in same_slot)  # what the new rules add

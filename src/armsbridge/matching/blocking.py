@@ -345,6 +345,10 @@ YEAR_BUCKETS = (
 )
 
 
+# The day and month of birth ("MM-DD") read the other way round ("DD-MM").
+SWAPPED_DAY_MONTH = 'right({s}."md", 2) || \'-\' || left({s}."md", 2)'
+
+
 def _common() -> str:
     return f'{{s}}."nkf" <= {COMMON_NAME}'
 
@@ -445,6 +449,33 @@ def person_library(present: set[str]) -> list[Rule]:
                         rank=1,
                     ),
                 ]
+        for word, other in (("p1", "p2"), ("p2", "p1")):
+            # A typo can reorder the sorted name words: one side's first word is the other's
+            # second (at 10^6, 126 of the pairs no rule put side by side).
+            rules += [
+                Rule(
+                    f"name word ({word}) as the other's ({other}), day and month, years close, "
+                    f"a rare name{where}",
+                    ((word, other), ("md", "md"), (bucket, bucket)),
+                    *conditions,
+                    rank=1,
+                )
+                for bucket in YEAR_BUCKETS
+                for where, conditions in (
+                    ("", (_common(),)),
+                    (" on the other side", ("", _common())),
+                )
+            ]
+        # Day and month written the other way round (03-07 for 07-03): at 10^6, 324 of the
+        # pairs no rule put side by side had the same birth year and the swapped date.
+        rules += [
+            Rule(
+                f"name word ({word}), birth year, day and month swapped",
+                ((word, word), ("byear", "byear"), ("md", SWAPPED_DAY_MONTH)),
+                rank=1,
+            )
+            for word in ("p1", "p2")
+        ]
         rules += [
             Rule(
                 "name starts and birth year",
