@@ -104,3 +104,13 @@ def test_a_file_over_the_size_limit_is_refused_naming_the_limit(analyst, node):
     answer = _upload(analyst, "big.csv", b"NR_RASTIT;TITULLI\n" + b"X-1;t\n" * 400)
     assert answer.status_code == 422
     assert "1,000" in answer.text and "ARMSBRIDGE_IMPORT_MAX_FILE_BYTES" in answer.text
+
+
+def test_a_file_named_like_a_folder_is_kept_under_a_safe_name_and_previews(analyst):
+    # ".." would name the upload's own folder: writing to it failed with a fault page (500).
+    body = ";".join(COLUMNS) + "\n" + ";".join("" if v is None else str(v) for v in _case(1))
+    for name in ("..", "../../x.csv", ".hidden.csv"):
+        answer = _upload(analyst, name, (body + "\n").encode("utf-8"))
+        assert answer.status_code == 303, name
+        preview = analyst.get(answer.headers["location"])
+        assert preview.status_code == 200 and "XK-2026-001" in preview.text, name

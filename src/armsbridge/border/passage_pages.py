@@ -8,7 +8,6 @@ is stored.
 
 from __future__ import annotations
 
-import re
 import tempfile
 from pathlib import Path
 from typing import Annotated
@@ -22,12 +21,12 @@ from armsbridge.border.passages import FILE_COLUMNS, REQUIRED, PassageImport, im
 from armsbridge.errors import UserError
 from armsbridge.i18n_marker import N_
 from armsbridge.web.templating import render
+from armsbridge.web.uploads import read_within, safe_filename
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Importer = Annotated[Principal, Depends(require("import.run"))]
 NO_STORE = {"Cache-Control": "no-store"}
 SUFFIXES = (".csv", ".xlsx", ".txt")
-_SAFE_NAME = re.compile(r"[^\w.\-]+", re.UNICODE)
 # What each column of a passages file holds (the file's header is written as in FILE_COLUMNS).
 MEANINGS = {
     "crossing": N_("the crossing point's code, as on the map of crossings"),
@@ -81,9 +80,9 @@ async def passages_upload(
 ) -> Response:
     """Check the uploaded file and store all of its passages, or none and say why."""
     limit = request.app.state.settings.import_max_file_bytes
-    data = await file.read(limit + 1)
-    name = _SAFE_NAME.sub("_", Path(file.filename or "passages.csv").name)[:120]
-    if not data or len(data) > limit:
+    data = await read_within(file, limit)
+    name = safe_filename(file.filename, "passages.csv")
+    if data is None:
         error = UserError(N_("The file is empty or too large."))
         return _page(request, error=error, limit=limit, status_code=422)
     if not name.lower().endswith(SUFFIXES):

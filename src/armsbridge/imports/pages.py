@@ -24,13 +24,13 @@ from armsbridge.imports.service import import_file
 from armsbridge.imports.wording import shown_expected
 from armsbridge.records.labels import TYPES, field_label
 from armsbridge.web.templating import formatter, render
+from armsbridge.web.uploads import read_within, safe_filename
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 Importer = Annotated[Principal, Depends(require("import.run"))]
 PREVIEW_ROWS = 5
 PAGE_ERRORS = 500  # row errors a preview lists; the count says how many more there are
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-_SAFE_NAME = re.compile(r"[^\w.\-]+", re.UNICODE)
 
 
 def profiles_for(user: Principal) -> list[Profile]:
@@ -91,8 +91,8 @@ async def wizard_upload(
     """Keep the uploaded file under var_dir/uploads and go to the preview."""
     chosen = _profile(user, profile)
     limit = request.app.state.settings.import_max_file_bytes
-    data = await file.read(limit + 1)
-    if not data or len(data) > limit:
+    data = await read_within(file, limit)
+    if data is None:
         return render(
             request,
             "imports/upload.html",
@@ -106,7 +106,7 @@ async def wizard_upload(
     token = secrets.token_urlsafe(18)
     folder = _upload_dir(request, token)
     folder.mkdir(parents=True)
-    name = _SAFE_NAME.sub("_", Path(file.filename or "upload.csv").name)[:120] or "upload.csv"
+    name = safe_filename(file.filename, "upload.csv")
     (folder / name).write_bytes(data)
     meta = {"user": user.username, "profile": chosen.name, "filename": name}
     (folder / "upload.json").write_text(json.dumps(meta), encoding="utf-8")
