@@ -9,7 +9,16 @@ from __future__ import annotations
 
 # The operations live in armsbridge.db.schema_0001, one module a domain (the generated
 # revision had grown past 1,400 lines); their order is the revision's.
-from armsbridge.db.schema_0001 import audit, auth, exchange, items, matching, programme, records
+from armsbridge.db.schema_0001 import (
+    audit,
+    auth,
+    cases,
+    exchange,
+    items,
+    matching,
+    programme,
+    records,
+)
 
 revision = '0001'
 down_revision = None
@@ -22,6 +31,7 @@ def upgrade() -> None:
     audit.create()
     auth.create()
     records.create()
+    cases.create()
     items.create()
     programme.create()
     exchange.create()
@@ -34,6 +44,7 @@ def downgrade() -> None:
     exchange.drop()
     programme.drop()
     items.drop()
+    cases.drop()
     records.drop()
     auth.drop()
     audit.drop()
