@@ -34,7 +34,7 @@ def test_the_map_renders_offline_on_a_phone(phone, node) -> None:
     phone.get_by_role("link", name="Map").first.click()
     phone.wait_for_url(f"{node['url']}/analysis/map")
     phone.wait_for_selector("#map[data-ready='1']")
-    assert int(phone.get_attribute("#map", "data-base-layer")) > 40  # boundary features
+    assert int(phone.get_attribute("#map", "data-base-layer")) > 120  # both sides' municipalities
     markers = int(phone.get_attribute("#map", "data-markers"))
     assert markers > 10
     assert phone.locator("#map .leaflet-overlay-pane canvas").count() >= 1
