@@ -180,7 +180,7 @@ def count_exploded(
     names = [f"_exploded_{i}" for i in range(len(tables))]
     try:
         for i, (table, name) in enumerate(zip(tables, names, strict=True)):
-            _explode(con, table, rule, i, name)
+            explode_side(con, table, rule, i, name)
         sides = names * (3 - len(names))
         on = " AND ".join(f'a."{a}" = b."{b}"' for a, b in rule.keys)
         dedupe = " AND a.id < b.id" if len(names) == 1 else ""
@@ -200,8 +200,13 @@ def count_exploded(
             con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-def _explode(con: duckdb.DuckDBPyConnection, table: str, rule: Rule, which: int, name: str) -> None:
-    """Create temp table `name`: a row per record (its row number) and element."""
+def explode_side(
+    con: duckdb.DuckDBPyConnection, table: str, rule: Rule, which: int, name: str
+) -> None:
+    """Create temp table `name` of one side of an exploded rule: a row per record and element.
+
+    `id` is the record's row number in `table`; `which` is 0 for the left side, 1 the right.
+    """
     keys = list(dict.fromkeys(k[which] for k in rule.keys))
     cols = ", ".join(f'unnest(t."{c}") AS "{c}"' if c in rule.explode else f't."{c}"' for c in keys)
     condition = (rule.left, rule.right)[which].replace("{s}", "t") or "true"

@@ -17,6 +17,7 @@ from armsbridge.matching import comparisons as cmp
 from armsbridge.matching.backend import open_backend
 from armsbridge.matching.blocking import Blocking, default_budget, person_library
 from armsbridge.matching.blocking import choose as choose_blocking
+from armsbridge.matching.candidates import register_candidates
 from armsbridge.matching.config import MatchEngineSettings, engine_settings
 from armsbridge.matching.counted import (
     count_holder_u,
@@ -246,6 +247,8 @@ def link_tables(
         timings["train_s"] = time.perf_counter() - t1
         t2 = time.perf_counter()
         say("scoring candidate pairs")
+        if blocking is not None:
+            register_candidates(con, linker, backend, prepared, blocking.rules)
         df = linker.inference.predict(
             threshold_match_probability=threshold or None, warning_mode="never"
         )

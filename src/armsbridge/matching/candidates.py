@@ -1,0 +1,103 @@
+"""The candidate pairs of the chosen blocking rules, made once in DuckDB and handed to Splink.
+
+Splink makes each rule's pairs with every earlier rule excluded, `AND NOT (r1 OR r2 ...)`, a
+test that grows with each rule: at 10^6 records a side, 24 rules took 7.2 s so. Here each rule
+joins on its own, by record number, and the pairs are grouped once, each keeping the first rule
+that found it: the same pairs with the same match keys, in 3.8 s (docs/dev/matching-model.md
+§3a). The table has Splink's columns for blocked pairs (`match_key`, `join_key_l`,
+`join_key_r`), so predict scores exactly these pairs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+
+from armsbridge.matching.blocking import Rule, explode_side
+
+TABLE = "armsbridge_candidates"
+# How Splink writes a record's key across tables: "<dataset name>-__-<unique id>".
+_SEPARATOR = "-__-"
+
+
+def _rule_pairs(tables: list[str], rule: Rule, index: int, sides: list[str]) -> str:
+    """The query of one rule's pairs as (rule index, left record number, right record number)."""
+    one = len(tables) == 1
+    if rule.explode:
+        on = " AND ".join(f'a."{a}" = b."{b}"' for a, b in rule.keys)
+        return (
+            f"SELECT {index} AS mk, a.id AS a, b.id AS b FROM {sides[0]} a JOIN {sides[1]} b "
+            f"ON {on}{' AND a.id <> b.id' if one else ''}"
+        )
+    # In one table Splink takes a pair with the smaller id on the left: a rule with a condition
+    # on one side (l."nkf" <= 30) holds one way round only.
+    return (
+        f"SELECT {index} AS mk, l.rowid AS a, r.rowid AS b "
+        f"FROM {tables[0]} l JOIN {tables[-1]} r ON {rule.sql()}"
+        f"{' AND l.unique_id < r.unique_id' if one else ''}"
+    )
+
+
+def candidate_pairs(
+    con: duckdb.DuckDBPyConnection, tables: list[str], rules: list[Rule], names: list[str]
+) -> str:
+    """Create the table of the pairs `rules` join, each with its first rule; return its name.
+
+    `tables` are the prepared tables (one to deduplicate, or left and right to link) and
+    `names` the dataset names Splink knows them by.
+    """
+    one = len(tables) == 1
+    exploded: list[str] = []
+    queries = []
+    try:
+        for index, rule in enumerate(rules):
+            sides = []
+            if rule.explode:
+                for which, table in enumerate(tables * (2 if one else 1)):
+                    name = f"_candidates_exploded_{index}_{which}"
+                    explode_side(con, table, rule, which, name)
+                    exploded.append(name)
+                    sides.append(name)
+            queries.append(_rule_pairs(tables, rule, index, sides))
+        union = " UNION ALL ".join(queries)
+        if one:  # a pair once, whichever way round a rule found it; the smaller id on the left
+            grouped = f"SELECT min(mk) AS mk, least(a, b) AS a, greatest(a, b) AS b FROM ({union})"
+            grouped += " GROUP BY least(a, b), greatest(a, b)"
+            key_l, key_r = "least(l.unique_id, r.unique_id)", "greatest(l.unique_id, r.unique_id)"
+        else:
+            grouped = f"SELECT min(mk) AS mk, a, b FROM ({union}) GROUP BY a, b"
+            key_l = f"'{names[0]}{_SEPARATOR}' || l.unique_id"
+            key_r = f"'{names[-1]}{_SEPARATOR}' || r.unique_id"
+        con.execute(f"""
+        CREATE OR REPLACE TABLE {TABLE} AS
+        SELECT CAST(p.mk AS VARCHAR) AS match_key, {key_l} AS join_key_l, {key_r} AS join_key_r
+        FROM ({grouped}) p
+        JOIN (SELECT rowid AS id, unique_id FROM {tables[0]}) l ON l.id = p.a
+        JOIN (SELECT rowid AS id, unique_id FROM {tables[-1]}) r ON r.id = p.b
+        """)
+    finally:
+        for name in exploded:
+            con.execute(f"DROP TABLE IF EXISTS {name}")
+    return TABLE
+
+
+def register_candidates(
+    con: duckdb.DuckDBPyConnection,
+    linker: Any,
+    backend: Any,
+    tables: list[str],
+    rules: list[Rule],
+) -> None:
+    """Make the candidate pairs of `rules` and have `linker`'s predict score exactly those.
+
+    `backend` is the run's Splink backend (backend.py), whose datasets are named "0", "1".
+    """
+    pairs = candidate_pairs(con, tables, rules, [str(i) for i in range(len(tables))])
+    registered = linker.table_management.register_blocked_pairs_for_predict(
+        backend.register(pairs, "candidates")
+    )
+    # Scored as Splink scores its own pairs: the "registered" flag also makes DuckDB copy
+    # every record a pair names first, which cost more than it saved (2.6 s against 1.8 s at
+    # 10^6 a side; docs/dev/matching-model.md §3a).
+    registered.metadata["registered_for_predict"] = False
