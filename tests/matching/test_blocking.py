@@ -129,6 +129,15 @@ def test_small_files_compare_every_pair(prepared) -> None:  # noqa: ANN001
     assert result.candidate_pairs == 120 * 150
 
 
+def test_a_budget_below_every_rule_scores_no_pair_and_says_so(prepared) -> None:  # noqa: ANN001
+    con, _tables, _present = prepared
+    result = link_tables(con, "person", ["l", "r"], threshold=0.0, max_pairs=1)
+    assert result.candidate_pairs == 0
+    lines = result.model["armsbridge"]["blocking"]
+    assert lines and not any(line["used"] for line in lines)
+    assert all(line["pairs"] != 1 for line in lines)  # none would have fitted
+
+
 def test_the_default_budget_grows_with_threads_and_records() -> None:
     assert blocking.default_budget(1000, 2) == 1_000_000
     assert blocking.default_budget(2_000_000, 2) == 4_000_000

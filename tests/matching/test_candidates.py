@@ -104,3 +104,13 @@ def test_each_pair_once_with_the_first_rule_that_found_it() -> None:
     # 1-7 share a link (rule 0; twice in the array, once here), a rare name and a town; 2-7
     # share the name and the town, and the left record's n is too high for rule 1.
     assert rows == [("0", "0-__-1", "1-__-7"), ("2", "0-__-2", "1-__-7")]
+
+
+def test_no_rule_that_fits_means_no_pair_to_score() -> None:
+    con = duckdb.connect()
+    _table(con, "left_t", 20, 1, "a")
+    _table(con, "right_t", 20, 2, "b")
+    table = candidate_pairs(con, ["left_t", "right_t"], [], ["0", "1"])
+    assert con.execute(f"SELECT count(*) FROM {table}").fetchall() == [(0,)]
+    columns = [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
+    assert columns == ["match_key", "join_key_l", "join_key_r"]

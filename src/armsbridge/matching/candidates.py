@@ -60,7 +60,9 @@ def candidate_pairs(
                     exploded.append(name)
                     sides.append(name)
             queries.append(_rule_pairs(tables, rule, index, sides))
-        union = " UNION ALL ".join(queries)
+        # No rule fits a budget smaller than any rule's pairs: then no pair is scored.
+        none = "SELECT NULL::INTEGER AS mk, NULL::BIGINT AS a, NULL::BIGINT AS b WHERE false"
+        union = " UNION ALL ".join(queries) or none
         if one:  # a pair once, whichever way round a rule found it; the smaller id on the left
             grouped = f"SELECT min(mk) AS mk, least(a, b) AS a, greatest(a, b) AS b FROM ({union})"
             grouped += " GROUP BY least(a, b), greatest(a, b)"
