@@ -123,7 +123,7 @@ def dissolve(polygons: list[list[list[list[float]]]]) -> list[list[list[list[flo
     """
     edges: Counter[frozenset[tuple[float, float]]] = Counter()
     for polygon in polygons:
-        ring = [tuple(p) for p in polygon[0]]
+        ring = [(float(p[0]), float(p[1])) for p in polygon[0]]
         edges.update(frozenset(e) for e in zip(ring, ring[1:], strict=False) if e[0] != e[1])
     following: dict[tuple[float, float], list[tuple[float, float]]] = {}
     for edge, count in edges.items():
