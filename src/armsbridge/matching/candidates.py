@@ -54,12 +54,13 @@ def candidate_pairs(
         for index, rule in enumerate(rules):
             sides = []
             if rule.explode:
-                for which, table in enumerate(tables * (2 if one else 1)):
+                for which, table in enumerate(tables):
                     name = f"_candidates_exploded_{index}_{which}"
                     explode_side(con, table, rule, which, name)
                     exploded.append(name)
                     sides.append(name)
-            queries.append(_rule_pairs(tables, rule, index, sides))
+            # One table is exploded once and joined with itself, as its count is (blocking.py).
+            queries.append(_rule_pairs(tables, rule, index, sides * (3 - len(sides))))
         # No rule fits a budget smaller than any rule's pairs: then no pair is scored.
         none = "SELECT NULL::INTEGER AS mk, NULL::BIGINT AS a, NULL::BIGINT AS b WHERE false"
         union = " UNION ALL ".join(queries) or none
