@@ -27,6 +27,7 @@ EXACT_BETWEENNESS_EDGES = 50_000
 BETWEENNESS_SAMPLES = 32
 CLOSENESS_SAMPLES = 50
 TIMELESS = -2  # the time of a timeless link in a dated adjacency: crossed at the current time
+UNDATED = -3  # a link with neither date nor timelessness: not on any time-respecting path
 
 
 @dataclass
@@ -227,21 +228,20 @@ def _dated_adjacency(net: Network) -> tuple[Any, Any, Any, list[str]]:
     """
     if net.dated is not None:
         return net.dated
-    index = net.index
-    usable = [
-        e
-        for e in net.edges
-        if (e.get("when") or e.get("timeless")) and e["source"] in index and e["target"] in index
-    ]
-    dates = sorted({e["when"] for e in usable if e.get("when")})
-    rank = {when: position for position, when in enumerate(dates)}
-    links = np.asarray(
-        [
-            (index[e["source"]], index[e["target"]], rank[e["when"]] if e.get("when") else TIMELESS)
-            for e in usable
-        ],
-        dtype=np.int64,
-    ).reshape(-1, 3)
+    edges = net.edges
+    if net.graph.ecount() != len(edges):  # the graph left out links to nodes outside the network
+        edges = [e for e in edges if e["source"] in net.index and e["target"] in net.index]
+    # Each distinct time key gets a code in order of first sight (a dict, not a sort of 10^6
+    # strings); the codes map to date ranks, TIMELESS, or UNDATED (left out).
+    codes: dict[str | None, int] = {}
+    keys = (codes.setdefault(_time_key(e), len(codes)) for e in edges)
+    coded = np.fromiter(keys, dtype=np.int64, count=len(edges))
+    dates = sorted(key for key in codes if key)
+    ranks = {key: position for position, key in enumerate(dates)} | {"": TIMELESS, None: UNDATED}
+    link_times = np.asarray([ranks[key] for key in codes], dtype=np.int64)[coded]
+    usable = link_times != UNDATED
+    # The graph's edges are these links in order: their ends are read off it, not the dicts.
+    links = np.column_stack([edge_array(net.graph)[usable], link_times[usable]])
     sources = np.concatenate([links[:, 0], links[:, 1]])
     by_node = np.argsort(sources, kind="stable")
     targets = np.concatenate([links[:, 1], links[:, 0]])[by_node]
@@ -250,6 +250,11 @@ def _dated_adjacency(net: Network) -> tuple[Any, Any, Any, list[str]]:
     np.cumsum(np.bincount(sources, minlength=len(net.nodes)), out=offsets[1:])
     net.dated = (offsets.tolist(), targets, times, dates)
     return net.dated
+
+
+def _time_key(edge: dict[str, Any]) -> str | None:
+    """Return a link's date, '' when it is timeless, None when it has neither."""
+    return edge.get("when") or ("" if edge.get("timeless") else None)
 
 
 def metrics(net: Network) -> dict[str, Any]:
