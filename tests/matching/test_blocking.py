@@ -114,8 +114,17 @@ def test_the_chosen_rules_fit_the_budget_and_the_run_scores_no_more(prepared) ->
     assert [line["used"] for line in report] == sorted(
         (line["used"] for line in report), key=lambda u: not u
     )
+    # The pairs of the rules used are kept from their count for the candidates; no others.
+    kept = {n for (n,) in con.execute("SHOW TABLES").fetchall() if n.startswith("_rule_pairs")}
+    assert kept == {c.table for c in used if c.table} and kept
+    assert not any(c.table for c in left_out)
+    for (name,) in con.execute("SHOW TABLES").fetchall():
+        if name.startswith("_rule_pairs"):
+            con.execute(f"DROP TABLE {name}")
     result = link_tables(con, "person", ["l", "r"], threshold=0.0, max_pairs=budget)
     assert 0 < result.candidate_pairs <= budget
+    ours = ("_rule_pairs", "_exploded", "_candidates_exploded", "_blocking_sample")
+    assert not [n for (n,) in con.execute("SHOW TABLES").fetchall() if n.startswith(ours)]
     lines = result.model["armsbridge"]["blocking"]
     assert sum(line["found"] for line in lines if line["used"]) == result.candidate_pairs
     assert result.model["armsbridge"]["max_pairs"] == budget

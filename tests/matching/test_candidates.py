@@ -10,7 +10,7 @@ import pytest
 from splink import Linker
 
 from armsbridge.matching.backend import DuckDBBackend
-from armsbridge.matching.blocking import Rule
+from armsbridge.matching.blocking import Rule, count_pairs, join_pairs, pairs_table
 from armsbridge.matching.candidates import candidate_pairs, register_candidates
 
 NAMES = ["ana", "arben", "besa", "dritan", "elena", "goran", "ilir", "marija"]
@@ -114,3 +114,26 @@ def test_no_rule_that_fits_means_no_pair_to_score() -> None:
     assert con.execute(f"SELECT count(*) FROM {table}").fetchall() == [(0,)]
     columns = [row[0] for row in con.execute(f"DESCRIBE {table}").fetchall()]
     assert columns == ["match_key", "join_key_l", "join_key_r"]
+
+
+@pytest.mark.parametrize("tables", [["left_t", "right_t"], ["left_t"]], ids=["link", "dedupe"])
+def test_pairs_kept_from_the_count_make_the_same_candidates(tables) -> None:  # noqa: ANN001
+    con = duckdb.connect()
+    _table(con, "left_t", 80, 1, "a")
+    _table(con, "right_t", 70, 2, "b")
+    names = ["0", "1"][: len(tables)]
+    query = "SELECT * FROM armsbridge_candidates ORDER BY ALL"
+    candidate_pairs(con, tables, RULES, names)
+    joined = con.execute(query).fetchall()
+    # The exploded rule and every other one kept from its count; the rest joined again.
+    made = []
+    for index, rule in enumerate(RULES):
+        name = pairs_table(rule) if index % 2 == 0 else ""
+        if name:
+            pairs, exact = join_pairs(con, tables, rule, name, cap=None)
+            assert exact and pairs == count_pairs(con, tables, rule) or len(tables) == 1
+        made.append(name)
+    candidate_pairs(con, tables, RULES, names, made)
+    assert con.execute(query).fetchall() == joined
+    left = {n for (n,) in con.execute("SHOW TABLES").fetchall() if n.startswith("_")}
+    assert not left  # the kept pairs and the exploded sides are dropped once used

@@ -1,18 +1,21 @@
 """Blocking chosen from the data: count the pairs each rule of a library joins, keep what fits.
 
 Every rule is an equi-join on prepared columns (see prepare.py), perhaps with a condition on
-each side. Its pairs are counted before scoring from the key counts of each side (a group-by,
-cheap at any size; a join of 10^6 x 10^6 records counted pair by pair took two minutes),
-exactly; an exploded array's pairs are joined by record number, each pair counted once. Rules are
-taken by rank and from the fewest pairs up while their sum fits `max_pairs`, so
-a small file is compared nearly exhaustively and a large one keeps its tight rules; the rules
-left out are reported with their counts (a generous rule far over what the tight ones left is
-estimated on a fixed sample instead). When both files together give fewer pairs than the
-budget, every pair is compared.
+each side. Its pairs are counted before scoring by joining its records by record number, the
+join stopped at the budget (a rule over it cannot be used; without the stop, joining every
+rule of 10^6 x 10^6 records took two minutes), and the pairs of a rule that can still be used
+are kept for the candidates (candidates.py), so counting them and making them is one join; an
+exploded array's pair is counted once however many elements it shares. Rules are taken by rank
+and from the fewest pairs up while their sum fits `max_pairs`, so a small file is compared
+nearly exhaustively and a large one keeps its tight rules; the rules left out are reported with
+their counts (a generous rule far over what the tight ones left is estimated on a fixed sample
+from the key counts of each side instead, a group-by cheap at any size). When both files
+together give fewer pairs than the budget, every pair is compared.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +84,8 @@ class Chosen:
     exact: bool = True
     # "exactly", "at least" (a join stopped at its cap), or "about" (estimated on a sample).
     counted: str = "exactly"
+    # The temp table of the pairs its exact count joined, kept for the candidates; "" if none.
+    table: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """The rule's line of the run report."""
@@ -104,6 +109,10 @@ class Blocking:
     def rules(self) -> list[Rule]:
         """The rules used."""
         return [c.rule for c in self.chosen if c.used]
+
+    def made(self) -> list[str]:
+        """Each used rule's table of pairs joined when counting ("" where none was kept)."""
+        return [c.table for c in self.chosen if c.used]
 
     def report(self) -> list[dict[str, Any]]:
         """Every rule considered, used first, with its pair count."""
@@ -168,36 +177,69 @@ def count_pairs(con: duckdb.DuckDBPyConnection, tables: list[str], rule: Rule) -
     return count_group(con, tables, [rule])[0]
 
 
+def pairs_sql(tables: list[str], rule: Rule, sides: list[str]) -> str:
+    """The query of the pairs a rule joins, as (a, b): left and right record numbers (rowid).
+
+    An exploded rule joins `sides`, its per-side tables of `explode_side` (one table's side
+    joined with itself). In one table each pair is taken once: Splink puts the record with the
+    smaller id on the left, so a rule with a condition on one side holds one way round only.
+    """
+    one = len(tables) == 1
+    if rule.explode:
+        on = " AND ".join(f'a."{a}" = b."{b}"' for a, b in rule.keys)
+        return (
+            f"SELECT a.id AS a, b.id AS b FROM {sides[0]} a JOIN {sides[-1]} b "
+            f"ON {on}{' AND a.id < b.id' if one else ''}"
+        )
+    return (
+        f"SELECT l.rowid AS a, r.rowid AS b FROM {tables[0]} l JOIN {tables[-1]} r "
+        f"ON {rule.sql()}{' AND l.unique_id < r.unique_id' if one else ''}"
+    )
+
+
+def join_pairs(
+    con: duckdb.DuckDBPyConnection, tables: list[str], rule: Rule, name: str, *, cap: int | None
+) -> tuple[int, bool]:
+    """Create temp table `name` of the pairs `rule` joins; return (pairs, whether exact).
+
+    An exploded rule's pair that shares two elements is in the table twice and counted once.
+    A join of more than `cap` rows is stopped there (a common element can join billions): the
+    rule then joins at least that many pairs, reported as not exact, and no table is left.
+    """
+    sides = [f"_exploded_{i}" for i in range(len(tables))] if rule.explode else []
+    try:
+        for i, (table, side) in enumerate(zip(tables, sides, strict=False)):
+            explode_side(con, table, rule, i, side)
+        limit = f" LIMIT {cap + 1}" if cap is not None else ""
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {name} AS {pairs_sql(tables, rule, sides)}{limit}"
+        )
+        distinct = f"(SELECT count(*) FROM (SELECT DISTINCT a, b FROM {name}))"
+        joined, pairs = _sums(
+            con, f"SELECT count(*), {distinct if rule.explode else 'count(*)'} FROM {name}"
+        )
+        exact = cap is None or joined <= cap
+        if not exact:
+            con.execute(f"DROP TABLE {name}")
+        return pairs, exact
+    finally:
+        for side in sides:
+            con.execute(f"DROP TABLE IF EXISTS {side}")
+
+
 def count_exploded(
     con: duckdb.DuckDBPyConnection, tables: list[str], rule: Rule, *, cap: int | None
 ) -> tuple[int, bool]:
-    """Pairs an exploded rule joins, each once, and whether that is exact.
-
-    Each side is exploded into (row number, element) rows and joined. A join of more than
-    `cap` rows is stopped there (a common element can join billions): the rule then joins at
-    least that many pairs, reported as not exact.
-    """
-    names = [f"_exploded_{i}" for i in range(len(tables))]
+    """Pairs an exploded rule joins, each once, and whether that is exact (`join_pairs`)."""
     try:
-        for i, (table, name) in enumerate(zip(tables, names, strict=True)):
-            explode_side(con, table, rule, i, name)
-        sides = names * (3 - len(names))
-        on = " AND ".join(f'a."{a}" = b."{b}"' for a, b in rule.keys)
-        dedupe = " AND a.id < b.id" if len(names) == 1 else ""
-        limit = f" LIMIT {cap + 1}" if cap is not None else ""
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE _exploded_pairs AS SELECT a.id AS a, b.id AS b "
-            f"FROM {sides[0]} a JOIN {sides[1]} b ON {on}{dedupe}{limit}"
-        )
-        joined, distinct = _sums(
-            con,
-            "SELECT count(*), (SELECT count(*) FROM (SELECT DISTINCT a, b FROM _exploded_pairs))"
-            " FROM _exploded_pairs",
-        )
-        return distinct, cap is None or joined <= cap
+        return join_pairs(con, tables, rule, "_exploded_pairs", cap=cap)
     finally:
-        for name in [*names, "_exploded_pairs"]:
-            con.execute(f"DROP TABLE IF EXISTS {name}")
+        con.execute("DROP TABLE IF EXISTS _exploded_pairs")
+
+
+def pairs_table(rule: Rule) -> str:
+    """The name of the temp table that keeps a counted rule's pairs for the candidates."""
+    return "_rule_pairs_" + hashlib.sha1(repr(rule).encode()).hexdigest()[:16]
 
 
 def explode_side(
@@ -243,22 +285,26 @@ def choose(
     if total <= max_pairs:
         return Blocking([Chosen(Rule(EVERY_PAIR, ()), total, True)], max_pairs)
     counted = [Chosen(rule, 0, False) for rule in library]
-    tight = [c for c in counted if c.rule.rank < 2]
-    _count_exactly(con, tables, tight, max_pairs)
-    left = _take(tight, max_pairs)
-    rest = [c for c in counted if c.rule.rank >= 2]
     sample = _Sample(con, tables)
     try:
+        tight = [c for c in counted if c.rule.rank < 2]
+        _count_exactly(con, tables, tight, max_pairs, max_pairs)
+        left = _take(tight, max_pairs)
+        rest = [c for c in counted if c.rule.rank >= 2]
         for group in _groups(rest):
             estimates = sample.count(group)
             near = [c for c, e in zip(group, estimates, strict=True) if e <= SCREEN * left]
             for item, estimate in zip(group, estimates, strict=True):
                 if item not in near:
                     item.pairs, item.exact, item.counted = estimate, False, "about"
-            _count_exactly(con, tables, near, max_pairs)
+            _count_exactly(con, tables, near, max_pairs, left)
+        _take(rest, left)
     finally:
         sample.drop()
-    _take(rest, left)
+        for item in counted:  # the pairs of the rules left out are not needed
+            if item.table and not item.used:
+                con.execute(f"DROP TABLE IF EXISTS {item.table}")
+                item.table = ""
     used = sorted((c for c in counted if c.used), key=lambda c: (c.rule.rank, c.pairs))
     return Blocking(used + [c for c in counted if not c.used], max_pairs)
 
@@ -281,19 +327,27 @@ def _groups(items: list[Chosen]) -> list[list[Chosen]]:
 
 
 def _count_exactly(
-    con: duckdb.DuckDBPyConnection, tables: list[str], items: list[Chosen], max_pairs: int
+    con: duckdb.DuckDBPyConnection,
+    tables: list[str],
+    items: list[Chosen],
+    max_pairs: int,
+    available: int,
 ) -> None:
-    """Set each item's pairs, counted exactly (an exploded rule at most to ten budgets)."""
-    for group in _groups(items):
-        if group[0].rule.explode:
-            for item in group:
-                # Far over the budget the bound says enough; near it, count each pair once.
-                item.pairs, item.exact = count_exploded(con, tables, item.rule, cap=10 * max_pairs)
-                item.counted = "exactly" if item.exact else "at least"
-            continue
-        counts = count_group(con, tables, [item.rule for item in group])
-        for item, n in zip(group, counts, strict=True):
-            item.pairs, item.exact, item.counted = n, True, "exactly"
+    """Set each item's pairs, joined and counted exactly up to the budget (`join_pairs`).
+
+    The pairs of a rule that may still be used (at most `available`) are kept for the
+    candidates: counting them and making them is one join, not two.
+    """
+    for item in items:
+        # An exploded rule's join repeats a pair for each shared element: ten budgets of rows.
+        cap = 10 * max_pairs if item.rule.explode else max_pairs
+        name = pairs_table(item.rule)
+        item.pairs, item.exact = join_pairs(con, tables, item.rule, name, cap=cap)
+        item.counted = "exactly" if item.exact else "at least"
+        item.table = name if item.exact else ""
+        if item.table and item.pairs > available:
+            con.execute(f"DROP TABLE {name}")
+            item.table = ""
 
 
 def _take(items: list[Chosen], budget: int) -> int:

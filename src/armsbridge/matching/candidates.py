@@ -3,64 +3,57 @@
 Splink makes each rule's pairs with every earlier rule excluded, `AND NOT (r1 OR r2 ...)`, a
 test that grows with each rule: at 10^6 records a side its blocking of 24 rules took 7.2 s.
 Here each rule joins on its own, by record number, and the pairs are grouped once, each keeping
-the first rule that found it: the same pairs with the same match keys, in 3.8 s
-(docs/dev/matching-model.md §3a). The table has Splink's columns for blocked pairs
-(`match_key`, `join_key_l`, `join_key_r`), so predict scores exactly these pairs.
+the first rule that found it: the same pairs with the same match keys. A rule whose pairs were
+kept when it was counted (blocking.join_pairs) is not joined again: at 10^6 a side the
+candidates take 0.7 s (docs/dev/matching-model.md §3a). The table has Splink's columns for
+blocked pairs (`match_key`, `join_key_l`, `join_key_r`), so predict scores exactly these pairs.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import duckdb
 
-from armsbridge.matching.blocking import Rule, explode_side
+from armsbridge.matching.blocking import Rule, explode_side, pairs_sql
 
 TABLE = "armsbridge_candidates"
 # How Splink writes a record's key across tables: "<dataset name>-__-<unique id>".
 _SEPARATOR = "-__-"
 
 
-def _rule_pairs(tables: list[str], rule: Rule, index: int, sides: list[str]) -> str:
-    """The query of one rule's pairs as (rule index, left record number, right record number)."""
-    one = len(tables) == 1
-    if rule.explode:
-        on = " AND ".join(f'a."{a}" = b."{b}"' for a, b in rule.keys)
-        return (
-            f"SELECT {index} AS mk, a.id AS a, b.id AS b FROM {sides[0]} a JOIN {sides[1]} b "
-            f"ON {on}{' AND a.id <> b.id' if one else ''}"
-        )
-    # In one table Splink takes a pair with the smaller id on the left: a rule with a condition
-    # on one side (l."nkf" <= 30) holds one way round only.
-    return (
-        f"SELECT {index} AS mk, l.rowid AS a, r.rowid AS b "
-        f"FROM {tables[0]} l JOIN {tables[-1]} r ON {rule.sql()}"
-        f"{' AND l.unique_id < r.unique_id' if one else ''}"
-    )
-
-
 def candidate_pairs(
-    con: duckdb.DuckDBPyConnection, tables: list[str], rules: list[Rule], names: list[str]
+    con: duckdb.DuckDBPyConnection,
+    tables: list[str],
+    rules: list[Rule],
+    names: list[str],
+    made: Sequence[str] = (),
 ) -> str:
     """Create the table of the pairs `rules` join, each with its first rule; return its name.
 
     `tables` are the prepared tables (one to deduplicate, or left and right to link) and
-    `names` the dataset names Splink knows them by.
+    `names` the dataset names Splink knows them by. `made[i]`, where given, is a table of rule
+    i's pairs already joined when it was counted (blocking.join_pairs); it is dropped once used.
     """
     one = len(tables) == 1
-    exploded: list[str] = []
+    temporary: list[str] = []
     queries = []
     try:
         for index, rule in enumerate(rules):
+            if index < len(made) and made[index]:
+                temporary.append(made[index])
+                queries.append(f"SELECT {index} AS mk, a, b FROM {made[index]}")
+                continue
             sides = []
             if rule.explode:
+                # One table is exploded once and joined with itself, as its count is.
                 for which, table in enumerate(tables):
                     name = f"_candidates_exploded_{index}_{which}"
                     explode_side(con, table, rule, which, name)
-                    exploded.append(name)
+                    temporary.append(name)
                     sides.append(name)
-            # One table is exploded once and joined with itself, as its count is (blocking.py).
-            queries.append(_rule_pairs(tables, rule, index, sides * (3 - len(sides))))
+            queries.append(f"SELECT {index} AS mk, a, b FROM ({pairs_sql(tables, rule, sides)})")
         # No rule fits a budget smaller than any rule's pairs: then no pair is scored.
         none = "SELECT NULL::INTEGER AS mk, NULL::BIGINT AS a, NULL::BIGINT AS b WHERE false"
         union = " UNION ALL ".join(queries) or none
@@ -80,7 +73,7 @@ def candidate_pairs(
         JOIN (SELECT rowid AS id, unique_id FROM {tables[-1]}) r ON r.id = p.b
         """)
     finally:
-        for name in exploded:
+        for name in temporary:
             con.execute(f"DROP TABLE IF EXISTS {name}")
     return TABLE
 
@@ -91,12 +84,15 @@ def register_candidates(
     backend: Any,
     tables: list[str],
     rules: list[Rule],
+    made: Sequence[str] = (),
 ) -> None:
     """Make the candidate pairs of `rules` and have `linker`'s predict score exactly those.
 
-    `backend` is the run's Splink backend (backend.py), whose datasets are named "0", "1".
+    `backend` is the run's Splink backend (backend.py), whose datasets are named "0", "1";
+    `made` the rules' pairs already joined (see candidate_pairs).
     """
-    pairs = candidate_pairs(con, tables, rules, [str(i) for i in range(len(tables))])
+    names = [str(i) for i in range(len(tables))]
+    pairs = candidate_pairs(con, tables, rules, names, made)
     registered = linker.table_management.register_blocked_pairs_for_predict(
         backend.register(pairs, "candidates")
     )

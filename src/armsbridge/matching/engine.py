@@ -248,7 +248,7 @@ def link_tables(
         t2 = time.perf_counter()
         say("scoring candidate pairs")
         if blocking is not None:
-            register_candidates(con, linker, backend, prepared, blocking.rules)
+            register_candidates(con, linker, backend, prepared, blocking.rules, blocking.made())
         df = linker.inference.predict(
             threshold_match_probability=threshold or None, warning_mode="never"
         )
