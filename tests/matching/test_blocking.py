@@ -147,6 +147,18 @@ def test_a_budget_below_every_rule_scores_no_pair_and_says_so(prepared) -> None:
     assert all(line["pairs"] != 1 for line in lines)  # none would have fitted
 
 
+def test_a_rule_over_the_budget_is_counted_only_to_it_and_keeps_no_pairs(prepared) -> None:  # noqa: ANN001
+    con, tables, present = prepared
+    library = blocking.person_library(present)
+    rule = next(r for r in library if r.label == "same rare name and birth year")  # tight
+    assert blocking.count_pairs(con, tables, rule) > 6  # its key counts: more than the budget
+    chosen = blocking.choose(con, tables, [rule], max_pairs=5)
+    line = chosen.report()[0]
+    # The join stopped one pair past the budget: "at least 6", not used, nothing kept.
+    assert (line["counted"], line["pairs"], line["used"]) == ("at least", 6, False)
+    assert not [n for (n,) in con.execute("SHOW TABLES").fetchall() if n.startswith("_rule")]
+
+
 def test_the_default_budget_grows_with_threads_and_records() -> None:
     assert blocking.default_budget(1000, 2) == 1_000_000
     assert blocking.default_budget(2_000_000, 2) == 4_000_000
