@@ -147,6 +147,16 @@ def test_a_budget_below_every_rule_scores_no_pair_and_says_so(prepared) -> None:
     assert all(line["pairs"] != 1 for line in lines)  # none would have fitted
 
 
+def test_two_equal_rules_keep_their_pairs_apart(prepared) -> None:  # noqa: ANN001
+    con, tables, present = prepared
+    library = blocking.person_library(present)
+    rule = next(r for r in library if r.label == "same rare name and birth year")
+    chosen = blocking.choose(con, tables, [rule, rule], max_pairs=70)  # 58 pairs: one fits
+    assert [line["used"] for line in chosen.report()] == [True, False]
+    made = chosen.made()
+    assert made[0] and con.execute(f"SELECT count(*) FROM {made[0]}").fetchall() == [(58,)]
+
+
 def test_a_rule_over_the_budget_is_counted_only_to_it_and_keeps_no_pairs(prepared) -> None:  # noqa: ANN001
     con, tables, present = prepared
     library = blocking.person_library(present)

@@ -128,7 +128,7 @@ def test_pairs_kept_from_the_count_make_the_same_candidates(tables) -> None:  # 
     # The exploded rule and every other one kept from its count; the rest joined again.
     made = []
     for index, rule in enumerate(RULES):
-        name = pairs_table(rule) if index % 2 == 0 else ""
+        name = pairs_table(rule) if index % 2 == 0 else ""  # any owner names a table
         if name:
             pairs, exact = join_pairs(con, tables, rule, name, cap=None)
             assert exact and pairs == count_pairs(con, tables, rule) or len(tables) == 1

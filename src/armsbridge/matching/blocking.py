@@ -15,7 +15,6 @@ together give fewer pairs than the budget, every pair is compared.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -237,9 +236,13 @@ def count_exploded(
         con.execute("DROP TABLE IF EXISTS _exploded_pairs")
 
 
-def pairs_table(rule: Rule) -> str:
-    """The name of the temp table that keeps a counted rule's pairs for the candidates."""
-    return "_rule_pairs_" + hashlib.sha1(repr(rule).encode()).hexdigest()[:16]
+def pairs_table(owner: object) -> str:
+    """The name of the temp table that keeps a counted rule's pairs for the candidates.
+
+    Named after its owner's identity (a `Chosen` line), so two equal rules of one library never
+    share a table that one of them drops.
+    """
+    return f"_rule_pairs_{id(owner):x}"
 
 
 def explode_side(
@@ -341,7 +344,7 @@ def _count_exactly(
     for item in items:
         # An exploded rule's join repeats a pair for each shared element: ten budgets of rows.
         cap = 10 * max_pairs if item.rule.explode else max_pairs
-        name = pairs_table(item.rule)
+        name = pairs_table(item)
         item.pairs, item.exact = join_pairs(con, tables, item.rule, name, cap=cap)
         item.counted = "exactly" if item.exact else "at least"
         item.table = name if item.exact else ""
