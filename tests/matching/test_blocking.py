@@ -8,7 +8,7 @@ import random
 import duckdb
 import pytest
 
-from armsbridge.matching import blocking
+from armsbridge.matching import blocking, person_rules
 from armsbridge.matching.config import duckdb_connection
 from armsbridge.matching.engine import link_tables
 from armsbridge.matching.prepare import prepare_persons, table_from_rows
@@ -66,7 +66,7 @@ MEANING = {
 
 def test_counts_are_exact(prepared) -> None:  # noqa: ANN001
     con, tables, present = prepared
-    library = {r.label: r for r in blocking.person_library(present)}
+    library = {r.label: r for r in person_rules.person_library(present)}
     for label in (
         "same name and birth year",
         "same rare name",
@@ -87,7 +87,7 @@ def test_rules_counted_together_count_as_each_alone(prepared, one_table) -> None
     con, tables, present = prepared
     tables = tables[:1] if one_table else tables
     groups: dict[tuple, list[blocking.Rule]] = {}
-    for rule in blocking.person_library(present):
+    for rule in person_rules.person_library(present):
         groups.setdefault((rule.keys, rule.explode), []).append(rule)
     shared = [rules for rules in groups.values() if len({(r.left, r.right) for r in rules}) > 1]
     assert shared  # e.g. "same name and birth year" with and without a day on one side
@@ -101,7 +101,7 @@ def test_rules_counted_together_count_as_each_alone(prepared, one_table) -> None
 
 def test_the_chosen_rules_fit_the_budget_and_the_run_scores_no_more(prepared) -> None:  # noqa: ANN001
     con, tables, present = prepared
-    library = blocking.person_library(present)
+    library = person_rules.person_library(present)
     budget = 2000  # of 18,000 pairs
     chosen = blocking.choose(con, tables, library, budget)
     used = [c for c in chosen.chosen if c.used]
@@ -132,7 +132,7 @@ def test_the_chosen_rules_fit_the_budget_and_the_run_scores_no_more(prepared) ->
 
 def test_small_files_compare_every_pair(prepared) -> None:  # noqa: ANN001
     con, tables, present = prepared
-    chosen = blocking.choose(con, tables, blocking.person_library(present), 10**6)
+    chosen = blocking.choose(con, tables, person_rules.person_library(present), 10**6)
     assert [r.label for r in chosen.rules] == [blocking.EVERY_PAIR]
     result = link_tables(con, "person", ["l", "r"], threshold=0.0, max_pairs=10**6)
     assert result.candidate_pairs == 120 * 150
@@ -149,7 +149,7 @@ def test_a_budget_below_every_rule_scores_no_pair_and_says_so(prepared) -> None:
 
 def test_two_equal_rules_keep_their_pairs_apart(prepared) -> None:  # noqa: ANN001
     con, tables, present = prepared
-    library = blocking.person_library(present)
+    library = person_rules.person_library(present)
     rule = next(r for r in library if r.label == "same rare name and birth year")
     chosen = blocking.choose(con, tables, [rule, rule], max_pairs=70)  # 58 pairs: one fits
     assert [line["used"] for line in chosen.report()] == [True, False]
@@ -159,7 +159,7 @@ def test_two_equal_rules_keep_their_pairs_apart(prepared) -> None:  # noqa: ANN0
 
 def test_a_rule_over_the_budget_is_counted_only_to_it_and_keeps_no_pairs(prepared) -> None:  # noqa: ANN001
     con, tables, present = prepared
-    library = blocking.person_library(present)
+    library = person_rules.person_library(present)
     rule = next(r for r in library if r.label == "same rare name and birth year")  # tight
     assert blocking.count_pairs(con, tables, rule) > 6  # its key counts: more than the budget
     chosen = blocking.choose(con, tables, [rule], max_pairs=5)
@@ -176,7 +176,7 @@ def test_the_default_budget_grows_with_threads_and_records() -> None:
 
 def test_an_element_everyone_shares_stops_the_count_at_the_cap(prepared) -> None:  # noqa: ANN001
     con, tables, present = prepared
-    rule = next(r for r in blocking.person_library(present) if r.explode)
+    rule = next(r for r in person_rules.person_library(present) if r.explode)
     for t in tables:
         con.execute(f"UPDATE {t} SET links = list_append(coalesce(links, []), '+38344000000')")
     every = 120 * 150
@@ -193,7 +193,7 @@ def test_an_element_everyone_shares_stops_the_count_at_the_cap(prepared) -> None
 
 def test_generous_rules_far_over_the_budget_are_estimated(prepared, monkeypatch) -> None:  # noqa: ANN001
     con, tables, present = prepared
-    library = blocking.person_library(present)
+    library = person_rules.person_library(present)
     budget = 1400  # the tight rules leave 347
     exact = blocking.choose(con, tables, library, budget)
     monkeypatch.setattr(blocking, "SAMPLE_RECORDS", 60)  # of 120 and 150 records a side
@@ -250,7 +250,7 @@ def test_swapped_day_and_month_and_reordered_name_words_are_put_side_by_side() -
     table_from_rows(con, "l", "person", left)
     table_from_rows(con, "r", "person", right)
     tables = prepare_persons(con, ["l", "r"])
-    library = {r.label: r for r in blocking.person_library({"nk", "bd"})}
+    library = {r.label: r for r in person_rules.person_library({"nk", "bd"})}
     swapped = library["name word (p1), birth year, day and month swapped"]
     assert _pairs(con, tables, swapped) == {("l1", "r1")}
     assert blocking.count_pairs(con, tables, swapped) == 1
@@ -268,7 +268,7 @@ def test_rules_for_two_errors_at_once_take_only_what_the_tight_rules_leave(prepa
     # At 10^6 a side, ranked as tight, these rules pushed "same name and day and month of
     # birth" out of the budget and F1 fell from 0.991 to 0.979.
     con, tables, present = prepared
-    library = blocking.person_library(present)
+    library = person_rules.person_library(present)
     catch_up = [r for r in library if "as the other's" in r.label or "swapped" in r.label]
     assert catch_up
     tight = [r for r in library if r.rank < 2]

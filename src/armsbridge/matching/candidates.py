@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from armsbridge.matching.blocking import Rule, explode_side, pairs_sql
+from armsbridge.matching.blocking import Rule, join_pairs
 
 TABLE = "armsbridge_candidates"
 # How Splink writes a record's key across tables: "<dataset name>-__-<unique id>".
@@ -41,19 +41,12 @@ def candidate_pairs(
     queries = []
     try:
         for index, rule in enumerate(rules):
-            if index < len(made) and made[index]:
-                temporary.append(made[index])
-                queries.append(f"SELECT {index} AS mk, a, b FROM {made[index]}")
-                continue
-            sides = []
-            if rule.explode:
-                # One table is exploded once and joined with itself, as its count is.
-                for which, table in enumerate(tables):
-                    name = f"_candidates_exploded_{index}_{which}"
-                    explode_side(con, table, rule, which, name)
-                    temporary.append(name)
-                    sides.append(name)
-            queries.append(f"SELECT {index} AS mk, a, b FROM ({pairs_sql(tables, rule, sides)})")
+            table = made[index] if index < len(made) and made[index] else ""
+            if not table:  # not kept from its count: joined here, the same way
+                table = f"_candidates_rule_{index}"
+                join_pairs(con, tables, rule, table, cap=None)
+            temporary.append(table)
+            queries.append(f"SELECT {index} AS mk, a, b FROM {table}")
         # No rule fits a budget smaller than any rule's pairs: then no pair is scored.
         none = "SELECT NULL::INTEGER AS mk, NULL::BIGINT AS a, NULL::BIGINT AS b WHERE false"
         union = " UNION ALL ".join(queries) or none

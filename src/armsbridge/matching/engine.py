@@ -15,7 +15,7 @@ import duckdb
 
 from armsbridge.matching import comparisons as cmp
 from armsbridge.matching.backend import open_backend
-from armsbridge.matching.blocking import Blocking, default_budget, person_library
+from armsbridge.matching.blocking import Blocking, default_budget
 from armsbridge.matching.blocking import choose as choose_blocking
 from armsbridge.matching.candidates import register_candidates
 from armsbridge.matching.config import MatchEngineSettings, engine_settings
@@ -27,6 +27,7 @@ from armsbridge.matching.counted import (
     uses_namesake_frequencies,
 )
 from armsbridge.matching.dialects import translate_settings, translate_sql
+from armsbridge.matching.person_rules import person_library
 from armsbridge.matching.prepare import prepare_firearms, prepare_persons, prepare_vehicles
 
 if TYPE_CHECKING:
